@@ -1,0 +1,149 @@
+/* dsp/engine.h -- the one real-time engine every shell drives (LV2 plugin,
+ * kantor render/eval/live, the tests, the benches).
+ *
+ * Flow per block: host events (MIDI, transport position) -> clock (sixteenth
+ * slice boundaries) -> melody (monophonic soprano, grace window) -> encode ->
+ * net -> decode (argmax / seeded sampling / guard) -> voices (note-on/off
+ * bookkeeping) -> MIDI out.  Everything reachable from the KT_RT functions
+ * below is allocation-, lock- and I/O-free; memory is sized at creation. */
+#ifndef KT_ENGINE_H
+#define KT_ENGINE_H
+
+#include "../nn/model.h"
+#include "../nn/rt.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parameters: the plugin's control ports, in port order after the atom ports. */
+typedef enum {
+  KT_P_ENABLED = 0,  /* toggle, 1 */
+  KT_P_TEMPERATURE,  /* 0..2, 0 = argmax */
+  KT_P_SEED,         /* 0..65535 integer, 1 */
+  KT_P_KEY,          /* -1 = auto (detected), 0..11 = C..B, -1 */
+  KT_P_MODE,         /* 0 major, 1 minor (used when key is not auto) */
+  KT_P_LOOKAHEAD,    /* 0..8 slices; the nearest model is used, 0 */
+  KT_P_GUARD,        /* toggle, 1 */
+  KT_P_ALTO_ON,      /* toggles, 1 */
+  KT_P_TENOR_ON,
+  KT_P_BASS_ON,
+  KT_P_VEL_MODE,     /* 0 follow melody, 1 fixed */
+  KT_P_VELOCITY,     /* 1..127, 80 */
+  KT_P_CH_ALTO,      /* 1..16, 2 */
+  KT_P_CH_TENOR,     /* 1..16, 3 */
+  KT_P_CH_BASS,      /* 1..16, 4 */
+  KT_P_CH_IN,        /* 0 = omni, 1..16 */
+  KT_P_PASSTHRU,     /* toggle, 1: the melody goes out too (channel kept) */
+  KT_P_GRACE_MS,     /* 0..50 ms, 12 */
+  KT_P_BPM,          /* 20..300, 100: free-run tempo when the host sends none */
+  KT_P_ALTO_LO,      /* voice ranges, MIDI pitches */
+  KT_P_ALTO_HI,
+  KT_P_TENOR_LO,
+  KT_P_TENOR_HI,
+  KT_P_BASS_LO,
+  KT_P_BASS_HI,
+  KT_NPARAMS
+} kt_param;
+
+typedef struct {
+  const char *symbol; /* LV2 port symbol / CLI name */
+  const char *name;
+  float min, max, def;
+  int integer, toggle;
+} kt_param_info;
+const kt_param_info *kt_param_get_info(kt_param p);
+
+/* Transport position, as LV2 time:Position carries it. */
+enum {
+  KT_POS_SPEED = 1u << 0,
+  KT_POS_BPM = 1u << 1,
+  KT_POS_BAR = 1u << 2,
+  KT_POS_BARBEAT = 1u << 3,
+  KT_POS_BPB = 1u << 4,
+  KT_POS_BEATUNIT = 1u << 5,
+  KT_POS_FRAME = 1u << 6
+};
+typedef struct {
+  uint32_t flags;       /* which fields are present */
+  double speed;         /* 0 stopped, 1 rolling */
+  double bpm;           /* beats (of beat_unit) per minute */
+  int64_t bar;          /* 0-based */
+  double bar_beat;      /* beats since the bar started */
+  double beats_per_bar;
+  int beat_unit;        /* 4 = quarter */
+  int64_t frame;        /* host transport frame */
+} kt_position;
+
+enum { KT_EV_MIDI = 0, KT_EV_POSITION = 1 };
+typedef struct {
+  uint32_t frame; /* offset inside the block */
+  uint8_t type;   /* KT_EV_MIDI or KT_EV_POSITION */
+  uint8_t size;   /* MIDI: byte count (only 1..3-byte channel messages are used) */
+  uint8_t midi[3];
+  kt_position pos;
+} kt_event;
+
+typedef struct {
+  uint32_t frame;
+  uint8_t size;
+  uint8_t data[3];
+} kt_midi_out;
+
+typedef struct {
+  kt_midi_out *ev; /* caller-owned storage */
+  uint32_t n, cap;
+  uint32_t dropped; /* note-ons not sent for lack of room (note-offs never are) */
+} kt_out;
+
+/* Minimum output capacity that can never drop anything for a block. */
+uint32_t kt_out_capacity_needed(uint32_t n_in_events, uint32_t n_frames,
+                                double rate);
+
+typedef struct kt_engine kt_engine;
+typedef struct kt_engine_model kt_engine_model; /* a model + its buffers */
+
+/* Non-RT: wrap a loaded model (taking ownership) with its inference buffers.
+ * Fails (NULL + err) if the model is not a live model this engine can run. */
+kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen);
+void kt_engine_model_free(kt_engine_model *em);
+
+/* Non-RT: create with the embedded models. max_block bounds n_frames. */
+kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
+                         size_t errlen);
+void kt_engine_free(kt_engine *e);
+
+void kt_engine_set_param(kt_engine *e, kt_param p, float v) KT_RT;
+float kt_engine_get_param(const kt_engine *e, kt_param p) KT_RT;
+
+/* RT: install a user model (NULL: back to the embedded ones).  Sounding
+ * voices are released first.  Returns the previous user model (or NULL),
+ * which the caller frees off the audio thread. */
+kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
+                                      kt_out *out) KT_RT;
+
+/* RT: process one block.  Events sorted by frame (out-of-order or
+ * out-of-block frames are clamped; malformed MIDI is dropped). */
+void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
+                       uint32_t n_frames, kt_out *out) KT_RT;
+
+/* RT: silence every voice now (note-offs at frame), forget the melody. */
+void kt_engine_all_off(kt_engine *e, uint32_t frame, kt_out *out) KT_RT;
+/* Non-RT-free but cheap reset to the just-created state (deactivate). */
+void kt_engine_reset(kt_engine *e) KT_RT;
+
+/* Outputs. */
+uint32_t kt_engine_latency(const kt_engine *e) KT_RT;  /* frames */
+int kt_engine_key(const kt_engine *e) KT_RT;           /* -1, or tonic + 12 * minor */
+int kt_engine_chord(const kt_engine *e) KT_RT;         /* kt_chord_label class */
+const kt_model *kt_engine_model(const kt_engine *e) KT_RT; /* model in use */
+
+/* Introspection for tests, the UI and the evaluator. */
+typedef struct {
+  int64_t slice;              /* slices processed since creation/reset */
+  int soprano;                /* melody pitch of the last decided slice or -1 */
+  int voice[3];               /* sounding pitch, heads alto/tenor/bass, -1 */
+  uint32_t boundaries;        /* boundaries seen in the last block */
+  uint32_t boundary_frame[8]; /* their frames (first 8) */
+} kt_engine_state;
+void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT;
+
+#endif

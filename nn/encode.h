@@ -1,0 +1,88 @@
+/* nn/encode.h -- the representation the nets see: one definition shared by
+ * the trainer, the evaluator and the real-time engine.
+ *
+ * Every input is one-hot, so an input vector is a short list of active
+ * indices and the first layer gathers rows instead of a dense product.
+ *
+ * Voice tokens (outputs, and fed-back inputs):
+ *   0 = hold (the previous note or rest continues)
+ *   1 = rest (starts a rest)
+ *   2 + (pitch - lo[voice]) = a note of that pitch starts here
+ * Soprano input, per slice: (shi - slo + 2) pitch/rest classes (0 = rest,
+ *   1 + pitch - slo) followed by one onset flag: width kt_repr_sop_width().
+ * Pitches are key-normalized (tonic moved to C by kt_key_shift_to_c) when
+ * repr.key_norm is set; out-of-range pitches are folded by octaves.
+ *
+ * Live layout (arch KT_ARCH_LIVE), in this order:
+ *   soprano slices t-W+1 .. t+L (W = window, L = lookahead), oldest first
+ *   bar position 0..KT_NPOS-1 (sixteenths since the barline, clamped)
+ *   bar length class: 0 = 12, 1 = 16, 2 = 24 (other lengths: nearest)
+ *   mode family: 0 major-like, 1 minor-like
+ *   fed-back tokens: for k = 0..K-1 (slice t-1-k), heads alto, tenor, bass
+ * Heads: 0 = alto, 1 = tenor, 2 = bass (kt_head_voice()).
+ *
+ * Offline (KT_ARCH_FORWARDBACH / FORWARD3BACH): soprano slices 0..W-1 only;
+ * heads j*3 + h for slice j (forward3bach: net h has heads j). */
+#ifndef KT_ENCODE_H
+#define KT_ENCODE_H
+
+#include "chorale.h"
+#include "rt.h"
+#include <stdint.h>
+
+enum kt_arch {
+  KT_ARCH_LIVE = 1,
+  KT_ARCH_FORWARDBACH = 2,
+  KT_ARCH_FORWARD3BACH = 3,
+  KT_ARCH_CHORD = 4
+};
+
+#define KT_NPOS 24
+#define KT_NBARLEN 3
+#define KT_NHEADS_LIVE 3
+#define KT_TOK_HOLD 0
+#define KT_TOK_REST 1
+#define KT_MAX_WINDOW 128
+#define KT_MAX_FEEDBACK 16
+
+typedef struct {
+  int arch;      /* enum kt_arch */
+  int window;    /* W: soprano slices up to and including t */
+  int lookahead; /* L: soprano slices after t */
+  int feedback;  /* K: previous outputs fed back */
+  int key_norm;  /* 1: pitches transposed so the tonic is C */
+  int lo[KT_NVOICES], hi[KT_NVOICES]; /* pitch ranges, by enum kt_voice */
+  int chord_len; /* KT_ARCH_CHORD: slices per segment */
+} kt_repr;
+
+/* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */
+static inline int kt_head_voice(int h) { return KT_ALTO - h; }
+
+int kt_repr_valid(const kt_repr *r, char *err, size_t errlen);
+int kt_repr_sop_width(const kt_repr *r);
+int kt_repr_n_tok(const kt_repr *r, int voice);
+int kt_repr_n_inputs(const kt_repr *r);
+int kt_repr_max_active(const kt_repr *r);
+
+/* Fold pitch into [lo, hi] by octaves (rests unchanged). */
+int kt_fold_pitch(int pitch, int lo, int hi) KT_RT;
+/* Token of a voice slice; pitch folded into range. */
+int kt_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset) KT_RT;
+/* Pitch of a token: >= 0 pitch, KT_REST for rest, -2 for hold. */
+int kt_tok_pitch(const kt_repr *r, int voice, int tok) KT_RT;
+
+typedef struct {
+  const int8_t *sop_pitch;  /* W + L entries, oldest first (normalized) */
+  const uint8_t *sop_onset; /* W + L entries */
+  int bar_pos, bar_len;     /* sixteenths */
+  int mode_family;          /* 0 / 1 */
+  const uint8_t *fb_tok;    /* K * 3: fb_tok[k * 3 + h], k = 0 is t-1 */
+} kt_live_ctx;
+
+/* Writes the active input indices, returns how many (<= max_active). */
+int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx) KT_RT;
+/* Offline window of r->window soprano slices starting at slice 0. */
+int kt_encode_window(const kt_repr *r, const int8_t *sop_pitch,
+                     const uint8_t *sop_onset, int32_t *idx);
+
+#endif

@@ -1,0 +1,29 @@
+/* nn/harmony.h -- chord labels and key finding, shared by the evaluator, the
+ * chord classifier, the engine's "current chord" output and key detection.
+ * Pure arithmetic: safe on the audio thread. */
+#ifndef KT_HARMONY_H
+#define KT_HARMONY_H
+
+#include "rt.h"
+
+enum kt_quality {
+  KT_Q_NONE = 0, /* not a triad or seventh chord */
+  KT_Q_MAJ, KT_Q_MIN, KT_Q_DIM, KT_Q_AUG,
+  KT_Q_DOM7, KT_Q_MAJ7, KT_Q_MIN7, KT_Q_HDIM7, KT_Q_DIM7,
+  KT_NQUALITIES
+};
+
+/* Chord class as one int: 0 = none, else 1 + root * (KT_NQUALITIES - 1) + (q - 1). */
+#define KT_NCHORDS (1 + 12 * (KT_NQUALITIES - 1))
+
+/* Label the pitches sounding together (MIDI pitches, KT_REST = -1 ignored).
+ * Returns the chord class; *root and *quality may be NULL. */
+int kt_chord_label(const int *pitches, int n, int *root, int *quality) KT_RT;
+/* "C", "a", "G7", "f#dim", "-" ... into buf (>= 8 bytes). */
+void kt_chord_name(int chord_class, char *buf, int buflen);
+
+/* Key finding (Krumhansl-Kessler profiles on a pitch-class histogram).
+ * Returns tonic 0..11 and *minor 0/1. */
+int kt_key_find(const float hist[12], int *minor) KT_RT;
+
+#endif

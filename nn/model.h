@@ -1,0 +1,76 @@
+/* nn/model.h -- model file format, validation, embedded defaults and the
+ * inference kernel.  A model is one or more MLPs (ReLU hidden layers, linear
+ * output) over the same one-hot input; their outputs are split into softmax
+ * heads.
+ *
+ * File format (little endian), version 1:
+ *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32),
+ *   u32 n_nets, per net: u32 n_layers, u32 sizes[n_layers + 1],
+ *   u32 n_heads, u32 head sizes, then per net per layer float32 weights
+ *   (n_in x n_out, row i = input i) and biases, then u32 CRC-32 of all the
+ *   bytes before it.  kt_model_load_* validate every field. */
+#ifndef KT_MODEL_H
+#define KT_MODEL_H
+
+#include "encode.h"
+#include "rt.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#define KT_MODEL_MAGIC "KANTORNN"
+#define KT_MODEL_VERSION 1
+#define KT_MAX_LAYERS 4
+#define KT_MAX_NETS 4
+#define KT_MAX_HEADS 256
+#define KT_MAX_WIDTH 4096
+
+typedef struct {
+  int n_in, n_out;
+  float *w; /* n_in * n_out, w[i * n_out + o] */
+  float *b; /* n_out */
+} kt_layer;
+
+typedef struct {
+  int n_layers;                   /* hidden layers + output layer */
+  kt_layer layer[KT_MAX_LAYERS];  /* ReLU after all but the last */
+  int n_heads;
+  int head_size[KT_MAX_HEADS];    /* sums to the last layer's n_out */
+} kt_net;
+
+typedef struct kt_model {
+  kt_repr repr;
+  int n_nets;
+  kt_net net[KT_MAX_NETS];
+  int n_out_total;  /* sum over nets of the output width */
+  void *mem;        /* one block holding every weight */
+} kt_model;
+
+/* Allocate a model with the given layer sizes (sizes[0] = n_inputs), zero
+ * weights.  For the trainer. */
+kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
+                       const int sizes[][KT_MAX_LAYERS + 1],
+                       const int *n_heads, const int heads[][KT_MAX_HEADS]);
+void kt_model_free(kt_model *m);
+
+int kt_model_load_mem(const void *data, size_t len, kt_model **out,
+                      char *err, size_t errlen);
+int kt_model_load_file(const char *path, kt_model **out, char *err,
+                       size_t errlen);
+/* Writes to path.tmp then renames: never a half-written file. */
+int kt_model_save(const kt_model *m, const char *path, char *err,
+                  size_t errlen);
+
+/* Embedded defaults compiled into the binaries: the live model whose
+ * lookahead is closest to the one asked for. */
+const void *kt_model_embedded(int lookahead, size_t *len);
+int kt_model_embedded_count(void);
+const void *kt_model_embedded_at(int i, size_t *len);
+
+size_t kt_model_scratch_floats(const kt_model *m);
+/* Logits of every head of every net, concatenated (n_out_total floats). */
+void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
+                      float *scratch, float *out) KT_RT;
+
+uint32_t kt_crc32(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Kantor: one entry point for set-up, demo, tests and benchmarks.
+#   ./run.sh demo    set up, build, install the LV2 bundle, render the demo
+#   ./run.sh test    set up, build, run every test suite
+#   ./run.sh bench   set up, build, run the benchmarks
+#   ./run.sh setup   only install packages and configure
+# Works on a fresh Debian 12 machine as root (installs what is missing).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+BUILD=${KANTOR_BUILD_DIR:-build}
+DATA=${KANTOR_DATA:-$ROOT/../shared/data/bach-370-chorales}
+export KANTOR_DATA=$DATA
+
+PKGS=(build-essential pkg-config meson ninja-build lv2-dev liblilv-dev
+  lilv-utils libopenblas-dev libsndfile1-dev libfluidsynth-dev
+  fluid-soundfont-gm libasound2-dev portaudio19-dev)
+TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
+  python3-mido sordi lv2-examples valgrind)
+
+log() { printf '\033[1m== %s\033[0m\n' "$*"; }
+
+install_pkgs() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+      || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "run.sh: need root to install ${missing[*]} (or install them yourself)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@" >/dev/null
+  fi
+}
+
+build() {
+  install_pkgs "${PKGS[@]}"
+  configure "$BUILD" -Dwerror=true -Ddata_dir="$DATA"
+  ninja -C "$BUILD"
+}
+
+install_bundle() {
+  local dest=${LV2_DEST:-$HOME/.lv2}
+  mkdir -p "$dest"
+  rm -rf "$dest/kantor.lv2"
+  cp -r "$BUILD/kantor.lv2" "$dest/kantor.lv2"
+  echo "installed $dest/kantor.lv2"
+}
+
+cmd=${1:-help}
+case "$cmd" in
+  setup)
+    install_pkgs "${PKGS[@]}" "${TEST_PKGS[@]}"
+    build
+    ;;
+  demo)
+    build
+    install_bundle
+    mkdir -p out
+    if [ ! -d "$DATA/kern" ]; then
+      echo "(corpus not found at $DATA: the demo does not need it)"
+    fi
+    "$BUILD/tools/kantor" render demo/melody.mid -o out/demo.mid \
+      --wav out/demo.wav --svg out/demo.svg
+    echo
+    echo "Harmonized: $ROOT/out/demo.mid  (four tracks: Soprano Alto Tenor Bass)"
+    echo "Audio:      $ROOT/out/demo.wav"
+    echo "Piano roll: $ROOT/out/demo.svg"
+    echo
+    sed -n '/^## Loading the plugin/,/^## /p' README.md | sed '$d'
+    ;;
+  test)
+    install_pkgs "${PKGS[@]}" "${TEST_PKGS[@]}"
+    build
+    log "meson test (unit, corpus, host)"
+    meson test -C "$BUILD" --print-errorlogs --num-processes 2 \
+      --suite unit --suite corpus --suite host
+    log "RealtimeSanitizer build (clang-22 -fsanitize=realtime)"
+    CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA"
+    ninja -C build-rtsan
+    meson test -C build-rtsan --print-errorlogs --suite rtsan
+    if grep -q "'fuzz'" "$BUILD/meson-info/intro-tests.json" 2>/dev/null || true; then
+      log "fuzz (libFuzzer, fixed number of runs)"
+      CC=clang-22 configure build-fuzz -Dfuzz=true -Ddata_dir="$DATA"
+      ninja -C build-fuzz
+      meson test -C build-fuzz --print-errorlogs --suite fuzz
+    fi
+    ;;
+  bench)
+    build
+    meson test -C "$BUILD" --benchmark --verbose
+    ;;
+  *)
+    sed -n '2,8p' "$0"
+    exit 2
+    ;;
+esac

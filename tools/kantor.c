@@ -1,0 +1,2 @@
+/* placeholder main until written */
+int main(void) { return 0; }
