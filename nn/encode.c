@@ -1,1 +1,202 @@
-/* placeholder until written */ typedef int kt_placeholder_encode;
+/* nn/encode.c -- the one-hot representation (see encode.h).
+ *
+ * Padding convention (trainer and engine must agree): soprano slices before
+ * the first or after the last slice are KT_REST with onset 0; fed-back
+ * tokens before the first slice are KT_TOK_REST. */
+#include "encode.h"
+
+#include <stdio.h>
+
+static int sop_classes(const kt_repr *r)
+{
+  return r->hi[KT_SOPRANO] - r->lo[KT_SOPRANO] + 2;
+}
+
+int kt_repr_sop_width(const kt_repr *r) { return sop_classes(r) + 1; }
+
+int kt_repr_n_tok(const kt_repr *r, int voice)
+{
+  return r->hi[voice] - r->lo[voice] + 3;
+}
+
+static int fb_width(const kt_repr *r)
+{
+  int w = 0;
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h)
+    w += kt_repr_n_tok(r, kt_head_voice(h));
+  return w;
+}
+
+int kt_repr_n_inputs(const kt_repr *r)
+{
+  switch (r->arch) {
+  case KT_ARCH_LIVE:
+    return (r->window + r->lookahead) * kt_repr_sop_width(r) + KT_NPOS +
+           KT_NBARLEN + 2 + r->feedback * fb_width(r);
+  case KT_ARCH_FORWARDBACH:
+  case KT_ARCH_FORWARD3BACH:
+  case KT_ARCH_CHORD:
+    return r->window * kt_repr_sop_width(r);
+  default:
+    return 0;
+  }
+}
+
+int kt_repr_max_active(const kt_repr *r)
+{
+  switch (r->arch) {
+  case KT_ARCH_LIVE:
+    return 2 * (r->window + r->lookahead) + 3 + KT_NHEADS_LIVE * r->feedback;
+  case KT_ARCH_FORWARDBACH:
+  case KT_ARCH_FORWARD3BACH:
+  case KT_ARCH_CHORD:
+    return 2 * r->window;
+  default:
+    return 0;
+  }
+}
+
+int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
+{
+  if (r->arch < KT_ARCH_LIVE || r->arch > KT_ARCH_CHORD) {
+    snprintf(err, errlen, "unknown arch %d", r->arch);
+    return 0;
+  }
+  if (r->window < 1 || r->window > KT_MAX_WINDOW) {
+    snprintf(err, errlen, "window %d outside 1..%d", r->window,
+             KT_MAX_WINDOW);
+    return 0;
+  }
+  if (r->lookahead < 0 || r->window + r->lookahead > KT_MAX_WINDOW) {
+    snprintf(err, errlen, "lookahead %d invalid (window + lookahead <= %d)",
+             r->lookahead, KT_MAX_WINDOW);
+    return 0;
+  }
+  if (r->feedback < 0 || r->feedback > KT_MAX_FEEDBACK) {
+    snprintf(err, errlen, "feedback %d outside 0..%d", r->feedback,
+             KT_MAX_FEEDBACK);
+    return 0;
+  }
+  if (r->arch != KT_ARCH_LIVE && (r->lookahead != 0 || r->feedback != 0)) {
+    snprintf(err, errlen, "offline arch %d needs lookahead 0 and feedback 0",
+             r->arch);
+    return 0;
+  }
+  if (r->key_norm != 0 && r->key_norm != 1) {
+    snprintf(err, errlen, "key_norm %d is not 0 or 1", r->key_norm);
+    return 0;
+  }
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    if (r->lo[v] < 0 || r->hi[v] > 127 || r->lo[v] > r->hi[v] ||
+        r->hi[v] - r->lo[v] < 11) {
+      snprintf(err, errlen,
+               "voice %d range %d..%d invalid (0..127, at least an octave)",
+               v, r->lo[v], r->hi[v]);
+      return 0;
+    }
+  }
+  if (r->arch == KT_ARCH_CHORD) {
+    if (r->chord_len < 1 || r->chord_len > r->window) {
+      snprintf(err, errlen, "chord_len %d outside 1..window", r->chord_len);
+      return 0;
+    }
+  } else if (r->chord_len != 0) {
+    snprintf(err, errlen, "chord_len %d set for a non-chord arch",
+             r->chord_len);
+    return 0;
+  }
+  return 1;
+}
+
+int kt_fold_pitch(int pitch, int lo, int hi)
+{
+  if (pitch < 0)
+    return pitch;
+  while (pitch < lo)
+    pitch += 12;
+  while (pitch > hi)
+    pitch -= 12;
+  if (pitch < lo) /* range narrower than an octave: clamp */
+    pitch = lo;
+  return pitch;
+}
+
+int kt_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset)
+{
+  if (!onset)
+    return KT_TOK_HOLD;
+  if (pitch < 0)
+    return KT_TOK_REST;
+  return 2 + kt_fold_pitch(pitch, r->lo[voice], r->hi[voice]) - r->lo[voice];
+}
+
+int kt_tok_pitch(const kt_repr *r, int voice, int tok)
+{
+  if (tok == KT_TOK_REST)
+    return KT_REST;
+  if (tok < 2 || tok >= kt_repr_n_tok(r, voice))
+    return -2;
+  return r->lo[voice] + tok - 2;
+}
+
+static int sop_class(const kt_repr *r, int pitch)
+{
+  if (pitch < 0)
+    return 0;
+  int lo = r->lo[KT_SOPRANO], hi = r->hi[KT_SOPRANO];
+  return 1 + kt_fold_pitch(pitch, lo, hi) - lo;
+}
+
+static int bar_len_class(int len)
+{
+  if (len <= 14)
+    return 0;
+  if (len <= 20)
+    return 1;
+  return 2;
+}
+
+static int encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
+                      int n, int32_t *idx, int k)
+{
+  int sw = kt_repr_sop_width(r), nc = sop_classes(r);
+  for (int s = 0; s < n; ++s) {
+    idx[k++] = s * sw + sop_class(r, p[s]);
+    if (on[s])
+      idx[k++] = s * sw + nc;
+  }
+  return k;
+}
+
+int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
+{
+  int n = r->window + r->lookahead;
+  int k = encode_sop(r, c->sop_pitch, c->sop_onset, n, idx, 0);
+  int base = n * kt_repr_sop_width(r);
+  int pos = c->bar_pos < 0 ? 0
+            : c->bar_pos >= KT_NPOS ? KT_NPOS - 1
+                                    : c->bar_pos;
+  idx[k++] = base + pos;
+  base += KT_NPOS;
+  idx[k++] = base + bar_len_class(c->bar_len);
+  base += KT_NBARLEN;
+  idx[k++] = base + (c->mode_family ? 1 : 0);
+  base += 2;
+  for (int f = 0; f < r->feedback; ++f) {
+    for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
+      int nt = kt_repr_n_tok(r, kt_head_voice(h));
+      int t = c->fb_tok[f * KT_NHEADS_LIVE + h];
+      if (t >= nt)
+        t = KT_TOK_HOLD;
+      idx[k++] = base + t;
+      base += nt;
+    }
+  }
+  return k;
+}
+
+int kt_encode_window(const kt_repr *r, const int8_t *sop_pitch,
+                     const uint8_t *sop_onset, int32_t *idx)
+{
+  return encode_sop(r, sop_pitch, sop_onset, r->window, idx, 0);
+}

@@ -1,1 +1,158 @@
-/* placeholder until written */ typedef int kt_placeholder_harmony;
+/* nn/harmony.c -- chord labels (pitch-class set templates) and
+ * Krumhansl-Kessler key finding.  Pure arithmetic, KT_RT-safe. */
+#include "harmony.h"
+
+#include <math.h>
+#include <stdio.h>
+
+typedef struct {
+  unsigned mask; /* pitch classes relative to the root */
+  int quality;
+} tmpl;
+
+#define B(x) (1u << (x))
+/* Complete chords first, then incomplete ones (root + third [+ seventh]). */
+static const tmpl k_tmpl[] = {
+    {B(0) | B(4) | B(7) | B(10), KT_Q_DOM7},
+    {B(0) | B(4) | B(7) | B(11), KT_Q_MAJ7},
+    {B(0) | B(3) | B(7) | B(10), KT_Q_MIN7},
+    {B(0) | B(3) | B(6) | B(10), KT_Q_HDIM7},
+    {B(0) | B(3) | B(6) | B(9), KT_Q_DIM7},
+    {B(0) | B(4) | B(7), KT_Q_MAJ},
+    {B(0) | B(3) | B(7), KT_Q_MIN},
+    {B(0) | B(3) | B(6), KT_Q_DIM},
+    {B(0) | B(4) | B(8), KT_Q_AUG},
+    /* sevenths without their fifth */
+    {B(0) | B(4) | B(10), KT_Q_DOM7},
+    {B(0) | B(4) | B(11), KT_Q_MAJ7},
+    {B(0) | B(3) | B(10), KT_Q_MIN7},
+    /* root + third */
+    {B(0) | B(4), KT_Q_MAJ},
+    {B(0) | B(3), KT_Q_MIN},
+};
+#undef B
+
+static unsigned rot_to_root(unsigned mask, int root)
+{
+  /* pitch classes relative to root */
+  unsigned m = (mask >> root) | (mask << (12 - root));
+  return m & 0xfffu;
+}
+
+int kt_chord_label(const int *pitches, int n, int *root, int *quality)
+{
+  unsigned mask = 0;
+  int bass = -1;
+  for (int i = 0; i < n; ++i) {
+    if (pitches[i] < 0)
+      continue;
+    mask |= 1u << (pitches[i] % 12);
+    if (bass < 0 || pitches[i] < bass)
+      bass = pitches[i];
+  }
+  if (root)
+    *root = -1;
+  if (quality)
+    *quality = KT_Q_NONE;
+  if (!mask)
+    return 0;
+  int bass_pc = bass % 12;
+  for (unsigned t = 0; t < sizeof k_tmpl / sizeof k_tmpl[0]; ++t) {
+    int found = -1;
+    /* symmetric chords (aug, dim7) match several roots: prefer the bass */
+    for (int i = 0; i < 12; ++i) {
+      int r = (bass_pc + i) % 12;
+      if (rot_to_root(mask, r) == k_tmpl[t].mask) {
+        found = r;
+        break;
+      }
+    }
+    if (found >= 0) {
+      if (root)
+        *root = found;
+      if (quality)
+        *quality = k_tmpl[t].quality;
+      return 1 + found * (KT_NQUALITIES - 1) + (k_tmpl[t].quality - 1);
+    }
+  }
+  return 0;
+}
+
+void kt_chord_name(int chord_class, char *buf, int buflen)
+{
+  static const char *const up[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                     "F#", "G",  "Ab", "A",  "Bb", "B"};
+  static const char *const lo[12] = {"c",  "c#", "d",  "eb", "e",  "f",
+                                     "f#", "g",  "ab", "a",  "bb", "b"};
+  if (!buf || buflen <= 0)
+    return;
+  if (chord_class <= 0 || chord_class >= KT_NCHORDS) {
+    snprintf(buf, (size_t)buflen, "-");
+    return;
+  }
+  int root = (chord_class - 1) / (KT_NQUALITIES - 1);
+  int q = (chord_class - 1) % (KT_NQUALITIES - 1) + 1;
+  const char *n = up[root], *suf = "";
+  switch (q) {
+  case KT_Q_MAJ: break;
+  case KT_Q_MIN: n = lo[root]; break;
+  case KT_Q_DIM: n = lo[root]; suf = "dim"; break;
+  case KT_Q_AUG: suf = "+"; break;
+  case KT_Q_DOM7: suf = "7"; break;
+  case KT_Q_MAJ7: suf = "M7"; break;
+  case KT_Q_MIN7: n = lo[root]; suf = "m7"; break;
+  case KT_Q_HDIM7: n = lo[root]; suf = "m7b5"; break;
+  case KT_Q_DIM7: n = lo[root]; suf = "dim7"; break;
+  default: break;
+  }
+  snprintf(buf, (size_t)buflen, "%s%s", n, suf);
+}
+
+static const float k_major[12] = {6.35f, 2.23f, 3.48f, 2.33f, 4.38f, 4.09f,
+                                  2.52f, 5.19f, 2.39f, 3.66f, 2.29f, 2.88f};
+static const float k_minor[12] = {6.33f, 2.68f, 3.52f, 5.38f, 2.60f, 3.53f,
+                                  2.54f, 4.75f, 3.98f, 2.69f, 3.34f, 3.17f};
+
+static float corr(const float hist[12], const float prof[12], int tonic)
+{
+  float mh = 0, mp = 0;
+  for (int i = 0; i < 12; ++i) {
+    mh += hist[i];
+    mp += prof[i];
+  }
+  mh /= 12;
+  mp /= 12;
+  float sxy = 0, sxx = 0, syy = 0;
+  for (int i = 0; i < 12; ++i) {
+    float x = hist[(i + tonic) % 12] - mh, y = prof[i] - mp;
+    sxy += x * y;
+    sxx += x * x;
+    syy += y * y;
+  }
+  if (sxx <= 0 || syy <= 0)
+    return -2;
+  return sxy / sqrtf(sxx * syy);
+}
+
+int kt_key_find(const float hist[12], int *minor)
+{
+  int best = 0, best_minor = 0;
+  float bc = -3;
+  for (int t = 0; t < 12; ++t) {
+    float c = corr(hist, k_major, t);
+    if (c > bc) {
+      bc = c;
+      best = t;
+      best_minor = 0;
+    }
+    c = corr(hist, k_minor, t);
+    if (c > bc) {
+      bc = c;
+      best = t;
+      best_minor = 1;
+    }
+  }
+  if (minor)
+    *minor = best_minor;
+  return best;
+}
