@@ -1,1 +1,180 @@
-/* placeholder until written */ typedef int kt_placeholder_decode;
+/* dsp/decode.c -- decoding with temperature, seed and guard (see decode.h). */
+#include "decode.h"
+
+#include <math.h>
+
+void kt_rng_seed(kt_rng *r, uint64_t seed) KT_RT
+{
+  r->s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+}
+
+uint64_t kt_rng_next(kt_rng *r) KT_RT
+{ /* splitmix64 */
+  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+double kt_rng_uniform(kt_rng *r) KT_RT
+{
+  return ((double)(kt_rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+int kt_is_parallel(int a0, int b0, int a1, int b1) KT_RT
+{
+  if (a0 < 0 || b0 < 0 || a1 < 0 || b1 < 0)
+    return 0;
+  if (a0 == a1 || b0 == b1)
+    return 0; /* both voices must move */
+  if ((a1 - a0 > 0) != (b1 - b0 > 0))
+    return 0; /* in the same direction */
+  int i0 = (a0 > b0 ? a0 - b0 : b0 - a0) % 12;
+  int i1 = (a1 > b1 ? a1 - b1 : b1 - a1) % 12;
+  return i0 == i1 && (i1 == 0 || i1 == 7);
+}
+
+typedef struct {
+  int n;
+  float score[KT_DECODE_CANDIDATES];
+  kt_choice c[KT_DECODE_CANDIDATES];
+} cand_list;
+
+static int in_range(int p, int lo, int hi) { return p < 0 || (p >= lo && p <= hi); }
+
+static int fold(int p, int lo, int hi)
+{
+  if (p < 0)
+    return p;
+  return kt_fold_pitch(p, lo, hi);
+}
+
+/* Candidates of one head, best first. */
+static void head_candidates(const kt_repr *r, int h, const float *lg,
+                            const kt_decode_opts *o, int shift, int prev,
+                            kt_rng *rng, int n_keep, cand_list *cl)
+{
+  int voice = kt_head_voice(h);
+  int n = kt_repr_n_tok(r, voice);
+  float mx = lg[0];
+  for (int j = 1; j < n; ++j)
+    mx = lg[j] > mx ? lg[j] : mx;
+  double sum = 0.0;
+  for (int j = 0; j < n; ++j)
+    sum += exp((double)(lg[j] - mx));
+  float lse = mx + (float)log(sum);
+  cl->n = 0;
+  for (int j = 0; j < n; ++j) {
+    float s = lg[j] - lse; /* log-probability */
+    if (o->temperature > 0.0f) {
+      double u = kt_rng_uniform(rng); /* one draw per token: deterministic */
+      s = s / o->temperature - (float)log(-log(u));
+    }
+    if (!isfinite(s))
+      s = -1e30f;
+    kt_choice c;
+    c.tok = j;
+    if (j == KT_TOK_HOLD) {
+      c.pitch = prev;
+      c.onset = 0;
+    } else if (j == KT_TOK_REST) {
+      c.pitch = -1;
+      c.onset = prev >= 0;
+    } else {
+      c.pitch = kt_tok_pitch(r, voice, j) - shift;
+      c.onset = 1;
+      if (c.pitch < 0 || c.pitch > 127)
+        continue;
+    }
+    /* insert into the sorted keep-list */
+    int pos = cl->n;
+    while (pos > 0 && cl->score[pos - 1] < s)
+      --pos;
+    if (pos >= n_keep)
+      continue;
+    int last = cl->n < n_keep ? cl->n : n_keep - 1;
+    for (int k = last; k > pos; --k) {
+      cl->score[k] = cl->score[k - 1];
+      cl->c[k] = cl->c[k - 1];
+    }
+    cl->score[pos] = s;
+    cl->c[pos] = c;
+    if (cl->n < n_keep)
+      cl->n++;
+  }
+}
+
+static int violations(const int p[4], const int q[4], const kt_decode_opts *o)
+{
+  /* p: previous S A T B, q: new S A T B (-1 rest) */
+  int v = 0;
+  for (int h = 0; h < KT_NGEN; ++h)
+    v += !in_range(q[h + 1], o->lo[h], o->hi[h]);
+  for (int i = 0; i < 3; ++i)
+    for (int j = i + 1; j < 4; ++j) {
+      if (q[i] >= 0 && q[j] >= 0 && q[j] > q[i])
+        ++v; /* crossing: a lower voice above a higher one */
+      v += kt_is_parallel(p[i], p[j], q[i], q[j]);
+    }
+  return v;
+}
+
+void kt_decode(const kt_repr *r, const float *logits,
+               const kt_decode_opts *o, int shift, int sop_prev, int sop_now,
+               const int prev[KT_NGEN], kt_rng *rng, kt_choice out[KT_NGEN])
+    KT_RT
+{
+  cand_list cl[KT_NGEN];
+  int n_keep = o->guard ? KT_DECODE_CANDIDATES : 1;
+  const float *lg = logits;
+  for (int h = 0; h < KT_NGEN; ++h) {
+    head_candidates(r, h, lg, o, shift, prev[h], rng, n_keep, &cl[h]);
+    lg += kt_repr_n_tok(r, kt_head_voice(h));
+  }
+  for (int h = 0; h < KT_NGEN; ++h) {
+    if (cl[h].n == 0) { /* nothing usable: rest */
+      cl[h].n = 1;
+      cl[h].score[0] = 0;
+      cl[h].c[0].pitch = -1;
+      cl[h].c[0].onset = prev[h] >= 0;
+      cl[h].c[0].tok = KT_TOK_REST;
+    }
+  }
+  if (!o->guard) {
+    for (int h = 0; h < KT_NGEN; ++h) {
+      out[h] = cl[h].c[0];
+      int f = fold(out[h].pitch, o->lo[h], o->hi[h]);
+      if (f != out[h].pitch) {
+        out[h].pitch = f;
+        out[h].onset = f != prev[h] || out[h].onset;
+      }
+    }
+    return;
+  }
+  const int p[4] = {sop_prev, prev[0], prev[1], prev[2]};
+  float best = -INFINITY;
+  int bi[KT_NGEN] = {0, 0, 0};
+  for (int a = 0; a < cl[0].n; ++a)
+    for (int t = 0; t < cl[1].n; ++t)
+      for (int b = 0; b < cl[2].n; ++b) {
+        int q[4] = {sop_now, cl[0].c[a].pitch, cl[1].c[t].pitch,
+                    cl[2].c[b].pitch};
+        float s = cl[0].score[a] + cl[1].score[t] + cl[2].score[b] -
+                  1000.0f * (float)violations(p, q, o);
+        if (s > best) {
+          best = s;
+          bi[0] = a;
+          bi[1] = t;
+          bi[2] = b;
+        }
+      }
+  for (int h = 0; h < KT_NGEN; ++h) {
+    out[h] = cl[h].c[bi[h]];
+    /* Never leave the range, even when every candidate broke a rule. */
+    int f = fold(out[h].pitch, o->lo[h], o->hi[h]);
+    if (f != out[h].pitch) {
+      out[h].pitch = f;
+      out[h].onset = 1;
+    }
+  }
+}

@@ -1,1 +1,807 @@
-/* placeholder until written */ typedef int kt_placeholder_engine;
+/* dsp/engine.c -- the real-time engine (see engine.h).
+ *
+ * Per boundary k (slice t starts): the melody tracker gives the soprano of
+ * slice t; the net decides slice d = t - L (L = the model's lookahead) from
+ * the soprano up to t, the bar position of d and the voices it decided
+ * before; the decoder picks the notes; the voices module turns changes into
+ * note-off/note-on pairs at the boundary's frame.  The output is thus L
+ * slices late, which the engine reports as latency. */
+#include "engine.h"
+#include "../nn/harmony.h"
+#include "clock.h"
+#include "decode.h"
+#include "melody.h"
+#include "voices.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KT_HIST 256 /* slices of history kept (power of two) */
+#define KT_HMASK (KT_HIST - 1)
+#define KT_MAX_EMB 8
+#define KT_PT_QUEUE 256
+#define KT_KEY_SWITCH 8 /* slices a new key must persist to be taken */
+
+struct kt_engine_model {
+  kt_model *m;
+  float *scratch;
+  float *logits;
+  int32_t *idx;
+};
+
+typedef struct {
+  int64_t due;
+  uint8_t d[3];
+} kt_pt_event;
+
+struct kt_engine {
+  double rate;
+  uint32_t max_block;
+  float param[KT_NPARAMS];
+  float applied[KT_NPARAMS];
+
+  kt_engine_model *emb[KT_MAX_EMB];
+  int n_emb;
+  kt_engine_model *user;
+  kt_engine_model *cur;
+
+  kt_clock clock;
+  kt_melody mel;
+  kt_voices voices;
+  kt_rng rng;
+  int64_t now; /* absolute frame of the current block's start */
+
+  /* history, indexed by slice count & KT_HMASK */
+  int8_t sop[KT_HIST];
+  uint8_t son[KT_HIST], svel[KT_HIST], sbp[KT_HIST], sbl[KT_HIST];
+  int8_t gen[KT_HIST][KT_NGEN];
+  uint8_t gon[KT_HIST][KT_NGEN];
+  int64_t n; /* slices recorded */
+  int64_t last_boundary;
+  int graced;
+
+  /* key */
+  float pc[12];
+  int key_known, key_tonic, key_minor, key_cand, key_cand_n;
+  int chord;
+
+  /* melody pass-through, delayed by the latency */
+  kt_pt_event ptq[KT_PT_QUEUE];
+  int pt_head, pt_n;
+  int64_t pt_last_due;
+  uint8_t pt_on[16][16]; /* bitset of passed-through notes sounding */
+
+  kt_engine_state st;
+};
+
+/* ---- models ------------------------------------------------------------ */
+
+kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
+{
+  if (!m) {
+    snprintf(err, errlen, "no model");
+    return NULL;
+  }
+  const kt_repr *r = &m->repr;
+  if (r->arch != KT_ARCH_LIVE || m->n_nets != 1 ||
+      m->net[0].n_heads != KT_NHEADS_LIVE) {
+    snprintf(err, errlen, "not a live model (arch %d, %d nets): the engine "
+             "runs causal models made by kantor train --arch live",
+             r->arch, m->n_nets);
+    return NULL;
+  }
+  if (r->window < 1 || r->window + r->lookahead + 2 > KT_HIST / 2 ||
+      r->feedback > KT_MAX_FEEDBACK || r->lookahead > 16) {
+    snprintf(err, errlen, "model window %d + lookahead %d does not fit "
+             "the engine", r->window, r->lookahead);
+    return NULL;
+  }
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h)
+    if (m->net[0].head_size[h] != kt_repr_n_tok(r, kt_head_voice(h))) {
+      snprintf(err, errlen, "model head %d has %d classes, its "
+               "representation says %d", h, m->net[0].head_size[h],
+               kt_repr_n_tok(r, kt_head_voice(h)));
+      return NULL;
+    }
+  kt_engine_model *em = calloc(1, sizeof *em);
+  if (!em) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  em->m = m;
+  em->scratch = calloc(kt_model_scratch_floats(m) + 16, sizeof(float));
+  em->logits = calloc((size_t)m->n_out_total + 16, sizeof(float));
+  em->idx = calloc((size_t)kt_repr_max_active(r) + 16, sizeof(int32_t));
+  if (!em->scratch || !em->logits || !em->idx) {
+    em->m = NULL;
+    kt_engine_model_free(em);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  return em;
+}
+
+void kt_engine_model_free(kt_engine_model *em)
+{
+  if (!em)
+    return;
+  kt_model_free(em->m);
+  free(em->scratch);
+  free(em->logits);
+  free(em->idx);
+  free(em);
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+uint32_t kt_out_capacity_needed(uint32_t n_in_events, uint32_t n_frames,
+                                double rate)
+{
+  if (!(rate > 0))
+    rate = 48000.0;
+  /* at most 1000 bpm in 1/32 beats: 16 * 1000 / 60 slices per second */
+  double slices = (double)n_frames * (16.0 * 1000.0 / 60.0) / rate + 2.0;
+  if (slices > n_frames + 2.0)
+    slices = n_frames + 2.0;
+  return 64u + 2u * n_in_events + (uint32_t)slices * 4u * (KT_NGEN + 1);
+}
+
+static void apply_all_params(kt_engine *e);
+
+kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
+                         size_t errlen)
+{
+  if (!(rate >= 1000.0 && rate <= 1536000.0)) {
+    snprintf(err, errlen, "sample rate %g Hz is not supported", rate);
+    return NULL;
+  }
+  kt_engine *e = calloc(1, sizeof *e);
+  if (!e) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  e->rate = rate;
+  e->max_block = max_block ? max_block : 8192;
+  int n = kt_model_embedded_count();
+  for (int i = 0; i < n && e->n_emb < KT_MAX_EMB; ++i) {
+    size_t len = 0;
+    const void *data = kt_model_embedded_at(i, &len);
+    kt_model *m = NULL;
+    char merr[256];
+    if (kt_model_load_mem(data, len, &m, merr, sizeof merr) != 0) {
+      snprintf(err, errlen, "embedded model %d: %s", i, merr);
+      kt_engine_free(e);
+      return NULL;
+    }
+    kt_engine_model *em = kt_engine_model_new(m, merr, sizeof merr);
+    if (!em) {
+      kt_model_free(m);
+      snprintf(err, errlen, "embedded model %d: %s", i, merr);
+      kt_engine_free(e);
+      return NULL;
+    }
+    e->emb[e->n_emb++] = em;
+  }
+  if (e->n_emb == 0) {
+    snprintf(err, errlen, "no embedded model was compiled in");
+    kt_engine_free(e);
+    return NULL;
+  }
+  for (int p = 0; p < KT_NPARAMS; ++p)
+    e->param[p] = kt_param_get_info((kt_param)p)->def;
+  kt_engine_reset(e);
+  return e;
+}
+
+void kt_engine_free(kt_engine *e)
+{
+  if (!e)
+    return;
+  for (int i = 0; i < e->n_emb; ++i)
+    kt_engine_model_free(e->emb[i]);
+  kt_engine_model_free(e->user);
+  free(e);
+}
+
+/* ---- parameters -------------------------------------------------------- */
+
+void kt_engine_set_param(kt_engine *e, kt_param p, float v) KT_RT
+{
+  if ((int)p < 0 || p >= KT_NPARAMS || !isfinite(v))
+    return;
+  const kt_param_info *pi = kt_param_get_info(p);
+  if (v < pi->min)
+    v = pi->min;
+  if (v > pi->max)
+    v = pi->max;
+  if (pi->integer || pi->toggle)
+    v = floorf(v + 0.5f);
+  e->param[p] = v;
+}
+
+float kt_engine_get_param(const kt_engine *e, kt_param p) KT_RT
+{
+  if ((int)p < 0 || p >= KT_NPARAMS)
+    return 0.0f;
+  return e->param[p];
+}
+
+static int iparam(const kt_engine *e, kt_param p) { return (int)e->param[p]; }
+
+static kt_engine_model *choose_model(const kt_engine *e)
+{
+  if (e->user)
+    return e->user;
+  int want = iparam(e, KT_P_LOOKAHEAD);
+  kt_engine_model *best = e->emb[0];
+  for (int i = 1; i < e->n_emb; ++i) {
+    int d = abs(e->emb[i]->m->repr.lookahead - want);
+    int bd = abs(best->m->repr.lookahead - want);
+    if (d < bd)
+      best = e->emb[i];
+  }
+  return best;
+}
+
+static void voice_range(const kt_engine *e, int h, int *lo, int *hi)
+{
+  static const kt_param lop[KT_NGEN] = {KT_P_ALTO_LO, KT_P_TENOR_LO,
+                                        KT_P_BASS_LO};
+  static const kt_param hip[KT_NGEN] = {KT_P_ALTO_HI, KT_P_TENOR_HI,
+                                        KT_P_BASS_HI};
+  *lo = iparam(e, lop[h]);
+  *hi = iparam(e, hip[h]);
+  if (*hi < *lo + 11) /* at least an octave, so folding always lands */
+    *hi = *lo + 11;
+}
+
+static int voice_on(const kt_engine *e, int h)
+{
+  static const kt_param onp[KT_NGEN] = {KT_P_ALTO_ON, KT_P_TENOR_ON,
+                                        KT_P_BASS_ON};
+  return iparam(e, KT_P_ENABLED) && iparam(e, onp[h]);
+}
+
+static int voice_chan(const kt_engine *e, int h)
+{
+  static const kt_param chp[KT_NGEN] = {KT_P_CH_ALTO, KT_P_CH_TENOR,
+                                        KT_P_CH_BASS};
+  return iparam(e, chp[h]) - 1;
+}
+
+static void apply_all_params(kt_engine *e)
+{
+  memcpy(e->applied, e->param, sizeof e->param);
+  e->cur = choose_model(e);
+  kt_rng_seed(&e->rng, (uint64_t)iparam(e, KT_P_SEED));
+  kt_clock_set_free_bpm(&e->clock, e->param[KT_P_BPM], e->now);
+}
+
+/* ---- pass-through ------------------------------------------------------ */
+
+static void pt_mark(kt_engine *e, const uint8_t d[3])
+{
+  int ch = d[0] & 15, st = d[0] & 0xF0;
+  if (st == 0x90 && d[2] > 0)
+    e->pt_on[ch][d[1] >> 3] |= (uint8_t)(1u << (d[1] & 7));
+  else if (st == 0x80 || st == 0x90)
+    e->pt_on[ch][d[1] >> 3] &= (uint8_t)~(1u << (d[1] & 7));
+  else if (st == 0xB0 && (d[1] == 123 || d[1] == 120))
+    memset(e->pt_on[ch], 0, sizeof e->pt_on[ch]);
+}
+
+static void pt_emit(kt_engine *e, uint32_t frame, const uint8_t d[3],
+                    kt_out *out)
+{
+  int st = d[0] & 0xF0;
+  int is_on = st == 0x90 && d[2] > 0;
+  if (kt_out_push(out, frame, d[0], d[1], d[2], is_on ? KT_NGEN + 2 : 0))
+    pt_mark(e, d);
+  else if (is_on)
+    out->dropped++;
+}
+
+static void pt_flush(kt_engine *e, uint32_t frame, kt_out *out)
+{
+  while (e->pt_n > 0) {
+    pt_emit(e, frame, e->ptq[e->pt_head].d, out);
+    e->pt_head = (e->pt_head + 1) % KT_PT_QUEUE;
+    e->pt_n--;
+  }
+}
+
+static void pt_all_off(kt_engine *e, uint32_t frame, kt_out *out)
+{
+  pt_flush(e, frame, out);
+  for (int ch = 0; ch < 16; ++ch)
+    for (int n = 0; n < 128; ++n)
+      if (e->pt_on[ch][n >> 3] & (1u << (n & 7))) {
+        uint8_t d[3] = {(uint8_t)(0x80 | ch), (uint8_t)n, 64};
+        pt_emit(e, frame, d, out);
+      }
+}
+
+static void pt_due(kt_engine *e, int64_t until, kt_out *out)
+{
+  while (e->pt_n > 0 && e->ptq[e->pt_head].due < until) {
+    int64_t f = e->ptq[e->pt_head].due - e->now;
+    pt_emit(e, (uint32_t)(f < 0 ? 0 : f), e->ptq[e->pt_head].d, out);
+    e->pt_head = (e->pt_head + 1) % KT_PT_QUEUE;
+    e->pt_n--;
+  }
+}
+
+static void pt_send(kt_engine *e, uint32_t frame, const uint8_t d[3],
+                    kt_out *out)
+{
+  int st = d[0] & 0xF0;
+  int is_on = st == 0x90 && d[2] > 0;
+  if (!iparam(e, KT_P_PASSTHRU)) {
+    /* Pass-through off: still release what it let through before. */
+    if (!is_on && (st == 0x80 || st == 0x90) &&
+        (e->pt_on[d[0] & 15][d[1] >> 3] & (1u << (d[1] & 7))))
+      pt_emit(e, frame, d, out);
+    return;
+  }
+  uint32_t lat = kt_engine_latency(e);
+  if (lat == 0 && e->pt_n == 0) {
+    pt_emit(e, frame, d, out);
+    return;
+  }
+  if (e->pt_n == KT_PT_QUEUE) { /* full: never lose it, send it now */
+    pt_emit(e, frame, d, out);
+    return;
+  }
+  int64_t due = e->now + frame + lat;
+  if (due < e->pt_last_due)
+    due = e->pt_last_due;
+  e->pt_last_due = due;
+  kt_pt_event *q = &e->ptq[(e->pt_head + e->pt_n) % KT_PT_QUEUE];
+  q->due = due;
+  memcpy(q->d, d, 3);
+  e->pt_n++;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+void kt_engine_reset(kt_engine *e) KT_RT
+{
+  kt_clock_init(&e->clock, e->rate, e->param[KT_P_BPM]);
+  kt_melody_reset(&e->mel);
+  kt_voices_reset(&e->voices);
+  e->now = 0;
+  e->n = 0;
+  e->last_boundary = -1000000;
+  e->graced = 0;
+  memset(e->pc, 0, sizeof e->pc);
+  e->key_known = 0;
+  e->key_tonic = 0;
+  e->key_minor = 0;
+  e->key_cand = -1;
+  e->key_cand_n = 0;
+  e->chord = 0;
+  e->pt_head = e->pt_n = 0;
+  e->pt_last_due = 0;
+  memset(e->pt_on, 0, sizeof e->pt_on);
+  memset(&e->st, 0, sizeof e->st);
+  e->st.soprano = -1;
+  for (int h = 0; h < KT_NGEN; ++h)
+    e->st.voice[h] = -1;
+  apply_all_params(e);
+}
+
+/* Forget the melody: the history reads as rests from here on. */
+static void forget_melody(kt_engine *e)
+{
+  kt_melody_reset(&e->mel);
+  int64_t from = e->n - KT_HIST;
+  for (int64_t t = from < 0 ? 0 : from; t < e->n; ++t) {
+    e->sop[t & KT_HMASK] = -1;
+    e->son[t & KT_HMASK] = 0;
+    for (int h = 0; h < KT_NGEN; ++h) {
+      e->gen[t & KT_HMASK][h] = -1;
+      e->gon[t & KT_HMASK][h] = 0;
+    }
+  }
+}
+
+void kt_engine_all_off(kt_engine *e, uint32_t frame, kt_out *out) KT_RT
+{
+  kt_voices_all_off(&e->voices, frame, out);
+  pt_all_off(e, frame, out);
+  forget_melody(e);
+  for (int h = 0; h < KT_NGEN; ++h)
+    e->st.voice[h] = e->voices.pitch[h];
+}
+
+kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
+                                      kt_out *out) KT_RT
+{
+  kt_voices_all_off(&e->voices, 0, out);
+  kt_engine_model *old = e->user;
+  e->user = em;
+  e->cur = choose_model(e);
+  return old;
+}
+
+/* ---- outputs ----------------------------------------------------------- */
+
+uint32_t kt_engine_latency(const kt_engine *e) KT_RT
+{
+  int L = e->cur ? e->cur->m->repr.lookahead : 0;
+  double f = L * kt_clock_frames_per_slice(&e->clock);
+  return f > 0 ? (uint32_t)lround(f) : 0u;
+}
+
+int kt_engine_key(const kt_engine *e) KT_RT
+{
+  int k = iparam(e, KT_P_KEY);
+  if (k >= 0)
+    return k + 12 * iparam(e, KT_P_MODE);
+  return e->key_known ? e->key_tonic + 12 * e->key_minor : -1;
+}
+
+int kt_engine_chord(const kt_engine *e) KT_RT { return e->chord; }
+
+const kt_model *kt_engine_current_model(const kt_engine *e) KT_RT
+{
+  return e->cur ? e->cur->m : NULL;
+}
+
+void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT
+{
+  *st = e->st;
+}
+
+/* ---- the slice decision ------------------------------------------------ */
+
+static int key_shift(const kt_engine *e, int *mode_family)
+{
+  int k = kt_engine_key(e);
+  if (k < 0) {
+    *mode_family = 0;
+    return 0;
+  }
+  *mode_family = k >= 12;
+  int tonic = k % 12;
+  int s = (12 - tonic) % 12;
+  return s > 5 ? s - 12 : s;
+}
+
+static void update_key(kt_engine *e, int pitch)
+{
+  if (pitch < 0)
+    return;
+  for (int i = 0; i < 12; ++i)
+    e->pc[i] *= 0.995f;
+  e->pc[pitch % 12] += 1.0f;
+  int minor = 0;
+  int tonic = kt_key_find(e->pc, &minor);
+  int cand = tonic + 12 * minor;
+  if (!e->key_known) {
+    e->key_known = 1;
+    e->key_tonic = tonic;
+    e->key_minor = minor;
+    e->key_cand = -1;
+    return;
+  }
+  if (cand == e->key_tonic + 12 * e->key_minor) {
+    e->key_cand = -1;
+    e->key_cand_n = 0;
+  } else if (cand == e->key_cand) {
+    if (++e->key_cand_n >= KT_KEY_SWITCH) {
+      e->key_tonic = tonic;
+      e->key_minor = minor;
+      e->key_cand = -1;
+      e->key_cand_n = 0;
+    }
+  } else {
+    e->key_cand = cand;
+    e->key_cand_n = 1;
+  }
+}
+
+/* Decide slice d and emit the changes at frame. */
+static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
+{
+  const kt_engine_model *em = e->cur;
+  const kt_repr *r = &em->m->repr;
+  const int W = r->window, L = r->lookahead, K = r->feedback;
+  int di = (int)(d & KT_HMASK);
+  int sop_now = e->sop[di];
+  int64_t dp = d - 1;
+  int sop_prev = dp >= 0 ? e->sop[dp & KT_HMASK] : -1;
+  int prev[KT_NGEN];
+  for (int h = 0; h < KT_NGEN; ++h)
+    prev[h] = dp >= 0 ? e->gen[dp & KT_HMASK][h] : -1;
+
+  kt_choice ch[KT_NGEN];
+  if (sop_now < 0) {
+    /* The player let go: the voices rest with the melody. */
+    for (int h = 0; h < KT_NGEN; ++h) {
+      ch[h].pitch = -1;
+      ch[h].onset = prev[h] >= 0;
+      ch[h].tok = KT_TOK_REST;
+    }
+  } else {
+    int8_t sp[KT_HIST / 2];
+    uint8_t so[KT_HIST / 2];
+    uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
+    int mode_family = 0;
+    int shift = r->key_norm ? key_shift(e, &mode_family) : 0;
+    if (!r->key_norm)
+      key_shift(e, &mode_family);
+    for (int j = 0; j < W + L; ++j) {
+      int64_t t = d - W + 1 + j;
+      if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
+        sp[j] = KT_REST;
+        so[j] = 0;
+      } else {
+        int p = e->sop[t & KT_HMASK];
+        sp[j] = (int8_t)(p < 0 ? KT_REST
+                               : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
+                                               r->hi[KT_SOPRANO]));
+        so[j] = e->son[t & KT_HMASK];
+      }
+    }
+    for (int k = 0; k < K; ++k) {
+      int64_t t = d - 1 - k;
+      for (int h = 0; h < KT_NGEN; ++h) {
+        int v = kt_head_voice(h);
+        if (t < 0 || t <= e->n - KT_HIST) {
+          fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(r, v, KT_REST, 0);
+        } else {
+          int p = e->gen[t & KT_HMASK][h];
+          fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(
+              r, v, p < 0 ? KT_REST : p + shift, e->gon[t & KT_HMASK][h]);
+        }
+      }
+    }
+    kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb};
+    int n_idx = kt_encode_live(r, &ctx, em->idx);
+    kt_model_forward(em->m, em->idx, n_idx, em->scratch, em->logits);
+    kt_decode_opts o;
+    o.temperature = e->param[KT_P_TEMPERATURE];
+    o.guard = iparam(e, KT_P_GUARD);
+    for (int h = 0; h < KT_NGEN; ++h)
+      voice_range(e, h, &o.lo[h], &o.hi[h]);
+    kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,
+              ch);
+  }
+
+  int vel = iparam(e, KT_P_VEL_MODE) ? iparam(e, KT_P_VELOCITY)
+                                     : e->svel[di];
+  int pitches[4] = {sop_now, -1, -1, -1};
+  for (int h = 0; h < KT_NGEN; ++h) {
+    e->gen[di][h] = (int8_t)ch[h].pitch;
+    e->gon[di][h] = (uint8_t)ch[h].onset;
+    if (voice_on(e, h))
+      kt_voices_set(&e->voices, h, ch[h].pitch, ch[h].onset, voice_chan(e, h),
+                    vel, frame, out);
+    else
+      kt_voices_off(&e->voices, h, frame, out);
+    e->st.voice[h] = e->voices.pitch[h];
+    pitches[h + 1] = ch[h].pitch;
+  }
+  e->chord = sop_now >= 0 ? kt_chord_label(pitches, 4, NULL, NULL) : 0;
+  e->st.soprano = sop_now;
+}
+
+static int pipeline_silent(const kt_engine *e)
+{
+  if (e->mel.n > 0 || e->mel.pending >= 0)
+    return 0;
+  for (int h = 0; h < KT_NGEN; ++h)
+    if (e->voices.pitch[h] >= 0)
+      return 0;
+  int L = e->cur->m->repr.lookahead;
+  for (int64_t t = e->n - 1 - L; t < e->n; ++t)
+    if (t >= 0 && e->sop[t & KT_HMASK] >= 0)
+      return 0;
+  return 1;
+}
+
+static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
+{
+  int bar_pos, bar_len;
+  kt_clock_advance(&e->clock, &bar_pos, &bar_len);
+  int64_t t = e->n;
+  int ti = (int)(t & KT_HMASK);
+  int prev = t > 0 ? e->sop[(t - 1) & KT_HMASK] : -1;
+  int pitch, onset, vel;
+  kt_melody_slice(&e->mel, prev, &pitch, &onset, &vel);
+  e->sop[ti] = (int8_t)pitch;
+  e->son[ti] = (uint8_t)onset;
+  e->svel[ti] = (uint8_t)vel;
+  e->sbp[ti] = (uint8_t)bar_pos;
+  e->sbl[ti] = (uint8_t)bar_len;
+  e->n++;
+  e->last_boundary = e->now + frame;
+  e->graced = 0;
+  if (iparam(e, KT_P_KEY) < 0)
+    update_key(e, pitch);
+  if (e->st.boundaries < 8)
+    e->st.boundary_frame[e->st.boundaries] = frame;
+  e->st.boundaries++;
+  e->st.slice = e->n;
+  int64_t d = t - e->cur->m->repr.lookahead;
+  if (d >= 0)
+    decide(e, d, frame, out);
+}
+
+/* A note-on just after a boundary belongs to the slice that started. */
+static void grace(kt_engine *e, int pitch, int vel, uint32_t frame,
+                  kt_out *out)
+{
+  if (e->n == 0 || e->graced)
+    return;
+  double gframes = e->param[KT_P_GRACE_MS] * 0.001 * e->rate;
+  int64_t since = e->now + frame - e->last_boundary;
+  if (since < 0 || since > gframes)
+    return;
+  int64_t t = e->n - 1;
+  int ti = (int)(t & KT_HMASK);
+  if (e->sop[ti] == pitch && e->son[ti])
+    return;
+  e->sop[ti] = (int8_t)pitch;
+  e->son[ti] = 1;
+  e->svel[ti] = (uint8_t)vel;
+  e->mel.pending = -1; /* consumed by this slice */
+  e->graced = 1;
+  if (e->cur->m->repr.lookahead == 0)
+    decide(e, t, frame, out);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static int midi_len(uint8_t status)
+{
+  switch (status & 0xF0) {
+  case 0x80: case 0x90: case 0xA0: case 0xB0: case 0xE0:
+    return 3;
+  case 0xC0: case 0xD0:
+    return 2;
+  default:
+    return 0; /* system messages are not forwarded */
+  }
+}
+
+static void handle_midi(kt_engine *e, const kt_event *ev, uint32_t frame,
+                        kt_out *out)
+{
+  uint8_t d[3] = {ev->midi[0], ev->midi[1], ev->midi[2]};
+  int len = midi_len(d[0]);
+  if (len == 0 || ev->size < len || (d[0] & 0x80) == 0)
+    return; /* malformed or system: dropped */
+  for (int i = 1; i < len; ++i)
+    if (d[i] & 0x80)
+      return;
+  if (len == 2)
+    d[2] = 0;
+  int ch_in = iparam(e, KT_P_CH_IN);
+  if (!iparam(e, KT_P_ENABLED)) {
+    kt_out_push(out, frame, d[0], d[1], d[2], 0); /* bypass: MIDI through */
+    return;
+  }
+  if (ch_in > 0 && (d[0] & 15) != ch_in - 1) {
+    kt_out_push(out, frame, d[0], d[1], d[2], KT_NGEN + 2);
+    return; /* not the melody: through untouched */
+  }
+  int st = d[0] & 0xF0;
+  if (st == 0x90 && d[2] > 0) {
+    if (!e->clock.rolling && pipeline_silent(e)) {
+      /* Free-running and silent: the first note starts the grid. */
+      kt_clock_restart(&e->clock, e->now + frame);
+    }
+    kt_melody_note_on(&e->mel, d[1], d[2]);
+    grace(e, d[1], d[2], frame, out);
+  } else if (st == 0x80 || st == 0x90) {
+    kt_melody_note_off(&e->mel, d[1]);
+  } else if (st == 0xB0 && d[1] == 120) { /* all sound off: now */
+    kt_melody_reset(&e->mel);
+    kt_voices_all_off(&e->voices, frame, out);
+  } else if (st == 0xB0 && d[1] == 123) { /* all notes off: next boundary */
+    kt_melody_reset(&e->mel);
+  }
+  pt_send(e, frame, d, out);
+}
+
+static void apply_param_changes(kt_engine *e, kt_out *out)
+{
+  if (!memcmp(e->applied, e->param, sizeof e->param))
+    return;
+  const float *a = e->applied, *p = e->param;
+  if (a[KT_P_ENABLED] != p[KT_P_ENABLED]) {
+    kt_voices_all_off(&e->voices, 0, out);
+    pt_all_off(e, 0, out);
+    forget_melody(e);
+  }
+  if (a[KT_P_PASSTHRU] != p[KT_P_PASSTHRU] && p[KT_P_PASSTHRU] == 0)
+    pt_all_off(e, 0, out);
+  if (a[KT_P_CH_IN] != p[KT_P_CH_IN])
+    kt_melody_reset(&e->mel); /* keys held on the old channel are gone */
+  for (int h = 0; h < KT_NGEN; ++h) {
+    int lo, hi, pitch = e->voices.pitch[h];
+    voice_range(e, h, &lo, &hi);
+    if (!voice_on(e, h) || voice_chan(e, h) != e->voices.chan[h] ||
+        (pitch >= 0 && (pitch < lo || pitch > hi)))
+      kt_voices_off(&e->voices, h, 0, out);
+  }
+  kt_engine_model *m = choose_model(e);
+  if (m != e->cur) {
+    kt_voices_all_off(&e->voices, 0, out);
+    pt_flush(e, 0, out);
+    e->cur = m;
+  }
+  if (a[KT_P_SEED] != p[KT_P_SEED])
+    kt_rng_seed(&e->rng, (uint64_t)iparam(e, KT_P_SEED));
+  if (a[KT_P_BPM] != p[KT_P_BPM])
+    kt_clock_set_free_bpm(&e->clock, p[KT_P_BPM], e->now);
+  memcpy(e->applied, e->param, sizeof e->param);
+}
+
+static void sort_out(kt_out *out, uint32_t from)
+{
+  /* stable insertion sort by frame; the list is nearly sorted */
+  for (uint32_t i = from + 1; i < out->n; ++i) {
+    kt_midi_out x = out->ev[i];
+    uint32_t j = i;
+    while (j > from && out->ev[j - 1].frame > x.frame) {
+      out->ev[j] = out->ev[j - 1];
+      --j;
+    }
+    out->ev[j] = x;
+  }
+}
+
+void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
+                       uint32_t n_frames, kt_out *out) KT_RT
+{
+  uint32_t out_from = out ? out->n : 0;
+  e->st.boundaries = 0;
+  apply_param_changes(e, out);
+  uint32_t i = 0, last_ev_frame = 0;
+  int64_t end = e->now + n_frames;
+  for (;;) {
+    int64_t nb = kt_clock_next_frame(&e->clock);
+    uint32_t ef = n_frames;
+    if (i < n_ev) {
+      ef = ev[i].frame;
+      if (ef < last_ev_frame)
+        ef = last_ev_frame; /* out of order: keep time moving forward */
+      if (ef >= n_frames)
+        ef = n_frames ? n_frames - 1 : 0;
+    }
+    if (i < n_ev && (e->now + ef <= nb || nb >= end)) {
+      last_ev_frame = ef;
+      if (ev[i].type == KT_EV_POSITION) {
+        if (kt_clock_position(&e->clock, &ev[i].pos, e->now + ef)) {
+          /* transport stopped: every voice off, the melody forgotten */
+          kt_voices_all_off(&e->voices, ef, out);
+          pt_flush(e, ef, out);
+          forget_melody(e);
+        }
+      } else if (ev[i].type == KT_EV_MIDI) {
+        handle_midi(e, &ev[i], ef, out);
+      }
+      ++i;
+      continue;
+    }
+    if (nb < end) {
+      uint32_t bf = (uint32_t)(nb < e->now ? 0 : nb - e->now);
+      pt_due(e, e->now + bf, out);
+      if (iparam(e, KT_P_ENABLED))
+        boundary(e, bf, out);
+      else
+        kt_clock_advance(&e->clock, &(int){0}, &(int){0});
+      continue;
+    }
+    break;
+  }
+  pt_due(e, end, out);
+  if (out)
+    sort_out(out, out_from);
+  e->now = end;
+}
