@@ -157,11 +157,10 @@ int kt_clock_position(kt_clock *c, const kt_position *p, int64_t now) KT_RT
       c->anchor_pos = hpos;
       c->next_k = (int64_t)ceil(hpos - 1e-7);
     } else {
-      /* Same place (maybe a new tempo): re-anchor, keep the boundary count. */
+      /* Same place (maybe a new tempo): re-anchor, keep the boundary
+       * count, so a boundary due at this very frame is not skipped. */
       c->anchor_frame = now;
       c->anchor_pos = hpos;
-      if ((double)c->next_k < hpos - 1e-7)
-        c->next_k = (int64_t)ceil(hpos - 1e-7);
     }
     c->bar_origin = origin;
   } else {
