@@ -1,8 +1,9 @@
 /* nn/encode.c -- the one-hot representation (see encode.h).
  *
- * Padding convention (trainer and engine must agree): soprano slices before
- * the first or after the last slice are KT_REST with onset 0; fed-back
- * tokens before the first slice are KT_TOK_REST. */
+ * Padding convention (trainer and engine agree): soprano slices before the
+ * first or after the last slice are KT_REST with onset 0; fed-back tokens
+ * before the first slice are KT_TOK_HOLD (kt_tok_from_slice(r, v, KT_REST,
+ * 0), as dsp/engine.c does). */
 #include "encode.h"
 
 #include <stdio.h>

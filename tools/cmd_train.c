@@ -1,1 +1,403 @@
-/* placeholder until written */ typedef int kt_placeholder_cmd_train;
+/* tools/cmd_train.c -- `kantor train`: train a model on the corpus and
+ * write it (atomically), with learning curves (CSV + SVG). */
+#include "cmds.h"
+
+#include "../nn/train/train.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "usage: kantor train [--data DIR] [--split FILE]\n"
+          "         [--arch live|forwardbach|forward3bach|chord]\n"
+          "         [--window N] [--lookahead N] [--feedback N] "
+          "[--chord-len N]\n"
+          "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
+          "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
+          "         [--augment none|key|all12] [--fb-own F] [--fb-noise F]\n"
+          "         [--select loss|free] [--seed N] [--quiet]\n"
+          "         -o FILE [--curves PREFIX]\n"
+          "Trains on the split's train set, stops early on the valid set,\n"
+          "reports the test set.  Live models are scheduled-sampled: a share\n"
+          "(--fb-own) of the examples is fed back the model's own\n"
+          "free-running outputs of the previous epoch.\n");
+}
+
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
+{
+  char *end;
+  errno = 0;
+  long x = strtol(s, &end, 10);
+  if (errno || *end || end == s || x < lo || x > hi) {
+    fprintf(stderr, "kantor train: %s: '%s' is not an integer in %d..%d\n",
+            opt, s, lo, hi);
+    return -1;
+  }
+  *v = (int)x;
+  return 0;
+}
+
+static int parse_float(const char *opt, const char *s, float lo, float hi,
+                       float *v)
+{
+  char *end;
+  errno = 0;
+  float x = strtof(s, &end);
+  if (errno || *end || end == s || !(x >= lo && x <= hi)) {
+    fprintf(stderr, "kantor train: %s: '%s' is not a number in %g..%g\n",
+            opt, s, (double)lo, (double)hi);
+    return -1;
+  }
+  *v = x;
+  return 0;
+}
+
+static int write_atomic(const char *path, const char *text, size_t len)
+{
+  size_t n = strlen(path);
+  char *tmp = malloc(n + 5);
+  if (!tmp)
+    return -1;
+  memcpy(tmp, path, n);
+  memcpy(tmp + n, ".tmp", 5);
+  FILE *f = fopen(tmp, "wb");
+  int rc = -1;
+  if (f) {
+    size_t w = fwrite(text, 1, len, f);
+    if (fclose(f) == 0 && w == len && rename(tmp, path) == 0)
+      rc = 0;
+    else
+      remove(tmp);
+  }
+  if (rc)
+    fprintf(stderr, "kantor train: cannot write %s: %s\n", path,
+            strerror(errno));
+  free(tmp);
+  return rc;
+}
+
+typedef struct {
+  char *p;
+  size_t len, cap;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
+                      fmt, ap);
+    va_end(ap);
+    if (n < 0)
+      return;
+    if (b->p && b->len + (size_t)n < b->cap) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+    char *np = realloc(b->p, nc);
+    if (!np)
+      return;
+    b->p = np;
+    b->cap = nc;
+  }
+}
+
+static int write_curves(const char *prefix, const kt_curve_pt *c, int n,
+                        int best)
+{
+  char path[4096];
+  sbuf b = {0};
+  sb_printf(&b, "epoch,train_loss,train_acc,valid_loss,valid_acc,"
+                "valid_free_acc,seconds,best\n");
+  for (int i = 0; i < n; ++i)
+    sb_printf(&b, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%d\n", c[i].epoch,
+              c[i].train_loss, c[i].train_acc, c[i].valid_loss,
+              c[i].valid_acc, c[i].valid_free_acc, c[i].seconds,
+              c[i].epoch == best);
+  snprintf(path, sizeof path, "%s.csv", prefix);
+  int rc = b.p ? write_atomic(path, b.p, b.len) : -1;
+  free(b.p);
+  if (rc)
+    return rc;
+
+  /* SVG: loss (left panel) and accuracy (right panel) per epoch */
+  sbuf s = {0};
+  const int W = 900, H = 360, pw = 400, ph = 280, top = 40, lm = 50;
+  double lmax = 0;
+  for (int i = 0; i < n; ++i) {
+    if (c[i].train_loss > lmax)
+      lmax = c[i].train_loss;
+    if (c[i].valid_loss > lmax)
+      lmax = c[i].valid_loss;
+  }
+  if (lmax <= 0)
+    lmax = 1;
+  int ne = n > 1 ? n - 1 : 1;
+  sb_printf(&s,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+            "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            W, H);
+  for (int panel = 0; panel < 2; ++panel) {
+    int x0 = lm + panel * (pw + lm), y0 = top;
+    double ymax = panel ? 1.0 : lmax;
+    sb_printf(&s,
+              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+              "fill=\"none\" stroke=\"#888\"/>\n"
+              "<text x=\"%d\" y=\"%d\">%s (max %.3g)</text>\n"
+              "<text x=\"%d\" y=\"%d\">epoch 1..%d</text>\n",
+              x0, y0, pw, ph, x0, y0 - 8, panel ? "accuracy" : "loss", ymax,
+              x0 + pw / 2 - 30, y0 + ph + 18, n);
+    const char *colors[3] = {"#1f77b4", "#d62728", "#2ca02c"};
+    const char *names[3] = {"train", "valid", "valid free-running"};
+    for (int k = 0; k < 3; ++k) {
+      if (k == 2 && (panel == 0 || n == 0 || c[0].valid_free_acc < 0))
+        continue;
+      sb_printf(&s, "<polyline fill=\"none\" stroke=\"%s\" points=\"",
+                colors[k]);
+      for (int i = 0; i < n; ++i) {
+        double v = panel == 0 ? (k ? c[i].valid_loss : c[i].train_loss)
+                   : k == 0   ? c[i].train_acc
+                   : k == 1   ? c[i].valid_acc
+                              : c[i].valid_free_acc;
+        double x = x0 + (double)pw * i / ne;
+        double y = y0 + ph - ph * (v / ymax);
+        sb_printf(&s, "%.1f,%.1f ", x, y);
+      }
+      sb_printf(&s, "\"/>\n<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n",
+                x0 + 10, y0 + 16 + 14 * k, colors[k], names[k]);
+    }
+    if (best >= 1) {
+      double x = x0 + (double)pw * (best - 1) / ne;
+      sb_printf(&s,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                "stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n"
+                "<text x=\"%.1f\" y=\"%d\" fill=\"#555\">best %d</text>\n",
+                x, y0, x, y0 + ph, x + 3, y0 + ph - 6, best);
+    }
+  }
+  sb_printf(&s, "</svg>\n");
+  snprintf(path, sizeof path, "%s.svg", prefix);
+  rc = s.p ? write_atomic(path, s.p, s.len) : -1;
+  free(s.p);
+  return rc;
+}
+
+int kt_cmd_train(int argc, char **argv)
+{
+  kt_train_opts o;
+  kt_train_opts_default(&o);
+  o.verbose = 1;
+  const char *data = NULL, *split = NULL, *out = NULL, *curves = NULL;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return KT_EXIT_OK;
+    }
+    if (!strcmp(a, "--quiet")) {
+      o.verbose = 0;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "kantor train: %s needs a value (or is unknown)\n", a);
+      usage(stderr);
+      return KT_EXIT_USAGE;
+    }
+    const char *v = argv[++i];
+    int bad = 0, iv;
+    if (!strcmp(a, "--data"))
+      data = v;
+    else if (!strcmp(a, "--split"))
+      split = v;
+    else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+      out = v;
+    else if (!strcmp(a, "--curves"))
+      curves = v;
+    else if (!strcmp(a, "--arch")) {
+      if (!strcmp(v, "live"))
+        o.arch = KT_ARCH_LIVE;
+      else if (!strcmp(v, "forwardbach"))
+        o.arch = KT_ARCH_FORWARDBACH;
+      else if (!strcmp(v, "forward3bach"))
+        o.arch = KT_ARCH_FORWARD3BACH;
+      else if (!strcmp(v, "chord"))
+        o.arch = KT_ARCH_CHORD;
+      else {
+        fprintf(stderr, "kantor train: unknown arch '%s'\n", v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--augment")) {
+      if (!strcmp(v, "none"))
+        o.augment = KT_AUG_NONE;
+      else if (!strcmp(v, "key"))
+        o.augment = KT_AUG_KEY;
+      else if (!strcmp(v, "all12"))
+        o.augment = KT_AUG_ALL12;
+      else {
+        fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--select")) {
+      if (!strcmp(v, "loss"))
+        o.select_free = 0;
+      else if (!strcmp(v, "free"))
+        o.select_free = 1;
+      else {
+        fprintf(stderr, "kantor train: --select loss|free, not '%s'\n", v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--window"))
+      bad = parse_int(a, v, 1, KT_MAX_WINDOW, &o.window);
+    else if (!strcmp(a, "--lookahead"))
+      bad = parse_int(a, v, 0, KT_MAX_WINDOW - 1, &o.lookahead);
+    else if (!strcmp(a, "--feedback"))
+      bad = parse_int(a, v, 0, KT_MAX_FEEDBACK, &o.feedback);
+    else if (!strcmp(a, "--chord-len"))
+      bad = parse_int(a, v, 1, KT_MAX_WINDOW, &o.chord_len);
+    else if (!strcmp(a, "--epochs"))
+      bad = parse_int(a, v, 1, 100000, &o.epochs);
+    else if (!strcmp(a, "--batch"))
+      bad = parse_int(a, v, 1, 65536, &o.batch);
+    else if (!strcmp(a, "--early-stop"))
+      bad = parse_int(a, v, 0, 100000, &o.early_stop);
+    else if (!strcmp(a, "--seed")) {
+      char *end;
+      errno = 0;
+      unsigned long long s = strtoull(v, &end, 10);
+      if (errno || *end || end == v) {
+        fprintf(stderr, "kantor train: --seed: '%s' is not an integer\n", v);
+        bad = 1;
+      }
+      o.seed = s;
+    } else if (!strcmp(a, "--lr"))
+      bad = parse_float(a, v, 1e-7f, 1.0f, &o.lr);
+    else if (!strcmp(a, "--l1"))
+      bad = parse_float(a, v, 0, 1, &o.l1);
+    else if (!strcmp(a, "--l2"))
+      bad = parse_float(a, v, 0, 1, &o.l2);
+    else if (!strcmp(a, "--dropout"))
+      bad = parse_float(a, v, 0, 0.95f, &o.dropout);
+    else if (!strcmp(a, "--fb-own"))
+      bad = parse_float(a, v, 0, 1, &o.fb_own);
+    else if (!strcmp(a, "--fb-noise"))
+      bad = parse_float(a, v, 0, 1, &o.fb_noise);
+    else if (!strcmp(a, "--hidden")) {
+      o.n_hidden = 0;
+      const char *p = v;
+      while (*p) {
+        char *end;
+        long h = strtol(p, &end, 10);
+        if (end == p || h < 1 || h > KT_MAX_WIDTH ||
+            o.n_hidden >= KT_MAX_LAYERS - 1 || (*end && *end != ',')) {
+          fprintf(stderr,
+                  "kantor train: --hidden '%s': 1..%d sizes of 1..%d, "
+                  "comma-separated\n",
+                  v, KT_MAX_LAYERS - 1, KT_MAX_WIDTH);
+          bad = 1;
+          break;
+        }
+        o.hidden[o.n_hidden++] = (int)h;
+        p = *end ? end + 1 : end;
+      }
+      if (!bad && o.n_hidden == 0)
+        bad = 1;
+      (void)iv;
+    } else {
+      fprintf(stderr, "kantor train: unknown option %s\n", a);
+      usage(stderr);
+      return KT_EXIT_USAGE;
+    }
+    if (bad)
+      return KT_EXIT_USAGE;
+  }
+  if (!out) {
+    fprintf(stderr, "kantor train: -o FILE is required\n");
+    usage(stderr);
+    return KT_EXIT_USAGE;
+  }
+  if (!data)
+    data = kt_default_data_dir();
+  char err[512];
+  kt_chorale *tr = NULL, *va = NULL, *te = NULL;
+  int ntr = 0, nva = 0, nte = 0;
+  if (kt_corpus_load(data, split, KT_SET_TRAIN, &tr, &ntr, err, sizeof err) ||
+      kt_corpus_load(data, split, KT_SET_VALID, &va, &nva, err, sizeof err) ||
+      kt_corpus_load(data, split, KT_SET_TEST, &te, &nte, err, sizeof err)) {
+    fprintf(stderr, "kantor train: %s\n", err);
+    kt_corpus_free(tr, ntr);
+    kt_corpus_free(va, nva);
+    return KT_EXIT_FAIL;
+  }
+  if (ntr == 0) {
+    fprintf(stderr, "kantor train: %s: no chorales in the train set\n",
+            split ? split : data);
+    kt_corpus_free(tr, ntr);
+    kt_corpus_free(va, nva);
+    kt_corpus_free(te, nte);
+    return KT_EXIT_FAIL;
+  }
+  kt_curve_pt *curve = calloc((size_t)o.epochs, sizeof *curve);
+  int n_curve = 0, best = 0, rc = KT_EXIT_FAIL;
+  kt_model *m = NULL;
+  if (!curve) {
+    fprintf(stderr, "kantor train: out of memory\n");
+    goto done;
+  }
+  m = kt_train(&o, tr, ntr, va, nva, curve, &n_curve, &best, err,
+               sizeof err);
+  if (!m) {
+    fprintf(stderr, "kantor train: %s\n", err);
+    goto done;
+  }
+  if (kt_model_save(m, out, err, sizeof err)) {
+    fprintf(stderr, "kantor train: %s\n", err);
+    goto done;
+  }
+  if (curves && write_curves(curves, curve, n_curve, best))
+    goto done;
+  /* Report the kept epoch and the teacher-forced (and free-running) test
+   * figures. */
+  const kt_curve_pt *b = best >= 1 ? &curve[best - 1] : NULL;
+  if (b)
+    printf("best epoch %d: valid loss %.4f acc %.4f%s", best, b->valid_loss,
+           b->valid_acc, b->valid_free_acc >= 0 ? "" : "\n");
+  if (b && b->valid_free_acc >= 0)
+    printf(" free-running %.4f\n", b->valid_free_acc);
+  if (nte > 0) {
+    kt_dataset dte;
+    int aug = o.augment == KT_AUG_ALL12 ? KT_AUG_KEY : o.augment;
+    if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) ==
+        0) {
+      double l, a;
+      kt_evaluate(m, &dte, &l, &a);
+      printf("test (%d chorales): loss %.4f acc %.4f", nte, l, a);
+      if (m->repr.arch == KT_ARCH_LIVE)
+        printf(" free-running %.4f", kt_dataset_rollout(&dte, m));
+      printf("\n");
+      kt_dataset_free(&dte);
+    }
+  }
+  if (n_curve)
+    printf("training time %.1f s (%d epochs)\n", curve[n_curve - 1].seconds,
+           n_curve);
+  printf("wrote %s\n", out);
+  rc = KT_EXIT_OK;
+done:
+  kt_model_free(m);
+  free(curve);
+  kt_corpus_free(tr, ntr);
+  kt_corpus_free(va, nva);
+  kt_corpus_free(te, nte);
+  return rc;
+}

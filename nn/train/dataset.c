@@ -1,1 +1,347 @@
-/* placeholder until written */ typedef int kt_placeholder_dataset;
+/* nn/train/dataset.c -- chorales -> sequences of tokens and training
+ * examples for every arch (see nn/encode.h for the representation). */
+#include "train.h"
+
+#include "../harmony.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Semitone shift in -6..+5 moving tonic to C (same as kt_key_shift_to_c;
+ * kept here so the trainer does not depend on the corpus library). */
+static int shift_to_c(int tonic)
+{
+  int s = ((12 - tonic % 12) + 12) % 12;
+  return s > 5 ? s - 12 : s;
+}
+
+static int list_shifts(const kt_chorale *c, int augment, int *out)
+{
+  if (augment == KT_AUG_NONE) {
+    out[0] = 0;
+    return 1;
+  }
+  int base = shift_to_c(c->tonic);
+  out[0] = base;
+  if (augment == KT_AUG_KEY)
+    return 1;
+  int k = 1;
+  for (int d = -6; d <= 5; ++d)
+    if (d != 0)
+      out[k++] = base + d;
+  return k;
+}
+
+void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
+{
+  int lo[KT_NVOICES], hi[KT_NVOICES];
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    lo[v] = 127;
+    hi[v] = 0;
+  }
+  for (int i = 0; i < n; ++i) {
+    int sh[12], ns = list_shifts(&c[i], augment, sh);
+    for (int s = 0; s < ns; ++s)
+      for (int v = 0; v < KT_NVOICES; ++v)
+        for (int t = 0; t < c[i].n_slices; ++t) {
+          int p = c[i].v[v][t].pitch;
+          if (p < 0)
+            continue;
+          p += sh[s];
+          if (p < lo[v])
+            lo[v] = p;
+          if (p > hi[v])
+            hi[v] = p;
+        }
+  }
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    if (lo[v] > hi[v]) { /* no notes at all */
+      lo[v] = 48;
+      hi[v] = 72;
+    }
+    if (lo[v] < 0)
+      lo[v] = 0;
+    if (hi[v] > 127)
+      hi[v] = 127;
+    while (hi[v] - lo[v] < 11) {
+      if (hi[v] < 127)
+        ++hi[v];
+      else
+        --lo[v];
+    }
+    r->lo[v] = lo[v];
+    r->hi[v] = hi[v];
+  }
+}
+
+static void seq_free(kt_seq *s)
+{
+  free(s->sop);
+  free(s->son);
+  free(s->bar_pos);
+  free(s->bar_len);
+  for (int h = 0; h < 3; ++h) {
+    free(s->tok[h]);
+    free(s->pitch[h]);
+    free(s->own[h]);
+    free(s->own_pitch[h]);
+  }
+  free(s->chord);
+}
+
+void kt_dataset_free(kt_dataset *ds)
+{
+  for (int i = 0; i < ds->n_seq; ++i)
+    seq_free(&ds->seq[i]);
+  free(ds->seq);
+  free(ds->ex);
+  memset(ds, 0, sizeof *ds);
+}
+
+static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
+                     int shift)
+{
+  int n = c->n_slices;
+  memset(s, 0, sizeof *s);
+  s->n = n;
+  size_t sz = (size_t)(n > 0 ? n : 1);
+  s->sop = malloc(sz);
+  s->son = malloc(sz);
+  s->bar_pos = malloc(sz);
+  s->bar_len = malloc(sz);
+  s->chord = malloc(sz * sizeof(int16_t));
+  int ok = s->sop && s->son && s->bar_pos && s->bar_len && s->chord;
+  for (int h = 0; h < 3; ++h) {
+    s->tok[h] = malloc(sz);
+    s->pitch[h] = malloc(sz);
+    s->own[h] = calloc(sz, 1);
+    s->own_pitch[h] = malloc(sz);
+    ok = ok && s->tok[h] && s->pitch[h] && s->own[h] && s->own_pitch[h];
+  }
+  if (!ok)
+    return -1;
+  s->mode_family = kt_mode_family(c->mode);
+  for (int t = 0; t < n; ++t) {
+    int p = c->v[KT_SOPRANO][t].pitch;
+    if (p >= 0)
+      p = kt_fold_pitch(p + shift, r->lo[KT_SOPRANO], r->hi[KT_SOPRANO]);
+    s->sop[t] = (int8_t)p;
+    s->son[t] = c->v[KT_SOPRANO][t].onset;
+    s->bar_pos[t] = c->bar_pos ? c->bar_pos[t] : (uint8_t)(t % 16);
+    s->bar_len[t] = c->bar_len ? c->bar_len[t] : 16;
+    int all[KT_NVOICES];
+    for (int v = 0; v < KT_NVOICES; ++v) {
+      int q = c->v[v][t].pitch;
+      all[v] = q >= 0 ? q + shift : KT_REST;
+    }
+    s->chord[t] = (int16_t)kt_chord_label(all, KT_NVOICES, NULL, NULL);
+    for (int h = 0; h < 3; ++h) {
+      int v = kt_head_voice(h);
+      int q = c->v[v][t].pitch;
+      int on = c->v[v][t].onset || t == 0;
+      if (q >= 0)
+        q = kt_fold_pitch(q + shift, r->lo[v], r->hi[v]);
+      s->tok[h][t] = (uint8_t)kt_tok_from_slice(r, v, q, on);
+      s->pitch[h][t] = (int8_t)q;
+      s->own_pitch[h][t] = KT_REST;
+    }
+  }
+  return 0;
+}
+
+int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
+                     int n, int augment, char *err, size_t errlen)
+{
+  memset(ds, 0, sizeof *ds);
+  ds->repr = *r;
+  int cap = n * 12;
+  ds->seq = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->seq);
+  if (!ds->seq) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  size_t n_ex = 0;
+  for (int i = 0; i < n; ++i) {
+    int sh[12], ns = list_shifts(&c[i], augment, sh);
+    for (int s = 0; s < ns; ++s) {
+      if (seq_build(&ds->seq[ds->n_seq++], r, &c[i], sh[s]) != 0) {
+        kt_dataset_free(ds);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+      }
+      n_ex += (size_t)c[i].n_slices;
+    }
+  }
+  ds->ex = malloc((n_ex ? n_ex : 1) * sizeof *ds->ex);
+  if (!ds->ex) {
+    kt_dataset_free(ds);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (int i = 0; i < ds->n_seq; ++i) {
+    const kt_seq *s = &ds->seq[i];
+    for (int t = 0; t < s->n; ++t) {
+      int take;
+      switch (r->arch) {
+      case KT_ARCH_LIVE: take = 1; break;
+      case KT_ARCH_CHORD:
+        take = s->bar_pos[t] % r->chord_len == 0;
+        break;
+      default: take = t % 4 == 0; break; /* windows every beat */
+      }
+      if (take)
+        ds->ex[ds->n_ex++] = (kt_example){i, t};
+    }
+  }
+  return 0;
+}
+
+int kt_dataset_n_targets(const kt_repr *r, int net)
+{
+  (void)net;
+  switch (r->arch) {
+  case KT_ARCH_LIVE: return KT_NHEADS_LIVE;
+  case KT_ARCH_FORWARDBACH: return r->window * KT_NHEADS_LIVE;
+  case KT_ARCH_FORWARD3BACH: return r->window;
+  case KT_ARCH_CHORD: return 1;
+  default: return 0;
+  }
+}
+
+static int corrupt(const kt_repr *r, int h, int tok, int sounding,
+                   uint64_t *rng)
+{
+  int v = kt_head_voice(h);
+  int nt = kt_repr_n_tok(r, v);
+  int u = (int)(kt_rng_next(rng) % 6);
+  if (tok >= 2 && u < 2)
+    return KT_TOK_HOLD; /* a missed attack */
+  int p = tok >= 2 ? kt_tok_pitch(r, v, tok) : sounding;
+  if (p < 0)
+    return tok;
+  int d = (int)(kt_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
+  int q = kt_fold_pitch(p + d, r->lo[v], r->hi[v]);
+  int t = 2 + q - r->lo[v];
+  return t < nt ? t : tok;
+}
+
+int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
+                       int own, float noise, uint64_t *rng, int32_t *idx,
+                       int *tgt)
+{
+  const kt_repr *r = &ds->repr;
+  const kt_seq *s = &ds->seq[e->seq];
+  int t = e->t;
+  int8_t sp[KT_MAX_WINDOW];
+  uint8_t so[KT_MAX_WINDOW];
+  if (r->arch == KT_ARCH_LIVE) {
+    int n = r->window + r->lookahead;
+    for (int j = 0; j < n; ++j) {
+      int u = t - r->window + 1 + j;
+      int in = u >= 0 && u < s->n;
+      sp[j] = in ? s->sop[u] : KT_REST;
+      so[j] = in ? s->son[u] : 0;
+    }
+    uint8_t fb[KT_MAX_FEEDBACK * 3];
+    for (int k = 0; k < r->feedback; ++k) {
+      int u = t - 1 - k;
+      for (int h = 0; h < 3; ++h) {
+        int tok = u < 0 ? KT_TOK_HOLD : own ? s->own[h][u] : s->tok[h][u];
+        if (u >= 0 && noise > 0 && kt_rng_unif(rng) < noise)
+          tok = corrupt(r, h, tok,
+                        own ? s->own_pitch[h][u] : s->pitch[h][u], rng);
+        fb[k * 3 + h] = (uint8_t)tok;
+      }
+    }
+    kt_live_ctx ctx = {sp, so, s->bar_pos[t], s->bar_len[t],
+                       s->mode_family, fb};
+    int k = kt_encode_live(r, &ctx, idx);
+    for (int h = 0; h < 3; ++h) {
+      int tg = s->tok[h][t];
+      if (own && tg == KT_TOK_HOLD && t > 0 &&
+          s->own_pitch[h][t - 1] != s->pitch[h][t]) {
+        /* our own voice drifted: teach the way back to Bach's note */
+        int v = kt_head_voice(h);
+        tg = kt_tok_from_slice(r, v, s->pitch[h][t], 1);
+      }
+      tgt[h] = tg;
+    }
+    return k;
+  }
+  for (int j = 0; j < r->window; ++j) {
+    int u = t + j;
+    int in = u < s->n;
+    sp[j] = in ? s->sop[u] : KT_REST;
+    so[j] = in ? s->son[u] : 0;
+  }
+  int k = kt_encode_window(r, sp, so, idx);
+  switch (r->arch) {
+  case KT_ARCH_FORWARDBACH:
+    for (int j = 0; j < r->window; ++j)
+      for (int h = 0; h < 3; ++h) {
+        int u = t + j;
+        int tg = u < s->n ? s->tok[h][u] : -1;
+        if (j == 0 && tg == KT_TOK_HOLD) /* window start: say the note */
+          tg = kt_tok_from_slice(r, kt_head_voice(h), s->pitch[h][u], 1);
+        tgt[j * 3 + h] = tg;
+      }
+    break;
+  case KT_ARCH_FORWARD3BACH:
+    for (int j = 0; j < r->window; ++j) {
+      int u = t + j;
+      int tg = u < s->n ? s->tok[net][u] : -1;
+      if (j == 0 && tg == KT_TOK_HOLD)
+        tg = kt_tok_from_slice(r, kt_head_voice(net), s->pitch[net][u], 1);
+      tgt[j] = tg;
+    }
+    break;
+  case KT_ARCH_CHORD: tgt[0] = s->chord[t]; break;
+  default: break;
+  }
+  return k;
+}
+
+double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
+{
+  const kt_repr *r = &ds->repr;
+  if (r->arch != KT_ARCH_LIVE)
+    return -1;
+  float *scratch = malloc(kt_model_scratch_floats(m) * sizeof(float));
+  float *out = malloc((size_t)m->n_out_total * sizeof(float));
+  int32_t *idx = malloc((size_t)kt_repr_max_active(r) * sizeof(int32_t));
+  long hit = 0, tot = 0;
+  if (!scratch || !out || !idx)
+    goto done;
+  for (int i = 0; i < ds->n_seq; ++i) {
+    kt_seq *s = &ds->seq[i];
+    for (int t = 0; t < s->n; ++t) {
+      int tgt[3];
+      kt_example e = {i, t};
+      int k = kt_dataset_example(ds, &e, 0, 1, 0, NULL, idx, tgt);
+      kt_model_forward(m, idx, k, scratch, out);
+      int off = 0;
+      for (int h = 0; h < 3; ++h) {
+        int nt = m->net[0].head_size[h], best = 0;
+        for (int j = 1; j < nt; ++j)
+          if (out[off + j] > out[off + best])
+            best = j;
+        off += nt;
+        int v = kt_head_voice(h);
+        int p = best == KT_TOK_HOLD
+                    ? (t > 0 ? s->own_pitch[h][t - 1] : KT_REST)
+                    : kt_tok_pitch(r, v, best);
+        s->own[h][t] = (uint8_t)best;
+        s->own_pitch[h][t] = (int8_t)p;
+        hit += p == s->pitch[h][t];
+        ++tot;
+      }
+    }
+    s->has_own = 1;
+  }
+done:
+  free(scratch);
+  free(out);
+  free(idx);
+  return tot ? (double)hit / (double)tot : 0;
+}

@@ -1,1 +1,571 @@
-/* placeholder until written */ typedef int kt_placeholder_train;
+/* nn/train/train.c -- mini-batch Adam for the MLPs of nn/model.h.  First
+ * layer as a sparse gather (forward) / scatter (backward) over the active
+ * one-hot indices, dense layers with single-threaded cblas_sgemm, softmax
+ * cross-entropy per head.  Deterministic for a seed. */
+#include "train.h"
+
+#include "../harmony.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void openblas_set_num_threads(int num_threads);
+
+/* ---- PRNG: splitmix64 ---- */
+
+uint64_t kt_rng_next(uint64_t *s)
+{
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+double kt_rng_unif(uint64_t *s)
+{
+  return (double)(kt_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double rng_normal(uint64_t *s)
+{
+  double u1 = kt_rng_unif(s), u2 = kt_rng_unif(s);
+  if (u1 < 1e-300)
+    u1 = 1e-300;
+  return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void kt_train_opts_default(kt_train_opts *o)
+{
+  memset(o, 0, sizeof *o);
+  o->arch = KT_ARCH_LIVE;
+  o->window = 16;
+  o->lookahead = 0;
+  o->feedback = 4;
+  o->chord_len = 4;
+  o->n_hidden = 2;
+  o->hidden[0] = o->hidden[1] = 256;
+  o->epochs = 30;
+  o->batch = 128;
+  o->lr = 1e-3f;
+  o->dropout = 0.2f;
+  o->early_stop = 5;
+  o->augment = KT_AUG_KEY;
+  o->fb_own = 0.5f;
+  o->fb_noise = 0.05f;
+  o->seed = 1;
+  o->verbose = 0;
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- per-net training state ---- */
+
+typedef struct {
+  kt_net *net;
+  int nl, B, maxa;
+  float *act[KT_MAX_LAYERS + 1]; /* act[l]: B x size[l] (l >= 1) */
+  float *dact[KT_MAX_LAYERS + 1];
+  float *mask[KT_MAX_LAYERS + 1]; /* dropout scale per unit (0 or 1/(1-p)) */
+  float *gw[KT_MAX_LAYERS], *gb[KT_MAX_LAYERS];
+  float *mw[KT_MAX_LAYERS], *vw[KT_MAX_LAYERS];
+  float *mb[KT_MAX_LAYERS], *vb[KT_MAX_LAYERS];
+} net_state;
+
+static void *xcalloc(size_t n, size_t sz, int *ok)
+{
+  void *p = calloc(n ? n : 1, sz);
+  if (!p)
+    *ok = 0;
+  return p;
+}
+
+static int state_init(net_state *st, kt_net *net, int B, int maxa)
+{
+  int ok = 1;
+  memset(st, 0, sizeof *st);
+  st->net = net;
+  st->nl = net->n_layers;
+  st->B = B;
+  st->maxa = maxa;
+  for (int l = 0; l < st->nl; ++l) {
+    kt_layer *L = &net->layer[l];
+    size_t nw = (size_t)L->n_in * L->n_out;
+    st->act[l + 1] = xcalloc((size_t)B * L->n_out, sizeof(float), &ok);
+    st->dact[l + 1] = xcalloc((size_t)B * L->n_out, sizeof(float), &ok);
+    st->mask[l + 1] = xcalloc((size_t)B * L->n_out, sizeof(float), &ok);
+    st->gw[l] = xcalloc(nw, sizeof(float), &ok);
+    st->mw[l] = xcalloc(nw, sizeof(float), &ok);
+    st->vw[l] = xcalloc(nw, sizeof(float), &ok);
+    st->gb[l] = xcalloc((size_t)L->n_out, sizeof(float), &ok);
+    st->mb[l] = xcalloc((size_t)L->n_out, sizeof(float), &ok);
+    st->vb[l] = xcalloc((size_t)L->n_out, sizeof(float), &ok);
+  }
+  return ok ? 0 : -1;
+}
+
+static void state_free(net_state *st)
+{
+  for (int l = 0; l <= KT_MAX_LAYERS; ++l) {
+    free(st->act[l]);
+    free(st->dact[l]);
+    free(st->mask[l]);
+  }
+  for (int l = 0; l < KT_MAX_LAYERS; ++l) {
+    free(st->gw[l]);
+    free(st->mw[l]);
+    free(st->vw[l]);
+    free(st->gb[l]);
+    free(st->mb[l]);
+    free(st->vb[l]);
+  }
+}
+
+/* Forward a batch of nb examples; dropout p (0 = eval). Logits end up in
+ * act[nl]. */
+static void batch_forward(net_state *st, const int32_t *idx, const int *cnt,
+                          int nb, float p, uint64_t *rng)
+{
+  kt_net *net = st->net;
+  for (int l = 0; l < st->nl; ++l) {
+    kt_layer *L = &net->layer[l];
+    int no = L->n_out;
+    float *y = st->act[l + 1];
+    for (int b = 0; b < nb; ++b)
+      memcpy(y + (size_t)b * no, L->b, (size_t)no * sizeof(float));
+    if (l == 0) {
+      for (int b = 0; b < nb; ++b) {
+        float *restrict yb = y + (size_t)b * no;
+        for (int k = 0; k < cnt[b]; ++k) {
+          const float *restrict row =
+              L->w + (size_t)idx[b * st->maxa + k] * no;
+          for (int o = 0; o < no; ++o)
+            yb[o] += row[o];
+        }
+      }
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, no,
+                  L->n_in, 1.0f, st->act[l], L->n_in, L->w, no, 1.0f, y, no);
+    }
+    if (l < st->nl - 1) {
+      float *m = st->mask[l + 1];
+      float keep = 1.0f / (1.0f - p);
+      for (size_t i = 0; i < (size_t)nb * no; ++i) {
+        float s = (y[i] > 0.0f) ? 1.0f : 0.0f;
+        if (p > 0 && s > 0 && kt_rng_unif(rng) < p)
+          s = 0.0f;
+        else if (p > 0)
+          s *= keep;
+        m[i] = s;
+        y[i] *= s;
+      }
+    }
+  }
+}
+
+/* Softmax cross-entropy per head; writes dlogits into dact[nl] (scaled by
+ * 1 / (nb * heads with a target)); returns loss sum, adds hits/count. */
+static double batch_loss(net_state *st, const int *tgt, int nt, int nb,
+                         long *hits, long *count, int want_grad)
+{
+  kt_net *net = st->net;
+  int no = net->layer[st->nl - 1].n_out;
+  double loss = 0;
+  for (int b = 0; b < nb; ++b) {
+    const float *z = st->act[st->nl] + (size_t)b * no;
+    float *dz = st->dact[st->nl] + (size_t)b * no;
+    int valid = 0;
+    for (int h = 0; h < nt; ++h)
+      valid += tgt[b * nt + h] >= 0;
+    float scale = valid ? 1.0f / ((float)valid * (float)nb) : 0.0f;
+    int off = 0;
+    for (int h = 0; h < net->n_heads; ++h) {
+      int hs = net->head_size[h], y = tgt[b * nt + h];
+      float mx = z[off];
+      int am = 0;
+      for (int j = 1; j < hs; ++j)
+        if (z[off + j] > mx) {
+          mx = z[off + j];
+          am = j;
+        }
+      double sum = 0;
+      for (int j = 0; j < hs; ++j)
+        sum += exp((double)(z[off + j] - mx));
+      if (y >= 0) {
+        loss += (log(sum) - (double)(z[off + y] - mx)) / valid;
+        *hits += am == y;
+        ++*count;
+      }
+      if (want_grad)
+        for (int j = 0; j < hs; ++j) {
+          float pj = (float)(exp((double)(z[off + j] - mx)) / sum);
+          dz[off + j] = y >= 0 ? (pj - (j == y ? 1.0f : 0.0f)) * scale : 0;
+        }
+      off += hs;
+    }
+  }
+  return loss;
+}
+
+static void batch_backward(net_state *st, const int32_t *idx, const int *cnt,
+                           int nb)
+{
+  kt_net *net = st->net;
+  for (int l = st->nl - 1; l >= 0; --l) {
+    kt_layer *L = &net->layer[l];
+    int no = L->n_out;
+    const float *dy = st->dact[l + 1];
+    for (int b = 0; b < nb; ++b)
+      for (int o = 0; o < no; ++o)
+        st->gb[l][o] += dy[(size_t)b * no + o];
+    if (l == 0) {
+      for (int b = 0; b < nb; ++b) {
+        const float *restrict d = dy + (size_t)b * no;
+        for (int k = 0; k < cnt[b]; ++k) {
+          float *restrict g = st->gw[0] + (size_t)idx[b * st->maxa + k] * no;
+          for (int o = 0; o < no; ++o)
+            g[o] += d[o];
+        }
+      }
+    } else {
+      /* gW (n_in x no) += act[l]^T (n_in x nb) * dy (nb x no) */
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->n_in, no, nb,
+                  1.0f, st->act[l], L->n_in, dy, no, 1.0f, st->gw[l], no);
+      /* dact[l] = dy * W^T, then through ReLU/dropout */
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, L->n_in, no,
+                  1.0f, dy, no, L->w, no, 0.0f, st->dact[l], L->n_in);
+      float *m = st->mask[l];
+      for (size_t i = 0; i < (size_t)nb * L->n_in; ++i)
+        st->dact[l][i] *= m[i];
+    }
+  }
+}
+
+static void adam_update(net_state *st, const kt_train_opts *o, long step)
+{
+  const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+  float c1 = 1.0f / (1.0f - powf(b1, (float)step));
+  float c2 = 1.0f / (1.0f - powf(b2, (float)step));
+  for (int l = 0; l < st->nl; ++l) {
+    kt_layer *L = &st->net->layer[l];
+    size_t nw = (size_t)L->n_in * L->n_out;
+    float *restrict w = L->w, *restrict g = st->gw[l];
+    float *restrict m = st->mw[l], *restrict v = st->vw[l];
+    for (size_t i = 0; i < nw; ++i) {
+      float gi = g[i] + o->l2 * w[i];
+      if (o->l1 > 0)
+        gi += w[i] > 0 ? o->l1 : w[i] < 0 ? -o->l1 : 0;
+      m[i] = b1 * m[i] + (1 - b1) * gi;
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      w[i] -= o->lr * (m[i] * c1) / (sqrtf(v[i] * c2) + eps);
+      g[i] = 0;
+    }
+    float *restrict bb = L->b, *restrict gb = st->gb[l];
+    float *restrict mb = st->mb[l], *restrict vb = st->vb[l];
+    for (int i = 0; i < L->n_out; ++i) {
+      mb[i] = b1 * mb[i] + (1 - b1) * gb[i];
+      vb[i] = b2 * vb[i] + (1 - b2) * gb[i] * gb[i];
+      bb[i] -= o->lr * (mb[i] * c1) / (sqrtf(vb[i] * c2) + eps);
+      gb[i] = 0;
+    }
+  }
+}
+
+static void init_weights(kt_model *m, int max_active, uint64_t *rng)
+{
+  for (int n = 0; n < m->n_nets; ++n)
+    for (int l = 0; l < m->net[n].n_layers; ++l) {
+      kt_layer *L = &m->net[n].layer[l];
+      /* He init; the first layer sums only max_active rows */
+      double fan = l == 0 ? (double)max_active : (double)L->n_in;
+      double sd = sqrt((l == m->net[n].n_layers - 1 ? 1.0 : 2.0) / fan);
+      size_t nw = (size_t)L->n_in * L->n_out;
+      for (size_t i = 0; i < nw; ++i)
+        L->w[i] = (float)(sd * rng_normal(rng));
+      for (int i = 0; i < L->n_out; ++i)
+        L->b[i] = 0;
+    }
+}
+
+static void copy_weights(kt_model *dst, const kt_model *src)
+{
+  for (int n = 0; n < src->n_nets; ++n)
+    for (int l = 0; l < src->net[n].n_layers; ++l) {
+      const kt_layer *S = &src->net[n].layer[l];
+      kt_layer *D = &dst->net[n].layer[l];
+      memcpy(D->w, S->w, (size_t)S->n_in * S->n_out * sizeof(float));
+      memcpy(D->b, S->b, (size_t)S->n_out * sizeof(float));
+    }
+}
+
+static kt_model *model_like(const kt_repr *r, const kt_train_opts *o)
+{
+  int n_nets = r->arch == KT_ARCH_FORWARD3BACH ? 3 : 1;
+  int nl[KT_MAX_NETS], nh[KT_MAX_NETS];
+  static int sizes[KT_MAX_NETS][KT_MAX_LAYERS + 1];
+  static int heads[KT_MAX_NETS][KT_MAX_HEADS];
+  for (int n = 0; n < n_nets; ++n) {
+    nl[n] = o->n_hidden + 1;
+    sizes[n][0] = kt_repr_n_inputs(r);
+    for (int l = 0; l < o->n_hidden; ++l)
+      sizes[n][l + 1] = o->hidden[l];
+    int k = 0, tot = 0;
+    switch (r->arch) {
+    case KT_ARCH_LIVE:
+      for (int h = 0; h < 3; ++h)
+        heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(h));
+      break;
+    case KT_ARCH_FORWARDBACH:
+      for (int j = 0; j < r->window; ++j)
+        for (int h = 0; h < 3; ++h)
+          heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(h));
+      break;
+    case KT_ARCH_FORWARD3BACH:
+      for (int j = 0; j < r->window; ++j)
+        heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(n));
+      break;
+    default: heads[n][k++] = KT_NCHORDS; break;
+    }
+    nh[n] = k;
+    for (int h = 0; h < k; ++h)
+      tot += heads[n][h];
+    sizes[n][nl[n]] = tot;
+  }
+  return kt_model_new(r, n_nets, nl, (const int(*)[KT_MAX_LAYERS + 1])sizes,
+                      nh, (const int(*)[KT_MAX_HEADS])heads);
+}
+
+/* One pass over ds: train (st != NULL opts) or evaluate. */
+typedef struct {
+  int32_t *idx;
+  int *cnt, *tgt;
+} batch_buf;
+
+static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
+                       const int *order, const kt_train_opts *o, int train,
+                       uint64_t *rng, long *step, double *acc)
+{
+  const kt_repr *r = &ds->repr;
+  int B = st[0].B, maxa = st[0].maxa;
+  int mt = 0;
+  for (int n = 0; n < m->n_nets; ++n)
+    if (kt_dataset_n_targets(r, n) > mt)
+      mt = kt_dataset_n_targets(r, n);
+  batch_buf bb;
+  bb.idx = malloc((size_t)B * maxa * sizeof(int32_t));
+  bb.cnt = malloc((size_t)B * sizeof(int));
+  bb.tgt = malloc((size_t)B * mt * sizeof(int));
+  int *own = malloc((size_t)B * sizeof(int));
+  double loss = 0;
+  long hits = 0, count = 0, nloss = 0;
+  if (!bb.idx || !bb.cnt || !bb.tgt || !own)
+    goto done;
+  for (int b0 = 0; b0 < ds->n_ex; b0 += B) {
+    int nb = ds->n_ex - b0 < B ? ds->n_ex - b0 : B;
+    if (train)
+      for (int b = 0; b < nb; ++b) {
+        const kt_seq *s = &ds->seq[ds->ex[order[b0 + b]].seq];
+        own[b] = s->has_own && kt_rng_unif(rng) < o->fb_own;
+      }
+    for (int n = 0; n < m->n_nets; ++n) {
+      int nt = kt_dataset_n_targets(r, n);
+      for (int b = 0; b < nb; ++b) {
+        const kt_example *e = &ds->ex[order ? order[b0 + b] : b0 + b];
+        bb.cnt[b] = kt_dataset_example(
+            ds, e, n, train ? own[b] : 0, train ? o->fb_noise : 0, rng,
+            bb.idx + (size_t)b * maxa, bb.tgt + (size_t)b * nt);
+      }
+      batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
+      loss += batch_loss(&st[n], bb.tgt, nt, nb, &hits, &count, train);
+      if (train) {
+        batch_backward(&st[n], bb.idx, bb.cnt, nb);
+        adam_update(&st[n], o, *step + 1);
+      }
+    }
+    nloss += nb;
+    if (train)
+      ++*step;
+  }
+done:
+  free(bb.idx);
+  free(bb.cnt);
+  free(bb.tgt);
+  free(own);
+  *acc = count ? (double)hits / (double)count : 0;
+  return nloss ? loss / (double)nloss / m->n_nets : 0;
+}
+
+static int states_init(net_state *st, kt_model *m, int B, int maxa)
+{
+  for (int n = 0; n < m->n_nets; ++n)
+    if (state_init(&st[n], &m->net[n], B, maxa) != 0)
+      return -1;
+  return 0;
+}
+
+void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
+                 double *acc)
+{
+  net_state st[KT_MAX_NETS];
+  memset(st, 0, sizeof st);
+  kt_train_opts o;
+  kt_train_opts_default(&o);
+  long step = 0;
+  *loss = *acc = 0;
+  if (states_init(st, (kt_model *)m, 256, kt_repr_max_active(&ds->repr)) ==
+      0)
+    *loss = run_pass((kt_model *)m, st, ds, NULL, &o, 0, NULL, &step, acc);
+  for (int n = 0; n < m->n_nets; ++n)
+    state_free(&st[n]);
+}
+
+static void fmt_time(double s, char *buf, size_t len)
+{
+  int t = (int)(s + 0.5);
+  snprintf(buf, len, "%d:%02d", t / 60, t % 60);
+}
+
+kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
+                   int n_train, const kt_chorale *valid, int n_valid,
+                   kt_curve_pt *curve, int *n_curve, int *best_epoch,
+                   char *err, size_t errlen)
+{
+  openblas_set_num_threads(1);
+  *n_curve = 0;
+  *best_epoch = 0;
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = o->arch;
+  r.window = o->arch == KT_ARCH_CHORD && o->window < o->chord_len
+                 ? o->chord_len
+                 : o->window;
+  r.lookahead = o->arch == KT_ARCH_LIVE ? o->lookahead : 0;
+  r.feedback = o->arch == KT_ARCH_LIVE ? o->feedback : 0;
+  r.key_norm = o->augment != KT_AUG_NONE;
+  r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
+  kt_dataset_ranges(train, n_train, o->augment, &r);
+  if (!kt_repr_valid(&r, err, errlen))
+    return NULL;
+  if (n_train < 1) {
+    snprintf(err, errlen, "no training chorales");
+    return NULL;
+  }
+  for (int l = 0; l < o->n_hidden; ++l)
+    if (o->hidden[l] < 1 || o->hidden[l] > KT_MAX_WIDTH) {
+      snprintf(err, errlen, "hidden size %d outside 1..%d", o->hidden[l],
+               KT_MAX_WIDTH);
+      return NULL;
+    }
+  kt_dataset dtr, dva;
+  memset(&dva, 0, sizeof dva);
+  if (kt_dataset_build(&dtr, &r, train, n_train, o->augment, err, errlen))
+    return NULL;
+  /* valid: in C (key_norm) but never augmented with extra shifts */
+  int vaug = o->augment == KT_AUG_ALL12 ? KT_AUG_KEY : o->augment;
+  if (kt_dataset_build(&dva, &r, valid, n_valid, vaug, err, errlen)) {
+    kt_dataset_free(&dtr);
+    return NULL;
+  }
+  kt_model *m = model_like(&r, o), *best = model_like(&r, o);
+  net_state st[KT_MAX_NETS];
+  memset(st, 0, sizeof st);
+  int *order = malloc((size_t)(dtr.n_ex ? dtr.n_ex : 1) * sizeof(int));
+  int maxa = kt_repr_max_active(&r);
+  if (!m || !best || !order || states_init(st, m, o->batch, maxa) != 0) {
+    snprintf(err, errlen, "out of memory (model too large?)");
+    goto fail;
+  }
+  uint64_t rng = o->seed ^ 0x4B414E544F52ull;
+  init_weights(m, maxa, &rng);
+  copy_weights(best, m);
+  if (o->verbose)
+    fprintf(stderr,
+            "train: %d chorales -> %d sequences, %d examples; valid %d "
+            "examples; %d inputs (%d active), %d outputs\n",
+            n_train, dtr.n_seq, dtr.n_ex, dva.n_ex, kt_repr_n_inputs(&r),
+            maxa, m->n_out_total);
+  for (int i = 0; i < dtr.n_ex; ++i)
+    order[i] = i;
+  double t0 = now_s(), best_score = 1e300;
+  int since = 0;
+  long step = 0;
+  int live = r.arch == KT_ARCH_LIVE;
+  for (int ep = 1; ep <= o->epochs; ++ep) {
+    for (int i = dtr.n_ex - 1; i > 0; --i) {
+      int j = (int)(kt_rng_next(&rng) % (uint64_t)(i + 1));
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    kt_curve_pt pt;
+    memset(&pt, 0, sizeof pt);
+    pt.epoch = ep;
+    pt.train_loss =
+        run_pass(m, st, &dtr, order, o, 1, &rng, &step, &pt.train_acc);
+    kt_evaluate(m, &dva, &pt.valid_loss, &pt.valid_acc);
+    pt.valid_free_acc = -1;
+    if (live) {
+      if (dva.n_seq)
+        pt.valid_free_acc = kt_dataset_rollout(&dva, m);
+      if (o->fb_own > 0)
+        kt_dataset_rollout(&dtr, m); /* own outputs for the next epoch */
+    }
+    pt.seconds = now_s() - t0;
+    curve[(*n_curve)++] = pt;
+    double score = o->select_free && live ? -pt.valid_free_acc
+                                          : pt.valid_loss;
+    if (dva.n_ex == 0)
+      score = pt.train_loss;
+    int improved = score < best_score;
+    if (improved) {
+      best_score = score;
+      *best_epoch = ep;
+      copy_weights(best, m);
+      since = 0;
+    } else {
+      ++since;
+    }
+    if (o->verbose) {
+      char eta[32], el[32];
+      fmt_time(pt.seconds / ep * (o->epochs - ep), eta, sizeof eta);
+      fmt_time(pt.seconds, el, sizeof el);
+      fprintf(stderr,
+              "epoch %3d/%d  train loss %.4f acc %.4f | valid loss %.4f acc "
+              "%.4f",
+              ep, o->epochs, pt.train_loss, pt.train_acc, pt.valid_loss,
+              pt.valid_acc);
+      if (live)
+        fprintf(stderr, " free %.4f", pt.valid_free_acc);
+      fprintf(stderr, " | %s, ETA %s%s\n", el, eta, improved ? " *" : "");
+    }
+    if (o->early_stop > 0 && since >= o->early_stop) {
+      if (o->verbose)
+        fprintf(stderr, "early stop: no improvement for %d epochs\n", since);
+      break;
+    }
+  }
+  for (int n = 0; n < KT_MAX_NETS; ++n)
+    state_free(&st[n]);
+  kt_model_free(m);
+  free(order);
+  kt_dataset_free(&dtr);
+  kt_dataset_free(&dva);
+  return best;
+fail:
+  for (int n = 0; n < KT_MAX_NETS; ++n)
+    state_free(&st[n]);
+  kt_model_free(m);
+  kt_model_free(best);
+  free(order);
+  kt_dataset_free(&dtr);
+  kt_dataset_free(&dva);
+  return NULL;
+}

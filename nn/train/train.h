@@ -1,0 +1,103 @@
+/* nn/train/train.h -- the trainer (kantor train): datasets built from
+ * chorales, mini-batch Adam on the MLPs of nn/model.h.  Never linked into
+ * the plugin. */
+#ifndef KT_TRAIN_H
+#define KT_TRAIN_H
+
+#include "../chorale.h"
+#include "../model.h"
+#include <stddef.h>
+#include <stdint.h>
+
+enum { KT_AUG_NONE = 0, KT_AUG_KEY = 1, KT_AUG_ALL12 = 2 };
+
+typedef struct {
+  int arch;                       /* enum kt_arch */
+  int window, lookahead, feedback;
+  int chord_len;                  /* chord arch: slices per segment (4) */
+  int n_hidden;                   /* hidden layers */
+  int hidden[KT_MAX_LAYERS - 1];
+  int epochs, batch;
+  float lr, l1, l2, dropout;
+  int early_stop;                 /* epochs without improvement, 0 = off */
+  int augment;                    /* KT_AUG_* (key/all12 imply key_norm) */
+  float fb_own;   /* live: share of examples fed back the model's own
+                     free-running outputs (scheduled sampling) */
+  float fb_noise; /* live: per-token probability of a random corruption */
+  int select_free; /* live: keep the epoch with the best free-running
+                      valid accuracy instead of the lowest valid loss */
+  uint64_t seed;
+  int verbose;                    /* progress lines on stderr */
+} kt_train_opts;
+
+void kt_train_opts_default(kt_train_opts *o);
+
+typedef struct {
+  int epoch;
+  double train_loss, train_acc, valid_loss, valid_acc;
+  double valid_free_acc; /* live: free-running exact-pitch accuracy, else -1 */
+  double seconds;        /* since the start of training */
+} kt_curve_pt;
+
+/* ---- dataset (dataset.c) ---- */
+
+/* One chorale under one transposition, as the nets see it. */
+typedef struct {
+  int n;                 /* slices */
+  int8_t *sop;           /* soprano pitch (shifted), KT_REST */
+  uint8_t *son;          /* soprano onset */
+  uint8_t *bar_pos, *bar_len;
+  int mode_family;
+  uint8_t *tok[3];       /* Bach's tokens, heads alto/tenor/bass */
+  int8_t *pitch[3];      /* Bach's sounding pitch (folded), KT_REST */
+  uint8_t *own[3];       /* the model's own free-running tokens */
+  int8_t *own_pitch[3];
+  int has_own;
+  int16_t *chord;        /* chord class at each slice (chord arch) */
+} kt_seq;
+
+typedef struct {
+  int seq, t; /* sequence and slice (live, chord) or window start */
+} kt_example;
+
+typedef struct {
+  kt_repr repr;
+  int n_seq;
+  kt_seq *seq;
+  int n_ex;
+  kt_example *ex;
+} kt_dataset;
+
+/* Ranges over chorales under the augmentation's shifts (key_norm). */
+void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r);
+/* Build the sequences and examples; returns 0 or -1 with err. */
+int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
+                     int n, int augment, char *err, size_t errlen);
+void kt_dataset_free(kt_dataset *ds);
+/* Number of target slots (heads) of net `net` for this arch. */
+int kt_dataset_n_targets(const kt_repr *r, int net);
+/* Input indices and targets (-1 = ignored) of an example for net `net`.
+ * own: feed back the model's own tokens (live); noise/rng: corruption. */
+int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
+                       int own, float noise, uint64_t *rng, int32_t *idx,
+                       int *tgt);
+/* Live: run the model free-running over every sequence (argmax), filling
+ * seq->own*; returns exact-pitch accuracy over all voices and slices. */
+double kt_dataset_rollout(kt_dataset *ds, const kt_model *m);
+
+/* ---- training (train.c) ---- */
+
+uint64_t kt_rng_next(uint64_t *s);
+double kt_rng_unif(uint64_t *s); /* [0, 1) */
+
+/* Train on train/valid sets.  curve has room for o->epochs points. */
+kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
+                   int n_train, const kt_chorale *valid, int n_valid,
+                   kt_curve_pt *curve, int *n_curve, int *best_epoch,
+                   char *err, size_t errlen);
+
+/* Teacher-forced loss/accuracy of a model on a dataset (all nets). */
+void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
+                 double *acc);
+
+#endif
