@@ -292,11 +292,24 @@ static void pt_mark(kt_engine *e, const uint8_t d[3])
     memset(e->pt_on[ch], 0, sizeof e->pt_on[ch]);
 }
 
+static int pt_sounding(const kt_engine *e, int ch, int n)
+{
+  return (e->pt_on[ch][n >> 3] >> (n & 7)) & 1;
+}
+
+/* Every MIDI message that goes out unchanged from the input passes here:
+ * note-ons of notes already sounding and note-offs of notes not sounding
+ * are dropped, so the output stays well-formed whatever comes in. */
 static void pt_emit(kt_engine *e, uint32_t frame, const uint8_t d[3],
                     kt_out *out)
 {
   int st = d[0] & 0xF0;
   int is_on = st == 0x90 && d[2] > 0;
+  int ch = d[0] & 15, n = d[1] & 127;
+  if (is_on && (pt_sounding(e, ch, n) || kt_voices_busy(&e->voices, ch, n)))
+    return;
+  if (!is_on && (st == 0x80 || st == 0x90) && !pt_sounding(e, ch, n))
+    return;
   if (kt_out_push(out, frame, d[0], d[1], d[2], is_on ? KT_NGEN + 2 : 0))
     pt_mark(e, d);
   else if (is_on)
@@ -340,8 +353,7 @@ static void pt_send(kt_engine *e, uint32_t frame, const uint8_t d[3],
   int is_on = st == 0x90 && d[2] > 0;
   if (!iparam(e, KT_P_PASSTHRU)) {
     /* Pass-through off: still release what it let through before. */
-    if (!is_on && (st == 0x80 || st == 0x90) &&
-        (e->pt_on[d[0] & 15][d[1] >> 3] & (1u << (d[1] & 7))))
+    if (!is_on && (st == 0x80 || st == 0x90))
       pt_emit(e, frame, d, out);
     return;
   }
@@ -371,6 +383,7 @@ void kt_engine_reset(kt_engine *e) KT_RT
   kt_clock_init(&e->clock, e->rate, e->param[KT_P_BPM]);
   kt_melody_reset(&e->mel);
   kt_voices_reset(&e->voices);
+  e->voices.other = (const uint8_t(*)[16])e->pt_on;
   e->now = 0;
   e->n = 0;
   e->last_boundary = -1000000;
@@ -681,13 +694,10 @@ static void handle_midi(kt_engine *e, const kt_event *ev, uint32_t frame,
   if (len == 2)
     d[2] = 0;
   int ch_in = iparam(e, KT_P_CH_IN);
-  if (!iparam(e, KT_P_ENABLED)) {
-    kt_out_push(out, frame, d[0], d[1], d[2], 0); /* bypass: MIDI through */
+  if (!iparam(e, KT_P_ENABLED) || (ch_in > 0 && (d[0] & 15) != ch_in - 1)) {
+    /* bypassed, or not the melody: through untouched (and undelayed) */
+    pt_emit(e, frame, d, out);
     return;
-  }
-  if (ch_in > 0 && (d[0] & 15) != ch_in - 1) {
-    kt_out_push(out, frame, d[0], d[1], d[2], KT_NGEN + 2);
-    return; /* not the melody: through untouched */
   }
   int st = d[0] & 0xF0;
   if (st == 0x90 && d[2] > 0) {

@@ -15,6 +15,14 @@ int kt_out_push(kt_out *out, uint32_t frame, uint8_t s, uint8_t d1,
   return 1;
 }
 
+int kt_voices_busy(const kt_voices *v, int chan, int pitch) KT_RT
+{
+  for (int h = 0; h < KT_NGEN; ++h)
+    if (v->pitch[h] == pitch && v->chan[h] == chan)
+      return 1;
+  return 0;
+}
+
 void kt_voices_reset(kt_voices *v) KT_RT
 {
   for (int h = 0; h < KT_NGEN; ++h) {
@@ -51,6 +59,9 @@ void kt_voices_set(kt_voices *v, int h, int pitch, int onset, int chan,
   kt_voices_off(v, h, frame, out);
   if (v->pitch[h] >= 0)
     return; /* could not silence it: do not stack a second note */
+  if (kt_voices_busy(v, chan & 15, pitch) ||
+      (v->other && (v->other[chan & 15][pitch >> 3] & (1u << (pitch & 7)))))
+    return; /* another voice sounds it on this channel: never double */
   if (vel < 1)
     vel = 1;
   if (vel > 127)

@@ -12,7 +12,12 @@
 typedef struct {
   int pitch[KT_NGEN]; /* sounding pitch or -1 */
   int chan[KT_NGEN];  /* 0..15, channel it sounds on */
+  const uint8_t (*other)[16]; /* notes sounding from elsewhere (bitset per
+                                 channel), never doubled; may be NULL */
 } kt_voices;
+
+/* Is (chan, pitch) sounding from any voice? */
+int kt_voices_busy(const kt_voices *v, int chan, int pitch) KT_RT;
 
 void kt_voices_reset(kt_voices *v) KT_RT;
 /* Make head h sound pitch (-1: silence).  onset: re-attack even if the

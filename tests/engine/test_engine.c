@@ -1,0 +1,492 @@
+/* tests/engine/test_engine.c -- the engine as every shell drives it:
+ * quantizing to slices, grace window, lookahead latency, determinism, and
+ * the invariants under random input (no stuck notes, at most one note per
+ * voice, voices in range, output sorted and within capacity). */
+#include "../../dsp/engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(c, ...)                                                         \
+  do {                                                                        \
+    if (!(c)) {                                                               \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                    \
+      fprintf(stderr, __VA_ARGS__);                                           \
+      fprintf(stderr, "\n");                                                  \
+      if (++failures > 30)                                                    \
+        exit(1);                                                              \
+    }                                                                         \
+  } while (0)
+
+#define RATE 48000.0
+#define CAP 8192
+
+static uint64_t rs = 12345;
+static uint32_t rnd(void)
+{
+  rs ^= rs << 13;
+  rs ^= rs >> 7;
+  rs ^= rs << 17;
+  return (uint32_t)(rs >> 11);
+}
+
+/* ---- sounding-note tracker over the output -------------------------- */
+typedef struct {
+  int on[16][128];
+  int64_t total_on;
+} tracker;
+
+static void track(tracker *t, const kt_out *o, uint32_t n_frames,
+                  const char *ctx)
+{
+  uint32_t last = 0;
+  for (uint32_t i = 0; i < o->n; ++i) {
+    const kt_midi_out *e = &o->ev[i];
+    CHECK(e->frame < n_frames || (n_frames == 0 && e->frame == 0),
+          "%s: event frame %u past block %u", ctx, e->frame, n_frames);
+    CHECK(e->frame >= last, "%s: output not sorted (%u after %u)", ctx,
+          e->frame, last);
+    last = e->frame;
+    CHECK(e->size >= 2 && e->size <= 3 && (e->data[0] & 0x80) &&
+              e->data[0] < 0xF0,
+          "%s: malformed output status %02x size %u", ctx, e->data[0],
+          e->size);
+    for (int k = 1; k < e->size; ++k)
+      CHECK(!(e->data[k] & 0x80), "%s: data byte %02x", ctx, e->data[k]);
+    int st = e->data[0] & 0xF0, ch = e->data[0] & 15, n = e->data[1] & 127;
+    if (st == 0x90 && e->data[2] > 0) {
+      CHECK(t->on[ch][n] == 0, "%s: note-on %d ch %d while sounding", ctx, n,
+            ch + 1);
+      t->on[ch][n]++;
+      t->total_on++;
+    } else if (st == 0x80 || st == 0x90) {
+      if (t->on[ch][n] > 0)
+        t->on[ch][n]--;
+    } else if (st == 0xB0 && (e->data[1] == 123 || e->data[1] == 120)) {
+      memset(t->on[ch], 0, sizeof t->on[ch]);
+    }
+  }
+  CHECK(o->n <= o->cap, "%s: over capacity", ctx);
+}
+
+static int sounding_on(const tracker *t, int ch)
+{
+  int n = 0;
+  for (int p = 0; p < 128; ++p)
+    n += t->on[ch][p];
+  return n;
+}
+
+static kt_engine *make(void)
+{
+  char err[256];
+  kt_engine *e = kt_engine_new(RATE, 8192, err, sizeof err);
+  if (!e) {
+    fprintf(stderr, "engine: %s\n", err);
+    exit(1);
+  }
+  return e;
+}
+
+static kt_event pos_ev(uint32_t frame, double bpm, double qn, int rolling)
+{
+  kt_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KT_EV_POSITION;
+  ev.frame = frame;
+  ev.pos.flags = KT_POS_SPEED | KT_POS_BPM | KT_POS_BAR | KT_POS_BARBEAT |
+                 KT_POS_BPB | KT_POS_BEATUNIT;
+  ev.pos.speed = rolling ? 1.0 : 0.0;
+  ev.pos.bpm = bpm;
+  ev.pos.beats_per_bar = 4;
+  ev.pos.beat_unit = 4;
+  ev.pos.bar = (int64_t)(qn / 4);
+  ev.pos.bar_beat = qn - 4.0 * (double)ev.pos.bar;
+  return ev;
+}
+
+static kt_event midi_ev(uint32_t frame, uint8_t a, uint8_t b, uint8_t c)
+{
+  kt_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.type = KT_EV_MIDI;
+  ev.frame = frame;
+  ev.size = 3;
+  ev.midi[0] = a;
+  ev.midi[1] = b;
+  ev.midi[2] = c;
+  return ev;
+}
+
+/* A rolling transport at 120 bpm: a melody of quarter notes, one note
+ * every 24000 frames; returns all output events (absolute frames). */
+typedef struct {
+  int64_t frame;
+  uint8_t d[3];
+} abs_ev;
+
+static int play_scale(kt_engine *e, int block, abs_ev *rec, int cap,
+                      int64_t *total_frames)
+{
+  static const int mel[] = {67, 69, 71, 72, 74, 72, 71, 69, 67, 66, 67, -1};
+  const int64_t fpq = 24000; /* frames per quarter at 120 bpm */
+  int64_t total = fpq * 14, now = 0;
+  int n = 0;
+  kt_midi_out buf[CAP];
+  tracker t;
+  memset(&t, 0, sizeof t);
+  while (now < total) {
+    uint32_t len = block ? (uint32_t)block : 1 + rnd() % 4096;
+    if (now + len > total)
+      len = (uint32_t)(total - now);
+    kt_event ev[8];
+    int ne = 0;
+    ev[ne++] = pos_ev(0, 120, (double)now / fpq, 1);
+    for (int i = 0; mel[i] >= 0; ++i) {
+      int64_t on = i * fpq, off = (i + 1) * fpq;
+      if (off >= now && off < now + len)
+        ev[ne++] = midi_ev((uint32_t)(off - now), 0x80, (uint8_t)mel[i], 0);
+      if (on >= now && on < now + len)
+        ev[ne++] = midi_ev((uint32_t)(on - now), 0x90, (uint8_t)mel[i], 90);
+    }
+    kt_out o = {buf, 0, CAP, 0};
+    kt_engine_process(e, ev, (uint32_t)ne, len, &o);
+    track(&t, &o, len, "scale");
+    for (uint32_t i = 0; i < o.n && n < cap; ++i) {
+      rec[n].frame = now + o.ev[i].frame;
+      memcpy(rec[n].d, o.ev[i].data, 3);
+      n++;
+    }
+    now += len;
+  }
+  *total_frames = total;
+  /* the melody ended: everything is released */
+  for (int ch = 0; ch < 16; ++ch)
+    CHECK(sounding_on(&t, ch) == 0, "scale: %d notes stuck on channel %d",
+          sounding_on(&t, ch), ch + 1);
+  return n;
+}
+
+static void test_scale(void)
+{
+  static abs_ev a[4096], b[4096];
+  int64_t total;
+  int counts[16] = {0};
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  int na = play_scale(e, 256, a, 4096, &total);
+  for (int i = 0; i < na; ++i) {
+    int ch = a[i].d[0] & 15;
+    if ((a[i].d[0] & 0xF0) == 0x90 && a[i].d[2] > 0) {
+      static const int lo[4] = {0, 53, 48, 36}, hi[4] = {127, 74, 69, 64};
+      if (ch >= 1 && ch <= 3)
+        CHECK(a[i].d[1] >= lo[ch] && a[i].d[1] <= hi[ch],
+              "voice on channel %d sings %d, outside its range", ch + 1,
+              a[i].d[1]);
+      counts[ch]++;
+      CHECK(a[i].frame % 6000 == 0, "voice note-on at %lld, not on a "
+            "sixteenth boundary", (long long)a[i].frame);
+    }
+  }
+  CHECK(counts[1] > 0 && counts[2] > 0 && counts[3] > 0,
+        "alto/tenor/bass on channels 2/3/4: %d %d %d", counts[1], counts[2],
+        counts[3]);
+  CHECK(counts[0] == 0, "nothing on channel 1 without pass-through");
+  kt_engine_free(e);
+
+  /* same input, other block partition (random sizes): identical output */
+  e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  int nb = play_scale(e, 0, b, 4096, &total);
+  CHECK(na == nb, "block size changed the output: %d vs %d events", na, nb);
+  for (int i = 0; i < na && i < nb; ++i)
+    CHECK(a[i].frame == b[i].frame && !memcmp(a[i].d, b[i].d, 3),
+          "event %d differs across block partitions", i);
+  kt_engine_free(e);
+}
+
+static void test_sampling_seed(void)
+{
+  static abs_ev a[4096], b[4096], c[4096];
+  int64_t total;
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_TEMPERATURE, 1.0f);
+  kt_engine_set_param(e, KT_P_SEED, 7);
+  int na = play_scale(e, 512, a, 4096, &total);
+  kt_engine_free(e);
+  e = make();
+  kt_engine_set_param(e, KT_P_TEMPERATURE, 1.0f);
+  kt_engine_set_param(e, KT_P_SEED, 7);
+  int nb = play_scale(e, 100, b, 4096, &total);
+  kt_engine_free(e);
+  CHECK(na == nb && !memcmp(a, b, sizeof(abs_ev) * (size_t)na),
+        "same seed, same output");
+  int differs = 0;
+  for (int s = 8; s < 12 && !differs; ++s) {
+    e = make();
+    kt_engine_set_param(e, KT_P_TEMPERATURE, 1.0f);
+    kt_engine_set_param(e, KT_P_SEED, (float)s);
+    int nc = play_scale(e, 512, c, 4096, &total);
+    differs = nc != na || memcmp(a, c, sizeof(abs_ev) * (size_t)na);
+    kt_engine_free(e);
+  }
+  CHECK(differs, "other seeds at temperature 1 change the output");
+}
+
+/* Free-running (no host position): the first note starts the grid; a note
+ * within the grace window after a boundary is harmonized at once, a later
+ * one waits for the next boundary. */
+static void test_grace_and_free_run(void)
+{
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_BPM, 120);
+  kt_engine_set_param(e, KT_P_GRACE_MS, 12);
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_midi_out buf[CAP];
+  tracker t;
+  memset(&t, 0, sizeof t);
+  /* block 0: note-on at frame 100 -> grid starts at 100, voices at 100 */
+  kt_event ev = midi_ev(100, 0x90, 67, 100);
+  kt_out o = {buf, 0, CAP, 0};
+  kt_engine_process(e, &ev, 1, 4800, &o);
+  track(&t, &o, 4800, "free-run start");
+  int first = -1;
+  for (uint32_t i = 0; i < o.n; ++i)
+    if ((o.ev[i].data[0] & 0xF0) == 0x90 && first < 0)
+      first = (int)o.ev[i].frame;
+  CHECK(first == 100, "first voices at the first note (frame %d)", first);
+  /* boundaries every 6000 frames from 100: 6100, 12100, ... Play a new
+   * note 5 ms (240 frames) after the boundary at 12100 */
+  o.n = 0;
+  kt_engine_process(e, NULL, 0, 4800, &o); /* 4800..9600 */
+  track(&t, &o, 4800, "held");
+  o.n = 0;
+  ev = midi_ev(12100 + 240 - 9600, 0x90, 72, 100);
+  kt_event off = midi_ev(12100 + 240 - 9600, 0x80, 67, 0);
+  kt_event two[2] = {off, ev};
+  kt_engine_process(e, two, 2, 4800, &o); /* 9600..14400 */
+  track(&t, &o, 4800, "grace");
+  int at_grace = 0;
+  for (uint32_t i = 0; i < o.n; ++i)
+    if ((o.ev[i].data[0] & 0xF0) == 0x90 && o.ev[i].frame == 12100 + 240 - 9600)
+      at_grace++;
+  CHECK(at_grace > 0, "a graced note is harmonized at once");
+  kt_engine_state st;
+  kt_engine_get_state(e, &st);
+  CHECK(st.soprano == 72, "graced note is the slice's soprano (%d)",
+        st.soprano);
+  /* 30 ms after the boundary at 18100: waits for 24100 */
+  o.n = 0;
+  kt_engine_process(e, NULL, 0, 4800, &o); /* 14400..19200 */
+  track(&t, &o, 4800, "held2");
+  o.n = 0;
+  kt_event late[2] = {midi_ev(18100 + 1440 - 19200 + 4800 - 4800, 0x80, 72, 0),
+                      midi_ev(18100 + 1440 - 19200 + 4800 - 4800, 0x90, 74,
+                              100)};
+  /* frame inside 19200..24000 block is 19540 - 19200 = 340 */
+  late[0].frame = late[1].frame = 18100 + 1440 - 19200;
+  kt_engine_process(e, late, 2, 4800, &o); /* 19200..24000 */
+  track(&t, &o, 4800, "late");
+  int early_on = 0;
+  for (uint32_t i = 0; i < o.n; ++i)
+    if ((o.ev[i].data[0] & 0xF0) == 0x90)
+      early_on++;
+  CHECK(early_on == 0, "a late note does not sound before its boundary");
+  o.n = 0;
+  kt_engine_process(e, NULL, 0, 4800, &o); /* 24000..28800: boundary 24100 */
+  track(&t, &o, 4800, "late2");
+  kt_engine_get_state(e, &st);
+  CHECK(st.soprano == 74, "late note harmonized at the next boundary (%d)",
+        st.soprano);
+  /* release: voices stop at the next boundary */
+  o.n = 0;
+  ev = midi_ev(0, 0x80, 74, 0);
+  kt_engine_process(e, &ev, 1, 4800, &o); /* 28800..33600, boundary 30100 */
+  track(&t, &o, 4800, "release");
+  int total_on = 0;
+  for (int ch = 0; ch < 16; ++ch)
+    total_on += sounding_on(&t, ch);
+  CHECK(total_on == 0, "released at the next boundary (%d sounding)",
+        total_on);
+  kt_engine_free(e);
+}
+
+static void test_lookahead_latency(void)
+{
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_LOOKAHEAD, 4);
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_midi_out buf[CAP];
+  kt_out o = {buf, 0, CAP, 0};
+  kt_event ev[2] = {pos_ev(0, 120, 0, 1), midi_ev(0, 0x90, 67, 90)};
+  kt_engine_process(e, ev, 2, 256, &o);
+  const kt_model *m = kt_engine_current_model(e);
+  CHECK(m->repr.lookahead == 4, "lookahead 4 picks the L=4 model");
+  int L = m->repr.lookahead;
+  CHECK(kt_engine_latency(e) == (uint32_t)(L * 6000),
+        "latency %u for lookahead %d at 120 bpm", kt_engine_latency(e), L);
+  int64_t now = 256, first = -1;
+  while (now < 24000 * 3 && first < 0) {
+    o.n = 0;
+    kt_event p = pos_ev(0, 120, now / 24000.0, 1);
+    kt_engine_process(e, &p, 1, 256, &o);
+    for (uint32_t i = 0; i < o.n; ++i)
+      if ((o.ev[i].data[0] & 0xF0) == 0x90 && first < 0)
+        first = now + o.ev[i].frame;
+    now += 256;
+  }
+  CHECK(first == L * 6000, "voices come L slices late: at %lld, expected %d",
+        (long long)first, L * 6000);
+  kt_engine_free(e);
+}
+
+/* Random everything: MIDI (including garbage), automation of every
+ * parameter, transport, tempo (including nonsense), block sizes. */
+static void test_property(int iters)
+{
+  kt_engine *e = make();
+  static kt_midi_out buf[CAP];
+  tracker t;
+  memset(&t, 0, sizeof t);
+  double qn = 0, bpm = 120;
+  int rolling = 1;
+  for (int it = 0; it < iters; ++it) {
+    uint32_t len = 1 + rnd() % (rnd() % 8 == 0 ? 8192 : 512);
+    /* automation */
+    if (rnd() % 20 == 0) {
+      kt_param p = (kt_param)(rnd() % KT_NPARAMS);
+      const kt_param_info *pi = kt_param_get_info(p);
+      float v = pi->min + (pi->max - pi->min) * (float)(rnd() % 1000) / 999.f;
+      if (p == KT_P_CH_IN || p == KT_P_ENABLED)
+        v = rnd() % 4 ? pi->def : v;
+      kt_engine_set_param(e, p, v);
+    }
+    kt_event ev[64];
+    uint32_t ne = 0;
+    if (rnd() % 50 == 0)
+      rolling = !rolling;
+    if (rnd() % 40 == 0)
+      bpm = 30 + rnd() % 250;
+    if (rnd() % 200 == 0)
+      qn = rnd() % 64; /* relocation / loop */
+    kt_event pe = pos_ev(0, bpm, qn, rolling);
+    if (rnd() % 100 == 0)
+      pe.pos.bpm = (rnd() % 2) ? 0.0 : NAN;
+    if (rnd() % 100 == 0)
+      pe.pos.bar_beat = -INFINITY;
+    if (rnd() % 3)
+      ev[ne++] = pe;
+    uint32_t nm = rnd() % 6;
+    uint32_t f = 0;
+    for (uint32_t k = 0; k < nm && ne < 64; ++k) {
+      f += rnd() % (len / (nm + 1) + 1);
+      if (f >= len)
+        f = len - 1;
+      uint8_t st = (uint8_t)(rnd() % 8 == 0 ? rnd() : 0x80 | (rnd() % 2) << 4);
+      kt_event m = midi_ev(f, st | (uint8_t)(rnd() % 3 == 0 ? rnd() % 16 : 0),
+                           (uint8_t)(55 + rnd() % 30), (uint8_t)(rnd() % 128));
+      if (rnd() % 30 == 0) {
+        m.midi[0] = 0xB0;
+        m.midi[1] = rnd() % 2 ? 123 : 120;
+      }
+      if (rnd() % 30 == 0)
+        m.size = (uint8_t)(rnd() % 4);
+      if (rnd() % 50 == 0)
+        m.frame = rnd(); /* out of the block */
+      ev[ne++] = m;
+    }
+    kt_midi_out *ob = buf;
+    kt_out o = {ob, 0, kt_out_capacity_needed(ne, len, RATE), 0};
+    if (o.cap > CAP)
+      o.cap = CAP;
+    kt_engine_process(e, ev, ne, len, &o);
+    track(&t, &o, len, "property");
+    /* voice notes within their ranges (channels 2..4 by default) */
+    if (rolling)
+      qn += len / RATE * bpm / 60.0;
+    if (rnd() % 500 == 0) { /* a model swap releases the voices */
+      kt_out so = {buf, 0, CAP, 0};
+      kt_engine_model *old = kt_engine_swap_model(e, NULL, &so);
+      CHECK(old == NULL, "no user model was installed");
+      track(&t, &so, 1, "swap");
+    }
+  }
+  kt_out o = {buf, 0, CAP, 0};
+  kt_engine_all_off(e, 0, &o);
+  track(&t, &o, 1, "final all-off");
+  for (int ch = 0; ch < 16; ++ch)
+    CHECK(sounding_on(&t, ch) == 0, "property: %d notes stuck on ch %d",
+          sounding_on(&t, ch), ch + 1);
+  CHECK(t.total_on > 100, "property run produced notes (%lld)",
+        (long long)t.total_on);
+  kt_engine_free(e);
+}
+
+/* Every way of silencing a voice sends its note-off. */
+static void test_silencers(void)
+{
+  const kt_param toggles[] = {KT_P_ALTO_ON, KT_P_TENOR_ON, KT_P_BASS_ON,
+                              KT_P_ENABLED};
+  for (int which = 0; which < 7; ++which) {
+    kt_engine *e = make();
+    kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+    kt_midi_out buf[CAP];
+    tracker t;
+    memset(&t, 0, sizeof t);
+    kt_event ev[2] = {pos_ev(0, 120, 0, 1), midi_ev(0, 0x90, 67, 90)};
+    kt_out o = {buf, 0, CAP, 0};
+    kt_engine_process(e, ev, 2, 1024, &o);
+    track(&t, &o, 1024, "silencer start");
+    int before = sounding_on(&t, 1) + sounding_on(&t, 2) + sounding_on(&t, 3);
+    CHECK(before == 3, "three voices sound (%d)", before);
+    o.n = 0;
+    kt_event p = pos_ev(0, 120, 1024 / 24000.0, 1);
+    int nev = 1;
+    kt_event evs[2] = {p, p};
+    const char *what = "";
+    if (which < 4) {
+      kt_engine_set_param(e, toggles[which], 0);
+      what = "toggle";
+    } else if (which == 4) {
+      kt_engine_set_param(e, KT_P_CH_ALTO, 9);
+      kt_engine_set_param(e, KT_P_CH_TENOR, 10);
+      kt_engine_set_param(e, KT_P_CH_BASS, 11);
+      what = "channel change";
+    } else if (which == 5) {
+      evs[0].pos.speed = 0;
+      what = "transport stop";
+    } else {
+      evs[1] = midi_ev(10, 0xB0, 120, 0);
+      nev = 2;
+      what = "all sound off";
+    }
+    kt_engine_process(e, evs, (uint32_t)nev, 1024, &o);
+    track(&t, &o, 1024, what);
+    int after = sounding_on(&t, 1) + sounding_on(&t, 2) + sounding_on(&t, 3);
+    if (which < 3)
+      CHECK(after == 2, "%s %d: one voice off (%d left)", what, which, after);
+    else
+      CHECK(after == 0, "%s: all voices off (%d left)", what, after);
+    kt_engine_free(e);
+  }
+}
+
+int main(int argc, char **argv)
+{
+  int iters = argc > 1 ? atoi(argv[1]) : 200000;
+  test_scale();
+  test_sampling_seed();
+  test_grace_and_free_run();
+  test_lookahead_latency();
+  test_silencers();
+  test_property(iters);
+  if (failures) {
+    fprintf(stderr, "%d failures\n", failures);
+    return 1;
+  }
+  printf("engine: all checks passed\n");
+  return 0;
+}
