@@ -1,1 +1,482 @@
-/* placeholder until written */ typedef int kt_placeholder_cmd_render;
+/* tools/cmd_render.c -- `kantor render`: a MIDI melody in, a four-track
+ * harmonized MIDI file out (+ WAV, SVG).  It only converts the file to a
+ * kt_melody, runs kt_drive (the engine, as a host would run it) and writes
+ * what the engine emitted, re-timed with the same tempo map and shifted by
+ * the engine's reported latency as a DAW would. */
+#include "cmds.h"
+#include "drive.h"
+#include "smf.h"
+#include "svg.h"
+#include "synth.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OUT_DIV 480
+#define NV 4 /* soprano, alto, tenor, bass */
+
+static const char *usage_text =
+    "usage: kantor render IN.mid -o OUT.mid [options]\n"
+    "\n"
+    "Harmonize the melody of a MIDI file (type 0 or 1; where notes overlap\n"
+    "the highest one is the melody; its tempo map and time signatures are\n"
+    "honoured) with the real-time engine, and write a type-1 MIDI file with\n"
+    "a tempo track and the tracks Soprano, Alto, Tenor, Bass on channels\n"
+    "1-4.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE    the harmonized MIDI file (required)\n"
+    "  --wav FILE           also render audio (fluidsynth, FluidR3 GM)\n"
+    "  --svg FILE           also draw a piano roll\n"
+    "  --instrument NAME    choir (default), organ or strings (for --wav)\n"
+    "  --lookahead N        0..8 slices of lookahead (nearest model), 0\n"
+    "  --key K|auto         C C# Db D ... B (lowercase = minor), or auto\n"
+    "  --temperature T      0..2, 0 = most likely notes (default 0)\n"
+    "  --seed S             0..65535 sampling seed (default 1)\n"
+    "  --guard on|off       voice-leading guard (default on)\n"
+    "  --model FILE         a live model file instead of the built-in ones\n"
+    "  --bpm N              20..300 quarter notes per minute, replacing the\n"
+    "                       file's tempo map (default: the file's, else 120)\n"
+    "  --block N            host block size in frames, 1..8192 (default 256)\n"
+    "  --rate HZ            sample rate, 8000..192000 (default 48000)\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 ok, 1 error (bad file, ...), 2 usage error.\n";
+
+static int usage_err(const char *fmt, const char *a)
+{
+  fprintf(stderr, "kantor render: ");
+  fprintf(stderr, fmt, a);
+  fprintf(stderr, "\n(see kantor render --help)\n");
+  return KT_EXIT_USAGE;
+}
+
+static int num_arg(const char *s, double lo, double hi, double *v)
+{
+  char *end;
+  errno = 0;
+  double x = strtod(s, &end);
+  if (errno || end == s || *end || !(x >= lo && x <= hi))
+    return -1;
+  *v = x;
+  return 0;
+}
+
+/* "C", "F#", "Bb", "a", "c#", "bb" (b-flat minor), "auto" (-1). */
+static int parse_key(const char *s, int *tonic, int *minor)
+{
+  static const int pc[7] = {9, 11, 0, 2, 4, 5, 7}; /* A..G */
+  if (!strcmp(s, "auto")) {
+    *tonic = -1;
+    *minor = 0;
+    return 0;
+  }
+  char c = s[0];
+  if (c >= 'a' && c <= 'g') {
+    *minor = 1;
+    c = (char)(c - 'a' + 'A');
+  } else if (c >= 'A' && c <= 'G') {
+    *minor = 0;
+  } else {
+    return -1;
+  }
+  int t = pc[c - 'A'];
+  if (s[1] == '#')
+    t += 1;
+  else if (s[1] == 'b')
+    t += 11;
+  else if (s[1] != 0)
+    return -1;
+  if (s[1] && s[2])
+    return -1;
+  *tonic = t % 12;
+  return 0;
+}
+
+typedef struct {
+  uint32_t on, off;
+  int pitch, vel;
+} out_note;
+
+typedef struct {
+  out_note *v;
+  int n, cap;
+} note_list;
+
+static int nl_push(note_list *l, uint32_t on, uint32_t off, int pitch, int vel)
+{
+  if (off <= on)
+    return 0; /* zero length after re-timing: dropped */
+  if (l->n == l->cap) {
+    int cap = l->cap ? l->cap * 2 : 128;
+    out_note *nv = realloc(l->v, sizeof *nv * (size_t)cap);
+    if (!nv)
+      return -1;
+    l->v = nv;
+    l->cap = cap;
+  }
+  l->v[l->n++] = (out_note){on, off, pitch, vel};
+  return 0;
+}
+
+static uint32_t qn_tick(double qn)
+{
+  if (qn <= 0)
+    return 0;
+  return (uint32_t)llround(qn * OUT_DIV);
+}
+
+typedef struct {
+  int64_t frame;
+  int seq;
+  kt_rec_event e;
+} wav_ev;
+
+static int wav_cmp(const void *a, const void *b)
+{
+  const wav_ev *x = a, *y = b;
+  if (x->frame != y->frame)
+    return x->frame < y->frame ? -1 : 1;
+  int ox = (x->e.data[0] & 0xf0) == 0x90, oy = (y->e.data[0] & 0xf0) == 0x90;
+  if (ox != oy)
+    return ox - oy; /* note-offs first */
+  return x->seq - y->seq;
+}
+
+int kt_cmd_render(int argc, char **argv)
+{
+  const char *in = NULL, *out_mid = NULL, *out_wav = NULL, *out_svg = NULL;
+  const char *model_path = NULL;
+  double lookahead = 0, temperature = 0, seed = 1, bpm = 0, block = 256,
+         rate = 48000;
+  int key_tonic = -1, key_minor = 0, guard = 1, instrument = KT_SYNTH_CHOIR;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(usage_text, stdout);
+      return KT_EXIT_OK;
+    }
+    if (a[0] != '-' || !a[1]) {
+      if (in)
+        return usage_err("more than one input file ('%s')", a);
+      in = a;
+      continue;
+    }
+    if (i + 1 >= argc)
+      return usage_err("option %s needs a value", a);
+    const char *v = argv[++i];
+    if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+      out_mid = v;
+    else if (!strcmp(a, "--wav"))
+      out_wav = v;
+    else if (!strcmp(a, "--svg"))
+      out_svg = v;
+    else if (!strcmp(a, "--model"))
+      model_path = v;
+    else if (!strcmp(a, "--instrument")) {
+      if ((instrument = kt_synth_instrument(v)) < 0)
+        return usage_err("--instrument: '%s' is not choir, organ or strings",
+                         v);
+    } else if (!strcmp(a, "--lookahead")) {
+      if (num_arg(v, 0, 8, &lookahead) < 0 || lookahead != floor(lookahead))
+        return usage_err("--lookahead: '%s' is not an integer 0..8", v);
+    } else if (!strcmp(a, "--key")) {
+      if (parse_key(v, &key_tonic, &key_minor) < 0)
+        return usage_err("--key: '%s' is not a key name (C, F#, Bb, a, "
+                         "c#, ... or auto)",
+                         v);
+    } else if (!strcmp(a, "--temperature")) {
+      if (num_arg(v, 0, 2, &temperature) < 0)
+        return usage_err("--temperature: '%s' is not a number 0..2", v);
+    } else if (!strcmp(a, "--seed")) {
+      if (num_arg(v, 0, 65535, &seed) < 0 || seed != floor(seed))
+        return usage_err("--seed: '%s' is not an integer 0..65535", v);
+    } else if (!strcmp(a, "--guard")) {
+      if (!strcmp(v, "on"))
+        guard = 1;
+      else if (!strcmp(v, "off"))
+        guard = 0;
+      else
+        return usage_err("--guard: '%s' is not on or off", v);
+    } else if (!strcmp(a, "--bpm")) {
+      if (num_arg(v, 20, 300, &bpm) < 0)
+        return usage_err("--bpm: '%s' is not a tempo 20..300", v);
+    } else if (!strcmp(a, "--block")) {
+      if (num_arg(v, 1, 8192, &block) < 0 || block != floor(block))
+        return usage_err("--block: '%s' is not an integer 1..8192", v);
+    } else if (!strcmp(a, "--rate")) {
+      if (num_arg(v, 8000, 192000, &rate) < 0 || rate != floor(rate))
+        return usage_err("--rate: '%s' is not a sample rate 8000..192000", v);
+    } else {
+      --i;
+      return usage_err("unknown option '%s'", a);
+    }
+  }
+  if (!in)
+    return usage_err("%s", "no input MIDI file given");
+  if (!out_mid)
+    return usage_err("%s", "no output file given (-o OUT.mid)");
+
+  char err[512];
+  int ret = KT_EXIT_FAIL;
+  kt_smf smf;
+  kt_melody mel = {0};
+  kt_engine *e = NULL;
+  kt_recording rec = {0};
+  kt_smf outf;
+  kt_smf_init(&outf, 1, OUT_DIV);
+  note_list nl[NV] = {{0}};
+  kt_svg_note *svgn = NULL;
+  wav_ev *wev = NULL;
+  kt_rec_event *wrec = NULL;
+  const char *written[3];
+  int n_written = 0;
+
+  if (kt_smf_read_file(in, &smf, err, sizeof err) < 0) {
+    fprintf(stderr, "kantor render: %s\n", err);
+    return KT_EXIT_FAIL;
+  }
+  int r = kt_smf_to_melody(&smf, in, &mel, err, sizeof err);
+  kt_smf_free(&smf);
+  if (r < 0) {
+    fprintf(stderr, "kantor render: %s\n", err);
+    return KT_EXIT_FAIL;
+  }
+  kt_drive_opts o;
+  kt_drive_opts_default(&o);
+  o.rate = rate;
+  o.block = (uint32_t)block;
+  o.seed = (uint32_t)seed;
+  if (bpm > 0) { /* replaces the file's tempo map */
+    free(mel.tempo);
+    mel.tempo = NULL;
+    mel.n_tempo = 0;
+    o.bpm = bpm;
+  }
+
+  e = kt_engine_new(rate, o.block, err, sizeof err);
+  if (!e) {
+    fprintf(stderr, "kantor render: engine: %s\n", err);
+    goto done;
+  }
+  kt_engine_set_param(e, KT_P_TEMPERATURE, (float)temperature);
+  kt_engine_set_param(e, KT_P_SEED, (float)seed);
+  kt_engine_set_param(e, KT_P_KEY, (float)key_tonic);
+  kt_engine_set_param(e, KT_P_MODE, (float)key_minor);
+  kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
+  kt_engine_set_param(e, KT_P_GUARD, (float)guard);
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0); /* the soprano is the input */
+  if (model_path) {
+    kt_model *km;
+    if (kt_model_load_file(model_path, &km, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      goto done;
+    }
+    kt_engine_model *em = kt_engine_model_new(km, err, sizeof err);
+    if (!em) {
+      kt_model_free(km);
+      fprintf(stderr, "kantor render: %s: %s\n", model_path, err);
+      goto done;
+    }
+    kt_midi_out tmp[64];
+    kt_out xo = {tmp, 0, 64, 0};
+    kt_engine_model_free(kt_engine_swap_model(e, em, &xo));
+  }
+
+  if (kt_drive(e, &mel, &o, &rec, err, sizeof err) < 0) {
+    fprintf(stderr, "kantor render: %s: %s\n", in, err);
+    goto done;
+  }
+  /* Latency as the engine reports it; in quarter notes via the tempo map
+   * (a DAW moves the track earlier by this many frames). */
+  int64_t lat = kt_engine_latency(e);
+
+  /* Soprano = the input melody. */
+  for (int i = 0; i < mel.n_notes; ++i) {
+    const kt_mnote *n = &mel.notes[i];
+    if (nl_push(&nl[0], qn_tick(n->start), qn_tick(n->start + n->dur),
+                n->pitch, n->vel) < 0)
+      goto oom;
+  }
+  /* Alto, tenor, bass from the engine output, by channel. */
+  int ch_of[NV] = {-1, (int)kt_engine_get_param(e, KT_P_CH_ALTO) - 1,
+                   (int)kt_engine_get_param(e, KT_P_CH_TENOR) - 1,
+                   (int)kt_engine_get_param(e, KT_P_CH_BASS) - 1};
+  int sounding[NV][128];
+  memset(sounding, 0, sizeof sounding); /* on tick + 1, 0 = off */
+  int svel[NV][128];
+  for (int i = 0; i < rec.n; ++i) {
+    const kt_rec_event *x = &rec.ev[i];
+    int st = x->data[0] & 0xf0, ch = x->data[0] & 15, p = x->data[1] & 127;
+    if (x->size < 3 || (st != 0x80 && st != 0x90))
+      continue;
+    int v = 0;
+    for (int k = 1; k < NV; ++k)
+      if (ch_of[k] == ch)
+        v = k;
+    if (!v)
+      continue;
+    uint32_t t = qn_tick(kt_melody_qn_at(&mel, &o, x->frame - lat));
+    if (sounding[v][p]) { /* note-off, or a retrigger */
+      if (nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, t, p, svel[v][p]) <
+          0)
+        goto oom;
+      sounding[v][p] = 0;
+    }
+    if (st == 0x90 && x->data[2] > 0) {
+      sounding[v][p] = (int)t + 1;
+      svel[v][p] = x->data[2];
+    }
+  }
+  uint32_t last_tick = qn_tick(kt_melody_qn_at(&mel, &o, rec.frames));
+  for (int v = 1; v < NV; ++v)
+    for (int p = 0; p < 128; ++p)
+      if (sounding[v][p] &&
+          nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, last_tick, p,
+                  svel[v][p]) < 0)
+        goto oom;
+
+  /* The MIDI file: tempo track + four voices. */
+  {
+    kt_smf_track *t0 = kt_smf_add_track(&outf);
+    if (!t0)
+      goto oom;
+    kt_smf_add_meta(t0, 0, 0x03, "Kantor", 6);
+    if (mel.n_tempo == 0)
+      kt_smf_add_tempo(t0, 0, o.bpm);
+    for (int i = 0; i < mel.n_tempo; ++i)
+      kt_smf_add_tempo(t0, qn_tick(mel.tempo[i].at), mel.tempo[i].qpm);
+    if (mel.n_meter == 0)
+      kt_smf_add_meter(t0, 0, 4, 4);
+    for (int i = 0; i < mel.n_meter; ++i)
+      kt_smf_add_meter(t0, qn_tick(mel.meter[i].at), mel.meter[i].num,
+                       mel.meter[i].den);
+    static const char *names[NV] = {"Soprano", "Alto", "Tenor", "Bass"};
+    static const int program[3] = {52, 19, 48};
+    for (int v = 0; v < NV; ++v) {
+      kt_smf_track *t = kt_smf_add_track(&outf);
+      if (!t)
+        goto oom;
+      if (kt_smf_add_meta(t, 0, 0x03, names[v], (uint32_t)strlen(names[v])) <
+              0 ||
+          kt_smf_add_midi(t, 0, (uint8_t)(0xc0 | v),
+                          (uint8_t)program[instrument], 0) < 0)
+        goto oom;
+      for (int i = 0; i < nl[v].n; ++i) {
+        const out_note *n = &nl[v].v[i];
+        if (kt_smf_add_midi(t, n->on, (uint8_t)(0x90 | v), (uint8_t)n->pitch,
+                            (uint8_t)n->vel) < 0 ||
+            kt_smf_add_midi(t, n->off, (uint8_t)(0x80 | v),
+                            (uint8_t)n->pitch, 0) < 0)
+          goto oom;
+      }
+    }
+  }
+  if (kt_smf_write_file(&outf, out_mid, err, sizeof err) < 0) {
+    fprintf(stderr, "kantor render: %s\n", err);
+    goto done;
+  }
+  written[n_written++] = out_mid;
+
+  int total_notes = 0;
+  double end_qn = mel.end;
+  for (int v = 0; v < NV; ++v) {
+    total_notes += nl[v].n;
+    for (int i = 0; i < nl[v].n; ++i)
+      if (nl[v].v[i].off / (double)OUT_DIV > end_qn)
+        end_qn = nl[v].v[i].off / (double)OUT_DIV;
+  }
+  if (out_svg) {
+    svgn = malloc(sizeof *svgn * (size_t)(total_notes + 1));
+    if (!svgn)
+      goto oom;
+    int k = 0;
+    for (int v = 0; v < NV; ++v)
+      for (int i = 0; i < nl[v].n; ++i)
+        svgn[k++] = (kt_svg_note){nl[v].v[i].on / (double)OUT_DIV,
+                                  (nl[v].v[i].off - nl[v].v[i].on) /
+                                      (double)OUT_DIV,
+                                  nl[v].v[i].pitch, v};
+    const char *base = strrchr(in, '/');
+    char title[300];
+    snprintf(title, sizeof title, "Kantor: %s harmonized", base ? base + 1 : in);
+    kt_svg_panel panel = {NULL, svgn, k};
+    if (kt_svg_write(out_svg, title, &panel, 1, mel.meter, mel.n_meter,
+                     ceil(end_qn - 1e-9), err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      goto done;
+    }
+    written[n_written++] = out_svg;
+  }
+  if (out_wav) {
+    wev = malloc(sizeof *wev * (size_t)(2 * total_notes + 1));
+    wrec = malloc(sizeof *wrec * (size_t)(2 * total_notes + 1));
+    if (!wev || !wrec)
+      goto oom;
+    int k = 0;
+    for (int v = 0; v < NV; ++v)
+      for (int i = 0; i < nl[v].n; ++i) {
+        const out_note *n = &nl[v].v[i];
+        for (int on = 1; on >= 0; --on) {
+          wav_ev *w = &wev[k];
+          memset(w, 0, sizeof *w);
+          w->frame = kt_melody_frame_at(&mel, &o,
+                                        (on ? n->on : n->off) /
+                                            (double)OUT_DIV);
+          w->seq = k;
+          w->e.frame = w->frame;
+          w->e.size = 3;
+          w->e.data[0] = (uint8_t)((on ? 0x90 : 0x80) | v);
+          w->e.data[1] = (uint8_t)n->pitch;
+          w->e.data[2] = on ? (uint8_t)n->vel : 0;
+          ++k;
+        }
+      }
+    qsort(wev, (size_t)k, sizeof *wev, wav_cmp);
+    for (int i = 0; i < k; ++i)
+      wrec[i] = wev[i].e;
+    int64_t frames = kt_melody_frame_at(&mel, &o, end_qn);
+    if (kt_synth_render_wav(out_wav, rate, wrec, k, frames, 2.0, instrument,
+                            NULL, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      goto done;
+    }
+    written[n_written++] = out_wav;
+  }
+  {
+    int key = kt_engine_key(e);
+    static const char *pcn[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                  "F#", "G",  "Ab", "A",  "Bb", "B"};
+    char kname[8] = "?";
+    if (key >= 0) {
+      snprintf(kname, sizeof kname, "%s", pcn[key % 12]);
+      if (key >= 12)
+        kname[0] = (char)(kname[0] - 'A' + 'a');
+    }
+    printf("kantor render: %s -> %s: %d melody notes, alto %d, tenor %d, "
+           "bass %d notes; key %s; latency %lld frames\n",
+           in, out_mid, nl[0].n, nl[1].n, nl[2].n, nl[3].n, kname,
+           (long long)lat);
+  }
+  n_written = 0; /* keep them */
+  ret = KT_EXIT_OK;
+  goto done;
+oom:
+  fprintf(stderr, "kantor render: out of memory\n");
+done:
+  for (int i = 0; i < n_written; ++i) /* no half set of outputs on failure */
+    remove(written[i]);
+  free(wev);
+  free(wrec);
+  free(svgn);
+  for (int v = 0; v < NV; ++v)
+    free(nl[v].v);
+  kt_smf_free(&outf);
+  kt_recording_free(&rec);
+  kt_engine_free(e);
+  kt_melody_free(&mel);
+  return ret;
+}
