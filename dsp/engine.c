@@ -786,6 +786,9 @@ void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
     }
     if (i < n_ev && (e->now + ef <= nb || nb >= end)) {
       last_ev_frame = ef;
+      /* delayed pass-through first: emission order is frame order, so the
+       * bookkeeping sees what a synth will see */
+      pt_due(e, e->now + ef + 1, out);
       if (ev[i].type == KT_EV_POSITION) {
         if (kt_clock_position(&e->clock, &ev[i].pos, e->now + ef)) {
           /* transport stopped: every voice off, the melody forgotten */
