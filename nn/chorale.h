@@ -57,7 +57,7 @@ typedef struct {
   int mode;            /* enum kt_mode */
   int key_sig;         /* sharps > 0, flats < 0 */
   int meter_num, meter_den;   /* first meter of the piece */
-  int n_meter_changes;        /* meter lines after the first */
+  int n_meter_changes;        /* later *M lines that change the meter */
   kt_voice_stats stats[KT_NVOICES];
 } kt_chorale;
 
