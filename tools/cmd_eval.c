@@ -1,1 +1,985 @@
-/* placeholder until written */ typedef int kt_placeholder_cmd_eval;
+/* tools/cmd_eval.c -- kantor eval: run every chorale of a set through the
+ * real engine (kt_drive, the path every shell uses), turn the recorded MIDI
+ * back into per-slice voices and compare with Bach (nn/metrics.h).  Also a
+ * fixed-interval baseline, and per-chorale MIDI / piano-roll SVG output.
+ *
+ * Melody: Bach's soprano, one slice = a sixteenth, at --bpm quarter notes
+ * per minute; a pickup of p slices (bar_pos[0] = p) starts at slice p of
+ * bar 0 so that bar positions match the score; meters follow bar_len (a
+ * meter entry wherever the score's barlines leave the running grid).
+ * Output: note-ons/offs on the alto/tenor/bass channels, frame - latency
+ * -> quarter notes -> nearest slice. */
+#include "cmds.h"
+
+#include "../nn/harmony.h"
+#include "../nn/metrics.h"
+#include "drive.h"
+#include "smf.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef KT_DATA_DIR
+#define KT_DATA_DIR "../shared/data/bach-370-chorales"
+#endif
+
+enum { KEY_AUTO = -1, KEY_FILE = -2 };
+
+typedef struct {
+  const char *data, *split, *model, *svg_dir, *mid_dir, *only;
+  int set; /* enum kt_set, or -1 for all */
+  int lookahead;
+  double temperature;
+  int guard;
+  unsigned seed;
+  int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
+  int json;
+  int baseline;
+  int engine; /* 0: --no-engine (baseline and Bach only) */
+  double bpm;
+  int verbose;
+} eval_opts;
+
+static void usage(FILE *f)
+{
+  fprintf(f,
+          "usage: kantor eval [--data DIR] [--split FILE] [--set "
+          "test|valid|train|all]\n"
+          "                   [--model FILE] [--lookahead N] [--temperature "
+          "T]\n"
+          "                   [--guard on|off] [--key K|auto|file] [--seed S]\n"
+          "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
+          "                   [--svg-dir DIR] [--mid-dir DIR]\n"
+          "                   [--baseline interval] [--no-engine] "
+          "[--verbose]\n"
+          "Runs each chorale's soprano through the engine and compares the\n"
+          "alto, tenor and bass it plays with Bach's (see docs/eval.md).\n"
+          "  --key K     a key name: C, F#, Bb (major), a, c#, eb (minor)\n"
+          "  --key file  the key of each chorale's kern label\n"
+          "  --key auto  the engine detects the key as it plays (default)\n"
+          "  --baseline interval  also measure the fixed-interval harmonizer:\n"
+          "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
+          "              below the soprano, in the key signature's scale\n");
+}
+
+static int parse_key(const char *s, int *tonic, int *minor)
+{
+  static const int pcs[7] = {9, 11, 0, 2, 4, 5, 7}; /* a..g */
+  char c = s[0];
+  if (!((c >= 'a' && c <= 'g') || (c >= 'A' && c <= 'G')))
+    return -1;
+  int lower = c >= 'a';
+  int pc = pcs[(lower ? c - 'a' : c - 'A')];
+  const char *p = s + 1;
+  if (*p == '#') {
+    pc++;
+    p++;
+  } else if (*p == 'b' || *p == '-') {
+    pc--;
+    p++;
+  }
+  if (*p == ':')
+    p++;
+  if (!strcmp(p, "min") || !strcmp(p, "minor") || !strcmp(p, "m"))
+    lower = 1;
+  else if (!strcmp(p, "maj") || !strcmp(p, "major"))
+    lower = 0;
+  else if (*p)
+    return -1;
+  *tonic = (pc + 12) % 12;
+  *minor = lower;
+  return 0;
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !(v >= lo && v <= hi))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* ---- melody from the soprano -------------------------------------------- */
+
+static void meter_of(const kt_chorale *c, int bar_len, int *num, int *den)
+{
+  if (c->meter_den > 0 && c->meter_num > 0 &&
+      c->meter_num * 16 / c->meter_den == bar_len) {
+    *num = c->meter_num;
+    *den = c->meter_den;
+  } else if (bar_len % 4 == 0) {
+    *num = bar_len / 4;
+    *den = 4;
+  } else {
+    *num = bar_len / 2;
+    *den = 8;
+  }
+}
+
+/* Slice offset of the melody: its first slice sits at bar position
+ * bar_pos[0] of bar 0. */
+static int melody_offset(const kt_chorale *c)
+{
+  return c->n_slices > 0 ? c->bar_pos[0] : 0;
+}
+
+static int build_melody(const kt_chorale *c, kt_melody *m)
+{
+  memset(m, 0, sizeof *m);
+  int n = c->n_slices, off = melody_offset(c);
+  m->notes = calloc((size_t)(n ? n : 1), sizeof *m->notes);
+  m->meter = calloc((size_t)(n ? n : 1) + 1, sizeof *m->meter);
+  if (!m->notes || !m->meter)
+    return -1;
+  const kt_slice *s = c->v[KT_SOPRANO];
+  for (int t = 0; t < n;) {
+    if (s[t].pitch < 0) {
+      t++;
+      continue;
+    }
+    int start = t++;
+    while (t < n && !s[t].onset && s[t].pitch == s[start].pitch)
+      t++;
+    kt_mnote *x = &m->notes[m->n_notes++];
+    x->start = (start + off) / 4.0;
+    x->dur = (t - start) / 4.0;
+    x->pitch = s[start].pitch;
+    x->vel = 80;
+    x->channel = 0;
+  }
+  if (n > 0) {
+    int grid_at = 0, len = c->bar_len[0] ? c->bar_len[0] : 16;
+    kt_meter *mt = &m->meter[m->n_meter++];
+    mt->at = 0;
+    meter_of(c, len, &mt->num, &mt->den);
+    for (int t = 1; t < n; ++t) {
+      if (c->bar_pos[t] != 0)
+        continue;
+      int es = t + off, bl = c->bar_len[t] ? c->bar_len[t] : 16;
+      if (bl == len && (es - grid_at) % len == 0)
+        continue;
+      mt = &m->meter[m->n_meter++];
+      mt->at = es / 4.0;
+      meter_of(c, bl, &mt->num, &mt->den);
+      grid_at = es;
+      len = bl;
+    }
+  }
+  m->end = (n + off) / 4.0;
+  return 0;
+}
+
+static void melody_release(kt_melody *m)
+{
+  free(m->notes);
+  free(m->meter);
+  free(m->tempo);
+  memset(m, 0, sizeof *m);
+}
+
+/* ---- recorded MIDI back to slices --------------------------------------- */
+
+typedef struct {
+  kt_slice *buf;            /* 4 * n_slices */
+  kt_slice *v[KT_NVOICES];  /* by enum kt_voice */
+  int n;
+} gen_voices;
+
+static int gen_alloc(gen_voices *g, int n)
+{
+  g->buf = calloc((size_t)(n ? n : 1) * KT_NVOICES, sizeof *g->buf);
+  if (!g->buf)
+    return -1;
+  g->n = n;
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    g->v[v] = g->buf + (size_t)v * (size_t)n;
+    for (int t = 0; t < n; ++t)
+      g->v[v][t].pitch = KT_REST;
+  }
+  return 0;
+}
+
+static void recording_to_slices(const kt_recording *rec, const kt_melody *m,
+                                const kt_drive_opts *o, kt_engine *e,
+                                const kt_chorale *c, gen_voices *g)
+{
+  int chan[3]; /* heads alto, tenor, bass -> 0-based channel */
+  chan[0] = (int)kt_engine_get_param(e, KT_P_CH_ALTO) - 1;
+  chan[1] = (int)kt_engine_get_param(e, KT_P_CH_TENOR) - 1;
+  chan[2] = (int)kt_engine_get_param(e, KT_P_CH_BASS) - 1;
+  int64_t lat = kt_engine_latency(e);
+  int off = melody_offset(c);
+  int cur[3] = {KT_REST, KT_REST, KT_REST};
+  int ei = 0;
+  for (int t = 0; t < g->n; ++t) {
+    int onset[3] = {0, 0, 0};
+    for (; ei < rec->n; ++ei) {
+      const kt_rec_event *x = &rec->ev[ei];
+      double qn = kt_melody_qn_at(m, o, x->frame - lat);
+      long es = lround(qn * 4.0) - off;
+      if (es > t)
+        break;
+      if (x->size < 3)
+        continue;
+      int st = x->data[0] & 0xf0, ch = x->data[0] & 0x0f;
+      int h = -1;
+      for (int k = 0; k < 3; ++k)
+        if (chan[k] == ch)
+          h = k;
+      if (h < 0)
+        continue;
+      if (st == 0x90 && x->data[2] > 0) {
+        cur[h] = x->data[1];
+        onset[h] = (es == t);
+      } else if (st == 0x80 || st == 0x90) {
+        if (cur[h] == x->data[1]) {
+          cur[h] = KT_REST;
+          onset[h] = 0;
+        }
+      }
+    }
+    for (int h = 0; h < 3; ++h) {
+      int v = kt_head_voice(h);
+      g->v[v][t].pitch = (int8_t)cur[h];
+      g->v[v][t].onset =
+          (uint8_t)(onset[h] ||
+                    (t > 0 ? g->v[v][t - 1].pitch != cur[h] : 1));
+    }
+  }
+  for (int t = 0; t < g->n; ++t)
+    g->v[KT_SOPRANO][t] = c->v[KT_SOPRANO][t];
+}
+
+/* ---- the fixed-interval baseline ---------------------------------------- */
+
+/* Down deg diatonic steps in the key signature's major-scale collection
+ * (a chromatic soprano note is taken as the scale note just below it). */
+static int diatonic_down(int p, int deg, int key_sig)
+{
+  static const int maj[7] = {0, 2, 4, 5, 7, 9, 11};
+  if (p < 0)
+    return KT_REST;
+  int ton = ((key_sig * 7) % 12 + 12) % 12;
+  int rel = ((p - ton) % 12 + 12) % 12;
+  int i = 6;
+  while (maj[i] > rel)
+    i--;
+  int base = p - (rel - maj[i]) - maj[i]; /* the collection's tonic below */
+  int d = i - deg;
+  int oct = d >= 0 ? d / 7 : -((-d + 6) / 7);
+  int r = d - 7 * oct;
+  int q = base + maj[r] + 12 * oct;
+  return q < 0 ? KT_REST : q;
+}
+
+static void baseline_voices(const kt_chorale *c, gen_voices *g)
+{
+  static const int deg[KT_NVOICES] = {[KT_ALTO] = 2, [KT_TENOR] = 7,
+                                      [KT_BASS] = 9};
+  for (int t = 0; t < c->n_slices; ++t) {
+    kt_slice s = c->v[KT_SOPRANO][t];
+    g->v[KT_SOPRANO][t] = s;
+    for (int v = 0; v < KT_SOPRANO; ++v) {
+      g->v[v][t].pitch = (int8_t)diatonic_down(s.pitch, deg[v], c->key_sig);
+      g->v[v][t].onset = s.onset;
+    }
+  }
+}
+
+/* ---- output files ------------------------------------------------------- */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static int ensure_dir(const char *dir, char *err, size_t errlen)
+{
+  struct stat st;
+  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+    return 0;
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    set_err(err, errlen, "%s: cannot create directory: %s", dir,
+             strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static void stem_of(const char *name, char *out, size_t cap)
+{
+  snprintf(out, cap, "%s", name);
+  char *dot = strrchr(out, '.');
+  if (dot)
+    *dot = 0;
+}
+
+/* A kt_chorale shell around other voices (for kt_chorale_notes). */
+static void shell_chorale(const kt_chorale *c, kt_slice *const v[KT_NVOICES],
+                          kt_chorale *out)
+{
+  *out = *c;
+  for (int i = 0; i < KT_NVOICES; ++i)
+    out->v[i] = v[i];
+}
+
+static int add_voice_track(kt_smf *s, const kt_chorale *c, int voice,
+                           int channel, int off, int tpq)
+{
+  kt_smf_track *tr = kt_smf_add_track(s);
+  if (!tr)
+    return -1;
+  static const char *const names[KT_NVOICES] = {"Bass", "Tenor", "Alto",
+                                                "Soprano"};
+  if (kt_smf_add_meta(tr, 0, 0x03, names[voice],
+                      (uint32_t)strlen(names[voice])))
+    return -1;
+  int nn = kt_chorale_notes(c, voice, NULL, 0);
+  kt_note *notes = calloc((size_t)(nn ? nn : 1), sizeof *notes);
+  if (!notes)
+    return -1;
+  kt_chorale_notes(c, voice, notes, nn);
+  int ret = 0;
+  for (int i = 0; i < nn && !ret; ++i) {
+    uint32_t t0 = (uint32_t)((notes[i].start + off) * tpq / 4);
+    uint32_t t1 = (uint32_t)((notes[i].start + notes[i].len + off) * tpq / 4);
+    ret = kt_smf_add_midi(tr, t0, (uint8_t)(0x90 | channel),
+                          (uint8_t)notes[i].pitch, 80) ||
+          kt_smf_add_midi(tr, t1, (uint8_t)(0x80 | channel),
+                          (uint8_t)notes[i].pitch, 0);
+  }
+  free(notes);
+  return ret ? -1 : 0;
+}
+
+static int write_midi(const char *path, const kt_chorale *c,
+                      const kt_melody *m, double bpm, char *err,
+                      size_t errlen)
+{
+  const int tpq = 480;
+  kt_smf s;
+  kt_smf_init(&s, 1, tpq);
+  int off = melody_offset(c);
+  kt_smf_track *t0 = kt_smf_add_track(&s);
+  int bad = !t0 || kt_smf_add_tempo(t0, 0, bpm);
+  for (int i = 0; !bad && i < m->n_meter; ++i)
+    bad = kt_smf_add_meter(t0, (uint32_t)lround(m->meter[i].at * tpq),
+                           m->meter[i].num, m->meter[i].den);
+  /* soprano ch 1, alto 2, tenor 3, bass 4 (the engine's defaults) */
+  for (int v = KT_SOPRANO; !bad && v >= 0; --v)
+    bad = add_voice_track(&s, c, v, KT_SOPRANO - v, off, tpq);
+  int ret = -1;
+  if (bad)
+    set_err(err, errlen, "%s: out of memory building the MIDI file", path);
+  else
+    ret = kt_smf_write_file(&s, path, err, errlen);
+  kt_smf_free(&s);
+  return ret;
+}
+
+static void svg_roll(FILE *f, const kt_chorale *c, int y0, int lo, int hi,
+                     int px, int ph, int left, const char *title)
+{
+  static const char *const col[KT_NVOICES] = {"#1f5fbf", "#2f9f3f", "#c0392b",
+                                              "#222222"};
+  int h = (hi - lo + 1) * ph;
+  fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"14\">%s</text>\n", left,
+          y0 - 6, title);
+  fprintf(f,
+          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
+          "stroke=\"#999\"/>\n",
+          left, y0, c->n_slices * px, h);
+  for (int p = lo; p <= hi; ++p)
+    if (p % 12 == 0)
+      fprintf(f,
+              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
+              "<text x=\"%d\" y=\"%d\" font-size=\"9\">C%d</text>\n",
+              left, y0 + (hi - p) * ph + ph, left + c->n_slices * px,
+              y0 + (hi - p) * ph + ph, 4, y0 + (hi - p) * ph + ph,
+              p / 12 - 1);
+  for (int t = 0; t < c->n_slices; ++t)
+    if (c->bar_pos[t] == 0)
+      fprintf(f,
+              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>\n",
+              left + t * px, y0, left + t * px, y0 + h);
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    int nn = kt_chorale_notes(c, v, NULL, 0);
+    kt_note *notes = calloc((size_t)(nn ? nn : 1), sizeof *notes);
+    if (!notes)
+      continue;
+    kt_chorale_notes(c, v, notes, nn);
+    for (int i = 0; i < nn; ++i) {
+      int p = notes[i].pitch;
+      if (p < lo || p > hi)
+        continue;
+      fprintf(f,
+              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+              "fill=\"%s\" fill-opacity=\"0.8\"/>\n",
+              left + notes[i].start * px, y0 + (hi - p) * ph,
+              notes[i].len * px - 1, ph, col[v]);
+    }
+    free(notes);
+  }
+}
+
+static void pitch_span(const kt_chorale *c, int *lo, int *hi)
+{
+  for (int v = 0; v < KT_NVOICES; ++v)
+    for (int t = 0; t < c->n_slices; ++t) {
+      int p = c->v[v][t].pitch;
+      if (p < 0)
+        continue;
+      if (p < *lo)
+        *lo = p;
+      if (p > *hi)
+        *hi = p;
+    }
+}
+
+static int write_svg(const char *path, const kt_chorale *bach,
+                     const kt_chorale *gen, const char *gen_title,
+                     const kt_metrics *mt, char *err, size_t errlen)
+{
+  char tmp[4400];
+  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    set_err(err, errlen, "%s: path too long", path);
+    return -1;
+  }
+  FILE *f = fopen(tmp, "w");
+  if (!f) {
+    set_err(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+    return -1;
+  }
+  int lo = 127, hi = 0;
+  pitch_span(bach, &lo, &hi);
+  pitch_span(gen, &lo, &hi);
+  if (lo > hi) {
+    lo = 48;
+    hi = 72;
+  }
+  lo--;
+  hi++;
+  const int px = 6, ph = 4, left = 30, top = 40, gap = 50;
+  int ph_total = (hi - lo + 1) * ph;
+  int w = left + bach->n_slices * px + 20;
+  int h = top + 2 * ph_total + gap + 40;
+  fprintf(f,
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+          "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
+          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+          w, h, w, h);
+  fprintf(f,
+          "<text x=\"%d\" y=\"18\" font-size=\"15\" font-weight=\"bold\">%s"
+          " -- soprano black, alto red, tenor green, bass blue</text>\n",
+          left, bach->name);
+  svg_roll(f, bach, top, lo, hi, px, ph, left, "Bach");
+  char title[256];
+  snprintf(title, sizeof title,
+           "%s (accuracy alto %.2f tenor %.2f bass %.2f, mean %.3f)", gen_title,
+           mt->acc[KT_ALTO], mt->acc[KT_TENOR], mt->acc[KT_BASS],
+           mt->acc_mean);
+  svg_roll(f, gen, top + ph_total + gap, lo, hi, px, ph, left, title);
+  fprintf(f, "</svg>\n");
+  int bad = ferror(f);
+  if (fclose(f) != 0 || bad) {
+    set_err(err, errlen, "%s: write error", tmp);
+    remove(tmp);
+    return -1;
+  }
+  if (rename(tmp, path) != 0) {
+    set_err(err, errlen, "%s: cannot rename to %s: %s", tmp, path,
+             strerror(errno));
+    remove(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- report ------------------------------------------------------------- */
+
+typedef struct {
+  const char *label;
+  kt_mcount cnt;
+  int compared; /* accuracy meaningful */
+} row;
+
+static void print_table(const row *rows, int n_rows, const eval_opts *o,
+                        int n_chorales, const char *model_desc)
+{
+  printf("kantor eval: set %s, %d chorales, model %s\n",
+         o->set < 0 ? "all"
+         : o->set == KT_SET_TRAIN ? "train"
+         : o->set == KT_SET_VALID ? "valid"
+                                  : "test",
+         n_chorales, model_desc);
+  printf("%-10s %6s %6s %6s %6s %6s %8s %7s %7s %s\n", "", "alto", "tenor",
+         "bass", "mean", "pc", "par/100", "cross%", "chord%",
+         "onsets/bar S A T B");
+  for (int i = 0; i < n_rows; ++i) {
+    kt_metrics m;
+    kt_metrics_finish(&rows[i].cnt, &m);
+    if (rows[i].compared)
+      printf("%-10s %6.3f %6.3f %6.3f %6.3f %6.3f", rows[i].label,
+             m.acc[KT_ALTO], m.acc[KT_TENOR], m.acc[KT_BASS], m.acc_mean,
+             m.pc_mean);
+    else
+      printf("%-10s %6s %6s %6s %6s %6s", rows[i].label, "-", "-", "-", "-",
+             "-");
+    printf(" %8.2f %7.2f %7.2f %4.2f %4.2f %4.2f %4.2f\n", m.par_per100,
+           m.cross_pct, m.chord_pct, m.onsets_per_bar[KT_SOPRANO],
+           m.onsets_per_bar[KT_ALTO], m.onsets_per_bar[KT_TENOR],
+           m.onsets_per_bar[KT_BASS]);
+  }
+}
+
+static void json_row(const row *r, int last)
+{
+  kt_metrics m;
+  kt_metrics_finish(&r->cnt, &m);
+  printf("  \"%s\": {\n", r->label);
+  if (r->compared) {
+    printf("    \"acc_alto\": %.6f, \"acc_tenor\": %.6f, \"acc_bass\": %.6f,"
+           " \"acc_mean\": %.6f,\n",
+           m.acc[KT_ALTO], m.acc[KT_TENOR], m.acc[KT_BASS], m.acc_mean);
+    printf("    \"pc_acc_alto\": %.6f, \"pc_acc_tenor\": %.6f, "
+           "\"pc_acc_bass\": %.6f, \"pc_acc_mean\": %.6f,\n",
+           m.pc_acc[KT_ALTO], m.pc_acc[KT_TENOR], m.pc_acc[KT_BASS],
+           m.pc_mean);
+  }
+  printf("    \"parallels_per100\": %.6f, \"parallel_fifths_per100\": %.6f, "
+         "\"parallel_octaves_per100\": %.6f, \"contrary_per100\": %.6f,\n",
+         m.par_per100, m.par5_per100, m.par8_per100, m.contra_per100);
+  printf("    \"crossings_pct\": %.6f, \"chord_pct\": %.6f,\n", m.cross_pct,
+         m.chord_pct);
+  printf("    \"onsets_per_bar\": {\"soprano\": %.6f, \"alto\": %.6f, "
+         "\"tenor\": %.6f, \"bass\": %.6f},\n",
+         m.onsets_per_bar[KT_SOPRANO], m.onsets_per_bar[KT_ALTO],
+         m.onsets_per_bar[KT_TENOR], m.onsets_per_bar[KT_BASS]);
+  printf("    \"slices\": %ld, \"moves\": %ld, \"parallels\": %ld, "
+         "\"bars\": %.3f\n",
+         r->cnt.slices, r->cnt.moves, r->cnt.par5 + r->cnt.par8, r->cnt.bars);
+  printf("  }%s\n", last ? "" : ",");
+}
+
+static void json_escape(const char *s)
+{
+  putchar('"');
+  for (; *s; ++s) {
+    if (*s == '"' || *s == '\\')
+      printf("\\%c", *s);
+    else if ((unsigned char)*s < 0x20)
+      printf("\\u%04x", *s);
+    else
+      putchar(*s);
+  }
+  putchar('"');
+}
+
+static int in_only(const char *only, const char *name)
+{
+  if (!only)
+    return 1;
+  size_t n = strlen(name);
+  const char *p = only;
+  while (*p) {
+    const char *q = strchr(p, ',');
+    size_t len = q ? (size_t)(q - p) : strlen(p);
+    if (len == n && !strncmp(p, name, n))
+      return 1;
+    /* also without the .krn suffix */
+    if (n > 4 && len == n - 4 && !strncmp(p, name, len))
+      return 1;
+    if (!q)
+      break;
+    p = q + 1;
+  }
+  return 0;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static int opt_value(int argc, char **argv, int *i, const char **out)
+{
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "kantor eval: %s needs a value\n", argv[*i]);
+    return -1;
+  }
+  *out = argv[++*i];
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, eval_opts *o)
+{
+  memset(o, 0, sizeof *o);
+  o->data = getenv("KANTOR_DATA");
+  if (!o->data || !*o->data)
+    o->data = KT_DATA_DIR;
+  o->set = KT_SET_TEST;
+  o->guard = 1;
+  o->seed = 1;
+  o->key = KEY_AUTO;
+  o->engine = 1;
+  o->bpm = 100;
+  for (int i = 1; i < argc; ++i) {
+    const char *a = argv[i], *v = NULL;
+    double d;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      exit(KT_EXIT_OK);
+    } else if (!strcmp(a, "--json")) {
+      o->json = 1;
+    } else if (!strcmp(a, "--verbose")) {
+      o->verbose = 1;
+    } else if (!strcmp(a, "--no-engine")) {
+      o->engine = 0;
+    } else if (!strcmp(a, "--data")) {
+      if (opt_value(argc, argv, &i, &o->data))
+        return -1;
+    } else if (!strcmp(a, "--split")) {
+      if (opt_value(argc, argv, &i, &o->split))
+        return -1;
+    } else if (!strcmp(a, "--model")) {
+      if (opt_value(argc, argv, &i, &o->model))
+        return -1;
+    } else if (!strcmp(a, "--svg-dir")) {
+      if (opt_value(argc, argv, &i, &o->svg_dir))
+        return -1;
+    } else if (!strcmp(a, "--mid-dir")) {
+      if (opt_value(argc, argv, &i, &o->mid_dir))
+        return -1;
+    } else if (!strcmp(a, "--only")) {
+      if (opt_value(argc, argv, &i, &o->only))
+        return -1;
+    } else if (!strcmp(a, "--set")) {
+      if (opt_value(argc, argv, &i, &v))
+        return -1;
+      if (!strcmp(v, "all"))
+        o->set = -1;
+      else if ((o->set = kt_set_from_name(v)) < 0) {
+        fprintf(stderr, "kantor eval: --set %s: not test, valid, train or "
+                        "all\n", v);
+        return -1;
+      }
+    } else if (!strcmp(a, "--lookahead")) {
+      if (opt_value(argc, argv, &i, &v) || parse_num(v, 0, 8, &d) ||
+          d != floor(d)) {
+        fprintf(stderr, "kantor eval: --lookahead wants an integer 0..8\n");
+        return -1;
+      }
+      o->lookahead = (int)d;
+    } else if (!strcmp(a, "--temperature")) {
+      if (opt_value(argc, argv, &i, &v) || parse_num(v, 0, 2, &d)) {
+        fprintf(stderr, "kantor eval: --temperature wants 0..2\n");
+        return -1;
+      }
+      o->temperature = d;
+    } else if (!strcmp(a, "--bpm")) {
+      if (opt_value(argc, argv, &i, &v) || parse_num(v, 20, 300, &d)) {
+        fprintf(stderr, "kantor eval: --bpm wants 20..300\n");
+        return -1;
+      }
+      o->bpm = d;
+    } else if (!strcmp(a, "--seed")) {
+      if (opt_value(argc, argv, &i, &v) || parse_num(v, 0, 65535, &d) ||
+          d != floor(d)) {
+        fprintf(stderr, "kantor eval: --seed wants an integer 0..65535\n");
+        return -1;
+      }
+      o->seed = (unsigned)d;
+    } else if (!strcmp(a, "--guard")) {
+      if (opt_value(argc, argv, &i, &v))
+        return -1;
+      if (!strcmp(v, "on"))
+        o->guard = 1;
+      else if (!strcmp(v, "off"))
+        o->guard = 0;
+      else {
+        fprintf(stderr, "kantor eval: --guard wants on or off\n");
+        return -1;
+      }
+    } else if (!strcmp(a, "--key")) {
+      if (opt_value(argc, argv, &i, &v))
+        return -1;
+      if (!strcmp(v, "auto"))
+        o->key = KEY_AUTO;
+      else if (!strcmp(v, "file"))
+        o->key = KEY_FILE;
+      else if (parse_key(v, &o->key, &o->key_minor)) {
+        fprintf(stderr,
+                "kantor eval: --key %s: want auto, file or a key name (C, "
+                "F#, Bb major; a, c#, eb minor)\n",
+                v);
+        return -1;
+      }
+    } else if (!strcmp(a, "--baseline")) {
+      if (opt_value(argc, argv, &i, &v))
+        return -1;
+      if (strcmp(v, "interval")) {
+        fprintf(stderr, "kantor eval: --baseline %s: only 'interval' is "
+                        "known\n", v);
+        return -1;
+      }
+      o->baseline = 1;
+    } else {
+      fprintf(stderr, "kantor eval: unknown argument '%s'\n", a);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
+                              char *desc, size_t desclen, char *err,
+                              size_t errlen)
+{
+  kt_engine *e = kt_engine_new(dopt->rate, dopt->block, err, errlen);
+  if (!e)
+    return NULL;
+  kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)o->lookahead);
+  kt_engine_set_param(e, KT_P_TEMPERATURE, (float)o->temperature);
+  kt_engine_set_param(e, KT_P_SEED, (float)o->seed);
+  kt_engine_set_param(e, KT_P_GUARD, (float)o->guard);
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_engine_set_param(e, KT_P_BPM, (float)o->bpm);
+  if (o->key >= 0) {
+    kt_engine_set_param(e, KT_P_KEY, (float)o->key);
+    kt_engine_set_param(e, KT_P_MODE, (float)o->key_minor);
+  } else {
+    kt_engine_set_param(e, KT_P_KEY, -1);
+  }
+  if (o->model) {
+    kt_model *m = NULL;
+    if (kt_model_load_file(o->model, &m, err, errlen)) {
+      kt_engine_free(e);
+      return NULL;
+    }
+    char merr[256];
+    kt_engine_model *em = kt_engine_model_new(m, merr, sizeof merr);
+    if (!em) {
+      kt_model_free(m);
+      set_err(err, errlen, "%s: %s", o->model, merr);
+      kt_engine_free(e);
+      return NULL;
+    }
+    kt_midi_out buf[64];
+    kt_out out = {buf, 0, 64, 0};
+    kt_engine_model *old = kt_engine_swap_model(e, em, &out);
+    if (old)
+      kt_engine_model_free(old);
+    snprintf(desc, desclen, "%s", o->model);
+  } else {
+    snprintf(desc, desclen, "embedded (lookahead %d asked)", o->lookahead);
+  }
+  const kt_model *cur = kt_engine_current_model(e);
+  if (cur) {
+    size_t l = strlen(desc);
+    snprintf(desc + l, desclen - l, ", lookahead %d, window %d, feedback %d",
+             cur->repr.lookahead, cur->repr.window, cur->repr.feedback);
+  }
+  return e;
+}
+
+int kt_cmd_eval(int argc, char **argv)
+{
+  eval_opts o;
+  if (parse_args(argc, argv, &o)) {
+    usage(stderr);
+    return KT_EXIT_USAGE;
+  }
+  char err[1024];
+  kt_chorale *cs = NULL;
+  int n = 0;
+  if (kt_corpus_load(o.data, o.split, o.set, &cs, &n, err, sizeof err)) {
+    fprintf(stderr, "kantor eval: %s\n", err);
+    return KT_EXIT_FAIL;
+  }
+  int n_alloc = n; /* every loaded chorale is freed at the end */
+  if (o.only) {
+    /* move the chosen ones to the front, in the set's order */
+    int k = 0;
+    for (int i = 0; i < n; ++i) {
+      if (in_only(o.only, cs[i].name)) {
+        kt_chorale tmp = cs[k];
+        cs[k] = cs[i];
+        cs[i] = tmp;
+        k++;
+      }
+    }
+    if (k == 0) {
+      fprintf(stderr, "kantor eval: --only %s: no such chorale in the set\n",
+              o.only);
+      kt_corpus_free(cs, n_alloc);
+      return KT_EXIT_FAIL;
+    }
+    n = k;
+  }
+
+  kt_drive_opts dopt;
+  kt_drive_opts_default(&dopt);
+  dopt.bpm = o.bpm;
+  dopt.seed = o.seed;
+
+  char desc[512] = "none";
+  kt_engine *e = NULL;
+  if (o.engine) {
+    e = make_engine(&o, &dopt, desc, sizeof desc, err, sizeof err);
+    if (!e) {
+      fprintf(stderr, "kantor eval: %s\n", err);
+      kt_corpus_free(cs, n_alloc);
+      return KT_EXIT_FAIL;
+    }
+  }
+  if ((o.svg_dir && ensure_dir(o.svg_dir, err, sizeof err)) ||
+      (o.mid_dir && ensure_dir(o.mid_dir, err, sizeof err))) {
+    fprintf(stderr, "kantor eval: %s\n", err);
+    kt_engine_free(e);
+    kt_corpus_free(cs, n_alloc);
+    return KT_EXIT_FAIL;
+  }
+
+  row rows[3];
+  int n_rows = 0, r_model = -1, r_base = -1, r_bach;
+  if (o.engine) {
+    r_model = n_rows;
+    rows[n_rows++] = (row){"kantor", {0}, 1};
+  }
+  if (o.baseline) {
+    r_base = n_rows;
+    rows[n_rows++] = (row){"interval", {0}, 1};
+  }
+  r_bach = n_rows;
+  rows[n_rows++] = (row){"bach", {0}, 0};
+  for (int i = 0; i < n_rows; ++i)
+    kt_mcount_init(&rows[i].cnt);
+
+  int ret = KT_EXIT_OK;
+  for (int ci = 0; ci < n && ret == KT_EXIT_OK; ++ci) {
+    const kt_chorale *c = &cs[ci];
+    kt_mvoices bach;
+    kt_mvoices_from_chorale(c, &bach);
+    kt_metrics_style(&bach, &rows[r_bach].cnt);
+
+    kt_melody mel;
+    if (build_melody(c, &mel)) {
+      fprintf(stderr, "kantor eval: %s: out of memory\n", c->name);
+      melody_release(&mel);
+      ret = KT_EXIT_FAIL;
+      break;
+    }
+    gen_voices g = {0}, b = {0};
+    if (gen_alloc(&g, c->n_slices) || gen_alloc(&b, c->n_slices)) {
+      fprintf(stderr, "kantor eval: %s: out of memory\n", c->name);
+      ret = KT_EXIT_FAIL;
+    }
+    kt_mcount one;
+    kt_mcount_init(&one);
+    if (ret == KT_EXIT_OK && e) {
+      kt_engine_reset(e);
+      if (o.key == KEY_FILE) {
+        kt_engine_set_param(e, KT_P_KEY, (float)c->tonic);
+        kt_engine_set_param(e, KT_P_MODE, (float)kt_mode_family(c->mode));
+      }
+      kt_recording rec;
+      if (kt_drive(e, &mel, &dopt, &rec, err, sizeof err)) {
+        fprintf(stderr, "kantor eval: %s: %s\n", c->name, err);
+        ret = KT_EXIT_FAIL;
+      } else {
+        recording_to_slices(&rec, &mel, &dopt, e, c, &g);
+        kt_recording_free(&rec);
+        kt_mvoices gm = {c->n_slices, {0}, c->bar_len};
+        for (int v = 0; v < KT_NVOICES; ++v)
+          gm.v[v] = g.v[v];
+        kt_metrics_compare(&bach, &gm, &one);
+        kt_metrics_style(&gm, &one);
+        kt_mcount_add(&rows[r_model].cnt, &one);
+      }
+    }
+    if (ret == KT_EXIT_OK && o.baseline) {
+      baseline_voices(c, &b);
+      kt_mvoices bm = {c->n_slices, {0}, c->bar_len};
+      for (int v = 0; v < KT_NVOICES; ++v)
+        bm.v[v] = b.v[v];
+      kt_metrics_compare(&bach, &bm, &rows[r_base].cnt);
+      kt_metrics_style(&bm, &rows[r_base].cnt);
+      if (!e)
+        kt_metrics_compare(&bach, &bm, &one);
+    }
+    if (ret == KT_EXIT_OK && o.verbose) {
+      kt_metrics m1;
+      kt_metrics_finish(&one, &m1);
+      fprintf(stderr, "%s: acc A %.3f T %.3f B %.3f mean %.3f, par/100 %.2f\n",
+              c->name, m1.acc[KT_ALTO], m1.acc[KT_TENOR], m1.acc[KT_BASS],
+              m1.acc_mean, m1.par_per100);
+    }
+    if (ret == KT_EXIT_OK && (o.svg_dir || o.mid_dir)) {
+      kt_chorale shown;
+      const char *title = e ? "Kantor" : "Interval baseline";
+      shell_chorale(c, e ? g.v : b.v, &shown);
+      char stem[64], path[4300];
+      stem_of(c->name, stem, sizeof stem);
+      kt_metrics m1;
+      kt_metrics_finish(&one, &m1);
+      if (o.svg_dir) {
+        snprintf(path, sizeof path, "%s/%s.svg", o.svg_dir, stem);
+        if (write_svg(path, c, &shown, title, &m1, err, sizeof err)) {
+          fprintf(stderr, "kantor eval: %s\n", err);
+          ret = KT_EXIT_FAIL;
+        }
+      }
+      if (ret == KT_EXIT_OK && o.mid_dir) {
+        snprintf(path, sizeof path, "%s/%s-bach.mid", o.mid_dir, stem);
+        if (write_midi(path, c, &mel, o.bpm, err, sizeof err)) {
+          fprintf(stderr, "kantor eval: %s\n", err);
+          ret = KT_EXIT_FAIL;
+        }
+        snprintf(path, sizeof path, "%s/%s-%s.mid", o.mid_dir, stem,
+                 e ? "kantor" : "interval");
+        if (ret == KT_EXIT_OK &&
+            write_midi(path, &shown, &mel, o.bpm, err, sizeof err)) {
+          fprintf(stderr, "kantor eval: %s\n", err);
+          ret = KT_EXIT_FAIL;
+        }
+      }
+    }
+    free(g.buf);
+    free(b.buf);
+    melody_release(&mel);
+  }
+
+  if (ret == KT_EXIT_OK) {
+    if (o.json) {
+      printf("{\n  \"set\": \"%s\", \"chorales\": %d, \"model\": ",
+             o.set < 0 ? "all"
+             : o.set == KT_SET_TRAIN ? "train"
+             : o.set == KT_SET_VALID ? "valid"
+                                     : "test",
+             n);
+      json_escape(desc);
+      printf(",\n  \"lookahead\": %d, \"temperature\": %g, \"guard\": %d, "
+             "\"seed\": %u, \"bpm\": %g,\n",
+             o.lookahead, o.temperature, o.guard, o.seed, o.bpm);
+      for (int i = 0; i < n_rows; ++i)
+        json_row(&rows[i], i + 1 == n_rows);
+      printf("}\n");
+    } else {
+      print_table(rows, n_rows, &o, n, desc);
+    }
+  }
+  kt_engine_free(e);
+  kt_corpus_free(cs, n_alloc);
+  return ret;
+}

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 /* Calibration bands (see docs/eval.md). */
-#define KT_BACH_PAR_LO 0.1
-#define KT_BACH_PAR_HI 1.0
+#define KT_BACH_PAR_LO 0.15
+#define KT_BACH_PAR_HI 0.8
 #define KT_BACH_CHORD_LO 84.0
 #define KT_BACH_CHORD_HI 94.0
 
