@@ -427,6 +427,33 @@ void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
     state_free(&st[n]);
 }
 
+double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
+                          int maxa, const int *tgt, int nb, kt_model *grad)
+{
+  net_state st[KT_MAX_NETS];
+  memset(st, 0, sizeof st);
+  double loss = 0;
+  int off = 0;
+  if (states_init(st, m, nb, maxa) == 0) {
+    for (int n = 0; n < m->n_nets; ++n) {
+      int nt = m->net[n].n_heads;
+      long hits = 0, count = 0;
+      batch_forward(&st[n], idx, cnt, nb, 0, NULL);
+      loss += batch_loss(&st[n], tgt + off, nt, nb, &hits, &count, 1) / nb;
+      batch_backward(&st[n], idx, cnt, nb);
+      off += nb * nt;
+      for (int l = 0; grad && l < m->net[n].n_layers; ++l) {
+        kt_layer *G = &grad->net[n].layer[l];
+        memcpy(G->w, st[n].gw[l], (size_t)G->n_in * G->n_out * sizeof(float));
+        memcpy(G->b, st[n].gb[l], (size_t)G->n_out * sizeof(float));
+      }
+    }
+  }
+  for (int n = 0; n < KT_MAX_NETS; ++n)
+    state_free(&st[n]);
+  return loss;
+}
+
 static void fmt_time(double s, char *buf, size_t len)
 {
   int t = (int)(s + 0.5);

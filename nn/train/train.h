@@ -100,4 +100,10 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
 void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
                  double *acc);
 
+/* Mean loss of a batch (no dropout) and its gradient into grad, a model of
+ * the same shape (may be NULL).  Targets: per net, nb x n_heads (-1 =
+ * ignored), nets one after the other.  For the gradient check. */
+double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
+                          int maxa, const int *tgt, int nb, kt_model *grad);
+
 #endif

@@ -1,0 +1,128 @@
+/* tests/nn/test_encode.c -- the representation: token <-> pitch round
+ * trips, folding, index bounds and counts, repr validation. */
+#include "../../nn/encode.h"
+#include "check.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static uint64_t rng = 12345;
+static int rnd(int n)
+{
+  uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (int)((z ^ (z >> 31)) % (uint64_t)n);
+}
+
+static kt_repr live_repr(int W, int L, int K)
+{
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = W;
+  r.lookahead = L;
+  r.feedback = K;
+  r.key_norm = 1;
+  int lo[4] = {36, 45, 53, 58}, hi[4] = {64, 69, 74, 81};
+  memcpy(r.lo, lo, sizeof lo);
+  memcpy(r.hi, hi, sizeof hi);
+  return r;
+}
+
+int main(void)
+{
+  char err[256];
+  kt_repr r = live_repr(16, 4, 4);
+  CHECK(kt_repr_valid(&r, err, sizeof err), "%s", err);
+
+  /* token <-> pitch for every voice and pitch in range */
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    CHECK(kt_repr_n_tok(&r, v) == r.hi[v] - r.lo[v] + 3, "n_tok voice %d", v);
+    for (int p = r.lo[v]; p <= r.hi[v]; ++p) {
+      int t = kt_tok_from_slice(&r, v, p, 1);
+      CHECK(t >= 2 && t < kt_repr_n_tok(&r, v), "token %d", t);
+      CHECK(kt_tok_pitch(&r, v, t) == p, "round trip %d -> %d -> %d", p, t,
+            kt_tok_pitch(&r, v, t));
+    }
+    CHECK(kt_tok_from_slice(&r, v, 60, 0) == KT_TOK_HOLD, "hold");
+    CHECK(kt_tok_from_slice(&r, v, KT_REST, 1) == KT_TOK_REST, "rest");
+    CHECK(kt_tok_pitch(&r, v, KT_TOK_REST) == KT_REST, "rest pitch");
+    CHECK(kt_tok_pitch(&r, v, KT_TOK_HOLD) == -2, "hold pitch");
+    CHECK(kt_tok_pitch(&r, v, kt_repr_n_tok(&r, v)) == -2, "bad token");
+  }
+  /* folding: by octaves into the range, same pitch class */
+  for (int p = 0; p < 128; ++p) {
+    int f = kt_fold_pitch(p, 53, 74);
+    CHECK(f >= 53 && f <= 74 && (f - p) % 12 == 0, "fold %d -> %d", p, f);
+    if (p >= 53 && p <= 74)
+      CHECK(f == p, "in-range pitch %d moved to %d", p, f);
+  }
+  CHECK(kt_fold_pitch(KT_REST, 53, 74) == KT_REST, "rest unchanged");
+  CHECK(kt_tok_from_slice(&r, KT_ALTO, 90, 1) ==
+            kt_tok_from_slice(&r, KT_ALTO, kt_fold_pitch(90, 53, 74), 1),
+        "out-of-range folded");
+
+  /* random live contexts: indices in bounds, increasing, count bounded */
+  int cfg[][3] = {{16, 0, 4}, {16, 4, 4}, {1, 0, 0}, {8, 8, 16}, {32, 2, 1}};
+  for (unsigned c = 0; c < sizeof cfg / sizeof cfg[0]; ++c) {
+    kt_repr q = live_repr(cfg[c][0], cfg[c][1], cfg[c][2]);
+    CHECK(kt_repr_valid(&q, err, sizeof err), "%s", err);
+    int n = q.window + q.lookahead, ni = kt_repr_n_inputs(&q);
+    int ma = kt_repr_max_active(&q);
+    for (int it = 0; it < 2000; ++it) {
+      int8_t sp[KT_MAX_WINDOW];
+      uint8_t so[KT_MAX_WINDOW], fb[KT_MAX_FEEDBACK * 3];
+      for (int j = 0; j < n; ++j) {
+        sp[j] = (int8_t)(rnd(5) == 0 ? KT_REST : rnd(128));
+        so[j] = (uint8_t)rnd(2);
+      }
+      for (int k = 0; k < q.feedback * 3; ++k)
+        fb[k] = (uint8_t)rnd(kt_repr_n_tok(&q, kt_head_voice(k % 3)) + 2);
+      kt_live_ctx ctx = {sp, so, rnd(40) - 5, 12 + 4 * rnd(4), rnd(2), fb};
+      int32_t idx[2 * KT_MAX_WINDOW + 3 + 3 * KT_MAX_FEEDBACK];
+      int k = kt_encode_live(&q, &ctx, idx);
+      CHECK(k >= n + 3 + 3 * q.feedback && k <= ma, "count %d of %d", k, ma);
+      for (int i = 0; i < k; ++i) {
+        CHECK(idx[i] >= 0 && idx[i] < ni, "index %d of %d", idx[i], ni);
+        if (i)
+          CHECK(idx[i] > idx[i - 1], "indices not increasing at %d", i);
+      }
+    }
+  }
+  /* offline window */
+  kt_repr o = r;
+  o.arch = KT_ARCH_FORWARDBACH;
+  o.window = 64;
+  o.lookahead = o.feedback = 0;
+  CHECK(kt_repr_valid(&o, err, sizeof err), "%s", err);
+  int8_t sp[64];
+  uint8_t so[64];
+  for (int j = 0; j < 64; ++j) {
+    sp[j] = (int8_t)(60 + j % 12);
+    so[j] = (uint8_t)(j % 2);
+  }
+  int32_t idx[128];
+  int k = kt_encode_window(&o, sp, so, idx);
+  CHECK(k == 64 + 32 && k <= kt_repr_max_active(&o), "window count %d", k);
+  for (int i = 0; i < k; ++i)
+    CHECK(idx[i] >= 0 && idx[i] < kt_repr_n_inputs(&o), "window idx");
+
+  /* validation rejects nonsense */
+  kt_repr b = r;
+  b.window = 0;
+  CHECK(!kt_repr_valid(&b, err, sizeof err) && err[0], "window 0");
+  b = r;
+  b.feedback = KT_MAX_FEEDBACK + 1;
+  CHECK(!kt_repr_valid(&b, err, sizeof err), "feedback too big");
+  b = r;
+  b.lo[KT_ALTO] = 80;
+  CHECK(!kt_repr_valid(&b, err, sizeof err), "lo > hi");
+  b = r;
+  b.arch = 9;
+  CHECK(!kt_repr_valid(&b, err, sizeof err), "arch");
+  b = o;
+  b.lookahead = 2;
+  CHECK(!kt_repr_valid(&b, err, sizeof err), "offline with lookahead");
+  DONE();
+}

@@ -1,0 +1,279 @@
+/* tests/nn/test_model.c -- model file round trip, the loader rejecting
+ * damaged files with a message, forward against a naive dense reference,
+ * the embedded table. */
+#include "../../nn/model.h"
+#include "check.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng = 99;
+static float frand(void)
+{
+  uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (float)((z ^ (z >> 31)) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
+}
+
+static kt_model *make_model(int nl, const int *hidden)
+{
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 4;
+  r.lookahead = 1;
+  r.feedback = 2;
+  r.key_norm = 1;
+  int lo[4] = {36, 45, 53, 58}, hi[4] = {60, 67, 72, 79};
+  memcpy(r.lo, lo, sizeof lo);
+  memcpy(r.hi, hi, sizeof hi);
+  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
+  int n_layers = nl, n_heads = 3;
+  sizes[0][0] = kt_repr_n_inputs(&r);
+  for (int l = 0; l < nl - 1; ++l)
+    sizes[0][l + 1] = hidden[l];
+  int tot = 0;
+  for (int h = 0; h < 3; ++h)
+    tot += heads[0][h] = kt_repr_n_tok(&r, kt_head_voice(h));
+  sizes[0][nl] = tot;
+  kt_model *m = kt_model_new(&r, 1, &n_layers,
+                             (const int(*)[KT_MAX_LAYERS + 1])sizes, &n_heads,
+                             (const int(*)[KT_MAX_HEADS])heads);
+  for (int l = 0; m && l < nl; ++l) {
+    kt_layer *L = &m->net[0].layer[l];
+    for (int i = 0; i < L->n_in * L->n_out; ++i)
+      L->w[i] = frand() * 0.5f;
+    for (int i = 0; i < L->n_out; ++i)
+      L->b[i] = frand() * 0.1f;
+  }
+  return m;
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *b = malloc((size_t)n + 16);
+  *len = fread(b, 1, (size_t)n, f);
+  fclose(f);
+  return b;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+  p[0] = (unsigned char)v;
+  p[1] = (unsigned char)(v >> 8);
+  p[2] = (unsigned char)(v >> 16);
+  p[3] = (unsigned char)(v >> 24);
+}
+
+static void recrc(unsigned char *b, size_t len)
+{
+  put32(b + len - 4, kt_crc32(b, len - 4));
+}
+
+static int rejects(const unsigned char *b, size_t len, const char *what,
+                   const char *needle)
+{
+  kt_model *m = NULL;
+  char err[256] = "";
+  int rc = kt_model_load_mem(b, len, &m, err, sizeof err);
+  if (rc == 0 || m != NULL || !err[0]) {
+    fprintf(stderr, "%s: accepted (rc %d)\n", what, rc);
+    kt_model_free(m);
+    return 0;
+  }
+  if (needle && !strstr(err, needle)) {
+    fprintf(stderr, "%s: message '%s' lacks '%s'\n", what, err, needle);
+    return 0;
+  }
+  return 1;
+}
+
+int main(void)
+{
+  char err[256];
+  CHECK(kt_crc32("123456789", 9) == 0xCBF43926u, "crc32 check value");
+
+  int hid[2] = {7, 5};
+  kt_model *m = make_model(3, hid);
+  CHECK(m != NULL, "model_new");
+  const char *path = "test_model_tmp.kmod";
+  CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
+  size_t len = 0;
+  unsigned char *buf = slurp(path, &len);
+  CHECK(buf && len > 100, "saved file");
+  FILE *t = fopen("test_model_tmp.kmod.tmp", "rb");
+  CHECK(t == NULL, "temporary file left behind");
+  if (t)
+    fclose(t);
+
+  /* round trip: same weights, same bytes when saved again */
+  kt_model *m2 = NULL;
+  CHECK(kt_model_load_file(path, &m2, err, sizeof err) == 0, "%s", err);
+  if (m2) {
+    CHECK(memcmp(&m2->repr, &m->repr, sizeof m->repr) == 0, "repr");
+    CHECK(m2->n_out_total == m->n_out_total, "n_out");
+    for (int l = 0; l < 3; ++l) {
+      kt_layer *a = &m->net[0].layer[l], *b = &m2->net[0].layer[l];
+      CHECK(a->n_in == b->n_in && a->n_out == b->n_out, "layer %d shape", l);
+      CHECK(!memcmp(a->w, b->w, sizeof(float) * a->n_in * a->n_out),
+            "layer %d weights", l);
+      CHECK(!memcmp(a->b, b->b, sizeof(float) * a->n_out), "biases %d", l);
+    }
+    CHECK(kt_model_save(m2, "test_model_tmp2.kmod", err, sizeof err) == 0,
+          "%s", err);
+    size_t len2;
+    unsigned char *b2 = slurp("test_model_tmp2.kmod", &len2);
+    CHECK(b2 && len2 == len && !memcmp(buf, b2, len), "resave identical");
+    free(b2);
+    remove("test_model_tmp2.kmod");
+  }
+
+  /* damaged files */
+  unsigned char *c = malloc(len + 8);
+  CHECK(rejects(buf, 0, "empty", "short"), "empty file");
+  for (size_t cut = 1; cut < len; cut += (cut < 200 ? 1 : 97))
+    if (!rejects(buf, cut, "truncated", NULL)) {
+      CHECK(0, "truncated to %zu accepted", cut);
+      break;
+    }
+  CHECK(rejects(buf, len - 1, "truncated", "truncated"), "truncated msg");
+  memcpy(c, buf, len);
+  memset(c + len, 0, 8);
+  CHECK(rejects(c, len + 4, "trailing", "trailing"), "trailing bytes");
+  for (size_t bit = 0; bit < len * 8; bit += 37) {
+    memcpy(c, buf, len);
+    c[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    if (!rejects(c, len, "bit flip", NULL)) {
+      CHECK(0, "bit flip at bit %zu accepted", bit);
+      break;
+    }
+  }
+  memcpy(c, buf, len);
+  c[len / 2] ^= 0x10;
+  CHECK(rejects(c, len, "flip", "CRC"), "bit flip in weights -> CRC");
+  memcpy(c, buf, len);
+  put32(c + 8, 2);
+  recrc(c, len);
+  CHECK(rejects(c, len, "version", "version"), "wrong version");
+  memcpy(c, buf, len);
+  c[0] = 'X';
+  CHECK(rejects(c, len, "magic", "magic"), "bad magic");
+  /* wrong size: first hidden width 7 -> 8 (valid CRC, sizes mismatch) */
+  memcpy(c, buf, len);
+  size_t off_sizes = 8 + 4 + 4 + 14 * 4 + 4 + 4; /* after n_layers */
+  put32(c + off_sizes + 4, 8);
+  recrc(c, len);
+  CHECK(rejects(c, len, "wrong size", "truncated"), "wrong layer size");
+  /* input size that does not match the representation */
+  memcpy(c, buf, len);
+  put32(c + off_sizes, 3);
+  recrc(c, len);
+  CHECK(rejects(c, len, "inputs", "inputs"), "wrong n_inputs");
+  /* window out of bounds */
+  memcpy(c, buf, len);
+  put32(c + 20, 100000);
+  recrc(c, len);
+  CHECK(rejects(c, len, "window", "window"), "window bounds");
+  /* header size field */
+  memcpy(c, buf, len);
+  put32(c + 12, 80);
+  recrc(c, len);
+  CHECK(rejects(c, len, "header", "header"), "header bytes");
+  /* file errors name the file */
+  kt_model *bad = NULL;
+  CHECK(kt_model_load_file("/nonexistent/x.kmod", &bad, err, sizeof err) &&
+            strstr(err, "/nonexistent/x.kmod"),
+        "missing file message '%s'", err);
+  FILE *f = fopen("test_model_trunc.kmod", "wb");
+  fwrite(buf, 1, len - 10, f);
+  fclose(f);
+  CHECK(kt_model_load_file("test_model_trunc.kmod", &bad, err, sizeof err) &&
+            strstr(err, "test_model_trunc.kmod") && strstr(err, "byte"),
+        "truncated file message '%s'", err);
+  remove("test_model_trunc.kmod");
+
+  /* forward vs a naive dense reference, with sparse one-hot inputs */
+  size_t sf = kt_model_scratch_floats(m);
+  float *scratch = malloc(sf * sizeof(float));
+  float *out = malloc((size_t)m->n_out_total * sizeof(float));
+  int n_in = m->net[0].layer[0].n_in;
+  float *x = malloc((size_t)n_in * sizeof(float));
+  for (int it = 0; it < 50; ++it) {
+    int32_t idx[16];
+    int k = 0;
+    memset(x, 0, (size_t)n_in * sizeof(float));
+    for (int i = 0; i < n_in && k < 16; ++i)
+      if ((frand() + 1) * 0.5f < 12.0f / (float)n_in) {
+        idx[k++] = i;
+        x[i] = 1;
+      }
+    kt_model_forward(m, idx, k, scratch, out);
+    float a[64], b[64];
+    const float *in = x;
+    int nin = n_in;
+    float *y = a;
+    for (int l = 0; l < 3; ++l) {
+      kt_layer *L = &m->net[0].layer[l];
+      y = (l % 2) ? b : a;
+      float big[256];
+      float *yy = l == 2 ? big : y;
+      for (int o = 0; o < L->n_out; ++o) {
+        double s = L->b[o];
+        for (int i = 0; i < nin; ++i)
+          s += (double)in[i] * L->w[i * L->n_out + o];
+        yy[o] = (float)(l < 2 && s < 0 ? 0 : s);
+      }
+      if (l == 2)
+        for (int o = 0; o < L->n_out; ++o)
+          CHECK(fabsf(out[o] - big[o]) < 1e-4f * (1 + fabsf(big[o])),
+                "forward out[%d] %g vs reference %g", o, out[o], big[o]);
+      in = yy;
+      nin = L->n_out;
+    }
+  }
+  free(x);
+  free(out);
+  free(scratch);
+
+  /* embedded table: every entry loads and lookahead picks the nearest */
+  int ne = kt_model_embedded_count();
+  for (int i = 0; i < ne; ++i) {
+    size_t el;
+    const void *d = kt_model_embedded_at(i, &el);
+    kt_model *em = NULL;
+    CHECK(d && kt_model_load_mem(d, el, &em, err, sizeof err) == 0,
+          "embedded %d: %s", i, err);
+    if (em)
+      CHECK(em->repr.arch == KT_ARCH_LIVE, "embedded %d not live", i);
+    kt_model_free(em);
+  }
+  CHECK(kt_model_embedded_at(ne, NULL) == NULL, "past the end");
+  if (ne > 0) {
+    size_t el;
+    kt_model *e0 = NULL, *e9 = NULL;
+    const void *d0 = kt_model_embedded(0, &el);
+    CHECK(kt_model_load_mem(d0, el, &e0, err, sizeof err) == 0, "%s", err);
+    const void *d9 = kt_model_embedded(9, &el);
+    CHECK(kt_model_load_mem(d9, el, &e9, err, sizeof err) == 0, "%s", err);
+    if (e0 && e9)
+      CHECK(e0->repr.lookahead <= e9->repr.lookahead, "nearest lookahead");
+    kt_model_free(e0);
+    kt_model_free(e9);
+  }
+  free(c);
+  free(buf);
+  kt_model_free(m);
+  kt_model_free(m2);
+  remove(path);
+  DONE();
+}

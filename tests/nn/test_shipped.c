@@ -1,0 +1,63 @@
+/* tests/nn/test_shipped.c -- the shipped live models load, are small
+ * enough to embed, and harmonize the test split: teacher-forced token
+ * accuracy and free-running exact-pitch accuracy (trainer's own rollout,
+ * key from the file's label) above floors.  Needs the corpus (exit 77). */
+#include "../../nn/train/train.h"
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+int main(void)
+{
+  const char *data = kt_default_data_dir();
+  char path[4096], err[512];
+  snprintf(path, sizeof path, "%s/split.tsv", data);
+  struct stat sb;
+  if (stat(path, &sb) != 0) {
+    fprintf(stderr, "SKIP: corpus not found at %s (set KANTOR_DATA)\n", data);
+    return 77;
+  }
+  const char *src = getenv("KANTOR_SRC");
+  kt_chorale *te = NULL;
+  int nte = 0;
+  if (kt_corpus_load(data, NULL, KT_SET_TEST, &te, &nte, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  const char *names[2] = {"live-l0.kmod", "live-l4.kmod"};
+  const double free_floor[2] = {0.33, 0.35};
+  for (int i = 0; i < 2; ++i) {
+    snprintf(path, sizeof path, "%s/models/%s", src ? src : ".", names[i]);
+    kt_model *m = NULL;
+    if (kt_model_load_file(path, &m, err, sizeof err)) {
+      CHECK(0, "%s", err);
+      continue;
+    }
+    CHECK(stat(path, &sb) == 0 && sb.st_size <= 4500000, "%s too big", path);
+    CHECK(m->repr.arch == KT_ARCH_LIVE && m->repr.lookahead == 4 * i,
+          "%s: arch %d lookahead %d", path, m->repr.arch, m->repr.lookahead);
+    kt_dataset ds;
+    if (kt_dataset_build(&ds, &m->repr, te, nte,
+                         m->repr.key_norm ? KT_AUG_KEY : KT_AUG_NONE, err,
+                         sizeof err)) {
+      CHECK(0, "%s", err);
+      kt_model_free(m);
+      continue;
+    }
+    double loss, acc;
+    kt_evaluate(m, &ds, &loss, &acc);
+    double fr = kt_dataset_rollout(&ds, m);
+    printf("%s: test teacher-forced loss %.4f acc %.4f, free-running "
+           "exact-pitch %.4f\n",
+           names[i], loss, acc, fr);
+    CHECK(acc >= 0.75, "%s: teacher-forced accuracy %.4f", names[i], acc);
+    CHECK(fr >= free_floor[i], "%s: free-running accuracy %.4f < %.2f",
+          names[i], fr, free_floor[i]);
+    kt_dataset_free(&ds);
+    kt_model_free(m);
+  }
+  kt_corpus_free(te, nte);
+  DONE();
+}

@@ -1,0 +1,229 @@
+/* tests/nn/test_train.c -- finite-difference gradient check on a tiny net,
+ * trainer determinism (same seed -> identical bytes) on synthetic chorales,
+ * every arch trains to a file the loader accepts, loss goes down. */
+#include "../../nn/train/train.h"
+#include "check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
+{
+  memset(c, 0, sizeof *c);
+  snprintf(c->name, sizeof c->name, "synth%d.krn", (int)seed);
+  c->n_slices = n;
+  for (int v = 0; v < KT_NVOICES; ++v)
+    c->v[v] = calloc((size_t)n, sizeof(kt_slice));
+  c->bar_pos = calloc((size_t)n, 1);
+  c->bar_len = calloc((size_t)n, 1);
+  c->fermata = calloc((size_t)n, 1);
+  c->tonic = tonic;
+  c->mode = KT_MAJOR;
+  static const int scale[7] = {0, 2, 4, 5, 7, 9, 11};
+  static const int below[4] = {19, 12, 7, 0}; /* bass, tenor, alto, sop */
+  int deg = 0;
+  for (int t = 0; t < n; ++t) {
+    if (t % 4 == 0)
+      deg = (int)(kt_rng_next(&seed) % 7);
+    c->bar_pos[t] = (uint8_t)(t % 16);
+    c->bar_len[t] = 16;
+    for (int v = 0; v < KT_NVOICES; ++v) {
+      int d = v == KT_SOPRANO ? deg : (deg + 7 - 2 * (3 - v)) % 7;
+      c->v[v][t].pitch = (int8_t)(67 + tonic + scale[d] - below[v] -
+                                  (v == KT_SOPRANO ? 0 : 5));
+      c->v[v][t].onset = (uint8_t)(t % 4 == 0);
+    }
+  }
+}
+
+static void free_chorale(kt_chorale *c)
+{
+  for (int v = 0; v < KT_NVOICES; ++v)
+    free(c->v[v]);
+  free(c->bar_pos);
+  free(c->bar_len);
+  free(c->fermata);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *b = malloc((size_t)n + 1);
+  *len = fread(b, 1, (size_t)n, f);
+  fclose(f);
+  return b;
+}
+
+static void gradcheck(void)
+{
+  kt_train_opts o;
+  kt_train_opts_default(&o);
+  /* a tiny live model through the trainer (1 epoch) to get the shapes */
+  kt_chorale c[2];
+  synth_chorale(&c[0], 32, 0, 1);
+  synth_chorale(&c[1], 32, 0, 2);
+  o.window = 2;
+  o.feedback = 1;
+  o.hidden[0] = 6;
+  o.hidden[1] = 5;
+  o.epochs = 1;
+  o.dropout = 0;
+  kt_curve_pt cv[1];
+  int nc, be;
+  char err[256];
+  kt_model *m = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
+  CHECK(m != NULL, "%s", err);
+  if (!m)
+    return;
+  /* random weights, so ReLUs are neither all on nor all off */
+  uint64_t s = 7;
+  for (int l = 0; l < m->net[0].n_layers; ++l) {
+    kt_layer *L = &m->net[0].layer[l];
+    for (int i = 0; i < L->n_in * L->n_out; ++i)
+      L->w[i] = (float)(kt_rng_unif(&s) - 0.5);
+    for (int i = 0; i < L->n_out; ++i)
+      L->b[i] = (float)(kt_rng_unif(&s) - 0.5) * 0.2f;
+  }
+  kt_model *g = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
+  kt_dataset ds;
+  CHECK(kt_dataset_build(&ds, &m->repr, c, 2, KT_AUG_KEY, err, sizeof err) ==
+            0,
+        "%s", err);
+  enum { NB = 5 };
+  int maxa = kt_repr_max_active(&m->repr);
+  int32_t idx[NB * 64];
+  int cnt[NB], tgt[NB * 3];
+  uint64_t r = 3;
+  for (int b = 0; b < NB; ++b)
+    cnt[b] = kt_dataset_example(&ds, &ds.ex[b * 5 + 1], 0, 0, 0.5f, &r,
+                                idx + b * maxa, tgt + b * 3);
+  tgt[4] = -1; /* an ignored head */
+  kt_train_loss_grad(m, idx, cnt, maxa, tgt, NB, g);
+  int checked = 0, bad = 0;
+  const double eps = 1e-3;
+  for (int l = 0; l < m->net[0].n_layers; ++l) {
+    kt_layer *L = &m->net[0].layer[l], *G = &g->net[0].layer[l];
+    int nw = L->n_in * L->n_out;
+    for (int k = 0; k < 60; ++k) {
+      int isb = k % 4 == 3;
+      int i = (int)(kt_rng_next(&r) % (uint64_t)(isb ? L->n_out : nw));
+      if (l == 0 && !isb && k % 2 == 0) /* a row that is active */
+        i = idx[(k / 2) % cnt[0]] * L->n_out + k % L->n_out;
+      float *p = isb ? &L->b[i] : &L->w[i];
+      float ana = isb ? G->b[i] : G->w[i];
+      float save = *p;
+      *p = save + (float)eps;
+      double lp = kt_train_loss_grad(m, idx, cnt, maxa, tgt, NB, NULL);
+      *p = save - (float)eps;
+      double lm = kt_train_loss_grad(m, idx, cnt, maxa, tgt, NB, NULL);
+      *p = save;
+      double num = (lp - lm) / (2 * eps);
+      ++checked;
+      if (fabs(num - ana) > 2e-3 + 2e-2 * fabs(num)) {
+        ++bad;
+        fprintf(stderr, "layer %d %s %d: numeric %g analytic %g\n", l,
+                isb ? "bias" : "weight", i, num, (double)ana);
+      }
+    }
+  }
+  CHECK(bad <= checked / 50, "%d of %d gradient entries off", bad, checked);
+  CHECK(checked >= 150, "checked %d", checked);
+  kt_dataset_free(&ds);
+  kt_model_free(m);
+  kt_model_free(g);
+  free_chorale(&c[0]);
+  free_chorale(&c[1]);
+}
+
+static int train_to(const char *path, int arch, uint64_t seed, int augment,
+                    double *first, double *last)
+{
+  enum { NC = 6 };
+  kt_chorale c[NC];
+  for (int i = 0; i < NC; ++i)
+    synth_chorale(&c[i], 64, (i * 5) % 12, 100 + (uint64_t)i);
+  kt_train_opts o;
+  kt_train_opts_default(&o);
+  o.arch = arch;
+  o.window = arch == KT_ARCH_LIVE ? 8 : 8;
+  o.lookahead = arch == KT_ARCH_LIVE ? 2 : 0;
+  o.feedback = arch == KT_ARCH_LIVE ? 2 : 0;
+  o.hidden[0] = 16;
+  o.hidden[1] = 12;
+  o.epochs = 6;
+  o.batch = 16;
+  o.lr = 3e-3f;
+  o.seed = seed;
+  o.augment = augment;
+  o.l2 = 1e-5f;
+  o.early_stop = 0;
+  kt_curve_pt cv[6];
+  int nc = 0, be = 0;
+  char err[256];
+  kt_model *m = kt_train(&o, c, NC - 1, c + NC - 1, 1, cv, &nc, &be, err,
+                         sizeof err);
+  int rc = -1;
+  if (m && kt_model_save(m, path, err, sizeof err) == 0)
+    rc = 0;
+  else
+    fprintf(stderr, "train arch %d: %s\n", arch, err);
+  if (first && nc > 0)
+    *first = cv[0].train_loss;
+  if (last && nc > 0)
+    *last = cv[nc - 1].train_loss;
+  kt_model_free(m);
+  for (int i = 0; i < NC; ++i)
+    free_chorale(&c[i]);
+  return rc;
+}
+
+int main(void)
+{
+  gradcheck();
+
+  double a0 = 0, a1 = 0;
+  CHECK(train_to("tt_a.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, &a0, &a1) == 0,
+        "train a");
+  CHECK(a1 < a0, "loss did not go down: %g -> %g", a0, a1);
+  CHECK(train_to("tt_b.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, NULL, NULL) == 0,
+        "train b");
+  CHECK(train_to("tt_c.kmod", KT_ARCH_LIVE, 43, KT_AUG_KEY, NULL, NULL) == 0,
+        "train c");
+  size_t la, lb, lc;
+  unsigned char *a = slurp("tt_a.kmod", &la), *b = slurp("tt_b.kmod", &lb),
+                *c = slurp("tt_c.kmod", &lc);
+  CHECK(a && b && la == lb && !memcmp(a, b, la), "same seed, different bytes");
+  CHECK(a && c && (la != lc || memcmp(a, c, la)), "seed has no effect");
+  free(a);
+  free(b);
+  free(c);
+
+  int archs[4] = {KT_ARCH_LIVE, KT_ARCH_FORWARDBACH, KT_ARCH_FORWARD3BACH,
+                  KT_ARCH_CHORD};
+  int augs[4] = {KT_AUG_ALL12, KT_AUG_NONE, KT_AUG_KEY, KT_AUG_KEY};
+  for (int i = 0; i < 4; ++i) {
+    CHECK(train_to("tt_d.kmod", archs[i], 1, augs[i], NULL, NULL) == 0,
+          "arch %d", archs[i]);
+    kt_model *m = NULL;
+    char err[256];
+    CHECK(kt_model_load_file("tt_d.kmod", &m, err, sizeof err) == 0,
+          "arch %d reload: %s", archs[i], err);
+    if (m)
+      CHECK(m->repr.arch == archs[i] &&
+                m->n_nets == (archs[i] == KT_ARCH_FORWARD3BACH ? 3 : 1),
+            "arch %d nets %d", archs[i], m->n_nets);
+    kt_model_free(m);
+  }
+  remove("tt_a.kmod");
+  remove("tt_b.kmod");
+  remove("tt_c.kmod");
+  remove("tt_d.kmod");
+  DONE();
+}
