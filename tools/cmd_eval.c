@@ -43,6 +43,7 @@ typedef struct {
   int engine; /* 0: --no-engine (baseline and Bach only) */
   double bpm;
   int verbose;
+  int dump; /* --dump: per-slice voices to stderr */
 } eval_opts;
 
 static void usage(FILE *f)
@@ -256,6 +257,27 @@ static void recording_to_slices(const kt_recording *rec, const kt_melody *m,
   }
   for (int t = 0; t < g->n; ++t)
     g->v[KT_SOPRANO][t] = c->v[KT_SOPRANO][t];
+}
+
+static void dump_slices(const kt_chorale *c, const gen_voices *g,
+                        const kt_recording *rec, const kt_engine *e)
+{
+  fprintf(stderr, "%s: latency %u frames, %d events\n", c->name,
+          kt_engine_latency(e), rec->n);
+  for (int i = 0; i < rec->n && i < 40; ++i)
+    fprintf(stderr, "  ev %lld qn %.3f %02x %d %d\n",
+            (long long)rec->ev[i].frame, rec->ev[i].qn, rec->ev[i].data[0],
+            rec->ev[i].data[1], rec->ev[i].data[2]);
+  fprintf(stderr, "slice pos | bach S A T B | gen A T B\n");
+  for (int t = 0; t < c->n_slices; ++t) {
+    fprintf(stderr, "%4d %2d | ", t, c->bar_pos[t]);
+    for (int v = KT_SOPRANO; v >= 0; --v)
+      fprintf(stderr, "%3d%c", c->v[v][t].pitch, c->v[v][t].onset ? '*' : ' ');
+    fprintf(stderr, "| ");
+    for (int v = KT_ALTO; v >= 0; --v)
+      fprintf(stderr, "%3d%c", g->v[v][t].pitch, g->v[v][t].onset ? '*' : ' ');
+    fprintf(stderr, "\n");
+  }
 }
 
 /* ---- the fixed-interval baseline ---------------------------------------- */
@@ -644,6 +666,8 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       o->json = 1;
     } else if (!strcmp(a, "--verbose")) {
       o->verbose = 1;
+    } else if (!strcmp(a, "--dump")) {
+      o->dump = 1;
     } else if (!strcmp(a, "--no-engine")) {
       o->engine = 0;
     } else if (!strcmp(a, "--data")) {
@@ -784,6 +808,7 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   } else {
     snprintf(desc, desclen, "embedded (lookahead %d asked)", o->lookahead);
   }
+  kt_engine_reset(e); /* applies the parameters: picks the model */
   const kt_model *cur = kt_engine_current_model(e);
   if (cur) {
     size_t l = strlen(desc);
@@ -899,6 +924,8 @@ int kt_cmd_eval(int argc, char **argv)
         ret = KT_EXIT_FAIL;
       } else {
         recording_to_slices(&rec, &mel, &dopt, e, c, &g);
+        if (o.dump)
+          dump_slices(c, &g, &rec, e);
         kt_recording_free(&rec);
         kt_mvoices gm = {c->n_slices, {0}, c->bar_len};
         for (int v = 0; v < KT_NVOICES; ++v)
