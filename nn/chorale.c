@@ -15,8 +15,7 @@ const kt_ranges kt_corpus_ranges = {
 
 void kt_chorale_free(kt_chorale *c)
 {
-  if (!c)
-    return;
+  if (!c) return;
   for (int v = 0; v < KT_NVOICES; v++) {
     free(c->v[v]);
     c->v[v] = NULL;
@@ -35,19 +34,16 @@ int kt_chorale_copy(const kt_chorale *src, kt_chorale *dst)
     dst->v[v] = NULL;
   dst->bar_pos = dst->bar_len = dst->fermata = NULL;
   size_t n = (size_t)(src->n_slices > 0 ? src->n_slices : 0);
-  if (n == 0)
-    return 0;
+  if (n == 0) return 0;
   for (int v = 0; v < KT_NVOICES; v++) {
     dst->v[v] = malloc(n * sizeof(kt_slice));
-    if (!dst->v[v])
-      goto oom;
+    if (!dst->v[v]) goto oom;
     memcpy(dst->v[v], src->v[v], n * sizeof(kt_slice));
   }
   dst->bar_pos = malloc(n);
   dst->bar_len = malloc(n);
   dst->fermata = malloc(n);
-  if (!dst->bar_pos || !dst->bar_len || !dst->fermata)
-    goto oom;
+  if (!dst->bar_pos || !dst->bar_len || !dst->fermata) goto oom;
   memcpy(dst->bar_pos, src->bar_pos, n);
   memcpy(dst->bar_len, src->bar_len, n);
   memcpy(dst->fermata, src->fermata, n);
@@ -63,15 +59,13 @@ int kt_chorale_transpose(kt_chorale *c, int semis, const kt_ranges *ranges)
   for (int v = 0; v < KT_NVOICES; v++)
     for (int s = 0; s < c->n_slices; s++) {
       int p = c->v[v][s].pitch;
-      if (p != KT_REST && (p + semis < 0 || p + semis > 127))
-        return -1;
+      if (p != KT_REST && (p + semis < 0 || p + semis > 127)) return -1;
     }
   int outside = 0;
   for (int v = 0; v < KT_NVOICES; v++) {
     for (int s = 0; s < c->n_slices; s++) {
       kt_slice *sl = &c->v[v][s];
-      if (sl->pitch == KT_REST)
-        continue;
+      if (sl->pitch == KT_REST) continue;
       sl->pitch = (int8_t)(sl->pitch + semis);
       int starts = sl->onset || s == 0 || c->v[v][s - 1].pitch == KT_REST;
       if (ranges && starts &&
@@ -98,8 +92,7 @@ int kt_key_shift_to_c(int tonic)
 
 int kt_chorale_notes(const kt_chorale *c, int voice, kt_note *out, int cap)
 {
-  if (voice < 0 || voice >= KT_NVOICES)
-    return 0;
+  if (voice < 0 || voice >= KT_NVOICES) return 0;
   const kt_slice *v = c->v[voice];
   int count = 0;
   int s = 0;

@@ -80,10 +80,10 @@ typedef struct {
   int failed;
 
   kt_units u[KT_NVOICES];
-  uint8_t *ferm;  /* per unit: a fermata token starts here */
-  uint8_t *blen;  /* per unit: bar length in sixteenths */
-  uint8_t *bpos;  /* per unit: bar position in sixteenths */
-  int cap;        /* units allocated */
+  uint8_t *ferm; /* per unit: a fermata token starts here */
+  uint8_t *blen; /* per unit: bar length in sixteenths */
+  uint8_t *bpos; /* per unit: bar position in sixteenths */
+  int cap;       /* units allocated */
   int pos[KT_NVOICES];
   int32_t next_event;
   int tie_open[KT_NVOICES];   /* 1 while a tied chain is open */
@@ -91,23 +91,20 @@ typedef struct {
   int32_t last_event[KT_NVOICES];
 
   int meter_num, meter_den, bar_len; /* current meter, bar_len 0 = none yet */
-  int seg_start;        /* unit where the current bar segment started */
-  int seg_bar_len;      /* meter of the current segment (at its first note) */
-  kt_segment *seg;      /* closed segments */
+  int seg_start;   /* unit where the current bar segment started */
+  int seg_bar_len; /* meter of the current segment (at its first note) */
+  kt_segment *seg; /* closed segments */
   int n_segments, seg_cap;
   int have_key, have_sig;
 } kt_parser;
 
 static void kt_fail(kt_parser *p, const char *fmt, ...)
 {
-  if (p->failed)
-    return;
+  if (p->failed) return;
   p->failed = 1;
-  if (!p->err || p->errlen == 0)
-    return;
+  if (!p->err || p->errlen == 0) return;
   int n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-  if (n < 0 || (size_t)n >= p->errlen)
-    return;
+  if (n < 0 || (size_t)n >= p->errlen) return;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
@@ -134,39 +131,31 @@ static const char *kt_tokstr(const char *s, size_t n, char *buf, size_t cap)
 
 static int kt_grow(kt_parser *p, int need)
 {
-  if (need <= p->cap)
-    return 0;
+  if (need <= p->cap) return 0;
   if (need > KT_MAX_UNITS) {
-    kt_fail(p, "piece too long (more than %d sixteenth slices)",
-            KT_MAX_SLICES);
+    kt_fail(p, "piece too long (more than %d sixteenth slices)", KT_MAX_SLICES);
     return -1;
   }
   int cap = p->cap ? p->cap : 1024;
   while (cap < need)
     cap *= 2;
-  if (cap > KT_MAX_UNITS)
-    cap = KT_MAX_UNITS;
+  if (cap > KT_MAX_UNITS) cap = KT_MAX_UNITS;
   for (int v = 0; v < KT_NVOICES; v++) {
     int8_t *np = realloc(p->u[v].pitch, (size_t)cap);
-    if (!np)
-      goto oom;
+    if (!np) goto oom;
     p->u[v].pitch = np;
     int32_t *ne = realloc(p->u[v].event, (size_t)cap * sizeof(int32_t));
-    if (!ne)
-      goto oom;
+    if (!ne) goto oom;
     p->u[v].event = ne;
   }
   uint8_t *nf = realloc(p->ferm, (size_t)cap);
-  if (!nf)
-    goto oom;
+  if (!nf) goto oom;
   p->ferm = nf;
   uint8_t *nl = realloc(p->blen, (size_t)cap);
-  if (!nl)
-    goto oom;
+  if (!nl) goto oom;
   p->blen = nl;
   uint8_t *nb = realloc(p->bpos, (size_t)cap);
-  if (!nb)
-    goto oom;
+  if (!nb) goto oom;
   p->bpos = nb;
   memset(p->ferm + p->cap, 0, (size_t)(cap - p->cap));
   memset(p->blen + p->cap, 0, (size_t)(cap - p->cap));
@@ -201,8 +190,8 @@ static int kt_ignored_mark(char c)
 typedef struct {
   int is_rest;
   int pitch;
-  int dur;      /* in 32nds */
-  int recip;    /* 0 breve, 1, 2, 4 ...; -1 longa */
+  int dur;   /* in 32nds */
+  int recip; /* 0 breve, 1, 2, 4 ...; -1 longa */
   int dots;
   int tie_start, tie_mid, tie_end;
   int fermata;
@@ -322,8 +311,9 @@ static int kt_parse_note(kt_parser *p, int voice, const char *s, size_t n,
     else if (c == ']')
       t->tie_end = 1;
     else if (c == ' ') {
-      kt_fail(p, "%s: chords (several notes in one spine) are not "
-                 "supported: '%s'",
+      kt_fail(p,
+              "%s: chords (several notes in one spine) are not "
+              "supported: '%s'",
               kt_voice_names[voice], kt_tokstr(s, n, tb, sizeof tb));
       return -1;
     } else if (!kt_ignored_mark(c)) {
@@ -333,8 +323,7 @@ static int kt_parse_note(kt_parser *p, int voice, const char *s, size_t n,
     }
     i++;
   }
-  if (t->grace)
-    return 0;
+  if (t->grace) return 0;
   if (!have_pitch) {
     kt_fail(p, "%s: unknown token '%s' (no pitch or rest)",
             kt_voice_names[voice], kt_tokstr(s, n, tb, sizeof tb));
@@ -415,8 +404,7 @@ static int kt_tok_prefix(const char *s, size_t n, const char *lit)
 static int kt_close_segment(kt_parser *p, int end)
 {
   int start = p->seg_start;
-  if (end - start <= 0)
-    return 0;
+  if (end - start <= 0) return 0;
   int bl = p->seg_bar_len ? p->seg_bar_len : p->bar_len;
   if (bl <= 0) {
     kt_fail(p, "no meter (*M) before the first notes");
@@ -492,8 +480,8 @@ static int kt_parse_meter(kt_parser *p, const char *s, size_t n, int *num,
     db++;
   }
   if (!da || !db || i != n || a <= 0 ||
-      !(b == 1 || b == 2 || b == 4 || b == 8 || b == 16) ||
-      (a * 16) % b != 0 || (a * 16) / b > 127) {
+      !(b == 1 || b == 2 || b == 4 || b == 8 || b == 16) || (a * 16) % b != 0 ||
+      (a * 16) / b > 127) {
     kt_fail(p, "unsupported meter '%s'", kt_tokstr(s, n, tb, sizeof tb));
     return -1;
   }
@@ -537,20 +525,17 @@ static int kt_parse_key(kt_parser *p, const char *s, size_t n, int *tonic,
                         int *mode)
 {
   char tb[40];
-  if (n < 3)
-    return 0;
+  if (n < 3) return 0;
   char l = s[1];
   int upper = l >= 'A' && l <= 'G';
-  if (!upper && !(l >= 'a' && l <= 'g'))
-    return 0;
+  if (!upper && !(l >= 'a' && l <= 'g')) return 0;
   size_t i = 2;
   int acc = 0;
   while (i < n && (s[i] == '#' || s[i] == '-')) {
     acc += s[i] == '#' ? 1 : -1;
     i++;
   }
-  if (i >= n || s[i] != ':')
-    return 0;
+  if (i >= n || s[i] != ':') return 0;
   i++;
   static const int pcs[7] = {9, 11, 0, 2, 4, 5, 7};
   int pc = pcs[(upper ? l - 'A' : l - 'a')];
@@ -593,16 +578,16 @@ static int kt_interp_line(kt_parser *p, kt_chorale *out, const char **f,
               kt_voice_names[v], kt_tokstr(s, n, tb, sizeof tb));
       return -1;
     }
-    if (kt_tok_eq(s, n, "*"))
-      continue;
+    if (kt_tok_eq(s, n, "*")) continue;
     if (kt_tok_eq(s, n, "*-")) {
       terms++;
       continue;
     }
     if (kt_tok_eq(s, n, "*^") || kt_tok_eq(s, n, "*v") ||
         kt_tok_eq(s, n, "*+") || kt_tok_eq(s, n, "*x")) {
-      kt_fail(p, "%s: spine split/merge/add/exchange '%s' is not supported "
-                 "(need exactly four spines)",
+      kt_fail(p,
+              "%s: spine split/merge/add/exchange '%s' is not supported "
+              "(need exactly four spines)",
               kt_voice_names[v], kt_tokstr(s, n, tb, sizeof tb));
       return -1;
     }
@@ -613,8 +598,7 @@ static int kt_interp_line(kt_parser *p, kt_chorale *out, const char **f,
     }
     if (kt_tok_prefix(s, n, "*M") && n > 2 && s[2] >= '0' && s[2] <= '9') {
       int a, b;
-      if (kt_parse_meter(p, s, n, &a, &b))
-        return -1;
+      if (kt_parse_meter(p, s, n, &a, &b)) return -1;
       if (meter_set && (a != mnum || b != mden)) {
         kt_fail(p, "spines disagree on the meter");
         return -1;
@@ -626,8 +610,7 @@ static int kt_interp_line(kt_parser *p, kt_chorale *out, const char **f,
     }
     if (kt_tok_prefix(s, n, "*k[")) {
       int k;
-      if (kt_parse_keysig(p, s, n, &k))
-        return -1;
+      if (kt_parse_keysig(p, s, n, &k)) return -1;
       if (sig_set && k != sig) {
         kt_fail(p, "spines disagree on the key signature");
         return -1;
@@ -638,8 +621,7 @@ static int kt_interp_line(kt_parser *p, kt_chorale *out, const char **f,
     }
     int t, m;
     int r = kt_parse_key(p, s, n, &t, &m);
-    if (r < 0)
-      return -1;
+    if (r < 0) return -1;
     if (r > 0) {
       if (key_set && (t != tonic || m != mode)) {
         kt_fail(p, "spines disagree on the key");
@@ -691,8 +673,9 @@ static int kt_bar_line(kt_parser *p, const char **f, const size_t *fl)
   }
   for (int v = 1; v < KT_NVOICES; v++) {
     if (p->pos[v] != p->pos[0]) {
-      kt_fail(p, "voices of unequal length at barline: bass %g, tenor %g, "
-                 "alto %g, soprano %g sixteenths",
+      kt_fail(p,
+              "voices of unequal length at barline: bass %g, tenor %g, "
+              "alto %g, soprano %g sixteenths",
               p->pos[0] / 2.0, p->pos[1] / 2.0, p->pos[2] / 2.0,
               p->pos[3] / 2.0);
       return -1;
@@ -714,58 +697,50 @@ static int kt_data_line(kt_parser *p, kt_chorale *out, const char **f,
       kt_fail(p, "%s: empty token", kt_voice_names[v]);
       return -1;
     }
-    if (kt_tok_eq(f[v], fl[v], "."))
-      continue;
+    if (kt_tok_eq(f[v], fl[v], ".")) continue;
     if (f[v][0] == '*' || f[v][0] == '=' || f[v][0] == '!') {
       kt_fail(p, "%s: '%s' mixed into a data line", kt_voice_names[v],
               kt_tokstr(f[v], fl[v], tb, sizeof tb));
       return -1;
     }
-    if (kt_parse_note(p, v, f[v], fl[v], &t[v]))
-      return -1;
-    if (t[v].grace)
-      continue;
+    if (kt_parse_note(p, v, f[v], fl[v], &t[v])) return -1;
+    if (t[v].grace) continue;
     active[v] = 1;
     any = 1;
   }
-  if (!any)
-    return 0;
+  if (!any) return 0;
   if (p->bar_len == 0) {
     kt_fail(p, "no meter (*M) before the first notes");
     return -1;
   }
   int now = p->pos[0];
   for (int v = 1; v < KT_NVOICES; v++)
-    if (p->pos[v] < now)
-      now = p->pos[v];
+    if (p->pos[v] < now) now = p->pos[v];
   for (int v = 0; v < KT_NVOICES; v++) {
     if (active[v] && p->pos[v] != now) {
-      kt_fail(p, "%s: note starts while the previous one still sounds "
-                 "(voice at %g, line at %g sixteenths)",
+      kt_fail(p,
+              "%s: note starts while the previous one still sounds "
+              "(voice at %g, line at %g sixteenths)",
               kt_voice_names[v], p->pos[v] / 2.0, now / 2.0);
       return -1;
     }
     if (!active[v] && p->pos[v] == now) {
-      kt_fail(p, "%s: null token but the previous note has ended (gap at "
-                 "%g sixteenths)",
+      kt_fail(p,
+              "%s: null token but the previous note has ended (gap at "
+              "%g sixteenths)",
               kt_voice_names[v], now / 2.0);
       return -1;
     }
   }
-  if (p->seg_bar_len == 0 && now == p->seg_start)
-    p->seg_bar_len = p->bar_len;
+  if (p->seg_bar_len == 0 && now == p->seg_start) p->seg_bar_len = p->bar_len;
   for (int v = 0; v < KT_NVOICES; v++) {
-    if (!active[v])
-      continue;
+    if (!active[v]) continue;
     kt_note_tok *n = &t[v];
     kt_voice_stats *st = &out->stats[v];
     int cont = n->tie_mid || n->tie_end;
-    if (n->fermata)
-      st->n_fermatas++;
-    if (n->dur == 1)
-      st->n_32nds++;
-    if (n->dur == 2)
-      st->n_sixteenths++;
+    if (n->fermata) st->n_fermatas++;
+    if (n->dur == 1) st->n_32nds++;
+    if (n->dur == 2) st->n_sixteenths++;
     if (n->is_rest) {
       if (p->tie_open[v]) {
         kt_fail(p, "%s: rest inside an open tie", kt_voice_names[v]);
@@ -786,28 +761,24 @@ static int kt_data_line(kt_parser *p, kt_chorale *out, const char **f,
       st->n_ties++;
     } else {
       if (p->tie_open[v]) {
-        kt_fail(p, "%s: new note '%s' while a tie is open",
-                kt_voice_names[v], kt_tokstr(f[v], fl[v], tb, sizeof tb));
+        kt_fail(p, "%s: new note '%s' while a tie is open", kt_voice_names[v],
+                kt_tokstr(f[v], fl[v], tb, sizeof tb));
         return -1;
       }
       st->n_notes++;
     }
     if (!n->is_rest) {
-      if (st->lo < 0 || n->pitch < st->lo)
-        st->lo = n->pitch;
-      if (n->pitch > st->hi)
-        st->hi = n->pitch;
+      if (st->lo < 0 || n->pitch < st->lo) st->lo = n->pitch;
+      if (n->pitch > st->hi) st->hi = n->pitch;
     }
     int32_t ev = cont ? p->last_event[v] : p->next_event++;
     int end = now + n->dur;
-    if (kt_grow(p, end))
-      return -1;
+    if (kt_grow(p, end)) return -1;
     for (int u = now; u < end; u++) {
       p->u[v].pitch[u] = (int8_t)n->pitch;
       p->u[v].event[u] = ev;
     }
-    if (n->fermata)
-      p->ferm[now] = 1;
+    if (n->fermata) p->ferm[now] = 1;
     p->pos[v] = end;
     p->last_event[v] = ev;
     p->last_pitch[v] = n->pitch;
@@ -837,14 +808,12 @@ static int kt_build(kt_parser *p, kt_chorale *out)
   out->n_slices = ns;
   for (int v = 0; v < KT_NVOICES; v++) {
     out->v[v] = calloc((size_t)ns, sizeof(kt_slice));
-    if (!out->v[v])
-      goto oom;
+    if (!out->v[v]) goto oom;
   }
   out->bar_pos = calloc((size_t)ns, 1);
   out->bar_len = calloc((size_t)ns, 1);
   out->fermata = calloc((size_t)ns, 1);
-  if (!out->bar_pos || !out->bar_len || !out->fermata)
-    goto oom;
+  if (!out->bar_pos || !out->bar_len || !out->fermata) goto oom;
   for (int s = 0; s < ns; s++) {
     int u = 2 * s;
     for (int v = 0; v < KT_NVOICES; v++) {
@@ -868,20 +837,17 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
   kt_parser p;
   memset(&p, 0, sizeof p);
   memset(out, 0, sizeof *out);
-  if (!name)
-    name = "(buffer)";
+  if (!name) name = "(buffer)";
   p.name = name;
   p.err = err;
   p.errlen = errlen;
-  if (err && errlen)
-    err[0] = 0;
+  if (err && errlen) err[0] = 0;
   kt_basename(name, out->name, sizeof out->name);
   for (int v = 0; v < KT_NVOICES; v++) {
     out->stats[v].lo = -1;
     out->stats[v].hi = -1;
   }
-  if (!text)
-    len = 0;
+  if (!text) len = 0;
 
   int header = 0, terminated = 0;
   size_t off = 0;
@@ -895,17 +861,14 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
     size_t line_off = off;
     off = e + 1;
     p.line++;
-    if (n && s[n - 1] == '\r')
-      n--;
+    if (n && s[n - 1] == '\r') n--;
     if (memchr(s, 0, n)) {
       kt_fail(&p, "NUL byte (byte offset %zu)",
               line_off + (size_t)((const char *)memchr(s, 0, n) - s));
       break;
     }
-    if (n == 0)
-      continue; /* blank lines carry no data */
-    if (s[0] == '!')
-      continue; /* comments: ! !! !!! */
+    if (n == 0) continue;      /* blank lines carry no data */
+    if (s[0] == '!') continue; /* comments: ! !! !!! */
     if (terminated) {
       kt_fail(&p, "content after the *- terminator line");
       break;
@@ -919,8 +882,10 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
         ok = kt_tok_eq(f[v], fl[v], "**kern");
       if (!ok) {
         if (n >= 2 && s[0] == '*' && s[1] == '*')
-          kt_fail(&p, "header has %d spines, expected four **kern spines "
-                      "(bass, tenor, alto, soprano)", nf);
+          kt_fail(&p,
+                  "header has %d spines, expected four **kern spines "
+                  "(bass, tenor, alto, soprano)",
+                  nf);
         else
           kt_fail(&p, "missing **kern header before the first record");
         break;
@@ -934,16 +899,12 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
     }
     if (s[0] == '*') {
       int r = kt_interp_line(&p, out, f, fl);
-      if (r < 0)
-        break;
-      if (r > 0)
-        terminated = 1;
+      if (r < 0) break;
+      if (r > 0) terminated = 1;
     } else if (s[0] == '=') {
-      if (kt_bar_line(&p, f, fl))
-        break;
+      if (kt_bar_line(&p, f, fl)) break;
     } else {
-      if (kt_data_line(&p, out, f, fl))
-        break;
+      if (kt_data_line(&p, out, f, fl)) break;
     }
   }
   if (!p.failed) {
@@ -955,10 +916,10 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
   if (!p.failed) {
     for (int v = 1; v < KT_NVOICES; v++) {
       if (p.pos[v] != p.pos[0]) {
-        kt_fail(&p, "voices of unequal length at the end: bass %g, tenor %g, "
-                    "alto %g, soprano %g sixteenths",
-                p.pos[0] / 2.0, p.pos[1] / 2.0, p.pos[2] / 2.0,
-                p.pos[3] / 2.0);
+        kt_fail(&p,
+                "voices of unequal length at the end: bass %g, tenor %g, "
+                "alto %g, soprano %g sixteenths",
+                p.pos[0] / 2.0, p.pos[1] / 2.0, p.pos[2] / 2.0, p.pos[3] / 2.0);
         break;
       }
     }
@@ -972,8 +933,7 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
   }
   if (!p.failed && !p.have_key)
     kt_fail(&p, "no key label (*G:, *a:, *g:dor ...)");
-  if (!p.failed && !p.have_sig)
-    kt_fail(&p, "no key signature (*k[...])");
+  if (!p.failed && !p.have_sig) kt_fail(&p, "no key signature (*k[...])");
   if (!p.failed && kt_close_segment(&p, p.pos[0]) == 0) {
     kt_bar_positions(&p);
     kt_build(&p, out);
@@ -999,8 +959,7 @@ int kt_kern_read(const char *path, kt_chorale *out, char *err, size_t errlen)
   char *buf = malloc(cap);
   if (!buf) {
     fclose(fp);
-    if (err && errlen)
-      snprintf(err, errlen, "%s:0: out of memory", path);
+    if (err && errlen) snprintf(err, errlen, "%s:0: out of memory", path);
     return -1;
   }
   for (;;) {
@@ -1016,8 +975,7 @@ int kt_kern_read(const char *path, kt_chorale *out, char *err, size_t errlen)
       if (!nb) {
         free(buf);
         fclose(fp);
-        if (err && errlen)
-          snprintf(err, errlen, "%s:0: out of memory", path);
+        if (err && errlen) snprintf(err, errlen, "%s:0: out of memory", path);
         return -1;
       }
       buf = nb;
@@ -1025,15 +983,13 @@ int kt_kern_read(const char *path, kt_chorale *out, char *err, size_t errlen)
     }
     size_t r = fread(buf + len, 1, cap - len, fp);
     len += r;
-    if (r == 0)
-      break;
+    if (r == 0) break;
   }
   int rerr = ferror(fp);
   fclose(fp);
   if (rerr) {
     free(buf);
-    if (err && errlen)
-      snprintf(err, errlen, "%s:0: read error", path);
+    if (err && errlen) snprintf(err, errlen, "%s:0: read error", path);
     return -1;
   }
   int rc = kt_kern_parse(buf, len, path, out, err, errlen);

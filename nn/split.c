@@ -9,14 +9,11 @@
 
 int kt_set_from_name(const char *name)
 {
-  if (!name)
-    return -1;
-  if (!strcmp(name, "train"))
-    return KT_SET_TRAIN;
+  if (!name) return -1;
+  if (!strcmp(name, "train")) return KT_SET_TRAIN;
   if (!strcmp(name, "valid") || !strcmp(name, "validation"))
     return KT_SET_VALID;
-  if (!strcmp(name, "test"))
-    return KT_SET_TEST;
+  if (!strcmp(name, "test")) return KT_SET_TEST;
   return -1;
 }
 
@@ -27,11 +24,9 @@ static int kt_split_fields(char *s, char **f, int max)
   char *p = s;
   for (;;) {
     char *t = strchr(p, '\t');
-    if (n < max)
-      f[n] = p;
+    if (n < max) f[n] = p;
     n++;
-    if (!t)
-      break;
+    if (!t) break;
     *t = 0;
     p = t + 1;
   }
@@ -77,15 +72,14 @@ int kt_split_load(const char *path, kt_split_entry **out, int *n, char *err,
       }
       continue;
     }
-    if (l == 0)
-      continue;
+    if (l == 0) continue;
     if (nf != 4) {
       snprintf(err, errlen, "%s:%d: %d fields, expected 4", path, line, nf);
       goto fail;
     }
     size_t fl = strlen(f[0]);
-    if (fl == 0 || fl >= sizeof v->file || strchr(f[0], '/') ||
-        fl < 5 || strcmp(f[0] + fl - 4, ".krn")) {
+    if (fl == 0 || fl >= sizeof v->file || strchr(f[0], '/') || fl < 5 ||
+        strcmp(f[0] + fl - 4, ".krn")) {
       snprintf(err, errlen, "%s:%d: bad file name '%.40s'", path, line, f[0]);
       goto fail;
     }
@@ -97,8 +91,7 @@ int kt_split_load(const char *path, kt_split_entry **out, int *n, char *err,
     errno = 0;
     long g = strtol(f[2], &end, 10);
     if (errno || end == f[2] || *end || g < 0 || g > 1000000) {
-      snprintf(err, errlen, "%s:%d: bad split_group '%.20s'", path, line,
-               f[2]);
+      snprintf(err, errlen, "%s:%d: bad split_group '%.20s'", path, line, f[2]);
       goto fail;
     }
     int set = kt_set_from_name(f[3]);

@@ -15,8 +15,8 @@ static const char *const kt_suspicious[] = {"chor194.krn", "chor197.krn"};
 
 static const char *const kt_vname[KT_NVOICES] = {"bass", "tenor", "alto",
                                                  "soprano"};
-static const char *const kt_modename[KT_NMODES] = {
-    "major", "minor", "dorian", "phrygian", "mixolydian"};
+static const char *const kt_modename[KT_NMODES] = {"major", "minor", "dorian",
+                                                   "phrygian", "mixolydian"};
 static const char *const kt_pcname[12] = {"C",  "C#", "D",  "E-", "E",  "F",
                                           "F#", "G",  "A-", "A",  "B-", "B"};
 
@@ -55,8 +55,7 @@ static void kt_bump(kt_count *c, int *n, const char *label)
       c[i].count++;
       return;
     }
-  if (*n >= KT_MAXKEYS)
-    return;
+  if (*n >= KT_MAXKEYS) return;
   snprintf(c[*n].label, sizeof c[*n].label, "%s", label);
   c[*n].count = 1;
   (*n)++;
@@ -65,8 +64,7 @@ static void kt_bump(kt_count *c, int *n, const char *label)
 static int kt_count_cmp(const void *a, const void *b)
 {
   const kt_count *x = a, *y = b;
-  if (x->count != y->count)
-    return y->count - x->count;
+  if (x->count != y->count) return y->count - x->count;
   return strcmp(x->label, y->label);
 }
 
@@ -82,8 +80,7 @@ static void kt_range_init(kt_rangeacc *r)
 static void kt_range_add(kt_rangeacc *r, const kt_chorale *c)
 {
   for (int v = 0; v < KT_NVOICES; v++) {
-    if (c->stats[v].lo < 0)
-      continue;
+    if (c->stats[v].lo < 0) continue;
     if (c->stats[v].lo < r->lo[v]) {
       r->lo[v] = c->stats[v].lo;
       snprintf(r->lo_file[v], sizeof r->lo_file[v], "%s", c->name);
@@ -104,18 +101,16 @@ static void kt_add(kt_corpus_stats *s, const kt_chorale *c, int set)
   kt_range_add(&s->all, c);
   int susp = 0;
   for (int i = 0; i < KT_NSUSPICIOUS; i++)
-    if (!strcmp(c->name, kt_suspicious[i]))
-      susp = 1;
-  if (!susp)
-    kt_range_add(&s->clean, c);
+    if (!strcmp(c->name, kt_suspicious[i])) susp = 1;
+  if (!susp) kt_range_add(&s->clean, c);
   char lab[16];
   snprintf(lab, sizeof lab, "%d/%d", c->meter_num, c->meter_den);
   kt_bump(s->meters, &s->n_meters, lab);
   snprintf(lab, sizeof lab, "%d%s", c->key_sig < 0 ? -c->key_sig : c->key_sig,
            c->key_sig > 0 ? "#" : (c->key_sig < 0 ? "b" : ""));
   kt_bump(s->sigs, &s->n_sigs, lab);
-  const char *mn = c->mode >= 0 && c->mode < KT_NMODES ? kt_modename[c->mode]
-                                                       : "?";
+  const char *mn =
+      c->mode >= 0 && c->mode < KT_NMODES ? kt_modename[c->mode] : "?";
   snprintf(lab, sizeof lab, "%s %s", kt_pcname[c->tonic % 12], mn);
   kt_bump(s->keys, &s->n_keys, lab);
   for (int v = 0; v < KT_NVOICES; v++) {
@@ -127,8 +122,7 @@ static void kt_add(kt_corpus_stats *s, const kt_chorale *c, int set)
     s->fermatas[v] += c->stats[v].n_fermatas;
   }
   s->meter_changes += c->n_meter_changes;
-  if (c->n_meter_changes)
-    s->files_with_meter_changes++;
+  if (c->n_meter_changes) s->files_with_meter_changes++;
   for (int i = 0; i < c->n_slices; i++)
     s->fermata_slices += c->fermata[i];
 }
@@ -164,8 +158,8 @@ static void kt_human(const kt_corpus_stats *s, const char *data,
   printf("corpus: %s\n", data);
   printf("files:  %d (train %d, valid %d, test %d)\n", s->files,
          s->files_set[0], s->files_set[1], s->files_set[2]);
-  printf("slices: %ld sixteenths (train %ld, valid %ld, test %ld)\n",
-         s->slices, s->slices_set[0], s->slices_set[1], s->slices_set[2]);
+  printf("slices: %ld sixteenths (train %ld, valid %ld, test %ld)\n", s->slices,
+         s->slices_set[0], s->slices_set[1], s->slices_set[2]);
   kt_print_ranges("pitch ranges (MIDI), all files:", &s->all);
   kt_print_ranges("pitch ranges without chor194.krn and chor197.krn:",
                   &s->clean);
@@ -174,8 +168,8 @@ static void kt_human(const kt_corpus_stats *s, const char *data,
          s->files_with_meter_changes);
   kt_print_counts("key signatures", sigs, nsg);
   kt_print_counts("keys", keys, nk);
-  printf("%-10s %8s %8s %8s %8s %8s %8s\n", "voice", "notes", "rests",
-         "ties", "16ths", "32nds", "fermatas");
+  printf("%-10s %8s %8s %8s %8s %8s %8s\n", "voice", "notes", "rests", "ties",
+         "16ths", "32nds", "fermatas");
   for (int v = KT_SOPRANO; v >= 0; v--)
     printf("%-10s %8ld %8ld %8ld %8ld %8ld %8ld\n", kt_vname[v], s->notes[v],
            s->rests[v], s->ties[v], s->sixteenths[v], s->n32[v],
@@ -205,8 +199,7 @@ static void kt_json_counts(const char *key, const kt_count *c, int n)
 {
   printf(",\"%s\":{", key);
   for (int i = 0; i < n; i++) {
-    if (i)
-      putchar(',');
+    if (i) putchar(',');
     kt_json_str(c[i].label);
     printf(":%d", c[i].count);
   }
@@ -264,18 +257,17 @@ static void kt_json(const kt_corpus_stats *s, const char *data,
 
 static void kt_corpus_usage(FILE *f)
 {
-  fprintf(f,
-          "usage: kantor corpus [--data DIR] [--split FILE] [--json]\n"
-          "Read every chorale listed in the split file and print corpus\n"
-          "statistics: files and slices per split, voice ranges (with and\n"
-          "without the suspicious files chor194/chor197), meters, key\n"
-          "signatures, keys, rests, sixteenths, 32nds, ties, fermatas.\n"
-          "  --data DIR    corpus directory (default $KANTOR_DATA or\n"
-          "                ../shared/data/bach-370-chorales)\n"
-          "  --split FILE  split table (default DIR/split.tsv)\n"
-          "  --json        one JSON object instead of the table\n"
-          "  --help        this text\n"
-          "Exit status: 0 ok, 1 unreadable/bad file, 2 usage error.\n");
+  fprintf(f, "usage: kantor corpus [--data DIR] [--split FILE] [--json]\n"
+             "Read every chorale listed in the split file and print corpus\n"
+             "statistics: files and slices per split, voice ranges (with and\n"
+             "without the suspicious files chor194/chor197), meters, key\n"
+             "signatures, keys, rests, sixteenths, 32nds, ties, fermatas.\n"
+             "  --data DIR    corpus directory (default $KANTOR_DATA or\n"
+             "                ../shared/data/bach-370-chorales)\n"
+             "  --split FILE  split table (default DIR/split.tsv)\n"
+             "  --json        one JSON object instead of the table\n"
+             "  --help        this text\n"
+             "Exit status: 0 ok, 1 unreadable/bad file, 2 usage error.\n");
 }
 
 int kt_cmd_corpus(int argc, char **argv)
@@ -291,8 +283,7 @@ int kt_cmd_corpus(int argc, char **argv)
   opterr = 1;
   for (;;) {
     int c = getopt_long(argc, argv, "d:s:jh", opts, NULL);
-    if (c == -1)
-      break;
+    if (c == -1) break;
     switch (c) {
     case 'd':
       data = optarg;
@@ -312,8 +303,7 @@ int kt_cmd_corpus(int argc, char **argv)
     }
   }
   if (optind < argc) {
-    fprintf(stderr, "kantor corpus: unexpected argument '%s'\n",
-            argv[optind]);
+    fprintf(stderr, "kantor corpus: unexpected argument '%s'\n", argv[optind]);
     kt_corpus_usage(stderr);
     return KT_EXIT_USAGE;
   }

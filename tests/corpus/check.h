@@ -7,33 +7,32 @@
 
 static int kt_failures;
 
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__,        \
-              #cond);                                                         \
-      kt_failures++;                                                          \
-    }                                                                         \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      kt_failures++;                                                           \
+    }                                                                          \
   } while (0)
 
-#define CHECK_EQ(a, b)                                                        \
-  do {                                                                        \
-    long long va_ = (long long)(a), vb_ = (long long)(b);                     \
-    if (va_ != vb_) {                                                         \
-      fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld, %s = %lld\n",       \
-              __FILE__, __LINE__, #a, va_, #b, vb_);                          \
-      kt_failures++;                                                          \
-    }                                                                         \
+#define CHECK_EQ(a, b)                                                         \
+  do {                                                                         \
+    long long va_ = (long long)(a), vb_ = (long long)(b);                      \
+    if (va_ != vb_) {                                                          \
+      fprintf(stderr, "%s:%d: CHECK_EQ failed: %s = %lld, %s = %lld\n",        \
+              __FILE__, __LINE__, #a, va_, #b, vb_);                           \
+      kt_failures++;                                                           \
+    }                                                                          \
   } while (0)
 
 /* err must contain every needle. */
-#define CHECK_ERR(err, needle)                                                \
-  do {                                                                        \
-    if (!strstr((err), (needle))) {                                           \
-      fprintf(stderr, "%s:%d: error text '%s' lacks '%s'\n", __FILE__,        \
-              __LINE__, (err), (needle));                                     \
-      kt_failures++;                                                          \
-    }                                                                         \
+#define CHECK_ERR(err, needle)                                                 \
+  do {                                                                         \
+    if (!strstr((err), (needle))) {                                            \
+      fprintf(stderr, "%s:%d: error text '%s' lacks '%s'\n", __FILE__,         \
+              __LINE__, (err), (needle));                                      \
+      kt_failures++;                                                           \
+    }                                                                          \
   } while (0)
 
 static int kt_check_done(const char *name)

@@ -1,8 +1,8 @@
 /* tests/corpus/test_corpus.c -- the whole bach-370-chorales corpus: all 333
  * files load, the counts and ranges are the documented ones, split.tsv
  * gives train/valid/test.  Skips (exit 77) without the corpus. */
-#include "chorale.h"
 #include "check.h"
+#include "chorale.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +35,7 @@ static void check_one(const kt_chorale *c)
     for (int v = 0; v < KT_NVOICES; v++) {
       int p = c->v[v][s].pitch;
       CHECK(p == KT_REST || (p >= c->stats[v].lo && p <= c->stats[v].hi));
-      if (s == 0)
-        CHECK_EQ(c->v[v][s].onset, 1);
+      if (s == 0) CHECK_EQ(c->v[v][s].onset, 1);
     }
   }
   /* notes from slices never overlap and cover every sounding slice */
@@ -86,12 +85,9 @@ int main(void)
     for (int v = 0; v < KT_NVOICES; v++) {
       kt_ranges *r[2] = {&all, is_suspicious(c[i].name) ? NULL : &clean};
       for (int k = 0; k < 2; k++) {
-        if (!r[k])
-          continue;
-        if (c[i].stats[v].lo < r[k]->lo[v])
-          r[k]->lo[v] = c[i].stats[v].lo;
-        if (c[i].stats[v].hi > r[k]->hi[v])
-          r[k]->hi[v] = c[i].stats[v].hi;
+        if (!r[k]) continue;
+        if (c[i].stats[v].lo < r[k]->lo[v]) r[k]->lo[v] = c[i].stats[v].lo;
+        if (c[i].stats[v].hi > r[k]->hi[v]) r[k]->hi[v] = c[i].stats[v].hi;
       }
     }
     if (c[i].meter_num == 4 && c[i].meter_den == 4)
@@ -104,8 +100,7 @@ int main(void)
     int f32 = 0;
     for (int v = 0; v < KT_NVOICES; v++) {
       f32 += c[i].stats[v].n_32nds;
-      if (v != KT_SOPRANO)
-        CHECK_EQ(c[i].stats[v].n_32nds, 0);
+      if (v != KT_SOPRANO) CHECK_EQ(c[i].stats[v].n_32nds, 0);
     }
     n32 += f32;
     files32 += f32 > 0;
@@ -142,8 +137,8 @@ int main(void)
   for (int i = 0; i < n; i++) {
     kt_chorale t;
     CHECK_EQ(kt_chorale_copy(&c[i], &t), 0);
-    int k = kt_chorale_transpose(&t, kt_key_shift_to_c(t.tonic),
-                                 &kt_corpus_ranges);
+    int k =
+        kt_chorale_transpose(&t, kt_key_shift_to_c(t.tonic), &kt_corpus_ranges);
     CHECK(k >= 0);
     CHECK_EQ(t.tonic, 0);
     outside += k;
@@ -160,8 +155,7 @@ int main(void)
   CHECK_EQ(n2, n);
   for (int i = 0; i < n && i < n2; i++) {
     CHECK_EQ(c2[i].n_slices, c[i].n_slices);
-    if (c2[i].n_slices != c[i].n_slices)
-      continue;
+    if (c2[i].n_slices != c[i].n_slices) continue;
     for (int v = 0; v < KT_NVOICES; v++)
       CHECK(!memcmp(c2[i].v[v], c[i].v[v],
                     sizeof(kt_slice) * (size_t)c[i].n_slices));
@@ -197,8 +191,7 @@ int main(void)
     CHECK_EQ(ns, per[set]);
     int k = 0;
     for (int i = 0; i < ne && k < ns; i++)
-      if (e[i].set == set)
-        CHECK(!strcmp(s[k++].name, e[i].file));
+      if (e[i].set == set) CHECK(!strcmp(s[k++].name, e[i].file));
     total += ns;
     kt_corpus_free(s, ns);
   }

@@ -2,8 +2,8 @@
  * (tests/fixtures/kern): every construct, every error path, split.tsv,
  * and a deterministic mutation run (never a crash).
  * usage: test_kern FIXTURE_DIR */
-#include "chorale.h"
 #include "check.h"
+#include "chorale.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -22,8 +22,7 @@ static const char *fx(const char *name)
 static char *slurp(const char *path, size_t *len)
 {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -251,7 +250,8 @@ static void test_keys(void)
     kt_chorale_free(&c);
   }
   /* ignored marks: beams, slurs, editorial, invisible rests */
-  rc = one_bar(hdr, "(4CL\t{4cXJ\t4ry\t4gk\n4C)\t4c}\t4ryy\t4g'\n2r\t2r\t2r\t2r\n",
+  rc = one_bar(hdr,
+               "(4CL\t{4cXJ\t4ry\t4gk\n4C)\t4c}\t4ryy\t4g'\n2r\t2r\t2r\t2r\n",
                &c, err, sizeof err);
   CHECK_EQ(rc, 0);
   if (!rc) {
@@ -262,8 +262,7 @@ static void test_keys(void)
 }
 
 /* Every error names the file and the line. */
-static void expect_file_error(const char *fixture, int line,
-                              const char *needle)
+static void expect_file_error(const char *fixture, int line, const char *needle)
 {
   kt_chorale c;
   char err[256], want[4200];
@@ -272,8 +271,7 @@ static void expect_file_error(const char *fixture, int line,
   snprintf(want, sizeof want, "%s:%d: ", fx(fixture), line);
   CHECK(strncmp(err, want, strlen(want)) == 0);
   CHECK_ERR(err, needle);
-  if (kt_failures)
-    fprintf(stderr, "  (%s -> '%s')\n", fixture, err);
+  if (kt_failures) fprintf(stderr, "  (%s -> '%s')\n", fixture, err);
 }
 
 static void expect_str_error(const char *text, int line, const char *needle)
@@ -288,8 +286,7 @@ static void expect_str_error(const char *text, int line, const char *needle)
     kt_failures++;
   }
   CHECK_ERR(err, needle);
-  if (rc == 0)
-    kt_chorale_free(&c);
+  if (rc == 0) kt_chorale_free(&c);
 }
 
 #define H4 "**kern\t**kern\t**kern\t**kern\n"
@@ -379,8 +376,7 @@ static void test_prefixes(void)
   size_t len;
   char *text = slurp(fx("basic.krn"), &len);
   CHECK(text != NULL);
-  if (!text)
-    return;
+  if (!text) return;
   const char *term = strstr(text, "*-\t*-\t*-\t*-");
   CHECK(term != NULL);
   size_t need = (size_t)(term - text) + 2; /* "*-" ... of the last field */
@@ -390,8 +386,7 @@ static void test_prefixes(void)
     kt_chorale c;
     char err[256];
     int rc = kt_kern_parse(b, n, "prefix.krn", &c, err, sizeof err);
-    if (n < need)
-      CHECK_EQ(rc, -1);
+    if (n < need) CHECK_EQ(rc, -1);
     if (rc == 0)
       kt_chorale_free(&c);
     else
@@ -421,8 +416,7 @@ static void test_mutations(void)
     size_t len;
     char *text = slurp(fx(files[f]), &len);
     CHECK(text != NULL);
-    if (!text)
-      continue;
+    if (!text) continue;
     for (int it = 0; it < 1500; it++) {
       char *b = malloc(len + 16);
       memcpy(b, text, len);
@@ -509,8 +503,7 @@ static void test_split(void)
   CHECK_EQ(kt_corpus_load(data, split, KT_SET_TEST, &c, &nc, err, sizeof err),
            0);
   CHECK_EQ(nc, 1);
-  if (nc == 1)
-    CHECK(!strcmp(c[0].name, "thirtysecond.krn"));
+  if (nc == 1) CHECK(!strcmp(c[0].name, "thirtysecond.krn"));
   kt_corpus_free(c, nc);
   /* a bad file in the set: the error names it and its line */
   snprintf(split, sizeof split, "%s/split_badfile.tsv", g_dir);

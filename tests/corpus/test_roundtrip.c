@@ -1,8 +1,8 @@
 /* tests/corpus/test_roundtrip.c -- kern -> slices -> kt_chorale_notes gives
  * back the notes written in the fixture, and notes -> slices gives back the
  * slices.  usage: test_roundtrip FIXTURE_DIR */
-#include "chorale.h"
 #include "check.h"
+#include "chorale.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +13,20 @@ typedef struct {
 } want_note;
 
 /* basic.krn, written out by hand from the file. */
-static const want_note w_bass[] = {
-    {0, 4, 43},  {4, 6, 55},  {10, 2, 54}, {12, 4, 52}, {16, 4, 50}, {20, 8, 48},
-    {28, 4, 36}, {32, 4, 45}, {36, 8, 43}, {44, 4, 55}, {48, 16, 43}};
-static const want_note w_tenor[] = {{0, 4, 59},  {4, 2, 59},  {6, 2, 60},
+static const want_note w_bass[] = {{0, 4, 43},  {4, 6, 55},  {10, 2, 54},
+                                   {12, 4, 52}, {16, 4, 50}, {20, 8, 48},
+                                   {28, 4, 36}, {32, 4, 45}, {36, 8, 43},
+                                   {44, 4, 55}, {48, 16, 43}};
+static const want_note w_tenor[] = {{0, 4, 59},  {4, 2, 59},   {6, 2, 60},
                                     {8, 4, 62},  {20, 16, 60}, {36, 8, 59},
                                     {44, 4, 62}, {48, 16, 62}};
-static const want_note w_alto[] = {
-    {0, 4, 62},  {4, 4, 62},  {8, 2, 64},  {10, 2, 66}, {12, 4, 67}, {16, 4, 66},
-    {20, 8, 64}, {28, 4, 67}, {32, 4, 69}, {36, 8, 62}, {44, 4, 67}, {48, 16, 67}};
-static const want_note w_sop[] = {{0, 4, 67},  {4, 12, 67}, {16, 4, 69},
-                                  {20, 8, 79}, {28, 6, 78}, {34, 1, 76},
-                                  {35, 1, 78}, {36, 8, 67}, {44, 4, 71},
-                                  {48, 16, 71}};
+static const want_note w_alto[] = {{0, 4, 62},  {4, 4, 62},  {8, 2, 64},
+                                   {10, 2, 66}, {12, 4, 67}, {16, 4, 66},
+                                   {20, 8, 64}, {28, 4, 67}, {32, 4, 69},
+                                   {36, 8, 62}, {44, 4, 67}, {48, 16, 67}};
+static const want_note w_sop[] = {
+    {0, 4, 67},  {4, 12, 67}, {16, 4, 69}, {20, 8, 79}, {28, 6, 78},
+    {34, 1, 76}, {35, 1, 78}, {36, 8, 67}, {44, 4, 71}, {48, 16, 71}};
 
 static void check_voice(const kt_chorale *c, int v, const want_note *w, int nw)
 {
@@ -69,8 +70,7 @@ static void check_rebuild(const kt_chorale *c)
     }
     for (int i = 0; i < c->n_slices; i++) {
       CHECK_EQ(s[i].pitch, c->v[v][i].pitch);
-      if (c->v[v][i].pitch != KT_REST)
-        CHECK_EQ(s[i].onset, c->v[v][i].onset);
+      if (c->v[v][i].pitch != KT_REST) CHECK_EQ(s[i].onset, c->v[v][i].onset);
     }
     free(s);
     free(n);

@@ -1,19 +1,17 @@
 /* tests/corpus/test_transpose.c -- kt_chorale_transpose, kt_key_shift_to_c,
  * kt_chorale_copy.  usage: test_transpose FIXTURE_DIR */
-#include "chorale.h"
 #include "check.h"
+#include "chorale.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static int same_slices(const kt_chorale *a, const kt_chorale *b)
 {
-  if (a->n_slices != b->n_slices)
-    return 0;
+  if (a->n_slices != b->n_slices) return 0;
   size_t n = (size_t)a->n_slices;
   for (int v = 0; v < KT_NVOICES; v++)
-    if (memcmp(a->v[v], b->v[v], n * sizeof(kt_slice)))
-      return 0;
+    if (memcmp(a->v[v], b->v[v], n * sizeof(kt_slice))) return 0;
   return !memcmp(a->bar_pos, b->bar_pos, n) &&
          !memcmp(a->bar_len, b->bar_len, n) &&
          !memcmp(a->fermata, b->fermata, n) && a->tonic == b->tonic &&
@@ -60,8 +58,7 @@ int main(int argc, char **argv)
   }
 
   kt_chorale c, orig;
-  if (load(argv[1], "basic.krn", &c))
-    return 1;
+  if (load(argv[1], "basic.krn", &c)) return 1;
   CHECK_EQ(kt_chorale_copy(&c, &orig), 0);
   CHECK(same_slices(&c, &orig));
   CHECK(c.v[0] != orig.v[0]); /* a deep copy */
@@ -118,8 +115,7 @@ int main(int argc, char **argv)
   kt_chorale_free(&orig);
 
   /* g dorian -> c dorian: two flats */
-  if (load(argv[1], "meter.krn", &c))
-    return 1;
+  if (load(argv[1], "meter.krn", &c)) return 1;
   CHECK_EQ(kt_chorale_transpose(&c, kt_key_shift_to_c(c.tonic), NULL), 0);
   CHECK_EQ(c.tonic, 0);
   CHECK_EQ(c.mode, KT_DORIAN);
