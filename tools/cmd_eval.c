@@ -924,8 +924,12 @@ int kt_cmd_eval(int argc, char **argv)
         ret = KT_EXIT_FAIL;
       } else {
         recording_to_slices(&rec, &mel, &dopt, e, c, &g);
-        if (o.dump)
+        if (o.dump) {
+          for (int i = 0; i < mel.n_meter; ++i)
+            fprintf(stderr, "meter at qn %.2f: %d/%d\n", mel.meter[i].at,
+                    mel.meter[i].num, mel.meter[i].den);
           dump_slices(c, &g, &rec, e);
+        }
         kt_recording_free(&rec);
         kt_mvoices gm = {c->n_slices, {0}, c->bar_len};
         for (int v = 0; v < KT_NVOICES; ++v)
@@ -948,9 +952,12 @@ int kt_cmd_eval(int argc, char **argv)
     if (ret == KT_EXIT_OK && o.verbose) {
       kt_metrics m1;
       kt_metrics_finish(&one, &m1);
-      fprintf(stderr, "%s: acc A %.3f T %.3f B %.3f mean %.3f, par/100 %.2f\n",
+      fprintf(stderr,
+              "%s: acc A %.3f T %.3f B %.3f mean %.3f, par/100 %.2f "
+              "(%d slices, pickup %d, %d meter entries)\n",
               c->name, m1.acc[KT_ALTO], m1.acc[KT_TENOR], m1.acc[KT_BASS],
-              m1.acc_mean, m1.par_per100);
+              m1.acc_mean, m1.par_per100, c->n_slices, melody_offset(c),
+              mel.n_meter);
     }
     if (ret == KT_EXIT_OK && (o.svg_dir || o.mid_dir)) {
       kt_chorale shown;
