@@ -9,15 +9,17 @@
 void kt_mvoices_from_chorale(const kt_chorale *c, kt_mvoices *out)
 {
   memset(out, 0, sizeof *out);
-  if (!c)
-    return;
+  if (!c) return;
   out->n_slices = c->n_slices;
   for (int v = 0; v < KT_NVOICES; ++v)
     out->v[v] = c->v[v];
   out->bar_len = c->bar_len;
 }
 
-void kt_mcount_init(kt_mcount *c) { memset(c, 0, sizeof *c); }
+void kt_mcount_init(kt_mcount *c)
+{
+  memset(c, 0, sizeof *c);
+}
 
 void kt_mcount_add(kt_mcount *dst, const kt_mcount *src)
 {
@@ -42,8 +44,7 @@ void kt_mcount_add(kt_mcount *dst, const kt_mcount *src)
 
 static int pitch_at(const kt_mvoices *m, int v, int t)
 {
-  if (!m->v[v] || t < 0 || t >= m->n_slices)
-    return KT_REST;
+  if (!m->v[v] || t < 0 || t >= m->n_slices) return KT_REST;
   int p = m->v[v][t].pitch;
   return p < 0 ? KT_REST : p;
 }
@@ -76,15 +77,13 @@ void kt_metrics_style(const kt_mvoices *m, kt_mcount *c)
       q[v] = pitch_at(m, v, t - 1);
       if (p[v] >= 0) {
         any = 1;
-        if (m->v[v][t].onset)
-          c->onsets[v]++;
+        if (m->v[v][t].onset) c->onsets[v]++;
       }
     }
     c->slices++;
     int bl = m->bar_len && m->bar_len[t] ? m->bar_len[t] : 16;
     c->bars += 1.0 / bl;
-    if (!any)
-      continue;
+    if (!any) continue;
     c->sounding_slices++;
 
     /* crossings: lower index = lower voice */
@@ -97,30 +96,23 @@ void kt_metrics_style(const kt_mvoices *m, kt_mcount *c)
         }
     c->crossing_slices += cross;
 
-    if (kt_chord_label(p, KT_NVOICES, NULL, NULL) != 0)
-      c->chord_slices++;
+    if (kt_chord_label(p, KT_NVOICES, NULL, NULL) != 0) c->chord_slices++;
 
-    if (t == 0)
-      continue;
+    if (t == 0) continue;
     int move = 0;
     for (int v = 0; v < KT_NVOICES; ++v)
-      if (p[v] >= 0 && q[v] >= 0 && p[v] != q[v])
-        move = 1;
-    if (!move)
-      continue;
+      if (p[v] >= 0 && q[v] >= 0 && p[v] != q[v]) move = 1;
+    if (!move) continue;
     c->moves++;
     for (int i = 0; i < KT_NVOICES; ++i) {
       for (int j = i + 1; j < KT_NVOICES; ++j) {
-        if (p[i] < 0 || q[i] < 0 || p[j] < 0 || q[j] < 0)
-          continue;
+        if (p[i] < 0 || q[i] < 0 || p[j] < 0 || q[j] < 0) continue;
         int di = p[i] - q[i], dj = p[j] - q[j];
-        if (di == 0 || dj == 0)
-          continue;
+        if (di == 0 || dj == 0) continue;
         /* interval classes, |a - b| mod 12 (a crossed pair keeps its 5th) */
         int ab = q[j] - q[i], aa = p[j] - p[i];
         int cb = (ab < 0 ? -ab : ab) % 12, ca = (aa < 0 ? -aa : aa) % 12;
-        if (cb != ca || (cb != 0 && cb != 7))
-          continue;
+        if (cb != ca || (cb != 0 && cb != 7)) continue;
         int similar = (di > 0) == (dj > 0);
         if (similar) {
           if (cb == 7)
@@ -163,8 +155,7 @@ void kt_metrics_finish(const kt_mcount *c, kt_metrics *m)
   m->par_per100 = ratio((double)(c->par5 + c->par8), (double)c->moves, 100);
   m->contra_per100 =
       ratio((double)(c->contra5 + c->contra8), (double)c->moves, 100);
-  m->cross_pct =
-      ratio((double)c->crossing_slices, (double)c->slices, 100);
+  m->cross_pct = ratio((double)c->crossing_slices, (double)c->slices, 100);
   m->chord_pct =
       ratio((double)c->chord_slices, (double)c->sounding_slices, 100);
 }

@@ -42,7 +42,7 @@
 typedef struct {
   int n_slices;
   const kt_slice *v[KT_NVOICES]; /* by enum kt_voice */
-  const uint8_t *bar_len;        /* sixteenths per bar at each slice; NULL: 16 */
+  const uint8_t *bar_len; /* sixteenths per bar at each slice; NULL: 16 */
 } kt_mvoices;
 
 void kt_mvoices_from_chorale(const kt_chorale *c, kt_mvoices *out);
@@ -70,11 +70,11 @@ typedef struct {
   double acc_mean;        /* alto, tenor, bass */
   double pc_acc[KT_NVOICES];
   double pc_mean;
-  double par_per100;  /* (par5 + par8) per 100 moves */
+  double par_per100; /* (par5 + par8) per 100 moves */
   double par5_per100, par8_per100;
   double contra_per100;
-  double cross_pct;   /* 0..100 */
-  double chord_pct;   /* 0..100 */
+  double cross_pct; /* 0..100 */
+  double chord_pct; /* 0..100 */
   double onsets_per_bar[KT_NVOICES];
 } kt_metrics;
 

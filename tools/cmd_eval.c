@@ -72,8 +72,7 @@ static int parse_key(const char *s, int *tonic, int *minor)
 {
   static const int pcs[7] = {9, 11, 0, 2, 4, 5, 7}; /* a..g */
   char c = s[0];
-  if (!((c >= 'a' && c <= 'g') || (c >= 'A' && c <= 'G')))
-    return -1;
+  if (!((c >= 'a' && c <= 'g') || (c >= 'A' && c <= 'G'))) return -1;
   int lower = c >= 'a';
   int pc = pcs[(lower ? c - 'a' : c - 'A')];
   const char *p = s + 1;
@@ -84,8 +83,7 @@ static int parse_key(const char *s, int *tonic, int *minor)
     pc--;
     p++;
   }
-  if (*p == ':')
-    p++;
+  if (*p == ':') p++;
   if (!strcmp(p, "min") || !strcmp(p, "minor") || !strcmp(p, "m"))
     lower = 1;
   else if (!strcmp(p, "maj") || !strcmp(p, "major"))
@@ -102,8 +100,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
   char *end;
   errno = 0;
   double v = strtod(s, &end);
-  if (errno || end == s || *end || !(v >= lo && v <= hi))
-    return -1;
+  if (errno || end == s || *end || !(v >= lo && v <= hi)) return -1;
   *out = v;
   return 0;
 }
@@ -138,8 +135,7 @@ static int build_melody(const kt_chorale *c, kt_melody *m)
   int n = c->n_slices, off = melody_offset(c);
   m->notes = calloc((size_t)(n ? n : 1), sizeof *m->notes);
   m->meter = calloc((size_t)(n ? n : 1) + 1, sizeof *m->meter);
-  if (!m->notes || !m->meter)
-    return -1;
+  if (!m->notes || !m->meter) return -1;
   const kt_slice *s = c->v[KT_SOPRANO];
   for (int t = 0; t < n;) {
     if (s[t].pitch < 0) {
@@ -162,11 +158,9 @@ static int build_melody(const kt_chorale *c, kt_melody *m)
     mt->at = 0;
     meter_of(c, len, &mt->num, &mt->den);
     for (int t = 1; t < n; ++t) {
-      if (c->bar_pos[t] != 0)
-        continue;
+      if (c->bar_pos[t] != 0) continue;
       int es = t + off, bl = c->bar_len[t] ? c->bar_len[t] : 16;
-      if (bl == len && (es - grid_at) % len == 0)
-        continue;
+      if (bl == len && (es - grid_at) % len == 0) continue;
       mt = &m->meter[m->n_meter++];
       mt->at = es / 4.0;
       meter_of(c, bl, &mt->num, &mt->den);
@@ -189,16 +183,15 @@ static void melody_release(kt_melody *m)
 /* ---- recorded MIDI back to slices --------------------------------------- */
 
 typedef struct {
-  kt_slice *buf;            /* 4 * n_slices */
-  kt_slice *v[KT_NVOICES];  /* by enum kt_voice */
+  kt_slice *buf;           /* 4 * n_slices */
+  kt_slice *v[KT_NVOICES]; /* by enum kt_voice */
   int n;
 } gen_voices;
 
 static int gen_alloc(gen_voices *g, int n)
 {
   g->buf = calloc((size_t)(n ? n : 1) * KT_NVOICES, sizeof *g->buf);
-  if (!g->buf)
-    return -1;
+  if (!g->buf) return -1;
   g->n = n;
   for (int v = 0; v < KT_NVOICES; ++v) {
     g->v[v] = g->buf + (size_t)v * (size_t)n;
@@ -226,17 +219,13 @@ static void recording_to_slices(const kt_recording *rec, const kt_melody *m,
       const kt_rec_event *x = &rec->ev[ei];
       double qn = kt_melody_qn_at(m, o, x->frame - lat);
       long es = lround(qn * 4.0) - off;
-      if (es > t)
-        break;
-      if (x->size < 3)
-        continue;
+      if (es > t) break;
+      if (x->size < 3) continue;
       int st = x->data[0] & 0xf0, ch = x->data[0] & 0x0f;
       int h = -1;
       for (int k = 0; k < 3; ++k)
-        if (chan[k] == ch)
-          h = k;
-      if (h < 0)
-        continue;
+        if (chan[k] == ch) h = k;
+      if (h < 0) continue;
       if (st == 0x90 && x->data[2] > 0) {
         cur[h] = x->data[1];
         onset[h] = (es == t);
@@ -251,8 +240,7 @@ static void recording_to_slices(const kt_recording *rec, const kt_melody *m,
       int v = kt_head_voice(h);
       g->v[v][t].pitch = (int8_t)cur[h];
       g->v[v][t].onset =
-          (uint8_t)(onset[h] ||
-                    (t > 0 ? g->v[v][t - 1].pitch != cur[h] : 1));
+          (uint8_t)(onset[h] || (t > 0 ? g->v[v][t - 1].pitch != cur[h] : 1));
     }
   }
   for (int t = 0; t < g->n; ++t)
@@ -287,8 +275,7 @@ static void dump_slices(const kt_chorale *c, const gen_voices *g,
 static int diatonic_down(int p, int deg, int key_sig)
 {
   static const int maj[7] = {0, 2, 4, 5, 7, 9, 11};
-  if (p < 0)
-    return KT_REST;
+  if (p < 0) return KT_REST;
   int ton = ((key_sig * 7) % 12 + 12) % 12;
   int rel = ((p - ton) % 12 + 12) % 12;
   int i = 6;
@@ -304,8 +291,8 @@ static int diatonic_down(int p, int deg, int key_sig)
 
 static void baseline_voices(const kt_chorale *c, gen_voices *g)
 {
-  static const int deg[KT_NVOICES] = {[KT_ALTO] = 2, [KT_TENOR] = 7,
-                                      [KT_BASS] = 9};
+  static const int deg[KT_NVOICES] = {
+      [KT_ALTO] = 2, [KT_TENOR] = 7, [KT_BASS] = 9};
   for (int t = 0; t < c->n_slices; ++t) {
     kt_slice s = c->v[KT_SOPRANO][t];
     g->v[KT_SOPRANO][t] = s;
@@ -331,11 +318,10 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static int ensure_dir(const char *dir, char *err, size_t errlen)
 {
   struct stat st;
-  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-    return 0;
+  if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
     set_err(err, errlen, "%s: cannot create directory: %s", dir,
-             strerror(errno));
+            strerror(errno));
     return -1;
   }
   return 0;
@@ -345,8 +331,7 @@ static void stem_of(const char *name, char *out, size_t cap)
 {
   snprintf(out, cap, "%s", name);
   char *dot = strrchr(out, '.');
-  if (dot)
-    *dot = 0;
+  if (dot) *dot = 0;
 }
 
 /* A kt_chorale shell around other voices (for kt_chorale_notes). */
@@ -362,8 +347,7 @@ static int add_voice_track(kt_smf *s, const kt_chorale *c, int voice,
                            int channel, int off, int tpq)
 {
   kt_smf_track *tr = kt_smf_add_track(s);
-  if (!tr)
-    return -1;
+  if (!tr) return -1;
   static const char *const names[KT_NVOICES] = {"Bass", "Tenor", "Alto",
                                                 "Soprano"};
   if (kt_smf_add_meta(tr, 0, 0x03, names[voice],
@@ -371,8 +355,7 @@ static int add_voice_track(kt_smf *s, const kt_chorale *c, int voice,
     return -1;
   int nn = kt_chorale_notes(c, voice, NULL, 0);
   kt_note *notes = calloc((size_t)(nn ? nn : 1), sizeof *notes);
-  if (!notes)
-    return -1;
+  if (!notes) return -1;
   kt_chorale_notes(c, voice, notes, nn);
   int ret = 0;
   for (int i = 0; i < nn && !ret; ++i) {
@@ -387,9 +370,8 @@ static int add_voice_track(kt_smf *s, const kt_chorale *c, int voice,
   return ret ? -1 : 0;
 }
 
-static int write_midi(const char *path, const kt_chorale *c,
-                      const kt_melody *m, double bpm, char *err,
-                      size_t errlen)
+static int write_midi(const char *path, const kt_chorale *c, const kt_melody *m,
+                      double bpm, char *err, size_t errlen)
 {
   const int tpq = 480;
   kt_smf s;
@@ -430,23 +412,21 @@ static void svg_roll(FILE *f, const kt_chorale *c, int y0, int lo, int hi,
               "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
               "<text x=\"%d\" y=\"%d\" font-size=\"9\">C%d</text>\n",
               left, y0 + (hi - p) * ph + ph, left + c->n_slices * px,
-              y0 + (hi - p) * ph + ph, 4, y0 + (hi - p) * ph + ph,
-              p / 12 - 1);
+              y0 + (hi - p) * ph + ph, 4, y0 + (hi - p) * ph + ph, p / 12 - 1);
   for (int t = 0; t < c->n_slices; ++t)
     if (c->bar_pos[t] == 0)
-      fprintf(f,
-              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>\n",
-              left + t * px, y0, left + t * px, y0 + h);
+      fprintf(
+          f,
+          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>\n",
+          left + t * px, y0, left + t * px, y0 + h);
   for (int v = 0; v < KT_NVOICES; ++v) {
     int nn = kt_chorale_notes(c, v, NULL, 0);
     kt_note *notes = calloc((size_t)(nn ? nn : 1), sizeof *notes);
-    if (!notes)
-      continue;
+    if (!notes) continue;
     kt_chorale_notes(c, v, notes, nn);
     for (int i = 0; i < nn; ++i) {
       int p = notes[i].pitch;
-      if (p < lo || p > hi)
-        continue;
+      if (p < lo || p > hi) continue;
       fprintf(f,
               "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
               "fill=\"%s\" fill-opacity=\"0.8\"/>\n",
@@ -462,12 +442,9 @@ static void pitch_span(const kt_chorale *c, int *lo, int *hi)
   for (int v = 0; v < KT_NVOICES; ++v)
     for (int t = 0; t < c->n_slices; ++t) {
       int p = c->v[v][t].pitch;
-      if (p < 0)
-        continue;
-      if (p < *lo)
-        *lo = p;
-      if (p > *hi)
-        *hi = p;
+      if (p < 0) continue;
+      if (p < *lo) *lo = p;
+      if (p > *hi) *hi = p;
     }
 }
 
@@ -512,8 +489,7 @@ static int write_svg(const char *path, const kt_chorale *bach,
   char title[256];
   snprintf(title, sizeof title,
            "%s (accuracy alto %.2f tenor %.2f bass %.2f, mean %.3f)", gen_title,
-           mt->acc[KT_ALTO], mt->acc[KT_TENOR], mt->acc[KT_BASS],
-           mt->acc_mean);
+           mt->acc[KT_ALTO], mt->acc[KT_TENOR], mt->acc[KT_BASS], mt->acc_mean);
   svg_roll(f, gen, top + ph_total + gap, lo, hi, px, ph, left, title);
   fprintf(f, "</svg>\n");
   int bad = ferror(f);
@@ -524,7 +500,7 @@ static int write_svg(const char *path, const kt_chorale *bach,
   }
   if (rename(tmp, path) != 0) {
     set_err(err, errlen, "%s: cannot rename to %s: %s", tmp, path,
-             strerror(errno));
+            strerror(errno));
     remove(tmp);
     return -1;
   }
@@ -543,7 +519,7 @@ static void print_table(const row *rows, int n_rows, const eval_opts *o,
                         int n_chorales, const char *model_desc)
 {
   printf("kantor eval: set %s, %d chorales, model %s\n",
-         o->set < 0 ? "all"
+         o->set < 0               ? "all"
          : o->set == KT_SET_TRAIN ? "train"
          : o->set == KT_SET_VALID ? "valid"
                                   : "test",
@@ -579,8 +555,7 @@ static void json_row(const row *r, int last)
            m.acc[KT_ALTO], m.acc[KT_TENOR], m.acc[KT_BASS], m.acc_mean);
     printf("    \"pc_acc_alto\": %.6f, \"pc_acc_tenor\": %.6f, "
            "\"pc_acc_bass\": %.6f, \"pc_acc_mean\": %.6f,\n",
-           m.pc_acc[KT_ALTO], m.pc_acc[KT_TENOR], m.pc_acc[KT_BASS],
-           m.pc_mean);
+           m.pc_acc[KT_ALTO], m.pc_acc[KT_TENOR], m.pc_acc[KT_BASS], m.pc_mean);
   }
   printf("    \"parallels_per100\": %.6f, \"parallel_fifths_per100\": %.6f, "
          "\"parallel_octaves_per100\": %.6f, \"contrary_per100\": %.6f,\n",
@@ -613,20 +588,16 @@ static void json_escape(const char *s)
 
 static int in_only(const char *only, const char *name)
 {
-  if (!only)
-    return 1;
+  if (!only) return 1;
   size_t n = strlen(name);
   const char *p = only;
   while (*p) {
     const char *q = strchr(p, ',');
     size_t len = q ? (size_t)(q - p) : strlen(p);
-    if (len == n && !strncmp(p, name, n))
-      return 1;
+    if (len == n && !strncmp(p, name, n)) return 1;
     /* also without the .krn suffix */
-    if (n > 4 && len == n - 4 && !strncmp(p, name, len))
-      return 1;
-    if (!q)
-      break;
+    if (n > 4 && len == n - 4 && !strncmp(p, name, len)) return 1;
+    if (!q) break;
     p = q + 1;
   }
   return 0;
@@ -648,8 +619,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
 {
   memset(o, 0, sizeof *o);
   o->data = getenv("KANTOR_DATA");
-  if (!o->data || !*o->data)
-    o->data = KT_DATA_DIR;
+  if (!o->data || !*o->data) o->data = KT_DATA_DIR;
   o->set = KT_SET_TEST;
   o->guard = 1;
   o->seed = 1;
@@ -671,31 +641,26 @@ static int parse_args(int argc, char **argv, eval_opts *o)
     } else if (!strcmp(a, "--no-engine")) {
       o->engine = 0;
     } else if (!strcmp(a, "--data")) {
-      if (opt_value(argc, argv, &i, &o->data))
-        return -1;
+      if (opt_value(argc, argv, &i, &o->data)) return -1;
     } else if (!strcmp(a, "--split")) {
-      if (opt_value(argc, argv, &i, &o->split))
-        return -1;
+      if (opt_value(argc, argv, &i, &o->split)) return -1;
     } else if (!strcmp(a, "--model")) {
-      if (opt_value(argc, argv, &i, &o->model))
-        return -1;
+      if (opt_value(argc, argv, &i, &o->model)) return -1;
     } else if (!strcmp(a, "--svg-dir")) {
-      if (opt_value(argc, argv, &i, &o->svg_dir))
-        return -1;
+      if (opt_value(argc, argv, &i, &o->svg_dir)) return -1;
     } else if (!strcmp(a, "--mid-dir")) {
-      if (opt_value(argc, argv, &i, &o->mid_dir))
-        return -1;
+      if (opt_value(argc, argv, &i, &o->mid_dir)) return -1;
     } else if (!strcmp(a, "--only")) {
-      if (opt_value(argc, argv, &i, &o->only))
-        return -1;
+      if (opt_value(argc, argv, &i, &o->only)) return -1;
     } else if (!strcmp(a, "--set")) {
-      if (opt_value(argc, argv, &i, &v))
-        return -1;
+      if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "all"))
         o->set = -1;
       else if ((o->set = kt_set_from_name(v)) < 0) {
-        fprintf(stderr, "kantor eval: --set %s: not test, valid, train or "
-                        "all\n", v);
+        fprintf(stderr,
+                "kantor eval: --set %s: not test, valid, train or "
+                "all\n",
+                v);
         return -1;
       }
     } else if (!strcmp(a, "--lookahead")) {
@@ -725,8 +690,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       }
       o->seed = (unsigned)d;
     } else if (!strcmp(a, "--guard")) {
-      if (opt_value(argc, argv, &i, &v))
-        return -1;
+      if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "on"))
         o->guard = 1;
       else if (!strcmp(v, "off"))
@@ -736,8 +700,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         return -1;
       }
     } else if (!strcmp(a, "--key")) {
-      if (opt_value(argc, argv, &i, &v))
-        return -1;
+      if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "auto"))
         o->key = KEY_AUTO;
       else if (!strcmp(v, "file"))
@@ -750,11 +713,12 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         return -1;
       }
     } else if (!strcmp(a, "--baseline")) {
-      if (opt_value(argc, argv, &i, &v))
-        return -1;
+      if (opt_value(argc, argv, &i, &v)) return -1;
       if (strcmp(v, "interval")) {
-        fprintf(stderr, "kantor eval: --baseline %s: only 'interval' is "
-                        "known\n", v);
+        fprintf(stderr,
+                "kantor eval: --baseline %s: only 'interval' is "
+                "known\n",
+                v);
         return -1;
       }
       o->baseline = 1;
@@ -771,8 +735,7 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
                               size_t errlen)
 {
   kt_engine *e = kt_engine_new(dopt->rate, dopt->block, err, errlen);
-  if (!e)
-    return NULL;
+  if (!e) return NULL;
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)o->lookahead);
   kt_engine_set_param(e, KT_P_TEMPERATURE, (float)o->temperature);
   kt_engine_set_param(e, KT_P_SEED, (float)o->seed);
@@ -802,8 +765,7 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
     kt_midi_out buf[64];
     kt_out out = {buf, 0, 64, 0};
     kt_engine_model *old = kt_engine_swap_model(e, em, &out);
-    if (old)
-      kt_engine_model_free(old);
+    if (old) kt_engine_model_free(old);
     snprintf(desc, desclen, "%s", o->model);
   } else {
     snprintf(desc, desclen, "embedded (lookahead %d asked)", o->lookahead);
@@ -946,8 +908,7 @@ int kt_cmd_eval(int argc, char **argv)
         bm.v[v] = b.v[v];
       kt_metrics_compare(&bach, &bm, &rows[r_base].cnt);
       kt_metrics_style(&bm, &rows[r_base].cnt);
-      if (!e)
-        kt_metrics_compare(&bach, &bm, &one);
+      if (!e) kt_metrics_compare(&bach, &bm, &one);
     }
     if (ret == KT_EXIT_OK && o.verbose) {
       kt_metrics m1;
@@ -997,7 +958,7 @@ int kt_cmd_eval(int argc, char **argv)
   if (ret == KT_EXIT_OK) {
     if (o.json) {
       printf("{\n  \"set\": \"%s\", \"chorales\": %d, \"model\": ",
-             o.set < 0 ? "all"
+             o.set < 0               ? "all"
              : o.set == KT_SET_TRAIN ? "train"
              : o.set == KT_SET_VALID ? "valid"
                                      : "test",

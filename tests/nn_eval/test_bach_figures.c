@@ -45,16 +45,15 @@ int main(void)
          c.moves);
   printf("parallels/100 moves %.3f (5ths %ld, 8ves %ld; contrary %ld)\n",
          r.par_per100, c.par5, c.par8, c.contra5 + c.contra8);
-  printf("chord slices %.2f %%, crossings %.2f %%\n", r.chord_pct,
-         r.cross_pct);
-  printf("onsets/bar B %.2f T %.2f A %.2f S %.2f\n",
-         r.onsets_per_bar[KT_BASS], r.onsets_per_bar[KT_TENOR],
-         r.onsets_per_bar[KT_ALTO], r.onsets_per_bar[KT_SOPRANO]);
+  printf("chord slices %.2f %%, crossings %.2f %%\n", r.chord_pct, r.cross_pct);
+  printf("onsets/bar B %.2f T %.2f A %.2f S %.2f\n", r.onsets_per_bar[KT_BASS],
+         r.onsets_per_bar[KT_TENOR], r.onsets_per_bar[KT_ALTO],
+         r.onsets_per_bar[KT_SOPRANO]);
   int fail = 0;
 #define BAND(x, lo, hi)                                                        \
   do {                                                                         \
     if (!((x) >= (lo) && (x) <= (hi))) {                                       \
-      fprintf(stderr, "out of band: %s = %g not in [%g, %g]\n", #x,           \
+      fprintf(stderr, "out of band: %s = %g not in [%g, %g]\n", #x,            \
               (double)(x), (double)(lo), (double)(hi));                        \
       fail = 1;                                                                \
     }                                                                          \

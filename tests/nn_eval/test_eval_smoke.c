@@ -22,8 +22,7 @@ static int failures;
 static int run(const char *cmd, char **out)
 {
   FILE *p = popen(cmd, "r");
-  if (!p)
-    return -1;
+  if (!p) return -1;
   size_t cap = 1 << 16, n = 0;
   char *buf = malloc(cap);
   size_t k;
@@ -38,8 +37,7 @@ static int run(const char *cmd, char **out)
       buf = nb;
     }
   }
-  if (buf)
-    buf[n] = 0;
+  if (buf) buf[n] = 0;
   int st = pclose(p);
   if (out)
     *out = buf;
@@ -55,13 +53,11 @@ static int json_num(const char *js, const char *section, const char *key,
   char pat[128];
   snprintf(pat, sizeof pat, "\"%s\": {", section);
   const char *s = strstr(js, pat);
-  if (!s)
-    return -1;
+  if (!s) return -1;
   const char *end = strstr(s, "\n  }");
   snprintf(pat, sizeof pat, "\"%s\": ", key);
   const char *k = strstr(s, pat);
-  if (!k || (end && k > end))
-    return -1;
+  if (!k || (end && k > end)) return -1;
   char *e;
   *v = strtod(k + strlen(pat), &e);
   return e == k + strlen(pat) ? -1 : 0;
@@ -70,8 +66,7 @@ static int json_num(const char *js, const char *section, const char *key,
 static int file_starts(const char *path, const char *magic)
 {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return 0;
+  if (!f) return 0;
   char buf[16] = {0};
   size_t n = fread(buf, 1, strlen(magic), f);
   fclose(f);
@@ -115,18 +110,16 @@ int main(void)
   if (rc == 0 && js) {
     printf("%s", js);
     CHECK(strstr(js, "\"chorales\": 2") != NULL);
-    const char *acc[] = {"acc_alto",    "acc_tenor",    "acc_bass",
-                         "acc_mean",    "pc_acc_alto",  "pc_acc_tenor",
+    const char *acc[] = {"acc_alto",    "acc_tenor",   "acc_bass",
+                         "acc_mean",    "pc_acc_alto", "pc_acc_tenor",
                          "pc_acc_bass", "pc_acc_mean"};
     const char *style[] = {"parallels_per100", "crossings_pct", "chord_pct",
-                           "parallel_fifths_per100",
-                           "parallel_octaves_per100"};
+                           "parallel_fifths_per100", "parallel_octaves_per100"};
     const char *rows[] = {"kantor", "interval", "bach"};
     for (int r = 0; r < 3; ++r) {
       double v;
       for (size_t i = 0; i < sizeof acc / sizeof *acc; ++i) {
-        if (r == 2)
-          continue; /* Bach is the reference */
+        if (r == 2) continue; /* Bach is the reference */
         int ok = json_num(js, rows[r], acc[i], &v) == 0;
         if (!ok || !(v >= 0 && v <= 1))
           fprintf(stderr, "%s.%s missing or out of [0,1]\n", rows[r], acc[i]);
@@ -134,8 +127,7 @@ int main(void)
       }
       for (size_t i = 0; i < sizeof style / sizeof *style; ++i) {
         int ok = json_num(js, rows[r], style[i], &v) == 0;
-        if (!ok)
-          fprintf(stderr, "%s.%s missing\n", rows[r], style[i]);
+        if (!ok) fprintf(stderr, "%s.%s missing\n", rows[r], style[i]);
         CHECK(ok && v >= 0 && (i == 0 || v <= 100 || i > 2));
       }
       CHECK(json_num(js, rows[r], "onsets_per_bar\": {\"soprano", &v) == 0 &&
@@ -193,8 +185,7 @@ int main(void)
   free(msg);
 
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "could not remove %s\n", dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
   if (failures) {
     fprintf(stderr, "%d failure(s)\n", failures);
     return 1;

@@ -41,7 +41,10 @@ static void make(piece *p, int n, const int pitches[KT_NVOICES][NS])
   p->m.n_slices = n;
 }
 
-static int near(double a, double b) { return fabs(a - b) < 1e-9; }
+static int near(double a, double b)
+{
+  return fabs(a - b) < 1e-9;
+}
 
 static void test_parallel_fifth(void)
 {
