@@ -333,8 +333,20 @@ static int forge_room(const LV2_Atom_Forge *f, uint32_t size) KT_RT
   return f->buf && f->offset + need <= f->size;
 }
 
+static int is_note_on(const kt_midi_out *m) KT_RT
+{
+  return m->size == 3 && (m->data[0] & 0xF0) == 0x90 && m->data[2] > 0;
+}
+
+/* kt_out -> the output sequence.  If the host's buffer cannot take them
+ * all, note-ons are dropped first so that note-offs still get out. */
 static void write_out(kt_plugin *p, uint32_t offset, uint32_t n_frames) KT_RT
 {
+  uint64_t need = 0;
+  for (uint32_t i = 0; i < p->out.n; ++i)
+    need += sizeof(LV2_Atom_Event) + lv2_atom_pad_size(p->out.ev[i].size);
+  const int short_of_room =
+      !p->forge.buf || p->forge.offset + need > p->forge.size;
   for (uint32_t i = 0; i < p->out.n; ++i) {
     const kt_midi_out *m = &p->out.ev[i];
     int64_t f = (int64_t)offset + m->frame;
@@ -342,7 +354,8 @@ static void write_out(kt_plugin *p, uint32_t offset, uint32_t n_frames) KT_RT
       f = p->last_out_frame;
     if (n_frames > 0 && f >= n_frames)
       f = n_frames - 1;
-    if (m->size < 1 || m->size > 3 || !forge_room(&p->forge, m->size)) {
+    if (m->size < 1 || m->size > 3 || (short_of_room && is_note_on(m)) ||
+        !forge_room(&p->forge, m->size)) {
       p->dropped_out++;
       continue;
     }
