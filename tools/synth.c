@@ -65,7 +65,7 @@ kt_synth *kt_synth_new(double rate, const char *sf2, int instrument, char *err,
     return NULL;
   }
   fluid_settings_setnum(s->set, "synth.sample-rate", rate);
-  fluid_settings_setnum(s->set, "synth.gain", 0.5);
+  fluid_settings_setnum(s->set, "synth.gain", 0.8);
   fluid_settings_setint(s->set, "synth.threadsafe-api", 0);
   s->syn = new_fluid_synth(s->set);
   if (!s->syn) {
