@@ -44,6 +44,7 @@ typedef struct {
   double bpm;
   int verbose;
   int dump; /* --dump: per-slice voices to stderr */
+  int block, random_blocks;
 } eval_opts;
 
 static void usage(FILE *f)
@@ -58,6 +59,7 @@ static void usage(FILE *f)
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
           "                   [--baseline interval] [--no-engine] "
           "[--verbose]\n"
+          "                   [--block N] [--random-blocks] [--dump]\n"
           "Runs each chorale's soprano through the engine and compares the\n"
           "alto, tenor and bass it plays with Bach's (see docs/eval.md).\n"
           "  --key K     a key name: C, F#, Bb (major), a, c#, eb (minor)\n"
@@ -636,6 +638,15 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       o->json = 1;
     } else if (!strcmp(a, "--verbose")) {
       o->verbose = 1;
+    } else if (!strcmp(a, "--random-blocks")) {
+      o->random_blocks = 1;
+    } else if (!strcmp(a, "--block")) {
+      if (opt_value(argc, argv, &i, &v) || parse_num(v, 1, 8192, &d) ||
+          d != floor(d)) {
+        fprintf(stderr, "kantor eval: --block wants an integer 1..8192\n");
+        return -1;
+      }
+      o->block = (int)d;
     } else if (!strcmp(a, "--dump")) {
       o->dump = 1;
     } else if (!strcmp(a, "--no-engine")) {
@@ -819,6 +830,8 @@ int kt_cmd_eval(int argc, char **argv)
   kt_drive_opts_default(&dopt);
   dopt.bpm = o.bpm;
   dopt.seed = o.seed;
+  if (o.block > 0) dopt.block = (uint32_t)o.block;
+  dopt.random_blocks = o.random_blocks;
 
   char desc[512] = "none";
   kt_engine *e = NULL;

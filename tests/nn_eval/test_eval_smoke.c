@@ -164,6 +164,15 @@ int main(void)
   CHECK(run(cmd, &j1) == 0);
   CHECK(run(cmd, &j2) == 0);
   CHECK(j1 && j2 && !strcmp(j1, j2));
+  free(j2);
+  /* ... and so does any block partition (random sizes up to 1024 frames) */
+  j2 = NULL;
+  snprintf(cmd, sizeof cmd,
+           "'%s' eval --set test --only chor005,chor237 --json --temperature "
+           "0.7 --seed 7 --lookahead 4 --random-blocks --block 1024",
+           k);
+  CHECK(run(cmd, &j2) == 0);
+  CHECK(j1 && j2 && !strcmp(j1, j2));
   free(j1);
   free(j2);
 
