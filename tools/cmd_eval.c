@@ -15,6 +15,7 @@
 #include "../nn/metrics.h"
 #include "drive.h"
 #include "smf.h"
+#include "svg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -396,117 +397,64 @@ static int write_midi(const char *path, const kt_chorale *c, const kt_melody *m,
   return ret;
 }
 
-static void svg_roll(FILE *f, const kt_chorale *c, int y0, int lo, int hi,
-                     int px, int ph, int left, const char *title)
+/* kt_svg notes of one chorale's voices (times in quarter notes, with the
+ * melody's pickup offset).  Returns a malloc'd array, *n set; NULL on OOM. */
+static kt_svg_note *svg_notes(const kt_chorale *c, int *n)
 {
-  static const char *const col[KT_NVOICES] = {"#1f5fbf", "#2f9f3f", "#c0392b",
-                                              "#222222"};
-  int h = (hi - lo + 1) * ph;
-  fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"14\">%s</text>\n", left,
-          y0 - 6, title);
-  fprintf(f,
-          "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
-          "stroke=\"#999\"/>\n",
-          left, y0, c->n_slices * px, h);
-  for (int p = lo; p <= hi; ++p)
-    if (p % 12 == 0)
-      fprintf(f,
-              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
-              "<text x=\"%d\" y=\"%d\" font-size=\"9\">C%d</text>\n",
-              left, y0 + (hi - p) * ph + ph, left + c->n_slices * px,
-              y0 + (hi - p) * ph + ph, 4, y0 + (hi - p) * ph + ph, p / 12 - 1);
-  for (int t = 0; t < c->n_slices; ++t)
-    if (c->bar_pos[t] == 0)
-      fprintf(
-          f,
-          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>\n",
-          left + t * px, y0, left + t * px, y0 + h);
-  for (int v = 0; v < KT_NVOICES; ++v) {
-    int nn = kt_chorale_notes(c, v, NULL, 0);
-    kt_note *notes = calloc((size_t)(nn ? nn : 1), sizeof *notes);
-    if (!notes) continue;
-    kt_chorale_notes(c, v, notes, nn);
-    for (int i = 0; i < nn; ++i) {
-      int p = notes[i].pitch;
-      if (p < lo || p > hi) continue;
-      fprintf(f,
-              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-              "fill=\"%s\" fill-opacity=\"0.8\"/>\n",
-              left + notes[i].start * px, y0 + (hi - p) * ph,
-              notes[i].len * px - 1, ph, col[v]);
-    }
-    free(notes);
-  }
-}
-
-static void pitch_span(const kt_chorale *c, int *lo, int *hi)
-{
+  int total = 0;
   for (int v = 0; v < KT_NVOICES; ++v)
-    for (int t = 0; t < c->n_slices; ++t) {
-      int p = c->v[v][t].pitch;
-      if (p < 0) continue;
-      if (p < *lo) *lo = p;
-      if (p > *hi) *hi = p;
+    total += kt_chorale_notes(c, v, NULL, 0);
+  kt_svg_note *out = calloc((size_t)(total ? total : 1), sizeof *out);
+  kt_note *tmp = calloc((size_t)(total ? total : 1), sizeof *tmp);
+  if (!out || !tmp) {
+    free(out);
+    free(tmp);
+    return NULL;
+  }
+  int off = melody_offset(c), k = 0;
+  for (int v = 0; v < KT_NVOICES; ++v) {
+    int nn = kt_chorale_notes(c, v, tmp, total);
+    for (int i = 0; i < nn && k < total; ++i, ++k) {
+      out[k].start = (tmp[i].start + off) / 4.0;
+      out[k].dur = tmp[i].len / 4.0;
+      out[k].pitch = tmp[i].pitch;
+      out[k].voice = KT_SOPRANO - v; /* svg: 0 soprano .. 3 bass */
     }
+  }
+  free(tmp);
+  *n = k;
+  return out;
 }
 
+/* Original above regenerated, with tools/svg.h. */
 static int write_svg(const char *path, const kt_chorale *bach,
                      const kt_chorale *gen, const char *gen_title,
-                     const kt_metrics *mt, char *err, size_t errlen)
+                     const kt_metrics *mt, const kt_melody *mel, char *err,
+                     size_t errlen)
 {
-  char tmp[4400];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-    set_err(err, errlen, "%s: path too long", path);
+  kt_svg_panel panels[2];
+  int nb = 0, ng = 0;
+  kt_svg_note *b = svg_notes(bach, &nb), *g = svg_notes(gen, &ng);
+  if (!b || !g) {
+    free(b);
+    free(g);
+    set_err(err, errlen, "%s: out of memory", path);
     return -1;
   }
-  FILE *f = fopen(tmp, "w");
-  if (!f) {
-    set_err(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-    return -1;
-  }
-  int lo = 127, hi = 0;
-  pitch_span(bach, &lo, &hi);
-  pitch_span(gen, &lo, &hi);
-  if (lo > hi) {
-    lo = 48;
-    hi = 72;
-  }
-  lo--;
-  hi++;
-  const int px = 6, ph = 4, left = 30, top = 40, gap = 50;
-  int ph_total = (hi - lo + 1) * ph;
-  int w = left + bach->n_slices * px + 20;
-  int h = top + 2 * ph_total + gap + 40;
-  fprintf(f,
-          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-          "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
-          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-          w, h, w, h);
-  fprintf(f,
-          "<text x=\"%d\" y=\"18\" font-size=\"15\" font-weight=\"bold\">%s"
-          " -- soprano black, alto red, tenor green, bass blue</text>\n",
-          left, bach->name);
-  svg_roll(f, bach, top, lo, hi, px, ph, left, "Bach");
-  char title[256];
-  snprintf(title, sizeof title,
-           "%s (accuracy alto %.2f tenor %.2f bass %.2f, mean %.3f)", gen_title,
-           mt->acc[KT_ALTO], mt->acc[KT_TENOR], mt->acc[KT_BASS], mt->acc_mean);
-  svg_roll(f, gen, top + ph_total + gap, lo, hi, px, ph, left, title);
-  fprintf(f, "</svg>\n");
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad) {
-    set_err(err, errlen, "%s: write error", tmp);
-    remove(tmp);
-    return -1;
-  }
-  if (rename(tmp, path) != 0) {
-    set_err(err, errlen, "%s: cannot rename to %s: %s", tmp, path,
-            strerror(errno));
-    remove(tmp);
-    return -1;
-  }
-  return 0;
+  char title[256], gtitle[256];
+  snprintf(title, sizeof title, "%s: Bach (above) and %s (below)", bach->name,
+           gen_title);
+  snprintf(gtitle, sizeof gtitle,
+           "%s -- accuracy alto %.2f, tenor %.2f, bass %.2f, mean %.3f",
+           gen_title, mt->acc[KT_ALTO], mt->acc[KT_TENOR], mt->acc[KT_BASS],
+           mt->acc_mean);
+  panels[0] = (kt_svg_panel){"Bach", b, nb};
+  panels[1] = (kt_svg_panel){gtitle, g, ng};
+  int ret = kt_svg_write(path, title, panels, 2, mel->meter, mel->n_meter,
+                         mel->end, err, errlen);
+  free(b);
+  free(g);
+  return ret;
 }
 
 /* ---- report ------------------------------------------------------------- */
@@ -943,7 +891,7 @@ int kt_cmd_eval(int argc, char **argv)
       kt_metrics_finish(&one, &m1);
       if (o.svg_dir) {
         snprintf(path, sizeof path, "%s/%s.svg", o.svg_dir, stem);
-        if (write_svg(path, c, &shown, title, &m1, err, sizeof err)) {
+        if (write_svg(path, c, &shown, title, &m1, &mel, err, sizeof err)) {
           fprintf(stderr, "kantor eval: %s\n", err);
           ret = KT_EXIT_FAIL;
         }
