@@ -22,7 +22,7 @@
 #define KT_MAX_LAYERS 4
 #define KT_MAX_NETS 4
 #define KT_MAX_HEADS 256
-#define KT_MAX_WIDTH 4096
+#define KT_MAX_WIDTH 8192 /* ForwardBach: 64 slices x 3 heads of ~32 tokens */
 
 typedef struct {
   int n_in, n_out;

@@ -19,7 +19,8 @@ static void usage(FILE *f)
           "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
           "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
           "         [--augment none|key|all12] [--fb-own F] [--fb-noise F]\n"
-          "         [--select loss|free] [--seed N] [--quiet]\n"
+          "         [--select loss|free] [--lr-schedule const|cosine]\n"
+          "         [--seed N] [--quiet]\n"
           "         -o FILE [--curves PREFIX]\n"
           "Trains on the split's train set, stops early on the valid set,\n"
           "reports the test set.  Live models are scheduled-sampled: a share\n"
@@ -257,6 +258,16 @@ int kt_cmd_train(int argc, char **argv)
         fprintf(stderr, "kantor train: --select loss|free, not '%s'\n", v);
         bad = 1;
       }
+    } else if (!strcmp(a, "--lr-schedule")) {
+      if (!strcmp(v, "const"))
+        o.lr_cosine = 0;
+      else if (!strcmp(v, "cosine"))
+        o.lr_cosine = 1;
+      else {
+        fprintf(stderr, "kantor train: --lr-schedule const|cosine, not "
+                        "'%s'\n", v);
+        bad = 1;
+      }
     } else if (!strcmp(a, "--window"))
       bad = parse_int(a, v, 1, KT_MAX_WINDOW, &o.window);
     else if (!strcmp(a, "--lookahead"))
@@ -328,6 +339,18 @@ int kt_cmd_train(int argc, char **argv)
   }
   if (!data)
     data = kt_default_data_dir();
+  { /* fail now, not after training, if the output cannot be written */
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s.tmp", out);
+    FILE *pf = fopen(probe, "wb");
+    if (!pf) {
+      fprintf(stderr, "kantor train: cannot write %s: %s\n", probe,
+              strerror(errno));
+      return KT_EXIT_FAIL;
+    }
+    fclose(pf);
+    remove(probe);
+  }
   char err[512];
   kt_chorale *tr = NULL, *va = NULL, *te = NULL;
   int ntr = 0, nva = 0, nte = 0;

@@ -535,8 +535,12 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
     kt_curve_pt pt;
     memset(&pt, 0, sizeof pt);
     pt.epoch = ep;
+    kt_train_opts oe = *o;
+    if (o->lr_cosine)
+      oe.lr = (float)(o->lr * 0.5 *
+                      (1 + cos(3.141592653589793 * (ep - 1) / o->epochs)));
     pt.train_loss =
-        run_pass(m, st, &dtr, order, o, 1, &rng, &step, &pt.train_acc);
+        run_pass(m, st, &dtr, order, &oe, 1, &rng, &step, &pt.train_acc);
     kt_evaluate(m, &dva, &pt.valid_loss, &pt.valid_acc);
     pt.valid_free_acc = -1;
     if (live) {

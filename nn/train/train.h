@@ -24,6 +24,8 @@ typedef struct {
   float fb_own;   /* live: share of examples fed back the model's own
                      free-running outputs (scheduled sampling) */
   float fb_noise; /* live: per-token probability of a random corruption */
+  int lr_cosine;   /* 1: lr follows a half cosine from lr to 0 over the
+                     epochs; 0: constant */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;
