@@ -109,6 +109,8 @@ int kt_svg_write(const char *path, const char *title,
     end = 4;
   double ph = (hi - lo + 1) * PX_ROW;
   double width = LEFT + end * PX_QN + 20;
+  if (width < 640) /* room for the title and the legend */
+    width = 640;
   double height = TOP_TITLE + n_panels * (ph + PANEL_GAP) + 20;
 
   size_t pl = strlen(path);
