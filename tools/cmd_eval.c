@@ -815,6 +815,12 @@ int kt_cmd_eval(int argc, char **argv)
     kt_mcount_init(&rows[i].cnt);
 
   int ret = KT_EXIT_OK;
+  /* per chorale (model, or the baseline with --no-engine), for the JSON */
+  kt_metrics *per = calloc((size_t)(n ? n : 1), sizeof *per);
+  if (!per) {
+    fprintf(stderr, "kantor eval: out of memory\n");
+    ret = KT_EXIT_FAIL;
+  }
   for (int ci = 0; ci < n && ret == KT_EXIT_OK; ++ci) {
     const kt_chorale *c = &cs[ci];
     kt_mvoices bach;
@@ -869,7 +875,10 @@ int kt_cmd_eval(int argc, char **argv)
         bm.v[v] = b.v[v];
       kt_metrics_compare(&bach, &bm, &rows[r_base].cnt);
       kt_metrics_style(&bm, &rows[r_base].cnt);
-      if (!e) kt_metrics_compare(&bach, &bm, &one);
+      if (!e) {
+        kt_metrics_compare(&bach, &bm, &one);
+        kt_metrics_style(&bm, &one);
+      }
     }
     if (ret == KT_EXIT_OK && o.verbose) {
       kt_metrics m1;
@@ -911,6 +920,7 @@ int kt_cmd_eval(int argc, char **argv)
         }
       }
     }
+    if (per) kt_metrics_finish(&one, &per[ci]);
     free(g.buf);
     free(b.buf);
     melody_release(&mel);
@@ -929,12 +939,22 @@ int kt_cmd_eval(int argc, char **argv)
              "\"seed\": %u, \"bpm\": %g,\n",
              o.lookahead, o.temperature, o.guard, o.seed, o.bpm);
       for (int i = 0; i < n_rows; ++i)
-        json_row(&rows[i], i + 1 == n_rows);
-      printf("}\n");
+        json_row(&rows[i], 0);
+      printf("  \"pieces\": [\n");
+      for (int i = 0; i < n; ++i) {
+        printf("    {\"name\": ");
+        json_escape(cs[i].name);
+        printf(", \"acc_alto\": %.6f, \"acc_tenor\": %.6f, \"acc_bass\": "
+               "%.6f, \"acc_mean\": %.6f, \"parallels_per100\": %.6f}%s\n",
+               per[i].acc[KT_ALTO], per[i].acc[KT_TENOR], per[i].acc[KT_BASS],
+               per[i].acc_mean, per[i].par_per100, i + 1 == n ? "" : ",");
+      }
+      printf("  ]\n}\n");
     } else {
       print_table(rows, n_rows, &o, n, desc);
     }
   }
+  free(per);
   kt_engine_free(e);
   kt_corpus_free(cs, n_alloc);
   return ret;

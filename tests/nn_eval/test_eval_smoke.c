@@ -110,6 +110,8 @@ int main(void)
   if (rc == 0 && js) {
     printf("%s", js);
     CHECK(strstr(js, "\"chorales\": 2") != NULL);
+    CHECK(strstr(js, "\"pieces\": [") != NULL);
+    CHECK(strstr(js, "{\"name\": \"chor237.krn\", \"acc_alto\": ") != NULL);
     const char *acc[] = {"acc_alto",    "acc_tenor",   "acc_bass",
                          "acc_mean",    "pc_acc_alto", "pc_acc_tenor",
                          "pc_acc_bass", "pc_acc_mean"};
