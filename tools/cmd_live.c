@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RING 1024 /* power of two */
+#define RING 1024  /* power of two */
 #define MAX_IN 256 /* input events per block */
 
 static const char *usage_text =
@@ -72,8 +72,7 @@ static int num_arg(const char *s, double lo, double hi, double *v)
   char *end;
   errno = 0;
   double x = strtod(s, &end);
-  if (errno || end == s || *end || !(x >= lo && x <= hi))
-    return -1;
+  if (errno || end == s || *end || !(x >= lo && x <= hi)) return -1;
   *v = x;
   return 0;
 }
@@ -88,10 +87,8 @@ static int parse_key(const char *s, int *tonic, int *minor)
   }
   char c = s[0];
   *minor = c >= 'a' && c <= 'g';
-  if (*minor)
-    c = (char)(c - 'a' + 'A');
-  if (c < 'A' || c > 'G')
-    return -1;
+  if (*minor) c = (char)(c - 'a' + 'A');
+  if (c < 'A' || c > 'G') return -1;
   int t = pc[c - 'A'];
   if (s[1] == '#')
     t += 1;
@@ -99,8 +96,7 @@ static int parse_key(const char *s, int *tonic, int *minor)
     t += 11;
   else if (s[1] != 0)
     return -1;
-  if (s[1] && s[2])
-    return -1;
+  if (s[1] && s[2]) return -1;
   *tonic = t % 12;
   return 0;
 }
@@ -114,9 +110,9 @@ typedef struct {
   uint32_t block; /* the engine's max block */
   int beats_per_bar;
   int click;
-  int64_t now;         /* frames since the start */
-  int64_t click_next;  /* beat index of the next click */
-  int64_t click_off;   /* frame of the pending click note-off, -1 none */
+  int64_t now;        /* frames since the start */
+  int64_t click_next; /* beat index of the next click */
+  int64_t click_off;  /* frame of the pending click note-off, -1 none */
   kt_event ev[MAX_IN + 1];
   kt_midi_out out_buf[4096];
   kt_out out;
@@ -152,8 +148,7 @@ static void live_block(live_ctx *c, const kt_event *in, uint32_t n_in,
   p->pos.beats_per_bar = c->beats_per_bar;
   p->pos.beat_unit = 4;
   p->pos.frame = c->now;
-  if (n_in > MAX_IN)
-    n_in = MAX_IN;
+  if (n_in > MAX_IN) n_in = MAX_IN;
   memcpy(&c->ev[1], in, sizeof *in * n_in);
   c->out.n = 0;
   c->out.dropped = 0;
@@ -162,29 +157,23 @@ static void live_block(live_ctx *c, const kt_event *in, uint32_t n_in,
   /* Synth: render up to each event's frame, then apply it. */
   uint32_t done = 0, oi = 0;
   for (;;) {
-    int64_t next_click = c->click
-                             ? (int64_t)llround(c->click_next * fpb) - c->now
-                             : INT64_MAX;
+    int64_t next_click =
+        c->click ? (int64_t)llround(c->click_next * fpb) - c->now : INT64_MAX;
     int64_t next_off = c->click_off >= 0 ? c->click_off - c->now : INT64_MAX;
     int64_t next_out = oi < c->out.n ? c->out.ev[oi].frame : INT64_MAX;
     int64_t t = next_out;
-    if (next_click < t)
-      t = next_click;
-    if (next_off < t)
-      t = next_off;
-    if (t >= n)
-      break;
-    if (t < 0)
-      t = 0;
+    if (next_click < t) t = next_click;
+    if (next_off < t) t = next_off;
+    if (t >= n) break;
+    if (t < 0) t = 0;
     synth_upto(c, l, r, &done, (uint32_t)t);
     if (t == next_off) {
       uint8_t d[3] = {0x89, 76, 0};
       kt_synth_midi(c->syn, d, 3);
       c->click_off = -1;
     } else if (t == next_click) {
-      uint8_t d[3] = {0x99, 76, (uint8_t)(c->click_next % c->beats_per_bar
-                                              ? 70
-                                              : 110)};
+      uint8_t d[3] = {0x99, 76,
+                      (uint8_t)(c->click_next % c->beats_per_bar ? 70 : 110)};
       kt_synth_midi(c->syn, d, 3);
       c->click_off = c->now + t + (int64_t)(0.05 * c->rate);
       c->click_next++;
@@ -215,8 +204,7 @@ static int live_ctx_init(live_ctx *c, double rate, uint32_t block, double bpm,
     return -1;
   }
   c->e = kt_engine_new(rate, block, err, errlen);
-  if (!c->e)
-    return -1;
+  if (!c->e) return -1;
   c->syn = kt_synth_new(rate, NULL, instrument, err, errlen);
   if (!c->syn) {
     kt_engine_free(c->e);
@@ -254,8 +242,7 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
   /* The live transport runs at one tempo: the file's first (or --bpm). */
   double bpm = bpm_opt > 0 ? bpm_opt : mel.n_tempo ? mel.tempo[0].qpm : 120;
   int bpb = 4;
-  if (mel.n_meter > 0 && mel.meter[0].den == 4)
-    bpb = mel.meter[0].num;
+  if (mel.n_meter > 0 && mel.meter[0].den == 4) bpb = mel.meter[0].num;
   free(mel.tempo);
   mel.tempo = NULL;
   mel.n_tempo = 0;
@@ -270,8 +257,7 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
     return KT_EXIT_FAIL;
   }
   for (int p = 0; p < KT_NPARAMS; ++p)
-    if (!isnan(params[p]))
-      kt_engine_set_param(c->e, (kt_param)p, params[p]);
+    if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
   /* The melody's note events, by absolute frame (offs before ons). */
   int nev = 0;
   kt_rec_event *ev = malloc(sizeof *ev * (size_t)(2 * mel.n_notes + 1));
@@ -320,8 +306,7 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
   int k = 0;
   while (c->now < total) {
     uint32_t n = block;
-    if ((int64_t)n > total - c->now)
-      n = (uint32_t)(total - c->now);
+    if ((int64_t)n > total - c->now) n = (uint32_t)(total - c->now);
     uint32_t n_in = 0;
     while (k < nev && ev[k].frame < c->now + n && n_in < MAX_IN) {
       kt_event *x = &inev[n_in++];
@@ -333,8 +318,7 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
       ++k;
     }
     live_block(c, inev, n_in, n, l, rr);
-    if (kt_wav_write(w, l, rr, (int)n) < 0)
-      break;
+    if (kt_wav_write(w, l, rr, (int)n) < 0) break;
   }
   if (kt_wav_close(w, 1, err, sizeof err) < 0) {
     w = NULL;
@@ -346,8 +330,7 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
          in, wav, (long long)c->now, rate, bpm);
   ret = KT_EXIT_OK;
 done:
-  if (w)
-    kt_wav_close(w, 0, err, sizeof err);
+  if (w) kt_wav_close(w, 0, err, sizeof err);
   free(ev);
   free(l);
   free(rr);
@@ -408,8 +391,7 @@ static int pa_callback(const void *input, void *output, unsigned long frames,
   float l[1024], r[1024];
   while (frames > 0) { /* in pieces no larger than the engine's max block */
     uint32_t n = frames > c->block ? c->block : (uint32_t)frames;
-    if (n > 1024)
-      n = 1024;
+    if (n > 1024) n = 1024;
     live_block(c, in, n_in, n, l, r);
     n_in = 0; /* the input went with the first piece */
     for (uint32_t i = 0; i < n; ++i) {
@@ -441,15 +423,11 @@ static PaError pa_init_quiet(void)
 {
   fflush(stderr);
   int saved = dup(2), null = open("/dev/null", O_WRONLY);
-  if (saved >= 0 && null >= 0)
-    dup2(null, 2);
+  if (saved >= 0 && null >= 0) dup2(null, 2);
   PaError e = Pa_Initialize();
-  if (saved >= 0 && null >= 0)
-    dup2(saved, 2);
-  if (saved >= 0)
-    close(saved);
-  if (null >= 0)
-    close(null);
+  if (saved >= 0 && null >= 0) dup2(saved, 2);
+  if (saved >= 0) close(saved);
+  if (null >= 0) close(null);
   return e;
 }
 
@@ -481,8 +459,7 @@ static void list_devices(void)
         ++n;
       }
     }
-    if (!n)
-      printf("  (none)\n");
+    if (!n) printf("  (none)\n");
     snd_seq_close(seq);
   }
   printf("Audio outputs (PortAudio; use --device N):\n");
@@ -494,13 +471,11 @@ static void list_devices(void)
   PaDeviceIndex def = Pa_GetDefaultOutputDevice();
   for (int i = 0; i < nd; ++i) {
     const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
-    if (!d || d->maxOutputChannels < 2)
-      continue;
+    if (!d || d->maxOutputChannels < 2) continue;
     printf("  %3d %s%s\n", i, d->name, i == def ? " (default)" : "");
     ++n;
   }
-  if (!n)
-    printf("  (none: no sound card on this machine)\n");
+  if (!n) printf("  (none: no sound card on this machine)\n");
   Pa_Terminate();
 }
 
@@ -528,13 +503,11 @@ static int pick_device(const char *want, char *err, size_t errlen)
   long k = strtol(want, &end, 10);
   for (int i = 0; i < nd; ++i) {
     const PaDeviceInfo *d = Pa_GetDeviceInfo(i);
-    if (!d || d->maxOutputChannels < 2)
-      continue;
-    if ((*end == 0 && k == i) || (*end && strstr(d->name, want)))
-      return i;
+    if (!d || d->maxOutputChannels < 2) continue;
+    if ((*end == 0 && k == i) || (*end && strstr(d->name, want))) return i;
   }
-  snprintf(err, errlen,
-           "no audio output device '%s' (see kantor live --list)", want);
+  snprintf(err, errlen, "no audio output device '%s' (see kantor live --list)",
+           want);
   return -1;
 }
 
@@ -578,8 +551,9 @@ static int device_mode(const char *device, const char *connect, double bpm,
     snd_seq_addr_t a;
     if (snd_seq_parse_address(seq, &a, connect) < 0 ||
         snd_seq_connect_from(seq, port, a.client, a.port) < 0) {
-      fprintf(stderr, "kantor live: cannot connect from MIDI port '%s' "
-                      "(see kantor live --list)\n",
+      fprintf(stderr,
+              "kantor live: cannot connect from MIDI port '%s' "
+              "(see kantor live --list)\n",
               connect);
       snd_seq_close(seq);
       Pa_Terminate();
@@ -595,18 +569,16 @@ static int device_mode(const char *device, const char *connect, double bpm,
     return KT_EXIT_FAIL;
   }
   for (int p = 0; p < KT_NPARAMS; ++p)
-    if (!isnan(params[p]))
-      kt_engine_set_param(c->e, (kt_param)p, params[p]);
+    if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
   PaStreamParameters op = {0};
   op.device = dev;
   op.channelCount = 2;
   op.sampleFormat = paFloat32;
   op.suggestedLatency = Pa_GetDeviceInfo(dev)->defaultLowOutputLatency;
   PaStream *st;
-  PaError pe = Pa_OpenStream(&st, NULL, &op, rate, block, paClipOff,
-                             pa_callback, c);
-  if (pe == paNoError)
-    pe = Pa_StartStream(st);
+  PaError pe =
+      Pa_OpenStream(&st, NULL, &op, rate, block, paClipOff, pa_callback, c);
+  if (pe == paNoError) pe = Pa_StartStream(st);
   if (pe != paNoError) {
     fprintf(stderr, "kantor live: cannot start audio on '%s': %s\n",
             Pa_GetDeviceInfo(dev)->name, Pa_GetErrorText(pe));
@@ -622,12 +594,10 @@ static int device_mode(const char *device, const char *connect, double bpm,
   signal(SIGTERM, on_signal);
   int npfd = snd_seq_poll_descriptors_count(seq, POLLIN);
   struct pollfd pfd[8];
-  if (npfd > 8)
-    npfd = 8;
+  if (npfd > 8) npfd = 8;
   snd_seq_poll_descriptors(seq, pfd, (unsigned)npfd, POLLIN);
   while (!g_stop) {
-    if (poll(pfd, (nfds_t)npfd, 200) <= 0)
-      continue;
+    if (poll(pfd, (nfds_t)npfd, 200) <= 0) continue;
     snd_seq_event_t *ev;
     while (snd_seq_event_input(seq, &ev) >= 0 && ev) {
       const snd_seq_ev_note_t *nt = &ev->data.note;
@@ -647,8 +617,7 @@ static int device_mode(const char *device, const char *connect, double bpm,
       default:
         break;
       }
-      if (snd_seq_event_input_pending(seq, 0) <= 0)
-        break;
+      if (snd_seq_event_input_pending(seq, 0) <= 0) break;
     }
   }
   Pa_StopStream(st);
@@ -682,10 +651,8 @@ int kt_cmd_live(int argc, char **argv)
       list = 1;
       continue;
     }
-    if (a[0] != '-')
-      return usage_err("unexpected argument '%s'", a);
-    if (i + 1 >= argc)
-      return usage_err("option %s needs a value", a);
+    if (a[0] != '-') return usage_err("unexpected argument '%s'", a);
+    if (i + 1 >= argc) return usage_err("option %s needs a value", a);
     const char *s = argv[++i];
     if (!strcmp(a, "--in"))
       in = s;

@@ -59,8 +59,7 @@ static int num_arg(const char *s, double lo, double hi, double *v)
   char *end;
   errno = 0;
   double x = strtod(s, &end);
-  if (errno || end == s || *end || !(x >= lo && x <= hi))
-    return -1;
+  if (errno || end == s || *end || !(x >= lo && x <= hi)) return -1;
   *v = x;
   return 0;
 }
@@ -90,8 +89,7 @@ static int parse_key(const char *s, int *tonic, int *minor)
     t += 11;
   else if (s[1] != 0)
     return -1;
-  if (s[1] && s[2])
-    return -1;
+  if (s[1] && s[2]) return -1;
   *tonic = t % 12;
   return 0;
 }
@@ -108,13 +106,11 @@ typedef struct {
 
 static int nl_push(note_list *l, uint32_t on, uint32_t off, int pitch, int vel)
 {
-  if (off <= on)
-    return 0; /* zero length after re-timing: dropped */
+  if (off <= on) return 0; /* zero length after re-timing: dropped */
   if (l->n == l->cap) {
     int cap = l->cap ? l->cap * 2 : 128;
     out_note *nv = realloc(l->v, sizeof *nv * (size_t)cap);
-    if (!nv)
-      return -1;
+    if (!nv) return -1;
     l->v = nv;
     l->cap = cap;
   }
@@ -124,8 +120,7 @@ static int nl_push(note_list *l, uint32_t on, uint32_t off, int pitch, int vel)
 
 static uint32_t qn_tick(double qn)
 {
-  if (qn <= 0)
-    return 0;
+  if (qn <= 0) return 0;
   return (uint32_t)llround(qn * OUT_DIV);
 }
 
@@ -138,11 +133,9 @@ typedef struct {
 static int wav_cmp(const void *a, const void *b)
 {
   const wav_ev *x = a, *y = b;
-  if (x->frame != y->frame)
-    return x->frame < y->frame ? -1 : 1;
+  if (x->frame != y->frame) return x->frame < y->frame ? -1 : 1;
   int ox = (x->e.data[0] & 0xf0) == 0x90, oy = (y->e.data[0] & 0xf0) == 0x90;
-  if (ox != oy)
-    return ox - oy; /* note-offs first */
+  if (ox != oy) return ox - oy; /* note-offs first */
   return x->seq - y->seq;
 }
 
@@ -160,13 +153,11 @@ int kt_cmd_render(int argc, char **argv)
       return KT_EXIT_OK;
     }
     if (a[0] != '-' || !a[1]) {
-      if (in)
-        return usage_err("more than one input file ('%s')", a);
+      if (in) return usage_err("more than one input file ('%s')", a);
       in = a;
       continue;
     }
-    if (i + 1 >= argc)
-      return usage_err("option %s needs a value", a);
+    if (i + 1 >= argc) return usage_err("option %s needs a value", a);
     const char *v = argv[++i];
     if (!strcmp(a, "-o") || !strcmp(a, "--output"))
       out_mid = v;
@@ -215,10 +206,8 @@ int kt_cmd_render(int argc, char **argv)
       return usage_err("unknown option '%s'", a);
     }
   }
-  if (!in)
-    return usage_err("%s", "no input MIDI file given");
-  if (!out_mid)
-    return usage_err("%s", "no output file given (-o OUT.mid)");
+  if (!in) return usage_err("%s", "no input MIDI file given");
+  if (!out_mid) return usage_err("%s", "no output file given (-o OUT.mid)");
 
   char err[512];
   int ret = KT_EXIT_FAIL;
@@ -297,8 +286,8 @@ int kt_cmd_render(int argc, char **argv)
   /* Soprano = the input melody. */
   for (int i = 0; i < mel.n_notes; ++i) {
     const kt_mnote *n = &mel.notes[i];
-    if (nl_push(&nl[0], qn_tick(n->start), qn_tick(n->start + n->dur),
-                n->pitch, n->vel) < 0)
+    if (nl_push(&nl[0], qn_tick(n->start), qn_tick(n->start + n->dur), n->pitch,
+                n->vel) < 0)
       goto oom;
   }
   /* Alto, tenor, bass from the engine output, by channel. */
@@ -311,18 +300,14 @@ int kt_cmd_render(int argc, char **argv)
   for (int i = 0; i < rec.n; ++i) {
     const kt_rec_event *x = &rec.ev[i];
     int st = x->data[0] & 0xf0, ch = x->data[0] & 15, p = x->data[1] & 127;
-    if (x->size < 3 || (st != 0x80 && st != 0x90))
-      continue;
+    if (x->size < 3 || (st != 0x80 && st != 0x90)) continue;
     int v = 0;
     for (int k = 1; k < NV; ++k)
-      if (ch_of[k] == ch)
-        v = k;
-    if (!v)
-      continue;
+      if (ch_of[k] == ch) v = k;
+    if (!v) continue;
     uint32_t t = qn_tick(kt_melody_qn_at(&mel, &o, x->frame - lat));
     if (sounding[v][p]) { /* note-off, or a retrigger */
-      if (nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, t, p, svel[v][p]) <
-          0)
+      if (nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, t, p, svel[v][p]) < 0)
         goto oom;
       sounding[v][p] = 0;
     }
@@ -334,23 +319,19 @@ int kt_cmd_render(int argc, char **argv)
   uint32_t last_tick = qn_tick(kt_melody_qn_at(&mel, &o, rec.frames));
   for (int v = 1; v < NV; ++v)
     for (int p = 0; p < 128; ++p)
-      if (sounding[v][p] &&
-          nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, last_tick, p,
-                  svel[v][p]) < 0)
+      if (sounding[v][p] && nl_push(&nl[v], (uint32_t)sounding[v][p] - 1,
+                                    last_tick, p, svel[v][p]) < 0)
         goto oom;
 
   /* The MIDI file: tempo track + four voices. */
   {
     kt_smf_track *t0 = kt_smf_add_track(&outf);
-    if (!t0)
-      goto oom;
+    if (!t0) goto oom;
     kt_smf_add_meta(t0, 0, 0x03, "Kantor", 6);
-    if (mel.n_tempo == 0)
-      kt_smf_add_tempo(t0, 0, o.bpm);
+    if (mel.n_tempo == 0) kt_smf_add_tempo(t0, 0, o.bpm);
     for (int i = 0; i < mel.n_tempo; ++i)
       kt_smf_add_tempo(t0, qn_tick(mel.tempo[i].at), mel.tempo[i].qpm);
-    if (mel.n_meter == 0)
-      kt_smf_add_meter(t0, 0, 4, 4);
+    if (mel.n_meter == 0) kt_smf_add_meter(t0, 0, 4, 4);
     for (int i = 0; i < mel.n_meter; ++i)
       kt_smf_add_meter(t0, qn_tick(mel.meter[i].at), mel.meter[i].num,
                        mel.meter[i].den);
@@ -358,8 +339,7 @@ int kt_cmd_render(int argc, char **argv)
     static const int program[3] = {52, 19, 48};
     for (int v = 0; v < NV; ++v) {
       kt_smf_track *t = kt_smf_add_track(&outf);
-      if (!t)
-        goto oom;
+      if (!t) goto oom;
       if (kt_smf_add_meta(t, 0, 0x03, names[v], (uint32_t)strlen(names[v])) <
               0 ||
           kt_smf_add_midi(t, 0, (uint8_t)(0xc0 | v),
@@ -369,8 +349,8 @@ int kt_cmd_render(int argc, char **argv)
         const out_note *n = &nl[v].v[i];
         if (kt_smf_add_midi(t, n->on, (uint8_t)(0x90 | v), (uint8_t)n->pitch,
                             (uint8_t)n->vel) < 0 ||
-            kt_smf_add_midi(t, n->off, (uint8_t)(0x80 | v),
-                            (uint8_t)n->pitch, 0) < 0)
+            kt_smf_add_midi(t, n->off, (uint8_t)(0x80 | v), (uint8_t)n->pitch,
+                            0) < 0)
           goto oom;
       }
     }
@@ -391,18 +371,18 @@ int kt_cmd_render(int argc, char **argv)
   }
   if (out_svg) {
     svgn = malloc(sizeof *svgn * (size_t)(total_notes + 1));
-    if (!svgn)
-      goto oom;
+    if (!svgn) goto oom;
     int k = 0;
     for (int v = 0; v < NV; ++v)
       for (int i = 0; i < nl[v].n; ++i)
-        svgn[k++] = (kt_svg_note){nl[v].v[i].on / (double)OUT_DIV,
-                                  (nl[v].v[i].off - nl[v].v[i].on) /
-                                      (double)OUT_DIV,
-                                  nl[v].v[i].pitch, v};
+        svgn[k++] =
+            (kt_svg_note){nl[v].v[i].on / (double)OUT_DIV,
+                          (nl[v].v[i].off - nl[v].v[i].on) / (double)OUT_DIV,
+                          nl[v].v[i].pitch, v};
     const char *base = strrchr(in, '/');
     char title[300];
-    snprintf(title, sizeof title, "Kantor: %s harmonized", base ? base + 1 : in);
+    snprintf(title, sizeof title, "Kantor: %s harmonized",
+             base ? base + 1 : in);
     kt_svg_panel panel = {NULL, svgn, k};
     if (kt_svg_write(out_svg, title, &panel, 1, mel.meter, mel.n_meter,
                      ceil(end_qn - 1e-9), err, sizeof err) < 0) {
@@ -414,8 +394,7 @@ int kt_cmd_render(int argc, char **argv)
   if (out_wav) {
     wev = malloc(sizeof *wev * (size_t)(2 * total_notes + 1));
     wrec = malloc(sizeof *wrec * (size_t)(2 * total_notes + 1));
-    if (!wev || !wrec)
-      goto oom;
+    if (!wev || !wrec) goto oom;
     int k = 0;
     for (int v = 0; v < NV; ++v)
       for (int i = 0; i < nl[v].n; ++i) {
@@ -423,9 +402,8 @@ int kt_cmd_render(int argc, char **argv)
         for (int on = 1; on >= 0; --on) {
           wav_ev *w = &wev[k];
           memset(w, 0, sizeof *w);
-          w->frame = kt_melody_frame_at(&mel, &o,
-                                        (on ? n->on : n->off) /
-                                            (double)OUT_DIV);
+          w->frame = kt_melody_frame_at(
+              &mel, &o, (on ? n->on : n->off) / (double)OUT_DIV);
           w->seq = k;
           w->e.frame = w->frame;
           w->e.size = 3;
@@ -453,8 +431,7 @@ int kt_cmd_render(int argc, char **argv)
     char kname[8] = "?";
     if (key >= 0) {
       snprintf(kname, sizeof kname, "%s", pcn[key % 12]);
-      if (key >= 12)
-        kname[0] = (char)(kname[0] - 'A' + 'a');
+      if (key >= 12) kname[0] = (char)(kname[0] - 'A' + 'a');
     }
     printf("kantor render: %s -> %s: %d melody notes, alto %d, tenor %d, "
            "bass %d notes; key %s; latency %lld frames\n",

@@ -21,8 +21,7 @@ void kt_drive_opts_default(kt_drive_opts *o)
 
 void kt_recording_free(kt_recording *r)
 {
-  if (!r)
-    return;
+  if (!r) return;
   free(r->ev);
   memset(r, 0, sizeof *r);
 }
@@ -52,8 +51,7 @@ static double seconds_at(const kt_melody *m, const kt_drive_opts *o, double qn)
   for (int i = 0; i < n; ++i) {
     double next = (i + 1 < n) ? m->tempo[i + 1].at : INFINITY;
     double spq = 60.0 / tempo_qpm(m, o, i);
-    if (qn <= next || i + 1 == n)
-      return sec + (qn - from) * spq;
+    if (qn <= next || i + 1 == n) return sec + (qn - from) * spq;
     sec += (next - from) * spq;
     from = next;
   }
@@ -76,8 +74,7 @@ double kt_melody_qn_at(const kt_melody *m, const kt_drive_opts *o,
     double next = (i + 1 < n) ? m->tempo[i + 1].at : INFINITY;
     double spq = 60.0 / tempo_qpm(m, o, i);
     double seg = (next - from) * spq;
-    if (i + 1 == n || t <= sec + seg)
-      return from + (t - sec) / spq;
+    if (i + 1 == n || t <= sec + seg) return from + (t - sec) / spq;
     sec += seg;
     from = next;
   }
@@ -90,8 +87,7 @@ static int tempo_index(const kt_melody *m, double qn)
 {
   int k = 0;
   for (int i = 1; i < m->n_tempo; ++i)
-    if (m->tempo[i].at <= qn + 1e-9)
-      k = i;
+    if (m->tempo[i].at <= qn + 1e-9) k = i;
   return k;
 }
 
@@ -111,8 +107,7 @@ static void meter_at(const kt_melody *m, double qn, int *num, int *den,
       *den = mt[i].den;
       *bar = b + (int64_t)k;
       *bar_qn = qn - mt[i].at - k * len;
-      if (*bar_qn < 0)
-        *bar_qn = 0;
+      if (*bar_qn < 0) *bar_qn = 0;
       return;
     }
     b += (int64_t)ceil((next - mt[i].at) / len - 1e-9);
@@ -145,17 +140,15 @@ typedef struct {
   int64_t frame;
   int order; /* 0 position, 1 note-off, 2 note-on */
   int seq;
-  double qn;  /* position events */
+  double qn; /* position events */
   uint8_t midi[3];
 } sched_ev;
 
 static int sched_cmp(const void *a, const void *b)
 {
   const sched_ev *x = a, *y = b;
-  if (x->frame != y->frame)
-    return x->frame < y->frame ? -1 : 1;
-  if (x->order != y->order)
-    return x->order - y->order;
+  if (x->frame != y->frame) return x->frame < y->frame ? -1 : 1;
+  if (x->order != y->order) return x->order - y->order;
   return x->seq - y->seq;
 }
 
@@ -165,8 +158,7 @@ static int rec_push(kt_recording *r, int64_t frame, double qn,
   if (r->n == r->cap) {
     int cap = r->cap ? r->cap * 2 : 256;
     kt_rec_event *e = realloc(r->ev, sizeof *e * (size_t)cap);
-    if (!e)
-      return -1;
+    if (!e) return -1;
     r->ev = e;
     r->cap = cap;
   }
@@ -184,8 +176,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
 {
   memset(rec, 0, sizeof *rec);
   if (!(o->rate > 0) || o->block == 0) {
-    snprintf(err, errlen, "drive: bad rate %g or block %u", o->rate,
-             o->block);
+    snprintf(err, errlen, "drive: bad rate %g or block %u", o->rate, o->block);
     return -1;
   }
   int n_sched = 2 * m->n_notes + m->n_tempo + m->n_meter;
@@ -200,28 +191,39 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   int k = 0;
   for (int i = 0; i < m->n_notes; ++i) {
     const kt_mnote *n = &m->notes[i];
-    if (n->pitch < 0 || n->pitch > 127 || n->dur <= 0)
-      continue;
+    if (n->pitch < 0 || n->pitch > 127 || n->dur <= 0) continue;
     uint8_t ch = (uint8_t)(n->channel & 15);
     uint8_t vel = (uint8_t)(n->vel < 1 ? 1 : n->vel > 127 ? 127 : n->vel);
-    sc[k] = (sched_ev){kt_melody_frame_at(m, o, n->start), 2, k, 0,
+    sc[k] = (sched_ev){kt_melody_frame_at(m, o, n->start),
+                       2,
+                       k,
+                       0,
                        {(uint8_t)(0x90 | ch), (uint8_t)n->pitch, vel}};
     ++k;
-    sc[k] = (sched_ev){kt_melody_frame_at(m, o, n->start + n->dur), 1, k, 0,
+    sc[k] = (sched_ev){kt_melody_frame_at(m, o, n->start + n->dur),
+                       1,
+                       k,
+                       0,
                        {(uint8_t)(0x80 | ch), (uint8_t)n->pitch, 0}};
     ++k;
   }
   if (o->send_position) {
     for (int i = 0; i < m->n_tempo; ++i)
       if (m->tempo[i].at > 0) {
-        sc[k] = (sched_ev){kt_melody_frame_at(m, o, m->tempo[i].at), 0, k,
-                           m->tempo[i].at, {0, 0, 0}};
+        sc[k] = (sched_ev){kt_melody_frame_at(m, o, m->tempo[i].at),
+                           0,
+                           k,
+                           m->tempo[i].at,
+                           {0, 0, 0}};
         ++k;
       }
     for (int i = 0; i < m->n_meter; ++i)
       if (m->meter[i].at > 0) {
-        sc[k] = (sched_ev){kt_melody_frame_at(m, o, m->meter[i].at), 0, k,
-                           m->meter[i].at, {0, 0, 0}};
+        sc[k] = (sched_ev){kt_melody_frame_at(m, o, m->meter[i].at),
+                           0,
+                           k,
+                           m->meter[i].at,
+                           {0, 0, 0}};
         ++k;
       }
   } else {
@@ -238,18 +240,15 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   double tail = num * 4.0 / den;
   int64_t total =
       kt_melody_frame_at(m, o, m->end + tail) + kt_engine_latency(e);
-  if (total < 1)
-    total = 1;
+  if (total < 1) total = 1;
 
   uint64_t rng = o->seed;
   int64_t start = 0;
   int si = 0;
   while (start < total) {
     uint32_t n = o->block;
-    if (o->random_blocks)
-      n = 1 + (uint32_t)(splitmix64(&rng) % o->block);
-    if ((int64_t)n > total - start)
-      n = (uint32_t)(total - start);
+    if (o->random_blocks) n = 1 + (uint32_t)(splitmix64(&rng) % o->block);
+    if ((int64_t)n > total - start) n = (uint32_t)(total - start);
     uint32_t ne = 0;
     if (o->send_position) {
       ev[ne].frame = 0;
@@ -302,8 +301,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   rec->frames = total;
   ret = 0;
 done:
-  if (ret < 0)
-    kt_recording_free(rec);
+  if (ret < 0) kt_recording_free(rec);
   free(sc);
   free(ev);
   free(out.ev);

@@ -26,23 +26,22 @@ typedef struct {
 
 static void usage(FILE *f)
 {
-  fprintf(f,
-          "usage: kantor COMMAND [ARGS...]\n"
-          "\n"
-          "A live neural Bach harmonizer: a melody in, alto, tenor and bass "
-          "out.\n"
-          "\n"
-          "commands:\n"
-          "  render   harmonize a MIDI file (-> four-track MIDI, WAV, SVG)\n"
-          "  live     play live: ALSA MIDI in -> engine -> fluidsynth -> "
-          "audio\n"
-          "           (or --in FILE.mid --wav OUT.wav without devices)\n"
-          "  corpus   inspect the Bach chorale corpus\n"
-          "  train    train a model on the corpus\n"
-          "  eval     evaluate a model on the corpus\n"
-          "  version  print the version\n"
-          "  help     this text; 'kantor help COMMAND' or "
-          "'kantor COMMAND --help' for one command\n");
+  fprintf(f, "usage: kantor COMMAND [ARGS...]\n"
+             "\n"
+             "A live neural Bach harmonizer: a melody in, alto, tenor and bass "
+             "out.\n"
+             "\n"
+             "commands:\n"
+             "  render   harmonize a MIDI file (-> four-track MIDI, WAV, SVG)\n"
+             "  live     play live: ALSA MIDI in -> engine -> fluidsynth -> "
+             "audio\n"
+             "           (or --in FILE.mid --wav OUT.wav without devices)\n"
+             "  corpus   inspect the Bach chorale corpus\n"
+             "  train    train a model on the corpus\n"
+             "  eval     evaluate a model on the corpus\n"
+             "  version  print the version\n"
+             "  help     this text; 'kantor help COMMAND' or "
+             "'kantor COMMAND --help' for one command\n");
 }
 
 int main(int argc, char **argv)
@@ -78,8 +77,7 @@ int main(int argc, char **argv)
     argv = help_argv;
   }
   for (int i = 0; i < n_cmds; ++i) {
-    if (strcmp(c, cmds[i].name) != 0)
-      continue;
+    if (strcmp(c, cmds[i].name) != 0) continue;
     if (!cmds[i].fn) {
       fprintf(stderr, "kantor: '%s' is not built into this binary\n", c);
       return KT_EXIT_FAIL;

@@ -16,12 +16,10 @@
 static void smf_err(char *err, size_t errlen, const char *name, long off,
                     const char *fmt, ...)
 {
-  if (!err || !errlen)
-    return;
+  if (!err || !errlen) return;
   int k = off >= 0 ? snprintf(err, errlen, "%s: byte %ld: ", name, off)
                    : snprintf(err, errlen, "%s: ", name);
-  if (k < 0 || (size_t)k >= errlen)
-    return;
+  if (k < 0 || (size_t)k >= errlen) return;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
@@ -45,8 +43,7 @@ void kt_smf_init(kt_smf *s, int format, int division)
 
 void kt_smf_free(kt_smf *s)
 {
-  if (!s)
-    return;
+  if (!s) return;
   for (int t = 0; t < s->n_tracks; ++t) {
     for (int i = 0; i < s->trk[t].n; ++i)
       free(s->trk[t].ev[i].data);
@@ -59,8 +56,7 @@ void kt_smf_free(kt_smf *s)
 kt_smf_track *kt_smf_add_track(kt_smf *s)
 {
   kt_smf_track *t = realloc(s->trk, sizeof *t * (size_t)(s->n_tracks + 1));
-  if (!t)
-    return NULL;
+  if (!t) return NULL;
   s->trk = t;
   memset(&t[s->n_tracks], 0, sizeof *t);
   return &t[s->n_tracks++];
@@ -71,8 +67,7 @@ static kt_smf_event *track_push(kt_smf_track *t)
   if (t->n == t->cap) {
     int cap = t->cap ? t->cap * 2 : 64;
     kt_smf_event *e = realloc(t->ev, sizeof *e * (size_t)cap);
-    if (!e)
-      return NULL;
+    if (!e) return NULL;
     t->ev = e;
     t->cap = cap;
   }
@@ -82,12 +77,11 @@ static kt_smf_event *track_push(kt_smf_track *t)
   return e;
 }
 
-int kt_smf_add_midi(kt_smf_track *t, uint32_t tick, uint8_t status,
-                    uint8_t d0, uint8_t d1)
+int kt_smf_add_midi(kt_smf_track *t, uint32_t tick, uint8_t status, uint8_t d0,
+                    uint8_t d1)
 {
   kt_smf_event *e = track_push(t);
-  if (!e)
-    return -1;
+  if (!e) return -1;
   e->tick = tick;
   e->status = status;
   e->d[0] = d0 & 0x7f;
@@ -101,8 +95,7 @@ static int add_blob(kt_smf_track *t, uint32_t tick, uint8_t status,
   uint8_t *copy = NULL;
   if (len) {
     copy = malloc(len);
-    if (!copy)
-      return -1;
+    if (!copy) return -1;
     memcpy(copy, data, len);
   }
   kt_smf_event *e = track_push(t);
@@ -127,11 +120,9 @@ int kt_smf_add_meta(kt_smf_track *t, uint32_t tick, uint8_t type,
 
 int kt_smf_add_tempo(kt_smf_track *t, uint32_t tick, double qpm)
 {
-  if (!(qpm > 0))
-    return -1;
+  if (!(qpm > 0)) return -1;
   double us = 60e6 / qpm;
-  if (us > 0xffffff)
-    us = 0xffffff;
+  if (us > 0xffffff) us = 0xffffff;
   uint32_t u = (uint32_t)lround(us);
   uint8_t b[3] = {(uint8_t)(u >> 16), (uint8_t)(u >> 8), (uint8_t)u};
   return kt_smf_add_meta(t, tick, 0x51, b, 3);
@@ -237,8 +228,7 @@ static int read_track(const uint8_t *p, size_t start, size_t end,
                 type == 0x51 ? 3 : 4);
         return -1;
       }
-      if (add_blob(t, (uint32_t)tick, 0xff, type, p + i, len,
-                   (long)st_off) < 0)
+      if (add_blob(t, (uint32_t)tick, 0xff, type, p + i, len, (long)st_off) < 0)
         goto oom;
       i += len;
       /* Running status survives meta events here (the spec cancels it, but
@@ -301,8 +291,7 @@ static int read_track(const uint8_t *p, size_t start, size_t end,
     }
     i += (size_t)n;
     running = st;
-    if (kt_smf_add_midi(t, (uint32_t)tick, st, d[0], d[1]) < 0)
-      goto oom;
+    if (kt_smf_add_midi(t, (uint32_t)tick, st, d[0], d[1]) < 0) goto oom;
     t->ev[t->n - 1].offset = (long)st_off;
   }
   return 0; /* no end-of-track meta: tolerated */
@@ -311,8 +300,8 @@ oom:
   return -1;
 }
 
-int kt_smf_read_mem(const uint8_t *p, size_t len, const char *name,
-                    kt_smf *s, char *err, size_t errlen)
+int kt_smf_read_mem(const uint8_t *p, size_t len, const char *name, kt_smf *s,
+                    char *err, size_t errlen)
 {
   kt_smf_init(s, 0, 0);
   if (len < 14 || memcmp(p, "MThd", 4) != 0) {
@@ -411,8 +400,7 @@ int kt_smf_read_file(const char *path, kt_smf *s, char *err, size_t errlen)
     if (n == cap) {
       if (cap >= KT_SMF_MAX_FILE) {
         smf_err(err, errlen, path, (long)n,
-                "file larger than %u bytes: not a melody",
-                KT_SMF_MAX_FILE);
+                "file larger than %u bytes: not a melody", KT_SMF_MAX_FILE);
         free(buf);
         fclose(f);
         return -1;
@@ -429,8 +417,7 @@ int kt_smf_read_file(const char *path, kt_smf *s, char *err, size_t errlen)
     }
     size_t k = fread(buf + n, 1, cap - n, f);
     n += k;
-    if (k == 0)
-      break;
+    if (k == 0) break;
   }
   int bad = ferror(f);
   fclose(f);
@@ -454,8 +441,7 @@ typedef struct {
 
 static void wb_put(wbuf *w, const void *d, size_t n)
 {
-  if (w->oom)
-    return;
+  if (w->oom) return;
   if (w->n + n > w->cap) {
     size_t cap = w->cap ? w->cap : 4096;
     while (cap < w->n + n)
@@ -472,7 +458,10 @@ static void wb_put(wbuf *w, const void *d, size_t n)
   w->n += n;
 }
 
-static void wb_byte(wbuf *w, uint8_t b) { wb_put(w, &b, 1); }
+static void wb_byte(wbuf *w, uint8_t b)
+{
+  wb_put(w, &b, 1);
+}
 
 static void wb_be(wbuf *w, uint32_t v, int n)
 {
@@ -495,13 +484,10 @@ static void wb_vlq(wbuf *w, uint32_t v)
  * rest (program changes...), then note-ons; insertion order otherwise. */
 static int ev_rank(const kt_smf_event *e)
 {
-  if (e->status == 0xff)
-    return 0;
+  if (e->status == 0xff) return 0;
   uint8_t hi = e->status & 0xf0;
-  if (hi == 0x80 || (hi == 0x90 && e->d[1] == 0))
-    return 1;
-  if (hi == 0x90)
-    return 3;
+  if (hi == 0x80 || (hi == 0x90 && e->d[1] == 0)) return 1;
+  if (hi == 0x90) return 3;
   return 2;
 }
 
@@ -513,11 +499,9 @@ typedef struct {
 static int ev_cmp(const void *a, const void *b)
 {
   const ev_ref *x = a, *y = b;
-  if (x->e->tick != y->e->tick)
-    return x->e->tick < y->e->tick ? -1 : 1;
+  if (x->e->tick != y->e->tick) return x->e->tick < y->e->tick ? -1 : 1;
   int rx = ev_rank(x->e), ry = ev_rank(y->e);
-  if (rx != ry)
-    return rx - ry;
+  if (rx != ry) return rx - ry;
   return x->seq - y->seq;
 }
 
@@ -555,19 +539,16 @@ int kt_smf_write_mem(const kt_smf *s, uint8_t **out, size_t *len)
         wb_byte(&w, 0xff);
         wb_byte(&w, e->meta);
         wb_vlq(&w, e->len);
-        if (e->len)
-          wb_put(&w, e->data, e->len);
+        if (e->len) wb_put(&w, e->data, e->len);
       } else if (e->status == 0xf0 || e->status == 0xf7) {
         wb_byte(&w, e->status);
         wb_vlq(&w, e->len);
-        if (e->len)
-          wb_put(&w, e->data, e->len);
+        if (e->len) wb_put(&w, e->data, e->len);
       } else {
         /* No running status: simpler to read back and to diff. */
         wb_byte(&w, e->status);
         wb_byte(&w, e->d[0]);
-        if (chan_data_len(e->status) == 2)
-          wb_byte(&w, e->d[1]);
+        if (chan_data_len(e->status) == 2) wb_byte(&w, e->d[1]);
       }
     }
     free(ord);
@@ -608,8 +589,7 @@ int kt_smf_write_file(const kt_smf *s, const char *path, char *err,
   memcpy(tmp + pl, ".tmp", 5);
   FILE *f = fopen(tmp, "wb");
   if (!f) {
-    smf_err(err, errlen, path, -1, "cannot write %s: %s", tmp,
-            strerror(errno));
+    smf_err(err, errlen, path, -1, "cannot write %s: %s", tmp, strerror(errno));
     free(buf);
     free(tmp);
     return -1;
@@ -637,12 +617,9 @@ typedef struct {
 static int raw_cmp(const void *a, const void *b)
 {
   const raw_note *x = a, *y = b;
-  if (x->on != y->on)
-    return x->on < y->on ? -1 : 1;
-  if (x->pitch != y->pitch)
-    return y->pitch - x->pitch; /* highest first */
-  if (x->off != y->off)
-    return x->off > y->off ? -1 : 1;
+  if (x->on != y->on) return x->on < y->on ? -1 : 1;
+  if (x->pitch != y->pitch) return y->pitch - x->pitch; /* highest first */
+  if (x->off != y->off) return x->off > y->off ? -1 : 1;
   return x->channel - y->channel;
 }
 
@@ -656,23 +633,21 @@ typedef struct {
 static int map_cmp(const void *a, const void *b)
 {
   const map_ev *x = a, *y = b;
-  if (x->tick != y->tick)
-    return x->tick < y->tick ? -1 : 1;
+  if (x->tick != y->tick) return x->tick < y->tick ? -1 : 1;
   return x->seq - y->seq;
 }
 
 void kt_melody_free(kt_melody *m)
 {
-  if (!m)
-    return;
+  if (!m) return;
   free(m->notes);
   free(m->tempo);
   free(m->meter);
   memset(m, 0, sizeof *m);
 }
 
-int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m,
-                     char *err, size_t errlen)
+int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
+                     size_t errlen)
 {
   memset(m, 0, sizeof *m);
   int total = 0;
@@ -726,8 +701,7 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m,
       }
       uint8_t hi = e->status & 0xf0;
       int ch = e->status & 0x0f;
-      if (ch == 9 || (hi != 0x80 && hi != 0x90))
-        continue;
+      if (ch == 9 || (hi != 0x80 && hi != 0x90)) continue;
       int p = e->d[0];
       int on = hi == 0x90 && e->d[1] > 0;
       if (open_vel[ch][p]) { /* close the sounding one (also on retrigger) */
@@ -736,8 +710,7 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m,
         raw[nr].pitch = p;
         raw[nr].vel = open_vel[ch][p];
         raw[nr].channel = ch;
-        if (raw[nr].off > raw[nr].on)
-          ++nr;
+        if (raw[nr].off > raw[nr].on) ++nr;
         open_vel[ch][p] = 0;
       }
       if (on) {
@@ -797,14 +770,12 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m,
     n->pitch = raw[i].pitch;
     n->vel = raw[i].vel;
     n->channel = raw[i].channel;
-    if (raw[i].off / div > m->end)
-      m->end = raw[i].off / div;
+    if (raw[i].off / div > m->end) m->end = raw[i].off / div;
   }
   m->n_notes = nk;
   qsort(tmp, (size_t)nt, sizeof *tmp, map_cmp);
   qsort(met, (size_t)nm, sizeof *met, map_cmp);
-  if (nt > 0 && tmp[0].tick > 0)
-    m->tempo[m->n_tempo++] = (kt_tempo){0, 120};
+  if (nt > 0 && tmp[0].tick > 0) m->tempo[m->n_tempo++] = (kt_tempo){0, 120};
   for (int i = 0; i < nt; ++i) {
     kt_tempo tp = {tmp[i].tick / div, tmp[i].v};
     if (m->n_tempo && m->tempo[m->n_tempo - 1].at == tp.at)

@@ -14,13 +14,13 @@
 #include <stdint.h>
 
 typedef struct {
-  uint32_t tick;   /* absolute, in the file's division */
-  uint8_t status;  /* 0x80..0xEF channel message, 0xFF meta, 0xF0/0xF7 sysex */
-  uint8_t meta;    /* meta type (status 0xFF) */
-  uint8_t d[2];    /* channel message data bytes */
-  uint32_t len;    /* meta/sysex payload length */
-  uint8_t *data;   /* meta/sysex payload (owned), NULL if len == 0 */
-  long offset;     /* byte offset of the event in the file read (-1 if made) */
+  uint32_t tick;  /* absolute, in the file's division */
+  uint8_t status; /* 0x80..0xEF channel message, 0xFF meta, 0xF0/0xF7 sysex */
+  uint8_t meta;   /* meta type (status 0xFF) */
+  uint8_t d[2];   /* channel message data bytes */
+  uint32_t len;   /* meta/sysex payload length */
+  uint8_t *data;  /* meta/sysex payload (owned), NULL if len == 0 */
+  long offset;    /* byte offset of the event in the file read (-1 if made) */
 } kt_smf_event;
 
 typedef struct {
@@ -37,15 +37,15 @@ typedef struct {
 
 /* Read and validate.  Errors: "NAME: byte N: message"; returns 0 or -1. */
 int kt_smf_read_file(const char *path, kt_smf *s, char *err, size_t errlen);
-int kt_smf_read_mem(const uint8_t *buf, size_t len, const char *name,
-                    kt_smf *s, char *err, size_t errlen);
+int kt_smf_read_mem(const uint8_t *buf, size_t len, const char *name, kt_smf *s,
+                    char *err, size_t errlen);
 void kt_smf_free(kt_smf *s);
 
 /* Building a file to write. */
 void kt_smf_init(kt_smf *s, int format, int division);
 kt_smf_track *kt_smf_add_track(kt_smf *s);
-int kt_smf_add_midi(kt_smf_track *t, uint32_t tick, uint8_t status,
-                    uint8_t d0, uint8_t d1);
+int kt_smf_add_midi(kt_smf_track *t, uint32_t tick, uint8_t status, uint8_t d0,
+                    uint8_t d1);
 int kt_smf_add_meta(kt_smf_track *t, uint32_t tick, uint8_t type,
                     const void *data, uint32_t len);
 int kt_smf_add_tempo(kt_smf_track *t, uint32_t tick, double qpm);
@@ -65,8 +65,8 @@ int kt_smf_write_mem(const kt_smf *s, uint8_t **out, size_t *len);
  * events of all tracks form the maps; a tempo map that does not start at 0
  * gets the SMF default 120 qpm there; no tempo at all leaves n_tempo 0.
  * Fails (naming the file) when there are no notes. */
-int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m,
-                     char *err, size_t errlen);
+int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
+                     size_t errlen);
 void kt_melody_free(kt_melody *m);
 
 #endif

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PX_QN 32.0  /* pixels per quarter note */
-#define PX_ROW 6.0  /* pixels per semitone */
+#define PX_QN 32.0 /* pixels per quarter note */
+#define PX_ROW 6.0 /* pixels per semitone */
 #define LEFT 48.0
 #define TOP_TITLE 28.0
 #define PANEL_GAP 30.0
@@ -34,8 +34,7 @@ static void xml_text(FILE *f, const char *s)
       fputs("&quot;", f);
       break;
     default:
-      if ((unsigned char)*s >= 0x20 || *s == '\t')
-        fputc(*s, f);
+      if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, f);
     }
   }
 }
@@ -53,8 +52,7 @@ static void bar_lines(FILE *f, const kt_meter *mt, int nm, double end,
   for (int i = 0; i < nm; ++i) {
     double len = mt[i].num * 4.0 / mt[i].den, beat = 4.0 / mt[i].den;
     double stop = i + 1 < nm ? mt[i + 1].at : end;
-    if (len <= 0)
-      continue;
+    if (len <= 0) continue;
     for (double t = mt[i].at; t < stop - 1e-9 && t <= end + 1e-9;
          t += len, ++bar) {
       double x = LEFT + t * PX_QN;
@@ -90,12 +88,10 @@ int kt_svg_write(const char *path, const char *title,
   for (int p = 0; p < n_panels; ++p)
     for (int i = 0; i < panels[p].n; ++i) {
       const kt_svg_note *n = &panels[p].notes[i];
-      if (n->pitch < 0 || n->pitch > 127)
-        continue;
+      if (n->pitch < 0 || n->pitch > 127) continue;
       lo = n->pitch < lo ? n->pitch : lo;
       hi = n->pitch > hi ? n->pitch : hi;
-      if (n->start + n->dur > last)
-        last = n->start + n->dur;
+      if (n->start + n->dur > last) last = n->start + n->dur;
     }
   if (lo > hi) {
     lo = 48;
@@ -103,10 +99,8 @@ int kt_svg_write(const char *path, const char *title,
   }
   lo -= 2;
   hi += 2;
-  if (end <= 0)
-    end = last;
-  if (end <= 0)
-    end = 4;
+  if (end <= 0) end = last;
+  if (end <= 0) end = 4;
   double ph = (hi - lo + 1) * PX_ROW;
   double width = LEFT + end * PX_QN + 20;
   if (width < 640) /* room for the title and the legend */
@@ -164,14 +158,13 @@ int kt_svg_write(const char *path, const char *title,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                 "stroke=\"#eee\"/><text x=\"4\" y=\"%.1f\" "
                 "font-size=\"9\">C%d</text>\n",
-                LEFT, y + PX_ROW, LEFT + end * PX_QN, y + PX_ROW,
-                y + PX_ROW, k / 12 - 1);
+                LEFT, y + PX_ROW, LEFT + end * PX_QN, y + PX_ROW, y + PX_ROW,
+                k / 12 - 1);
       }
     bar_lines(f, meters, n_meter, end, y0, y0 + ph);
     for (int i = 0; i < panels[p].n; ++i) {
       const kt_svg_note *n = &panels[p].notes[i];
-      if (n->pitch < 0 || n->pitch > 127 || n->start >= end)
-        continue;
+      if (n->pitch < 0 || n->pitch > 127 || n->start >= end) continue;
       int v = n->voice < 0 ? 0 : n->voice > 3 ? 3 : n->voice;
       double d = n->start + n->dur > end ? end - n->start : n->dur;
       fprintf(f,

@@ -18,30 +18,25 @@ int kt_synth_instrument(const char *name)
 {
   static const char *names[] = {"choir", "organ", "strings"};
   for (int i = 0; i < 3; ++i)
-    if (!strcmp(name, names[i]))
-      return i;
+    if (!strcmp(name, names[i])) return i;
   return -1;
 }
 
 static void quiet_log(int level, const char *msg, void *data)
 {
   (void)data;
-  if (level <= FLUID_ERR)
-    fprintf(stderr, "fluidsynth: %s\n", msg);
+  if (level <= FLUID_ERR) fprintf(stderr, "fluidsynth: %s\n", msg);
 }
 
 kt_synth *kt_synth_new(double rate, const char *sf2, int instrument, char *err,
                        size_t errlen)
 {
-  static const int program[] = {52, 19, 48}; /* Choir Aahs, Church Organ,
-                                                String Ensemble 1 */
+  static const int program[] = {52, 19, 48};  /* Choir Aahs, Church Organ,
+                                                 String Ensemble 1 */
   static const int pan[4] = {44, 84, 54, 74}; /* S A T B */
-  if (!sf2)
-    sf2 = getenv("KANTOR_SF2");
-  if (!sf2 || !*sf2)
-    sf2 = KT_SF2_DEFAULT;
-  if (instrument < 0 || instrument > 2)
-    instrument = 0;
+  if (!sf2) sf2 = getenv("KANTOR_SF2");
+  if (!sf2 || !*sf2) sf2 = KT_SF2_DEFAULT;
+  if (instrument < 0 || instrument > 2) instrument = 0;
   struct stat sb;
   if (stat(sf2, &sb) != 0) {
     snprintf(err, errlen,
@@ -79,8 +74,7 @@ kt_synth *kt_synth_new(double rate, const char *sf2, int instrument, char *err,
     return NULL;
   }
   for (int ch = 0; ch < 16; ++ch) {
-    if (ch == 9)
-      continue;
+    if (ch == 9) continue;
     fluid_synth_program_change(s->syn, ch, program[instrument]);
     fluid_synth_cc(s->syn, ch, 10, ch < 4 ? pan[ch] : 64);
     fluid_synth_cc(s->syn, ch, 7, 100);
@@ -90,19 +84,15 @@ kt_synth *kt_synth_new(double rate, const char *sf2, int instrument, char *err,
 
 void kt_synth_free(kt_synth *s)
 {
-  if (!s)
-    return;
-  if (s->syn)
-    delete_fluid_synth(s->syn);
-  if (s->set)
-    delete_fluid_settings(s->set);
+  if (!s) return;
+  if (s->syn) delete_fluid_synth(s->syn);
+  if (s->set) delete_fluid_settings(s->set);
   free(s);
 }
 
 void kt_synth_midi(kt_synth *s, const uint8_t *d, int size)
 {
-  if (size < 1)
-    return;
+  if (size < 1) return;
   int ch = d[0] & 15, a = size > 1 ? d[1] & 127 : 0,
       b = size > 2 ? d[2] & 127 : 0;
   switch (d[0] & 0xf0) {
@@ -131,8 +121,7 @@ void kt_synth_midi(kt_synth *s, const uint8_t *d, int size)
 
 void kt_synth_render(kt_synth *s, float *l, float *r, int n)
 {
-  if (n <= 0)
-    return;
+  if (n <= 0) return;
   fluid_synth_write_float(s->syn, n, l, 0, 1, r, 0, 1);
 }
 
@@ -150,8 +139,7 @@ kt_wav *kt_wav_open(const char *path, double rate, char *err, size_t errlen)
   kt_wav *w = calloc(1, sizeof *w);
   size_t pl = strlen(path);
   if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(pl + 5))) {
-    if (w)
-      free(w->path);
+    if (w) free(w->path);
     free(w);
     snprintf(err, errlen, "out of memory");
     return NULL;
@@ -183,8 +171,7 @@ int kt_wav_write(kt_wav *w, const float *l, const float *r, int n)
       w->buf[2 * i] = l[i];
       w->buf[2 * i + 1] = r[i];
     }
-    if (sf_writef_float(w->f, w->buf, k) != k)
-      w->failed = 1;
+    if (sf_writef_float(w->f, w->buf, k) != k) w->failed = 1;
     l += k;
     r += k;
     n -= k;
@@ -196,8 +183,7 @@ int kt_wav_close(kt_wav *w, int commit, char *err, size_t errlen)
 {
   int ret = 0;
   if (w->failed && commit) {
-    snprintf(err, errlen, "%s: write error: %s", w->path,
-             sf_strerror(w->f));
+    snprintf(err, errlen, "%s: write error: %s", w->path, sf_strerror(w->f));
     ret = -1;
   }
   if (sf_close(w->f) != 0 && commit && ret == 0) {
@@ -208,8 +194,7 @@ int kt_wav_close(kt_wav *w, int commit, char *err, size_t errlen)
     snprintf(err, errlen, "%s: %s", w->path, strerror(errno));
     ret = -1;
   }
-  if (!commit || ret != 0)
-    remove(w->tmp);
+  if (!commit || ret != 0) remove(w->tmp);
   free(w->tmp);
   free(w->path);
   free(w);
@@ -221,8 +206,7 @@ int kt_synth_render_wav(const char *path, double rate, const kt_rec_event *ev,
                         const char *sf2, char *err, size_t errlen)
 {
   kt_synth *s = kt_synth_new(rate, sf2, instrument, err, errlen);
-  if (!s)
-    return -1;
+  if (!s) return -1;
   kt_wav *w = kt_wav_open(path, rate, err, errlen);
   if (!w) {
     kt_synth_free(s);
@@ -237,8 +221,7 @@ int kt_synth_render_wav(const char *path, double rate, const kt_rec_event *ev,
     int64_t stop = now + B < total ? now + B : total;
     while (i < n && ev[i].frame <= now) /* events due: send, then render */
       kt_synth_midi(s, ev[i].data, ev[i].size), ++i;
-    if (i < n && ev[i].frame < stop)
-      stop = ev[i].frame;
+    if (i < n && ev[i].frame < stop) stop = ev[i].frame;
     int k = (int)(stop - now);
     kt_synth_render(s, l, r, k);
     bad = kt_wav_write(w, l, r, k) < 0;

@@ -13,7 +13,7 @@ static int fails;
 #define CHECK(c)                                                               \
   do {                                                                         \
     if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
       ++fails;                                                                 \
     }                                                                          \
   } while (0)
@@ -41,8 +41,7 @@ static int run(const kt_melody *m, const kt_drive_opts *o, kt_recording *r)
   }
   kt_engine_set_param(e, KT_P_PASSTHRU, 0);
   int ret = kt_drive(e, m, o, r, err, sizeof err);
-  if (ret < 0)
-    fprintf(stderr, "drive: %s\n", err);
+  if (ret < 0) fprintf(stderr, "drive: %s\n", err);
   kt_engine_free(e);
   return ret;
 }
@@ -63,8 +62,7 @@ static void check_output(const char *what, const kt_melody *m,
       on[ch][p]++;
       double s = x->qn * 4;
       double tol = 4.0 * (kt_melody_qn_at(m, o, x->frame + 1) - x->qn);
-      if (fabs(s - round(s)) > tol + 1e-9)
-        ++off_grid;
+      if (fabs(s - round(s)) > tol + 1e-9) ++off_grid;
     } else if (st == 0x80 || st == 0x90) {
       on[ch][p]--;
     }
@@ -99,8 +97,8 @@ int main(void)
     CHECK(fabs(kt_melody_qn_at(&m, &o, 120000) - 3) < 1e-9);
     CHECK(fabs(kt_melody_qn_at(&m, &o, 48000) - 1) < 1e-9);
     for (double q = 0; q < 8; q += 0.37)
-      CHECK(fabs(kt_melody_qn_at(&m, &o, kt_melody_frame_at(&m, &o, q)) -
-                 q) < 1e-4);
+      CHECK(fabs(kt_melody_qn_at(&m, &o, kt_melody_frame_at(&m, &o, q)) - q) <
+            1e-4);
     kt_melody none = {0};
     o.bpm = 100;
     CHECK(kt_melody_frame_at(&none, &o, 1) == 28800);
@@ -171,7 +169,6 @@ int main(void)
     kt_engine_free(e);
   }
   kt_recording_free(&a);
-  if (fails)
-    fprintf(stderr, "%d checks failed\n", fails);
+  if (fails) fprintf(stderr, "%d checks failed\n", fails);
   return fails ? 1 : 0;
 }

@@ -21,7 +21,7 @@ static int fails;
 #define CHECK(c)                                                               \
   do {                                                                         \
     if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
       ++fails;                                                                 \
     }                                                                          \
   } while (0)
@@ -52,7 +52,10 @@ static int render(const char *first, ...)
   return kt_cmd_render(argc, argv);
 }
 
-static int exists(const char *p) { return access(p, F_OK) == 0; }
+static int exists(const char *p)
+{
+  return access(p, F_OK) == 0;
+}
 
 static int same_file(const char *a, const char *b)
 {
@@ -60,15 +63,11 @@ static int same_file(const char *a, const char *b)
   int same = f && g;
   while (same) {
     int x = fgetc(f), y = fgetc(g);
-    if (x != y)
-      same = 0;
-    if (x == EOF || y == EOF)
-      break;
+    if (x != y) same = 0;
+    if (x == EOF || y == EOF) break;
   }
-  if (f)
-    fclose(f);
-  if (g)
-    fclose(g);
+  if (f) fclose(f);
+  if (g) fclose(g);
   return same;
 }
 
@@ -96,20 +95,15 @@ static long check_mid(const char *path, const kt_melody *in)
           e->len == strlen(names[t - 1]) &&
           !memcmp(e->data, names[t - 1], e->len))
         named = 1;
-      if (e->status >= 0xf0)
-        continue;
-      if ((e->status & 15) != t - 1)
-        ++bad_ch;
+      if (e->status >= 0xf0) continue;
+      if ((e->status & 15) != t - 1) ++bad_ch;
       int st = e->status & 0xf0;
       if (st == 0x90 && e->d[1] > 0) {
         ++ons;
-        if (e->tick % (uint32_t)(s.division / 4))
-          ++off_grid;
-        if (t == 2 && first_alto < 0)
-          first_alto = (long)e->tick;
+        if (e->tick % (uint32_t)(s.division / 4)) ++off_grid;
+        if (t == 2 && first_alto < 0) first_alto = (long)e->tick;
         if (t == 1) { /* the soprano is the input melody */
-          if (sop_i >= in->n_notes ||
-              in->notes[sop_i].pitch != e->d[0] ||
+          if (sop_i >= in->n_notes || in->notes[sop_i].pitch != e->d[0] ||
               fabs(in->notes[sop_i].start * s.division - e->tick) > 0.5)
             ++sop_bad;
           ++sop_i;
@@ -118,8 +112,8 @@ static long check_mid(const char *path, const kt_melody *in)
         ++offs;
       }
     }
-    printf("  %-8s %3d notes, channel errors %d, off grid %d\n",
-           names[t - 1], ons, bad_ch, off_grid);
+    printf("  %-8s %3d notes, channel errors %d, off grid %d\n", names[t - 1],
+           ons, bad_ch, off_grid);
     CHECK(named);
     CHECK(ons > 0 && ons == offs);
     CHECK(bad_ch == 0);
@@ -197,14 +191,11 @@ int main(void)
    * with temperature 1 -> different */
   const char *a = tpath("a.mid"), *b = tpath("b.mid"), *c = tpath("c.mid"),
              *d = tpath("d.mid");
-  CHECK(render(demo, "-o", a, "--temperature", "1", "--seed", "3", NULL) ==
-        0);
-  CHECK(render(demo, "-o", b, "--temperature", "1", "--seed", "3", NULL) ==
-        0);
-  CHECK(render(demo, "-o", c, "--temperature", "1", "--seed", "3",
-               "--block", "37", NULL) == 0);
-  CHECK(render(demo, "-o", d, "--temperature", "1", "--seed", "4", NULL) ==
-        0);
+  CHECK(render(demo, "-o", a, "--temperature", "1", "--seed", "3", NULL) == 0);
+  CHECK(render(demo, "-o", b, "--temperature", "1", "--seed", "3", NULL) == 0);
+  CHECK(render(demo, "-o", c, "--temperature", "1", "--seed", "3", "--block",
+               "37", NULL) == 0);
+  CHECK(render(demo, "-o", d, "--temperature", "1", "--seed", "4", NULL) == 0);
   CHECK(same_file(a, b));
   CHECK(same_file(a, c));
   CHECK(!same_file(a, d));
@@ -260,8 +251,7 @@ int main(void)
     CHECK(render(demo, "-o", out, "--model", garbage, NULL) == KT_EXIT_FAIL);
     CHECK(!exists(out));
     /* an output that cannot be written */
-    CHECK(render(demo, "-o", "/nonexistent/dir/x.mid", NULL) ==
-          KT_EXIT_FAIL);
+    CHECK(render(demo, "-o", "/nonexistent/dir/x.mid", NULL) == KT_EXIT_FAIL);
   }
   /* usage errors */
   {
@@ -269,13 +259,10 @@ int main(void)
     CHECK(render(demo, NULL) == KT_EXIT_USAGE);
     CHECK(render("-o", out, NULL) == KT_EXIT_USAGE);
     CHECK(render(demo, "-o", out, "--key", "H", NULL) == KT_EXIT_USAGE);
-    CHECK(render(demo, "-o", out, "--temperature", "3", NULL) ==
-          KT_EXIT_USAGE);
-    CHECK(render(demo, "-o", out, "--frobnicate", "1", NULL) ==
-          KT_EXIT_USAGE);
+    CHECK(render(demo, "-o", out, "--temperature", "3", NULL) == KT_EXIT_USAGE);
+    CHECK(render(demo, "-o", out, "--frobnicate", "1", NULL) == KT_EXIT_USAGE);
     CHECK(render(demo, "-o", out, "--seed", NULL) == KT_EXIT_USAGE);
-    CHECK(render(demo, "-o", out, "--guard", "maybe", NULL) ==
-          KT_EXIT_USAGE);
+    CHECK(render(demo, "-o", out, "--guard", "maybe", NULL) == KT_EXIT_USAGE);
     CHECK(!exists(out));
     CHECK(render("--help", NULL) == KT_EXIT_OK);
   }

@@ -15,7 +15,7 @@ static int fails;
 #define CHECK(c)                                                               \
   do {                                                                         \
     if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
       ++fails;                                                                 \
     }                                                                          \
   } while (0)
@@ -68,10 +68,10 @@ static size_t mk(uint8_t *out, int format, int ntrk, int div,
 static const uint8_t body0[] = {
     0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20,       /* tempo */
     0x00, 0xff, 0x58, 0x04, 0x03, 0x02, 0x18, 0x08, /* 3/4 */
-    0x00, 0x90, 60, 100,                            /* C4 on */
-    0x60, 60, 0,                                    /* running: C4 off */
-    0x00, 64, 90,                                   /* running: E4 on */
-    0x81, 0x40, 64, 0,                              /* +192: E4 off */
+    0x00, 0x90, 60,   100,                          /* C4 on */
+    0x60, 60,   0,                                  /* running: C4 off */
+    0x00, 64,   90,                                 /* running: E4 on */
+    0x81, 0x40, 64,   0,                            /* +192: E4 off */
     0x00, 0xff, 0x2f, 0x00};
 
 static void expect_error(const char *name, const uint8_t *b, size_t n,
@@ -85,13 +85,11 @@ static void expect_error(const char *name, const uint8_t *b, size_t n,
     kt_melody m;
     r = kt_smf_to_melody(&s, path, &m, err, sizeof err);
     kt_smf_free(&s);
-    if (r == 0)
-      kt_melody_free(&m);
+    if (r == 0) kt_melody_free(&m);
   }
   CHECK(r < 0);
   CHECK(strstr(err, path) != NULL); /* names the file */
-  if (what)
-    CHECK(strstr(err, what) != NULL);
+  if (what) CHECK(strstr(err, what) != NULL);
   printf("  %-14s -> %s\n", name, err);
 }
 
@@ -134,20 +132,21 @@ int main(void)
    * and a drum track (ignored) -- */
   {
     static const uint8_t t0[] = {
-        0x00, 0xff, 0x03, 0x04, 'T', 'e', 's', 't',
-        0x00, 0xff, 0x51, 0x03, 0x0f, 0x42, 0x40, /* 60 qpm */
+        0x00, 0xff, 0x03, 0x04, 'T',  'e',  's',  't',
+        0x00, 0xff, 0x51, 0x03, 0x0f, 0x42, 0x40,       /* 60 qpm */
         0x83, 0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20, /* +384: 120 */
         0x00, 0xff, 0x2f, 0x00};
     static const uint8_t t1[] = {
-        0x00, 0x91, 60, 80, 0x00, 64, 80, 0x00, 67, 80, /* C E G chord */
-        0x81, 0x40, 0x81, 60, 0, 0x00, 64, 0, 0x00, 67, 0, /* +192 offs */
-        0x00, 0x91, 72, 80,                     /* C5 ... */
-        0x30, 0x91, 65, 80,                     /* +48: F4 under C5: dropped */
-        0x30, 0x81, 65, 0,                      /* +48 */
-        0x60, 0x81, 72, 0,                      /* +96: C5 off after 1 qn */
+        0x00, 0x91, 60,   80,  0x00, 64,   80, 0x00, 67,   80, /* C E G chord */
+        0x81, 0x40, 0x81, 60,  0,    0x00, 64, 0,    0x00, 67,
+        0,                    /* +192 offs */
+        0x00, 0x91, 72,   80, /* C5 ... */
+        0x30, 0x91, 65,   80, /* +48: F4 under C5: dropped */
+        0x30, 0x81, 65,   0,  /* +48 */
+        0x60, 0x81, 72,   0,  /* +96: C5 off after 1 qn */
         0x00, 0xff, 0x2f, 0x00};
-    static const uint8_t t2[] = {0x00, 0x99, 36, 100, 0x60, 0x89, 36, 0,
-                                 0x00, 0xff, 0x2f, 0x00};
+    static const uint8_t t2[] = {0x00, 0x99, 36,   100,  0x60, 0x89,
+                                 36,   0,    0x00, 0xff, 0x2f, 0x00};
     const uint8_t *bodies[] = {t0, t1, t2};
     size_t lens[] = {sizeof t0, sizeof t1, sizeof t2};
     size_t n = mk(buf, 1, 3, 192, bodies, lens);
@@ -241,8 +240,8 @@ int main(void)
     expect_error("missing_trk.mid", b2, n, "truncated");
   }
   {
-    static const uint8_t bad[] = {0x00, 60, 100, 0x60, 60, 0,
-                                  0x00, 0xff, 0x2f, 0x00};
+    static const uint8_t bad[] = {0x00, 60,   100,  0x60, 60,
+                                  0,    0x00, 0xff, 0x2f, 0x00};
     const uint8_t *bodies[] = {bad};
     size_t lens[] = {sizeof bad};
     size_t n = mk(buf, 0, 1, 96, bodies, lens);
@@ -304,8 +303,7 @@ int main(void)
         x ^= x << 17;
         b2[x % n] = (uint8_t)(x >> 32);
       }
-      if (x % 5 == 0)
-        len = (size_t)(x >> 40) % n;
+      if (x % 5 == 0) len = (size_t)(x >> 40) % n;
       kt_smf s;
       char err[256];
       if (kt_smf_read_mem(b2, len, "fuzz.mid", &s, err, sizeof err) == 0) {
@@ -322,9 +320,7 @@ int main(void)
   }
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "warning: could not remove %s\n", dir);
-  if (fails)
-    fprintf(stderr, "%d checks failed\n", fails);
+  if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
+  if (fails) fprintf(stderr, "%d checks failed\n", fails);
   return fails ? 1 : 0;
 }

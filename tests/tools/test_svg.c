@@ -12,7 +12,7 @@ static int fails;
 #define CHECK(c)                                                               \
   do {                                                                         \
     if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);  \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
       ++fails;                                                                 \
     }                                                                          \
   } while (0)
@@ -20,8 +20,7 @@ static int fails;
 static int count(const char *path, const char *what)
 {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return -1;
+  if (!f) return -1;
   static char buf[1 << 20];
   size_t n = fread(buf, 1, sizeof buf - 1, f);
   fclose(f);
@@ -49,8 +48,8 @@ int main(void)
   char err[256];
   kt_svg_panel two[2] = {{"original <BWV 1>", a, na},
                          {"regenerated & sampled", b, na}};
-  CHECK(kt_svg_write(path, "A \"title\" with <markup> & more", two, 2,
-                     meters, 2, 10, err, sizeof err) == 0);
+  CHECK(kt_svg_write(path, "A \"title\" with <markup> & more", two, 2, meters,
+                     2, 10, err, sizeof err) == 0);
   CHECK(kt_xml_check(path) == 0);
   CHECK(count(path, "<rect") >= 2 * na);
   CHECK(count(path, "id=\"panel") == 2);
@@ -70,7 +69,6 @@ int main(void)
   CHECK(kt_svg_write("/nonexistent/dir/x.svg", NULL, &one, 1, NULL, 0, 0, err,
                      sizeof err) < 0);
   CHECK(strstr(err, "/nonexistent/dir/x.svg") != NULL);
-  if (fails)
-    fprintf(stderr, "%d checks failed\n", fails);
+  if (fails) fprintf(stderr, "%d checks failed\n", fails);
   return fails ? 1 : 0;
 }

@@ -30,8 +30,7 @@ static int kt_xml_check(const char *path)
       fprintf(stderr, "%s: byte %zu: bare '&'\n", path, i);
       return -1;
     }
-    if (buf[i] != '<')
-      continue;
+    if (buf[i] != '<') continue;
     char *end = strchr(buf + i, '>');
     if (!end) {
       fprintf(stderr, "%s: byte %zu: unterminated tag\n", path, i);
@@ -50,8 +49,7 @@ static int kt_xml_check(const char *path)
     }
     int quotes = 0;
     for (const char *p = nm; p < end; ++p) {
-      if (*p == '"')
-        ++quotes;
+      if (*p == '"') ++quotes;
       if (*p == '<') {
         fprintf(stderr, "%s: byte %zu: '<' inside a tag\n", path, i);
         return -1;
@@ -64,16 +62,14 @@ static int kt_xml_check(const char *path)
     if (closing) {
       if (depth == 0 || strlen(stack[depth - 1]) != nl ||
           strncmp(stack[depth - 1], nm, nl)) {
-        fprintf(stderr, "%s: byte %zu: mismatched </%.*s>\n", path, i,
-                (int)nl, nm);
+        fprintf(stderr, "%s: byte %zu: mismatched </%.*s>\n", path, i, (int)nl,
+                nm);
         return -1;
       }
       --depth;
     } else if (end[-1] != '/') {
-      if (depth == 0)
-        ++roots;
-      if (depth == 64)
-        return -1;
+      if (depth == 0) ++roots;
+      if (depth == 64) return -1;
       memcpy(stack[depth], nm, nl);
       stack[depth++][nl] = 0;
     } else if (depth == 0) {
