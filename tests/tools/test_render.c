@@ -202,6 +202,51 @@ int main(void)
   printf("temperature 1, seed 3:\n");
   CHECK(check_mid(a, &in) == 0);
 
+  /* 3/4 with a tempo change and a lower line on another channel: the
+   * melody is the top line, the maps come through, onsets stay on the grid
+   * of the output's ticks */
+  {
+    static const int top[][2] = {{72, 1}, {71, 1}, {69, 1}, {67, 2}, {69, 1},
+                                 {71, 1}, {72, 1}, {74, 1}, {72, 3}};
+    kt_smf w;
+    kt_smf_init(&w, 0, 96);
+    kt_smf_track *t = kt_smf_add_track(&w);
+    kt_smf_add_tempo(t, 0, 90);
+    kt_smf_add_meter(t, 0, 3, 4);
+    kt_smf_add_tempo(t, 6 * 96, 60);
+    uint32_t now = 0;
+    for (int i = 0; i < 9; ++i) {
+      uint32_t du = (uint32_t)top[i][1] * 96;
+      kt_smf_add_midi(t, now, 0x90, (uint8_t)top[i][0], 90);
+      kt_smf_add_midi(t, now + du, 0x80, (uint8_t)top[i][0], 0);
+      kt_smf_add_midi(t, now, 0x91, (uint8_t)(top[i][0] - 12), 70);
+      kt_smf_add_midi(t, now + du, 0x91, (uint8_t)(top[i][0] - 12), 0);
+      now += du;
+    }
+    const char *wz = tpath("waltz.mid"), *wo = tpath("waltz_out.mid");
+    CHECK(kt_smf_write_file(&w, wz, err, sizeof err) == 0);
+    kt_smf_free(&w);
+    kt_smf ws;
+    kt_melody wm;
+    CHECK(kt_smf_read_file(wz, &ws, err, sizeof err) == 0);
+    CHECK(kt_smf_to_melody(&ws, wz, &wm, err, sizeof err) == 0);
+    kt_smf_free(&ws);
+    CHECK(wm.n_notes == 9 && wm.notes[0].pitch == 72);
+    CHECK(render(wz, "-o", wo, "--block", "64", NULL) == 0);
+    printf("3/4, tempo 90 -> 60:\n");
+    CHECK(check_mid(wo, &wm) == 0);
+    kt_smf o;
+    kt_melody om;
+    CHECK(kt_smf_read_file(wo, &o, err, sizeof err) == 0);
+    CHECK(kt_smf_to_melody(&o, wo, &om, err, sizeof err) == 0);
+    CHECK(om.n_tempo == 2 && om.tempo[1].at == 6 &&
+          fabs(om.tempo[1].qpm - 60) < 0.01);
+    CHECK(om.n_meter == 1 && om.meter[0].num == 3 && om.meter[0].den == 4);
+    kt_melody_free(&om);
+    kt_smf_free(&o);
+    kt_melody_free(&wm);
+  }
+
   /* lookahead: the engine is late by its latency, the file is not */
   const char *l4 = tpath("l4.mid");
   CHECK(render(demo, "-o", l4, "--lookahead", "4", "--key", "G", NULL) == 0);
