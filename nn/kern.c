@@ -867,8 +867,23 @@ int kt_kern_parse(const char *text, size_t len, const char *name,
               line_off + (size_t)((const char *)memchr(s, 0, n) - s));
       break;
     }
-    if (n == 0) continue;      /* blank lines carry no data */
-    if (s[0] == '!') continue; /* comments: ! !! !!! */
+    if (n == 0) continue; /* blank lines carry no data */
+    if (s[0] == '!' && n >= 2 && s[1] == '!') continue; /* !! and !!! */
+    if (s[0] == '!' && header) {
+      /* local comments: one '!' field per spine, nothing else */
+      const char *cf[KT_NVOICES];
+      size_t cl[KT_NVOICES];
+      int nc = kt_fields(s, n, cf, cl, KT_NVOICES);
+      int ok = nc == KT_NVOICES;
+      for (int v = 0; ok && v < KT_NVOICES; v++)
+        ok = cl[v] > 0 && cf[v][0] == '!';
+      if (!ok) {
+        kt_fail(&p, "local comment line must have four '!' fields");
+        break;
+      }
+      continue;
+    }
+    if (s[0] == '!') continue; /* local comment before the header */
     if (terminated) {
       kt_fail(&p, "content after the *- terminator line");
       break;

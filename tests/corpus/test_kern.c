@@ -333,6 +333,7 @@ static void test_errors(void)
                    "after the *-");
   expect_str_error(H4 K4 M4 "1C\t1c\t1e\t1g\n" END4 "4C\t4c\t4e\t4g\n", 8,
                    "after the *-");
+  expect_str_error(H4 K4 M4 "!\t1c\t1e\t1g\n" END4, 5, "local comment");
   {
     static const char nul[] = H4 K4 M4 "1C\t1c\t1e\t1g\n" END4;
     char b[sizeof nul];
