@@ -79,7 +79,9 @@ int kt_chorale_copy(const kt_chorale *src, kt_chorale *dst);
 
 /* Shift every pitch by semis.  Returns the number of (voice, note) pitches
  * that fall outside ranges (if ranges != NULL); pitches are shifted anyway
- * (never clamped) and the caller decides what to do. */
+ * (never clamped) and the caller decides what to do.  Returns -1 and
+ * changes nothing if a pitch would leave MIDI 0..127.  Also moves tonic,
+ * key_sig (kept in -6..+5) and stats lo/hi. */
 int kt_chorale_transpose(kt_chorale *c, int semis, const kt_ranges *ranges);
 
 /* Semitone shift in -6..+5 that moves the tonic to C. */
