@@ -44,6 +44,7 @@ static const char *usage_text =
     "options:\n"
     "  --list               list MIDI inputs and audio output devices\n"
     "  --connect C:P        connect this ALSA client:port to our input\n"
+    "  --no-midi            no MIDI input (check the audio and the click)\n"
     "  --device N|NAME      audio output device (index or name part)\n"
     "  --bpm N              20..300 beats per minute (default 100; in file\n"
     "                       mode the file's first tempo)\n"
@@ -511,91 +512,52 @@ static int pick_device(const char *want, char *err, size_t errlen)
   return -1;
 }
 
-static int device_mode(const char *device, const char *connect, double bpm,
-                       uint32_t block, double rate, const float *params,
-                       int instrument, int click)
+/* The ALSA sequencer input port; 0 or -1 with a message. */
+static int open_midi(const char *connect, snd_seq_t **seq, int *port)
 {
-  char err[512];
-  snd_lib_error_set_handler(alsa_silent); /* headless: no ALSA lib noise */
-  if (pa_init_quiet() != paNoError) {
-    fprintf(stderr, "kantor live: PortAudio failed to initialize: no audio "
-                    "output available (use file mode: --in FILE.mid --wav "
-                    "OUT.wav)\n");
-    return KT_EXIT_FAIL;
-  }
-  int dev = pick_device(device, err, sizeof err);
-  if (dev < 0) {
-    fprintf(stderr, "kantor live: %s\n", err);
-    Pa_Terminate();
-    return KT_EXIT_FAIL;
-  }
-  snd_seq_t *seq = NULL;
-  int port;
-  if (snd_seq_open(&seq, "default", SND_SEQ_OPEN_INPUT, 0) < 0) {
+  if (snd_seq_open(seq, "default", SND_SEQ_OPEN_INPUT, 0) < 0) {
     fprintf(stderr, "kantor live: cannot open the ALSA sequencer "
-                    "(/dev/snd/seq): no MIDI input available\n");
-    Pa_Terminate();
-    return KT_EXIT_FAIL;
+                    "(/dev/snd/seq): no MIDI input available (--no-midi "
+                    "runs without one)\n");
+    *seq = NULL;
+    return -1;
   }
-  snd_seq_set_client_name(seq, "Kantor");
-  port = snd_seq_create_simple_port(
-      seq, "Kantor in", SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_SUBS_WRITE,
+  snd_seq_set_client_name(*seq, "Kantor");
+  *port = snd_seq_create_simple_port(
+      *seq, "Kantor in", SND_SEQ_PORT_CAP_WRITE | SND_SEQ_PORT_CAP_SUBS_WRITE,
       SND_SEQ_PORT_TYPE_MIDI_GENERIC | SND_SEQ_PORT_TYPE_APPLICATION);
-  if (port < 0) {
+  if (*port < 0) {
     fprintf(stderr, "kantor live: cannot create an ALSA sequencer port\n");
-    snd_seq_close(seq);
-    Pa_Terminate();
-    return KT_EXIT_FAIL;
+    goto fail;
   }
   if (connect) {
     snd_seq_addr_t a;
-    if (snd_seq_parse_address(seq, &a, connect) < 0 ||
-        snd_seq_connect_from(seq, port, a.client, a.port) < 0) {
+    if (snd_seq_parse_address(*seq, &a, connect) < 0 ||
+        snd_seq_connect_from(*seq, *port, a.client, a.port) < 0) {
       fprintf(stderr,
               "kantor live: cannot connect from MIDI port '%s' "
               "(see kantor live --list)\n",
               connect);
-      snd_seq_close(seq);
-      Pa_Terminate();
-      return KT_EXIT_FAIL;
+      goto fail;
     }
   }
-  live_ctx *c = &g_ctx;
-  if (live_ctx_init(c, rate, block, bpm, 4, click, instrument, err,
-                    sizeof err) < 0) {
-    fprintf(stderr, "kantor live: %s\n", err);
-    snd_seq_close(seq);
-    Pa_Terminate();
-    return KT_EXIT_FAIL;
-  }
-  for (int p = 0; p < KT_NPARAMS; ++p)
-    if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
-  PaStreamParameters op = {0};
-  op.device = dev;
-  op.channelCount = 2;
-  op.sampleFormat = paFloat32;
-  op.suggestedLatency = Pa_GetDeviceInfo(dev)->defaultLowOutputLatency;
-  PaStream *st;
-  PaError pe =
-      Pa_OpenStream(&st, NULL, &op, rate, block, paClipOff, pa_callback, c);
-  if (pe == paNoError) pe = Pa_StartStream(st);
-  if (pe != paNoError) {
-    fprintf(stderr, "kantor live: cannot start audio on '%s': %s\n",
-            Pa_GetDeviceInfo(dev)->name, Pa_GetErrorText(pe));
-    live_ctx_free(c);
-    snd_seq_close(seq);
-    Pa_Terminate();
-    return KT_EXIT_FAIL;
-  }
-  printf("kantor live: playing on '%s' at %g bpm; MIDI input: ALSA %d:%d "
-         "\"Kantor in\".  Ctrl-C to stop.\n",
-         Pa_GetDeviceInfo(dev)->name, bpm, snd_seq_client_id(seq), port);
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  int npfd = snd_seq_poll_descriptors_count(seq, POLLIN);
+  return 0;
+fail:
+  snd_seq_close(*seq);
+  *seq = NULL;
+  return -1;
+}
+
+/* Sequencer events -> the ring, until a signal stops us. */
+static void midi_loop(snd_seq_t *seq)
+{
   struct pollfd pfd[8];
-  if (npfd > 8) npfd = 8;
-  snd_seq_poll_descriptors(seq, pfd, (unsigned)npfd, POLLIN);
+  int npfd = 0;
+  if (seq) {
+    npfd = snd_seq_poll_descriptors_count(seq, POLLIN);
+    if (npfd > 8) npfd = 8;
+    snd_seq_poll_descriptors(seq, pfd, (unsigned)npfd, POLLIN);
+  }
   while (!g_stop) {
     if (poll(pfd, (nfds_t)npfd, 200) <= 0) continue;
     snd_seq_event_t *ev;
@@ -620,12 +582,79 @@ static int device_mode(const char *device, const char *connect, double bpm,
       if (snd_seq_event_input_pending(seq, 0) <= 0) break;
     }
   }
+}
+
+static int device_mode(const char *device, const char *connect, int no_midi,
+                       double bpm, uint32_t block, double rate,
+                       const float *params, int instrument, int click)
+{
+  char err[512];
+  snd_lib_error_set_handler(alsa_silent); /* headless: no ALSA lib noise */
+  if (pa_init_quiet() != paNoError) {
+    fprintf(stderr, "kantor live: PortAudio failed to initialize: no audio "
+                    "output available (use file mode: --in FILE.mid --wav "
+                    "OUT.wav)\n");
+    return KT_EXIT_FAIL;
+  }
+  int dev = pick_device(device, err, sizeof err);
+  if (dev < 0) {
+    fprintf(stderr, "kantor live: %s\n", err);
+    Pa_Terminate();
+    return KT_EXIT_FAIL;
+  }
+  snd_seq_t *seq = NULL;
+  int port = -1;
+  if (!no_midi && open_midi(connect, &seq, &port) < 0) {
+    Pa_Terminate();
+    return KT_EXIT_FAIL;
+  }
+  live_ctx *c = &g_ctx;
+  if (live_ctx_init(c, rate, block, bpm, 4, click, instrument, err,
+                    sizeof err) < 0) {
+    fprintf(stderr, "kantor live: %s\n", err);
+    if (seq) snd_seq_close(seq);
+    Pa_Terminate();
+    return KT_EXIT_FAIL;
+  }
+  for (int p = 0; p < KT_NPARAMS; ++p)
+    if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
+  PaStreamParameters op = {0};
+  op.device = dev;
+  op.channelCount = 2;
+  op.sampleFormat = paFloat32;
+  op.suggestedLatency = Pa_GetDeviceInfo(dev)->defaultLowOutputLatency;
+  PaStream *st = NULL;
+  PaError pe =
+      Pa_OpenStream(&st, NULL, &op, rate, block, paClipOff, pa_callback, c);
+  if (pe == paNoError) pe = Pa_StartStream(st);
+  if (pe != paNoError) {
+    fprintf(stderr, "kantor live: cannot start audio on '%s': %s\n",
+            Pa_GetDeviceInfo(dev)->name, Pa_GetErrorText(pe));
+    if (st) Pa_CloseStream(st);
+    live_ctx_free(c);
+    if (seq) snd_seq_close(seq);
+    Pa_Terminate();
+    return KT_EXIT_FAIL;
+  }
+  if (seq)
+    printf("kantor live: playing on '%s' at %g bpm; MIDI input: ALSA %d:%d "
+           "\"Kantor in\".  Ctrl-C to stop.\n",
+           Pa_GetDeviceInfo(dev)->name, bpm, snd_seq_client_id(seq), port);
+  else
+    printf("kantor live: playing on '%s' at %g bpm, no MIDI input.  Ctrl-C "
+           "to stop.\n",
+           Pa_GetDeviceInfo(dev)->name, bpm);
+  fflush(stdout);
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  midi_loop(seq);
   Pa_StopStream(st);
   Pa_CloseStream(st);
   Pa_Terminate();
-  snd_seq_close(seq);
+  if (seq) snd_seq_close(seq);
+  int64_t frames = c->now;
   live_ctx_free(c);
-  printf("\nkantor live: stopped\n");
+  printf("kantor live: stopped after %.1f s of audio\n", frames / rate);
   return KT_EXIT_OK;
 }
 
@@ -633,7 +662,7 @@ int kt_cmd_live(int argc, char **argv)
 {
   const char *in = NULL, *wav = NULL, *device = NULL, *connect = NULL;
   double bpm = 0, block = 256, rate = 48000, v;
-  int click = 0, list = 0, instrument = KT_SYNTH_CHOIR;
+  int click = 0, list = 0, no_midi = 0, instrument = KT_SYNTH_CHOIR;
   float params[KT_NPARAMS];
   for (int p = 0; p < KT_NPARAMS; ++p)
     params[p] = NAN;
@@ -649,6 +678,10 @@ int kt_cmd_live(int argc, char **argv)
     }
     if (!strcmp(a, "--list")) {
       list = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-midi")) {
+      no_midi = 1;
       continue;
     }
     if (a[0] != '-') return usage_err("unexpected argument '%s'", a);
@@ -711,6 +744,6 @@ int kt_cmd_live(int argc, char **argv)
     return file_mode(&g_ctx, in, wav, bpm, (uint32_t)block, rate, params,
                      instrument, click);
   }
-  return device_mode(device, connect, bpm > 0 ? bpm : 100, (uint32_t)block,
-                     rate, params, instrument, click);
+  return device_mode(device, connect, no_midi, bpm > 0 ? bpm : 100,
+                     (uint32_t)block, rate, params, instrument, click);
 }
