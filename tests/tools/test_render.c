@@ -253,6 +253,20 @@ int main(void)
   printf("lookahead 4:\n");
   CHECK(check_mid(l4, &in) == 0);
 
+  /* --model: the shipped L4 file gives what the embedded L4 gives */
+  {
+    char model[600];
+    snprintf(model, sizeof model, "%s/models/live-l4.kmod", src ? src : ".");
+    if (exists(model)) {
+      const char *m1 = tpath("m1.mid"), *m2 = tpath("m2.mid");
+      CHECK(render(demo, "-o", m1, "--model", model, NULL) == 0);
+      CHECK(render(demo, "-o", m2, "--lookahead", "4", NULL) == 0);
+      CHECK(same_file(m1, m2));
+    } else {
+      printf("(no %s: --model check skipped)\n", model);
+    }
+  }
+
   /* --bpm replaces the tempo map */
   const char *bp = tpath("bpm.mid");
   CHECK(render(demo, "-o", bp, "--bpm", "132", NULL) == 0);
