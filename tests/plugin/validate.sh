@@ -6,15 +6,12 @@ command -v sord_validate >/dev/null 2>&1 || {
   echo "SKIP: sord_validate not installed (apt-get install sordi)"
   exit 77
 }
-schemas=$(find /usr/lib/lv2 -maxdepth 2 -name '*.ttl' \
-  \( -path '*/core.lv2/*' -o -path '*/atom.lv2/*' -o -path '*/midi.lv2/*' \
-     -o -path '*/time.lv2/*' -o -path '*/patch.lv2/*' -o -path '*/state.lv2/*' \
-     -o -path '*/worker.lv2/*' -o -path '*/urid.lv2/*' -o -path '*/log.lv2/*' \
-     -o -path '*/options.lv2/*' -o -path '*/buf-size.lv2/*' \
-     -o -path '*/units.lv2/*' -o -path '*/presets.lv2/*' \
-     -o -path '*/resize-port.lv2/*' -o -path '*/port-props.lv2/*' \
-     -o -path '*/parameters.lv2/*' -o -path '*/schemas.lv2/*' \) \
-  ! -name 'lv2core.doap.ttl' | sort)
+# the LV2 specification bundles (not the plugins) installed by lv2-dev
+schemas=
+for d in /usr/lib/lv2/*.lv2; do
+  grep -qs 'lv2:Specification\|owl:Ontology' "$d/manifest.ttl" || continue
+  schemas="$schemas $(ls "$d"/*.ttl | tr '\n' ' ')"
+done
 [ -n "$schemas" ] || { echo "SKIP: no LV2 schemas in /usr/lib/lv2 (lv2-dev)"; exit 77; }
 bundle=$KANTOR_BUNDLE
 [ -f "$bundle/manifest.ttl" ] || { echo "FAIL: no bundle at $bundle"; exit 1; }
