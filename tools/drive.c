@@ -241,6 +241,12 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   int64_t total =
       kt_melody_frame_at(m, o, m->end + tail) + kt_engine_latency(e);
   if (total < 1) total = 1;
+  if ((double)total > o->rate * 12 * 3600) {
+    snprintf(err, errlen,
+             "the melody lasts %.1f hours at its tempo: too long to run",
+             (double)total / o->rate / 3600);
+    goto done;
+  }
 
   uint64_t rng = o->seed;
   int64_t start = 0;

@@ -12,6 +12,7 @@
 
 #define KT_SMF_MAX_FILE (64u << 20) /* refuse files over 64 MiB */
 #define KT_SMF_MAX_TICK 0x7fffffffu
+#define KT_SMF_MAX_QN 100000 /* 27 hours at 60 qpm */
 
 static void smf_err(char *err, size_t errlen, const char *name, long off,
                     const char *fmt, ...)
@@ -612,6 +613,7 @@ int kt_smf_write_file(const kt_smf *s, const char *path, char *err,
 typedef struct {
   uint32_t on, off;
   int pitch, vel, channel;
+  long where; /* byte offset of the event that ends the note */
 } raw_note;
 
 static int raw_cmp(const void *a, const void *b)
@@ -667,6 +669,7 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
   for (int t = 0; t < s->n_tracks; ++t) {
     uint32_t open_at[16][128];
     int open_vel[16][128];
+    long open_off[16][128];
     memset(open_vel, 0, sizeof open_vel); /* 0 = not sounding */
     const kt_smf_track *tr = &s->trk[t];
     uint32_t last = 0;
@@ -710,12 +713,14 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
         raw[nr].pitch = p;
         raw[nr].vel = open_vel[ch][p];
         raw[nr].channel = ch;
+        raw[nr].where = e->offset;
         if (raw[nr].off > raw[nr].on) ++nr;
         open_vel[ch][p] = 0;
       }
       if (on) {
         open_at[ch][p] = e->tick;
         open_vel[ch][p] = e->d[1];
+        open_off[ch][p] = e->offset;
       }
     }
     for (int ch = 0; ch < 16; ++ch) /* unterminated notes end with the track */
@@ -726,6 +731,7 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
           raw[nr].pitch = p;
           raw[nr].vel = open_vel[ch][p];
           raw[nr].channel = ch;
+          raw[nr].where = open_off[ch][p];
           ++nr;
         }
   }
@@ -771,6 +777,13 @@ int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
     n->vel = raw[i].vel;
     n->channel = raw[i].channel;
     if (raw[i].off / div > m->end) m->end = raw[i].off / div;
+    if (raw[i].off / div > KT_SMF_MAX_QN) {
+      smf_err(err, errlen, name, raw[i].where,
+              "a note ends at quarter note %.0f: absurd length (a melody "
+              "of more than %d quarter notes)",
+              raw[i].off / div, KT_SMF_MAX_QN);
+      goto fail;
+    }
   }
   m->n_notes = nk;
   qsort(tmp, (size_t)nt, sizeof *tmp, map_cmp);

@@ -168,6 +168,21 @@ int main(void)
     CHECK(kt_drive(e, &m, &bad, &b, err, sizeof err) < 0);
     kt_engine_free(e);
   }
+  /* an absurdly long melody is refused, not run for days */
+  {
+    kt_mnote far = {50000, 1, 60, 80, 0};
+    kt_melody ml = {0};
+    ml.notes = &far;
+    ml.n_notes = 1;
+    ml.end = 50001;
+    kt_drive_opts slow = o;
+    slow.bpm = 20;
+    char err[128];
+    kt_engine *e = kt_engine_new(48000, 256, err, sizeof err);
+    CHECK(kt_drive(e, &ml, &slow, &b, err, sizeof err) < 0);
+    CHECK(strstr(err, "too long") != NULL);
+    kt_engine_free(e);
+  }
   kt_recording_free(&a);
   if (fails) fprintf(stderr, "%d checks failed\n", fails);
   return fails ? 1 : 0;

@@ -270,6 +270,15 @@ int main(void)
     expect_error("nonotes.mid", buf, n, "no notes");
   }
   {
+    /* a note ending 2^28 - 1 ticks later at division 1: absurd length */
+    static const uint8_t far[] = {0x00, 0x90, 60, 100,  0xff, 0xff, 0xff, 0x7f,
+                                  0x80, 60,   0,  0x00, 0xff, 0x2f, 0x00};
+    const uint8_t *bodies[] = {far};
+    size_t lens[] = {sizeof far};
+    size_t n = mk(buf, 0, 1, 1, bodies, lens);
+    expect_error("far.mid", buf, n, "byte 30: a note ends");
+  }
+  {
     const char *g = "This is not a MIDI file at all, just some text.\n";
     expect_error("garbage.mid", (const uint8_t *)g, strlen(g),
                  "not a MIDI file");
