@@ -298,6 +298,11 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
   double bar_qn = bpb;
   int64_t total = kt_melody_frame_at(&mel, &o, mel.end + bar_qn) +
                   kt_engine_latency(c->e) + (int64_t)(2.0 * rate);
+  if ((double)total > rate * 12 * 3600) {
+    fprintf(stderr, "kantor live: %s lasts %.1f hours at %g bpm: too long\n",
+            in, (double)total / rate / 3600, bpm);
+    goto done;
+  }
   w = kt_wav_open(wav, rate, err, sizeof err);
   if (!w) {
     fprintf(stderr, "kantor live: %s\n", err);
