@@ -163,16 +163,24 @@ static void live_block(live_ctx *c, const kt_event *in, uint32_t n_in,
     int64_t next_off = c->click_off >= 0 ? c->click_off - c->now : INT64_MAX;
     int64_t next_out = oi < c->out.n ? c->out.ev[oi].frame : INT64_MAX;
     int64_t t = next_out;
-    if (next_click < t) t = next_click;
-    if (next_off < t) t = next_off;
+    int which = 0; /* 0 engine output, 1 click on, 2 click off */
+    if (next_click < t) {
+      t = next_click;
+      which = 1;
+    }
+    if (next_off < t) {
+      t = next_off;
+      which = 2;
+    }
     if (t >= n) break;
-    if (t < 0) t = 0;
+    if (t < 0) /* overdue (a click late by rounding): now */
+      t = 0;
     synth_upto(c, l, r, &done, (uint32_t)t);
-    if (t == next_off) {
+    if (which == 2) {
       uint8_t d[3] = {0x89, 76, 0};
       kt_synth_midi(c->syn, d, 3);
       c->click_off = -1;
-    } else if (t == next_click) {
+    } else if (which == 1) {
       uint8_t d[3] = {0x99, 76,
                       (uint8_t)(c->click_next % c->beats_per_bar ? 70 : 110)};
       kt_synth_midi(c->syn, d, 3);
