@@ -234,6 +234,7 @@ typedef struct {
   out_state out;
   int check_alignment;
   int lenient_offs; /* a tiny output buffer drops note-ons: their offs stray */
+  uint32_t input_channels; /* channels the host played notes on */
   int64_t align_origin;
 
   LV2_URID u_midi, u_Position, u_frame, u_speed, u_bpm, u_bar, u_barBeat,
@@ -456,6 +457,7 @@ static void add_midi(host *H, uint32_t frame, const uint8_t *d, uint32_t n)
 static void add_note(host *H, uint32_t frame, int on, int ch, int note,
                      int vel)
 {
+  H->input_channels |= 1u << (ch & 15);
   uint8_t d[3] = {(uint8_t)((on ? 0x90 : 0x80) | (ch & 15)),
                   (uint8_t)(note & 127), (uint8_t)(vel & 127)};
   add_midi(H, frame, d, 3);
@@ -559,11 +561,19 @@ static void forge_input(host *H)
   H->n_ev = 0;
 }
 
+/* 0-based channel of a voice, as the engine reads its (integer) port */
+static int voice_channel(const host *H, kt_param p)
+{
+  float v = H->control[p];
+  v = v < 1 ? 1 : (v > 16 ? 16 : v);
+  return (int)floorf(v + 0.5f) - 1;
+}
+
 static int is_harmony_channel(const host *H, int ch)
 {
-  return ch == (int)H->control[KT_P_CH_ALTO] - 1 ||
-         ch == (int)H->control[KT_P_CH_TENOR] - 1 ||
-         ch == (int)H->control[KT_P_CH_BASS] - 1;
+  return ch == voice_channel(H, KT_P_CH_ALTO) ||
+         ch == voice_channel(H, KT_P_CH_TENOR) ||
+         ch == voice_channel(H, KT_P_CH_BASS);
 }
 
 static void read_output(host *H, uint32_t n)
@@ -636,10 +646,9 @@ static void read_output(host *H, uint32_t n)
         /* several voices may share a channel: one note per voice */
         int voices = 0;
         for (int v = KT_P_CH_ALTO; v <= KT_P_CH_BASS; ++v)
-          voices += (int)H->control[v] - 1 == ch;
-        if (ch == (int)H->control[KT_P_CH_IN] - 1 ||
-            H->control[KT_P_CH_IN] == 0)
-          voices += 16; /* the melody passes through too */
+          voices += voice_channel(H, (kt_param)v) == ch;
+        if (H->input_channels & (1u << ch))
+          voices += 128; /* input notes pass through (melody or not) */
         CHECK(n_sounding <= voices,
               "%d notes sound on channel %d (%d voices) at %lld", n_sounding,
               ch + 1, voices, (long long)abs_frame);
@@ -885,8 +894,11 @@ static void set_param(host *H, kt_param p, float v) { H->control[p] = v; }
 
 static void release_all_keys(host *H, uint32_t frame)
 {
-  for (int n = 0; n < 128; ++n)
-    add_note(H, frame, 0, 0, n, 0);
+  uint32_t chans = H->input_channels | 1u;
+  for (int ch = 0; ch < 16; ++ch)
+    if (chans & (1u << ch))
+      for (int n = 0; n < 128; ++n)
+        add_note(H, frame, 0, ch, n, 0);
 }
 
 /* Transport stop: every harmony voice released by the end of that block. */
@@ -895,7 +907,7 @@ static void stop_and_check(host *H, const char *what)
   H->rolling = 0;
   run_block(H, 64);
   for (int v = KT_P_CH_ALTO; v <= KT_P_CH_BASS; ++v) {
-    int ch = (int)H->control[v] - 1;
+    int ch = voice_channel(H, (kt_param)v);
     CHECK(harmony_sounding(H, ch) == 0 || ch == 0,
           "%s: %d notes still sound on channel %d after transport stop", what,
           harmony_sounding(H, ch), ch + 1);
@@ -1274,6 +1286,9 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
       if (p == KT_P_ENABLED && rnd_range(0, 3) != 0)
         v = 1; /* mostly on */
       set_param(H, (kt_param)p, v);
+      if (g_verbose)
+        fprintf(stderr, "  at %lld: %s = %g\n", (long long)H->now,
+                pi->symbol, v);
     }
     if (rnd_range(0, 200) == 0)
       H->rolling = !H->rolling;
@@ -1289,13 +1304,13 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
     for (int i = 0; i < k; ++i) {
       int note = (int)rnd_range(55, 84);
       uint32_t f = rnd_range(0, n - 1);
-      if (held[note]) {
-        add_note(H, f, 0, 0, note, 0);
+      if (held[note]) { /* held[] = channel + 1 */
+        add_note(H, f, 0, held[note] - 1, note, 0);
         held[note] = 0;
       } else {
-        add_note(H, f, 1, (int)rnd_range(0, 20) == 0 ? 5 : 0, note,
-                 (int)rnd_range(1, 127));
-        held[note] = 1;
+        int ch = (int)rnd_range(0, 20) == 0 ? 5 : 0;
+        add_note(H, f, 1, ch, note, (int)rnd_range(1, 127));
+        held[note] = ch + 1;
       }
     }
     run_block(H, n);
@@ -1309,7 +1324,14 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
     H->control[i] = kt_param_get_info((kt_param)i)->def;
   run_block(H, 64);
   stop_and_check(H, "stress");
-  printf("  worker queue overflows: %d\n", H->work_overflow);
+  int n_on = 0;
+  for (int c = 0; c < 16; ++c)
+    n_on += H->out.n_on[c];
+  printf("  %lld frames (%.0f s at 48 kHz), %d note-ons out, %d model "
+         "notifications, worker queue overflows: %d\n",
+         (long long)H->now, (double)H->now / RATE, n_on, H->out.model_notes,
+         H->work_overflow);
+  CHECK(n_on > 0, "stress: no note came out");
   host_free(H);
 }
 
