@@ -214,13 +214,13 @@ static int corrupt(const kt_repr *r, int h, int tok, int sounding,
 {
   int v = kt_head_voice(h);
   int nt = kt_repr_n_tok(r, v);
-  int u = (int)(kt_rng_next(rng) % 6);
+  int u = (int)(kt_train_rng_next(rng) % 6);
   if (tok >= 2 && u < 2)
     return KT_TOK_HOLD; /* a missed attack */
   int p = tok >= 2 ? kt_tok_pitch(r, v, tok) : sounding;
   if (p < 0)
     return tok;
-  int d = (int)(kt_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
+  int d = (int)(kt_train_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
   int q = kt_fold_pitch(p + d, r->lo[v], r->hi[v]);
   int t = 2 + q - r->lo[v];
   return t < nt ? t : tok;
@@ -248,7 +248,7 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
       int u = t - 1 - k;
       for (int h = 0; h < 3; ++h) {
         int tok = u < 0 ? KT_TOK_HOLD : own ? s->own[h][u] : s->tok[h][u];
-        if (u >= 0 && noise > 0 && kt_rng_unif(rng) < noise)
+        if (u >= 0 && noise > 0 && kt_train_rng_unif(rng) < noise)
           tok = corrupt(r, h, tok,
                         own ? s->own_pitch[h][u] : s->pitch[h][u], rng);
         fb[k * 3 + h] = (uint8_t)tok;

@@ -17,7 +17,7 @@ void openblas_set_num_threads(int num_threads);
 
 /* ---- PRNG: splitmix64 ---- */
 
-uint64_t kt_rng_next(uint64_t *s)
+uint64_t kt_train_rng_next(uint64_t *s)
 {
   uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -25,14 +25,14 @@ uint64_t kt_rng_next(uint64_t *s)
   return z ^ (z >> 31);
 }
 
-double kt_rng_unif(uint64_t *s)
+double kt_train_rng_unif(uint64_t *s)
 {
-  return (double)(kt_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+  return (double)(kt_train_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static double rng_normal(uint64_t *s)
 {
-  double u1 = kt_rng_unif(s), u2 = kt_rng_unif(s);
+  double u1 = kt_train_rng_unif(s), u2 = kt_train_rng_unif(s);
   if (u1 < 1e-300)
     u1 = 1e-300;
   return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
@@ -160,7 +160,7 @@ static void batch_forward(net_state *st, const int32_t *idx, const int *cnt,
       float keep = 1.0f / (1.0f - p);
       for (size_t i = 0; i < (size_t)nb * no; ++i) {
         float s = (y[i] > 0.0f) ? 1.0f : 0.0f;
-        if (p > 0 && s > 0 && kt_rng_unif(rng) < p)
+        if (p > 0 && s > 0 && kt_train_rng_unif(rng) < p)
           s = 0.0f;
         else if (p > 0)
           s *= keep;
@@ -373,7 +373,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
     if (train)
       for (int b = 0; b < nb; ++b) {
         const kt_seq *s = &ds->seq[ds->ex[order[b0 + b]].seq];
-        own[b] = s->has_own && kt_rng_unif(rng) < o->fb_own;
+        own[b] = s->has_own && kt_train_rng_unif(rng) < o->fb_own;
       }
     for (int n = 0; n < m->n_nets; ++n) {
       int nt = kt_dataset_n_targets(r, n);
@@ -527,7 +527,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
   int live = r.arch == KT_ARCH_LIVE;
   for (int ep = 1; ep <= o->epochs; ++ep) {
     for (int i = dtr.n_ex - 1; i > 0; --i) {
-      int j = (int)(kt_rng_next(&rng) % (uint64_t)(i + 1));
+      int j = (int)(kt_train_rng_next(&rng) % (uint64_t)(i + 1));
       int t = order[i];
       order[i] = order[j];
       order[j] = t;

@@ -89,8 +89,8 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m);
 
 /* ---- training (train.c) ---- */
 
-uint64_t kt_rng_next(uint64_t *s);
-double kt_rng_unif(uint64_t *s); /* [0, 1) */
+uint64_t kt_train_rng_next(uint64_t *s);
+double kt_train_rng_unif(uint64_t *s); /* [0, 1) */
 
 /* Train on train/valid sets.  curve has room for o->epochs points. */
 kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,

@@ -26,7 +26,7 @@ static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
   int deg = 0;
   for (int t = 0; t < n; ++t) {
     if (t % 4 == 0)
-      deg = (int)(kt_rng_next(&seed) % 7);
+      deg = (int)(kt_train_rng_next(&seed) % 7);
     c->bar_pos[t] = (uint8_t)(t % 16);
     c->bar_len[t] = 16;
     for (int v = 0; v < KT_NVOICES; ++v) {
@@ -87,9 +87,9 @@ static void gradcheck(void)
   for (int l = 0; l < m->net[0].n_layers; ++l) {
     kt_layer *L = &m->net[0].layer[l];
     for (int i = 0; i < L->n_in * L->n_out; ++i)
-      L->w[i] = (float)(kt_rng_unif(&s) - 0.5);
+      L->w[i] = (float)(kt_train_rng_unif(&s) - 0.5);
     for (int i = 0; i < L->n_out; ++i)
-      L->b[i] = (float)(kt_rng_unif(&s) - 0.5) * 0.2f;
+      L->b[i] = (float)(kt_train_rng_unif(&s) - 0.5) * 0.2f;
   }
   kt_model *g = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
   kt_dataset ds;
@@ -113,7 +113,7 @@ static void gradcheck(void)
     int nw = L->n_in * L->n_out;
     for (int k = 0; k < 60; ++k) {
       int isb = k % 4 == 3;
-      int i = (int)(kt_rng_next(&r) % (uint64_t)(isb ? L->n_out : nw));
+      int i = (int)(kt_train_rng_next(&r) % (uint64_t)(isb ? L->n_out : nw));
       if (l == 0 && !isb && k % 2 == 0) /* a row that is active */
         i = idx[(k / 2) % cnt[0]] * L->n_out + k % L->n_out;
       float *p = isb ? &L->b[i] : &L->w[i];
