@@ -51,15 +51,15 @@ enum {
   KT_NPORTS
 };
 
-#define KT_PL_EVENTS 1024       /* input events per engine call */
+#define KT_PL_EVENTS 1024        /* input events per engine call */
 #define KT_PL_DEFAULT_BLOCK 8192 /* when the host gives no maxBlockLength */
 #define KT_PL_MAX_BLOCK 65536
 #define KT_PL_PATH 4096 /* longest model path, with the NUL */
 #define KT_PL_GRAVE 4   /* retired models waiting for a non-RT free */
 
 typedef struct {
-  LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Long,
-      atom_Float, atom_Double, atom_Bool, atom_Sequence;
+  LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Long, atom_Float,
+      atom_Double, atom_Bool, atom_Sequence;
   LV2_URID midi_Event;
   LV2_URID time_Position, time_frame, time_speed, time_bar, time_barBeat,
       time_beatsPerBar, time_beatUnit, time_beatsPerMinute;
@@ -148,8 +148,7 @@ static void map_uris(LV2_URID_Map *map, kt_pl_uris *u)
 
 /* ---- instantiation ------------------------------------------------------ */
 
-static uint32_t option_block(const kt_pl_uris *u,
-                             const LV2_Options_Option *opt)
+static uint32_t option_block(const kt_pl_uris *u, const LV2_Options_Option *opt)
 {
   int64_t max = 0, nominal = 0;
   for (; opt && opt->key; ++opt) {
@@ -167,12 +166,9 @@ static uint32_t option_block(const kt_pl_uris *u,
   }
   /* Nominal is no bound (longer blocks are chunked anyway) but a hint. */
   int64_t b = max > 0 ? max : KT_PL_DEFAULT_BLOCK;
-  if (max <= 0 && nominal > b)
-    b = nominal;
-  if (b < 16)
-    b = 16;
-  if (b > KT_PL_MAX_BLOCK)
-    b = KT_PL_MAX_BLOCK;
+  if (max <= 0 && nominal > b) b = nominal;
+  if (b < 16) b = 16;
+  if (b > KT_PL_MAX_BLOCK) b = KT_PL_MAX_BLOCK;
   return (uint32_t)b;
 }
 
@@ -183,8 +179,7 @@ static void free_plugin(kt_plugin *p)
     kt_engine_model_free(kt_engine_swap_model(p->engine, NULL, &p->out));
     kt_engine_free(p->engine);
   }
-  if (p->has_pending)
-    kt_engine_model_free(p->pending);
+  if (p->has_pending) kt_engine_model_free(p->pending);
   for (int i = 0; i < KT_PL_GRAVE; ++i)
     kt_engine_model_free(p->grave[i]);
   free(p->ev);
@@ -203,10 +198,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
   LV2_Log_Log *log = NULL;
   LV2_Worker_Schedule *sched = NULL;
   const LV2_Options_Option *opts = NULL;
-  const char *missing = lv2_features_query(
-      features, LV2_LOG__log, &log, false, LV2_URID__map, &map, true,
-      LV2_WORKER__schedule, &sched, false, LV2_OPTIONS__options, &opts, false,
-      NULL);
+  const char *missing =
+      lv2_features_query(features, LV2_LOG__log, &log, false, LV2_URID__map,
+                         &map, true, LV2_WORKER__schedule, &sched, false,
+                         LV2_OPTIONS__options, &opts, false, NULL);
   LV2_Log_Logger logger;
   lv2_log_logger_init(&logger, map, log);
   if (missing) {
@@ -215,8 +210,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
     return NULL;
   }
   kt_plugin *p = calloc(1, sizeof *p);
-  if (!p)
-    return NULL;
+  if (!p) return NULL;
   if (pthread_mutex_init(&p->path_lock, NULL) != 0) {
     free(p);
     return NULL;
@@ -231,8 +225,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
 
   char err[256] = "out of memory";
   p->engine = kt_engine_new(rate, p->max_block, err, sizeof err);
-  uint32_t cap =
-      kt_out_capacity_needed(KT_PL_EVENTS, p->max_block, rate) + 256;
+  uint32_t cap = kt_out_capacity_needed(KT_PL_EVENTS, p->max_block, rate) + 256;
   p->ev = calloc(KT_PL_EVENTS, sizeof *p->ev);
   p->out.ev = calloc(cap, sizeof *p->out.ev);
   p->out.cap = p->out.ev ? cap : 0;
@@ -288,7 +281,10 @@ static void deactivate(LV2_Handle h)
   empty_grave(p);
 }
 
-static void cleanup(LV2_Handle h) { free_plugin((kt_plugin *)h); }
+static void cleanup(LV2_Handle h)
+{
+  free_plugin((kt_plugin *)h);
+}
 
 /* ---- run ---------------------------------------------------------------- */
 
@@ -304,8 +300,7 @@ static size_t bounded_len(const char *s, size_t max) KT_RT
  * until a non-RT entry point (deactivate, restore, cleanup) can. */
 static void retire(kt_plugin *p, kt_engine_model *em) KT_RT
 {
-  if (!em)
-    return;
+  if (!em) return;
   if (p->sched) {
     p->msg.type = KT_MSG_FREE;
     p->msg.len = 0;
@@ -350,10 +345,8 @@ static void write_out(kt_plugin *p, uint32_t offset, uint32_t n_frames) KT_RT
   for (uint32_t i = 0; i < p->out.n; ++i) {
     const kt_midi_out *m = &p->out.ev[i];
     int64_t f = (int64_t)offset + m->frame;
-    if (f < p->last_out_frame)
-      f = p->last_out_frame;
-    if (n_frames > 0 && f >= n_frames)
-      f = n_frames - 1;
+    if (f < p->last_out_frame) f = p->last_out_frame;
+    if (n_frames > 0 && f >= n_frames) f = n_frames - 1;
     if (m->size < 1 || m->size > 3 || (short_of_room && is_note_on(m)) ||
         !forge_room(&p->forge, m->size)) {
       p->dropped_out++;
@@ -376,11 +369,9 @@ static void process_chunk(kt_plugin *p, uint32_t start, uint32_t len,
   write_out(p, start, n_frames);
 }
 
-static int atom_number(const kt_pl_uris *u, const LV2_Atom *a,
-                       double *v) KT_RT
+static int atom_number(const kt_pl_uris *u, const LV2_Atom *a, double *v) KT_RT
 {
-  if (!a)
-    return 0;
+  if (!a) return 0;
   if (a->type == u->atom_Float && a->size >= sizeof(float))
     *v = ((const LV2_Atom_Float *)a)->body;
   else if (a->type == u->atom_Double && a->size >= sizeof(double))
@@ -398,10 +389,8 @@ static int atom_number(const kt_pl_uris *u, const LV2_Atom *a,
 
 static int64_t clamp_i64(double v, double lo, double hi) KT_RT
 {
-  if (v < lo)
-    v = lo;
-  if (v > hi)
-    v = hi;
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
   return (int64_t)v;
 }
 
@@ -452,18 +441,16 @@ static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
 static void patch_set(kt_plugin *p, const LV2_Atom_Object *obj) KT_RT
 {
   const LV2_Atom *prop = NULL, *value = NULL;
-  lv2_atom_object_get(obj, p->u.patch_property, &prop, p->u.patch_value,
-                      &value, 0);
+  lv2_atom_object_get(obj, p->u.patch_property, &prop, p->u.patch_value, &value,
+                      0);
   if (!prop || prop->type != p->u.atom_URID ||
       ((const LV2_Atom_URID *)prop)->body != p->u.kantor_model || !value ||
       (value->type != p->u.atom_Path && value->type != p->u.atom_String))
     return;
-  if (!p->sched)
-    return; /* no worker: files are loaded only by state restore */
+  if (!p->sched) return; /* no worker: files are loaded only by state restore */
   const char *s = (const char *)LV2_ATOM_BODY_CONST(value);
   size_t len = bounded_len(s, value->size);
-  if (len >= KT_PL_PATH)
-    return; /* the worker could not hold it: ignored */
+  if (len >= KT_PL_PATH) return; /* the worker could not hold it: ignored */
   p->msg.type = KT_MSG_LOAD;
   p->msg.em = NULL;
   p->msg.len = (uint32_t)len;
@@ -478,8 +465,7 @@ static void patch_set(kt_plugin *p, const LV2_Atom_Object *obj) KT_RT
 static void notify_model(kt_plugin *p, uint32_t frame) KT_RT
 {
   uint32_t len = (uint32_t)bounded_len(p->rt_path, KT_PL_PATH - 1);
-  if (!forge_room(&p->forge, 96 + len))
-    return;
+  if (!forge_room(&p->forge, 96 + len)) return;
   LV2_Atom_Forge_Frame obj;
   lv2_atom_forge_frame_time(&p->forge, frame);
   lv2_atom_forge_object(&p->forge, &obj, 0, p->u.patch_Set);
@@ -488,18 +474,15 @@ static void notify_model(kt_plugin *p, uint32_t frame) KT_RT
   lv2_atom_forge_key(&p->forge, p->u.patch_value);
   lv2_atom_forge_path(&p->forge, p->rt_path, len);
   lv2_atom_forge_pop(&p->forge, &obj);
-  if ((int64_t)frame > p->last_out_frame)
-    p->last_out_frame = frame;
+  if ((int64_t)frame > p->last_out_frame) p->last_out_frame = frame;
 }
 
 static void read_params(kt_plugin *p) KT_RT
 {
   for (int i = 0; i < KT_NPARAMS; ++i) {
-    if (!p->param[i])
-      continue;
+    if (!p->param[i]) continue;
     float v = *p->param[i];
-    if (isnan(v) || v == p->last[i])
-      continue;
+    if (isnan(v) || v == p->last[i]) continue;
     kt_engine_set_param(p->engine, (kt_param)i, v);
     p->last[i] = v;
   }
@@ -517,8 +500,7 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
   if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom_Sequence)) {
     lv2_atom_forge_set_buffer(&p->forge, (uint8_t *)p->out_port,
                               p->out_port->atom.size);
-    if (!lv2_atom_forge_sequence_head(&p->forge, &seq, 0))
-      p->forge.buf = NULL;
+    if (!lv2_atom_forge_sequence_head(&p->forge, &seq, 0)) p->forge.buf = NULL;
   }
 
   read_params(p);
@@ -540,12 +522,13 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
 
   uint32_t start = 0, n_ev = 0;
   if (p->in) {
-    LV2_ATOM_SEQUENCE_FOREACH (p->in, e) {
+    LV2_ATOM_SEQUENCE_FOREACH(p->in, e)
+    {
       int64_t t = e->time.frames;
-      uint32_t f = t < 0 ? 0 : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)
-                                               : (uint32_t)t);
-      if (f < start)
-        f = start; /* out of order: keep time moving forward */
+      uint32_t f = t < 0 ? 0
+                         : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)
+                                           : (uint32_t)t);
+      if (f < start) f = start; /* out of order: keep time moving forward */
       while (f - start >= p->max_block) {
         process_chunk(p, start, p->max_block, n_ev, n_samples);
         start += p->max_block;
@@ -592,13 +575,11 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
     }
   }
   if (n_samples == 0) {
-    if (n_ev > 0)
-      process_chunk(p, 0, 0, n_ev, 0);
+    if (n_ev > 0) process_chunk(p, 0, 0, n_ev, 0);
   } else {
     while (start < n_samples) {
       uint32_t len = n_samples - start;
-      if (len > p->max_block)
-        len = p->max_block;
+      if (len > p->max_block) len = p->max_block;
       process_chunk(p, start, len, n_ev, n_samples);
       n_ev = 0;
       start += len;
@@ -613,12 +594,9 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
     lv2_atom_forge_pop(&p->forge, &seq);
   else if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom))
     p->out_port->atom.size = 0; /* no room even for an empty sequence */
-  if (p->latency)
-    *p->latency = (float)kt_engine_latency(p->engine);
-  if (p->key)
-    *p->key = (float)kt_engine_key(p->engine);
-  if (p->chord)
-    *p->chord = (float)kt_engine_chord(p->engine);
+  if (p->latency) *p->latency = (float)kt_engine_latency(p->engine);
+  if (p->key) *p->key = (float)kt_engine_key(p->engine);
+  if (p->chord) *p->chord = (float)kt_engine_chord(p->engine);
 }
 
 /* ---- worker ------------------------------------------------------------- */
@@ -646,8 +624,7 @@ static void set_model_path(kt_plugin *p, const char *path)
 {
   pthread_mutex_lock(&p->path_lock);
   size_t len = strlen(path);
-  if (len >= KT_PL_PATH)
-    len = KT_PL_PATH - 1;
+  if (len >= KT_PL_PATH) len = KT_PL_PATH - 1;
   memcpy(p->model_path, path, len);
   p->model_path[len] = '\0';
   pthread_mutex_unlock(&p->path_lock);
@@ -673,8 +650,7 @@ static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
   kt_engine_model *em = NULL;
   if (msg.len > 0) { /* an empty path means: back to the built-in models */
     em = load_model(p, msg.path);
-    if (!em)
-      return LV2_WORKER_SUCCESS; /* logged; the current model stays */
+    if (!em) return LV2_WORKER_SUCCESS; /* logged; the current model stays */
   }
   set_model_path(p, msg.path);
   msg.type = KT_MSG_LOADED;
@@ -766,13 +742,12 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
     }
     LV2_State_Map_Path *mp =
         (LV2_State_Map_Path *)lv2_features_data(features, LV2_STATE__mapPath);
-    LV2_State_Free_Path *fp = (LV2_State_Free_Path *)lv2_features_data(
-        features, LV2_STATE__freePath);
+    LV2_State_Free_Path *fp =
+        (LV2_State_Free_Path *)lv2_features_data(features, LV2_STATE__freePath);
     char *abs = mp ? mp->absolute_path(mp->handle, (const char *)value) : NULL;
     const char *src = abs ? abs : (const char *)value;
     size_t len = strlen(src);
-    if (len < KT_PL_PATH)
-      memcpy(path, src, len + 1);
+    if (len < KT_PL_PATH) memcpy(path, src, len + 1);
     if (abs) {
       if (fp)
         fp->free_path(fp->handle, abs);
@@ -784,13 +759,11 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
       return LV2_STATE_ERR_UNKNOWN;
     }
     em = load_model(p, path);
-    if (!em)
-      return LV2_STATE_SUCCESS; /* logged; the current model stays */
+    if (!em) return LV2_STATE_SUCCESS; /* logged; the current model stays */
   } else if (!cur[0] && !p->has_pending) {
     return LV2_STATE_SUCCESS; /* already on the built-in models */
   }
-  if (p->has_pending)
-    kt_engine_model_free(p->pending);
+  if (p->has_pending) kt_engine_model_free(p->pending);
   p->pending = em;
   memcpy(p->pending_path, path, sizeof path);
   p->has_pending = 1;
@@ -802,16 +775,14 @@ static const void *extension_data(const char *uri)
 {
   static const LV2_State_Interface state = {save, restore};
   static const LV2_Worker_Interface worker = {work, work_response, NULL};
-  if (!strcmp(uri, LV2_STATE__interface))
-    return &state;
-  if (!strcmp(uri, LV2_WORKER__interface))
-    return &worker;
+  if (!strcmp(uri, LV2_STATE__interface)) return &state;
+  if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
   return NULL;
 }
 
 static const LV2_Descriptor descriptor = {
-    KT_PLUGIN_URI, instantiate, connect_port, activate, run,
-    deactivate,    cleanup,     extension_data};
+    KT_PLUGIN_URI, instantiate, connect_port, activate,
+    run,           deactivate,  cleanup,      extension_data};
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {

@@ -19,22 +19,27 @@ typedef struct {
 } ttl_extra;
 
 static const ttl_extra extras[] = {
-    {KT_P_ENABLED, NULL, "Off: the harmony voices are released and MIDI "
-                         "passes through"},
-    {KT_P_TEMPERATURE, NULL, "0 = always the most likely note (argmax); "
-                             "higher = more adventurous sampling"},
+    {KT_P_ENABLED, NULL,
+     "Off: the harmony voices are released and MIDI "
+     "passes through"},
+    {KT_P_TEMPERATURE, NULL,
+     "0 = always the most likely note (argmax); "
+     "higher = more adventurous sampling"},
     {KT_P_SEED, NULL, "Seed of the sampling random generator"},
     {KT_P_KEY, NULL, "Key of the melody; Auto = detected from the notes"},
     {KT_P_MODE, NULL, "Mode used when the key is not Auto"},
-    {KT_P_LOOKAHEAD, NULL, "Sixteenths of melody heard before deciding "
-                           "(adds that much latency)"},
-    {KT_P_GUARD, NULL, "Forbid parallel fifths/octaves and voice crossing "
-                       "when an alternative is likely"},
+    {KT_P_LOOKAHEAD, NULL,
+     "Sixteenths of melody heard before deciding "
+     "(adds that much latency)"},
+    {KT_P_GUARD, NULL,
+     "Forbid parallel fifths/octaves and voice crossing "
+     "when an alternative is likely"},
     {KT_P_VEL_MODE, NULL, "Harmony velocity follows the melody or is fixed"},
     {KT_P_CH_IN, NULL, "MIDI channel of the melody (0 = any)"},
     {KT_P_PASSTHRU, NULL, "Send the melody to the output too"},
-    {KT_P_GRACE_MS, "ms", "A melody note this late after a sixteenth still "
-                          "counts for it"},
+    {KT_P_GRACE_MS, "ms",
+     "A melody note this late after a sixteenth still "
+     "counts for it"},
     {KT_P_BPM, "bpm", "Tempo used when the host sends no transport"},
     {KT_P_ALTO_LO, "midiNote", NULL},
     {KT_P_ALTO_HI, "midiNote", NULL},
@@ -47,8 +52,7 @@ static const ttl_extra extras[] = {
 static const ttl_extra *extra_for(kt_param p)
 {
   for (size_t i = 0; i < sizeof extras / sizeof extras[0]; ++i)
-    if (extras[i].p == p)
-      return &extras[i];
+    if (extras[i].p == p) return &extras[i];
   return NULL;
 }
 
@@ -61,8 +65,7 @@ static void num(FILE *f, double v, int integer)
   }
   char buf[64];
   snprintf(buf, sizeof buf, "%.6g", v);
-  if (!strpbrk(buf, ".e"))
-    strcat(buf, ".0");
+  if (!strpbrk(buf, ".e")) strcat(buf, ".0");
   fputs(buf, f);
 }
 
@@ -81,8 +84,7 @@ static void write_param_port(FILE *f, int index, kt_param p)
   fprintf(f, "\t\tlv2:index %d ;\n\t\tlv2:symbol \"%s\" ;\n", index,
           pi->symbol);
   fprintf(f, "\t\tlv2:name \"%s\" ;\n", pi->name);
-  if (x && x->comment)
-    fprintf(f, "\t\trdfs:comment \"%s\" ;\n", x->comment);
+  if (x && x->comment) fprintf(f, "\t\trdfs:comment \"%s\" ;\n", x->comment);
   fprintf(f, "\t\tlv2:default ");
   num(f, pi->def, integer);
   fprintf(f, " ;\n\t\tlv2:minimum ");
@@ -90,10 +92,8 @@ static void write_param_port(FILE *f, int index, kt_param p)
   fprintf(f, " ;\n\t\tlv2:maximum ");
   num(f, pi->max, integer);
   fprintf(f, " ;\n");
-  if (p == KT_P_ENABLED)
-    fprintf(f, "\t\tlv2:designation lv2:enabled ;\n");
-  if (x && x->unit)
-    fprintf(f, "\t\tunits:unit units:%s ;\n", x->unit);
+  if (p == KT_P_ENABLED) fprintf(f, "\t\tlv2:designation lv2:enabled ;\n");
+  if (x && x->unit) fprintf(f, "\t\tunits:unit units:%s ;\n", x->unit);
   if (pi->toggle)
     fprintf(f, "\t\tlv2:portProperty lv2:toggled ;\n");
   else if (pi->integer)
@@ -283,8 +283,7 @@ int main(int argc, char **argv)
     return 1;
   }
   int rc = write_ttl(f, argv[1]);
-  if (fclose(f) != 0)
-    rc = -1;
+  if (fclose(f) != 0) rc = -1;
   if (rc != 0 || rename(tmp, argv[2]) != 0) {
     fprintf(stderr, "ttlgen: cannot write %s\n", argv[2]);
     remove(tmp);

@@ -71,13 +71,13 @@ static void fail(const char *fmt, ...)
   g_fail++;
 }
 
-#define CHECK(cond, ...)                                                      \
-  do {                                                                        \
-    if (!(cond))                                                              \
-      fail(__VA_ARGS__);                                                      \
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) fail(__VA_ARGS__);                                            \
   } while (0)
 
-/* ---- PRNG (splitmix64) ----------------------------------------------------- */
+/* ---- PRNG (splitmix64) -----------------------------------------------------
+ */
 
 static uint64_t g_rng = 12345;
 static uint64_t rnd(void)
@@ -91,9 +91,13 @@ static uint32_t rnd_range(uint32_t lo, uint32_t hi) /* inclusive */
 {
   return lo + (uint32_t)(rnd() % (uint64_t)(hi - lo + 1));
 }
-static double rnd_unit(void) { return (double)(rnd() >> 11) * 0x1.0p-53; }
+static double rnd_unit(void)
+{
+  return (double)(rnd() >> 11) * 0x1.0p-53;
+}
 
-/* ---- URID map ------------------------------------------------------------- */
+/* ---- URID map -------------------------------------------------------------
+ */
 
 typedef struct {
   char **uri;
@@ -104,8 +108,7 @@ static LV2_URID map_uri(LV2_URID_Map_Handle h, const char *uri)
 {
   urid_table *t = (urid_table *)h;
   for (uint32_t i = 0; i < t->n; ++i)
-    if (!strcmp(t->uri[i], uri))
-      return i + 1;
+    if (!strcmp(t->uri[i], uri)) return i + 1;
   if (t->n == t->cap) {
     t->cap = t->cap ? t->cap * 2 : 64;
     t->uri = realloc(t->uri, t->cap * sizeof *t->uri);
@@ -120,7 +123,8 @@ static const char *unmap_uri(LV2_URID_Unmap_Handle h, LV2_URID id)
   return id >= 1 && id <= t->n ? t->uri[id - 1] : NULL;
 }
 
-/* ---- log ------------------------------------------------------------------ */
+/* ---- log ------------------------------------------------------------------
+ */
 
 typedef struct {
   LV2_URID error, warning, note, trace;
@@ -138,8 +142,7 @@ static int log_vprintf(LV2_Log_Handle h, LV2_URID type, const char *fmt,
     l->n_error++;
     snprintf(l->last_error, sizeof l->last_error, "%s", buf);
   }
-  if (g_verbose || type == l->error)
-    fprintf(stderr, "  [plugin log] %s", buf);
+  if (g_verbose || type == l->error) fprintf(stderr, "  [plugin log] %s", buf);
   return r;
 }
 
@@ -164,13 +167,12 @@ typedef struct {
 
 typedef struct {
   uint32_t frame;
-  int seq; /* insertion order, for a stable sort */
+  int seq;  /* insertion order, for a stable sort */
   int kind; /* 0 midi, 1 position, 2 patch:Set model, 3 patch:Get */
   uint8_t midi[8];
   uint32_t midi_size;
   /* position */
-  int has_frame, has_speed, has_bpm, has_bar, has_barbeat, has_bpb,
-      has_unit;
+  int has_frame, has_speed, has_bpm, has_bar, has_barbeat, has_bpb, has_unit;
   int64_t pframe, bar;
   float speed, bpm, barbeat, bpb;
   int32_t unit;
@@ -237,13 +239,13 @@ typedef struct {
   uint32_t input_channels; /* channels the host played notes on */
   int64_t align_origin;
 
-  LV2_URID u_midi, u_Position, u_frame, u_speed, u_bpm, u_bar, u_barBeat,
-      u_bpb, u_unit, u_Set, u_Get, u_property, u_value, u_model, u_Path,
-      u_Int, u_Float, u_maxBlock, u_nominal, u_sampleRate;
+  LV2_URID u_midi, u_Position, u_frame, u_speed, u_bpm, u_bar, u_barBeat, u_bpb,
+      u_unit, u_Set, u_Get, u_property, u_value, u_model, u_Path, u_Int,
+      u_Float, u_maxBlock, u_nominal, u_sampleRate;
 } host;
 
-static LV2_Worker_Status sched_work(LV2_Worker_Schedule_Handle h,
-                                    uint32_t size, const void *data)
+static LV2_Worker_Status sched_work(LV2_Worker_Schedule_Handle h, uint32_t size,
+                                    const void *data)
 {
   host *H = (host *)h;
   if (H->n_work == WQ || size > WMSG) {
@@ -260,8 +262,7 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle h, uint32_t size,
                                  const void *data)
 {
   host *H = (host *)h;
-  if (H->n_resp == WQ || size > WMSG)
-    return LV2_WORKER_ERR_NO_SPACE;
+  if (H->n_resp == WQ || size > WMSG) return LV2_WORKER_ERR_NO_SPACE;
   H->resp_q[H->n_resp].size = size;
   memcpy(H->resp_q[H->n_resp].data, data, size);
   H->n_resp++;
@@ -272,8 +273,7 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle h, uint32_t size,
  * delivered (as jalv does at the end of a cycle). */
 static void do_work(host *H)
 {
-  if (!H->worker)
-    return;
+  if (!H->worker) return;
   LV2_Handle lh = lilv_instance_get_handle(H->inst);
   while (H->n_work > 0) {
     wmsg q[WQ];
@@ -333,14 +333,13 @@ static void host_init_features(host *H, uint32_t max_block, int with_worker)
   H->opt_max_block = (int32_t)max_block;
   H->opt_nominal = (int32_t)(max_block / 2 ? max_block / 2 : 1);
   H->opt_rate = (float)RATE;
-  LV2_Options_Option o[4] = {
-      {LV2_OPTIONS_INSTANCE, 0, H->u_maxBlock, sizeof(int32_t), H->u_Int,
-       &H->opt_max_block},
-      {LV2_OPTIONS_INSTANCE, 0, H->u_nominal, sizeof(int32_t), H->u_Int,
-       &H->opt_nominal},
-      {LV2_OPTIONS_INSTANCE, 0, H->u_sampleRate, sizeof(float), H->u_Float,
-       &H->opt_rate},
-      {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL}};
+  LV2_Options_Option o[4] = {{LV2_OPTIONS_INSTANCE, 0, H->u_maxBlock,
+                              sizeof(int32_t), H->u_Int, &H->opt_max_block},
+                             {LV2_OPTIONS_INSTANCE, 0, H->u_nominal,
+                              sizeof(int32_t), H->u_Int, &H->opt_nominal},
+                             {LV2_OPTIONS_INSTANCE, 0, H->u_sampleRate,
+                              sizeof(float), H->u_Float, &H->opt_rate},
+                             {LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL}};
   memcpy(H->options, o, sizeof o);
 
   H->f_map = (LV2_Feature){LV2_URID__map, &H->map};
@@ -352,10 +351,8 @@ static void host_init_features(host *H, uint32_t max_block, int with_worker)
   H->features[n++] = &H->f_map;
   H->features[n++] = &H->f_unmap;
   H->features[n++] = &H->f_log;
-  if (with_worker)
-    H->features[n++] = &H->f_sched;
-  if (max_block)
-    H->features[n++] = &H->f_opts;
+  if (with_worker) H->features[n++] = &H->f_sched;
+  if (max_block) H->features[n++] = &H->f_opts;
   H->features[n] = NULL;
 }
 
@@ -398,10 +395,11 @@ static host *host_new(LilvWorld *world, const LilvPlugin *plugin,
     free(H);
     return NULL;
   }
-  H->worker = with_worker ? (const LV2_Worker_Interface *)
-                                lilv_instance_get_extension_data(
-                                    H->inst, LV2_WORKER__interface)
-                          : NULL;
+  H->worker =
+      with_worker
+          ? (const LV2_Worker_Interface *)lilv_instance_get_extension_data(
+                H->inst, LV2_WORKER__interface)
+          : NULL;
   H->in_buf = aligned_alloc(64, IN_BYTES);
   H->out_buf = aligned_alloc(64, OUT_BYTES + 64);
   H->out_capacity = OUT_BYTES;
@@ -416,8 +414,7 @@ static host *host_new(LilvWorld *world, const LilvPlugin *plugin,
 
 static void host_free(host *H)
 {
-  if (!H)
-    return;
+  if (!H) return;
   lilv_instance_deactivate(H->inst);
   for (int i = 0; i < 4 && H->n_work > 0; ++i)
     do_work(H); /* pending frees */
@@ -448,14 +445,12 @@ static in_event *add_ev(host *H, uint32_t frame, int kind)
 static void add_midi(host *H, uint32_t frame, const uint8_t *d, uint32_t n)
 {
   in_event *e = add_ev(H, frame, 0);
-  if (n > sizeof e->midi)
-    n = sizeof e->midi;
+  if (n > sizeof e->midi) n = sizeof e->midi;
   memcpy(e->midi, d, n);
   e->midi_size = n;
 }
 
-static void add_note(host *H, uint32_t frame, int on, int ch, int note,
-                     int vel)
+static void add_note(host *H, uint32_t frame, int on, int ch, int note, int vel)
 {
   H->input_channels |= 1u << (ch & 15);
   uint8_t d[3] = {(uint8_t)((on ? 0x90 : 0x80) | (ch & 15)),
@@ -490,8 +485,7 @@ static in_event *add_position(host *H, uint32_t frame)
 static int cmp_ev(const void *a, const void *b)
 {
   const in_event *x = a, *y = b;
-  if (x->frame != y->frame)
-    return x->frame < y->frame ? -1 : 1;
+  if (x->frame != y->frame) return x->frame < y->frame ? -1 : 1;
   return x->seq - y->seq;
 }
 
@@ -590,26 +584,26 @@ static void read_output(host *H, uint32_t n)
         "output sequence (%u bytes) larger than the buffer (%u)",
         seq->atom.size, H->out_capacity);
   int64_t last = 0;
-  LV2_ATOM_SEQUENCE_FOREACH (seq, ev) {
+  LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
+  {
     int64_t f = ev->time.frames;
-    CHECK(f >= last, "output not sorted: frame %lld after %lld",
-          (long long)f, (long long)last);
+    CHECK(f >= last, "output not sorted: frame %lld after %lld", (long long)f,
+          (long long)last);
     CHECK(f >= 0 && (f < (int64_t)n || (n == 0 && f == 0)),
           "output frame %lld outside the block of %u", (long long)f, n);
     last = f;
     int64_t abs_frame = H->now + f;
     if (ev->body.type == H->u_midi) {
       const uint8_t *d = LV2_ATOM_BODY_CONST(&ev->body);
-      CHECK(ev->body.size >= 1 && ev->body.size <= 3,
-            "output MIDI of %u bytes", ev->body.size);
-      if (ev->body.size != 3)
-        continue;
+      CHECK(ev->body.size >= 1 && ev->body.size <= 3, "output MIDI of %u bytes",
+            ev->body.size);
+      if (ev->body.size != 3) continue;
       int st = d[0] & 0xF0, ch = d[0] & 15, note = d[1];
       int on = st == 0x90 && d[2] > 0;
       int off = st == 0x80 || (st == 0x90 && d[2] == 0);
       if (g_verbose)
-        fprintf(stderr, "  out %lld: %02x %d %d\n", (long long)abs_frame,
-                d[0], d[1], d[2]);
+        fprintf(stderr, "  out %lld: %02x %d %d\n", (long long)abs_frame, d[0],
+                d[1], d[2]);
       if (on) {
         CHECK(H->out.sounding[ch][note] == 0,
               "note-on %d ch %d at %lld: already sounding", note, ch + 1,
@@ -636,8 +630,7 @@ static void read_output(host *H, uint32_t n)
         CHECK(H->out.sounding[ch][note] > 0 || H->lenient_offs,
               "note-off %d ch %d at %lld: not sounding", note, ch + 1,
               (long long)abs_frame);
-        if (H->out.sounding[ch][note] > 0)
-          H->out.sounding[ch][note]--;
+        if (H->out.sounding[ch][note] > 0) H->out.sounding[ch][note]--;
       }
       if (is_harmony_channel(H, ch)) {
         int n_sounding = 0;
@@ -690,8 +683,7 @@ static void run_block(host *H, uint32_t n)
   read_output(H, n);
   do_work(H);
   H->now += n;
-  if (H->rolling)
-    H->tframe += n;
+  if (H->rolling) H->tframe += n;
   H->pos_expect = H->tframe;
 }
 
@@ -711,7 +703,8 @@ static int all_sounding(const host *H)
   return n;
 }
 
-/* ---- a melody -------------------------------------------------------------- */
+/* ---- a melody --------------------------------------------------------------
+ */
 
 typedef struct {
   int64_t frame; /* absolute host frame */
@@ -723,8 +716,7 @@ typedef struct {
   int n, cap, next;
 } score;
 
-static void score_add(score *s, int64_t frame, uint8_t a, uint8_t b,
-                      uint8_t c)
+static void score_add(score *s, int64_t frame, uint8_t a, uint8_t b, uint8_t c)
 {
   if (s->n == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 64;
@@ -752,7 +744,10 @@ static void make_tune(score *s, int64_t at, int late)
   }
 }
 
-static int64_t tune_length(void) { return 140 * (int64_t)SIXTEENTH; }
+static int64_t tune_length(void)
+{
+  return 140 * (int64_t)SIXTEENTH;
+}
 
 /* Queue the score's events that fall in [now, now + n). */
 static void feed_score(host *H, score *s, uint32_t n)
@@ -769,10 +764,8 @@ static void run_until(host *H, score *s, int64_t until, uint32_t max_len)
 {
   while (H->now < until) {
     uint32_t n = rnd_range(1, max_len);
-    if (H->now + n > until)
-      n = (uint32_t)(until - H->now);
-    if (s)
-      feed_score(H, s, n);
+    if (H->now + n > until) n = (uint32_t)(until - H->now);
+    if (s) feed_score(H, s, n);
     run_block(H, n);
   }
 }
@@ -782,10 +775,9 @@ static void run_until(host *H, score *s, int64_t until, uint32_t max_len)
 static void test_ports(LilvWorld *world, const LilvPlugin *plugin)
 {
   printf("# ports\n");
-  CHECK(lilv_plugin_get_num_ports(plugin) == NPORTS,
-        "%u ports, expected %d", lilv_plugin_get_num_ports(plugin), NPORTS);
-  if (lilv_plugin_get_num_ports(plugin) != NPORTS)
-    return;
+  CHECK(lilv_plugin_get_num_ports(plugin) == NPORTS, "%u ports, expected %d",
+        lilv_plugin_get_num_ports(plugin), NPORTS);
+  if (lilv_plugin_get_num_ports(plugin) != NPORTS) return;
   float mins[NPORTS], maxs[NPORTS], defs[NPORTS];
   lilv_plugin_get_port_ranges_float(plugin, mins, maxs, defs);
   LilvNode *control = lilv_new_uri(world, LV2_CORE__ControlPort);
@@ -797,17 +789,16 @@ static void test_ports(LilvWorld *world, const LilvPlugin *plugin)
   for (int i = 0; i < KT_NPARAMS; ++i) {
     const LilvPort *port = lilv_plugin_get_port_by_index(plugin, 2u + i);
     const kt_param_info *pi = kt_param_get_info((kt_param)i);
-    const char *sym =
-        lilv_node_as_string(lilv_port_get_symbol(plugin, port));
-    CHECK(!strcmp(sym, pi->symbol), "port %d symbol %s, engine says %s",
-          2 + i, sym, pi->symbol);
+    const char *sym = lilv_node_as_string(lilv_port_get_symbol(plugin, port));
+    CHECK(!strcmp(sym, pi->symbol), "port %d symbol %s, engine says %s", 2 + i,
+          sym, pi->symbol);
     CHECK(lilv_port_is_a(plugin, port, control) &&
               lilv_port_is_a(plugin, port, input),
           "port %s is not a control input", sym);
     CHECK(mins[2 + i] == pi->min && maxs[2 + i] == pi->max &&
               defs[2 + i] == pi->def,
-          "port %s range %g..%g (%g), engine %g..%g (%g)", sym,
-          mins[2 + i], maxs[2 + i], defs[2 + i], pi->min, pi->max, pi->def);
+          "port %s range %g..%g (%g), engine %g..%g (%g)", sym, mins[2 + i],
+          maxs[2 + i], defs[2 + i], pi->min, pi->max, pi->def);
   }
   const LilvPort *in = lilv_plugin_get_port_by_index(plugin, 0);
   CHECK(lilv_port_is_a(plugin, in, atom) && lilv_port_is_a(plugin, in, input),
@@ -852,15 +843,14 @@ static void preset_value(const char *symbol, void *user, const void *value,
   const LilvPort *port = lilv_plugin_get_port_by_symbol(c->plugin, s);
   lilv_node_free(s);
   CHECK(port != NULL, "preset sets unknown port %s", symbol);
-  if (!port)
-    return;
+  if (!port) return;
   uint32_t idx = lilv_port_get_index(c->plugin, port);
   CHECK(idx >= 2 && idx < P_LATENCY, "preset sets non-input port %s", symbol);
   double v = size == 4 ? *(const float *)value : *(const double *)value;
   const kt_param_info *pi = kt_param_get_info((kt_param)(idx - 2));
   if (idx >= 2 && idx < P_LATENCY)
-    CHECK(v >= pi->min && v <= pi->max, "preset %s = %g outside %g..%g",
-          symbol, v, pi->min, pi->max);
+    CHECK(v >= pi->min && v <= pi->max, "preset %s = %g outside %g..%g", symbol,
+          v, pi->min, pi->max);
   c->n++;
 }
 
@@ -873,13 +863,13 @@ static void test_presets(LilvWorld *world, const LilvPlugin *plugin,
   LilvNodes *presets = lilv_plugin_get_related(plugin, pset);
   CHECK(lilv_nodes_size(presets) == 6, "%u presets, expected 6",
         lilv_nodes_size(presets));
-  LILV_FOREACH (nodes, i, presets) {
+  LILV_FOREACH(nodes, i, presets)
+  {
     const LilvNode *p = lilv_nodes_get(presets, i);
     lilv_world_load_resource(world, p);
     LilvState *st = lilv_state_new_from_world(world, &map, p);
     CHECK(st != NULL, "preset %s does not load", lilv_node_as_uri(p));
-    if (!st)
-      continue;
+    if (!st) continue;
     preset_ctx c = {plugin, world, 0};
     lilv_state_emit_port_values(st, preset_value, &c);
     CHECK(c.n > 0, "preset %s sets no port", lilv_node_as_uri(p));
@@ -890,7 +880,10 @@ static void test_presets(LilvWorld *world, const LilvPlugin *plugin,
   lilv_node_free(pset);
 }
 
-static void set_param(host *H, kt_param p, float v) { H->control[p] = v; }
+static void set_param(host *H, kt_param p, float v)
+{
+  H->control[p] = v;
+}
 
 static void release_all_keys(host *H, uint32_t frame)
 {
@@ -938,8 +931,8 @@ static void play_tune_rolling(host *H, int late, uint32_t max_len,
   H->check_alignment = 0;
   printf("  %s: note-ons per channel 1..4: %d %d %d %d, latency %g, "
          "harmony note-ons one frame late: %d\n",
-         what, H->out.n_on[0], H->out.n_on[1], H->out.n_on[2],
-         H->out.n_on[3], H->latency, H->out.off_by_one);
+         what, H->out.n_on[0], H->out.n_on[1], H->out.n_on[2], H->out.n_on[3],
+         H->latency, H->out.off_by_one);
   for (int ch = 1; ch <= 3; ++ch)
     CHECK(H->out.n_on[ch] >= 4, "%s: only %d note-ons on channel %d", what,
           H->out.n_on[ch], ch + 1);
@@ -956,8 +949,7 @@ static void test_rolling(LilvWorld *world, const LilvPlugin *plugin)
   printf("# rolling transport, melody on the grid\n");
   /* maxBlockLength 1024 but blocks up to 3000: the plugin chunks them */
   host *H = host_new(world, plugin, 1024, 1);
-  if (!H)
-    return;
+  if (!H) return;
   play_tune_rolling(H, 0, 3000, "L0, blocks 1..3000, position every block");
   CHECK(H->latency == 0, "latency %g with lookahead 0", H->latency);
 
@@ -988,8 +980,7 @@ static void test_rolling(LilvWorld *world, const LilvPlugin *plugin)
 
   /* no options feature at all: default block size */
   H = host_new(world, plugin, 0, 0);
-  if (!H)
-    return;
+  if (!H) return;
   play_tune_rolling(H, 0, 9000, "no options, no worker, blocks 1..9000");
   host_free(H);
 }
@@ -998,8 +989,7 @@ static void test_controls(LilvWorld *world, const LilvPlugin *plugin)
 {
   printf("# voice toggles, channel change, enable, deactivate\n");
   host *H = host_new(world, plugin, 512, 1);
-  if (!H)
-    return;
+  if (!H) return;
   score s = {0};
   H->rolling = 1;
   make_tune(&s, 0, 0);
@@ -1056,17 +1046,46 @@ static void nonsense_position(host *H, uint32_t frame, int which)
 {
   in_event *e = add_position(H, frame);
   switch (which % 12) {
-  case 0: e->bpm = 0; break;
-  case 1: e->bpm = NAN; break;
-  case 2: e->bpm = -120; break;
-  case 3: e->bpm = INFINITY; break;
-  case 4: e->bar = -5; e->barbeat = -3; break;
-  case 5: e->barbeat = NAN; e->bpb = 0; break;
-  case 6: e->unit = 0; e->bpb = -4; break;
-  case 7: e->speed = NAN; break;
-  case 8: e->speed = -1; e->pframe = -1000000000000000000ll; break;
-  case 9: e->bar = INT64_MAX; e->pframe = INT64_MIN; break;
-  case 10: e->bpm = 1e30f; e->bpb = 1e30f; e->unit = INT32_MIN; break;
+  case 0:
+    e->bpm = 0;
+    break;
+  case 1:
+    e->bpm = NAN;
+    break;
+  case 2:
+    e->bpm = -120;
+    break;
+  case 3:
+    e->bpm = INFINITY;
+    break;
+  case 4:
+    e->bar = -5;
+    e->barbeat = -3;
+    break;
+  case 5:
+    e->barbeat = NAN;
+    e->bpb = 0;
+    break;
+  case 6:
+    e->unit = 0;
+    e->bpb = -4;
+    break;
+  case 7:
+    e->speed = NAN;
+    break;
+  case 8:
+    e->speed = -1;
+    e->pframe = -1000000000000000000ll;
+    break;
+  case 9:
+    e->bar = INT64_MAX;
+    e->pframe = INT64_MIN;
+    break;
+  case 10:
+    e->bpm = 1e30f;
+    e->bpb = 1e30f;
+    e->unit = INT32_MIN;
+    break;
   default:
     e->has_bpm = e->has_bar = e->has_barbeat = e->has_bpb = e->has_unit = 0;
     break;
@@ -1077,28 +1096,26 @@ static void test_nonsense(LilvWorld *world, const LilvPlugin *plugin)
 {
   printf("# nonsense positions, malformed MIDI, floods, tiny buffers\n");
   host *H = host_new(world, plugin, 1024, 1);
-  if (!H)
-    return;
+  if (!H) return;
   score s = {0};
   H->rolling = 1;
   make_tune(&s, 0, 0);
   for (int i = 0; i < 400; ++i) {
     uint32_t n = rnd_range(1, 2048);
     feed_score(H, &s, n);
-    if (i % 3 == 0)
-      nonsense_position(H, rnd_range(0, n - 1), i / 3);
+    if (i % 3 == 0) nonsense_position(H, rnd_range(0, n - 1), i / 3);
     run_block(H, n);
   }
   run_block(H, 0);
   /* malformed MIDI */
   static const uint8_t bad[][4] = {
-      {0x90, 0, 0, 1},  {0x00, 60, 90, 3}, {0x90, 200, 90, 3},
-      {0x90, 60, 255, 3}, {0xF0, 1, 2, 3}, {0xFF, 0, 0, 1},
-      {0x3C, 0x40, 0, 2}, {0xC0, 5, 0, 2}, {0xB0, 123, 0, 3}};
+      {0x90, 0, 0, 1},    {0x00, 60, 90, 3}, {0x90, 200, 90, 3},
+      {0x90, 60, 255, 3}, {0xF0, 1, 2, 3},   {0xFF, 0, 0, 1},
+      {0x3C, 0x40, 0, 2}, {0xC0, 5, 0, 2},   {0xB0, 123, 0, 3}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i)
     add_midi(H, 10, bad[i], bad[i][3]);
-  uint8_t sysex[16] = {0xF0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-                       0xF7};
+  uint8_t sysex[16] = {0xF0, 1, 2,  3,  4,  5,  6,  7,
+                       8,    9, 10, 11, 12, 13, 14, 0xF7};
   add_midi(H, 20, sysex, 16);
   run_block(H, 256);
   /* more events in one block than the plugin's event array */
@@ -1179,8 +1196,7 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
   }
   fclose(f);
   host *H = host_new(world, plugin, 1024, 1);
-  if (!H)
-    return;
+  if (!H) return;
   H->rolling = 1;
   run_block(H, 256);
   CHECK(H->latency == 0, "built-in L0 model: latency %g", H->latency);
@@ -1237,8 +1253,8 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
   if (st) {
     char *ttl = lilv_state_to_string(world, &H->map, &H->unmap, st,
                                      "urn:kantor:test-state", NULL);
-    CHECK(ttl && strstr(ttl, "live-l4.kmod"), "saved state lacks the model:\n%s",
-          ttl ? ttl : "(null)");
+    CHECK(ttl && strstr(ttl, "live-l4.kmod"),
+          "saved state lacks the model:\n%s", ttl ? ttl : "(null)");
     lilv_free(ttl);
     host *G = host_new(world, plugin, 1024, 1);
     if (G) {
@@ -1248,8 +1264,8 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
       CHECK(fabsf(G->latency - latency) < 1.0f,
             "restored instance: latency %g, saved one had %g", G->latency,
             latency);
-      CHECK(!strcmp(G->out.model_path, model),
-            "restored instance: model %s", G->out.model_path);
+      CHECK(!strcmp(G->out.model_path, model), "restored instance: model %s",
+            G->out.model_path);
       host_free(G);
     }
     lilv_state_free(st);
@@ -1264,14 +1280,14 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
   free(s.ev);
 }
 
-/* ---- stress (rtsan) -------------------------------------------------------- */
+/* ---- stress (rtsan) --------------------------------------------------------
+ */
 
 static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
 {
   printf("# stress: %ld random blocks\n", blocks);
   host *H = host_new(world, plugin, 8192, 1);
-  if (!H)
-    return;
+  if (!H) return;
   const char *src = getenv("KANTOR_SRC");
   char model[1024];
   snprintf(model, sizeof model, "%s/models/live-l4.kmod", src ? src : ".");
@@ -1283,19 +1299,15 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
       int p = (int)rnd_range(0, KT_NPARAMS - 1);
       const kt_param_info *pi = kt_param_get_info((kt_param)p);
       float v = (float)(pi->min + rnd_unit() * (pi->max - pi->min));
-      if (p == KT_P_ENABLED && rnd_range(0, 3) != 0)
-        v = 1; /* mostly on */
+      if (p == KT_P_ENABLED && rnd_range(0, 3) != 0) v = 1; /* mostly on */
       set_param(H, (kt_param)p, v);
       if (g_verbose)
-        fprintf(stderr, "  at %lld: %s = %g\n", (long long)H->now,
-                pi->symbol, v);
+        fprintf(stderr, "  at %lld: %s = %g\n", (long long)H->now, pi->symbol,
+                v);
     }
-    if (rnd_range(0, 200) == 0)
-      H->rolling = !H->rolling;
-    if (rnd_range(0, 100) == 0)
-      H->bpm = 20 + rnd_unit() * 280;
-    if (rnd_range(0, 300) == 0)
-      H->tframe = (int64_t)rnd_range(0, 10000000);
+    if (rnd_range(0, 200) == 0) H->rolling = !H->rolling;
+    if (rnd_range(0, 100) == 0) H->bpm = 20 + rnd_unit() * 280;
+    if (rnd_range(0, 300) == 0) H->tframe = (int64_t)rnd_range(0, 10000000);
     if (rnd_range(0, 500) == 0)
       nonsense_position(H, rnd_range(0, n - 1), (int)rnd_range(0, 11));
     if (rnd_range(0, 2000) == 0)
