@@ -18,14 +18,17 @@ static void usage(FILE *f)
           "[--chord-len N]\n"
           "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
           "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
-          "         [--augment none|key|all12] [--fb-own F] [--fb-noise F]\n"
+          "         [--augment none|key|all12|detect] [--fb-own F]\n"
+          "         [--fb-noise F]\n"
           "         [--select loss|free] [--lr-schedule const|cosine]\n"
           "         [--seed N] [--quiet]\n"
           "         -o FILE [--curves PREFIX]\n"
           "Trains on the split's train set, stops early on the valid set,\n"
           "reports the test set.  Live models are scheduled-sampled: a share\n"
           "(--fb-own) of the examples is fed back the model's own\n"
-          "free-running outputs of the previous epoch.\n");
+          "free-running outputs of the previous epoch.  --augment detect\n"
+          "normalizes each slice by the key the engine detects (--key auto)\n"
+          "instead of the file's label.\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
@@ -245,6 +248,8 @@ int kt_cmd_train(int argc, char **argv)
         o.augment = KT_AUG_KEY;
       else if (!strcmp(v, "all12"))
         o.augment = KT_AUG_ALL12;
+      else if (!strcmp(v, "detect"))
+        o.augment = KT_AUG_DETECT;
       else {
         fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
         bad = 1;
@@ -399,7 +404,7 @@ int kt_cmd_train(int argc, char **argv)
     printf(" free-running %.4f\n", b->valid_free_acc);
   if (nte > 0) {
     kt_dataset dte;
-    int aug = o.augment == KT_AUG_ALL12 ? KT_AUG_KEY : o.augment;
+      int aug = o.augment == KT_AUG_ALL12 ? KT_AUG_KEY : o.augment;
     if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) ==
         0) {
       double l, a;

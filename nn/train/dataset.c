@@ -18,7 +18,7 @@ static int shift_to_c(int tonic)
 
 static int list_shifts(const kt_chorale *c, int augment, int *out)
 {
-  if (augment == KT_AUG_NONE) {
+  if (augment == KT_AUG_NONE || augment == KT_AUG_DETECT) {
     out[0] = 0;
     return 1;
   }
@@ -33,6 +33,53 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
   return k;
 }
 
+/* The key dsp/engine.c detects (update_key + key_shift): a decaying
+ * soprano pitch-class histogram updated at every slice, Krumhansl-Kessler,
+ * a new key taken after KT_DET_SWITCH slices.  The decision for slice d is
+ * made once slice d + lookahead has been seen. */
+#define KT_DET_DECAY 0.995f
+#define KT_DET_SWITCH 8
+static void detect_keys(const kt_chorale *c, int lookahead, int8_t *shift,
+                        uint8_t *mode)
+{
+  float pc[12] = {0};
+  int known = 0, tonic = 0, minor = 0, cand = -1, cand_n = 0;
+  int n = c->n_slices, seen = 0;
+  for (int d = 0; d < n; ++d) {
+    int upto = d + lookahead < n ? d + lookahead : n - 1;
+    for (; seen <= upto; ++seen) {
+      int p = c->v[KT_SOPRANO][seen].pitch;
+      if (p < 0)
+        continue;
+      for (int i = 0; i < 12; ++i)
+        pc[i] *= KT_DET_DECAY;
+      pc[p % 12] += 1.0f;
+      int mi = 0, to = kt_key_find(pc, &mi), k = to + 12 * mi;
+      if (!known) {
+        known = 1;
+        tonic = to;
+        minor = mi;
+        cand = -1;
+      } else if (k == tonic + 12 * minor) {
+        cand = -1;
+        cand_n = 0;
+      } else if (k == cand) {
+        if (++cand_n >= KT_DET_SWITCH) {
+          tonic = to;
+          minor = mi;
+          cand = -1;
+          cand_n = 0;
+        }
+      } else {
+        cand = k;
+        cand_n = 1;
+      }
+    }
+    shift[d] = (int8_t)(known ? shift_to_c(tonic) : 0);
+    mode[d] = (uint8_t)(known ? minor : 0);
+  }
+}
+
 void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
 {
   int lo[KT_NVOICES], hi[KT_NVOICES];
@@ -42,18 +89,30 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
   }
   for (int i = 0; i < n; ++i) {
     int sh[12], ns = list_shifts(&c[i], augment, sh);
+    size_t sz = (size_t)(c[i].n_slices > 0 ? c[i].n_slices : 1);
+    int8_t *ks = calloc(sz, 1);
+    uint8_t *km = calloc(sz, 1);
+    if (!ks || !km) {
+      free(ks);
+      free(km);
+      continue;
+    }
+    if (augment == KT_AUG_DETECT)
+      detect_keys(&c[i], r->lookahead, ks, km);
     for (int s = 0; s < ns; ++s)
       for (int v = 0; v < KT_NVOICES; ++v)
         for (int t = 0; t < c[i].n_slices; ++t) {
           int p = c[i].v[v][t].pitch;
           if (p < 0)
             continue;
-          p += sh[s];
+          p += sh[s] + ks[t];
           if (p < lo[v])
             lo[v] = p;
           if (p > hi[v])
             hi[v] = p;
         }
+    free(ks);
+    free(km);
   }
   for (int v = 0; v < KT_NVOICES; ++v) {
     if (lo[v] > hi[v]) { /* no notes at all */
@@ -81,11 +140,13 @@ static void seq_free(kt_seq *s)
   free(s->son);
   free(s->bar_pos);
   free(s->bar_len);
+  free(s->kshift);
+  free(s->kmode);
   for (int h = 0; h < 3; ++h) {
-    free(s->tok[h]);
-    free(s->pitch[h]);
-    free(s->own[h]);
-    free(s->own_pitch[h]);
+    free(s->vp[h]);
+    free(s->von[h]);
+    free(s->own_p[h]);
+    free(s->own_on[h]);
   }
   free(s->chord);
 }
@@ -100,7 +161,7 @@ void kt_dataset_free(kt_dataset *ds)
 }
 
 static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
-                     int shift)
+                     int shift, int augment)
 {
   int n = c->n_slices;
   memset(s, 0, sizeof *s);
@@ -110,23 +171,28 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
   s->son = malloc(sz);
   s->bar_pos = malloc(sz);
   s->bar_len = malloc(sz);
+  s->kshift = calloc(sz, 1);
+  s->kmode = calloc(sz, 1);
   s->chord = malloc(sz * sizeof(int16_t));
-  int ok = s->sop && s->son && s->bar_pos && s->bar_len && s->chord;
+  int ok = s->sop && s->son && s->bar_pos && s->bar_len && s->chord &&
+           s->kshift && s->kmode;
   for (int h = 0; h < 3; ++h) {
-    s->tok[h] = malloc(sz);
-    s->pitch[h] = malloc(sz);
-    s->own[h] = calloc(sz, 1);
-    s->own_pitch[h] = malloc(sz);
-    ok = ok && s->tok[h] && s->pitch[h] && s->own[h] && s->own_pitch[h];
+    s->vp[h] = malloc(sz);
+    s->von[h] = malloc(sz);
+    s->own_p[h] = malloc(sz);
+    s->own_on[h] = calloc(sz, 1);
+    ok = ok && s->vp[h] && s->von[h] && s->own_p[h] && s->own_on[h];
   }
   if (!ok)
     return -1;
-  s->mode_family = kt_mode_family(c->mode);
+  if (augment == KT_AUG_DETECT)
+    detect_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, s->kshift,
+                s->kmode);
+  else
+    memset(s->kmode, kt_mode_family(c->mode), sz);
   for (int t = 0; t < n; ++t) {
     int p = c->v[KT_SOPRANO][t].pitch;
-    if (p >= 0)
-      p = kt_fold_pitch(p + shift, r->lo[KT_SOPRANO], r->hi[KT_SOPRANO]);
-    s->sop[t] = (int8_t)p;
+    s->sop[t] = (int8_t)(p >= 0 ? p + shift : KT_REST);
     s->son[t] = c->v[KT_SOPRANO][t].onset;
     s->bar_pos[t] = c->bar_pos ? c->bar_pos[t] : (uint8_t)(t % 16);
     s->bar_len[t] = c->bar_len ? c->bar_len[t] : 16;
@@ -138,13 +204,9 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
     s->chord[t] = (int16_t)kt_chord_label(all, KT_NVOICES, NULL, NULL);
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);
-      int q = c->v[v][t].pitch;
-      int on = c->v[v][t].onset || t == 0;
-      if (q >= 0)
-        q = kt_fold_pitch(q + shift, r->lo[v], r->hi[v]);
-      s->tok[h][t] = (uint8_t)kt_tok_from_slice(r, v, q, on);
-      s->pitch[h][t] = (int8_t)q;
-      s->own_pitch[h][t] = KT_REST;
+      s->vp[h][t] = (int8_t)all[v];
+      s->von[h][t] = (uint8_t)(c->v[v][t].onset || t == 0);
+      s->own_p[h][t] = KT_REST;
     }
   }
   return 0;
@@ -165,7 +227,7 @@ int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
   for (int i = 0; i < n; ++i) {
     int sh[12], ns = list_shifts(&c[i], augment, sh);
     for (int s = 0; s < ns; ++s) {
-      if (seq_build(&ds->seq[ds->n_seq++], r, &c[i], sh[s]) != 0) {
+      if (seq_build(&ds->seq[ds->n_seq++], r, &c[i], sh[s], augment) != 0) {
         kt_dataset_free(ds);
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -209,6 +271,13 @@ int kt_dataset_n_targets(const kt_repr *r, int net)
   }
 }
 
+/* Token of voice v (pitch p, onset on) under shift sh, as the engine
+ * makes it (fold into range). */
+static int tok_of(const kt_repr *r, int v, int p, int on, int sh)
+{
+  return kt_tok_from_slice(r, v, p < 0 ? KT_REST : p + sh, on);
+}
+
 static int corrupt(const kt_repr *r, int h, int tok, int sounding,
                    uint64_t *rng)
 {
@@ -236,34 +305,48 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
   int8_t sp[KT_MAX_WINDOW];
   uint8_t so[KT_MAX_WINDOW];
   if (r->arch == KT_ARCH_LIVE) {
+    int sh = s->kshift[t];
     int n = r->window + r->lookahead;
     for (int j = 0; j < n; ++j) {
       int u = t - r->window + 1 + j;
-      int in = u >= 0 && u < s->n;
-      sp[j] = in ? s->sop[u] : KT_REST;
-      so[j] = in ? s->son[u] : 0;
+      int in = u >= 0 && u < s->n && s->sop[u] >= 0;
+      sp[j] = (int8_t)(in ? kt_fold_pitch(s->sop[u] + sh, r->lo[KT_SOPRANO],
+                                          r->hi[KT_SOPRANO])
+                          : KT_REST);
+      so[j] = u >= 0 && u < s->n ? s->son[u] : 0;
     }
     uint8_t fb[KT_MAX_FEEDBACK * 3];
     for (int k = 0; k < r->feedback; ++k) {
       int u = t - 1 - k;
       for (int h = 0; h < 3; ++h) {
-        int tok = u < 0 ? KT_TOK_HOLD : own ? s->own[h][u] : s->tok[h][u];
-        if (u >= 0 && noise > 0 && kt_train_rng_unif(rng) < noise)
-          tok = corrupt(r, h, tok,
-                        own ? s->own_pitch[h][u] : s->pitch[h][u], rng);
+        int v = kt_head_voice(h);
+        int tok = KT_TOK_HOLD;
+        if (u >= 0) {
+          int p = own ? s->own_p[h][u] : s->vp[h][u];
+          int on = own ? s->own_on[h][u] : s->von[h][u];
+          tok = tok_of(r, v, p, on, sh);
+          if (noise > 0 && kt_train_rng_unif(rng) < noise)
+            tok = corrupt(r, h, tok,
+                          p < 0 ? p
+                                : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]),
+                          rng);
+        }
         fb[k * 3 + h] = (uint8_t)tok;
       }
     }
-    kt_live_ctx ctx = {sp, so, s->bar_pos[t], s->bar_len[t],
-                       s->mode_family, fb};
+    kt_live_ctx ctx = {sp, so, s->bar_pos[t], s->bar_len[t], s->kmode[t],
+                       fb};
     int k = kt_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
-      int tg = s->tok[h][t];
-      if (own && tg == KT_TOK_HOLD && t > 0 &&
-          s->own_pitch[h][t - 1] != s->pitch[h][t]) {
-        /* our own voice drifted: teach the way back to Bach's note */
-        int v = kt_head_voice(h);
-        tg = kt_tok_from_slice(r, v, s->pitch[h][t], 1);
+      int v = kt_head_voice(h);
+      int bp = s->vp[h][t];
+      int tg = tok_of(r, v, bp, s->von[h][t], sh);
+      if (own && tg == KT_TOK_HOLD && t > 0) {
+        int op = s->own_p[h][t - 1];
+        int fo = op < 0 ? op : kt_fold_pitch(op + sh, r->lo[v], r->hi[v]);
+        int fb_ = bp < 0 ? bp : kt_fold_pitch(bp + sh, r->lo[v], r->hi[v]);
+        if (fo != fb_) /* our voice drifted: teach the way back to Bach's */
+          tg = tok_of(r, v, bp, 1, sh);
       }
       tgt[h] = tg;
     }
@@ -278,24 +361,21 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
   int k = kt_encode_window(r, sp, so, idx);
   switch (r->arch) {
   case KT_ARCH_FORWARDBACH:
+  case KT_ARCH_FORWARD3BACH: {
+    int fwd3 = r->arch == KT_ARCH_FORWARD3BACH;
     for (int j = 0; j < r->window; ++j)
       for (int h = 0; h < 3; ++h) {
-        int u = t + j;
-        int tg = u < s->n ? s->tok[h][u] : -1;
-        if (j == 0 && tg == KT_TOK_HOLD) /* window start: say the note */
-          tg = kt_tok_from_slice(r, kt_head_voice(h), s->pitch[h][u], 1);
-        tgt[j * 3 + h] = tg;
+        if (fwd3 && h != net)
+          continue;
+        int u = t + j, v = kt_head_voice(h);
+        /* window start: say the note even if it is held from before */
+        int tg = u < s->n ? tok_of(r, v, s->vp[h][u], s->von[h][u] || j == 0,
+                                   0)
+                          : -1;
+        tgt[fwd3 ? j : j * 3 + h] = tg;
       }
     break;
-  case KT_ARCH_FORWARD3BACH:
-    for (int j = 0; j < r->window; ++j) {
-      int u = t + j;
-      int tg = u < s->n ? s->tok[net][u] : -1;
-      if (j == 0 && tg == KT_TOK_HOLD)
-        tg = kt_tok_from_slice(r, kt_head_voice(net), s->pitch[net][u], 1);
-      tgt[j] = tg;
-    }
-    break;
+  }
   case KT_ARCH_CHORD: tgt[0] = s->chord[t]; break;
   default: break;
   }
@@ -316,6 +396,18 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
   for (int i = 0; i < ds->n_seq; ++i) {
     kt_seq *s = &ds->seq[i];
     for (int t = 0; t < s->n; ++t) {
+      int sh = s->kshift[t];
+      if (s->sop[t] < 0) {
+        /* the engine: the voices rest with the melody */
+        for (int h = 0; h < 3; ++h) {
+          int prev = t > 0 ? s->own_p[h][t - 1] : KT_REST;
+          s->own_p[h][t] = KT_REST;
+          s->own_on[h][t] = (uint8_t)(prev >= 0);
+          hit += s->vp[h][t] == KT_REST;
+          ++tot;
+        }
+        continue;
+      }
       int tgt[3];
       kt_example e = {i, t};
       int k = kt_dataset_example(ds, &e, 0, 1, 0, NULL, idx, tgt);
@@ -328,12 +420,13 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
             best = j;
         off += nt;
         int v = kt_head_voice(h);
-        int p = best == KT_TOK_HOLD
-                    ? (t > 0 ? s->own_pitch[h][t - 1] : KT_REST)
-                    : kt_tok_pitch(r, v, best);
-        s->own[h][t] = (uint8_t)best;
-        s->own_pitch[h][t] = (int8_t)p;
-        hit += p == s->pitch[h][t];
+        int prev = t > 0 ? s->own_p[h][t - 1] : KT_REST;
+        int p = best == KT_TOK_HOLD ? prev
+                : best == KT_TOK_REST ? KT_REST
+                                      : kt_tok_pitch(r, v, best) - sh;
+        s->own_p[h][t] = (int8_t)p;
+        s->own_on[h][t] = (uint8_t)(best != KT_TOK_HOLD);
+        hit += p == s->vp[h][t];
         ++tot;
       }
     }

@@ -9,7 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { KT_AUG_NONE = 0, KT_AUG_KEY = 1, KT_AUG_ALL12 = 2 };
+/* Augmentation / key handling:
+ *   none   pitches as written (key_norm 0)
+ *   key    each chorale moved to C by its key label (key_norm 1)
+ *   all12  key, plus the 11 other shifts -6..+5 around it
+ *   detect key_norm 1 with the key the engine would detect at each slice
+ *          (Krumhansl-Kessler on the soprano, as dsp/engine.c does), so the
+ *          net trains on what it sees at run time with --key auto */
+enum { KT_AUG_NONE = 0, KT_AUG_KEY = 1, KT_AUG_ALL12 = 2, KT_AUG_DETECT = 3 };
 
 typedef struct {
   int arch;                       /* enum kt_arch */
@@ -43,17 +50,20 @@ typedef struct {
 
 /* ---- dataset (dataset.c) ---- */
 
-/* One chorale under one transposition, as the nets see it. */
+/* One chorale under one transposition, as the nets see it.  Pitches are
+ * MIDI pitches after the fixed augmentation shift; kshift[t] is added on
+ * top when slice t is encoded (the detected-key shift, else 0). */
 typedef struct {
   int n;                 /* slices */
-  int8_t *sop;           /* soprano pitch (shifted), KT_REST */
+  int8_t *sop;           /* soprano pitch, KT_REST */
   uint8_t *son;          /* soprano onset */
   uint8_t *bar_pos, *bar_len;
-  int mode_family;
-  uint8_t *tok[3];       /* Bach's tokens, heads alto/tenor/bass */
-  int8_t *pitch[3];      /* Bach's sounding pitch (folded), KT_REST */
-  uint8_t *own[3];       /* the model's own free-running tokens */
-  int8_t *own_pitch[3];
+  int8_t *kshift;        /* per slice: extra shift applied when encoding */
+  uint8_t *kmode;        /* per slice: mode family given to the net */
+  int8_t *vp[3];         /* Bach's voices, heads alto/tenor/bass: pitch */
+  uint8_t *von[3];       /*   and onset */
+  int8_t *own_p[3];      /* the model's own free-running output */
+  uint8_t *own_on[3];
   int has_own;
   int16_t *chord;        /* chord class at each slice (chord arch) */
 } kt_seq;
