@@ -1268,6 +1268,21 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
             G->out.model_path);
       host_free(G);
     }
+    /* a host without the worker: restore loads the file itself */
+    G = host_new(world, plugin, 1024, 0);
+    if (G) {
+      lilv_state_restore(st, G->inst, set_port_value, G, 0, G->features);
+      lilv_state_restore(st, G->inst, set_port_value, G, 0, G->features);
+      G->rolling = 1;
+      run_block(G, 256);
+      CHECK(fabsf(G->latency - latency) < 1.0f,
+            "restored without worker: latency %g, saved one had %g",
+            G->latency, latency);
+      add_patch_set(G, 0, ""); /* ignored without a worker */
+      run_block(G, 256);
+      CHECK(G->latency > 0, "no worker: patch:Set was not ignored");
+      host_free(G);
+    }
     lilv_state_free(st);
   }
   /* back to the built-in models with an empty path */
