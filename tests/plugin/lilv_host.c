@@ -1183,6 +1183,39 @@ static void set_port_value(const char *symbol, void *user, const void *value,
       H->control[i] = *(const float *)value;
 }
 
+/* A preset applied through lilv reaches the engine: "Strict chorale" has
+ * one beat of lookahead (latency), "High register" moves the alto up. */
+static void test_preset_apply(LilvWorld *world, const LilvPlugin *plugin)
+{
+  printf("# presets applied\n");
+  host *H = host_new(world, plugin, 1024, 1);
+  if (!H) return;
+  const char *names[] = {KT_PLUGIN_URI "#preset-strict",
+                         KT_PLUGIN_URI "#preset-high"};
+  for (int i = 0; i < 2; ++i) {
+    LilvNode *uri = lilv_new_uri(world, names[i]);
+    lilv_world_load_resource(world, uri);
+    LilvState *st = lilv_state_new_from_world(world, &H->map, uri);
+    CHECK(st != NULL, "preset %s does not load", names[i]);
+    if (st) {
+      lilv_state_restore(st, H->inst, set_port_value, H, 0, H->features);
+      lilv_state_free(st);
+    }
+    lilv_node_free(uri);
+  }
+  H->rolling = 1;
+  run_block(H, 256);
+  CHECK(fabsf(H->latency - 4 * SIXTEENTH) < 1.0f,
+        "strict preset: latency %g, expected %d", H->latency, 4 * SIXTEENTH);
+  CHECK(H->control[KT_P_ALTO_LO] == 58 && H->control[KT_P_BASS_HI] == 69,
+        "high preset: alto_low %g bass_high %g", H->control[KT_P_ALTO_LO],
+        H->control[KT_P_BASS_HI]);
+  CHECK(H->control[KT_P_LOOKAHEAD] == 4, "strict preset: lookahead %g",
+        H->control[KT_P_LOOKAHEAD]);
+  stop_and_check(H, "presets");
+  host_free(H);
+}
+
 static void test_model(LilvWorld *world, const LilvPlugin *plugin)
 {
   printf("# model loading (worker), state save/restore\n");
@@ -1276,8 +1309,8 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
       G->rolling = 1;
       run_block(G, 256);
       CHECK(fabsf(G->latency - latency) < 1.0f,
-            "restored without worker: latency %g, saved one had %g",
-            G->latency, latency);
+            "restored without worker: latency %g, saved one had %g", G->latency,
+            latency);
       add_patch_set(G, 0, ""); /* ignored without a worker */
       run_block(G, 256);
       CHECK(G->latency > 0, "no worker: patch:Set was not ignored");
@@ -1394,6 +1427,7 @@ int main(int argc, char **argv)
     test_controls(world, plugin);
     test_nonsense(world, plugin);
     test_model(world, plugin);
+    test_preset_apply(world, plugin);
   }
   for (uint32_t i = 0; i < urids.n; ++i)
     free(urids.uri[i]);
