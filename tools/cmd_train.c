@@ -18,7 +18,7 @@ static void usage(FILE *f)
           "[--chord-len N]\n"
           "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
           "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
-          "         [--augment none|key|all12|detect] [--fb-own F]\n"
+          "         [--augment none|key|all12|detect|raw12] [--fb-own F]\n"
           "         [--fb-noise F]\n"
           "         [--select loss|free] [--lr-schedule const|cosine]\n"
           "         [--seed N] [--quiet]\n"
@@ -250,6 +250,8 @@ int kt_cmd_train(int argc, char **argv)
         o.augment = KT_AUG_ALL12;
       else if (!strcmp(v, "detect"))
         o.augment = KT_AUG_DETECT;
+      else if (!strcmp(v, "raw12"))
+        o.augment = KT_AUG_RAW12;
       else {
         fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
         bad = 1;
@@ -404,7 +406,9 @@ int kt_cmd_train(int argc, char **argv)
     printf(" free-running %.4f\n", b->valid_free_acc);
   if (nte > 0) {
     kt_dataset dte;
-      int aug = o.augment == KT_AUG_ALL12 ? KT_AUG_KEY : o.augment;
+      int aug = o.augment == KT_AUG_ALL12   ? KT_AUG_KEY
+              : o.augment == KT_AUG_RAW12 ? KT_AUG_NONE
+                                          : o.augment;
     if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) ==
         0) {
       double l, a;

@@ -22,7 +22,7 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
     out[0] = 0;
     return 1;
   }
-  int base = shift_to_c(c->tonic);
+  int base = augment == KT_AUG_RAW12 ? 0 : shift_to_c(c->tonic);
   out[0] = base;
   if (augment == KT_AUG_KEY)
     return 1;
@@ -185,11 +185,17 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
   }
   if (!ok)
     return -1;
-  if (augment == KT_AUG_DETECT)
+  if (augment == KT_AUG_DETECT) {
     detect_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, s->kshift,
                 s->kmode);
-  else
+  } else if (augment == KT_AUG_NONE || augment == KT_AUG_RAW12) {
+    /* key_norm 0: no shift, but the engine still detects the mode */
+    detect_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, s->kshift,
+                s->kmode);
+    memset(s->kshift, 0, sz);
+  } else {
     memset(s->kmode, kt_mode_family(c->mode), sz);
+  }
   for (int t = 0; t < n; ++t) {
     int p = c->v[KT_SOPRANO][t].pitch;
     s->sop[t] = (int8_t)(p >= 0 ? p + shift : KT_REST);

@@ -15,8 +15,17 @@
  *   all12  key, plus the 11 other shifts -6..+5 around it
  *   detect key_norm 1 with the key the engine would detect at each slice
  *          (Krumhansl-Kessler on the soprano, as dsp/engine.c does), so the
- *          net trains on what it sees at run time with --key auto */
-enum { KT_AUG_NONE = 0, KT_AUG_KEY = 1, KT_AUG_ALL12 = 2, KT_AUG_DETECT = 3 };
+ *          net trains on what it sees at run time with --key auto
+ *   raw12  key_norm 0: pitches as written plus the shifts -6..+5
+ * With none and raw12 the mode family is the detected one (as the engine
+ * gives it with --key auto). */
+enum {
+  KT_AUG_NONE = 0,
+  KT_AUG_KEY = 1,
+  KT_AUG_ALL12 = 2,
+  KT_AUG_DETECT = 3,
+  KT_AUG_RAW12 = 4
+};
 
 typedef struct {
   int arch;                       /* enum kt_arch */
