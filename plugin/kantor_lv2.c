@@ -725,7 +725,6 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
   size_t size = 0;
   uint32_t type = 0, vflags = 0;
   const void *value = ret(sh, p->u.kantor_model, &size, &type, &vflags);
-  empty_grave(p);
 
   char cur[KT_PL_PATH];
   pthread_mutex_lock(&p->path_lock);
@@ -763,6 +762,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
   } else if (!cur[0] && !p->has_pending) {
     return LV2_STATE_SUCCESS; /* already on the built-in models */
   }
+  empty_grave(p); /* not concurrent with run(): retired models can go */
   if (p->has_pending) kt_engine_model_free(p->pending);
   p->pending = em;
   memcpy(p->pending_path, path, sizeof path);
