@@ -1,0 +1,34 @@
+#!/bin/sh
+# tests/nn/train_cli.sh -- `kantor train` as a command: deterministic bytes
+# for a seed, usage errors exit 2, runtime errors exit 1 and never leave a
+# half-written output.  Runs on the synthetic fixture (no corpus needed).
+# usage: train_cli.sh KANTOR_TRAIN FIXTURE_DIR
+set -u
+T=$1
+FX=$2
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ARGS="--data $FX --window 4 --feedback 2 --hidden 8,8 --epochs 3 --batch 8 --quiet"
+"$T" $ARGS --seed 5 -o "$D/a.kmod" --curves "$D/a" >/dev/null || fail "train a"
+"$T" $ARGS --seed 5 -o "$D/b.kmod" >/dev/null || fail "train b"
+"$T" $ARGS --seed 6 -o "$D/c.kmod" >/dev/null || fail "train c"
+cmp -s "$D/a.kmod" "$D/b.kmod" || fail "same seed, different bytes"
+cmp -s "$D/a.kmod" "$D/c.kmod" && fail "seed has no effect"
+[ -s "$D/a.csv" ] && [ -s "$D/a.svg" ] || fail "no learning curves"
+grep -q '^epoch,train_loss' "$D/a.csv" || fail "csv header"
+grep -q '<svg' "$D/a.svg" || fail "svg"
+ls "$D"/*.tmp >/dev/null 2>&1 && fail "temporary file left"
+for a in forwardbach forward3bach chord; do
+  "$T" --data "$FX" --arch $a --window 8 --hidden 8 --epochs 2 --quiet \
+    -o "$D/$a.kmod" >/dev/null || fail "arch $a"
+done
+"$T" $ARGS --epochs abc -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --epochs not exit 2"
+"$T" $ARGS --arch nope -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --arch not exit 2"
+"$T" $ARGS --hidden 8,x -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --hidden not exit 2"
+"$T" $ARGS 2>/dev/null; [ $? -eq 2 ] || fail "missing -o not exit 2"
+"$T" $ARGS -o "$D/nodir/x.kmod" 2>/dev/null; [ $? -eq 1 ] || fail "unwritable not exit 1"
+"$T" --data "$D/none" -o "$D/y.kmod" 2>"$D/err"; [ $? -eq 1 ] || fail "missing data not exit 1"
+grep -q "split.tsv" "$D/err" || fail "missing data message does not name the file"
+[ -e "$D/y.kmod" ] && fail "output written despite the error"
+exit 0
