@@ -13,7 +13,10 @@ static int sop_classes(const kt_repr *r)
   return r->hi[KT_SOPRANO] - r->lo[KT_SOPRANO] + 2;
 }
 
-int kt_repr_sop_width(const kt_repr *r) { return sop_classes(r) + 1; }
+int kt_repr_sop_width(const kt_repr *r)
+{
+  return sop_classes(r) + 1;
+}
 
 int kt_repr_n_tok(const kt_repr *r, int voice)
 {
@@ -64,8 +67,7 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     return 0;
   }
   if (r->window < 1 || r->window > KT_MAX_WINDOW) {
-    snprintf(err, errlen, "window %d outside 1..%d", r->window,
-             KT_MAX_WINDOW);
+    snprintf(err, errlen, "window %d outside 1..%d", r->window, KT_MAX_WINDOW);
     return 0;
   }
   if (r->lookahead < 0 || r->window + r->lookahead > KT_MAX_WINDOW) {
@@ -91,8 +93,8 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     if (r->lo[v] < 0 || r->hi[v] > 127 || r->lo[v] > r->hi[v] ||
         r->hi[v] - r->lo[v] < 11) {
       snprintf(err, errlen,
-               "voice %d range %d..%d invalid (0..127, at least an octave)",
-               v, r->lo[v], r->hi[v]);
+               "voice %d range %d..%d invalid (0..127, at least an octave)", v,
+               r->lo[v], r->hi[v]);
       return 0;
     }
   }
@@ -111,8 +113,7 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
 
 int kt_fold_pitch(int pitch, int lo, int hi)
 {
-  if (pitch < 0)
-    return pitch;
+  if (pitch < 0) return pitch;
   while (pitch < lo)
     pitch += 12;
   while (pitch > hi)
@@ -124,36 +125,29 @@ int kt_fold_pitch(int pitch, int lo, int hi)
 
 int kt_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset)
 {
-  if (!onset)
-    return KT_TOK_HOLD;
-  if (pitch < 0)
-    return KT_TOK_REST;
+  if (!onset) return KT_TOK_HOLD;
+  if (pitch < 0) return KT_TOK_REST;
   return 2 + kt_fold_pitch(pitch, r->lo[voice], r->hi[voice]) - r->lo[voice];
 }
 
 int kt_tok_pitch(const kt_repr *r, int voice, int tok)
 {
-  if (tok == KT_TOK_REST)
-    return KT_REST;
-  if (tok < 2 || tok >= kt_repr_n_tok(r, voice))
-    return -2;
+  if (tok == KT_TOK_REST) return KT_REST;
+  if (tok < 2 || tok >= kt_repr_n_tok(r, voice)) return -2;
   return r->lo[voice] + tok - 2;
 }
 
 static int sop_class(const kt_repr *r, int pitch)
 {
-  if (pitch < 0)
-    return 0;
+  if (pitch < 0) return 0;
   int lo = r->lo[KT_SOPRANO], hi = r->hi[KT_SOPRANO];
   return 1 + kt_fold_pitch(pitch, lo, hi) - lo;
 }
 
 static int bar_len_class(int len)
 {
-  if (len <= 14)
-    return 0;
-  if (len <= 20)
-    return 1;
+  if (len <= 14) return 0;
+  if (len <= 20) return 1;
   return 2;
 }
 
@@ -163,8 +157,7 @@ static int encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
   int sw = kt_repr_sop_width(r), nc = sop_classes(r);
   for (int s = 0; s < n; ++s) {
     idx[k++] = s * sw + sop_class(r, p[s]);
-    if (on[s])
-      idx[k++] = s * sw + nc;
+    if (on[s]) idx[k++] = s * sw + nc;
   }
   return k;
 }
@@ -174,7 +167,7 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
   int n = r->window + r->lookahead;
   int k = encode_sop(r, c->sop_pitch, c->sop_onset, n, idx, 0);
   int base = n * kt_repr_sop_width(r);
-  int pos = c->bar_pos < 0 ? 0
+  int pos = c->bar_pos < 0          ? 0
             : c->bar_pos >= KT_NPOS ? KT_NPOS - 1
                                     : c->bar_pos;
   idx[k++] = base + pos;
@@ -187,8 +180,7 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
     for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
       int nt = kt_repr_n_tok(r, kt_head_voice(h));
       int t = c->fb_tok[f * KT_NHEADS_LIVE + h];
-      if (t >= nt)
-        t = KT_TOK_HOLD;
+      if (t >= nt) t = KT_TOK_HOLD;
       idx[k++] = base + t;
       base += nt;
     }

@@ -44,18 +44,13 @@ int kt_chord_label(const int *pitches, int n, int *root, int *quality)
   unsigned mask = 0;
   int bass = -1;
   for (int i = 0; i < n; ++i) {
-    if (pitches[i] < 0)
-      continue;
+    if (pitches[i] < 0) continue;
     mask |= 1u << (pitches[i] % 12);
-    if (bass < 0 || pitches[i] < bass)
-      bass = pitches[i];
+    if (bass < 0 || pitches[i] < bass) bass = pitches[i];
   }
-  if (root)
-    *root = -1;
-  if (quality)
-    *quality = KT_Q_NONE;
-  if (!mask)
-    return 0;
+  if (root) *root = -1;
+  if (quality) *quality = KT_Q_NONE;
+  if (!mask) return 0;
   int bass_pc = bass % 12;
   for (unsigned t = 0; t < sizeof k_tmpl / sizeof k_tmpl[0]; ++t) {
     int found = -1;
@@ -68,10 +63,8 @@ int kt_chord_label(const int *pitches, int n, int *root, int *quality)
       }
     }
     if (found >= 0) {
-      if (root)
-        *root = found;
-      if (quality)
-        *quality = k_tmpl[t].quality;
+      if (root) *root = found;
+      if (quality) *quality = k_tmpl[t].quality;
       return 1 + found * (KT_NQUALITIES - 1) + (k_tmpl[t].quality - 1);
     }
   }
@@ -84,8 +77,7 @@ void kt_chord_name(int chord_class, char *buf, int buflen)
                                      "F#", "G",  "Ab", "A",  "Bb", "B"};
   static const char *const lo[12] = {"c",  "c#", "d",  "eb", "e",  "f",
                                      "f#", "g",  "ab", "a",  "bb", "b"};
-  if (!buf || buflen <= 0)
-    return;
+  if (!buf || buflen <= 0) return;
   if (chord_class <= 0 || chord_class >= KT_NCHORDS) {
     snprintf(buf, (size_t)buflen, "-");
     return;
@@ -94,16 +86,38 @@ void kt_chord_name(int chord_class, char *buf, int buflen)
   int q = (chord_class - 1) % (KT_NQUALITIES - 1) + 1;
   const char *n = up[root], *suf = "";
   switch (q) {
-  case KT_Q_MAJ: break;
-  case KT_Q_MIN: n = lo[root]; break;
-  case KT_Q_DIM: n = lo[root]; suf = "dim"; break;
-  case KT_Q_AUG: suf = "+"; break;
-  case KT_Q_DOM7: suf = "7"; break;
-  case KT_Q_MAJ7: suf = "M7"; break;
-  case KT_Q_MIN7: n = lo[root]; suf = "m7"; break;
-  case KT_Q_HDIM7: n = lo[root]; suf = "m7b5"; break;
-  case KT_Q_DIM7: n = lo[root]; suf = "dim7"; break;
-  default: break;
+  case KT_Q_MAJ:
+    break;
+  case KT_Q_MIN:
+    n = lo[root];
+    break;
+  case KT_Q_DIM:
+    n = lo[root];
+    suf = "dim";
+    break;
+  case KT_Q_AUG:
+    suf = "+";
+    break;
+  case KT_Q_DOM7:
+    suf = "7";
+    break;
+  case KT_Q_MAJ7:
+    suf = "M7";
+    break;
+  case KT_Q_MIN7:
+    n = lo[root];
+    suf = "m7";
+    break;
+  case KT_Q_HDIM7:
+    n = lo[root];
+    suf = "m7b5";
+    break;
+  case KT_Q_DIM7:
+    n = lo[root];
+    suf = "dim7";
+    break;
+  default:
+    break;
   }
   snprintf(buf, (size_t)buflen, "%s%s", n, suf);
 }
@@ -129,8 +143,7 @@ static float corr(const float hist[12], const float prof[12], int tonic)
     sxx += x * x;
     syy += y * y;
   }
-  if (sxx <= 0 || syy <= 0)
-    return -2;
+  if (sxx <= 0 || syy <= 0) return -2;
   return sxy / sqrtf(sxx * syy);
 }
 
@@ -152,7 +165,6 @@ int kt_key_find(const float hist[12], int *minor)
       best_minor = 1;
     }
   }
-  if (minor)
-    *minor = best_minor;
+  if (minor) *minor = best_minor;
   return best;
 }

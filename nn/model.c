@@ -74,26 +74,23 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
-                       const int sizes[][KT_MAX_LAYERS + 1],
-                       const int *n_heads, const int heads[][KT_MAX_HEADS])
+                       const int sizes[][KT_MAX_LAYERS + 1], const int *n_heads,
+                       const int heads[][KT_MAX_HEADS])
 {
-  if (n_nets < 1 || n_nets > KT_MAX_NETS)
-    return NULL;
+  if (n_nets < 1 || n_nets > KT_MAX_NETS) return NULL;
   size_t total = 0;
   for (int n = 0; n < n_nets; ++n) {
     if (n_layers[n] < 1 || n_layers[n] > KT_MAX_LAYERS || n_heads[n] < 1 ||
         n_heads[n] > KT_MAX_HEADS)
       return NULL;
     for (int l = 0; l < n_layers[n]; ++l) {
-      if (sizes[n][l] < 1 || sizes[n][l + 1] < 1)
-        return NULL;
+      if (sizes[n][l] < 1 || sizes[n][l + 1] < 1) return NULL;
       total += pad((size_t)sizes[n][l] * (size_t)sizes[n][l + 1]) +
                pad((size_t)sizes[n][l + 1]);
     }
   }
   kt_model *m = calloc(1, sizeof *m);
-  if (!m)
-    return NULL;
+  if (!m) return NULL;
   m->mem = aligned_alloc(64, (total ? total : 1) * sizeof(float));
   if (!m->mem) {
     free(m);
@@ -125,8 +122,7 @@ kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
 
 void kt_model_free(kt_model *m)
 {
-  if (!m)
-    return;
+  if (!m) return;
   free(m->mem);
   free(m);
 }
@@ -140,8 +136,7 @@ typedef struct {
 
 static int rd_u32(rd *r, uint32_t *v)
 {
-  if (r->len - r->off < 4 || r->off > r->len)
-    return 0;
+  if (r->len - r->off < 4 || r->off > r->len) return 0;
   const unsigned char *b = r->p + r->off;
   *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
        (uint32_t)b[3] << 24;
@@ -190,14 +185,14 @@ static int expected_nets(const kt_repr *r)
   return r->arch == KT_ARCH_FORWARD3BACH ? 3 : 1;
 }
 
-#define FAIL(...)                                                            \
-  do {                                                                       \
-    snprintf(err, errlen, __VA_ARGS__);                                      \
-    goto fail;                                                               \
+#define FAIL(...)                                                              \
+  do {                                                                         \
+    snprintf(err, errlen, __VA_ARGS__);                                        \
+    goto fail;                                                                 \
   } while (0)
 
-int kt_model_load_mem(const void *data, size_t len, kt_model **out,
-                      char *err, size_t errlen)
+int kt_model_load_mem(const void *data, size_t len, kt_model **out, char *err,
+                      size_t errlen)
 {
   kt_model *m = NULL;
   *out = NULL;
@@ -228,11 +223,9 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out,
   if (!kt_repr_valid(&repr, rerr, sizeof rerr))
     FAIL("byte 16: bad representation: %s", rerr);
   uint32_t n_nets;
-  if (!rd_u32(&r, &n_nets))
-    FAIL("byte %zu: truncated at n_nets", r.off);
+  if (!rd_u32(&r, &n_nets)) FAIL("byte %zu: truncated at n_nets", r.off);
   if (n_nets < 1 || n_nets > KT_MAX_NETS)
-    FAIL("byte %zu: n_nets %u outside 1..%d", r.off - 4, n_nets,
-         KT_MAX_NETS);
+    FAIL("byte %zu: n_nets %u outside 1..%d", r.off - 4, n_nets, KT_MAX_NETS);
   if ((int)n_nets != expected_nets(&repr))
     FAIL("byte %zu: n_nets %u but arch %d needs %d", r.off - 4, n_nets,
          repr.arch, expected_nets(&repr));
@@ -253,15 +246,14 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out,
       if (!rd_u32(&r, &u))
         FAIL("byte %zu: truncated in net %u layer sizes", r.off, n);
       if (u < 1 || u > KT_MAX_WIDTH)
-        FAIL("byte %zu: net %u: size[%d] = %u outside 1..%d", r.off - 4, n,
-             l, u, KT_MAX_WIDTH);
+        FAIL("byte %zu: net %u: size[%d] = %u outside 1..%d", r.off - 4, n, l,
+             u, KT_MAX_WIDTH);
       sizes[n][l] = (int)u;
-      if (l > 0)
-        wfloats += (uint64_t)sizes[n][l - 1] * u + u;
+      if (l > 0) wfloats += (uint64_t)sizes[n][l - 1] * u + u;
     }
     if (sizes[n][0] != n_in)
-      FAIL("net %u: %d inputs but the representation has %d", n,
-           sizes[n][0], n_in);
+      FAIL("net %u: %d inputs but the representation has %d", n, sizes[n][0],
+           n_in);
     if (!rd_u32(&r, &u))
       FAIL("byte %zu: truncated at net %u n_heads", r.off, n);
     if (u < 1 || u > KT_MAX_HEADS)
@@ -284,16 +276,16 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out,
       sum += (int)u;
     }
     if (sum != sizes[n][n_layers[n]])
-      FAIL("net %u: head sizes sum to %d but the output layer has %d", n,
-           sum, sizes[n][n_layers[n]]);
+      FAIL("net %u: head sizes sum to %d but the output layer has %d", n, sum,
+           sizes[n][n_layers[n]]);
   }
   if (r.off != hdr_bytes)
-    FAIL("byte 12: header size field says %u, header is %zu bytes",
-         hdr_bytes, r.off);
+    FAIL("byte 12: header size field says %u, header is %zu bytes", hdr_bytes,
+         r.off);
   uint64_t want = (uint64_t)r.off + wfloats * 4 + 4;
   if ((uint64_t)len < want)
-    FAIL("byte %zu: truncated: %zu bytes, the header describes %llu", len,
-         len, (unsigned long long)want);
+    FAIL("byte %zu: truncated: %zu bytes, the header describes %llu", len, len,
+         (unsigned long long)want);
   if ((uint64_t)len > want)
     FAIL("byte %llu: %llu trailing bytes after the CRC",
          (unsigned long long)want, (unsigned long long)(len - want));
@@ -303,10 +295,9 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out,
     FAIL("byte %zu: CRC mismatch (stored %08x, computed %08x): corrupted",
          len - 4, u, crc);
   m = kt_model_new(&repr, (int)n_nets, n_layers,
-                   (const int(*)[KT_MAX_LAYERS + 1])sizes, n_heads,
+                   (const int(*)[KT_MAX_LAYERS + 1]) sizes, n_heads,
                    (const int(*)[KT_MAX_HEADS])heads);
-  if (!m)
-    FAIL("out of memory");
+  if (!m) FAIL("out of memory");
   const unsigned char *p = (const unsigned char *)data + r.off;
   for (int n = 0; n < m->n_nets; ++n) {
     for (int l = 0; l < m->net[n].n_layers; ++l) {
@@ -352,8 +343,7 @@ int kt_model_load_file(const char *path, kt_model **out, char *err,
     }
     size_t got = fread(buf + len, 1, cap - len, f);
     len += got;
-    if (len < cap)
-      break;
+    if (len < cap) break;
     if (cap >= ((size_t)1 << 31)) {
       free(buf);
       fclose(f);
@@ -361,8 +351,7 @@ int kt_model_load_file(const char *path, kt_model **out, char *err,
       return -1;
     }
     unsigned char *nb = realloc(buf, cap * 2);
-    if (!nb)
-      free(buf);
+    if (!nb) free(buf);
     buf = nb;
     cap *= 2;
   }
@@ -376,8 +365,7 @@ int kt_model_load_file(const char *path, kt_model **out, char *err,
   char e[256];
   int rc = kt_model_load_mem(buf, len, out, e, sizeof e);
   free(buf);
-  if (rc != 0)
-    snprintf(err, errlen, "%s: %s", path, e);
+  if (rc != 0) snprintf(err, errlen, "%s: %s", path, e);
   return rc;
 }
 
@@ -399,8 +387,7 @@ static void put_f32(unsigned char **p, float f)
   put_u32(p, u);
 }
 
-int kt_model_save(const kt_model *m, const char *path, char *err,
-                  size_t errlen)
+int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   size_t hdr = 8 + 4 + 4 + 4 * KT_REPR_FIELDS + 4, wf = 0;
   for (int n = 0; n < m->n_nets; ++n) {
@@ -482,17 +469,18 @@ int kt_model_save(const kt_model *m, const char *path, char *err,
 
 /* ---- embedded ---- */
 
-int kt_model_embedded_count(void) { return kt_embedded_n; }
+int kt_model_embedded_count(void)
+{
+  return kt_embedded_n;
+}
 
 const void *kt_model_embedded_at(int i, size_t *len)
 {
   if (i < 0 || i >= kt_embedded_n) {
-    if (len)
-      *len = 0;
+    if (len) *len = 0;
     return NULL;
   }
-  if (len)
-    *len = kt_embedded_len[i];
+  if (len) *len = kt_embedded_len[i];
   return kt_embedded_data[i];
 }
 
@@ -501,8 +489,7 @@ const void *kt_model_embedded(int lookahead, size_t *len)
   int best = -1, bd = 1 << 30;
   for (int i = 0; i < kt_embedded_n; ++i) {
     const unsigned char *d = kt_embedded_data[i];
-    if (kt_embedded_len[i] < 28)
-      continue;
+    if (kt_embedded_len[i] < 28) continue;
     /* repr.lookahead: after magic, version, header bytes, arch, window */
     int32_t la = (int32_t)((uint32_t)d[24] | (uint32_t)d[25] << 8 |
                            (uint32_t)d[26] << 16 | (uint32_t)d[27] << 24);
@@ -522,8 +509,7 @@ size_t kt_model_scratch_floats(const kt_model *m)
   int w = 1;
   for (int n = 0; n < m->n_nets; ++n)
     for (int l = 0; l < m->net[n].n_layers; ++l)
-      if (m->net[n].layer[l].n_out > w)
-        w = m->net[n].layer[l].n_out;
+      if (m->net[n].layer[l].n_out > w) w = m->net[n].layer[l].n_out;
   return 2 * pad((size_t)w);
 }
 

@@ -37,8 +37,8 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
   errno = 0;
   long x = strtol(s, &end, 10);
   if (errno || *end || end == s || x < lo || x > hi) {
-    fprintf(stderr, "kantor train: %s: '%s' is not an integer in %d..%d\n",
-            opt, s, lo, hi);
+    fprintf(stderr, "kantor train: %s: '%s' is not an integer in %d..%d\n", opt,
+            s, lo, hi);
     return -1;
   }
   *v = (int)x;
@@ -52,8 +52,8 @@ static int parse_float(const char *opt, const char *s, float lo, float hi,
   errno = 0;
   float x = strtof(s, &end);
   if (errno || *end || end == s || !(x >= lo && x <= hi)) {
-    fprintf(stderr, "kantor train: %s: '%s' is not a number in %g..%g\n",
-            opt, s, (double)lo, (double)hi);
+    fprintf(stderr, "kantor train: %s: '%s' is not a number in %g..%g\n", opt,
+            s, (double)lo, (double)hi);
     return -1;
   }
   *v = x;
@@ -64,8 +64,7 @@ static int write_atomic(const char *path, const char *text, size_t len)
 {
   size_t n = strlen(path);
   char *tmp = malloc(n + 5);
-  if (!tmp)
-    return -1;
+  if (!tmp) return -1;
   memcpy(tmp, path, n);
   memcpy(tmp + n, ".tmp", 5);
   FILE *f = fopen(tmp, "wb");
@@ -101,16 +100,14 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
                       fmt, ap);
     va_end(ap);
-    if (n < 0)
-      return;
+    if (n < 0) return;
     if (b->p && b->len + (size_t)n < b->cap) {
       b->len += (size_t)n;
       return;
     }
     size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
     char *np = realloc(b->p, nc);
-    if (!np)
-      return;
+    if (!np) return;
     b->p = np;
     b->cap = nc;
   }
@@ -125,27 +122,22 @@ static int write_curves(const char *prefix, const kt_curve_pt *c, int n,
                 "valid_free_acc,seconds,best\n");
   for (int i = 0; i < n; ++i)
     sb_printf(&b, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%d\n", c[i].epoch,
-              c[i].train_loss, c[i].train_acc, c[i].valid_loss,
-              c[i].valid_acc, c[i].valid_free_acc, c[i].seconds,
-              c[i].epoch == best);
+              c[i].train_loss, c[i].train_acc, c[i].valid_loss, c[i].valid_acc,
+              c[i].valid_free_acc, c[i].seconds, c[i].epoch == best);
   snprintf(path, sizeof path, "%s.csv", prefix);
   int rc = b.p ? write_atomic(path, b.p, b.len) : -1;
   free(b.p);
-  if (rc)
-    return rc;
+  if (rc) return rc;
 
   /* SVG: loss (left panel) and accuracy (right panel) per epoch */
   sbuf s = {0};
   const int W = 900, H = 360, pw = 400, ph = 280, top = 40, lm = 50;
   double lmax = 0;
   for (int i = 0; i < n; ++i) {
-    if (c[i].train_loss > lmax)
-      lmax = c[i].train_loss;
-    if (c[i].valid_loss > lmax)
-      lmax = c[i].valid_loss;
+    if (c[i].train_loss > lmax) lmax = c[i].train_loss;
+    if (c[i].valid_loss > lmax) lmax = c[i].valid_loss;
   }
-  if (lmax <= 0)
-    lmax = 1;
+  if (lmax <= 0) lmax = 1;
   int ne = n > 1 ? n - 1 : 1;
   sb_printf(&s,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
@@ -165,8 +157,7 @@ static int write_curves(const char *prefix, const kt_curve_pt *c, int n,
     const char *colors[3] = {"#1f77b4", "#d62728", "#2ca02c"};
     const char *names[3] = {"train", "valid", "valid free-running"};
     for (int k = 0; k < 3; ++k) {
-      if (k == 2 && (panel == 0 || n == 0 || c[0].valid_free_acc < 0))
-        continue;
+      if (k == 2 && (panel == 0 || n == 0 || c[0].valid_free_acc < 0)) continue;
       sb_printf(&s, "<polyline fill=\"none\" stroke=\"%s\" points=\"",
                 colors[k]);
       for (int i = 0; i < n; ++i) {
@@ -271,8 +262,10 @@ int kt_cmd_train(int argc, char **argv)
       else if (!strcmp(v, "cosine"))
         o.lr_cosine = 1;
       else {
-        fprintf(stderr, "kantor train: --lr-schedule const|cosine, not "
-                        "'%s'\n", v);
+        fprintf(stderr,
+                "kantor train: --lr-schedule const|cosine, not "
+                "'%s'\n",
+                v);
         bad = 1;
       }
     } else if (!strcmp(a, "--window"))
@@ -328,24 +321,21 @@ int kt_cmd_train(int argc, char **argv)
         o.hidden[o.n_hidden++] = (int)h;
         p = *end ? end + 1 : end;
       }
-      if (!bad && o.n_hidden == 0)
-        bad = 1;
+      if (!bad && o.n_hidden == 0) bad = 1;
       (void)iv;
     } else {
       fprintf(stderr, "kantor train: unknown option %s\n", a);
       usage(stderr);
       return KT_EXIT_USAGE;
     }
-    if (bad)
-      return KT_EXIT_USAGE;
+    if (bad) return KT_EXIT_USAGE;
   }
   if (!out) {
     fprintf(stderr, "kantor train: -o FILE is required\n");
     usage(stderr);
     return KT_EXIT_USAGE;
   }
-  if (!data)
-    data = kt_default_data_dir();
+  if (!data) data = kt_default_data_dir();
   { /* fail now, not after training, if the output cannot be written */
     char probe[4096];
     snprintf(probe, sizeof probe, "%s.tmp", out);
@@ -384,8 +374,7 @@ int kt_cmd_train(int argc, char **argv)
     fprintf(stderr, "kantor train: out of memory\n");
     goto done;
   }
-  m = kt_train(&o, tr, ntr, va, nva, curve, &n_curve, &best, err,
-               sizeof err);
+  m = kt_train(&o, tr, ntr, va, nva, curve, &n_curve, &best, err, sizeof err);
   if (!m) {
     fprintf(stderr, "kantor train: %s\n", err);
     goto done;
@@ -394,8 +383,7 @@ int kt_cmd_train(int argc, char **argv)
     fprintf(stderr, "kantor train: %s\n", err);
     goto done;
   }
-  if (curves && write_curves(curves, curve, n_curve, best))
-    goto done;
+  if (curves && write_curves(curves, curve, n_curve, best)) goto done;
   /* Report the kept epoch and the teacher-forced (and free-running) test
    * figures. */
   const kt_curve_pt *b = best >= 1 ? &curve[best - 1] : NULL;
@@ -406,11 +394,10 @@ int kt_cmd_train(int argc, char **argv)
     printf(" free-running %.4f\n", b->valid_free_acc);
   if (nte > 0) {
     kt_dataset dte;
-      int aug = o.augment == KT_AUG_ALL12   ? KT_AUG_KEY
+    int aug = o.augment == KT_AUG_ALL12   ? KT_AUG_KEY
               : o.augment == KT_AUG_RAW12 ? KT_AUG_NONE
                                           : o.augment;
-    if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) ==
-        0) {
+    if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) == 0) {
       double l, a;
       kt_evaluate(m, &dte, &l, &a);
       printf("test (%d chorales): loss %.4f acc %.4f", nte, l, a);

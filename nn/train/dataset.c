@@ -24,12 +24,10 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
   }
   int base = augment == KT_AUG_RAW12 ? 0 : shift_to_c(c->tonic);
   out[0] = base;
-  if (augment == KT_AUG_KEY)
-    return 1;
+  if (augment == KT_AUG_KEY) return 1;
   int k = 1;
   for (int d = -6; d <= 5; ++d)
-    if (d != 0)
-      out[k++] = base + d;
+    if (d != 0) out[k++] = base + d;
   return k;
 }
 
@@ -49,8 +47,7 @@ static void detect_keys(const kt_chorale *c, int lookahead, int8_t *shift,
     int upto = d + lookahead < n ? d + lookahead : n - 1;
     for (; seen <= upto; ++seen) {
       int p = c->v[KT_SOPRANO][seen].pitch;
-      if (p < 0)
-        continue;
+      if (p < 0) continue;
       for (int i = 0; i < 12; ++i)
         pc[i] *= KT_DET_DECAY;
       pc[p % 12] += 1.0f;
@@ -97,19 +94,15 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
       free(km);
       continue;
     }
-    if (augment == KT_AUG_DETECT)
-      detect_keys(&c[i], r->lookahead, ks, km);
+    if (augment == KT_AUG_DETECT) detect_keys(&c[i], r->lookahead, ks, km);
     for (int s = 0; s < ns; ++s)
       for (int v = 0; v < KT_NVOICES; ++v)
         for (int t = 0; t < c[i].n_slices; ++t) {
           int p = c[i].v[v][t].pitch;
-          if (p < 0)
-            continue;
+          if (p < 0) continue;
           p += sh[s] + ks[t];
-          if (p < lo[v])
-            lo[v] = p;
-          if (p > hi[v])
-            hi[v] = p;
+          if (p < lo[v]) lo[v] = p;
+          if (p > hi[v]) hi[v] = p;
         }
     free(ks);
     free(km);
@@ -119,10 +112,8 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
       lo[v] = 48;
       hi[v] = 72;
     }
-    if (lo[v] < 0)
-      lo[v] = 0;
-    if (hi[v] > 127)
-      hi[v] = 127;
+    if (lo[v] < 0) lo[v] = 0;
+    if (hi[v] > 127) hi[v] = 127;
     while (hi[v] - lo[v] < 11) {
       if (hi[v] < 127)
         ++hi[v];
@@ -183,8 +174,7 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
     s->own_on[h] = calloc(sz, 1);
     ok = ok && s->vp[h] && s->von[h] && s->own_p[h] && s->own_on[h];
   }
-  if (!ok)
-    return -1;
+  if (!ok) return -1;
   if (augment == KT_AUG_DETECT) {
     detect_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, s->kshift,
                 s->kmode);
@@ -252,14 +242,17 @@ int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
     for (int t = 0; t < s->n; ++t) {
       int take;
       switch (r->arch) {
-      case KT_ARCH_LIVE: take = 1; break;
+      case KT_ARCH_LIVE:
+        take = 1;
+        break;
       case KT_ARCH_CHORD:
         take = s->bar_pos[t] % r->chord_len == 0;
         break;
-      default: take = t % 4 == 0; break; /* windows every beat */
+      default:
+        take = t % 4 == 0;
+        break; /* windows every beat */
       }
-      if (take)
-        ds->ex[ds->n_ex++] = (kt_example){i, t};
+      if (take) ds->ex[ds->n_ex++] = (kt_example){i, t};
     }
   }
   return 0;
@@ -269,11 +262,16 @@ int kt_dataset_n_targets(const kt_repr *r, int net)
 {
   (void)net;
   switch (r->arch) {
-  case KT_ARCH_LIVE: return KT_NHEADS_LIVE;
-  case KT_ARCH_FORWARDBACH: return r->window * KT_NHEADS_LIVE;
-  case KT_ARCH_FORWARD3BACH: return r->window;
-  case KT_ARCH_CHORD: return 1;
-  default: return 0;
+  case KT_ARCH_LIVE:
+    return KT_NHEADS_LIVE;
+  case KT_ARCH_FORWARDBACH:
+    return r->window * KT_NHEADS_LIVE;
+  case KT_ARCH_FORWARD3BACH:
+    return r->window;
+  case KT_ARCH_CHORD:
+    return 1;
+  default:
+    return 0;
   }
 }
 
@@ -290,11 +288,9 @@ static int corrupt(const kt_repr *r, int h, int tok, int sounding,
   int v = kt_head_voice(h);
   int nt = kt_repr_n_tok(r, v);
   int u = (int)(kt_train_rng_next(rng) % 6);
-  if (tok >= 2 && u < 2)
-    return KT_TOK_HOLD; /* a missed attack */
+  if (tok >= 2 && u < 2) return KT_TOK_HOLD; /* a missed attack */
   int p = tok >= 2 ? kt_tok_pitch(r, v, tok) : sounding;
-  if (p < 0)
-    return tok;
+  if (p < 0) return tok;
   int d = (int)(kt_train_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
   int q = kt_fold_pitch(p + d, r->lo[v], r->hi[v]);
   int t = 2 + q - r->lo[v];
@@ -333,15 +329,13 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
           tok = tok_of(r, v, p, on, sh);
           if (noise > 0 && kt_train_rng_unif(rng) < noise)
             tok = corrupt(r, h, tok,
-                          p < 0 ? p
-                                : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]),
+                          p < 0 ? p : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]),
                           rng);
         }
         fb[k * 3 + h] = (uint8_t)tok;
       }
     }
-    kt_live_ctx ctx = {sp, so, s->bar_pos[t], s->bar_len[t], s->kmode[t],
-                       fb};
+    kt_live_ctx ctx = {sp, so, s->bar_pos[t], s->bar_len[t], s->kmode[t], fb};
     int k = kt_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);
@@ -371,19 +365,20 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
     int fwd3 = r->arch == KT_ARCH_FORWARD3BACH;
     for (int j = 0; j < r->window; ++j)
       for (int h = 0; h < 3; ++h) {
-        if (fwd3 && h != net)
-          continue;
+        if (fwd3 && h != net) continue;
         int u = t + j, v = kt_head_voice(h);
         /* window start: say the note even if it is held from before */
-        int tg = u < s->n ? tok_of(r, v, s->vp[h][u], s->von[h][u] || j == 0,
-                                   0)
+        int tg = u < s->n ? tok_of(r, v, s->vp[h][u], s->von[h][u] || j == 0, 0)
                           : -1;
         tgt[fwd3 ? j : j * 3 + h] = tg;
       }
     break;
   }
-  case KT_ARCH_CHORD: tgt[0] = s->chord[t]; break;
-  default: break;
+  case KT_ARCH_CHORD:
+    tgt[0] = s->chord[t];
+    break;
+  default:
+    break;
   }
   return k;
 }
@@ -391,14 +386,12 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
 double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
 {
   const kt_repr *r = &ds->repr;
-  if (r->arch != KT_ARCH_LIVE)
-    return -1;
+  if (r->arch != KT_ARCH_LIVE) return -1;
   float *scratch = malloc(kt_model_scratch_floats(m) * sizeof(float));
   float *out = malloc((size_t)m->n_out_total * sizeof(float));
   int32_t *idx = malloc((size_t)kt_repr_max_active(r) * sizeof(int32_t));
   long hit = 0, tot = 0;
-  if (!scratch || !out || !idx)
-    goto done;
+  if (!scratch || !out || !idx) goto done;
   for (int i = 0; i < ds->n_seq; ++i) {
     kt_seq *s = &ds->seq[i];
     for (int t = 0; t < s->n; ++t) {
@@ -422,12 +415,11 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
       for (int h = 0; h < 3; ++h) {
         int nt = m->net[0].head_size[h], best = 0;
         for (int j = 1; j < nt; ++j)
-          if (out[off + j] > out[off + best])
-            best = j;
+          if (out[off + j] > out[off + best]) best = j;
         off += nt;
         int v = kt_head_voice(h);
         int prev = t > 0 ? s->own_p[h][t - 1] : KT_REST;
-        int p = best == KT_TOK_HOLD ? prev
+        int p = best == KT_TOK_HOLD   ? prev
                 : best == KT_TOK_REST ? KT_REST
                                       : kt_tok_pitch(r, v, best) - sh;
         s->own_p[h][t] = (int8_t)p;

@@ -33,8 +33,7 @@ double kt_train_rng_unif(uint64_t *s)
 static double rng_normal(uint64_t *s)
 {
   double u1 = kt_train_rng_unif(s), u2 = kt_train_rng_unif(s);
-  if (u1 < 1e-300)
-    u1 = 1e-300;
+  if (u1 < 1e-300) u1 = 1e-300;
   return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
@@ -83,8 +82,7 @@ typedef struct {
 static void *xcalloc(size_t n, size_t sz, int *ok)
 {
   void *p = calloc(n ? n : 1, sz);
-  if (!p)
-    *ok = 0;
+  if (!p) *ok = 0;
   return p;
 }
 
@@ -145,15 +143,14 @@ static void batch_forward(net_state *st, const int32_t *idx, const int *cnt,
       for (int b = 0; b < nb; ++b) {
         float *restrict yb = y + (size_t)b * no;
         for (int k = 0; k < cnt[b]; ++k) {
-          const float *restrict row =
-              L->w + (size_t)idx[b * st->maxa + k] * no;
+          const float *restrict row = L->w + (size_t)idx[b * st->maxa + k] * no;
           for (int o = 0; o < no; ++o)
             yb[o] += row[o];
         }
       }
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, no,
-                  L->n_in, 1.0f, st->act[l], L->n_in, L->w, no, 1.0f, y, no);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, no, L->n_in,
+                  1.0f, st->act[l], L->n_in, L->w, no, 1.0f, y, no);
     }
     if (l < st->nl - 1) {
       float *m = st->mask[l + 1];
@@ -261,8 +258,7 @@ static void adam_update(net_state *st, const kt_train_opts *o, long step)
     float *restrict m = st->mw[l], *restrict v = st->vw[l];
     for (size_t i = 0; i < nw; ++i) {
       float gi = g[i] + o->l2 * w[i];
-      if (o->l1 > 0)
-        gi += w[i] > 0 ? o->l1 : w[i] < 0 ? -o->l1 : 0;
+      if (o->l1 > 0) gi += w[i] > 0 ? o->l1 : w[i] < 0 ? -o->l1 : 0;
       m[i] = b1 * m[i] + (1 - b1) * gi;
       v[i] = b2 * v[i] + (1 - b2) * gi * gi;
       w[i] -= o->lr * (m[i] * c1) / (sqrtf(v[i] * c2) + eps);
@@ -332,14 +328,16 @@ static kt_model *model_like(const kt_repr *r, const kt_train_opts *o)
       for (int j = 0; j < r->window; ++j)
         heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(n));
       break;
-    default: heads[n][k++] = KT_NCHORDS; break;
+    default:
+      heads[n][k++] = KT_NCHORDS;
+      break;
     }
     nh[n] = k;
     for (int h = 0; h < k; ++h)
       tot += heads[n][h];
     sizes[n][nl[n]] = tot;
   }
-  return kt_model_new(r, n_nets, nl, (const int(*)[KT_MAX_LAYERS + 1])sizes,
+  return kt_model_new(r, n_nets, nl, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
                       nh, (const int(*)[KT_MAX_HEADS])heads);
 }
 
@@ -357,8 +355,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
   int B = st[0].B, maxa = st[0].maxa;
   int mt = 0;
   for (int n = 0; n < m->n_nets; ++n)
-    if (kt_dataset_n_targets(r, n) > mt)
-      mt = kt_dataset_n_targets(r, n);
+    if (kt_dataset_n_targets(r, n) > mt) mt = kt_dataset_n_targets(r, n);
   batch_buf bb;
   bb.idx = malloc((size_t)B * maxa * sizeof(int32_t));
   bb.cnt = malloc((size_t)B * sizeof(int));
@@ -366,8 +363,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
   int *own = malloc((size_t)B * sizeof(int));
   double loss = 0;
   long hits = 0, count = 0, nloss = 0;
-  if (!bb.idx || !bb.cnt || !bb.tgt || !own)
-    goto done;
+  if (!bb.idx || !bb.cnt || !bb.tgt || !own) goto done;
   for (int b0 = 0; b0 < ds->n_ex; b0 += B) {
     int nb = ds->n_ex - b0 < B ? ds->n_ex - b0 : B;
     if (train)
@@ -391,8 +387,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
       }
     }
     nloss += nb;
-    if (train)
-      ++*step;
+    if (train) ++*step;
   }
 done:
   free(bb.idx);
@@ -406,8 +401,7 @@ done:
 static int states_init(net_state *st, kt_model *m, int B, int maxa)
 {
   for (int n = 0; n < m->n_nets; ++n)
-    if (state_init(&st[n], &m->net[n], B, maxa) != 0)
-      return -1;
+    if (state_init(&st[n], &m->net[n], B, maxa) != 0) return -1;
   return 0;
 }
 
@@ -420,8 +414,7 @@ void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
   kt_train_opts_default(&o);
   long step = 0;
   *loss = *acc = 0;
-  if (states_init(st, (kt_model *)m, 256, kt_repr_max_active(&ds->repr)) ==
-      0)
+  if (states_init(st, (kt_model *)m, 256, kt_repr_max_active(&ds->repr)) == 0)
     *loss = run_pass((kt_model *)m, st, ds, NULL, &o, 0, NULL, &step, acc);
   for (int n = 0; n < m->n_nets; ++n)
     state_free(&st[n]);
@@ -460,10 +453,9 @@ static void fmt_time(double s, char *buf, size_t len)
   snprintf(buf, len, "%d:%02d", t / 60, t % 60);
 }
 
-kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
-                   int n_train, const kt_chorale *valid, int n_valid,
-                   kt_curve_pt *curve, int *n_curve, int *best_epoch,
-                   char *err, size_t errlen)
+kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
+                   const kt_chorale *valid, int n_valid, kt_curve_pt *curve,
+                   int *n_curve, int *best_epoch, char *err, size_t errlen)
 {
   openblas_set_num_threads(1);
   *n_curve = 0;
@@ -471,16 +463,14 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
   kt_repr r;
   memset(&r, 0, sizeof r);
   r.arch = o->arch;
-  r.window = o->arch == KT_ARCH_CHORD && o->window < o->chord_len
-                 ? o->chord_len
-                 : o->window;
+  r.window = o->arch == KT_ARCH_CHORD && o->window < o->chord_len ? o->chord_len
+                                                                  : o->window;
   r.lookahead = o->arch == KT_ARCH_LIVE ? o->lookahead : 0;
   r.feedback = o->arch == KT_ARCH_LIVE ? o->feedback : 0;
   r.key_norm = o->augment != KT_AUG_NONE && o->augment != KT_AUG_RAW12;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
   kt_dataset_ranges(train, n_train, o->augment, &r);
-  if (!kt_repr_valid(&r, err, errlen))
-    return NULL;
+  if (!kt_repr_valid(&r, err, errlen)) return NULL;
   if (n_train < 1) {
     snprintf(err, errlen, "no training chorales");
     return NULL;
@@ -519,8 +509,8 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
     fprintf(stderr,
             "train: %d chorales -> %d sequences, %d examples; valid %d "
             "examples; %d inputs (%d active), %d outputs\n",
-            n_train, dtr.n_seq, dtr.n_ex, dva.n_ex, kt_repr_n_inputs(&r),
-            maxa, m->n_out_total);
+            n_train, dtr.n_seq, dtr.n_ex, dva.n_ex, kt_repr_n_inputs(&r), maxa,
+            m->n_out_total);
   for (int i = 0; i < dtr.n_ex; ++i)
     order[i] = i;
   double t0 = now_s(), best_score = 1e300;
@@ -546,17 +536,14 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
     kt_evaluate(m, &dva, &pt.valid_loss, &pt.valid_acc);
     pt.valid_free_acc = -1;
     if (live) {
-      if (dva.n_seq)
-        pt.valid_free_acc = kt_dataset_rollout(&dva, m);
+      if (dva.n_seq) pt.valid_free_acc = kt_dataset_rollout(&dva, m);
       if (o->fb_own > 0)
         kt_dataset_rollout(&dtr, m); /* own outputs for the next epoch */
     }
     pt.seconds = now_s() - t0;
     curve[(*n_curve)++] = pt;
-    double score = o->select_free && live ? -pt.valid_free_acc
-                                          : pt.valid_loss;
-    if (dva.n_ex == 0)
-      score = pt.train_loss;
+    double score = o->select_free && live ? -pt.valid_free_acc : pt.valid_loss;
+    if (dva.n_ex == 0) score = pt.train_loss;
     int improved = score < best_score;
     if (improved) {
       best_score = score;
@@ -575,8 +562,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
               "%.4f",
               ep, o->epochs, pt.train_loss, pt.train_acc, pt.valid_loss,
               pt.valid_acc);
-      if (live)
-        fprintf(stderr, " free %.4f", pt.valid_free_acc);
+      if (live) fprintf(stderr, " free %.4f", pt.valid_free_acc);
       fprintf(stderr, " | %s, ETA %s%s\n", el, eta, improved ? " *" : "");
     }
     if (o->early_stop > 0 && since >= o->early_stop) {

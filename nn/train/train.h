@@ -28,24 +28,24 @@ enum {
 };
 
 typedef struct {
-  int arch;                       /* enum kt_arch */
+  int arch; /* enum kt_arch */
   int window, lookahead, feedback;
-  int chord_len;                  /* chord arch: slices per segment (4) */
-  int n_hidden;                   /* hidden layers */
+  int chord_len; /* chord arch: slices per segment (4) */
+  int n_hidden;  /* hidden layers */
   int hidden[KT_MAX_LAYERS - 1];
   int epochs, batch;
   float lr, l1, l2, dropout;
-  int early_stop;                 /* epochs without improvement, 0 = off */
-  int augment;                    /* KT_AUG_* (key/all12 imply key_norm) */
-  float fb_own;   /* live: share of examples fed back the model's own
-                     free-running outputs (scheduled sampling) */
-  float fb_noise; /* live: per-token probability of a random corruption */
+  int early_stop;  /* epochs without improvement, 0 = off */
+  int augment;     /* KT_AUG_* (key/all12 imply key_norm) */
+  float fb_own;    /* live: share of examples fed back the model's own
+                      free-running outputs (scheduled sampling) */
+  float fb_noise;  /* live: per-token probability of a random corruption */
   int lr_cosine;   /* 1: lr follows a half cosine from lr to 0 over the
                      epochs; 0: constant */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;
-  int verbose;                    /* progress lines on stderr */
+  int verbose; /* progress lines on stderr */
 } kt_train_opts;
 
 void kt_train_opts_default(kt_train_opts *o);
@@ -63,18 +63,18 @@ typedef struct {
  * MIDI pitches after the fixed augmentation shift; kshift[t] is added on
  * top when slice t is encoded (the detected-key shift, else 0). */
 typedef struct {
-  int n;                 /* slices */
-  int8_t *sop;           /* soprano pitch, KT_REST */
-  uint8_t *son;          /* soprano onset */
+  int n;        /* slices */
+  int8_t *sop;  /* soprano pitch, KT_REST */
+  uint8_t *son; /* soprano onset */
   uint8_t *bar_pos, *bar_len;
-  int8_t *kshift;        /* per slice: extra shift applied when encoding */
-  uint8_t *kmode;        /* per slice: mode family given to the net */
-  int8_t *vp[3];         /* Bach's voices, heads alto/tenor/bass: pitch */
-  uint8_t *von[3];       /*   and onset */
-  int8_t *own_p[3];      /* the model's own free-running output */
+  int8_t *kshift;   /* per slice: extra shift applied when encoding */
+  uint8_t *kmode;   /* per slice: mode family given to the net */
+  int8_t *vp[3];    /* Bach's voices, heads alto/tenor/bass: pitch */
+  uint8_t *von[3];  /*   and onset */
+  int8_t *own_p[3]; /* the model's own free-running output */
   uint8_t *own_on[3];
   int has_own;
-  int16_t *chord;        /* chord class at each slice (chord arch) */
+  int16_t *chord; /* chord class at each slice (chord arch) */
 } kt_seq;
 
 typedef struct {
@@ -112,10 +112,9 @@ uint64_t kt_train_rng_next(uint64_t *s);
 double kt_train_rng_unif(uint64_t *s); /* [0, 1) */
 
 /* Train on train/valid sets.  curve has room for o->epochs points. */
-kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train,
-                   int n_train, const kt_chorale *valid, int n_valid,
-                   kt_curve_pt *curve, int *n_curve, int *best_epoch,
-                   char *err, size_t errlen);
+kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
+                   const kt_chorale *valid, int n_valid, kt_curve_pt *curve,
+                   int *n_curve, int *best_epoch, char *err, size_t errlen);
 
 /* Teacher-forced loss/accuracy of a model on a dataset (all nets). */
 void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,

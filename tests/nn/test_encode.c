@@ -85,8 +85,7 @@ int main(void)
       CHECK(k >= n + 3 + 3 * q.feedback && k <= ma, "count %d of %d", k, ma);
       for (int i = 0; i < k; ++i) {
         CHECK(idx[i] >= 0 && idx[i] < ni, "index %d of %d", idx[i], ni);
-        if (i)
-          CHECK(idx[i] > idx[i - 1], "indices not increasing at %d", i);
+        if (i) CHECK(idx[i] > idx[i - 1], "indices not increasing at %d", i);
       }
     }
   }

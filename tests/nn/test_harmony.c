@@ -15,8 +15,8 @@ static void label(const int *p, int n, int want_root, int want_q,
         "got root %d quality %d '%s', want %d %d '%s'", root, q, name,
         want_root, want_q, want_name);
   if (want_q != KT_Q_NONE)
-    CHECK(c == 1 + want_root * (KT_NQUALITIES - 1) + (want_q - 1),
-          "class %d", c);
+    CHECK(c == 1 + want_root * (KT_NQUALITIES - 1) + (want_q - 1), "class %d",
+          c);
   else
     CHECK(c == 0, "class %d for none", c);
 }
@@ -24,8 +24,8 @@ static void label(const int *p, int n, int want_root, int want_q,
 int main(void)
 {
   label((int[]){60, 64, 67}, 3, 0, KT_Q_MAJ, "C");
-  label((int[]){48, 67, 72, 76}, 4, 0, KT_Q_MAJ, "C");      /* doubled root */
-  label((int[]){52, 60, 67, -1}, 4, 0, KT_Q_MAJ, "C");      /* inversion, rest */
+  label((int[]){48, 67, 72, 76}, 4, 0, KT_Q_MAJ, "C"); /* doubled root */
+  label((int[]){52, 60, 67, -1}, 4, 0, KT_Q_MAJ, "C"); /* inversion, rest */
   label((int[]){57, 60, 64, 69}, 4, 9, KT_Q_MIN, "a");
   label((int[]){59, 62, 65}, 3, 11, KT_Q_DIM, "bdim");
   label((int[]){60, 64, 68}, 3, 0, KT_Q_AUG, "C+");
@@ -34,11 +34,11 @@ int main(void)
   label((int[]){50, 65, 69, 72}, 4, 2, KT_Q_MIN7, "dm7");
   label((int[]){47, 62, 65, 69}, 4, 11, KT_Q_HDIM7, "bm7b5");
   label((int[]){47, 62, 65, 68}, 4, 11, KT_Q_DIM7, "bdim7"); /* bass = root */
-  label((int[]){43, 59, 65, 67}, 4, 7, KT_Q_DOM7, "G7");    /* no fifth */
-  label((int[]){48, 64, 60, 48}, 4, 0, KT_Q_MAJ, "C");      /* root + third */
-  label((int[]){57, 60, 57, 69}, 4, 9, KT_Q_MIN, "a");      /* root + third */
-  label((int[]){60, 67, 72}, 3, -1, KT_Q_NONE, "-");        /* open fifth */
-  label((int[]){60, 61, 62}, 3, -1, KT_Q_NONE, "-");        /* cluster */
+  label((int[]){43, 59, 65, 67}, 4, 7, KT_Q_DOM7, "G7");     /* no fifth */
+  label((int[]){48, 64, 60, 48}, 4, 0, KT_Q_MAJ, "C");       /* root + third */
+  label((int[]){57, 60, 57, 69}, 4, 9, KT_Q_MIN, "a");       /* root + third */
+  label((int[]){60, 67, 72}, 3, -1, KT_Q_NONE, "-");         /* open fifth */
+  label((int[]){60, 61, 62}, 3, -1, KT_Q_NONE, "-");         /* cluster */
   label((int[]){-1, -1}, 2, -1, KT_Q_NONE, "-");
   label((int[]){66, 70, 73}, 3, 6, KT_Q_MAJ, "F#");
   CHECK(kt_chord_label((int[]){60, 64, 67}, 3, NULL, NULL) == 1, "C = 1");

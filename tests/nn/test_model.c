@@ -40,9 +40,9 @@ static kt_model *make_model(int nl, const int *hidden)
   for (int h = 0; h < 3; ++h)
     tot += heads[0][h] = kt_repr_n_tok(&r, kt_head_voice(h));
   sizes[0][nl] = tot;
-  kt_model *m = kt_model_new(&r, 1, &n_layers,
-                             (const int(*)[KT_MAX_LAYERS + 1])sizes, &n_heads,
-                             (const int(*)[KT_MAX_HEADS])heads);
+  kt_model *m =
+      kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
+                   &n_heads, (const int(*)[KT_MAX_HEADS])heads);
   for (int l = 0; m && l < nl; ++l) {
     kt_layer *L = &m->net[0].layer[l];
     for (int i = 0; i < L->n_in * L->n_out; ++i)
@@ -56,8 +56,7 @@ static kt_model *make_model(int nl, const int *hidden)
 static unsigned char *slurp(const char *path, size_t *len)
 {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -113,8 +112,7 @@ int main(void)
   CHECK(buf && len > 100, "saved file");
   FILE *t = fopen("test_model_tmp.kmod.tmp", "rb");
   CHECK(t == NULL, "temporary file left behind");
-  if (t)
-    fclose(t);
+  if (t) fclose(t);
 
   /* round trip: same weights, same bytes when saved again */
   kt_model *m2 = NULL;
@@ -129,8 +127,8 @@ int main(void)
             "layer %d weights", l);
       CHECK(!memcmp(a->b, b->b, sizeof(float) * a->n_out), "biases %d", l);
     }
-    CHECK(kt_model_save(m2, "test_model_tmp2.kmod", err, sizeof err) == 0,
-          "%s", err);
+    CHECK(kt_model_save(m2, "test_model_tmp2.kmod", err, sizeof err) == 0, "%s",
+          err);
     size_t len2;
     unsigned char *b2 = slurp("test_model_tmp2.kmod", &len2);
     CHECK(b2 && len2 == len && !memcmp(buf, b2, len), "resave identical");
@@ -253,8 +251,7 @@ int main(void)
     kt_model *em = NULL;
     CHECK(d && kt_model_load_mem(d, el, &em, err, sizeof err) == 0,
           "embedded %d: %s", i, err);
-    if (em)
-      CHECK(em->repr.arch == KT_ARCH_LIVE, "embedded %d not live", i);
+    if (em) CHECK(em->repr.arch == KT_ARCH_LIVE, "embedded %d not live", i);
     kt_model_free(em);
   }
   CHECK(kt_model_embedded_at(ne, NULL) == NULL, "past the end");

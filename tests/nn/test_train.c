@@ -25,8 +25,7 @@ static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
   static const int below[4] = {19, 12, 7, 0}; /* bass, tenor, alto, sop */
   int deg = 0;
   for (int t = 0; t < n; ++t) {
-    if (t % 4 == 0)
-      deg = (int)(kt_train_rng_next(&seed) % 7);
+    if (t % 4 == 0) deg = (int)(kt_train_rng_next(&seed) % 7);
     c->bar_pos[t] = (uint8_t)(t % 16);
     c->bar_len[t] = 16;
     for (int v = 0; v < KT_NVOICES; ++v) {
@@ -50,8 +49,7 @@ static void free_chorale(kt_chorale *c)
 static unsigned char *slurp(const char *path, size_t *len)
 {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -80,8 +78,7 @@ static void gradcheck(void)
   char err[256];
   kt_model *m = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
   CHECK(m != NULL, "%s", err);
-  if (!m)
-    return;
+  if (!m) return;
   /* random weights, so ReLUs are neither all on nor all off */
   uint64_t s = 7;
   for (int l = 0; l < m->net[0].n_layers; ++l) {
@@ -93,8 +90,7 @@ static void gradcheck(void)
   }
   kt_model *g = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
   kt_dataset ds;
-  CHECK(kt_dataset_build(&ds, &m->repr, c, 2, KT_AUG_KEY, err, sizeof err) ==
-            0,
+  CHECK(kt_dataset_build(&ds, &m->repr, c, 2, KT_AUG_KEY, err, sizeof err) == 0,
         "%s", err);
   enum { NB = 5 };
   int maxa = kt_repr_max_active(&m->repr);
@@ -167,17 +163,15 @@ static int train_to(const char *path, int arch, uint64_t seed, int augment,
   kt_curve_pt cv[6];
   int nc = 0, be = 0;
   char err[256];
-  kt_model *m = kt_train(&o, c, NC - 1, c + NC - 1, 1, cv, &nc, &be, err,
-                         sizeof err);
+  kt_model *m =
+      kt_train(&o, c, NC - 1, c + NC - 1, 1, cv, &nc, &be, err, sizeof err);
   int rc = -1;
   if (m && kt_model_save(m, path, err, sizeof err) == 0)
     rc = 0;
   else
     fprintf(stderr, "train arch %d: %s\n", arch, err);
-  if (first && nc > 0)
-    *first = cv[0].train_loss;
-  if (last && nc > 0)
-    *last = cv[nc - 1].train_loss;
+  if (first && nc > 0) *first = cv[0].train_loss;
+  if (last && nc > 0) *last = cv[nc - 1].train_loss;
   kt_model_free(m);
   for (int i = 0; i < NC; ++i)
     free_chorale(&c[i]);

@@ -2,4 +2,7 @@
  * the rest of the CLI), for tests and for training before the CLI links. */
 #include "../../tools/cmds.h"
 
-int main(int argc, char **argv) { return kt_cmd_train(argc, argv); }
+int main(int argc, char **argv)
+{
+  return kt_cmd_train(argc, argv);
+}
