@@ -11,24 +11,25 @@
 
 static void usage(FILE *f)
 {
-  fprintf(f,
-          "usage: kantor train [--data DIR] [--split FILE]\n"
-          "         [--arch live|forwardbach|forward3bach|chord]\n"
-          "         [--window N] [--lookahead N] [--feedback N] "
-          "[--chord-len N]\n"
-          "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
-          "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
-          "         [--augment none|key|all12|detect|raw12] [--fb-own F]\n"
-          "         [--fb-noise F]\n"
-          "         [--select loss|free] [--lr-schedule const|cosine]\n"
-          "         [--seed N] [--quiet]\n"
-          "         -o FILE [--curves PREFIX]\n"
-          "Trains on the split's train set, stops early on the valid set,\n"
-          "reports the test set.  Live models are scheduled-sampled: a share\n"
-          "(--fb-own) of the examples is fed back the model's own\n"
-          "free-running outputs of the previous epoch.  --augment detect\n"
-          "normalizes each slice by the key the engine detects (--key auto)\n"
-          "instead of the file's label.\n");
+  fprintf(
+      f,
+      "usage: kantor train [--data DIR] [--split FILE]\n"
+      "         [--arch live|forwardbach|forward3bach|chord]\n"
+      "         [--window N] [--lookahead N] [--feedback N] "
+      "[--chord-len N]\n"
+      "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
+      "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
+      "         [--augment none|key|all12|detect|raw12] [--fb-own F]\n"
+      "         [--fb-noise F]\n"
+      "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
+      "         [--seed N] [--quiet]\n"
+      "         -o FILE [--curves PREFIX]\n"
+      "Trains on the split's train set, stops early on the valid set,\n"
+      "reports the test set.  Live models are scheduled-sampled: a share\n"
+      "(--fb-own) of the examples is fed back the model's own\n"
+      "free-running outputs of the previous epoch.  --augment detect\n"
+      "normalizes each slice by the key the engine detects (--key auto)\n"
+      "instead of the file's label.\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
@@ -299,6 +300,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_float(a, v, 0, 1, &o.l2);
     else if (!strcmp(a, "--dropout"))
       bad = parse_float(a, v, 0, 0.95f, &o.dropout);
+    else if (!strcmp(a, "--ema"))
+      bad = parse_float(a, v, 0, 0.99999f, &o.ema);
     else if (!strcmp(a, "--fb-own"))
       bad = parse_float(a, v, 0, 1, &o.fb_own);
     else if (!strcmp(a, "--fb-noise"))

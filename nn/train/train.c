@@ -342,6 +342,23 @@ static kt_model *model_like(const kt_repr *r, const kt_train_opts *o)
 }
 
 /* One pass over ds: train (st != NULL opts) or evaluate. */
+/* ema = d * ema + (1 - d) * m, every weight and bias. */
+static void ema_update(kt_model *ema, const kt_model *m, float d)
+{
+  for (int n = 0; n < m->n_nets; ++n)
+    for (int l = 0; l < m->net[n].n_layers; ++l) {
+      const kt_layer *S = &m->net[n].layer[l];
+      kt_layer *E = &ema->net[n].layer[l];
+      size_t nw = (size_t)S->n_in * S->n_out;
+      float *restrict ew = E->w;
+      const float *restrict sw = S->w;
+      for (size_t i = 0; i < nw; ++i)
+        ew[i] = d * ew[i] + (1 - d) * sw[i];
+      for (int i = 0; i < S->n_out; ++i)
+        E->b[i] = d * E->b[i] + (1 - d) * S->b[i];
+    }
+}
+
 typedef struct {
   int32_t *idx;
   int *cnt, *tgt;
@@ -349,7 +366,7 @@ typedef struct {
 
 static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
                        const int *order, const kt_train_opts *o, int train,
-                       uint64_t *rng, long *step, double *acc)
+                       uint64_t *rng, long *step, double *acc, kt_model *ema)
 {
   const kt_repr *r = &ds->repr;
   int B = st[0].B, maxa = st[0].maxa;
@@ -388,6 +405,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
     }
     nloss += nb;
     if (train) ++*step;
+    if (train && ema) ema_update(ema, m, o->ema);
   }
 done:
   free(bb.idx);
@@ -415,7 +433,8 @@ void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
   long step = 0;
   *loss = *acc = 0;
   if (states_init(st, (kt_model *)m, 256, kt_repr_max_active(&ds->repr)) == 0)
-    *loss = run_pass((kt_model *)m, st, ds, NULL, &o, 0, NULL, &step, acc);
+    *loss =
+        run_pass((kt_model *)m, st, ds, NULL, &o, 0, NULL, &step, acc, NULL);
   for (int n = 0; n < m->n_nets; ++n)
     state_free(&st[n]);
 }
@@ -494,17 +513,22 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
     return NULL;
   }
   kt_model *m = model_like(&r, o), *best = model_like(&r, o);
+  kt_model *ema = o->ema > 0 ? model_like(&r, o) : NULL;
   net_state st[KT_MAX_NETS];
   memset(st, 0, sizeof st);
   int *order = malloc((size_t)(dtr.n_ex ? dtr.n_ex : 1) * sizeof(int));
   int maxa = kt_repr_max_active(&r);
-  if (!m || !best || !order || states_init(st, m, o->batch, maxa) != 0) {
+  if (!m || !best || !order || (o->ema > 0 && !ema) ||
+      states_init(st, m, o->batch, maxa) != 0) {
     snprintf(err, errlen, "out of memory (model too large?)");
     goto fail;
   }
   uint64_t rng = o->seed ^ 0x4B414E544F52ull;
   init_weights(m, maxa, &rng);
   copy_weights(best, m);
+  if (ema) copy_weights(ema, m);
+  /* what is evaluated, rolled out and kept: the running average if any */
+  kt_model *ev = ema ? ema : m;
   if (o->verbose)
     fprintf(stderr,
             "train: %d chorales -> %d sequences, %d examples; valid %d "
@@ -532,13 +556,13 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
       oe.lr = (float)(o->lr * 0.5 *
                       (1 + cos(3.141592653589793 * (ep - 1) / o->epochs)));
     pt.train_loss =
-        run_pass(m, st, &dtr, order, &oe, 1, &rng, &step, &pt.train_acc);
-    kt_evaluate(m, &dva, &pt.valid_loss, &pt.valid_acc);
+        run_pass(m, st, &dtr, order, &oe, 1, &rng, &step, &pt.train_acc, ema);
+    kt_evaluate(ev, &dva, &pt.valid_loss, &pt.valid_acc);
     pt.valid_free_acc = -1;
     if (live) {
-      if (dva.n_seq) pt.valid_free_acc = kt_dataset_rollout(&dva, m);
+      if (dva.n_seq) pt.valid_free_acc = kt_dataset_rollout(&dva, ev);
       if (o->fb_own > 0)
-        kt_dataset_rollout(&dtr, m); /* own outputs for the next epoch */
+        kt_dataset_rollout(&dtr, ev); /* own outputs for the next epoch */
     }
     pt.seconds = now_s() - t0;
     curve[(*n_curve)++] = pt;
@@ -548,7 +572,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
     if (improved) {
       best_score = score;
       *best_epoch = ep;
-      copy_weights(best, m);
+      copy_weights(best, ev);
       since = 0;
     } else {
       ++since;
@@ -574,6 +598,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   for (int n = 0; n < KT_MAX_NETS; ++n)
     state_free(&st[n]);
   kt_model_free(m);
+  kt_model_free(ema);
   free(order);
   kt_dataset_free(&dtr);
   kt_dataset_free(&dva);
@@ -582,6 +607,7 @@ fail:
   for (int n = 0; n < KT_MAX_NETS; ++n)
     state_free(&st[n]);
   kt_model_free(m);
+  kt_model_free(ema);
   kt_model_free(best);
   free(order);
   kt_dataset_free(&dtr);

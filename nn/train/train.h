@@ -42,6 +42,8 @@ typedef struct {
   float fb_noise;  /* live: per-token probability of a random corruption */
   int lr_cosine;   /* 1: lr follows a half cosine from lr to 0 over the
                      epochs; 0: constant */
+  float ema;       /* >0: evaluate, roll out and keep an exponential moving
+                     average of the weights (decay per step), 0 = off */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;

@@ -13,6 +13,8 @@ ARGS="--data $FX --window 4 --feedback 2 --hidden 8,8 --epochs 3 --batch 8 --qui
 "$T" $ARGS --seed 5 -o "$D/a.kmod" --curves "$D/a" >/dev/null || fail "train a"
 "$T" $ARGS --seed 5 -o "$D/b.kmod" >/dev/null || fail "train b"
 "$T" $ARGS --seed 6 -o "$D/c.kmod" >/dev/null || fail "train c"
+"$T" $ARGS --seed 5 --ema 0.9 -o "$D/e.kmod" >/dev/null || fail "train ema"
+cmp -s "$D/a.kmod" "$D/e.kmod" && fail "ema has no effect"
 cmp -s "$D/a.kmod" "$D/b.kmod" || fail "same seed, different bytes"
 cmp -s "$D/a.kmod" "$D/c.kmod" && fail "seed has no effect"
 [ -s "$D/a.csv" ] && [ -s "$D/a.svg" ] || fail "no learning curves"
