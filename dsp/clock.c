@@ -40,8 +40,10 @@ void kt_clock_init(kt_clock *c, double rate, double free_bpm) KT_RT
 int64_t kt_clock_next_frame(const kt_clock *c) KT_RT
 {
   double d = ((double)c->next_k - c->anchor_pos) / c->spf;
-  if (d < 0.0)
+  if (!(d >= 0.0)) /* also NaN */
     d = 0.0;
+  if (d > 4e15) /* saturate: never overflow the frame counter */
+    d = 4e15;
   return c->anchor_frame + (int64_t)ceil(d - 1e-7);
 }
 
@@ -108,7 +110,7 @@ int kt_clock_position(kt_clock *c, const kt_position *p, int64_t now) KT_RT
 
   int rolling = c->rolling;
   if (have_speed)
-    rolling = p->speed > 0.0 && p->speed <= 16.0;
+    rolling = p->speed >= 1e-3 && p->speed <= 16.0; /* slower = stopped */
   else if (have_bar && !c->rolling)
     rolling = 1;
 

@@ -773,9 +773,10 @@ void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   e->st.boundaries = 0;
   apply_param_changes(e, out);
   uint32_t i = 0, last_ev_frame = 0;
+  uint32_t max_boundaries = n_frames + 16; /* bounded work per block */
   int64_t end = e->now + n_frames;
   for (;;) {
-    int64_t nb = kt_clock_next_frame(&e->clock);
+    int64_t nb = max_boundaries ? kt_clock_next_frame(&e->clock) : end;
     uint32_t ef = n_frames;
     if (i < n_ev) {
       ef = ev[i].frame;
@@ -803,6 +804,7 @@ void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       continue;
     }
     if (nb < end) {
+      --max_boundaries;
       uint32_t bf = (uint32_t)(nb < e->now ? 0 : nb - e->now);
       pt_due(e, e->now + bf, out);
       if (iparam(e, KT_P_ENABLED))
