@@ -159,10 +159,14 @@ int kt_clock_position(kt_clock *c, const kt_position *p, int64_t now) KT_RT
       c->anchor_pos = hpos;
       c->next_k = (int64_t)ceil(hpos - 1e-7);
     } else {
-      /* Same place (maybe a new tempo): re-anchor, keep the boundary
-       * count, so a boundary due at this very frame is not skipped. */
-      c->anchor_frame = now;
-      c->anchor_pos = hpos;
+      /* Same place (maybe a new tempo): re-anchor on our own exact
+       * position (hosts send barBeat as a float, rounded), keep the
+       * boundary count so a boundary due at this very frame is not
+       * skipped. */
+      if (c->spf != old_spf) {
+        c->anchor_frame = now;
+        c->anchor_pos = pred;
+      }
     }
     c->bar_origin = origin;
   } else {
