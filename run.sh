@@ -16,7 +16,7 @@ PKGS=(build-essential pkg-config meson ninja-build lv2-dev liblilv-dev
   lilv-utils libopenblas-dev libsndfile1-dev libfluidsynth-dev
   fluid-soundfont-gm libasound2-dev portaudio19-dev)
 TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
-  python3-mido sordi lv2-examples valgrind)
+  python3-mido sordi lv2-examples valgrind ardour libxml2-utils)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
@@ -92,12 +92,12 @@ case "$cmd" in
     CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA"
     ninja -C build-rtsan
     meson test -C build-rtsan --print-errorlogs --suite rtsan
-    if grep -q "'fuzz'" "$BUILD/meson-info/intro-tests.json" 2>/dev/null || true; then
-      log "fuzz (libFuzzer, fixed number of runs)"
-      CC=clang-22 configure build-fuzz -Dfuzz=true -Ddata_dir="$DATA"
-      ninja -C build-fuzz
-      meson test -C build-fuzz --print-errorlogs --suite fuzz
-    fi
+    log "fuzz (libFuzzer + ASan/UBSan, ${KANTOR_FUZZ_RUNS:-200000} runs per target)"
+    CC=clang-22 configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+      -Db_lundef=false -Dfuzz_runs="${KANTOR_FUZZ_RUNS:-200000}" -Ddata_dir="$DATA"
+    ninja -C build-fuzz tests/fuzz/fuzz_engine tests/fuzz/fuzz_model \
+      tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf
+    meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
     ;;
   bench)
     build
