@@ -1,5 +1,6 @@
 /* dsp/decode.c -- decoding with temperature, seed and guard (see decode.h). */
 #include "decode.h"
+#include "../nn/harmony.h"
 
 #include <math.h>
 
@@ -161,6 +162,9 @@ void kt_decode(const kt_repr *r, const float *logits,
                     cl[2].c[b].pitch};
         float s = cl[0].score[a] + cl[1].score[t] + cl[2].score[b] -
                   1000.0f * (float)violations(p, q, o);
+        if (o->chord_bias > 0.0f && sop_now >= 0 &&
+            kt_chord_label(q, 4, NULL, NULL) == 0)
+          s -= o->chord_bias;
         if (s > best) {
           best = s;
           bi[0] = a;

@@ -22,6 +22,8 @@ typedef struct {
   float temperature; /* 0 = argmax */
   int guard;         /* 1: range / crossing / parallels guard */
   int lo[KT_NGEN], hi[KT_NGEN]; /* absolute ranges per head */
+  float chord_bias; /* guard: log-probability cost of a sonority that is
+                       no triad or seventh chord */
 } kt_decode_opts;
 
 typedef struct {

@@ -22,7 +22,12 @@
 #define KT_HMASK (KT_HIST - 1)
 #define KT_MAX_EMB 8
 #define KT_PT_QUEUE 256
-#define KT_KEY_SWITCH 8 /* slices a new key must persist to be taken */
+#define KT_KEY_SWITCH 8
+/* Guard preference for chord tones: log-probability cost of a sonority
+ * that is no triad or seventh (tuned on the valid split, models/MODEL.md). */
+#ifndef KT_CHORD_BIAS
+#define KT_CHORD_BIAS 0.2f
+#endif /* slices a new key must persist to be taken */
 
 struct kt_engine_model {
   kt_model *m;
@@ -470,6 +475,7 @@ void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT
 
 /* ---- the slice decision ------------------------------------------------ */
 
+
 static int key_shift(const kt_engine *e, int *mode_family)
 {
   int k = kt_engine_key(e);
@@ -578,6 +584,7 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     kt_decode_opts o;
     o.temperature = e->param[KT_P_TEMPERATURE];
     o.guard = iparam(e, KT_P_GUARD);
+    o.chord_bias = KT_CHORD_BIAS;
     for (int h = 0; h < KT_NGEN; ++h)
       voice_range(e, h, &o.lo[h], &o.hi[h]);
     kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,
