@@ -9,6 +9,7 @@
  * meter entry wherever the score's barlines leave the running grid).
  * Output: note-ons/offs on the alto/tenor/bass channels, frame - latency
  * -> quarter notes -> nearest slice. */
+#include "args.h"
 #include "cmds.h"
 
 #include "../nn/harmony.h"
@@ -69,33 +70,6 @@ static void usage(FILE *f)
           "  --baseline interval  also measure the fixed-interval harmonizer:\n"
           "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
           "              below the soprano, in the key signature's scale\n");
-}
-
-static int parse_key(const char *s, int *tonic, int *minor)
-{
-  static const int pcs[7] = {9, 11, 0, 2, 4, 5, 7}; /* a..g */
-  char c = s[0];
-  if (!((c >= 'a' && c <= 'g') || (c >= 'A' && c <= 'G'))) return -1;
-  int lower = c >= 'a';
-  int pc = pcs[(lower ? c - 'a' : c - 'A')];
-  const char *p = s + 1;
-  if (*p == '#') {
-    pc++;
-    p++;
-  } else if (*p == 'b' || *p == '-') {
-    pc--;
-    p++;
-  }
-  if (*p == ':') p++;
-  if (!strcmp(p, "min") || !strcmp(p, "minor") || !strcmp(p, "m"))
-    lower = 1;
-  else if (!strcmp(p, "maj") || !strcmp(p, "major"))
-    lower = 0;
-  else if (*p)
-    return -1;
-  *tonic = (pc + 12) % 12;
-  *minor = lower;
-  return 0;
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -664,7 +638,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         o->key = KEY_AUTO;
       else if (!strcmp(v, "file"))
         o->key = KEY_FILE;
-      else if (parse_key(v, &o->key, &o->key_minor)) {
+      else if (kt_arg_key(v, &o->key, &o->key_minor)) {
         fprintf(stderr,
                 "kantor eval: --key %s: want auto, file or a key name (C, "
                 "F#, Bb major; a, c#, eb minor)\n",

@@ -10,6 +10,7 @@
  * a lock-free single-producer/single-consumer ring; the PortAudio callback
  * (the audio thread) drains it and runs live_block().  Everything
  * live_block() touches is allocated before the stream starts. */
+#include "args.h"
 #include "cmds.h"
 #include "drive.h"
 #include "smf.h"
@@ -66,40 +67,6 @@ static int usage_err(const char *fmt, const char *a)
   fprintf(stderr, fmt, a);
   fprintf(stderr, "\n(see kantor live --help)\n");
   return KT_EXIT_USAGE;
-}
-
-static int num_arg(const char *s, double lo, double hi, double *v)
-{
-  char *end;
-  errno = 0;
-  double x = strtod(s, &end);
-  if (errno || end == s || *end || !(x >= lo && x <= hi)) return -1;
-  *v = x;
-  return 0;
-}
-
-static int parse_key(const char *s, int *tonic, int *minor)
-{
-  static const int pc[7] = {9, 11, 0, 2, 4, 5, 7}; /* A..G */
-  if (!strcmp(s, "auto")) {
-    *tonic = -1;
-    *minor = 0;
-    return 0;
-  }
-  char c = s[0];
-  *minor = c >= 'a' && c <= 'g';
-  if (*minor) c = (char)(c - 'a' + 'A');
-  if (c < 'A' || c > 'G') return -1;
-  int t = pc[c - 'A'];
-  if (s[1] == '#')
-    t += 1;
-  else if (s[1] == 'b')
-    t += 11;
-  else if (s[1] != 0)
-    return -1;
-  if (s[1] && s[2]) return -1;
-  *tonic = t % 12;
-  return 0;
 }
 
 /* ---- the per-block path (shared by device and file mode) -------------- */
@@ -713,29 +680,29 @@ int kt_cmd_live(int argc, char **argv)
         return usage_err("--instrument: '%s' is not choir, organ or strings",
                          s);
     } else if (!strcmp(a, "--bpm")) {
-      if (num_arg(s, 20, 300, &bpm) < 0)
+      if (kt_arg_number(s, 20, 300, 0, &bpm) < 0)
         return usage_err("--bpm: '%s' is not a tempo 20..300", s);
     } else if (!strcmp(a, "--block")) {
-      if (num_arg(s, 16, 1024, &block) < 0 || block != floor(block))
+      if (kt_arg_number(s, 16, 1024, 1, &block) < 0)
         return usage_err("--block: '%s' is not an integer 16..1024", s);
     } else if (!strcmp(a, "--rate")) {
-      if (num_arg(s, 8000, 192000, &rate) < 0 || rate != floor(rate))
+      if (kt_arg_number(s, 8000, 192000, 1, &rate) < 0)
         return usage_err("--rate: '%s' is not a sample rate 8000..192000", s);
     } else if (!strcmp(a, "--lookahead")) {
-      if (num_arg(s, 0, 8, &v) < 0 || v != floor(v))
+      if (kt_arg_number(s, 0, 8, 1, &v) < 0)
         return usage_err("--lookahead: '%s' is not an integer 0..8", s);
       params[KT_P_LOOKAHEAD] = (float)v;
     } else if (!strcmp(a, "--temperature")) {
-      if (num_arg(s, 0, 2, &v) < 0)
+      if (kt_arg_number(s, 0, 2, 0, &v) < 0)
         return usage_err("--temperature: '%s' is not a number 0..2", s);
       params[KT_P_TEMPERATURE] = (float)v;
     } else if (!strcmp(a, "--seed")) {
-      if (num_arg(s, 0, 65535, &v) < 0 || v != floor(v))
+      if (kt_arg_number(s, 0, 65535, 1, &v) < 0)
         return usage_err("--seed: '%s' is not an integer 0..65535", s);
       params[KT_P_SEED] = (float)v;
     } else if (!strcmp(a, "--key")) {
       int t, mi;
-      if (parse_key(s, &t, &mi) < 0)
+      if (kt_arg_key(s, &t, &mi) < 0)
         return usage_err("--key: '%s' is not a key name (C, F#, Bb, a, "
                          "c#, ... or auto)",
                          s);

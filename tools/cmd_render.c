@@ -3,6 +3,7 @@
  * kt_melody, runs kt_drive (the engine, as a host would run it) and writes
  * what the engine emitted, re-timed with the same tempo map and shifted by
  * the engine's reported latency as a DAW would. */
+#include "args.h"
 #include "cmds.h"
 #include "drive.h"
 #include "smf.h"
@@ -52,46 +53,6 @@ static int usage_err(const char *fmt, const char *a)
   fprintf(stderr, fmt, a);
   fprintf(stderr, "\n(see kantor render --help)\n");
   return KT_EXIT_USAGE;
-}
-
-static int num_arg(const char *s, double lo, double hi, double *v)
-{
-  char *end;
-  errno = 0;
-  double x = strtod(s, &end);
-  if (errno || end == s || *end || !(x >= lo && x <= hi)) return -1;
-  *v = x;
-  return 0;
-}
-
-/* "C", "F#", "Bb", "a", "c#", "bb" (b-flat minor), "auto" (-1). */
-static int parse_key(const char *s, int *tonic, int *minor)
-{
-  static const int pc[7] = {9, 11, 0, 2, 4, 5, 7}; /* A..G */
-  if (!strcmp(s, "auto")) {
-    *tonic = -1;
-    *minor = 0;
-    return 0;
-  }
-  char c = s[0];
-  if (c >= 'a' && c <= 'g') {
-    *minor = 1;
-    c = (char)(c - 'a' + 'A');
-  } else if (c >= 'A' && c <= 'G') {
-    *minor = 0;
-  } else {
-    return -1;
-  }
-  int t = pc[c - 'A'];
-  if (s[1] == '#')
-    t += 1;
-  else if (s[1] == 'b')
-    t += 11;
-  else if (s[1] != 0)
-    return -1;
-  if (s[1] && s[2]) return -1;
-  *tonic = t % 12;
-  return 0;
 }
 
 typedef struct {
@@ -172,18 +133,18 @@ int kt_cmd_render(int argc, char **argv)
         return usage_err("--instrument: '%s' is not choir, organ or strings",
                          v);
     } else if (!strcmp(a, "--lookahead")) {
-      if (num_arg(v, 0, 8, &lookahead) < 0 || lookahead != floor(lookahead))
+      if (kt_arg_number(v, 0, 8, 1, &lookahead) < 0)
         return usage_err("--lookahead: '%s' is not an integer 0..8", v);
     } else if (!strcmp(a, "--key")) {
-      if (parse_key(v, &key_tonic, &key_minor) < 0)
+      if (kt_arg_key(v, &key_tonic, &key_minor) < 0)
         return usage_err("--key: '%s' is not a key name (C, F#, Bb, a, "
                          "c#, ... or auto)",
                          v);
     } else if (!strcmp(a, "--temperature")) {
-      if (num_arg(v, 0, 2, &temperature) < 0)
+      if (kt_arg_number(v, 0, 2, 0, &temperature) < 0)
         return usage_err("--temperature: '%s' is not a number 0..2", v);
     } else if (!strcmp(a, "--seed")) {
-      if (num_arg(v, 0, 65535, &seed) < 0 || seed != floor(seed))
+      if (kt_arg_number(v, 0, 65535, 1, &seed) < 0)
         return usage_err("--seed: '%s' is not an integer 0..65535", v);
     } else if (!strcmp(a, "--guard")) {
       if (!strcmp(v, "on"))
@@ -193,13 +154,13 @@ int kt_cmd_render(int argc, char **argv)
       else
         return usage_err("--guard: '%s' is not on or off", v);
     } else if (!strcmp(a, "--bpm")) {
-      if (num_arg(v, 20, 300, &bpm) < 0)
+      if (kt_arg_number(v, 20, 300, 0, &bpm) < 0)
         return usage_err("--bpm: '%s' is not a tempo 20..300", v);
     } else if (!strcmp(a, "--block")) {
-      if (num_arg(v, 1, 8192, &block) < 0 || block != floor(block))
+      if (kt_arg_number(v, 1, 8192, 1, &block) < 0)
         return usage_err("--block: '%s' is not an integer 1..8192", v);
     } else if (!strcmp(a, "--rate")) {
-      if (num_arg(v, 8000, 192000, &rate) < 0 || rate != floor(rate))
+      if (kt_arg_number(v, 8000, 192000, 1, &rate) < 0)
         return usage_err("--rate: '%s' is not a sample rate 8000..192000", v);
     } else {
       --i;

@@ -1,0 +1,13 @@
+/* tools/args.h -- command-line value parsing shared by the subcommands. */
+#ifndef KT_ARGS_H
+#define KT_ARGS_H
+
+/* A number within [lo, hi]; integral: must be a whole number.  0 or -1. */
+int kt_arg_number(const char *s, double lo, double hi, int integral,
+                  double *v);
+/* A key: "auto" (tonic -1), or a tonic C D E F G A B with an optional
+ * sharp (#) or flat (b, -), then optionally ":maj"/":min" ("m", "major",
+ * "minor"); a lowercase tonic means minor ("a", "f#", "bb").  0 or -1. */
+int kt_arg_key(const char *s, int *tonic, int *minor);
+
+#endif
