@@ -67,9 +67,7 @@ struct kt_engine {
   int64_t last_boundary;
   int graced;
 
-  /* key */
-  float pc[12];
-  int key_known, key_tonic, key_minor, key_cand, key_cand_n;
+  kt_key_tracker key; /* the detected key (key parameter auto) */
   int chord;
 
   /* melody pass-through, delayed by the latency */
@@ -393,12 +391,7 @@ void kt_engine_reset(kt_engine *e) KT_RT
   e->n = 0;
   e->last_boundary = -1000000;
   e->graced = 0;
-  memset(e->pc, 0, sizeof e->pc);
-  e->key_known = 0;
-  e->key_tonic = 0;
-  e->key_minor = 0;
-  e->key_cand = -1;
-  e->key_cand_n = 0;
+  kt_key_tracker_reset(&e->key);
   e->chord = 0;
   e->pt_head = e->pt_n = 0;
   e->pt_last_due = 0;
@@ -458,7 +451,7 @@ int kt_engine_key(const kt_engine *e) KT_RT
   int k = iparam(e, KT_P_KEY);
   if (k >= 0)
     return k + 12 * iparam(e, KT_P_MODE);
-  return e->key_known ? e->key_tonic + 12 * e->key_minor : -1;
+  return e->key.known ? e->key.tonic + 12 * e->key.minor : -1;
 }
 
 int kt_engine_chord(const kt_engine *e) KT_RT { return e->chord; }
@@ -484,42 +477,7 @@ static int key_shift(const kt_engine *e, int *mode_family)
     return 0;
   }
   *mode_family = k >= 12;
-  int tonic = k % 12;
-  int s = (12 - tonic) % 12;
-  return s > 5 ? s - 12 : s;
-}
-
-static void update_key(kt_engine *e, int pitch)
-{
-  if (pitch < 0)
-    return;
-  for (int i = 0; i < 12; ++i)
-    e->pc[i] *= 0.995f;
-  e->pc[pitch % 12] += 1.0f;
-  int minor = 0;
-  int tonic = kt_key_find(e->pc, &minor);
-  int cand = tonic + 12 * minor;
-  if (!e->key_known) {
-    e->key_known = 1;
-    e->key_tonic = tonic;
-    e->key_minor = minor;
-    e->key_cand = -1;
-    return;
-  }
-  if (cand == e->key_tonic + 12 * e->key_minor) {
-    e->key_cand = -1;
-    e->key_cand_n = 0;
-  } else if (cand == e->key_cand) {
-    if (++e->key_cand_n >= KT_KEY_SWITCH) {
-      e->key_tonic = tonic;
-      e->key_minor = minor;
-      e->key_cand = -1;
-      e->key_cand_n = 0;
-    }
-  } else {
-    e->key_cand = cand;
-    e->key_cand_n = 1;
-  }
+  return kt_key_shift_to_c(k % 12);
 }
 
 /* Decide slice d and emit the changes at frame. */
@@ -549,9 +507,9 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     uint8_t so[KT_HIST / 2];
     uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
     int mode_family = 0;
-    int shift = r->key_norm ? key_shift(e, &mode_family) : 0;
+    int shift = key_shift(e, &mode_family);
     if (!r->key_norm)
-      key_shift(e, &mode_family);
+      shift = 0; /* written pitches; the net still gets the mode */
     for (int j = 0; j < W + L; ++j) {
       int64_t t = d - W + 1 + j;
       if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
@@ -641,7 +599,7 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->last_boundary = e->now + frame;
   e->graced = 0;
   if (iparam(e, KT_P_KEY) < 0)
-    update_key(e, pitch);
+    kt_key_tracker_push(&e->key, pitch);
   if (e->st.boundaries < 8)
     e->st.boundary_frame[e->st.boundaries] = frame;
   e->st.boundaries++;

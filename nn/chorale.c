@@ -84,11 +84,6 @@ int kt_chorale_transpose(kt_chorale *c, int semis, const kt_ranges *ranges)
   return outside;
 }
 
-int kt_key_shift_to_c(int tonic)
-{
-  int s = ((-tonic) % 12 + 12) % 12;
-  return s > 5 ? s - 12 : s;
-}
 
 int kt_chorale_notes(const kt_chorale *c, int voice, kt_note *out, int cap)
 {

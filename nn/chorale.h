@@ -4,6 +4,7 @@
 #ifndef KT_CHORALE_H
 #define KT_CHORALE_H
 
+#include "harmony.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,8 +85,7 @@ int kt_chorale_copy(const kt_chorale *src, kt_chorale *dst);
  * key_sig (kept in -6..+5) and stats lo/hi. */
 int kt_chorale_transpose(kt_chorale *c, int semis, const kt_ranges *ranges);
 
-/* Semitone shift in -6..+5 that moves the tonic to C. */
-int kt_key_shift_to_c(int tonic);
+/* kt_key_shift_to_c(tonic): nn/harmony.h */
 
 /* Back from slices to notes (for round-trip tests and MIDI export). */
 typedef struct {

@@ -168,3 +168,49 @@ int kt_key_find(const float hist[12], int *minor)
   if (minor) *minor = best_minor;
   return best;
 }
+
+int kt_key_shift_to_c(int tonic) KT_RT
+{
+  int s = ((-tonic) % 12 + 12) % 12;
+  return s > 5 ? s - 12 : s;
+}
+
+void kt_key_tracker_reset(kt_key_tracker *k) KT_RT
+{
+  for (int i = 0; i < 12; ++i)
+    k->pc[i] = 0.0f;
+  k->known = k->tonic = k->minor = 0;
+  k->cand = -1;
+  k->cand_n = 0;
+}
+
+void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT
+{
+  if (pitch < 0)
+    return;
+  for (int i = 0; i < 12; ++i)
+    k->pc[i] *= KT_KEY_DECAY;
+  k->pc[pitch % 12] += 1.0f;
+  int minor = 0;
+  int tonic = kt_key_find(k->pc, &minor);
+  int cand = tonic + 12 * minor;
+  if (!k->known) {
+    k->known = 1;
+    k->tonic = tonic;
+    k->minor = minor;
+    k->cand = -1;
+  } else if (cand == k->tonic + 12 * k->minor) {
+    k->cand = -1;
+    k->cand_n = 0;
+  } else if (cand == k->cand) {
+    if (++k->cand_n >= KT_KEY_SWITCH) {
+      k->tonic = tonic;
+      k->minor = minor;
+      k->cand = -1;
+      k->cand_n = 0;
+    }
+  } else {
+    k->cand = cand;
+    k->cand_n = 1;
+  }
+}

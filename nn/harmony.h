@@ -26,4 +26,23 @@ void kt_chord_name(int chord_class, char *buf, int buflen);
  * Returns tonic 0..11 and *minor 0/1. */
 int kt_key_find(const float hist[12], int *minor) KT_RT;
 
+/* Semitone shift in -6..+5 that moves the tonic (pitch class) to C. */
+int kt_key_shift_to_c(int tonic) KT_RT;
+
+/* The running key of a melody heard one note-slice at a time, as the engine
+ * detects it (and the trainer simulates it): a decaying pitch-class
+ * histogram of the sounding slices, Krumhansl-Kessler, and a new key taken
+ * only after it has won KT_KEY_SWITCH slices in a row. */
+#define KT_KEY_DECAY 0.995f
+#define KT_KEY_SWITCH 8
+typedef struct {
+  float pc[12];
+  int known, tonic, minor; /* the key in use (known: any note seen) */
+  int cand, cand_n;        /* a challenger (tonic + 12 * minor) and its run */
+} kt_key_tracker;
+
+void kt_key_tracker_reset(kt_key_tracker *k) KT_RT;
+/* One slice of melody: pitch (rests, < 0, leave the key as it is). */
+void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT;
+
 #endif

@@ -8,21 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Semitone shift in -6..+5 moving tonic to C (same as kt_key_shift_to_c;
- * kept here so the trainer does not depend on the corpus library). */
-static int shift_to_c(int tonic)
-{
-  int s = ((12 - tonic % 12) + 12) % 12;
-  return s > 5 ? s - 12 : s;
-}
-
 static int list_shifts(const kt_chorale *c, int augment, int *out)
 {
   if (augment == KT_AUG_NONE || augment == KT_AUG_DETECT) {
     out[0] = 0;
     return 1;
   }
-  int base = augment == KT_AUG_RAW12 ? 0 : shift_to_c(c->tonic);
+  int base = augment == KT_AUG_RAW12 ? 0 : kt_key_shift_to_c(c->tonic);
   out[0] = base;
   if (augment == KT_AUG_KEY) return 1;
   int k = 1;
@@ -31,49 +23,20 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
   return k;
 }
 
-/* The key dsp/engine.c detects (update_key + key_shift): a decaying
- * soprano pitch-class histogram updated at every slice, Krumhansl-Kessler,
- * a new key taken after KT_DET_SWITCH slices.  The decision for slice d is
- * made once slice d + lookahead has been seen. */
-#define KT_DET_DECAY 0.995f
-#define KT_DET_SWITCH 8
+/* The key the engine detects (kt_key_tracker, nn/harmony.h), as it would be
+ * known when slice d is decided: once slice d + lookahead has been seen. */
 static void detect_keys(const kt_chorale *c, int lookahead, int8_t *shift,
                         uint8_t *mode)
 {
-  float pc[12] = {0};
-  int known = 0, tonic = 0, minor = 0, cand = -1, cand_n = 0;
+  kt_key_tracker kt;
+  kt_key_tracker_reset(&kt);
   int n = c->n_slices, seen = 0;
   for (int d = 0; d < n; ++d) {
     int upto = d + lookahead < n ? d + lookahead : n - 1;
-    for (; seen <= upto; ++seen) {
-      int p = c->v[KT_SOPRANO][seen].pitch;
-      if (p < 0) continue;
-      for (int i = 0; i < 12; ++i)
-        pc[i] *= KT_DET_DECAY;
-      pc[p % 12] += 1.0f;
-      int mi = 0, to = kt_key_find(pc, &mi), k = to + 12 * mi;
-      if (!known) {
-        known = 1;
-        tonic = to;
-        minor = mi;
-        cand = -1;
-      } else if (k == tonic + 12 * minor) {
-        cand = -1;
-        cand_n = 0;
-      } else if (k == cand) {
-        if (++cand_n >= KT_DET_SWITCH) {
-          tonic = to;
-          minor = mi;
-          cand = -1;
-          cand_n = 0;
-        }
-      } else {
-        cand = k;
-        cand_n = 1;
-      }
-    }
-    shift[d] = (int8_t)(known ? shift_to_c(tonic) : 0);
-    mode[d] = (uint8_t)(known ? minor : 0);
+    for (; seen <= upto; ++seen)
+      kt_key_tracker_push(&kt, c->v[KT_SOPRANO][seen].pitch);
+    shift[d] = (int8_t)(kt.known ? kt_key_shift_to_c(kt.tonic) : 0);
+    mode[d] = (uint8_t)(kt.known ? kt.minor : 0);
   }
 }
 
