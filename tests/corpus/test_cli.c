@@ -2,7 +2,7 @@
  * error text, table and JSON output.
  * usage: test_cli unit FIXTURE_DIR   (fixtures; always runs)
  *        test_cli corpus             (the real corpus; 77 if absent) */
-#include "check.h"
+#include "../check.h"
 #include "chorale.h"
 #include "cmds.h"
 

@@ -1,7 +1,7 @@
 /* tests/corpus/test_corpus.c -- the whole bach-370-chorales corpus: all 333
  * files load, the counts and ranges are the documented ones, split.tsv
  * gives train/valid/test.  Skips (exit 77) without the corpus. */
-#include "check.h"
+#include "../check.h"
 #include "chorale.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * (tests/fixtures/kern): every construct, every error path, split.tsv,
  * and a deterministic mutation run (never a crash).
  * usage: test_kern FIXTURE_DIR */
-#include "check.h"
+#include "../check.h"
 #include "chorale.h"
 
 #include <stdint.h>

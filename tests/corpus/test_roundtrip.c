@@ -1,7 +1,7 @@
 /* tests/corpus/test_roundtrip.c -- kern -> slices -> kt_chorale_notes gives
  * back the notes written in the fixture, and notes -> slices gives back the
  * slices.  usage: test_roundtrip FIXTURE_DIR */
-#include "check.h"
+#include "../check.h"
 #include "chorale.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* tests/corpus/test_transpose.c -- kt_chorale_transpose, kt_key_shift_to_c,
  * kt_chorale_copy.  usage: test_transpose FIXTURE_DIR */
-#include "check.h"
+#include "../check.h"
 #include "chorale.h"
 
 #include <stdio.h>

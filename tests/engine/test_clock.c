@@ -1,23 +1,13 @@
 /* tests/engine/test_clock.c -- slice boundaries land on the ideal frame at
  * every block size, sample rate and through tempo changes, relocations and
  * transport stop/start. */
+#include "../check.h"
 #include "../../dsp/clock.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static int failures;
-#define CHECK(c, ...)                                                         \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                    \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fprintf(stderr, "\n");                                                  \
-      if (++failures > 20)                                                    \
-        exit(1);                                                              \
-    }                                                                         \
-  } while (0)
 
 /* Run the clock over total frames in blocks of `block` (0: random sizes
  * 1..8192), sending a host position at the start of every block as a host
@@ -157,8 +147,8 @@ int main(void)
 {
   test_exact();
   test_tempo_change_and_stop();
-  if (failures) {
-    fprintf(stderr, "%d failures\n", failures);
+  if (kt_failures) {
+    fprintf(stderr, "%d kt_failures\n", kt_failures);
     return 1;
   }
   printf("clock: all checks passed\n");

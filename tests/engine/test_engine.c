@@ -2,6 +2,7 @@
  * quantizing to slices, grace window, lookahead latency, determinism, and
  * the invariants under random input (no stuck notes, at most one note per
  * voice, voices in range, output sorted and within capacity). */
+#include "../check.h"
 #include "../../dsp/engine.h"
 
 #include <math.h>
@@ -9,17 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(c, ...)                                                         \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                    \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fprintf(stderr, "\n");                                                  \
-      if (++failures > 30)                                                    \
-        exit(1);                                                              \
-    }                                                                         \
-  } while (0)
 
 #define RATE 48000.0
 #define CAP 8192
@@ -483,8 +473,8 @@ int main(int argc, char **argv)
   test_lookahead_latency();
   test_silencers();
   test_property(iters);
-  if (failures) {
-    fprintf(stderr, "%d failures\n", failures);
+  if (kt_failures) {
+    fprintf(stderr, "%d kt_failures\n", kt_failures);
     return 1;
   }
   printf("engine: all checks passed\n");

@@ -1,6 +1,6 @@
 /* tests/nn/test_harmony.c -- chord labels, names and key finding. */
 #include "../../nn/harmony.h"
-#include "check.h"
+#include "../check.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * damaged files with a message, forward against a naive dense reference,
  * the embedded table. */
 #include "../../nn/model.h"
-#include "check.h"
+#include "../check.h"
 
 #include <math.h>
 #include <stdint.h>

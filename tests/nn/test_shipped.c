@@ -3,7 +3,7 @@
  * accuracy and free-running exact-pitch accuracy (trainer's own rollout,
  * key from the file's label) above floors.  Needs the corpus (exit 77). */
 #include "../../nn/train/train.h"
-#include "check.h"
+#include "../check.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * trainer determinism (same seed -> identical bytes) on synthetic chorales,
  * every arch trains to a file the loader accepts, loss goes down. */
 #include "../../nn/train/train.h"
-#include "check.h"
+#include "../check.h"
 
 #include <math.h>
 #include <stdio.h>

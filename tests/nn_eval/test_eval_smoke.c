@@ -3,20 +3,13 @@
  * numbers, a sampled run is reproducible, the SVG and MIDI files are
  * written whole, bad arguments exit 2 and a missing corpus exits 1.
  * Skips (77) without the corpus. */
+#include "../check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static int failures;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 /* Runs cmd, returns its exit status; stdout into *out (malloc'd). */
 static int run(const char *cmd, char **out)
@@ -197,8 +190,8 @@ int main(void)
 
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  if (failures) {
-    fprintf(stderr, "%d failure(s)\n", failures);
+  if (kt_failures) {
+    fprintf(stderr, "%d failure(s)\n", kt_failures);
     return 1;
   }
   printf("eval smoke: all checks passed\n");

@@ -1,19 +1,12 @@
 /* tests/nn_eval/test_metrics.c -- nn/metrics on hand-made tiny examples. */
+#include "../check.h"
 #include "metrics.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
 
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 #define NS 8
 typedef struct {
@@ -252,8 +245,8 @@ int main(void)
   test_chords();
   test_accuracy();
   test_onsets_per_bar();
-  if (failures) {
-    fprintf(stderr, "%d failure(s)\n", failures);
+  if (kt_failures) {
+    fprintf(stderr, "%d failure(s)\n", kt_failures);
     return 1;
   }
   printf("metrics: all checks passed\n");

@@ -17,6 +17,7 @@
  *                        N blocks of random everything (suite rtsan: under
  *                        -fsanitize=realtime any allocation, lock or I/O in
  *                        run() aborts the process). */
+#include "../check.h"
 #include "engine.h"
 #include "harmony.h"
 
@@ -57,24 +58,7 @@
 #define OUT_BYTES 65536
 #define CANARY 0xA5
 
-static int g_fail;
 static int g_verbose;
-
-static void fail(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "FAIL: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  g_fail++;
-}
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) fail(__VA_ARGS__);                                            \
-  } while (0)
 
 /* ---- PRNG (splitmix64) -----------------------------------------------------
  */
@@ -391,7 +375,7 @@ static host *host_new(LilvWorld *world, const LilvPlugin *plugin,
   host_init_features(H, max_block, with_worker);
   H->inst = lilv_plugin_instantiate(plugin, RATE, H->features);
   if (!H->inst) {
-    fail("cannot instantiate the plugin");
+    CHECK(0, "cannot instantiate the plugin");
     free(H);
     return NULL;
   }
@@ -499,7 +483,7 @@ static void forge_input(host *H)
   for (int i = 0; i < H->n_ev; ++i) {
     const in_event *e = &H->ev[i];
     if (!lv2_atom_forge_frame_time(f, e->frame)) {
-      fail("host input buffer full");
+      CHECK(0, "host input buffer full");
       break;
     }
     if (e->kind == 0) {
@@ -1434,8 +1418,8 @@ int main(int argc, char **argv)
   free(urids.uri);
   lilv_node_free(uri);
   lilv_world_free(world);
-  if (g_fail) {
-    fprintf(stderr, "%d check(s) failed\n", g_fail);
+  if (kt_failures) {
+    fprintf(stderr, "%d check(s) failed\n", kt_failures);
     return 1;
   }
   printf("all checks passed\n");

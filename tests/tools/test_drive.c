@@ -2,6 +2,7 @@
  * engine: tempo-map arithmetic, harmony onsets on the sixteenth grid (also
  * across a tempo change and in 3/4), every voice released at the end, the
  * same output whatever the block partition, free-run without positions. */
+#include "../check.h"
 #include "drive.h"
 
 #include <math.h>
@@ -9,14 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fails;
-#define CHECK(c)                                                               \
-  do {                                                                         \
-    if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
-      ++fails;                                                                 \
-    }                                                                          \
-  } while (0)
 
 static const int tune[] = {67, 67, 69, 71, 72, 71, 69, 67,
                            66, 67, 69, 67, 66, 64, 62, 67};
@@ -184,6 +177,6 @@ int main(void)
     kt_engine_free(e);
   }
   kt_recording_free(&a);
-  if (fails) fprintf(stderr, "%d checks failed\n", fails);
-  return fails ? 1 : 0;
+  if (kt_failures) fprintf(stderr, "%d checks failed\n", kt_failures);
+  return kt_failures ? 1 : 0;
 }

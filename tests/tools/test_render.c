@@ -5,6 +5,7 @@
  * temperature > 0 -> different; WAV not silent and of the expected length;
  * SVG well formed; malformed input -> exit 1 and no output file; usage
  * errors -> exit 2. */
+#include "../check.h"
 #include "cmds.h"
 #include "smf.h"
 #include "xmlcheck.h"
@@ -17,14 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fails;
-#define CHECK(c)                                                               \
-  do {                                                                         \
-    if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
-      ++fails;                                                                 \
-    }                                                                          \
-  } while (0)
 
 static char dir[256], demo[512];
 
@@ -78,7 +71,7 @@ static long check_mid(const char *path, const kt_melody *in)
   char err[512];
   if (kt_smf_read_file(path, &s, err, sizeof err) < 0) {
     fprintf(stderr, "%s\n", err);
-    ++fails;
+    ++kt_failures;
     return -1;
   }
   static const char *names[4] = {"Soprano", "Alto", "Tenor", "Bass"};
@@ -328,9 +321,9 @@ int main(void)
   kt_melody_free(&in);
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (!fails && system(cmd) != 0)
+  if (!kt_failures && system(cmd) != 0)
     fprintf(stderr, "warning: could not remove %s\n", dir);
-  if (fails)
-    fprintf(stderr, "%d checks failed (outputs kept in %s)\n", fails, dir);
-  return fails ? 1 : 0;
+  if (kt_failures)
+    fprintf(stderr, "%d checks failed (outputs kept in %s)\n", kt_failures, dir);
+  return kt_failures ? 1 : 0;
 }

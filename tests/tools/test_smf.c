@@ -3,6 +3,7 @@
  * malformed ones, each rejected with a message naming the file and the byte
  * offset), the writer round trip, melody extraction, and random corruption
  * of a valid file never crashing the reader. */
+#include "../check.h"
 #include "smf.h"
 
 #include <math.h>
@@ -11,14 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fails;
-#define CHECK(c)                                                               \
-  do {                                                                         \
-    if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
-      ++fails;                                                                 \
-    }                                                                          \
-  } while (0)
 
 static char dir[256];
 
@@ -330,6 +323,6 @@ int main(void)
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", dir);
-  if (fails) fprintf(stderr, "%d checks failed\n", fails);
-  return fails ? 1 : 0;
+  if (kt_failures) fprintf(stderr, "%d checks failed\n", kt_failures);
+  return kt_failures ? 1 : 0;
 }

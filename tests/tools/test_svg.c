@@ -1,6 +1,7 @@
 /* tests/tools/test_svg.c -- the piano roll: one panel of four voices and
  * the evaluator's two-panel "original above regenerated" view are well
  * formed, have the notes, the bar lines and escape the title. */
+#include "../check.h"
 #include "svg.h"
 #include "xmlcheck.h"
 
@@ -8,14 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int fails;
-#define CHECK(c)                                                               \
-  do {                                                                         \
-    if (!(c)) {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);    \
-      ++fails;                                                                 \
-    }                                                                          \
-  } while (0)
 
 static int count(const char *path, const char *what)
 {
@@ -69,6 +62,6 @@ int main(void)
   CHECK(kt_svg_write("/nonexistent/dir/x.svg", NULL, &one, 1, NULL, 0, 0, err,
                      sizeof err) < 0);
   CHECK(strstr(err, "/nonexistent/dir/x.svg") != NULL);
-  if (fails) fprintf(stderr, "%d checks failed\n", fails);
-  return fails ? 1 : 0;
+  if (kt_failures) fprintf(stderr, "%d checks failed\n", kt_failures);
+  return kt_failures ? 1 : 0;
 }
