@@ -1,0 +1,722 @@
+/* plugin/glue.c -- the LV2 glue shared by Kantor's plugins (see glue.h).
+ *
+ * No musical logic here: control ports -> kt_engine_set_param, the input
+ * atom sequence -> kt_event (MIDI, time:Position), kt_out -> the output
+ * atom sequence, engine outputs -> output control ports.  A user model
+ * (patch:Set of kantor:model, or state restore) is loaded off the audio
+ * thread by the worker and swapped in by run() with one pointer exchange;
+ * the model it replaces goes back to the worker to be freed.
+ *
+ * Everything reachable from run() and work_response() (KT_RT) is
+ * allocation-, lock- and I/O-free: the event and output arrays are sized at
+ * instantiate, hosts' blocks longer than the engine's maximum are processed
+ * in chunks. */
+#include "glue.h"
+
+#include <lv2/atom/atom.h>
+#include <lv2/atom/util.h>
+#include <lv2/buf-size/buf-size.h>
+#include <lv2/core/lv2_util.h>
+#include <lv2/log/log.h>
+#include <lv2/midi/midi.h>
+#include <lv2/options/options.h>
+#include <lv2/parameters/parameters.h>
+#include <lv2/patch/patch.h>
+#include <lv2/state/state.h>
+#include <lv2/time/time.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void map_uris(LV2_URID_Map *map, kt_pl_uris *u)
+{
+  LV2_URID (*m)(LV2_URID_Map_Handle, const char *) = map->map;
+  LV2_URID_Map_Handle h = map->handle;
+  u->atom_Path = m(h, LV2_ATOM__Path);
+  u->atom_String = m(h, LV2_ATOM__String);
+  u->atom_URID = m(h, LV2_ATOM__URID);
+  u->atom_Int = m(h, LV2_ATOM__Int);
+  u->atom_Long = m(h, LV2_ATOM__Long);
+  u->atom_Float = m(h, LV2_ATOM__Float);
+  u->atom_Double = m(h, LV2_ATOM__Double);
+  u->atom_Bool = m(h, LV2_ATOM__Bool);
+  u->atom_Sequence = m(h, LV2_ATOM__Sequence);
+  u->midi_Event = m(h, LV2_MIDI__MidiEvent);
+  u->time_Position = m(h, LV2_TIME__Position);
+  u->time_frame = m(h, LV2_TIME__frame);
+  u->time_speed = m(h, LV2_TIME__speed);
+  u->time_bar = m(h, LV2_TIME__bar);
+  u->time_barBeat = m(h, LV2_TIME__barBeat);
+  u->time_beatsPerBar = m(h, LV2_TIME__beatsPerBar);
+  u->time_beatUnit = m(h, LV2_TIME__beatUnit);
+  u->time_beatsPerMinute = m(h, LV2_TIME__beatsPerMinute);
+  u->patch_Set = m(h, LV2_PATCH__Set);
+  u->patch_Get = m(h, LV2_PATCH__Get);
+  u->patch_property = m(h, LV2_PATCH__property);
+  u->patch_value = m(h, LV2_PATCH__value);
+  u->kantor_model = m(h, KT_MODEL_URI);
+  u->bufsz_maxBlockLength = m(h, LV2_BUF_SIZE__maxBlockLength);
+  u->bufsz_nominalBlockLength = m(h, LV2_BUF_SIZE__nominalBlockLength);
+}
+
+/* ---- instantiation ------------------------------------------------------ */
+
+static uint32_t option_block(const kt_pl_uris *u, const LV2_Options_Option *opt)
+{
+  int64_t max = 0, nominal = 0;
+  for (; opt && opt->key; ++opt) {
+    int64_t v = 0;
+    if (opt->type == u->atom_Int && opt->size == sizeof(int32_t))
+      v = *(const int32_t *)opt->value;
+    else if (opt->type == u->atom_Long && opt->size == sizeof(int64_t))
+      v = *(const int64_t *)opt->value;
+    else
+      continue;
+    if (opt->key == u->bufsz_maxBlockLength)
+      max = v;
+    else if (opt->key == u->bufsz_nominalBlockLength)
+      nominal = v;
+  }
+  /* Nominal is no bound (longer blocks are chunked anyway) but a hint. */
+  int64_t b = max > 0 ? max : KT_PL_DEFAULT_BLOCK;
+  if (max <= 0 && nominal > b) b = nominal;
+  if (b < 16) b = 16;
+  if (b > KT_PL_MAX_BLOCK) b = KT_PL_MAX_BLOCK;
+  return (uint32_t)b;
+}
+
+static void free_plugin(kt_pl *p)
+{
+  if (p->engine) {
+    p->out.n = 0;
+    kt_engine_model_free(kt_engine_swap_model(p->engine, NULL, &p->out));
+    kt_engine_free(p->engine);
+  }
+  if (p->has_pending) kt_engine_model_free(p->pending);
+  for (int i = 0; i < KT_PL_GRAVE; ++i)
+    kt_engine_model_free(p->grave[i]);
+  free(p->ev);
+  free(p->mix);
+  free(p->out.ev);
+  pthread_mutex_destroy(&p->path_lock);
+  free(p);
+}
+
+kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
+                 uint32_t src_events_per_kframe)
+{
+  LV2_URID_Map *map = NULL;
+  LV2_Log_Log *log = NULL;
+  LV2_Worker_Schedule *sched = NULL;
+  const LV2_Options_Option *opts = NULL;
+  const char *missing =
+      lv2_features_query(features, LV2_LOG__log, &log, false, LV2_URID__map,
+                         &map, true, LV2_WORKER__schedule, &sched, false,
+                         LV2_OPTIONS__options, &opts, false, NULL);
+  LV2_Log_Logger logger;
+  lv2_log_logger_init(&logger, map, log);
+  if (missing) {
+    lv2_log_error(&logger, "kantor: the host lacks required feature <%s>\n",
+                  missing);
+    return NULL;
+  }
+  if (size < sizeof(kt_pl)) size = sizeof(kt_pl);
+  kt_pl *p = calloc(1, size);
+  if (!p) return NULL;
+  if (pthread_mutex_init(&p->path_lock, NULL) != 0) {
+    free(p);
+    return NULL;
+  }
+  p->map = map;
+  p->sched = sched;
+  p->logger = logger;
+  map_uris(map, &p->u);
+  lv2_atom_forge_init(&p->forge, map);
+  p->rate = rate;
+  p->max_block = option_block(&p->u, opts);
+  p->midi_in = 1;
+  if (src_events_per_kframe)
+    p->src_cap =
+        (uint32_t)((uint64_t)p->max_block * src_events_per_kframe / 1000) + 16;
+
+  char err[256] = "out of memory";
+  p->engine = kt_engine_new(rate, p->max_block, err, sizeof err);
+  uint32_t n_ev = KT_PL_EVENTS + p->src_cap;
+  uint32_t cap = kt_out_capacity_needed(n_ev, p->max_block, rate) + 256;
+  p->ev = calloc(n_ev, sizeof *p->ev);
+  p->mix = p->src_cap ? calloc(n_ev, sizeof *p->mix) : NULL;
+  p->out.ev = calloc(cap, sizeof *p->out.ev);
+  p->out.cap = p->out.ev ? cap : 0;
+  if (!p->engine || !p->ev || (p->src_cap && !p->mix) || !p->out.ev) {
+    lv2_log_error(&p->logger, "kantor: cannot start the engine: %s\n", err);
+    free_plugin(p);
+    return NULL;
+  }
+  for (int i = 0; i < KT_NPARAMS; ++i)
+    p->last[i] = NAN;
+  return p;
+}
+
+void kt_pl_free(kt_pl *g)
+{
+  if (g) free_plugin(g);
+}
+
+int kt_pl_connect(kt_pl *p, uint32_t port, void *data)
+{
+  if (port == KT_PORT_CONTROL)
+    p->in = (const LV2_Atom_Sequence *)data;
+  else if (port == KT_PORT_OUT)
+    p->out_port = (LV2_Atom_Sequence *)data;
+  else if (port >= KT_PORT_PARAM0 && port < KT_PORT_LATENCY)
+    p->param[port - KT_PORT_PARAM0] = (const float *)data;
+  else if (port == KT_PORT_LATENCY)
+    p->latency = (float *)data;
+  else if (port == KT_PORT_KEY)
+    p->key = (float *)data;
+  else if (port == KT_PORT_CHORD)
+    p->chord = (float *)data;
+  else
+    return 0;
+  return 1;
+}
+
+static void empty_grave(kt_pl *p)
+{
+  for (int i = 0; i < KT_PL_GRAVE; ++i) {
+    kt_engine_model_free(p->grave[i]);
+    p->grave[i] = NULL;
+  }
+}
+
+void kt_pl_activate(kt_pl *p)
+{
+  kt_engine_reset(p->engine);
+  for (int i = 0; i < KT_NPARAMS; ++i)
+    p->last[i] = NAN; /* resend every control on the first run */
+}
+
+void kt_pl_deactivate(kt_pl *p)
+{
+  /* The engine forgets what sounds: the host silences its outputs itself,
+   * and the next activate starts clean (no note-off for forgotten notes). */
+  kt_engine_reset(p->engine);
+  empty_grave(p);
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+static size_t bounded_len(const char *s, size_t max) KT_RT
+{
+  size_t n = 0;
+  while (n < max && s[n])
+    ++n;
+  return n;
+}
+
+/* A model is no longer in use: free it on the worker thread, or keep it
+ * until a non-RT entry point (deactivate, restore, cleanup) can. */
+static void retire(kt_pl *p, kt_engine_model *em) KT_RT
+{
+  if (!em) return;
+  if (p->sched) {
+    p->msg.type = KT_MSG_FREE;
+    p->msg.len = 0;
+    p->msg.em = em;
+    p->msg.path[0] = '\0';
+    if (p->sched->schedule_work(p->sched->handle,
+                                (uint32_t)offsetof(kt_pl_msg, path) + 1,
+                                &p->msg) == LV2_WORKER_SUCCESS)
+      return;
+  }
+  for (int i = 0; i < KT_PL_GRAVE; ++i)
+    if (!p->grave[i]) {
+      p->grave[i] = em;
+      return;
+    }
+  /* No worker and no room: keep it installed-forever rather than free it
+   * here.  Only reachable with a host calling restore without deactivate
+   * many times; leaks one model at worst. */
+}
+
+/* Room for one more event with a body of `size` bytes in the sequence. */
+static int forge_room(const LV2_Atom_Forge *f, uint32_t size) KT_RT
+{
+  uint32_t need = (uint32_t)sizeof(LV2_Atom_Event) + lv2_atom_pad_size(size);
+  return f->buf && f->offset + need <= f->size;
+}
+
+static int is_note_on(const kt_midi_out *m) KT_RT
+{
+  return m->size == 3 && (m->data[0] & 0xF0) == 0x90 && m->data[2] > 0;
+}
+
+/* kt_out -> the output sequence.  If the host's buffer cannot take them
+ * all, note-ons are dropped first so that note-offs still get out. */
+static void write_out(kt_pl *p, uint32_t offset, uint32_t n_frames) KT_RT
+{
+  uint64_t need = 0;
+  for (uint32_t i = 0; i < p->out.n; ++i)
+    need += sizeof(LV2_Atom_Event) + lv2_atom_pad_size(p->out.ev[i].size);
+  const int short_of_room =
+      !p->forge.buf || p->forge.offset + need > p->forge.size;
+  for (uint32_t i = 0; i < p->out.n; ++i) {
+    const kt_midi_out *m = &p->out.ev[i];
+    int64_t f = (int64_t)offset + m->frame;
+    if (f < p->last_out_frame) f = p->last_out_frame;
+    if (n_frames > 0 && f >= n_frames) f = n_frames - 1;
+    if (m->size < 1 || m->size > 3 || (short_of_room && is_note_on(m)) ||
+        !forge_room(&p->forge, m->size)) {
+      p->dropped_out++;
+      continue;
+    }
+    lv2_atom_forge_frame_time(&p->forge, f);
+    lv2_atom_forge_atom(&p->forge, m->size, p->u.midi_Event);
+    lv2_atom_forge_write(&p->forge, m->data, m->size);
+    p->last_out_frame = f;
+  }
+  p->out.n = 0;
+}
+
+/* The source's events for [start, start + len) merged by frame after the
+ * host's (stable: at one frame the host's come first). */
+static const kt_event *add_source(kt_pl *p, uint32_t start, uint32_t len,
+                                  uint32_t *n_ev) KT_RT
+{
+  if (!p->source || len == 0) return p->ev;
+  uint32_t n_src = p->source(p, start, len, p->ev + *n_ev, p->src_cap);
+  if (n_src > p->src_cap) n_src = p->src_cap;
+  if (n_src == 0) return p->ev;
+  const kt_event *a = p->ev, *b = p->ev + *n_ev;
+  uint32_t na = *n_ev, ia = 0, ib = 0, k = 0;
+  while (ia < na || ib < n_src) {
+    if (ib == n_src || (ia < na && a[ia].frame <= b[ib].frame))
+      p->mix[k++] = a[ia++];
+    else
+      p->mix[k++] = b[ib++];
+  }
+  *n_ev = k;
+  return p->mix;
+}
+
+static void process_chunk(kt_pl *p, uint32_t start, uint32_t len, uint32_t n_ev,
+                          uint32_t n_frames) KT_RT
+{
+  p->out.n = 0;
+  p->out.dropped = 0;
+  const kt_event *ev = add_source(p, start, len, &n_ev);
+  kt_engine_process(p->engine, ev, n_ev, len, &p->out);
+  write_out(p, start, n_frames);
+}
+
+static int atom_number(const kt_pl_uris *u, const LV2_Atom *a, double *v) KT_RT
+{
+  if (!a) return 0;
+  if (a->type == u->atom_Float && a->size >= sizeof(float))
+    *v = ((const LV2_Atom_Float *)a)->body;
+  else if (a->type == u->atom_Double && a->size >= sizeof(double))
+    *v = ((const LV2_Atom_Double *)a)->body;
+  else if (a->type == u->atom_Int && a->size >= sizeof(int32_t))
+    *v = ((const LV2_Atom_Int *)a)->body;
+  else if (a->type == u->atom_Long && a->size >= sizeof(int64_t))
+    *v = (double)((const LV2_Atom_Long *)a)->body;
+  else if (a->type == u->atom_Bool && a->size >= sizeof(int32_t))
+    *v = ((const LV2_Atom_Bool *)a)->body != 0;
+  else
+    return 0;
+  return isfinite(*v); /* NaN / inf: treated as absent */
+}
+
+static int64_t clamp_i64(double v, double lo, double hi) KT_RT
+{
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return (int64_t)v;
+}
+
+/* time:Position -> kt_position with flags for the fields present. */
+static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
+                          kt_position *pos) KT_RT
+{
+  const LV2_Atom *frame = NULL, *speed = NULL, *bar = NULL, *bar_beat = NULL,
+                 *bpb = NULL, *unit = NULL, *bpm = NULL;
+  lv2_atom_object_get(obj, u->time_frame, &frame, u->time_speed, &speed,
+                      u->time_bar, &bar, u->time_barBeat, &bar_beat,
+                      u->time_beatsPerBar, &bpb, u->time_beatUnit, &unit,
+                      u->time_beatsPerMinute, &bpm, 0);
+  memset(pos, 0, sizeof *pos);
+  double v;
+  const double big = 9.0e15; /* exactly representable, far from overflow */
+  if (atom_number(u, frame, &v)) {
+    pos->frame = clamp_i64(v, -big, big);
+    pos->flags |= KT_POS_FRAME;
+  }
+  if (atom_number(u, speed, &v)) {
+    pos->speed = v;
+    pos->flags |= KT_POS_SPEED;
+  }
+  if (atom_number(u, bar, &v)) {
+    pos->bar = clamp_i64(v, -big, big);
+    pos->flags |= KT_POS_BAR;
+  }
+  if (atom_number(u, bar_beat, &v)) {
+    pos->bar_beat = v;
+    pos->flags |= KT_POS_BARBEAT;
+  }
+  if (atom_number(u, bpb, &v)) {
+    pos->beats_per_bar = v;
+    pos->flags |= KT_POS_BPB;
+  }
+  if (atom_number(u, unit, &v)) {
+    pos->beat_unit = (int)clamp_i64(v, -1.0e6, 1.0e6);
+    pos->flags |= KT_POS_BEATUNIT;
+  }
+  if (atom_number(u, bpm, &v)) {
+    pos->bpm = v;
+    pos->flags |= KT_POS_BPM;
+  }
+}
+
+/* patch:Set of kantor:model: ask the worker to load the file. */
+static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
+{
+  const LV2_Atom *prop = NULL, *value = NULL;
+  lv2_atom_object_get(obj, p->u.patch_property, &prop, p->u.patch_value, &value,
+                      0);
+  if (!prop || prop->type != p->u.atom_URID ||
+      ((const LV2_Atom_URID *)prop)->body != p->u.kantor_model || !value ||
+      (value->type != p->u.atom_Path && value->type != p->u.atom_String))
+    return;
+  if (!p->sched) return; /* no worker: files are loaded only by state restore */
+  const char *s = (const char *)LV2_ATOM_BODY_CONST(value);
+  size_t len = bounded_len(s, value->size);
+  if (len >= KT_PL_PATH) return; /* the worker could not hold it: ignored */
+  p->msg.type = KT_MSG_LOAD;
+  p->msg.em = NULL;
+  p->msg.len = (uint32_t)len;
+  memcpy(p->msg.path, s, len);
+  p->msg.path[len] = '\0';
+  p->sched->schedule_work(p->sched->handle,
+                          (uint32_t)(offsetof(kt_pl_msg, path) + len + 1),
+                          &p->msg);
+}
+
+/* patch:Set kantor:model <path> on the output (after a swap or a Get). */
+static void notify_model(kt_pl *p, uint32_t frame) KT_RT
+{
+  uint32_t len = (uint32_t)bounded_len(p->rt_path, KT_PL_PATH - 1);
+  if (!forge_room(&p->forge, 96 + len)) return;
+  LV2_Atom_Forge_Frame obj;
+  lv2_atom_forge_frame_time(&p->forge, frame);
+  lv2_atom_forge_object(&p->forge, &obj, 0, p->u.patch_Set);
+  lv2_atom_forge_key(&p->forge, p->u.patch_property);
+  lv2_atom_forge_urid(&p->forge, p->u.kantor_model);
+  lv2_atom_forge_key(&p->forge, p->u.patch_value);
+  lv2_atom_forge_path(&p->forge, p->rt_path, len);
+  lv2_atom_forge_pop(&p->forge, &obj);
+  if ((int64_t)frame > p->last_out_frame) p->last_out_frame = frame;
+}
+
+static void read_params(kt_pl *p) KT_RT
+{
+  for (int i = 0; i < KT_NPARAMS; ++i) {
+    if (!p->param[i]) continue;
+    float v = *p->param[i];
+    if (isnan(v) || v == p->last[i]) continue;
+    kt_engine_set_param(p->engine, (kt_param)i, v);
+    p->last[i] = v;
+  }
+}
+
+void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
+{
+  const kt_pl_uris *u = &p->u;
+
+  /* Output sequence: the host set atom.size to the buffer's capacity. */
+  LV2_Atom_Forge_Frame seq;
+  p->last_out_frame = 0;
+  p->forge.buf = NULL;
+  if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom_Sequence)) {
+    lv2_atom_forge_set_buffer(&p->forge, (uint8_t *)p->out_port,
+                              p->out_port->atom.size);
+    if (!lv2_atom_forge_sequence_head(&p->forge, &seq, 0)) p->forge.buf = NULL;
+  }
+
+  read_params(p);
+
+  if (p->has_pending) { /* a model from the worker or from restore */
+    p->out.n = 0;
+    kt_engine_model *old = kt_engine_swap_model(p->engine, p->pending, &p->out);
+    write_out(p, 0, n_samples);
+    retire(p, old);
+    memcpy(p->rt_path, p->pending_path, sizeof p->rt_path);
+    p->pending = NULL;
+    p->has_pending = 0;
+    p->notify_model = 1;
+  }
+  if (p->notify_model) {
+    notify_model(p, 0);
+    p->notify_model = 0;
+  }
+
+  uint32_t start = 0, n_ev = 0;
+  if (p->in) {
+    LV2_ATOM_SEQUENCE_FOREACH(p->in, e)
+    {
+      int64_t t = e->time.frames;
+      uint32_t f = t < 0 ? 0
+                         : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)
+                                           : (uint32_t)t);
+      if (f < start) f = start; /* out of order: keep time moving forward */
+      while (f - start >= p->max_block) {
+        process_chunk(p, start, p->max_block, n_ev, n_samples);
+        start += p->max_block;
+        n_ev = 0;
+      }
+      if (n_ev == KT_PL_EVENTS) {
+        if (f > start) {
+          process_chunk(p, start, f - start, n_ev, n_samples);
+          start = f;
+          n_ev = 0;
+        } else {
+          p->dropped_in++; /* > KT_PL_EVENTS events on one frame */
+          continue;
+        }
+      }
+      kt_event *k = &p->ev[n_ev];
+      const LV2_Atom *body = &e->body;
+      if (body->type == u->midi_Event) {
+        if (body->size < 1 || body->size > 3 || !p->midi_in)
+          continue; /* sysex and the like: not for us */
+        const uint8_t *d = (const uint8_t *)LV2_ATOM_BODY_CONST(body);
+        k->frame = f - start;
+        k->type = KT_EV_MIDI;
+        k->size = (uint8_t)body->size;
+        k->midi[0] = d[0];
+        k->midi[1] = body->size > 1 ? d[1] : 0;
+        k->midi[2] = body->size > 2 ? d[2] : 0;
+        ++n_ev;
+      } else if (lv2_atom_forge_is_object_type(&p->forge, body->type) &&
+                 body->size >= sizeof(LV2_Atom_Object_Body)) {
+        const LV2_Atom_Object *obj = (const LV2_Atom_Object *)body;
+        if (obj->body.otype == u->time_Position) {
+          k->frame = f - start;
+          k->type = KT_EV_POSITION;
+          k->size = 0;
+          read_position(u, obj, &k->pos);
+          ++n_ev;
+        } else if (obj->body.otype == u->patch_Set) {
+          patch_set(p, obj);
+        } else if (obj->body.otype == u->patch_Get) {
+          p->notify_model = 1;
+        }
+      }
+    }
+  }
+  if (n_samples == 0) {
+    if (n_ev > 0) process_chunk(p, 0, 0, n_ev, 0);
+  } else {
+    while (start < n_samples) {
+      uint32_t len = n_samples - start;
+      if (len > p->max_block) len = p->max_block;
+      process_chunk(p, start, len, n_ev, n_samples);
+      n_ev = 0;
+      start += len;
+    }
+  }
+  if (p->notify_model) { /* a patch:Get arrived */
+    notify_model(p, n_samples ? n_samples - 1 : 0);
+    p->notify_model = 0;
+  }
+
+  if (p->forge.buf)
+    lv2_atom_forge_pop(&p->forge, &seq);
+  else if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom))
+    p->out_port->atom.size = 0; /* no room even for an empty sequence */
+  if (p->latency)
+    *p->latency = (float)(kt_engine_latency(p->engine) + p->extra_latency);
+  if (p->key) *p->key = (float)kt_engine_key(p->engine);
+  if (p->chord) *p->chord = (float)kt_engine_chord(p->engine);
+}
+
+/* ---- worker ------------------------------------------------------------- */
+
+/* Load a model file; NULL + logged error if it cannot be used. */
+static kt_engine_model *load_model(kt_pl *p, const char *path)
+{
+  char err[512];
+  kt_model *m = NULL;
+  if (kt_model_load_file(path, &m, err, sizeof err) != 0) {
+    lv2_log_error(&p->logger, "kantor: model %s: %s\n", path, err);
+    return NULL;
+  }
+  kt_engine_model *em = kt_engine_model_new(m, err, sizeof err);
+  if (!em) {
+    kt_model_free(m);
+    lv2_log_error(&p->logger, "kantor: model %s: %s\n", path, err);
+    return NULL;
+  }
+  lv2_log_note(&p->logger, "kantor: loaded model %s\n", path);
+  return em;
+}
+
+static void set_model_path(kt_pl *p, const char *path)
+{
+  pthread_mutex_lock(&p->path_lock);
+  size_t len = strlen(path);
+  if (len >= KT_PL_PATH) len = KT_PL_PATH - 1;
+  memcpy(p->model_path, path, len);
+  p->model_path[len] = '\0';
+  pthread_mutex_unlock(&p->path_lock);
+}
+
+static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
+                              LV2_Worker_Respond_Handle rh, uint32_t size,
+                              const void *data)
+{
+  kt_pl *p = (kt_pl *)h;
+  kt_pl_msg msg;
+  if (size < offsetof(kt_pl_msg, path) + 1 || size > sizeof msg)
+    return LV2_WORKER_ERR_UNKNOWN;
+  memcpy(&msg, data, size);
+  if (msg.type == KT_MSG_FREE) {
+    kt_engine_model_free(msg.em);
+    return LV2_WORKER_SUCCESS;
+  }
+  if (msg.type != KT_MSG_LOAD || msg.len >= KT_PL_PATH ||
+      offsetof(kt_pl_msg, path) + msg.len + 1 > size)
+    return LV2_WORKER_ERR_UNKNOWN;
+  msg.path[msg.len] = '\0';
+  kt_engine_model *em = NULL;
+  if (msg.len > 0) { /* an empty path means: back to the built-in models */
+    em = load_model(p, msg.path);
+    if (!em) return LV2_WORKER_SUCCESS; /* logged; the current model stays */
+  }
+  set_model_path(p, msg.path);
+  msg.type = KT_MSG_LOADED;
+  msg.em = em;
+  if (respond(rh, (uint32_t)(offsetof(kt_pl_msg, path) + msg.len + 1), &msg) !=
+      LV2_WORKER_SUCCESS) {
+    kt_engine_model_free(em);
+    lv2_log_error(&p->logger, "kantor: model %s: worker response lost\n",
+                  msg.path);
+  }
+  return LV2_WORKER_SUCCESS;
+}
+
+static LV2_Worker_Status work_response(LV2_Handle h, uint32_t size,
+                                       const void *data) KT_RT
+{
+  kt_pl *p = (kt_pl *)h;
+  const kt_pl_msg *msg = (const kt_pl_msg *)data;
+  if (size < offsetof(kt_pl_msg, path) + 1 || msg->type != KT_MSG_LOADED ||
+      msg->len >= KT_PL_PATH || offsetof(kt_pl_msg, path) + msg->len + 1 > size)
+    return LV2_WORKER_ERR_UNKNOWN;
+  if (p->has_pending) /* two loads before one run: the older is not used */
+    retire(p, p->pending);
+  p->pending = msg->em;
+  memcpy(p->pending_path, msg->path, msg->len);
+  p->pending_path[msg->len] = '\0';
+  p->has_pending = 1;
+  return LV2_WORKER_SUCCESS;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+static LV2_State_Status save(LV2_Handle h, LV2_State_Store_Function store,
+                             LV2_State_Handle sh, uint32_t flags,
+                             const LV2_Feature *const *features)
+{
+  (void)flags;
+  kt_pl *p = (kt_pl *)h;
+  char path[KT_PL_PATH];
+  pthread_mutex_lock(&p->path_lock);
+  memcpy(path, p->model_path, sizeof path);
+  pthread_mutex_unlock(&p->path_lock);
+  if (!path[0])
+    return LV2_STATE_SUCCESS; /* the built-in models: nothing to save */
+  LV2_State_Map_Path *mp =
+      (LV2_State_Map_Path *)lv2_features_data(features, LV2_STATE__mapPath);
+  LV2_State_Free_Path *fp =
+      (LV2_State_Free_Path *)lv2_features_data(features, LV2_STATE__freePath);
+  char *apath = mp ? mp->abstract_path(mp->handle, path) : NULL;
+  const char *val = apath ? apath : path;
+  LV2_State_Status st =
+      store(sh, p->u.kantor_model, val, strlen(val) + 1, p->u.atom_Path,
+            LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
+  if (apath) {
+    if (fp)
+      fp->free_path(fp->handle, apath);
+    else
+      free(apath);
+  }
+  return st;
+}
+
+/* Restore is never concurrent with run(): load here and leave the model
+ * for the next run() to swap in (so the note-offs of the voices it
+ * releases still reach the output). */
+static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
+                                LV2_State_Handle sh, uint32_t flags,
+                                const LV2_Feature *const *features)
+{
+  (void)flags;
+  kt_pl *p = (kt_pl *)h;
+  size_t size = 0;
+  uint32_t type = 0, vflags = 0;
+  const void *value = ret(sh, p->u.kantor_model, &size, &type, &vflags);
+
+  char cur[KT_PL_PATH];
+  pthread_mutex_lock(&p->path_lock);
+  memcpy(cur, p->model_path, sizeof cur);
+  pthread_mutex_unlock(&p->path_lock);
+
+  kt_engine_model *em = NULL;
+  char path[KT_PL_PATH] = "";
+  if (value) {
+    if ((type != p->u.atom_Path && type != p->u.atom_String) || size < 1 ||
+        size > KT_PL_PATH || ((const char *)value)[size - 1] != '\0') {
+      lv2_log_error(&p->logger, "kantor: state: bad model property\n");
+      return LV2_STATE_ERR_BAD_TYPE;
+    }
+    LV2_State_Map_Path *mp =
+        (LV2_State_Map_Path *)lv2_features_data(features, LV2_STATE__mapPath);
+    LV2_State_Free_Path *fp =
+        (LV2_State_Free_Path *)lv2_features_data(features, LV2_STATE__freePath);
+    char *abs = mp ? mp->absolute_path(mp->handle, (const char *)value) : NULL;
+    const char *src = abs ? abs : (const char *)value;
+    size_t len = strlen(src);
+    if (len < KT_PL_PATH) memcpy(path, src, len + 1);
+    if (abs) {
+      if (fp)
+        fp->free_path(fp->handle, abs);
+      else
+        free(abs);
+    }
+    if (len >= KT_PL_PATH) {
+      lv2_log_error(&p->logger, "kantor: state: model path too long\n");
+      return LV2_STATE_ERR_UNKNOWN;
+    }
+    em = load_model(p, path);
+    if (!em) return LV2_STATE_SUCCESS; /* logged; the current model stays */
+  } else if (!cur[0] && !p->has_pending) {
+    return LV2_STATE_SUCCESS; /* already on the built-in models */
+  }
+  empty_grave(p); /* not concurrent with run(): retired models can go */
+  if (p->has_pending) kt_engine_model_free(p->pending);
+  p->pending = em;
+  memcpy(p->pending_path, path, sizeof path);
+  p->has_pending = 1;
+  set_model_path(p, path);
+  return LV2_STATE_SUCCESS;
+}
+
+const void *kt_pl_extension_data(const char *uri)
+{
+  static const LV2_State_Interface state = {save, restore};
+  static const LV2_Worker_Interface worker = {work, work_response, NULL};
+  if (!strcmp(uri, LV2_STATE__interface)) return &state;
+  if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
+  return NULL;
+}

@@ -1,0 +1,134 @@
+/* plugin/glue.h -- the LV2 glue every Kantor plugin shares (MIDI plugin
+ * kantor.so, audio plugin kantor_audio.so): the control/output atom ports,
+ * URIDs, time:Position and MIDI -> kt_event, kt_out -> the output sequence,
+ * the engine's control ports and outputs, the worker model swap and state.
+ *
+ * A plugin's instance struct starts with a kt_pl (so the shared worker and
+ * state interfaces can cast the LV2_Handle); kt_pl_new allocates `size`
+ * bytes.  Ports 0 .. KT_PL_NPORTS-1 are the shared ones, a plugin's own
+ * ports follow.  An optional event source (the audio plugin's pitch
+ * tracker) adds events to each engine chunk, merged by frame with the
+ * host's. */
+#ifndef KT_PL_GLUE_H
+#define KT_PL_GLUE_H
+
+#include "engine.h"
+
+#include <lv2/atom/forge.h>
+#include <lv2/core/lv2.h>
+#include <lv2/log/logger.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+
+#include <pthread.h>
+#include <stdint.h>
+
+#ifndef KT_PLUGIN_URI
+#define KT_PLUGIN_URI "https://kantor.example.org/plugins/kantor"
+#endif
+#define KT_MODEL_URI KT_PLUGIN_URI "#model"
+
+enum {
+  KT_PORT_CONTROL = 0,
+  KT_PORT_OUT = 1,
+  KT_PORT_PARAM0 = 2,
+  KT_PORT_LATENCY = KT_PORT_PARAM0 + KT_NPARAMS,
+  KT_PORT_KEY,
+  KT_PORT_CHORD,
+  KT_PL_NPORTS /* a plugin's own ports start here */
+};
+
+#define KT_PL_EVENTS 1024        /* input events per engine call */
+#define KT_PL_DEFAULT_BLOCK 8192 /* when the host gives no maxBlockLength */
+#define KT_PL_MAX_BLOCK 65536
+#define KT_PL_PATH 4096 /* longest model path, with the NUL */
+#define KT_PL_GRAVE 4   /* retired models waiting for a non-RT free */
+
+typedef struct {
+  LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Long, atom_Float,
+      atom_Double, atom_Bool, atom_Sequence;
+  LV2_URID midi_Event;
+  LV2_URID time_Position, time_frame, time_speed, time_bar, time_barBeat,
+      time_beatsPerBar, time_beatUnit, time_beatsPerMinute;
+  LV2_URID patch_Set, patch_Get, patch_property, patch_value;
+  LV2_URID kantor_model;
+  LV2_URID bufsz_maxBlockLength, bufsz_nominalBlockLength;
+} kt_pl_uris;
+
+/* Worker messages (both directions). */
+enum { KT_MSG_LOAD = 1, KT_MSG_FREE, KT_MSG_LOADED };
+typedef struct {
+  uint32_t type;
+  uint32_t len;          /* path bytes, without the NUL */
+  kt_engine_model *em;   /* FREE, LOADED (NULL: back to built-in models) */
+  char path[KT_PL_PATH]; /* LOAD, LOADED; only len + 1 bytes are sent */
+} kt_pl_msg;
+
+typedef struct kt_pl kt_pl;
+
+/* RT: append up to `cap` events for frames [start, start + len) of the
+ * current block to ev (frames relative to start, sorted); returns how many. */
+typedef uint32_t (*kt_pl_source)(kt_pl *g, uint32_t start, uint32_t len,
+                                 kt_event *ev, uint32_t cap);
+
+struct kt_pl {
+  /* ports */
+  const LV2_Atom_Sequence *in;
+  LV2_Atom_Sequence *out_port;
+  const float *param[KT_NPARAMS];
+  float *latency, *key, *chord;
+
+  /* host features */
+  LV2_URID_Map *map;
+  LV2_Worker_Schedule *sched;
+  LV2_Log_Logger logger;
+  kt_pl_uris u;
+  LV2_Atom_Forge forge;
+
+  /* engine and its preallocated I/O */
+  kt_engine *engine;
+  double rate;
+  uint32_t max_block;
+  kt_event *ev;  /* KT_PL_EVENTS host events + src_cap source events */
+  kt_event *mix; /* merge scratch, same size */
+  kt_out out;
+  float last[KT_NPARAMS]; /* last value sent; NaN = send on the next run */
+  int64_t last_out_frame; /* output is kept sorted */
+  uint32_t dropped_in, dropped_out;
+
+  /* plugin specifics */
+  int midi_in;            /* MIDI on the control port feeds the engine */
+  kt_pl_source source;    /* NULL: none */
+  uint32_t src_cap;       /* events the source may add per chunk */
+  uint32_t extra_latency; /* frames added to the engine's in `latency` */
+
+  /* model hand-off (audio thread side) */
+  int has_pending;
+  kt_engine_model *pending; /* NULL + has_pending: back to built-in */
+  char pending_path[KT_PL_PATH];
+  char rt_path[KT_PL_PATH]; /* path of the model in use ("" built-in) */
+  int notify_model;         /* send a patch:Set of the model on the output */
+  kt_engine_model *grave[KT_PL_GRAVE];
+  kt_pl_msg msg; /* scratch for building worker messages in run() */
+
+  /* non-RT side: the path state save stores (worker thread, restore) */
+  pthread_mutex_t path_lock;
+  char model_path[KT_PL_PATH];
+};
+
+/* Non-RT: allocate `size` (>= sizeof(kt_pl)) zeroed bytes, read the host
+ * features and start the engine.  src_events_per_kframe sizes the event
+ * source's room: that many events per 1000 frames of a chunk, plus 16
+ * (0 with no source).  NULL on failure (logged). */
+kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
+                 uint32_t src_events_per_kframe);
+void kt_pl_free(kt_pl *g);
+/* Connects a shared port; 0 if `port` is not one. */
+int kt_pl_connect(kt_pl *g, uint32_t port, void *data);
+void kt_pl_activate(kt_pl *g);
+void kt_pl_deactivate(kt_pl *g);
+void kt_pl_run(kt_pl *g, uint32_t n_samples) KT_RT;
+/* The state and worker interfaces (the handle must point at a kt_pl). */
+const void *kt_pl_extension_data(const char *uri);
+
+#endif
