@@ -17,6 +17,10 @@ extern const size_t kt_embedded_len[];
 #define KT_REPR_FIELDS 14
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* gcc -std=c11 does not contract either */
+#endif
+
 /* ---- CRC-32 (IEEE, reflected, as zlib) ---- */
 
 uint32_t kt_crc32(const void *data, size_t len)
@@ -510,78 +514,148 @@ size_t kt_model_scratch_floats(const kt_model *m)
   for (int n = 0; n < m->n_nets; ++n)
     for (int l = 0; l < m->net[n].n_layers; ++l)
       if (m->net[n].layer[l].n_out > w) w = m->net[n].layer[l].n_out;
-  return 2 * pad((size_t)w);
+  return 3 * pad((size_t)w); /* activations, their nonzero rows, values */
 }
 
-/* Row kernels: an 8-wide straight-line body the SLP vectorizer turns into
- * SIMD at -O2 (gcc 12's -O2 loop vectorizer is "very cheap" only), plus
- * the loop vectorizer at -O3. */
-static void add_row(float *restrict y, const float *restrict row, int n)
+/* Sparse-input layer kernel.  y = bias + sum over the listed rows k (in
+ * list order) of val[k] * row[k] (val NULL: 1, i.e. a plain add), then an
+ * optional ReLU.  Outputs are computed 64 at a time in eight 8-float vector
+ * accumulators that stay in registers over the whole row list, so each
+ * weight is loaded once and y is written once.  Every output lane sees the
+ * same additions in the same order as the scalar definition, and nothing is
+ * contracted into FMA, so the result is bitwise the same whatever vector
+ * width the compiler picks (the x86-64 clones below give AVX2 / AVX-512 code
+ * where the CPU has it, selected once at load time). */
+typedef float kt_v8 __attribute__((vector_size(32)));
+typedef int32_t kt_v8i __attribute__((vector_size(32)));
+#define V8_LD(v, p) memcpy(&(v), (p), sizeof(kt_v8))
+#define V8_ST(p, v) memcpy((p), &(v), sizeof(kt_v8))
+/* x > 0 ? x : +0 per lane (NaN -> 0), as the scalar ReLU */
+#define RELU8(v) ((v) = (kt_v8)((kt_v8i)(v) & (kt_v8i)((v) > (kt_v8){0})))
+
+static inline __attribute__((always_inline)) void
+sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
+             int n_out, const int32_t *restrict rows,
+             const float *restrict val, int n, int relu, float *restrict y)
 {
   int o = 0;
-  for (; o + 8 <= n; o += 8) {
-    y[o + 0] += row[o + 0];
-    y[o + 1] += row[o + 1];
-    y[o + 2] += row[o + 2];
-    y[o + 3] += row[o + 3];
-    y[o + 4] += row[o + 4];
-    y[o + 5] += row[o + 5];
-    y[o + 6] += row[o + 6];
-    y[o + 7] += row[o + 7];
+  for (; o + 64 <= n_out; o += 64) {
+    kt_v8 a0, a1, a2, a3, a4, a5, a6, a7;
+    V8_LD(a0, bias + o + 0);
+    V8_LD(a1, bias + o + 8);
+    V8_LD(a2, bias + o + 16);
+    V8_LD(a3, bias + o + 24);
+    V8_LD(a4, bias + o + 32);
+    V8_LD(a5, bias + o + 40);
+    V8_LD(a6, bias + o + 48);
+    V8_LD(a7, bias + o + 56);
+    for (int k = 0; k < n; ++k) {
+      if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
+      const float *r = w + (size_t)rows[k] * (size_t)n_out + o;
+      kt_v8 r0, r1, r2, r3, r4, r5, r6, r7;
+      V8_LD(r0, r + 0);
+      V8_LD(r1, r + 8);
+      V8_LD(r2, r + 16);
+      V8_LD(r3, r + 24);
+      V8_LD(r4, r + 32);
+      V8_LD(r5, r + 40);
+      V8_LD(r6, r + 48);
+      V8_LD(r7, r + 56);
+      if (val) {
+        kt_v8 v = {val[k], val[k], val[k], val[k],
+                   val[k], val[k], val[k], val[k]};
+        r0 *= v, r1 *= v, r2 *= v, r3 *= v;
+        r4 *= v, r5 *= v, r6 *= v, r7 *= v;
+      }
+      a0 += r0, a1 += r1, a2 += r2, a3 += r3;
+      a4 += r4, a5 += r5, a6 += r6, a7 += r7;
+    }
+    if (relu) {
+      RELU8(a0), RELU8(a1), RELU8(a2), RELU8(a3);
+      RELU8(a4), RELU8(a5), RELU8(a6), RELU8(a7);
+    }
+    V8_ST(y + o + 0, a0);
+    V8_ST(y + o + 8, a1);
+    V8_ST(y + o + 16, a2);
+    V8_ST(y + o + 24, a3);
+    V8_ST(y + o + 32, a4);
+    V8_ST(y + o + 40, a5);
+    V8_ST(y + o + 48, a6);
+    V8_ST(y + o + 56, a7);
   }
-  for (; o < n; ++o)
-    y[o] += row[o];
+  for (; o + 8 <= n_out; o += 8) {
+    kt_v8 a0;
+    V8_LD(a0, bias + o);
+    for (int k = 0; k < n; ++k) {
+      if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
+      kt_v8 r0;
+      V8_LD(r0, w + (size_t)rows[k] * (size_t)n_out + o);
+      if (val) {
+        kt_v8 v = {val[k], val[k], val[k], val[k],
+                   val[k], val[k], val[k], val[k]};
+        r0 *= v;
+      }
+      a0 += r0;
+    }
+    if (relu) {
+      RELU8(a0);
+    }
+    V8_ST(y + o, a0);
+  }
+  for (; o < n_out; ++o) {
+    float s = bias[o];
+    for (int k = 0; k < n; ++k)
+      if ((uint32_t)rows[k] < (uint32_t)n_in)
+        s += (val ? val[k] : 1.0f) * w[(size_t)rows[k] * (size_t)n_out + o];
+    y[o] = relu ? (s > 0.0f ? s : 0.0f) : s;
+  }
 }
 
-static void axpy_row(float *restrict y, float a, const float *restrict row,
-                     int n)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
+  !defined(KT_NO_CLONES)
+#define KT_CLONES                                                              \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define KT_CLONES
+#endif
+
+KT_CLONES static void forward(const kt_model *m, const int32_t *idx, int n_idx,
+                              float *scratch, float *out) KT_RT;
+static void forward(const kt_model *m, const int32_t *idx, int n_idx,
+                    float *scratch, float *out)
 {
-  int o = 0;
-  for (; o + 8 <= n; o += 8) {
-    y[o + 0] += a * row[o + 0];
-    y[o + 1] += a * row[o + 1];
-    y[o + 2] += a * row[o + 2];
-    y[o + 3] += a * row[o + 3];
-    y[o + 4] += a * row[o + 4];
-    y[o + 5] += a * row[o + 5];
-    y[o + 6] += a * row[o + 6];
-    y[o + 7] += a * row[o + 7];
+  /* scratch: hidden activations, then the list of their nonzero entries
+   * (row numbers and values) that the next layer reads. */
+  size_t q = kt_model_scratch_floats(m) / 3;
+  int32_t *rows = (int32_t *)(void *)(scratch + q);
+  float *val = scratch + 2 * q;
+  for (int n = 0; n < m->n_nets; ++n) {
+    const kt_net *net = &m->net[n];
+    int cnt = 0;
+    for (int l = 0; l < net->n_layers; ++l) {
+      const kt_layer *L = &net->layer[l];
+      int last = l == net->n_layers - 1;
+      float *y = last ? out : scratch;
+      if (l == 0) /* one-hot input: add the active rows */
+        sparse_layer(L->w, L->b, L->n_in, L->n_out, idx, NULL, n_idx, !last,
+                     y);
+      else
+        sparse_layer(L->w, L->b, L->n_in, L->n_out, rows, val, cnt, !last, y);
+      if (!last) {
+        cnt = 0;
+        for (int i = 0; i < L->n_out; ++i)
+          if (y[i] != 0.0f) {
+            rows[cnt] = i;
+            val[cnt++] = y[i];
+          }
+      }
+    }
+    out += net->layer[net->n_layers - 1].n_out;
   }
-  for (; o < n; ++o)
-    y[o] += a * row[o];
 }
 
 void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
                       float *scratch, float *out)
 {
-  size_t half = kt_model_scratch_floats(m) / 2;
-  for (int n = 0; n < m->n_nets; ++n) {
-    const kt_net *net = &m->net[n];
-    float *a = scratch, *b = scratch + half;
-    for (int l = 0; l < net->n_layers; ++l) {
-      const kt_layer *L = &net->layer[l];
-      int last = l == net->n_layers - 1;
-      float *y = last ? out : b;
-      memcpy(y, L->b, (size_t)L->n_out * sizeof(float));
-      if (l == 0) {
-        for (int k = 0; k < n_idx; ++k) {
-          int i = idx[k];
-          if (i >= 0 && i < L->n_in)
-            add_row(y, L->w + (size_t)i * L->n_out, L->n_out);
-        }
-      } else {
-        for (int i = 0; i < L->n_in; ++i)
-          if (a[i] != 0.0f)
-            axpy_row(y, a[i], L->w + (size_t)i * L->n_out, L->n_out);
-      }
-      if (!last) {
-        for (int o = 0; o < L->n_out; ++o)
-          y[o] = y[o] > 0.0f ? y[o] : 0.0f;
-        float *t = a;
-        a = y;
-        b = t;
-      }
-    }
-    out += net->layer[net->n_layers - 1].n_out;
-  }
+  forward(m, idx, n_idx, scratch, out);
 }

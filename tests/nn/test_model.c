@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF /* the reference must not fuse either */
+#endif
+
 static uint64_t rng = 99;
 static float frand(void)
 {
@@ -95,6 +99,61 @@ static int rejects(const unsigned char *b, size_t len, const char *what,
     return 0;
   }
   return 1;
+}
+
+/* The kernel's definition in scalar float: bias, then the active rows of
+ * the first layer added in list order, then for each later layer the
+ * nonzero activations in ascending order, value * weight added one at a
+ * time; ReLU x > 0 ? x : 0.  kt_model_forward must match it bit for bit
+ * (whatever vector width it runs at), so a model gives the same output on
+ * every machine. */
+static int forward_bitwise(const kt_model *m, const int32_t *idx, int n_idx,
+                           const float *out)
+{
+  const kt_net *net = &m->net[0];
+  float *a = calloc(KT_MAX_WIDTH, sizeof(float));
+  float *y = calloc(KT_MAX_WIDTH, sizeof(float));
+  int ok = 1;
+  for (int l = 0; l < net->n_layers; ++l) {
+    const kt_layer *L = &net->layer[l];
+    for (int o = 0; o < L->n_out; ++o) {
+      float s = L->b[o];
+      if (l == 0) {
+        for (int k = 0; k < n_idx; ++k)
+          if (idx[k] >= 0 && idx[k] < L->n_in)
+            s += L->w[(size_t)idx[k] * L->n_out + o];
+      } else {
+        for (int i = 0; i < L->n_in; ++i)
+          if (a[i] != 0.0f) s += a[i] * L->w[(size_t)i * L->n_out + o];
+      }
+      y[o] = l < net->n_layers - 1 ? (s > 0.0f ? s : 0.0f) : s;
+    }
+    memcpy(a, y, (size_t)L->n_out * sizeof(float));
+  }
+  const kt_layer *last = &net->layer[net->n_layers - 1];
+  if (memcmp(a, out, (size_t)last->n_out * sizeof(float)) != 0) ok = 0;
+  free(a);
+  free(y);
+  return ok;
+}
+
+static void check_bitwise(const kt_model *m, const char *what)
+{
+  float *scratch = malloc(kt_model_scratch_floats(m) * sizeof(float));
+  float *out = malloc((size_t)m->n_out_total * sizeof(float));
+  int n_in = m->net[0].layer[0].n_in;
+  for (int it = 0; it < 20; ++it) {
+    int32_t idx[64];
+    int k = 0;
+    for (int j = 0; j < 40 + it; ++j) /* includes out-of-range entries */
+      idx[k++] = (int32_t)((frand() + 1.0f) * 0.5f * (float)(n_in + 8)) - 4;
+    kt_model_forward(m, idx, k, scratch, out);
+    CHECK(forward_bitwise(m, idx, k, out),
+          "%s: forward differs from the scalar definition (input %d)", what,
+          it);
+  }
+  free(scratch);
+  free(out);
 }
 
 int main(void)
@@ -242,6 +301,25 @@ int main(void)
   free(x);
   free(out);
   free(scratch);
+
+  /* bit-exact against the scalar definition: widths that hit every path
+   * of the kernel (64-blocks, 8-blocks, scalar tail), and the shipped
+   * models */
+  int widths[][3] = {{7, 5}, {64, 72}, {133, 9}, {520, 256}};
+  for (int w = 0; w < 4; ++w) {
+    kt_model *wm = make_model(3, widths[w]);
+    CHECK(wm != NULL, "model_new %d", w);
+    if (wm) check_bitwise(wm, "random model");
+    kt_model_free(wm);
+  }
+  for (int i = 0; i < kt_model_embedded_count(); ++i) {
+    size_t el;
+    const void *d = kt_model_embedded_at(i, &el);
+    kt_model *em = NULL;
+    if (kt_model_load_mem(d, el, &em, err, sizeof err) == 0)
+      check_bitwise(em, "embedded model");
+    kt_model_free(em);
+  }
 
   /* embedded table: every entry loads and lookahead picks the nearest */
   int ne = kt_model_embedded_count();
