@@ -85,9 +85,9 @@ case "$cmd" in
   test)
     install_pkgs "${PKGS[@]}" "${TEST_PKGS[@]}"
     build
-    log "meson test (unit, corpus, host)"
+    log "meson test (unit, corpus, host, soak)"
     meson test -C "$BUILD" --print-errorlogs --num-processes 2 \
-      --suite unit --suite corpus --suite host
+      --suite unit --suite corpus --suite host --suite soak
     log "RealtimeSanitizer build (clang-22 -fsanitize=realtime)"
     CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA"
     ninja -C build-rtsan
