@@ -1,0 +1,471 @@
+/* dsp/pitch.c -- monophonic pitch tracker (see pitch.h).
+ *
+ * YIN (de Cheveigne & Kawahara 2002) with the window at the newest end of
+ * the history: d(tau) = sum_j (s_j - x[L-W+j-tau])^2 over the newest W
+ * samples s, so a note is seen as soon as W + tau samples of it arrived
+ * (a high note sooner than a low one).  d = E_s + E(tau) - 2 c(tau): the
+ * energies from a prefix sum, the cross term c from one r2c FFT of the
+ * history, one of the window and one c2r of their product. */
+#include "pitch.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <pthread.h>
+#include <samplerate.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W KT_PITCH_WIN
+#define L (2 * KT_PITCH_WIN) /* history: window + longest lag */
+#define N L                  /* FFT size: no wrap for lags 0..W */
+#define HOP KT_PITCH_HOP
+#define PIECE 64  /* host frames per resampler call */
+#define TAU_MIN 8 /* 2 kHz */
+
+/* Decision constants (hops of 4 ms). */
+#define K_ON 2        /* stable voiced frames before a note-on */
+#define K_CHANGE 2    /* stable frames on a new semitone before a change */
+#define K_OFF 3       /* unvoiced frames before a release */
+#define YIN_THR 0.15f /* absolute threshold of the first dip */
+#define VOICED 0.25f  /* dip a frame needs to start a note */
+#define KEEP 0.40f    /* dip that keeps a note going */
+#define KEEP_DB 6.0f  /* a note keeps going this far below the gate */
+#define CENTER 0.40f  /* a candidate must be this close to its semitone */
+#define CHANGE 0.70f  /* distance from the sounding note that changes it */
+#define SLOPE 8.0f    /* semitones/s: faster is a glide, not a note yet */
+#define LOW 35.5f     /* range of notes: C2 .. C7 */
+#define HIGH 96.5f
+#define LONG_TAU (W / 2) /* periods this long see < 2 periods: stricter */
+#define LONG_DIP 0.10f
+#define LONG_K 2   /* extra onset frames */
+#define HP_HZ 50.0 /* high-pass before the analysis (rumble, DC) */
+
+static const kt_pitch_param_info infos[KT_NPITCH_PARAMS] = {
+    {"a4", "Tuning A4", "hz", 400, 480, 440},
+    {"gain", "Input gain", "db", -24, 24, 0},
+    {"gate", "Input threshold", "db", -80, 0, -50},
+    {"min_note", "Minimum note length", "ms", 0, 500, 60},
+};
+
+const kt_pitch_param_info *kt_pitch_param_get_info(kt_pitch_param p)
+{
+  return (unsigned)p < KT_NPITCH_PARAMS ? &infos[p] : NULL;
+}
+
+struct kt_pitch {
+  double rate, ratio;
+  uint32_t max_block;
+  float param[KT_NPITCH_PARAMS];
+  float gain;
+  uint32_t latency;
+
+  SRC_STATE *src;
+  float src_in[PIECE];
+  float *src_out;
+  long src_out_cap;
+
+  float hist[L];
+  float prev[3]; /* the last frames' estimates (glide detection) */
+  double hp_b[3], hp_a[2], hp_z[2]; /* biquad high-pass, DF2T */
+  float pend[HOP];
+  uint32_t n_pend;
+
+  float *fx;              /* N reals (fftwf_malloc) */
+  fftwf_complex *fX, *fS; /* N/2 + 1 */
+  float *fr;              /* N reals: the cross-correlation */
+  fftwf_plan fwd, inv;
+  double cum[L + 1];
+  float d[W + 1], dn[W + 1];
+
+  /* decisions */
+  int note;         /* sounding, -1 */
+  int cand, cand_n; /* candidate semitone and its stable frames */
+  int off_n;        /* unvoiced frames while sounding */
+  int64_t age;      /* analysis samples since the note-on */
+  int long_period;  /* the last estimate's period is > LONG_TAU */
+  kt_pitch_state st;
+};
+
+/* The FFTW planner is not thread-safe; hosts may instantiate in parallel. */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void set_gain(kt_pitch *t)
+{
+  t->gain = powf(10.0f, t->param[KT_PP_GAIN_DB] / 20.0f);
+}
+
+void kt_pitch_free(kt_pitch *t)
+{
+  if (!t) return;
+  if (t->src) src_delete(t->src);
+  pthread_mutex_lock(&plan_lock);
+  if (t->fwd) fftwf_destroy_plan(t->fwd);
+  if (t->inv) fftwf_destroy_plan(t->inv);
+  pthread_mutex_unlock(&plan_lock);
+  fftwf_free(t->fx);
+  fftwf_free(t->fX);
+  fftwf_free(t->fS);
+  fftwf_free(t->fr);
+  free(t->src_out);
+  free(t);
+}
+
+/* Resampler delay in analysis samples: where an impulse comes out. */
+static double measure_src_delay(kt_pitch *t)
+{
+  enum { IN = 4096 };
+  static float imp[IN];
+  memset(imp, 0, sizeof imp);
+  imp[0] = 1.0f;
+  double best = 0, at = 0, pos = 0;
+  for (long done = 0; done < IN;) {
+    SRC_DATA d = {0};
+    d.data_in = imp + done;
+    d.input_frames = (IN - done) < PIECE ? IN - done : PIECE;
+    d.data_out = t->src_out;
+    d.output_frames = t->src_out_cap;
+    d.src_ratio = t->ratio;
+    if (src_process(t->src, &d) != 0) break;
+    for (long i = 0; i < d.output_frames_gen; ++i, pos += 1)
+      if (fabsf(t->src_out[i]) > best) {
+        best = fabsf(t->src_out[i]);
+        at = pos;
+      }
+    done += d.input_frames_used;
+    if (d.input_frames_used == 0 && d.output_frames_gen == 0) break;
+  }
+  src_reset(t->src);
+  return at;
+}
+
+kt_pitch *kt_pitch_new(double rate, uint32_t max_block, char *err,
+                       size_t errlen)
+{
+  if (!(rate >= 8000 && rate <= 384000) || max_block == 0) {
+    snprintf(err, errlen, "pitch: bad rate %g or block %u", rate, max_block);
+    return NULL;
+  }
+  kt_pitch *t = calloc(1, sizeof *t);
+  if (!t) goto oom;
+  t->rate = rate;
+  t->ratio = KT_PITCH_RATE / rate;
+  t->max_block = max_block;
+  for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
+    t->param[i] = infos[i].def;
+  set_gain(t);
+  int e = 0;
+  t->src = src_new(SRC_SINC_FASTEST, 1, &e);
+  if (!t->src) {
+    snprintf(err, errlen, "pitch: libsamplerate: %s", src_strerror(e));
+    kt_pitch_free(t);
+    return NULL;
+  }
+  t->src_out_cap = (long)ceil(PIECE * t->ratio) + 64;
+  t->src_out = calloc((size_t)t->src_out_cap, sizeof *t->src_out);
+  t->fx = fftwf_malloc(sizeof(float) * N);
+  t->fr = fftwf_malloc(sizeof(float) * N);
+  t->fX = fftwf_malloc(sizeof(fftwf_complex) * (N / 2 + 1));
+  t->fS = fftwf_malloc(sizeof(fftwf_complex) * (N / 2 + 1));
+  if (!t->src_out || !t->fx || !t->fr || !t->fX || !t->fS) goto oom;
+  /* FFTW_ESTIMATE: no timing, so the same plan (and the same bits) on
+   * every run; the window's transform reuses fwd on fx. */
+  pthread_mutex_lock(&plan_lock);
+  t->fwd = fftwf_plan_dft_r2c_1d(N, t->fx, t->fX, FFTW_ESTIMATE);
+  t->inv = fftwf_plan_dft_c2r_1d(N, t->fX, t->fr, FFTW_ESTIMATE);
+  pthread_mutex_unlock(&plan_lock);
+  if (!t->fwd || !t->inv) {
+    snprintf(err, errlen, "pitch: FFTW could not plan a %d-point FFT", N);
+    kt_pitch_free(t);
+    return NULL;
+  }
+  { /* 2nd-order Butterworth high-pass at HP_HZ (bilinear) */
+    double k = tan(M_PI * HP_HZ / KT_PITCH_RATE), q = M_SQRT1_2;
+    double norm = 1 / (1 + k / q + k * k);
+    t->hp_b[0] = norm;
+    t->hp_b[1] = -2 * norm;
+    t->hp_b[2] = norm;
+    t->hp_a[0] = 2 * (k * k - 1) * norm;
+    t->hp_a[1] = (1 - k / q + k * k) * norm;
+  }
+  double src_delay = measure_src_delay(t);
+  double lat = src_delay + W / 2.0 + K_ON * HOP; /* analysis samples */
+  t->latency = (uint32_t)lround(lat / t->ratio);
+  kt_pitch_reset(t);
+  return t;
+oom:
+  snprintf(err, errlen, "pitch: out of memory");
+  kt_pitch_free(t);
+  return NULL;
+}
+
+void kt_pitch_reset(kt_pitch *t) KT_RT
+{
+  src_reset(t->src);
+  memset(t->hist, 0, sizeof t->hist);
+  memset(t->prev, 0, sizeof t->prev);
+  memset(t->hp_z, 0, sizeof t->hp_z);
+  t->n_pend = 0;
+  t->note = -1;
+  t->cand = -1;
+  t->cand_n = 0;
+  t->off_n = 0;
+  t->age = 0;
+  memset(&t->st, 0, sizeof t->st);
+  t->st.note = -1;
+  t->st.level = -200;
+}
+
+void kt_pitch_set_param(kt_pitch *t, kt_pitch_param p, float v) KT_RT
+{
+  if ((unsigned)p >= KT_NPITCH_PARAMS || isnan(v)) return;
+  if (v < infos[p].min) v = infos[p].min;
+  if (v > infos[p].max) v = infos[p].max;
+  t->param[p] = v;
+  if (p == KT_PP_GAIN_DB) set_gain(t);
+}
+
+float kt_pitch_get_param(const kt_pitch *t, kt_pitch_param p) KT_RT
+{
+  return (unsigned)p < KT_NPITCH_PARAMS ? t->param[p] : 0.0f;
+}
+
+uint32_t kt_pitch_max_events(const kt_pitch *t, uint32_t n_frames) KT_RT
+{
+  /* two events (off + on) per hop at most */
+  uint32_t hops = (uint32_t)(n_frames * t->ratio / HOP) + 2;
+  return 2 * hops + 2;
+}
+
+uint32_t kt_pitch_latency(const kt_pitch *t) KT_RT
+{
+  return t->latency;
+}
+
+void kt_pitch_get_state(const kt_pitch *t, kt_pitch_state *st) KT_RT
+{
+  *st = t->st;
+  st->note = t->note;
+}
+
+/* ---- analysis ----------------------------------------------------------- */
+
+/* One YIN frame on hist: fractional MIDI (0 if no period), dip, level. */
+static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
+{
+  const float *x = t->hist;
+  t->cum[0] = 0;
+  for (int i = 0; i < L; ++i)
+    t->cum[i + 1] = t->cum[i] + (double)x[i] * x[i];
+  const double es = t->cum[L] - t->cum[L - W];
+  *level = (float)(10.0 * log10(es / W + 1e-20));
+  *midi = 0;
+  *dip = 1;
+  if (es < 1e-12) return;
+
+  /* cross term: c(tau) = sum_j s_j x[L-W+j-tau] = r[L-W-tau] */
+  memcpy(t->fx, x, sizeof(float) * N);
+  fftwf_execute_dft_r2c(t->fwd, t->fx, t->fX);
+  memcpy(t->fx, x + L - W, sizeof(float) * W);
+  memset(t->fx + W, 0, sizeof(float) * (N - W));
+  fftwf_execute_dft_r2c(t->fwd, t->fx, t->fS);
+  for (int k = 0; k <= N / 2; ++k) {
+    float ar = t->fX[k][0], ai = t->fX[k][1];
+    float br = t->fS[k][0], bi = t->fS[k][1];
+    t->fX[k][0] = ar * br + ai * bi; /* X * conj(S) */
+    t->fX[k][1] = ai * br - ar * bi;
+  }
+  fftwf_execute_dft_c2r(t->inv, t->fX, t->fr);
+
+  double sum = 0;
+  t->dn[0] = 1;
+  for (int tau = 1; tau <= W; ++tau) {
+    double e = t->cum[L - tau] - t->cum[L - W - tau];
+    double c = t->fr[L - W - tau] / (double)N;
+    double d = es + e - 2 * c;
+    if (d < 0) d = 0;
+    t->d[tau] = (float)d;
+    sum += d;
+    t->dn[tau] = sum > 0 ? (float)(d * tau / sum) : 1.0f;
+  }
+  int best = -1;
+  for (int tau = TAU_MIN; tau < W; ++tau)
+    if (t->dn[tau] < YIN_THR) {
+      while (tau + 1 < W && t->dn[tau + 1] < t->dn[tau])
+        ++tau;
+      best = tau;
+      break;
+    }
+  if (best < 0) {
+    best = TAU_MIN;
+    for (int tau = TAU_MIN; tau < W; ++tau)
+      if (t->dn[tau] < t->dn[best]) best = tau;
+  }
+  double a = t->dn[best - 1], b = t->dn[best], c = t->dn[best + 1];
+  double den = a - 2 * b + c, off = 0;
+  if (den > 0) off = 0.5 * (a - c) / den;
+  if (off > 0.5) off = 0.5;
+  if (off < -0.5) off = -0.5;
+  double tau = best + off;
+  double hz = KT_PITCH_RATE / tau;
+  *dip = (float)b;
+  t->long_period = tau > LONG_TAU;
+  *midi = (float)(69.0 + 12.0 * log2(hz / t->param[KT_PP_A4]));
+}
+
+static uint8_t velocity(float level_db) KT_RT
+{
+  float v = 100.0f + 2.0f * (level_db + 20.0f);
+  if (v < 1) v = 1;
+  if (v > 127) v = 127;
+  return (uint8_t)lrintf(v);
+}
+
+static void put(kt_event *e, uint32_t frame, uint8_t status, int note,
+                uint8_t vel) KT_RT
+{
+  memset(e, 0, sizeof *e);
+  e->frame = frame;
+  e->type = KT_EV_MIDI;
+  e->size = 3;
+  e->midi[0] = status;
+  e->midi[1] = (uint8_t)note;
+  e->midi[2] = vel;
+}
+
+/* One analysis frame's decision; events at `frame`. */
+static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
+                       uint32_t cap) KT_RT
+{
+  float midi, dip, level;
+  analyse(t, &midi, &dip, &level);
+  t->st.frames++;
+  t->st.midi = midi;
+  t->st.conf = 1.0f - dip;
+  t->st.level = level;
+  if (t->note >= 0) t->age += HOP;
+
+  const float gate = t->param[KT_PP_GATE_DB];
+  const int64_t min_len =
+      (int64_t)(t->param[KT_PP_MIN_MS] * 0.001f * KT_PITCH_RATE);
+  if (midi < LOW || midi > HIGH) midi = 0;
+  int semi = (int)lrintf(midi);
+  /* settled: the last frames agree (a glide or a scoop moves faster) */
+  float lo = midi, hi = midi;
+  for (int i = 0; i < 2; ++i) {
+    if (t->prev[i] < lo) lo = t->prev[i];
+    if (t->prev[i] > hi) hi = t->prev[i];
+  }
+  t->prev[1] = t->prev[0];
+  t->prev[0] = midi;
+  int settled =
+      midi > 0 && lo > 0 && hi - lo <= SLOPE * 2 * HOP / (float)KT_PITCH_RATE;
+  int centred = midi > 0 && fabsf(midi - (float)semi) <= CENTER;
+  int voiced =
+      centred && level >= gate && dip <= (t->long_period ? LONG_DIP : VOICED);
+
+  if (t->note < 0) {
+    if (!voiced) {
+      t->cand = -1;
+      t->cand_n = 0;
+      return n;
+    }
+    t->cand_n = semi == t->cand ? t->cand_n + 1 : 1;
+    t->cand = semi;
+    if (t->cand_n >= K_ON + (t->long_period ? LONG_K : 0) && n + 2 <= cap) {
+      put(&ev[n++], frame, 0x90, semi, velocity(level));
+      t->note = semi;
+      t->age = 0;
+      t->off_n = 0;
+      t->cand = -1;
+      t->cand_n = 0;
+    }
+    return n;
+  }
+
+  int keep = midi > 0 && level >= gate - KEEP_DB && dip <= KEEP;
+  if (!keep) {
+    t->cand = -1;
+    t->cand_n = 0;
+    if (++t->off_n >= K_OFF && t->age >= min_len && n < cap) {
+      put(&ev[n++], frame, 0x80, t->note, 0);
+      t->note = -1;
+    }
+    return n;
+  }
+  t->off_n = 0;
+  if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled) {
+    t->cand = -1;
+    t->cand_n = 0;
+    return n;
+  }
+  t->cand_n = semi == t->cand ? t->cand_n + 1 : 1;
+  t->cand = semi;
+  if (t->cand_n >= K_CHANGE && t->age >= min_len && n < cap) {
+    put(&ev[n++], frame, 0x80, t->note, 0);
+    t->note = -1;
+    if (n + 2 <= cap) {
+      put(&ev[n++], frame, 0x90, semi, velocity(level));
+      t->note = semi;
+      t->age = 0;
+    }
+    t->cand = -1;
+    t->cand_n = 0;
+  }
+  return n;
+}
+
+uint32_t kt_pitch_process(kt_pitch *t, const float *in, uint32_t n_frames,
+                          kt_event *ev, uint32_t cap) KT_RT
+{
+  uint32_t n = 0;
+  for (uint32_t at = 0; at < n_frames;) {
+    uint32_t len = n_frames - at < PIECE ? n_frames - at : PIECE;
+    for (uint32_t i = 0; i < len; ++i) {
+      float v = in ? in[at + i] * t->gain : 0.0f;
+      t->src_in[i] = isfinite(v) ? v : 0.0f;
+    }
+    long used = 0;
+    while (used < (long)len) {
+      SRC_DATA d;
+      memset(&d, 0, sizeof d);
+      d.data_in = t->src_in + used;
+      d.input_frames = (long)len - used;
+      d.data_out = t->src_out;
+      d.output_frames = t->src_out_cap;
+      d.src_ratio = t->ratio;
+      if (src_process(t->src, &d) != 0) {
+        used = (long)len; /* cannot happen with a valid ratio: drop */
+        break;
+      }
+      used += d.input_frames_used;
+      for (long i = 0; i < d.output_frames_gen; ++i) {
+        double v = t->src_out[i]; /* high-pass */
+        double y = t->hp_b[0] * v + t->hp_z[0];
+        t->hp_z[0] = t->hp_b[1] * v - t->hp_a[0] * y + t->hp_z[1];
+        t->hp_z[1] = t->hp_b[2] * v - t->hp_a[1] * y;
+        t->pend[t->n_pend++] = (float)y;
+        if (t->n_pend == HOP) {
+          memmove(t->hist, t->hist + HOP, sizeof(float) * (L - HOP));
+          memcpy(t->hist + L - HOP, t->pend, sizeof(float) * HOP);
+          t->n_pend = 0;
+          n = decide(t, at + len - 1, ev, n, cap);
+        }
+      }
+      if (d.input_frames_used == 0 && d.output_frames_gen == 0) break;
+    }
+    at += len;
+  }
+  return n;
+}
+
+uint32_t kt_pitch_release(kt_pitch *t, uint32_t frame, kt_event *ev,
+                          uint32_t cap) KT_RT
+{
+  t->cand = -1;
+  t->cand_n = 0;
+  if (t->note < 0 || cap == 0) return 0;
+  put(ev, frame, 0x80, t->note, 0);
+  t->note = -1;
+  return 1;
+}
