@@ -14,7 +14,8 @@ export KANTOR_DATA=$DATA
 
 PKGS=(build-essential pkg-config meson ninja-build lv2-dev liblilv-dev
   lilv-utils libopenblas-dev libsndfile1-dev libfluidsynth-dev
-  fluid-soundfont-gm libasound2-dev portaudio19-dev)
+  fluid-soundfont-gm libasound2-dev portaudio19-dev libfftw3-dev
+  libsamplerate0-dev)
 TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
   python3-mido sordi lv2-examples valgrind ardour libxml2-utils)
 
