@@ -55,7 +55,11 @@ static int make_input(const kt_repr *r, int32_t *idx, unsigned seed)
   }
   for (int k = 0; k < r->feedback * 3; ++k)
     fb[k] = (uint8_t)(rand() % 12);
-  kt_live_ctx c = {sp, so, 3, 16, 0, fb};
+  kt_key_tracker kt; /* a tracker that heard the window (key_ctx models) */
+  kt_key_tracker_reset(&kt);
+  for (int j = 0; j < r->window + r->lookahead; ++j)
+    kt_key_tracker_push(&kt, sp[j]);
+  kt_live_ctx c = {sp, so, 3, 16, 0, fb, &kt};
   return kt_encode_live(r, &c, idx);
 }
 

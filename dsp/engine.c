@@ -88,7 +88,7 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
     return NULL;
   }
   const kt_repr *r = &m->repr;
-  if (r->arch != KT_ARCH_LIVE || m->n_nets != 1 ||
+  if (r->arch != KT_ARCH_LIVE || m->n_nets < 1 ||
       m->net[0].n_heads != KT_NHEADS_LIVE) {
     snprintf(err, errlen, "not a live model (arch %d, %d nets): the engine "
              "runs causal models made by kantor train --arch live",
@@ -536,9 +536,10 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
         }
       }
     }
-    kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb};
+    kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
+                       &e->key};
     int n_idx = kt_encode_live(r, &ctx, em->idx);
-    kt_model_forward(em->m, em->idx, n_idx, em->scratch, em->logits);
+    kt_model_live_logits(em->m, em->idx, n_idx, em->scratch, em->logits);
     kt_decode_opts o;
     o.temperature = e->param[KT_P_TEMPERATURE];
     o.guard = iparam(e, KT_P_GUARD);

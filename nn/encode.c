@@ -36,7 +36,8 @@ int kt_repr_n_inputs(const kt_repr *r)
   switch (r->arch) {
   case KT_ARCH_LIVE:
     return (r->window + r->lookahead) * kt_repr_sop_width(r) + KT_NPOS +
-           KT_NBARLEN + 2 + r->feedback * fb_width(r);
+           KT_NBARLEN + 2 + (r->key_ctx ? KT_KEYCTX_WIDTH : 0) +
+           r->feedback * fb_width(r);
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:
@@ -50,7 +51,8 @@ int kt_repr_max_active(const kt_repr *r)
 {
   switch (r->arch) {
   case KT_ARCH_LIVE:
-    return 2 * (r->window + r->lookahead) + 3 + KT_NHEADS_LIVE * r->feedback;
+    return 2 * (r->window + r->lookahead) + 3 + (r->key_ctx ? 13 : 0) +
+           KT_NHEADS_LIVE * r->feedback;
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:
@@ -87,6 +89,14 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
   }
   if (r->key_norm != 0 && r->key_norm != 1) {
     snprintf(err, errlen, "key_norm %d is not 0 or 1", r->key_norm);
+    return 0;
+  }
+  if (r->key_ctx != 0 && r->key_ctx != 1) {
+    snprintf(err, errlen, "key_ctx %d is not 0 or 1", r->key_ctx);
+    return 0;
+  }
+  if (r->key_ctx && r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "key_ctx set for offline arch %d", r->arch);
     return 0;
   }
   for (int v = 0; v < KT_NVOICES; ++v) {
@@ -144,6 +154,14 @@ static int sop_class(const kt_repr *r, int pitch)
   return 1 + kt_fold_pitch(pitch, lo, hi) - lo;
 }
 
+int kt_keyctx_bin(float w, float wmax)
+{
+  if (!(wmax > 0) || !(w > 0.05f * wmax)) return 0; /* NaN-safe */
+  if (w < 0.35f * wmax) return 1;
+  if (w < 0.7f * wmax) return 2;
+  return 3;
+}
+
 static int bar_len_class(int len)
 {
   if (len <= 14) return 0;
@@ -176,6 +194,18 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
   base += KT_NBARLEN;
   idx[k++] = base + (c->mode_family ? 1 : 0);
   base += 2;
+  if (r->key_ctx) {
+    const kt_key_tracker *kt = c->key && c->key->known ? c->key : NULL;
+    idx[k++] = base + (kt ? kt->tonic % 12 : 12);
+    base += 13;
+    float wmax = 0;
+    for (int i = 0; kt && i < 12; ++i)
+      if (kt->pc[i] > wmax) wmax = kt->pc[i];
+    for (int i = 0; i < 12; ++i) {
+      idx[k++] = base + (kt ? kt_keyctx_bin(kt->pc[i], wmax) : 0);
+      base += KT_KEYCTX_BINS;
+    }
+  }
   for (int f = 0; f < r->feedback; ++f) {
     for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
       int nt = kt_repr_n_tok(r, kt_head_voice(h));

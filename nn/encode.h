@@ -18,6 +18,11 @@
  *   bar position 0..KT_NPOS-1 (sixteenths since the barline, clamped)
  *   bar length class: 0 = 12, 1 = 16, 2 = 24 (other lengths: nearest)
  *   mode family: 0 major-like, 1 minor-like
+ *   key context (repr.key_ctx = 1 only): the running key tracker's tonic
+ *     (12 pitch classes + 1 "no note yet"), then for each pitch class its
+ *     share of the tracker's decaying melody histogram in KT_KEYCTX_BINS
+ *     levels (kt_keyctx_bin): tonal context from the whole melody so far,
+ *     longer than the window, without trusting the detected key alone
  *   fed-back tokens: for k = 0..K-1 (slice t-1-k), heads alto, tenor, bass
  * Heads: 0 = alto, 1 = tenor, 2 = bass (kt_head_voice()).
  *
@@ -27,6 +32,7 @@
 #define KT_ENCODE_H
 
 #include "chorale.h"
+#include "harmony.h"
 #include "rt.h"
 #include <stdint.h>
 
@@ -44,6 +50,8 @@ enum kt_arch {
 #define KT_TOK_REST 1
 #define KT_MAX_WINDOW 128
 #define KT_MAX_FEEDBACK 16
+#define KT_KEYCTX_BINS 4
+#define KT_KEYCTX_WIDTH (13 + 12 * KT_KEYCTX_BINS)
 
 typedef struct {
   int arch;      /* enum kt_arch */
@@ -53,6 +61,7 @@ typedef struct {
   int key_norm;  /* 1: pitches transposed so the tonic is C */
   int lo[KT_NVOICES], hi[KT_NVOICES]; /* pitch ranges, by enum kt_voice */
   int chord_len; /* KT_ARCH_CHORD: slices per segment */
+  int key_ctx;   /* live: 1 = key context inputs (model format >= 2) */
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */
@@ -77,7 +86,13 @@ typedef struct {
   int bar_pos, bar_len;     /* sixteenths */
   int mode_family;          /* 0 / 1 */
   const uint8_t *fb_tok;    /* K * 3: fb_tok[k * 3 + h], k = 0 is t-1 */
+  const kt_key_tracker *key; /* repr.key_ctx: the melody's key tracker
+                                (NULL = nothing heard yet) */
 } kt_live_ctx;
+
+/* Level 0..KT_KEYCTX_BINS-1 of one pitch class's histogram weight w
+ * relative to the largest weight wmax. */
+int kt_keyctx_bin(float w, float wmax) KT_RT;
 
 /* Writes the active input indices, returns how many (<= max_active). */
 int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx) KT_RT;

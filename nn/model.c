@@ -14,7 +14,9 @@ extern const int kt_embedded_n;
 extern const unsigned char *const kt_embedded_data[];
 extern const size_t kt_embedded_len[];
 
-#define KT_REPR_FIELDS 14
+/* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx. */
+#define KT_REPR_FIELDS 15
+#define KT_REPR_FIELDS_V1 14
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
 #ifdef __clang__
@@ -59,6 +61,7 @@ static void repr_to_ints(const kt_repr *r, int32_t *v)
   for (int i = 0; i < KT_NVOICES; ++i)
     v[k++] = r->hi[i];
   v[k++] = r->chord_len;
+  v[k++] = r->key_ctx;
 }
 
 static void repr_from_ints(const int32_t *v, kt_repr *r)
@@ -75,6 +78,7 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
   for (int i = 0; i < KT_NVOICES; ++i)
     r->hi[i] = v[k++];
   r->chord_len = v[k++];
+  r->key_ctx = v[k++];
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
@@ -184,9 +188,14 @@ static int expected_heads(const kt_repr *r, int n, int *heads)
   return k;
 }
 
-static int expected_nets(const kt_repr *r)
+/* Nets a model of this representation has: forward3bach one per voice; a
+ * live model 1, or up to KT_MAX_NETS as an ensemble (n_nets != 0 asks if
+ * that count is allowed). */
+static int nets_ok(const kt_repr *r, int n_nets)
 {
-  return r->arch == KT_ARCH_FORWARD3BACH ? 3 : 1;
+  if (r->arch == KT_ARCH_FORWARD3BACH) return n_nets == 3;
+  if (r->arch == KT_ARCH_LIVE) return n_nets >= 1 && n_nets <= KT_MAX_NETS;
+  return n_nets == 1;
 }
 
 #define FAIL(...)                                                              \
@@ -208,15 +217,16 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out, char *err,
     FAIL("byte 0: bad magic (not a Kantor model file)");
   r.off = 8;
   rd_u32(&r, &version);
-  if (version != KT_MODEL_VERSION)
-    FAIL("byte 8: unsupported version %u (this build reads version %d)",
+  if (version < 1 || version > KT_MODEL_VERSION)
+    FAIL("byte 8: unsupported version %u (this build reads versions 1..%d)",
          version, KT_MODEL_VERSION);
   rd_u32(&r, &hdr_bytes);
   if (hdr_bytes > len)
     FAIL("byte 12: header size %u exceeds the file size %zu (truncated?)",
          hdr_bytes, len);
-  int32_t rv[KT_REPR_FIELDS];
-  for (int i = 0; i < KT_REPR_FIELDS; ++i) {
+  int32_t rv[KT_REPR_FIELDS] = {0};
+  int nf = version == 1 ? KT_REPR_FIELDS_V1 : KT_REPR_FIELDS;
+  for (int i = 0; i < nf; ++i) {
     if (!rd_u32(&r, &u))
       FAIL("byte %zu: truncated in the representation fields", r.off);
     rv[i] = (int32_t)u;
@@ -230,9 +240,11 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out, char *err,
   if (!rd_u32(&r, &n_nets)) FAIL("byte %zu: truncated at n_nets", r.off);
   if (n_nets < 1 || n_nets > KT_MAX_NETS)
     FAIL("byte %zu: n_nets %u outside 1..%d", r.off - 4, n_nets, KT_MAX_NETS);
-  if ((int)n_nets != expected_nets(&repr))
-    FAIL("byte %zu: n_nets %u but arch %d needs %d", r.off - 4, n_nets,
-         repr.arch, expected_nets(&repr));
+  if (!nets_ok(&repr, (int)n_nets))
+    FAIL("byte %zu: n_nets %u is not allowed for arch %d", r.off - 4, n_nets,
+         repr.arch);
+  if (version == 1 && repr.arch == KT_ARCH_LIVE && n_nets > 1)
+    FAIL("byte %zu: a version 1 file holds no ensemble", r.off - 4);
   int n_layers[KT_MAX_NETS], n_heads[KT_MAX_NETS];
   int sizes[KT_MAX_NETS][KT_MAX_LAYERS + 1];
   int heads[KT_MAX_NETS][KT_MAX_HEADS];
@@ -393,7 +405,12 @@ static void put_f32(unsigned char **p, float f)
 
 int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
-  size_t hdr = 8 + 4 + 4 + 4 * KT_REPR_FIELDS + 4, wf = 0;
+  /* the oldest version that can hold the model: v1 files stay v1 */
+  int version =
+      m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1) ? 2
+                                                                          : 1;
+  int nf = version == 1 ? KT_REPR_FIELDS_V1 : KT_REPR_FIELDS;
+  size_t hdr = 8 + 4 + 4 + 4 * (size_t)nf + 4, wf = 0;
   for (int n = 0; n < m->n_nets; ++n) {
     const kt_net *net = &m->net[n];
     hdr += 4 + 4 * (size_t)(net->n_layers + 1) + 4 + 4 * (size_t)net->n_heads;
@@ -409,11 +426,11 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
   }
   memcpy(p, KT_MODEL_MAGIC, 8);
   p += 8;
-  put_u32(&p, KT_MODEL_VERSION);
+  put_u32(&p, (uint32_t)version);
   put_u32(&p, (uint32_t)hdr);
   int32_t rv[KT_REPR_FIELDS];
   repr_to_ints(&m->repr, rv);
-  for (int i = 0; i < KT_REPR_FIELDS; ++i)
+  for (int i = 0; i < nf; ++i)
     put_u32(&p, (uint32_t)rv[i]);
   put_u32(&p, (uint32_t)m->n_nets);
   for (int n = 0; n < m->n_nets; ++n) {
@@ -658,4 +675,68 @@ void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
                       float *scratch, float *out)
 {
   forward(m, idx, n_idx, scratch, out);
+}
+
+void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
+                          float *scratch, float *out)
+{
+  kt_model_forward(m, idx, n_idx, scratch, out);
+  int nn = m->n_nets, width = m->n_out_total / nn;
+  if (nn < 2) return;
+  const kt_net *net = &m->net[0];
+  int off = 0;
+  for (int h = 0; h < net->n_heads; ++h) {
+    int nt = net->head_size[h];
+    float lse[KT_MAX_NETS];
+    for (int n = 0; n < nn; ++n) {
+      const float *l = out + n * width + off;
+      float mx = l[0];
+      for (int j = 1; j < nt; ++j)
+        mx = l[j] > mx ? l[j] : mx;
+      double sum = 0.0;
+      for (int j = 0; j < nt; ++j)
+        sum += exp((double)(l[j] - mx));
+      lse[n] = mx + (float)log(sum);
+    }
+    for (int j = 0; j < nt; ++j) {
+      double p = 0.0;
+      for (int n = 0; n < nn; ++n)
+        p += exp((double)(out[n * width + off + j] - lse[n]));
+      out[off + j] = (float)log(p / nn);
+    }
+    off += nt;
+  }
+}
+
+kt_model *kt_model_stack(const kt_model *const *ms, int n)
+{
+  if (n < 1 || n > KT_MAX_NETS) return NULL;
+  int n_layers[KT_MAX_NETS], n_heads[KT_MAX_NETS];
+  int sizes[KT_MAX_NETS][KT_MAX_LAYERS + 1];
+  int heads[KT_MAX_NETS][KT_MAX_HEADS];
+  for (int k = 0; k < n; ++k) {
+    const kt_model *a = ms[k];
+    if (a->n_nets != 1 || a->repr.arch != KT_ARCH_LIVE ||
+        memcmp(&a->repr, &ms[0]->repr, sizeof a->repr) != 0)
+      return NULL;
+    const kt_net *net = &a->net[0];
+    n_layers[k] = net->n_layers;
+    n_heads[k] = net->n_heads;
+    sizes[k][0] = net->layer[0].n_in;
+    for (int l = 0; l < net->n_layers; ++l)
+      sizes[k][l + 1] = net->layer[l].n_out;
+    memcpy(heads[k], net->head_size, sizeof(int) * (size_t)net->n_heads);
+  }
+  kt_model *m = kt_model_new(&ms[0]->repr, n, n_layers,
+                             (const int(*)[KT_MAX_LAYERS + 1])sizes, n_heads,
+                             (const int(*)[KT_MAX_HEADS])heads);
+  if (!m) return NULL;
+  for (int k = 0; k < n; ++k)
+    for (int l = 0; l < n_layers[k]; ++l) {
+      const kt_layer *src = &ms[k]->net[0].layer[l];
+      kt_layer *dst = &m->net[k].layer[l];
+      memcpy(dst->w, src->w, sizeof(float) * (size_t)src->n_in * src->n_out);
+      memcpy(dst->b, src->b, sizeof(float) * (size_t)src->n_out);
+    }
+  return m;
 }

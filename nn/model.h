@@ -3,8 +3,10 @@
  * output) over the same one-hot input; their outputs are split into softmax
  * heads.
  *
- * File format (little endian), version 1:
- *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32),
+ * File format (little endian), versions 1 and 2:
+ *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32:
+ *   arch, window, lookahead, feedback, key_norm, lo[4], hi[4], chord_len,
+ *   and in version 2 key_ctx; a model without key_ctx is written as v1),
  *   u32 n_nets, per net: u32 n_layers, u32 sizes[n_layers + 1],
  *   u32 n_heads, u32 head sizes, then per net per layer float32 weights
  *   (n_in x n_out, row i = input i) and biases, then u32 CRC-32 of all the
@@ -18,7 +20,7 @@
 #include <stdint.h>
 
 #define KT_MODEL_MAGIC "KANTORNN"
-#define KT_MODEL_VERSION 1
+#define KT_MODEL_VERSION 2
 #define KT_MAX_LAYERS 4
 #define KT_MAX_NETS 4
 #define KT_MAX_HEADS 256
@@ -70,6 +72,15 @@ size_t kt_model_scratch_floats(const kt_model *m);
 /* Logits of every head of every net, concatenated (n_out_total floats). */
 void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
                       float *scratch, float *out) KT_RT;
+
+/* Live models: the three heads' logits in out[0 .. n_out_total / n_nets).
+ * A live model of several nets is an ensemble: the result is the log of
+ * the nets' mean probability per head (out needs n_out_total floats). */
+void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
+                          float *scratch, float *out) KT_RT;
+/* A live ensemble of n single-net live models of the same representation
+ * (copied), or NULL. */
+kt_model *kt_model_stack(const kt_model *const *ms, int n);
 
 uint32_t kt_crc32(const void *data, size_t len);
 

@@ -20,7 +20,7 @@ static void usage(FILE *f)
       "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
       "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
       "         [--augment none|key|all12|detect|raw12] [--fb-own F]\n"
-      "         [--fb-noise F]\n"
+      "         [--fb-noise F] [--key-ctx on|off] [--ensemble N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
@@ -29,7 +29,11 @@ static void usage(FILE *f)
       "(--fb-own) of the examples is fed back the model's own\n"
       "free-running outputs of the previous epoch.  --augment detect\n"
       "normalizes each slice by the key the engine detects (--key auto)\n"
-      "instead of the file's label.\n");
+      "instead of the file's label.  --key-ctx on (live, written pitches:\n"
+      "--augment none|raw12) adds the engine's running key tracker (tonic\n"
+      "and melody pitch-class histogram) to the inputs.  --ensemble N\n"
+      "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
+      "model whose heads average their probabilities.\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
@@ -195,6 +199,7 @@ int kt_cmd_train(int argc, char **argv)
   kt_train_opts_default(&o);
   o.verbose = 1;
   const char *data = NULL, *split = NULL, *out = NULL, *curves = NULL;
+  int n_ens = 1;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -212,6 +217,7 @@ int kt_cmd_train(int argc, char **argv)
     }
     const char *v = argv[++i];
     int bad = 0, iv;
+    (void)iv;
     if (!strcmp(a, "--data"))
       data = v;
     else if (!strcmp(a, "--split"))
@@ -248,6 +254,15 @@ int kt_cmd_train(int argc, char **argv)
         fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
         bad = 1;
       }
+    } else if (!strcmp(a, "--key-ctx")) {
+      if (!strcmp(v, "on"))
+        o.key_ctx = 1;
+      else if (!strcmp(v, "off"))
+        o.key_ctx = 0;
+      else {
+        fprintf(stderr, "kantor train: --key-ctx on|off, not '%s'\n", v);
+        bad = 1;
+      }
     } else if (!strcmp(a, "--select")) {
       if (!strcmp(v, "loss"))
         o.select_free = 0;
@@ -275,6 +290,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_int(a, v, 0, KT_MAX_WINDOW - 1, &o.lookahead);
     else if (!strcmp(a, "--feedback"))
       bad = parse_int(a, v, 0, KT_MAX_FEEDBACK, &o.feedback);
+    else if (!strcmp(a, "--ensemble"))
+      bad = parse_int(a, v, 1, KT_MAX_NETS, &n_ens);
     else if (!strcmp(a, "--chord-len"))
       bad = parse_int(a, v, 1, KT_MAX_WINDOW, &o.chord_len);
     else if (!strcmp(a, "--epochs"))
@@ -338,6 +355,13 @@ int kt_cmd_train(int argc, char **argv)
     usage(stderr);
     return KT_EXIT_USAGE;
   }
+  if (o.key_ctx && (o.arch != KT_ARCH_LIVE || (o.augment != KT_AUG_NONE &&
+                                                o.augment != KT_AUG_RAW12))) {
+    fprintf(stderr, "kantor train: --key-ctx on needs --arch live and "
+                    "--augment none or raw12 (the tracker hears written "
+                    "pitches)\n");
+    return KT_EXIT_USAGE;
+  }
   if (!data) data = kt_default_data_dir();
   { /* fail now, not after training, if the output cannot be written */
     char probe[4096];
@@ -377,24 +401,68 @@ int kt_cmd_train(int argc, char **argv)
     fprintf(stderr, "kantor train: out of memory\n");
     goto done;
   }
-  m = kt_train(&o, tr, ntr, va, nva, curve, &n_curve, &best, err, sizeof err);
-  if (!m) {
-    fprintf(stderr, "kantor train: %s\n", err);
-    goto done;
+  kt_model *member[KT_MAX_NETS] = {NULL};
+  uint64_t seed0 = o.seed;
+  double secs = 0;
+  for (int k = 0; k < n_ens; ++k) {
+    o.seed = seed0 + (uint64_t)k;
+    if (n_ens > 1 && o.verbose)
+      fprintf(stderr, "ensemble net %d of %d, seed %llu\n", k + 1, n_ens,
+              (unsigned long long)o.seed);
+    member[k] =
+        kt_train(&o, tr, ntr, va, nva, curve, &n_curve, &best, err, sizeof err);
+    if (!member[k]) {
+      fprintf(stderr, "kantor train: %s\n", err);
+      for (int j = 0; j < k; ++j)
+        kt_model_free(member[j]);
+      goto done;
+    }
+    if (curves) {
+      char pre[3900];
+      if (n_ens > 1)
+        snprintf(pre, sizeof pre, "%s-net%d", curves, k + 1);
+      else
+        snprintf(pre, sizeof pre, "%s", curves);
+      if (write_curves(pre, curve, n_curve, best)) {
+        for (int j = 0; j <= k; ++j)
+          kt_model_free(member[j]);
+        goto done;
+      }
+    }
+    /* Report the kept epoch (teacher-forced and free-running valid). */
+    const kt_curve_pt *b = best >= 1 ? &curve[best - 1] : NULL;
+    if (b)
+      printf("%sbest epoch %d: valid loss %.4f acc %.4f%s",
+             n_ens > 1 ? "net: " : "", best, b->valid_loss, b->valid_acc,
+             b->valid_free_acc >= 0 ? "" : "\n");
+    if (b && b->valid_free_acc >= 0)
+      printf(" free-running %.4f\n", b->valid_free_acc);
+    if (n_curve) secs += curve[n_curve - 1].seconds;
+  }
+  if (n_ens == 1) {
+    m = member[0];
+  } else {
+    m = kt_model_stack((const kt_model *const *)member, n_ens);
+    for (int k = 0; k < n_ens; ++k)
+      kt_model_free(member[k]);
+    if (!m) {
+      fprintf(stderr, "kantor train: cannot stack the ensemble\n");
+      goto done;
+    }
+    kt_dataset dva;
+    if (nva > 0 &&
+        kt_dataset_build(&dva, &m->repr, va, nva,
+                         o.augment == KT_AUG_RAW12 ? KT_AUG_NONE : o.augment,
+                         err, sizeof err) == 0) {
+      printf("ensemble of %d: valid free-running %.4f\n", n_ens,
+             kt_dataset_rollout(&dva, m));
+      kt_dataset_free(&dva);
+    }
   }
   if (kt_model_save(m, out, err, sizeof err)) {
     fprintf(stderr, "kantor train: %s\n", err);
     goto done;
   }
-  if (curves && write_curves(curves, curve, n_curve, best)) goto done;
-  /* Report the kept epoch and the teacher-forced (and free-running) test
-   * figures. */
-  const kt_curve_pt *b = best >= 1 ? &curve[best - 1] : NULL;
-  if (b)
-    printf("best epoch %d: valid loss %.4f acc %.4f%s", best, b->valid_loss,
-           b->valid_acc, b->valid_free_acc >= 0 ? "" : "\n");
-  if (b && b->valid_free_acc >= 0)
-    printf(" free-running %.4f\n", b->valid_free_acc);
   if (nte > 0) {
     kt_dataset dte;
     int aug = o.augment == KT_AUG_ALL12   ? KT_AUG_KEY
@@ -411,8 +479,8 @@ int kt_cmd_train(int argc, char **argv)
     }
   }
   if (n_curve)
-    printf("training time %.1f s (%d epochs)\n", curve[n_curve - 1].seconds,
-           n_curve);
+    printf("training time %.1f s (%d epochs%s)\n", secs, n_curve,
+           n_ens > 1 ? " per net" : "");
   printf("wrote %s\n", out);
   rc = KT_EXIT_OK;
 done:

@@ -96,6 +96,7 @@ static void seq_free(kt_seq *s)
   free(s->bar_len);
   free(s->kshift);
   free(s->kmode);
+  free(s->ktrk);
   for (int h = 0; h < 3; ++h) {
     free(s->vp[h]);
     free(s->von[h]);
@@ -112,6 +113,21 @@ void kt_dataset_free(kt_dataset *ds)
   free(ds->seq);
   free(ds->ex);
   memset(ds, 0, sizeof *ds);
+}
+
+/* The tracker as the engine has it when slice d is decided: it has heard the
+ * melody up to slice d + lookahead (the sequence's own, shifted, pitches). */
+static void track_keys(kt_seq *s, int lookahead)
+{
+  kt_key_tracker kt;
+  kt_key_tracker_reset(&kt);
+  int seen = 0;
+  for (int d = 0; d < s->n; ++d) {
+    int upto = d + lookahead < s->n ? d + lookahead : s->n - 1;
+    for (; seen <= upto; ++seen)
+      kt_key_tracker_push(&kt, s->sop[seen]);
+    s->ktrk[d] = kt;
+  }
 }
 
 static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
@@ -167,6 +183,11 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
       s->von[h][t] = (uint8_t)(c->v[v][t].onset || t == 0);
       s->own_p[h][t] = KT_REST;
     }
+  }
+  if (r->arch == KT_ARCH_LIVE && r->key_ctx) {
+    s->ktrk = malloc(sz * sizeof *s->ktrk);
+    if (!s->ktrk) return -1;
+    track_keys(s, r->lookahead);
   }
   return 0;
 }
@@ -298,7 +319,8 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
         fb[k * 3 + h] = (uint8_t)tok;
       }
     }
-    kt_live_ctx ctx = {sp, so, s->bar_pos[t], s->bar_len[t], s->kmode[t], fb};
+    kt_live_ctx ctx = {sp,           so, s->bar_pos[t], s->bar_len[t],
+                       s->kmode[t], fb, s->ktrk ? &s->ktrk[t] : NULL};
     int k = kt_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);
@@ -373,7 +395,7 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
       int tgt[3];
       kt_example e = {i, t};
       int k = kt_dataset_example(ds, &e, 0, 1, 0, NULL, idx, tgt);
-      kt_model_forward(m, idx, k, scratch, out);
+      kt_model_live_logits(m, idx, k, scratch, out);
       int off = 0;
       for (int h = 0; h < 3; ++h) {
         int nt = m->net[0].head_size[h], best = 0;

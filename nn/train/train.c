@@ -487,6 +487,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   r.lookahead = o->arch == KT_ARCH_LIVE ? o->lookahead : 0;
   r.feedback = o->arch == KT_ARCH_LIVE ? o->feedback : 0;
   r.key_norm = o->augment != KT_AUG_NONE && o->augment != KT_AUG_RAW12;
+  r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
   kt_dataset_ranges(train, n_train, o->augment, &r);
   if (!kt_repr_valid(&r, err, errlen)) return NULL;

@@ -44,6 +44,7 @@ typedef struct {
                      epochs; 0: constant */
   float ema;       /* >0: evaluate, roll out and keep an exponential moving
                      average of the weights (decay per step), 0 = off */
+  int key_ctx;     /* live: key context inputs (nn/encode.h) */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;
@@ -71,6 +72,8 @@ typedef struct {
   uint8_t *bar_pos, *bar_len;
   int8_t *kshift;   /* per slice: extra shift applied when encoding */
   uint8_t *kmode;   /* per slice: mode family given to the net */
+  kt_key_tracker *ktrk; /* repr.key_ctx: the engine's key tracker as it is
+                           when slice t is decided (else NULL) */
   int8_t *vp[3];    /* Bach's voices, heads alto/tenor/bass: pitch */
   uint8_t *von[3];  /*   and onset */
   int8_t *own_p[3]; /* the model's own free-running output */

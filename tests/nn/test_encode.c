@@ -64,9 +64,11 @@ int main(void)
         "out-of-range folded");
 
   /* random live contexts: indices in bounds, increasing, count bounded */
-  int cfg[][3] = {{16, 0, 4}, {16, 4, 4}, {1, 0, 0}, {8, 8, 16}, {32, 2, 1}};
+  int cfg[][4] = {{16, 0, 4, 0}, {16, 4, 4, 0}, {1, 0, 0, 0}, {8, 8, 16, 0},
+                  {32, 2, 1, 0},  {16, 0, 8, 1}, {1, 0, 0, 1}};
   for (unsigned c = 0; c < sizeof cfg / sizeof cfg[0]; ++c) {
     kt_repr q = live_repr(cfg[c][0], cfg[c][1], cfg[c][2]);
+    q.key_ctx = cfg[c][3];
     CHECK(kt_repr_valid(&q, err, sizeof err), "%s", err);
     int n = q.window + q.lookahead, ni = kt_repr_n_inputs(&q);
     int ma = kt_repr_max_active(&q);
@@ -79,15 +81,59 @@ int main(void)
       }
       for (int k = 0; k < q.feedback * 3; ++k)
         fb[k] = (uint8_t)rnd(kt_repr_n_tok(&q, kt_head_voice(k % 3)) + 2);
-      kt_live_ctx ctx = {sp, so, rnd(40) - 5, 12 + 4 * rnd(4), rnd(2), fb};
-      int32_t idx[2 * KT_MAX_WINDOW + 3 + 3 * KT_MAX_FEEDBACK];
+      /* a key tracker that heard some random melody (or nothing) */
+      kt_key_tracker kt;
+      kt_key_tracker_reset(&kt);
+      for (int j = rnd(3) ? rnd(200) : 0; j > 0; --j)
+        kt_key_tracker_push(&kt, rnd(6) == 0 ? KT_REST : 48 + rnd(36));
+      kt_live_ctx ctx = {sp, so, rnd(40) - 5, 12 + 4 * rnd(4), rnd(2), fb,
+                         rnd(4) ? &kt : NULL};
+      int32_t idx[2 * KT_MAX_WINDOW + 3 + 13 + 3 * KT_MAX_FEEDBACK];
       int k = kt_encode_live(&q, &ctx, idx);
-      CHECK(k >= n + 3 + 3 * q.feedback && k <= ma, "count %d of %d", k, ma);
+      int want = n + 3 + (q.key_ctx ? 13 : 0) + 3 * q.feedback;
+      CHECK(k >= want && k <= ma, "count %d of %d", k, ma);
       for (int i = 0; i < k; ++i) {
         CHECK(idx[i] >= 0 && idx[i] < ni, "index %d of %d", idx[i], ni);
         if (i) CHECK(idx[i] > idx[i - 1], "indices not increasing at %d", i);
       }
     }
+  }
+  /* key context: the tracker's tonic and histogram levels are where the
+   * layout says, "nothing heard" has its own tonic class */
+  {
+    kt_repr q = live_repr(16, 0, 0);
+    q.key_ctx = 1;
+    int base = 16 * kt_repr_sop_width(&q) + KT_NPOS + KT_NBARLEN + 2;
+    CHECK(kt_repr_n_inputs(&q) == base + KT_KEYCTX_WIDTH, "key ctx width");
+    int8_t sp[16];
+    uint8_t so[16] = {0};
+    for (int j = 0; j < 16; ++j)
+      sp[j] = KT_REST;
+    kt_key_tracker kt;
+    kt_key_tracker_reset(&kt);
+    int32_t idx[64];
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt};
+    int k = kt_encode_live(&q, &ctx, idx);
+    CHECK(k == 16 + 3 + 13, "count %d", k);
+    CHECK(idx[19] == base + 12, "unknown tonic class");
+    for (int i = 0; i < 12; ++i)
+      CHECK(idx[20 + i] == base + 13 + i * KT_KEYCTX_BINS, "empty histogram");
+    static const int gmaj[] = {67, 71, 74, 67, 66, 67, 69, 71, 72, 74};
+    for (int rep = 0; rep < 20; ++rep)
+      for (int j = 0; j < 10; ++j)
+        kt_key_tracker_push(&kt, gmaj[j]);
+    k = kt_encode_live(&q, &ctx, idx);
+    CHECK(idx[19] == base + 7, "tonic G, got class %d", idx[19] - base);
+    CHECK(idx[20 + 7] == base + 13 + 7 * KT_KEYCTX_BINS + 3, "G is the top");
+    CHECK(idx[20 + 1] == base + 13 + 1 * KT_KEYCTX_BINS, "C# absent");
+    CHECK(kt_keyctx_bin(1, 0) == 0 && kt_keyctx_bin(0.0f / 0.0f, 1) == 0,
+          "degenerate histograms");
+    kt_repr b = q;
+    b.key_ctx = 2;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "key_ctx 2");
+    b = q;
+    b.arch = KT_ARCH_FORWARDBACH;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "key_ctx offline");
   }
   /* offline window */
   kt_repr o = r;

@@ -23,10 +23,11 @@ static float frand(void)
   return (float)((z ^ (z >> 31)) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
 }
 
-static kt_model *make_model(int nl, const int *hidden)
+static kt_model *make_model_kc(int nl, const int *hidden, int key_ctx)
 {
   kt_repr r;
   memset(&r, 0, sizeof r);
+  r.key_ctx = key_ctx;
   r.arch = KT_ARCH_LIVE;
   r.window = 4;
   r.lookahead = 1;
@@ -156,6 +157,11 @@ static void check_bitwise(const kt_model *m, const char *what)
   free(out);
 }
 
+static kt_model *make_model(int nl, const int *hidden)
+{
+  return make_model_kc(nl, hidden, 0);
+}
+
 int main(void)
 {
   char err[256];
@@ -195,6 +201,26 @@ int main(void)
     remove("test_model_tmp2.kmod");
   }
 
+  /* without key_ctx the file stays version 1; with it, version 2 */
+  CHECK(len > 12 && buf[8] == 1, "a model without key_ctx is written as v1");
+  {
+    kt_model *k = make_model_kc(3, hid, 1);
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    size_t kl = 0;
+    unsigned char *kb = slurp(path, &kl);
+    CHECK(kb && kl > 12 && kb[8] == 2, "key_ctx model written as v2");
+    kt_model *k2 = NULL;
+    CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
+          err);
+    CHECK(k2 && k2->repr.key_ctx == 1 &&
+              k2->net[0].layer[0].n_in == k->net[0].layer[0].n_in,
+          "key_ctx round trip");
+    kt_model_free(k2);
+    free(kb);
+    kt_model_free(k);
+    CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
+  }
+
   /* damaged files */
   unsigned char *c = malloc(len + 8);
   CHECK(rejects(buf, 0, "empty", "short"), "empty file");
@@ -219,9 +245,16 @@ int main(void)
   c[len / 2] ^= 0x10;
   CHECK(rejects(c, len, "flip", "CRC"), "bit flip in weights -> CRC");
   memcpy(c, buf, len);
+  put32(c + 8, 3);
+  recrc(c, len);
+  CHECK(rejects(c, len, "version", "version"), "future version");
+  put32(c + 8, 0);
+  recrc(c, len);
+  CHECK(rejects(c, len, "version", "version"), "version 0");
+  /* a v1 body labelled v2: one representation field short */
   put32(c + 8, 2);
   recrc(c, len);
-  CHECK(rejects(c, len, "version", "version"), "wrong version");
+  CHECK(rejects(c, len, "v1 as v2", NULL), "v1 body as v2");
   memcpy(c, buf, len);
   c[0] = 'X';
   CHECK(rejects(c, len, "magic", "magic"), "bad magic");
@@ -319,6 +352,71 @@ int main(void)
     if (kt_model_load_mem(d, el, &em, err, sizeof err) == 0)
       check_bitwise(em, "embedded model");
     kt_model_free(em);
+}
+
+  /* ensembles: stacked nets average their probabilities per head */
+  {
+    kt_model *mb = make_model(3, hid);
+    const kt_model *pair[2] = {m, mb}, *same[2] = {m, m};
+    kt_model *ens = kt_model_stack(pair, 2), *twice = kt_model_stack(same, 2);
+    CHECK(ens && twice && ens->n_nets == 2, "stack");
+    kt_model *kc = make_model_kc(3, hid, 1);
+    const kt_model *mixed[2] = {m, kc};
+    CHECK(kt_model_stack(mixed, 2) == NULL, "stack of different reprs");
+    kt_model_free(kc);
+    if (ens && twice) {
+      CHECK(kt_model_save(ens, path, err, sizeof err) == 0, "%s", err);
+      size_t el = 0;
+      unsigned char *eb = slurp(path, &el);
+      kt_model *e2 = NULL;
+      CHECK(eb && el > 12 && eb[8] == 2, "an ensemble is written as v2");
+      CHECK(eb && kt_model_load_mem(eb, el, &e2, err, sizeof err) == 0 &&
+                e2->n_nets == 2,
+            "ensemble round trip: %s", err);
+      if (eb) { /* the same bytes labelled v1 are refused */
+        put32(eb + 8, 1);
+        recrc(eb, el);
+        CHECK(rejects(eb, el, "ensemble v1", NULL), "v1 ensemble");
+      }
+      free(eb);
+      kt_model_free(e2);
+      size_t sf2 = kt_model_scratch_floats(ens);
+      float *sc = malloc(sf2 * sizeof(float));
+      float *oa = malloc((size_t)ens->n_out_total * sizeof(float));
+      float *ob = malloc((size_t)ens->n_out_total * sizeof(float));
+      float *o1 = malloc((size_t)m->n_out_total * sizeof(float));
+      float *o2 = malloc((size_t)m->n_out_total * sizeof(float));
+      int32_t idx[3] = {1, 5, 9};
+      kt_model_live_logits(ens, idx, 3, sc, oa);
+      kt_model_live_logits(twice, idx, 3, sc, ob);
+      kt_model_forward(m, idx, 3, sc, o1);
+      kt_model_forward(mb, idx, 3, sc, o2);
+      int off = 0;
+      for (int h = 0; h < m->net[0].n_heads; ++h) {
+        int nt = m->net[0].head_size[h];
+        double l1 = 0, l2 = 0;
+        for (int j = 0; j < nt; ++j) {
+          l1 += exp(o1[off + j]);
+          l2 += exp(o2[off + j]);
+        }
+        for (int j = 0; j < nt; ++j) {
+          double p1 = exp(o1[off + j]) / l1, p2 = exp(o2[off + j]) / l2;
+          double want = log((p1 + p2) / 2);
+          CHECK(fabs(oa[off + j] - want) < 1e-4, "ensemble head %d tok %d: "
+                "%g vs %g", h, j, oa[off + j], want);
+          CHECK(fabs(ob[off + j] - log(p1)) < 1e-4, "twice = log-softmax");
+        }
+        off += nt;
+      }
+      free(sc);
+      free(oa);
+      free(ob);
+      free(o1);
+      free(o2);
+    }
+    kt_model_free(ens);
+    kt_model_free(twice);
+    kt_model_free(mb);
   }
 
   /* embedded table: every entry loads and lookahead picks the nearest */
