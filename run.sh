@@ -15,9 +15,10 @@ export KANTOR_DATA=$DATA
 PKGS=(build-essential pkg-config meson ninja-build lv2-dev liblilv-dev
   lilv-utils libopenblas-dev libsndfile1-dev libfluidsynth-dev
   fluid-soundfont-gm libasound2-dev portaudio19-dev libfftw3-dev
-  libsamplerate0-dev)
+  libsamplerate0-dev libcairo2-dev libx11-dev)
 TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
-  python3-mido sordi lv2-examples valgrind ardour libxml2-utils)
+  python3-mido sordi lv2-examples valgrind ardour libxml2-utils
+  xvfb libsuil-0-0 fonts-dejavu-core)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*"; }
 

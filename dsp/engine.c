@@ -63,6 +63,8 @@ struct kt_engine {
   uint8_t son[KT_HIST], svel[KT_HIST], sbp[KT_HIST], sbl[KT_HIST];
   int8_t gen[KT_HIST][KT_NGEN];
   uint8_t gon[KT_HIST][KT_NGEN];
+  int8_t heard[KT_HIST][4]; /* decided slices as they sound (kt_slice_view) */
+  uint8_t heard_on[KT_HIST];
   int64_t n; /* slices recorded */
   int64_t last_boundary;
   int graced;
@@ -466,6 +468,19 @@ void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT
   *st = e->st;
 }
 
+int kt_engine_slice(const kt_engine *e, int64_t d, kt_slice_view *v) KT_RT
+{
+  if (d < 0 || d >= e->st.decided || d <= e->n - KT_HIST) return 0;
+  int di = (int)(d & KT_HMASK);
+  v->index = d;
+  v->bar_pos = e->sbp[di];
+  v->bar_len = e->sbl[di];
+  for (int i = 0; i < 4; ++i)
+    v->pitch[i] = e->heard[di][i];
+  v->onset = e->heard_on[di];
+  return 1;
+}
+
 /* ---- the slice decision ------------------------------------------------ */
 
 
@@ -553,6 +568,8 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
   int vel = iparam(e, KT_P_VEL_MODE) ? iparam(e, KT_P_VELOCITY)
                                      : e->svel[di];
   int pitches[4] = {sop_now, -1, -1, -1};
+  e->heard[di][0] = (int8_t)sop_now;
+  e->heard_on[di] = e->son[di] && sop_now >= 0;
   for (int h = 0; h < KT_NGEN; ++h) {
     e->gen[di][h] = (int8_t)ch[h].pitch;
     e->gon[di][h] = (uint8_t)ch[h].onset;
@@ -562,8 +579,12 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     else
       kt_voices_off(&e->voices, h, frame, out);
     e->st.voice[h] = e->voices.pitch[h];
+    e->heard[di][h + 1] = (int8_t)e->voices.pitch[h];
+    if (e->voices.pitch[h] >= 0 && ch[h].onset)
+      e->heard_on[di] |= (uint8_t)(2u << h);
     pitches[h + 1] = ch[h].pitch;
   }
+  e->st.decided = d + 1;
   e->chord = sop_now >= 0 ? kt_chord_label(pitches, 4, NULL, NULL) : 0;
   e->st.soprano = sop_now;
 }

@@ -143,7 +143,19 @@ typedef struct {
   int voice[3];               /* sounding pitch, heads alto/tenor/bass, -1 */
   uint32_t boundaries;        /* boundaries seen in the last block */
   uint32_t boundary_frame[8]; /* their frames (first 8) */
+  int64_t decided;            /* 1 + index of the last decided slice, 0 none */
 } kt_engine_state;
 void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT;
+
+/* One decided slice as it sounded (the plugin's notify port, the UI). */
+typedef struct {
+  int64_t index;        /* slice index since creation/reset */
+  int bar_pos, bar_len; /* sixteenths since the barline, sixteenths per bar */
+  int pitch[4];         /* melody, alto, tenor, bass as sounding; -1 none */
+  unsigned onset;       /* bit v: pitch[v] starts (or restarts) here */
+} kt_slice_view;
+/* RT: slice d if it is decided and still in the history (the last 128 at
+ * least): 1, else 0. */
+int kt_engine_slice(const kt_engine *e, int64_t d, kt_slice_view *v) KT_RT;
 
 #endif

@@ -71,12 +71,23 @@ int kt_chord_label(const int *pitches, int n, int *root, int *quality)
   return 0;
 }
 
+static const char *const pc_up[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                      "F#", "G",  "Ab", "A",  "Bb", "B"};
+static const char *const pc_lo[12] = {"c",  "c#", "d",  "eb", "e",  "f",
+                                      "f#", "g",  "ab", "a",  "bb", "b"};
+
+void kt_key_name(int key, char *buf, int buflen)
+{
+  if (!buf || buflen <= 0) return;
+  if (key < 0 || key >= 24)
+    snprintf(buf, (size_t)buflen, "?");
+  else
+    snprintf(buf, (size_t)buflen, "%s %s", pc_up[key % 12],
+             key < 12 ? "major" : "minor");
+}
+
 void kt_chord_name(int chord_class, char *buf, int buflen)
 {
-  static const char *const up[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
-                                     "F#", "G",  "Ab", "A",  "Bb", "B"};
-  static const char *const lo[12] = {"c",  "c#", "d",  "eb", "e",  "f",
-                                     "f#", "g",  "ab", "a",  "bb", "b"};
   if (!buf || buflen <= 0) return;
   if (chord_class <= 0 || chord_class >= KT_NCHORDS) {
     snprintf(buf, (size_t)buflen, "-");
@@ -84,15 +95,15 @@ void kt_chord_name(int chord_class, char *buf, int buflen)
   }
   int root = (chord_class - 1) / (KT_NQUALITIES - 1);
   int q = (chord_class - 1) % (KT_NQUALITIES - 1) + 1;
-  const char *n = up[root], *suf = "";
+  const char *n = pc_up[root], *suf = "";
   switch (q) {
   case KT_Q_MAJ:
     break;
   case KT_Q_MIN:
-    n = lo[root];
+    n = pc_lo[root];
     break;
   case KT_Q_DIM:
-    n = lo[root];
+    n = pc_lo[root];
     suf = "dim";
     break;
   case KT_Q_AUG:
@@ -105,15 +116,15 @@ void kt_chord_name(int chord_class, char *buf, int buflen)
     suf = "M7";
     break;
   case KT_Q_MIN7:
-    n = lo[root];
+    n = pc_lo[root];
     suf = "m7";
     break;
   case KT_Q_HDIM7:
-    n = lo[root];
+    n = pc_lo[root];
     suf = "m7b5";
     break;
   case KT_Q_DIM7:
-    n = lo[root];
+    n = pc_lo[root];
     suf = "dim7";
     break;
   default:

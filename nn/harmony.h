@@ -21,6 +21,8 @@ enum kt_quality {
 int kt_chord_label(const int *pitches, int n, int *root, int *quality) KT_RT;
 /* "C", "a", "G7", "f#dim", "-" ... into buf (>= 8 bytes). */
 void kt_chord_name(int chord_class, char *buf, int buflen);
+/* Key (tonic + 12 * minor) as "Eb major", "F# minor"..., "?" if < 0. */
+void kt_key_name(int key, char *buf, int buflen);
 
 /* Key finding (Krumhansl-Kessler profiles on a pitch-class histogram).
  * Returns tonic 0..11 and *minor 0/1. */

@@ -1,9 +1,23 @@
 /* plugin/kantor_lv2.c -- the MIDI plugin: MIDI melody in, melody and three
- * voices out.  All of it is the shared LV2 glue (glue.h) around the engine
- * (dsp/engine.h); this file only names the plugin. */
-#include "glue.h"
+ * voices out.  The shared LV2 glue (glue.h) around the engine
+ * (dsp/engine.h), plus the `notify` port that feeds the UI (ui/): one
+ * kantor:Slice per decided sixteenth (kantor_lv2.h), forged into the host's
+ * buffer in run() -- nothing allocated, and the plugin runs the same whether
+ * the port is connected or not. */
+#include "kantor_lv2.h"
 
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
 #include <lv2/core/lv2.h>
+#include <lv2/patch/patch.h>
+
+typedef struct {
+  kt_pl g; /* first: the shared interfaces cast the handle to a kt_pl */
+  LV2_Atom_Sequence *notify;
+  LV2_Atom_Forge nforge;
+  LV2_URID atom_Int, patch_Get, kantor_Slice, kantor_index, kantor_data;
+  int64_t notified; /* slices before this one were sent */
+} kt_midi_pl;
 
 static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
                               const char *bundle_path,
@@ -11,22 +25,104 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
 {
   (void)desc;
   (void)bundle_path;
-  return (LV2_Handle)kt_pl_new(sizeof(kt_pl), rate, features, 0);
+  kt_midi_pl *p =
+      (kt_midi_pl *)kt_pl_new(sizeof(kt_midi_pl), rate, features, 0);
+  if (!p) return NULL;
+  LV2_URID_Map *map = p->g.map;
+  lv2_atom_forge_init(&p->nforge, map);
+  p->atom_Int = map->map(map->handle, LV2_ATOM__Int);
+  p->patch_Get = map->map(map->handle, LV2_PATCH__Get);
+  p->kantor_Slice = map->map(map->handle, KT_SLICE_URI);
+  p->kantor_index = map->map(map->handle, KT_SLICE_INDEX_URI);
+  p->kantor_data = map->map(map->handle, KT_SLICE_DATA_URI);
+  return (LV2_Handle)p;
 }
 
 static void connect_port(LV2_Handle h, uint32_t port, void *data)
 {
-  kt_pl_connect((kt_pl *)h, port, data);
+  kt_midi_pl *p = (kt_midi_pl *)h;
+  if (!kt_pl_connect(&p->g, port, data) && port == KT_PORT_NOTIFY)
+    p->notify = (LV2_Atom_Sequence *)data;
 }
 
 static void activate(LV2_Handle h)
 {
-  kt_pl_activate((kt_pl *)h);
+  kt_midi_pl *p = (kt_midi_pl *)h;
+  kt_pl_activate(&p->g);
+  p->notified = 0;
+}
+
+/* Slices from..to-1 as kantor:Slice objects at frame (as many as fit). */
+static void notify_slices(kt_midi_pl *p, int64_t from, int64_t to,
+                          uint32_t frame) KT_RT
+{
+  LV2_Atom_Forge *f = &p->nforge;
+  const kt_engine *e = p->g.engine;
+  int32_t d[KT_NOTE_N];
+  d[KT_NOTE_KEY] = kt_engine_key(e);
+  d[KT_NOTE_CHORD] = kt_engine_chord(e);
+  for (int64_t s = from < 0 ? 0 : from; s < to; ++s) {
+    kt_slice_view v;
+    if (!kt_engine_slice(e, s, &v)) continue;
+    /* event header + object + index + data vector, padded */
+    uint32_t need = (uint32_t)(sizeof(LV2_Atom_Event) + 80 + sizeof d);
+    if (f->offset + need > f->size) return;
+    d[KT_NOTE_BAR_POS] = v.bar_pos;
+    d[KT_NOTE_BAR_LEN] = v.bar_len;
+    for (int i = 0; i < 4; ++i)
+      d[KT_NOTE_MELODY + i] = v.pitch[i];
+    d[KT_NOTE_ONSET] = (int32_t)v.onset;
+    LV2_Atom_Forge_Frame obj;
+    lv2_atom_forge_frame_time(f, frame);
+    lv2_atom_forge_object(f, &obj, 0, p->kantor_Slice);
+    lv2_atom_forge_key(f, p->kantor_index);
+    lv2_atom_forge_long(f, v.index);
+    lv2_atom_forge_key(f, p->kantor_data);
+    lv2_atom_forge_vector(f, sizeof(int32_t), p->atom_Int, KT_NOTE_N, d);
+    lv2_atom_forge_pop(f, &obj);
+  }
+}
+
+/* A patch:Get on the control port (a UI that just opened). */
+static int asked(const kt_midi_pl *p) KT_RT
+{
+  if (!p->g.in) return 0;
+  LV2_ATOM_SEQUENCE_FOREACH(p->g.in, ev)
+  {
+    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
+    if (lv2_atom_forge_is_object_type(&p->nforge, ev->body.type) &&
+        ev->body.size >= sizeof(LV2_Atom_Object_Body) &&
+        obj->body.otype == p->patch_Get)
+      return 1;
+  }
+  return 0;
 }
 
 static void run(LV2_Handle h, uint32_t n_samples) KT_RT
 {
-  kt_pl_run((kt_pl *)h, n_samples);
+  kt_midi_pl *p = (kt_midi_pl *)h;
+  const int resend = asked(p);
+  kt_pl_run(&p->g, n_samples);
+
+  kt_engine_state st;
+  kt_engine_get_state(p->g.engine, &st);
+  int64_t from = p->notified;
+  if (st.decided > p->notified) p->notified = st.decided;
+  if (!p->notify || p->notify->atom.size < sizeof(LV2_Atom_Sequence)) return;
+  LV2_Atom_Forge_Frame seq;
+  lv2_atom_forge_set_buffer(&p->nforge, (uint8_t *)p->notify,
+                            p->notify->atom.size);
+  if (!lv2_atom_forge_sequence_head(&p->nforge, &seq, 0)) {
+    p->notify->atom.size = 0;
+    return;
+  }
+  /* the slices decided in this block, at its first boundary */
+  uint32_t frame = st.boundaries > 0 && st.boundary_frame[0] < n_samples
+                       ? st.boundary_frame[0]
+                       : 0;
+  if (resend) from = p->notified - KT_NOTE_RESEND;
+  notify_slices(p, from, p->notified, frame);
+  lv2_atom_forge_pop(&p->nforge, &seq);
 }
 
 static void deactivate(LV2_Handle h)

@@ -262,7 +262,19 @@ static int write_ttl(FILE *f, const char *uri)
     kt_chord_name(c, label, sizeof label);
     scale_point(f, c == 0, label, c);
   }
-  fprintf(f, "\n\t] .\n");
+  fprintf(f,
+          "\n\t] , [\n"
+          "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
+          "\t\tatom:bufferType atom:Sequence ;\n"
+          "\t\tlv2:index %d ;\n"
+          "\t\tlv2:symbol \"notify\" ;\n"
+          "\t\tlv2:name \"Notify\" ;\n"
+          "\t\trdfs:comment \"One kantor:Slice object per decided sixteenth "
+          "(melody, voices, bar position, key, chord) for the UI\" ;\n"
+          "\t\tlv2:portProperty lv2:connectionOptional ;\n"
+          "\t\trsz:minimumSize 32768\n"
+          "\t] .\n",
+          index + 3);
   return ferror(f) ? -1 : 0;
 }
 

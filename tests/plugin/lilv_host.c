@@ -20,6 +20,7 @@
 #include "../check.h"
 #include "engine.h"
 #include "harmony.h"
+#include "kantor_lv2.h"
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
@@ -50,10 +51,12 @@
 
 #define RATE 48000.0
 #define SIXTEENTH 6000 /* frames per sixteenth at 120 bpm, 48 kHz */
-#define NPORTS (2 + KT_NPARAMS + 3)
+#define NPORTS (2 + KT_NPARAMS + 4)
 #define P_LATENCY (2 + KT_NPARAMS)
 #define P_KEY (P_LATENCY + 1)
 #define P_CHORD (P_LATENCY + 2)
+#define P_NOTIFY (P_LATENCY + 3)
+#define NOTIFY_BYTES 32768
 #define IN_BYTES 262144
 #define OUT_BYTES 65536
 #define CANARY 0xA5
@@ -170,7 +173,13 @@ typedef struct {
   int64_t last_on_frame[16];
   char model_path[1024];
   int model_notes;
+  uint64_t hash; /* of every MIDI event out (absolute frame + bytes) */
 } out_state;
+
+typedef struct { /* a kantor:Slice from the notify port */
+  int64_t index;
+  int32_t d[KT_NOTE_N];
+} slice_note;
 
 typedef struct {
   LilvWorld *world;
@@ -200,6 +209,9 @@ typedef struct {
   float control[KT_NPARAMS];
   float latency, key, chord;
   uint8_t *in_buf, *out_buf;
+  uint8_t *notify_buf; /* NULL: the notify port is left unconnected */
+  slice_note *notes;
+  int n_notes, cap_notes;
   uint32_t out_capacity;
   LV2_Atom_Forge forge;
 
@@ -225,7 +237,8 @@ typedef struct {
 
   LV2_URID u_midi, u_Position, u_frame, u_speed, u_bpm, u_bar, u_barBeat, u_bpb,
       u_unit, u_Set, u_Get, u_property, u_value, u_model, u_Path, u_Int,
-      u_Float, u_maxBlock, u_nominal, u_sampleRate;
+      u_Float, u_maxBlock, u_nominal, u_sampleRate, u_Slice, u_index, u_data,
+      u_Long, u_Vector;
 } host;
 
 static LV2_Worker_Status sched_work(LV2_Worker_Schedule_Handle h, uint32_t size,
@@ -312,6 +325,11 @@ static void host_init_features(host *H, uint32_t max_block, int with_worker)
   H->u_maxBlock = M(LV2_BUF_SIZE__maxBlockLength);
   H->u_nominal = M(LV2_BUF_SIZE__nominalBlockLength);
   H->u_sampleRate = M(LV2_PARAMETERS__sampleRate);
+  H->u_Slice = M(KT_SLICE_URI);
+  H->u_index = M(KT_SLICE_INDEX_URI);
+  H->u_data = M(KT_SLICE_DATA_URI);
+  H->u_Long = M(LV2_ATOM__Long);
+  H->u_Vector = M(LV2_ATOM__Vector);
 #undef M
 
   H->opt_max_block = (int32_t)max_block;
@@ -349,6 +367,13 @@ static void connect_all(host *H)
   lilv_instance_connect_port(H->inst, P_LATENCY, &H->latency);
   lilv_instance_connect_port(H->inst, P_KEY, &H->key);
   lilv_instance_connect_port(H->inst, P_CHORD, &H->chord);
+  lilv_instance_connect_port(H->inst, P_NOTIFY, H->notify_buf);
+}
+
+static void connect_notify(host *H)
+{
+  H->notify_buf = aligned_alloc(64, NOTIFY_BYTES);
+  lilv_instance_connect_port(H->inst, P_NOTIFY, H->notify_buf);
 }
 
 static void reset_transport(host *H)
@@ -405,6 +430,8 @@ static void host_free(host *H)
   lilv_instance_free(H->inst);
   free(H->in_buf);
   free(H->out_buf);
+  free(H->notify_buf);
+  free(H->notes);
   free(H->ev);
   for (uint32_t i = 0; i < H->urids.n; ++i)
     free(H->urids.uri[i]);
@@ -581,6 +608,9 @@ static void read_output(host *H, uint32_t n)
       const uint8_t *d = LV2_ATOM_BODY_CONST(&ev->body);
       CHECK(ev->body.size >= 1 && ev->body.size <= 3, "output MIDI of %u bytes",
             ev->body.size);
+      H->out.hash = (H->out.hash ^ (uint64_t)abs_frame) * 0x100000001B3ull;
+      for (uint32_t i = 0; i < ev->body.size && i < 3; ++i)
+        H->out.hash = (H->out.hash ^ d[i]) * 0x100000001B3ull;
       if (ev->body.size != 3) continue;
       int st = d[0] & 0xF0, ch = d[0] & 15, note = d[1];
       int on = st == 0x90 && d[2] > 0;
@@ -646,6 +676,48 @@ static void read_output(host *H, uint32_t n)
   }
 }
 
+/* The notify port after a run: kantor:Slice objects, in frame order. */
+static void read_notify(host *H, uint32_t n)
+{
+  const LV2_Atom_Sequence *seq = (const LV2_Atom_Sequence *)H->notify_buf;
+  if (seq->atom.type != H->forge.Sequence) {
+    CHECK(seq->atom.size == 0, "notify is not an atom:Sequence");
+    return;
+  }
+  CHECK(seq->atom.size + sizeof(LV2_Atom) <= NOTIFY_BYTES,
+        "notify sequence larger than its buffer");
+  int64_t last = 0;
+  LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
+  {
+    CHECK(ev->time.frames >= last && ev->time.frames >= 0 &&
+              (ev->time.frames < (int64_t)n || ev->time.frames == 0),
+          "notify frame %lld (block of %u)", (long long)ev->time.frames, n);
+    last = ev->time.frames;
+    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
+    if (!lv2_atom_forge_is_object_type(&H->forge, ev->body.type) ||
+        obj->body.otype != H->u_Slice) {
+      CHECK(0, "notify carries something else than kantor:Slice");
+      continue;
+    }
+    const LV2_Atom *idx = NULL, *data = NULL;
+    lv2_atom_object_get(obj, H->u_index, &idx, H->u_data, &data, 0);
+    const LV2_Atom_Vector *v = (const LV2_Atom_Vector *)data;
+    if (!idx || idx->type != H->u_Long || !v || v->atom.type != H->u_Vector ||
+        v->body.child_type != H->u_Int ||
+        v->atom.size != sizeof v->body + KT_NOTE_N * sizeof(int32_t)) {
+      CHECK(0, "malformed kantor:Slice");
+      continue;
+    }
+    if (H->n_notes == H->cap_notes) {
+      H->cap_notes = H->cap_notes ? 2 * H->cap_notes : 256;
+      H->notes = realloc(H->notes, (size_t)H->cap_notes * sizeof *H->notes);
+    }
+    slice_note *sn = &H->notes[H->n_notes++];
+    sn->index = ((const LV2_Atom_Long *)idx)->body;
+    memcpy(sn->d, v + 1, sizeof sn->d);
+  }
+}
+
 /* One block: position (as jalv: when it changed, or every block), the
  * queued events, run, read the output, do the worker's jobs. */
 static void run_block(host *H, uint32_t n)
@@ -663,8 +735,14 @@ static void run_block(host *H, uint32_t n)
   memset(H->out_buf + H->out_capacity, CANARY, 64);
   out->atom.type = 0;
   out->atom.size = H->out_capacity - (uint32_t)sizeof(LV2_Atom);
+  LV2_Atom_Sequence *nt = (LV2_Atom_Sequence *)H->notify_buf;
+  if (nt) {
+    nt->atom.type = 0;
+    nt->atom.size = NOTIFY_BYTES - (uint32_t)sizeof(LV2_Atom);
+  }
   lilv_instance_run(H->inst, n);
   read_output(H, n);
+  if (nt) read_notify(H, n);
   do_work(H);
   H->now += n;
   if (H->rolling) H->tframe += n;
@@ -1026,6 +1104,84 @@ static void test_controls(LilvWorld *world, const LilvPlugin *plugin)
   free(s.ev);
 }
 
+/* The notify port: one kantor:Slice per decided sixteenth, matching what
+ * the MIDI output did; the output is the same whether it is connected or
+ * not; a patch:Get brings the recent slices again (a UI that opens). */
+static void test_notify(LilvWorld *world, const LilvPlugin *plugin)
+{
+  printf("# notify port (the UI's feed)\n");
+  uint64_t hash[2] = {0, 0};
+  for (int connected = 0; connected < 2; ++connected) {
+    host *H = host_new(world, plugin, 1024, 1);
+    if (!H) return;
+    if (connected) connect_notify(H);
+    g_rng = 777; /* the same blocks both times */
+    score s = {0};
+    H->rolling = 1;
+    make_tune(&s, 0, 0);
+    run_until(H, &s, tune_length(), 1500);
+    hash[connected] = H->out.hash;
+    free(s.ev);
+    if (!connected) {
+      host_free(H);
+      continue;
+    }
+    CHECK(H->n_notes >= 130, "%d slices notified for 140 sixteenths",
+          H->n_notes);
+    int onsets[4] = {0, 0, 0, 0}, sounding = 0;
+    for (int i = 0; i < H->n_notes; ++i) {
+      const slice_note *sn = &H->notes[i];
+      CHECK(sn->index == i, "slice %d notified as %lld", i,
+            (long long)sn->index);
+      CHECK(sn->d[KT_NOTE_BAR_LEN] == 16 &&
+                sn->d[KT_NOTE_BAR_POS] == (int)(sn->index % 16),
+            "slice %lld: bar position %d of %d", (long long)sn->index,
+            sn->d[KT_NOTE_BAR_POS], sn->d[KT_NOTE_BAR_LEN]);
+      CHECK(sn->d[KT_NOTE_KEY] >= -1 && sn->d[KT_NOTE_KEY] < 24 &&
+                sn->d[KT_NOTE_CHORD] >= 0 && sn->d[KT_NOTE_CHORD] < KT_NCHORDS,
+            "slice %d: key %d chord %d", i, sn->d[KT_NOTE_KEY],
+            sn->d[KT_NOTE_CHORD]);
+      int m = sn->d[KT_NOTE_MELODY];
+      CHECK(m == -1 || (m >= 62 && m <= 74), "slice %d: melody %d", i, m);
+      sounding += m >= 0;
+      for (int v = 0; v < 4; ++v)
+        onsets[v] += (sn->d[KT_NOTE_ONSET] >> v) & 1;
+      for (int h = 0; h < 3; ++h) {
+        int pch = sn->d[KT_NOTE_ALTO + h];
+        const kt_param_info *lo = kt_param_get_info(KT_P_ALTO_LO + 2 * h);
+        CHECK(pch == -1 || (pch >= lo->min && pch <= 127),
+              "slice %d voice %d: pitch %d", i, h, pch);
+      }
+    }
+    CHECK(sounding >= 100, "only %d slices with melody", sounding);
+    CHECK(onsets[0] == 30, "%d melody onsets notified, the tune has 30",
+          onsets[0]);
+    for (int h = 0; h < 3; ++h)
+      CHECK(onsets[h + 1] == H->out.n_on[h + 1],
+            "voice %d: %d onsets notified, %d note-ons sent", h, onsets[h + 1],
+            H->out.n_on[h + 1]);
+    printf("  %d slices, onsets melody %d alto %d tenor %d bass %d\n",
+           H->n_notes, onsets[0], onsets[1], onsets[2], onsets[3]);
+
+    /* a UI opens: patch:Get -> the last KT_NOTE_RESEND slices again */
+    H->rolling = 0; /* no new slice in the block that reads the patch:Get */
+    run_block(H, 64);
+    int before = H->n_notes;
+    int64_t last = H->notes[before - 1].index;
+    add_ev(H, 0, 3);
+    run_block(H, 64);
+    int resent = H->n_notes - before;
+    CHECK(resent == KT_NOTE_RESEND, "patch:Get resent %d slices", resent);
+    if (resent > 0)
+      CHECK(H->notes[H->n_notes - 1].index == last,
+            "resent up to slice %lld, last was %lld",
+            (long long)H->notes[H->n_notes - 1].index, (long long)last);
+    host_free(H);
+  }
+  CHECK(hash[0] == hash[1],
+        "MIDI output differs with the notify port connected");
+}
+
 static void nonsense_position(host *H, uint32_t frame, int which)
 {
   in_event *e = add_position(H, frame);
@@ -1320,6 +1476,7 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
   printf("# stress: %ld random blocks\n", blocks);
   host *H = host_new(world, plugin, 8192, 1);
   if (!H) return;
+  connect_notify(H);
   const char *src = getenv("KANTOR_SRC");
   char model[1024];
   snprintf(model, sizeof model, "%s/models/live-l4.kmod", src ? src : ".");
@@ -1344,6 +1501,8 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
       nonsense_position(H, rnd_range(0, n - 1), (int)rnd_range(0, 11));
     if (rnd_range(0, 2000) == 0)
       add_patch_set(H, 0, rnd_range(0, 1) ? model : "");
+    if (rnd_range(0, 1000) == 0) add_ev(H, rnd_range(0, n - 1), 3);
+    if (H->n_notes > 4096) H->n_notes = 0; /* only read, not kept */
     int k = (int)rnd_range(0, 6);
     for (int i = 0; i < k; ++i) {
       int note = (int)rnd_range(55, 84);
@@ -1409,6 +1568,7 @@ int main(int argc, char **argv)
     test_presets(world, plugin, &urids);
     test_rolling(world, plugin);
     test_controls(world, plugin);
+    test_notify(world, plugin);
     test_nonsense(world, plugin);
     test_model(world, plugin);
     test_preset_apply(world, plugin);
