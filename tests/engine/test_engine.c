@@ -464,6 +464,44 @@ static void test_silencers(void)
   }
 }
 
+/* An ensemble of one net twice plays exactly what the net plays (the mean
+ * of equal probabilities is the probability): the engine runs ensembles
+ * through the same decoding. */
+static void test_ensemble(void)
+{
+  static abs_ev a[4096], b[4096];
+  int64_t total;
+  char err[256];
+  size_t len;
+  const void *d = kt_model_embedded(0, &len);
+  kt_model *one = NULL, *m1 = NULL;
+  CHECK(kt_model_load_mem(d, len, &one, err, sizeof err) == 0, "%s", err);
+  CHECK(kt_model_load_mem(d, len, &m1, err, sizeof err) == 0, "%s", err);
+  if (!one || !m1) return;
+  const kt_model *pair[2] = {m1, m1};
+  kt_model *two = kt_model_stack(pair, 2);
+  CHECK(two != NULL, "stack");
+  kt_model_free(m1);
+  kt_model *ms[2] = {one, two};
+  abs_ev *rec[2] = {a, b};
+  int n[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    kt_engine *e = make();
+    kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+    kt_engine_model *em = kt_engine_model_new(ms[k], err, sizeof err);
+    CHECK(em != NULL, "engine refuses the model: %s", err);
+    kt_midi_out buf[CAP];
+    kt_out o = {buf, 0, CAP, 0};
+    CHECK(kt_engine_swap_model(e, em, &o) == NULL, "no previous model");
+    n[k] = play_scale(e, 256, rec[k], 4096, &total);
+    kt_engine_free(e); /* frees the installed user model */
+  }
+  CHECK(n[0] == n[1] && n[0] > 0, "ensemble: %d vs %d events", n[1], n[0]);
+  for (int i = 0; i < n[0] && i < n[1]; ++i)
+    CHECK(a[i].frame == b[i].frame && !memcmp(a[i].d, b[i].d, 3),
+          "ensemble event %d differs", i);
+}
+
 int main(int argc, char **argv)
 {
   int iters = argc > 1 ? atoi(argv[1]) : 200000;
@@ -472,6 +510,7 @@ int main(int argc, char **argv)
   test_grace_and_free_run();
   test_lookahead_latency();
   test_silencers();
+  test_ensemble();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);
