@@ -1,6 +1,7 @@
 /* dsp/decode.c -- decoding with temperature, seed and guard (see decode.h). */
 #include "decode.h"
 #include "../nn/harmony.h"
+#include "../nn/model.h"
 
 #include <math.h>
 
@@ -57,13 +58,7 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
 {
   int voice = kt_head_voice(h);
   int n = kt_repr_n_tok(r, voice);
-  float mx = lg[0];
-  for (int j = 1; j < n; ++j)
-    mx = lg[j] > mx ? lg[j] : mx;
-  double sum = 0.0;
-  for (int j = 0; j < n; ++j)
-    sum += exp((double)(lg[j] - mx));
-  float lse = mx + (float)log(sum);
+  float lse = kt_log_sum_exp(lg, n);
   cl->n = 0;
   for (int j = 0; j < n; ++j) {
     float s = lg[j] - lse; /* log-probability */

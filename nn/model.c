@@ -677,6 +677,17 @@ void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
   forward(m, idx, n_idx, scratch, out);
 }
 
+float kt_log_sum_exp(const float *x, int n)
+{
+  float mx = x[0];
+  for (int j = 1; j < n; ++j)
+    mx = x[j] > mx ? x[j] : mx;
+  double sum = 0.0;
+  for (int j = 0; j < n; ++j)
+    sum += exp((double)(x[j] - mx));
+  return mx + (float)log(sum);
+}
+
 void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
                           float *scratch, float *out)
 {
@@ -688,16 +699,8 @@ void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
   for (int h = 0; h < net->n_heads; ++h) {
     int nt = net->head_size[h];
     float lse[KT_MAX_NETS];
-    for (int n = 0; n < nn; ++n) {
-      const float *l = out + n * width + off;
-      float mx = l[0];
-      for (int j = 1; j < nt; ++j)
-        mx = l[j] > mx ? l[j] : mx;
-      double sum = 0.0;
-      for (int j = 0; j < nt; ++j)
-        sum += exp((double)(l[j] - mx));
-      lse[n] = mx + (float)log(sum);
-    }
+    for (int n = 0; n < nn; ++n)
+      lse[n] = kt_log_sum_exp(out + n * width + off, nt);
     for (int j = 0; j < nt; ++j) {
       double p = 0.0;
       for (int n = 0; n < nn; ++n)

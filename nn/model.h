@@ -73,6 +73,10 @@ size_t kt_model_scratch_floats(const kt_model *m);
 void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
                       float *scratch, float *out) KT_RT;
 
+/* log(sum exp x[j]) over n >= 1 entries, computed stably: the
+ * normalizer that turns a head's logits into log-probabilities. */
+float kt_log_sum_exp(const float *x, int n) KT_RT;
+
 /* Live models: the three heads' logits in out[0 .. n_out_total / n_nets).
  * A live model of several nets is an ensemble: the result is the log of
  * the nets' mean probability per head (out needs n_out_total floats). */
