@@ -2,6 +2,7 @@
  * defaults and the inference kernel. */
 #include "model.h"
 #include "harmony.h"
+#include "simd.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,10 +19,6 @@ extern const size_t kt_embedded_len[];
 #define KT_REPR_FIELDS 15
 #define KT_REPR_FIELDS_V1 14
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
-
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF /* gcc -std=c11 does not contract either */
-#endif
 
 /* ---- CRC-32 (IEEE, reflected, as zlib) ---- */
 
@@ -627,14 +624,6 @@ sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
     y[o] = relu ? (s > 0.0f ? s : 0.0f) : s;
   }
 }
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
-  !defined(KT_NO_CLONES)
-#define KT_CLONES                                                              \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define KT_CLONES
-#endif
 
 KT_CLONES static void forward(const kt_model *m, const int32_t *idx, int n_idx,
                               float *scratch, float *out) KT_RT;

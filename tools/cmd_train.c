@@ -24,6 +24,7 @@ static void usage(FILE *f)
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
+      "       kantor train [options as above] --export-data FILE\n"
       "Trains on the split's train set, stops early on the valid set,\n"
       "reports the test set.  Live models are scheduled-sampled: a share\n"
       "(--fb-own) of the examples is fed back the model's own\n"
@@ -33,7 +34,11 @@ static void usage(FILE *f)
       "--augment none|raw12) adds the engine's running key tracker (tonic\n"
       "and melody pitch-class histogram) to the inputs.  --ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
-      "model whose heads average their probabilities.\n");
+      "model whose heads average their probabilities.\n"
+      "--export-data FILE writes the encoded train set these options give\n"
+      "(the first epoch's teacher-forced examples, network sizes, batch,\n"
+      "lr, dropout; format in nn/train/train.h) and exits without\n"
+      "training: bench/torch_train.py trains PyTorch on it.\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
@@ -200,6 +205,7 @@ int kt_cmd_train(int argc, char **argv)
   o.verbose = 1;
   const char *data = NULL, *split = NULL, *out = NULL, *curves = NULL;
   int n_ens = 1;
+  const char *export_path = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -226,6 +232,8 @@ int kt_cmd_train(int argc, char **argv)
       out = v;
     else if (!strcmp(a, "--curves"))
       curves = v;
+    else if (!strcmp(a, "--export-data"))
+      export_path = v;
     else if (!strcmp(a, "--arch")) {
       if (!strcmp(v, "live"))
         o.arch = KT_ARCH_LIVE;
@@ -350,7 +358,7 @@ int kt_cmd_train(int argc, char **argv)
     }
     if (bad) return KT_EXIT_USAGE;
   }
-  if (!out) {
+  if (!out && !export_path) {
     fprintf(stderr, "kantor train: -o FILE is required\n");
     usage(stderr);
     return KT_EXIT_USAGE;
@@ -363,6 +371,21 @@ int kt_cmd_train(int argc, char **argv)
     return KT_EXIT_USAGE;
   }
   if (!data) data = kt_default_data_dir();
+  if (export_path) {
+    char xerr[512];
+    kt_chorale *xtr = NULL;
+    int nx = 0, n_ex = 0;
+    if (kt_corpus_load(data, split, KT_SET_TRAIN, &xtr, &nx, xerr,
+                       sizeof xerr) ||
+        kt_train_export(&o, xtr, nx, export_path, &n_ex, xerr, sizeof xerr)) {
+      fprintf(stderr, "kantor train: %s\n", xerr);
+      kt_corpus_free(xtr, nx);
+      return KT_EXIT_FAIL;
+    }
+    kt_corpus_free(xtr, nx);
+    printf("wrote %s (%d examples from %d chorales)\n", export_path, n_ex, nx);
+    if (!out) return KT_EXIT_OK;
+  }
   { /* fail now, not after training, if the output cannot be written */
     char probe[4096];
     snprintf(probe, sizeof probe, "%s.tmp", out);

@@ -5,6 +5,7 @@
 #include "train.h"
 
 #include "../harmony.h"
+#include "../simd.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -15,20 +16,7 @@
 
 void openblas_set_num_threads(int num_threads);
 
-/* ---- PRNG: splitmix64 ---- */
-
-uint64_t kt_train_rng_next(uint64_t *s)
-{
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-double kt_train_rng_unif(uint64_t *s)
-{
-  return (double)(kt_train_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
-}
+/* ---- PRNG: splitmix64 (train.h) ---- */
 
 static double rng_normal(uint64_t *s)
 {
@@ -129,8 +117,9 @@ static void state_free(net_state *st)
 
 /* Forward a batch of nb examples; dropout p (0 = eval). Logits end up in
  * act[nl]. */
-static void batch_forward(net_state *st, const int32_t *idx, const int *cnt,
-                          int nb, float p, uint64_t *rng)
+KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
+                                    const int *cnt, int nb, float p,
+                                    uint64_t *rng)
 {
   kt_net *net = st->net;
   for (int l = 0; l < st->nl; ++l) {
@@ -212,8 +201,8 @@ static double batch_loss(net_state *st, const int *tgt, int nt, int nb,
   return loss;
 }
 
-static void batch_backward(net_state *st, const int32_t *idx, const int *cnt,
-                           int nb)
+KT_CLONES static void batch_backward(net_state *st, const int32_t *idx,
+                                     const int *cnt, int nb)
 {
   kt_net *net = st->net;
   for (int l = st->nl - 1; l >= 0; --l) {
@@ -246,7 +235,8 @@ static void batch_backward(net_state *st, const int32_t *idx, const int *cnt,
   }
 }
 
-static void adam_update(net_state *st, const kt_train_opts *o, long step)
+KT_CLONES static void adam_update(net_state *st, const kt_train_opts *o,
+                                  long step)
 {
   const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
   float c1 = 1.0f / (1.0f - powf(b1, (float)step));
@@ -466,19 +456,91 @@ double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
   return loss;
 }
 
+double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
+                      double *epoch_s)
+{
+  openblas_set_num_threads(1);
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE; /* only stored: the net's shape comes from d */
+  int nl = d->n_hidden + 1, nh = d->n_heads, tot = 0;
+  static int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
+  sizes[0][0] = d->n_in;
+  for (int l = 0; l < d->n_hidden; ++l)
+    sizes[0][l + 1] = d->hidden[l];
+  for (int h = 0; h < nh; ++h)
+    tot += heads[0][h] = d->head_size[h];
+  sizes[0][nl] = tot;
+  kt_model *m =
+      kt_model_new(&r, 1, &nl, (const int(*)[KT_MAX_LAYERS + 1]) sizes, &nh,
+                   (const int(*)[KT_MAX_HEADS])heads);
+  int B = d->batch, maxa = d->maxa > 0 ? d->maxa : 1;
+  int32_t *idx = malloc((size_t)B * maxa * sizeof *idx);
+  int *cnt = malloc((size_t)B * sizeof *cnt);
+  int *tgt = malloc((size_t)B * nh * sizeof *tgt);
+  int *order = malloc((size_t)(d->n_ex ? d->n_ex : 1) * sizeof *order);
+  net_state st;
+  memset(&st, 0, sizeof st);
+  double loss = -1;
+  if (!m || !idx || !cnt || !tgt || !order ||
+      state_init(&st, &m->net[0], B, maxa) != 0)
+    goto done;
+  kt_train_opts o;
+  kt_train_opts_default(&o);
+  o.batch = B;
+  o.lr = d->lr;
+  o.dropout = d->dropout;
+  uint64_t rng = seed ^ 0x4B414E544F52ull;
+  init_weights(m, maxa, &rng);
+  for (int i = 0; i < d->n_ex; ++i)
+    order[i] = i;
+  long step = 0;
+  for (int ep = 0; ep < epochs; ++ep) {
+    double t0 = now_s(), sum = 0;
+    long hits = 0, count = 0;
+    for (int i = d->n_ex - 1; i > 0; --i) {
+      int j = (int)(kt_train_rng_next(&rng) % (uint64_t)(i + 1));
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    for (int b0 = 0; b0 < d->n_ex; b0 += B) {
+      int nb = d->n_ex - b0 < B ? d->n_ex - b0 : B;
+      for (int b = 0; b < nb; ++b) {
+        int e = order[b0 + b];
+        cnt[b] = d->cnt[e];
+        memcpy(idx + (size_t)b * maxa, d->idx + d->off[e],
+               (size_t)d->cnt[e] * sizeof *idx);
+        memcpy(tgt + (size_t)b * nh, d->tgt + (size_t)e * nh,
+               (size_t)nh * sizeof *tgt);
+      }
+      batch_forward(&st, idx, cnt, nb, o.dropout, &rng);
+      sum += batch_loss(&st, tgt, nh, nb, &hits, &count, 1);
+      batch_backward(&st, idx, cnt, nb);
+      adam_update(&st, &o, ++step);
+    }
+    if (epoch_s) epoch_s[ep] = now_s() - t0;
+    loss = d->n_ex ? sum / d->n_ex : 0;
+  }
+done:
+  state_free(&st);
+  kt_model_free(m);
+  free(idx);
+  free(cnt);
+  free(tgt);
+  free(order);
+  return loss;
+}
+
 static void fmt_time(double s, char *buf, size_t len)
 {
   int t = (int)(s + 0.5);
   snprintf(buf, len, "%d:%02d", t / 60, t % 60);
 }
 
-kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
-                   const kt_chorale *valid, int n_valid, kt_curve_pt *curve,
-                   int *n_curve, int *best_epoch, char *err, size_t errlen)
+int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
+                  kt_repr *rp, char *err, size_t errlen)
 {
-  openblas_set_num_threads(1);
-  *n_curve = 0;
-  *best_epoch = 0;
   kt_repr r;
   memset(&r, 0, sizeof r);
   r.arch = o->arch;
@@ -490,17 +552,30 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
   kt_dataset_ranges(train, n_train, o->augment, &r);
-  if (!kt_repr_valid(&r, err, errlen)) return NULL;
+  if (!kt_repr_valid(&r, err, errlen)) return -1;
   if (n_train < 1) {
     snprintf(err, errlen, "no training chorales");
-    return NULL;
+    return -1;
   }
   for (int l = 0; l < o->n_hidden; ++l)
     if (o->hidden[l] < 1 || o->hidden[l] > KT_MAX_WIDTH) {
       snprintf(err, errlen, "hidden size %d outside 1..%d", o->hidden[l],
                KT_MAX_WIDTH);
-      return NULL;
+      return -1;
     }
+  *rp = r;
+  return 0;
+}
+
+kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
+                   const kt_chorale *valid, int n_valid, kt_curve_pt *curve,
+                   int *n_curve, int *best_epoch, char *err, size_t errlen)
+{
+  openblas_set_num_threads(1);
+  *n_curve = 0;
+  *best_epoch = 0;
+  kt_repr r;
+  if (kt_train_repr(o, train, n_train, &r, err, errlen)) return NULL;
   kt_dataset dtr, dva;
   memset(&dva, 0, sizeof dva);
   if (kt_dataset_build(&dtr, &r, train, n_train, o->augment, err, errlen))

@@ -113,8 +113,60 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m);
 
 /* ---- training (train.c) ---- */
 
-uint64_t kt_train_rng_next(uint64_t *s);
-double kt_train_rng_unif(uint64_t *s); /* [0, 1) */
+/* splitmix64; inline: the dropout masks draw one per active unit */
+static inline uint64_t kt_train_rng_next(uint64_t *s)
+{
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+static inline double kt_train_rng_unif(uint64_t *s) /* [0, 1) */
+{
+  return (double)(kt_train_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* The representation kt_train uses for these options and chorales. */
+int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
+                  kt_repr *r, char *err, size_t errlen);
+
+/* ---- encoded training data (export.c), for training other frameworks on
+ * exactly what kt_train sees (bench/torch_train.py) ----
+ * File (little endian): "KTTRAIN1", u32 version 1, u32 n_in, u32 n_hidden,
+ * u32 hidden[n_hidden], u32 n_heads, u32 head_size[n_heads], u32 batch,
+ * f32 lr, f32 dropout, u32 n_ex, u32 n_idx, i32 cnt[n_ex] (active inputs
+ * per example), i32 idx[n_idx] (the active inputs, example after example),
+ * i32 tgt[n_ex * n_heads] (target class per head, -1 = none), u32 CRC-32
+ * of everything before it.  The examples are the train set's, in dataset
+ * order, teacher-forced (Bach's voices fed back, no noise): the first
+ * epoch's data of `kantor train` with the same options. */
+typedef struct {
+  int n_in, n_hidden, hidden[KT_MAX_LAYERS - 1];
+  int n_heads, head_size[KT_MAX_HEADS];
+  int batch;
+  float lr, dropout;
+  int n_ex, n_idx, maxa; /* maxa: the largest cnt */
+  int *cnt, *off;        /* off[i]: start of example i in idx */
+  int32_t *idx;
+  int *tgt;
+} kt_train_data;
+
+/* Build the train set as kt_train would and write it (path.tmp, then
+ * rename).  Single-net archs (live, forwardbach, chord). */
+int kt_train_export(const kt_train_opts *o, const kt_chorale *train,
+                    int n_train, const char *path, int *n_ex, char *err,
+                    size_t errlen);
+/* Read and validate a file written by kt_train_export. */
+int kt_train_data_load(const char *path, kt_train_data *d, char *err,
+                       size_t errlen);
+void kt_train_data_free(kt_train_data *d);
+/* Train a fresh net of d's shape on d with kt_train's kernels (same batch
+ * step: forward with dropout, softmax cross-entropy per head, backward,
+ * Adam; single-threaded OpenBLAS), for the speed comparison: no
+ * validation, no roll-outs.  epoch_s[e]: seconds of epoch e.  Returns the
+ * mean training loss of the last epoch, or -1 when out of memory. */
+double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
+                      double *epoch_s);
 
 /* Train on train/valid sets.  curve has room for o->epochs points. */
 kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
