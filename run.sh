@@ -19,6 +19,7 @@ PKGS=(build-essential pkg-config meson ninja-build lv2-dev liblilv-dev
 TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
   python3-mido sordi lv2-examples valgrind ardour libxml2-utils
   xvfb libsuil-0-0 fonts-dejavu-core)
+BENCH_PKGS=(python3-torch) # bench/torch_train.py (training speed vs PyTorch)
 
 log() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
@@ -102,6 +103,7 @@ case "$cmd" in
     meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
     ;;
   bench)
+    install_pkgs "${BENCH_PKGS[@]}"
     build
     meson test -C "$BUILD" --benchmark --verbose
     ;;

@@ -1,12 +1,15 @@
-/* bench/bench_infer.c -- speed of one inference of each shipped model with
- * (a) Kantor's kernel (sparse first layer), (b) the same weights as a dense
- * chain of OpenBLAS cblas_sgemv (one thread), (c) plain dense loops, and
- * (d) the time just to read the weights once (the memory floor); then the
+/* bench/bench_infer.c -- the benchmark program (./run.sh bench): speed of
+ * one inference of each shipped model with (a) Kantor's kernel (sparse
+ * first layer), (b) the same weights as a dense chain of OpenBLAS
+ * cblas_sgemv (one thread), (c) plain dense loops, and (d) the time to read
+ * every weight once from a cold cache (the memory floor, with GB/s); the
  * engine's per-block cost at 48 kHz / 64 frames with a new note every slice
- * at 240 BPM and every voice on.  Prints a table and one JSON line.
- * Reports only: nothing here asserts time. */
+ * at 240 BPM and every voice on; the cost growth (bench_growth.c); and
+ * training speed against PyTorch (bench_train.c).  Prints tables and one
+ * JSON line.  Reports only: nothing here asserts time. */
 #include "../dsp/engine.h"
 #include "../nn/model.h"
+#include "bench.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -16,11 +19,18 @@
 
 void openblas_set_num_threads(int n);
 
-static double now_us(void)
+double now_us(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+
+double cpu_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -29,22 +39,18 @@ static int cmp_d(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-#define REPEATS 9
-typedef struct {
-  double min, median;
-} stat;
-
-static stat summarize(double *v, int n)
+stat summarize(double *v, int n)
 {
   qsort(v, (size_t)n, sizeof *v, cmp_d);
   stat s = {v[0], v[n / 2]};
   return s;
 }
 
-static volatile float sink;
+volatile float bench_sink;
+#define sink bench_sink
 
 /* A realistic input: the encoding of a melody context. */
-static int make_input(const kt_repr *r, int32_t *idx, unsigned seed)
+int bench_make_input(const kt_repr *r, int32_t *idx, unsigned seed)
 {
   int8_t sp[KT_MAX_WINDOW];
   uint8_t so[KT_MAX_WINDOW], fb[KT_MAX_FEEDBACK * 3];
@@ -63,8 +69,8 @@ static int make_input(const kt_repr *r, int32_t *idx, unsigned seed)
   return kt_encode_live(r, &c, idx);
 }
 
-static void dense_blas(const kt_model *m, const float *x, float *a, float *b,
-                       float *out)
+void bench_dense_blas(const kt_model *m, const float *x, float *a, float *b,
+                      float *out)
 {
   const kt_net *net = &m->net[0];
   const float *in = x;
@@ -80,6 +86,31 @@ static void dense_blas(const kt_model *m, const float *x, float *a, float *b,
         y[o] = y[o] > 0 ? y[o] : 0;
     in = y;
   }
+}
+
+void bench_kernel_pair(const kt_model *m, int iters, stat *kantor, stat *blas)
+{
+  const kt_repr *r = &m->repr;
+  int n_in = kt_repr_n_inputs(r);
+  int32_t *idx = calloc((size_t)kt_repr_max_active(r) + 1, sizeof *idx);
+  float *scratch = calloc(kt_model_scratch_floats(m) + 1, sizeof(float));
+  float *out = calloc((size_t)m->n_out_total + 1, sizeof(float));
+  float *x = calloc((size_t)n_in, sizeof(float));
+  float *a = calloc(KT_MAX_WIDTH, sizeof(float));
+  float *b = calloc(KT_MAX_WIDTH, sizeof(float));
+  int n = bench_make_input(r, idx, 1);
+  for (int k = 0; k < n; ++k)
+    x[idx[k]] = 1.0f;
+  TIME(*kantor, iters, kt_model_forward(m, idx, n, scratch, out);
+       sink += out[0]);
+  int bi = iters / 6 > 10 ? iters / 6 : 10;
+  TIME(*blas, bi, bench_dense_blas(m, x, a, b, out); sink += out[0]);
+  free(idx);
+  free(scratch);
+  free(out);
+  free(x);
+  free(a);
+  free(b);
 }
 
 static void dense_loops(const kt_model *m, const float *x, float *a, float *b,
@@ -102,9 +133,10 @@ static void dense_loops(const kt_model *m, const float *x, float *a, float *b,
 }
 
 /* Read every weight once (integer XOR: vectorized, no FP latency chain). */
-static double read_weights(const kt_model *m)
+static uint32_t read_weights(const kt_model *m, size_t *bytes)
 {
   uint32_t acc = 0;
+  *bytes = 0;
   const kt_net *net = &m->net[0];
   for (int l = 0; l < net->n_layers; ++l) {
     const kt_layer *L = &net->layer[l];
@@ -112,26 +144,30 @@ static double read_weights(const kt_model *m)
     const uint32_t *w = (const uint32_t *)(const void *)L->w;
     for (size_t i = 0; i < n; ++i)
       acc ^= w[i];
+    *bytes += n * 4 + (size_t)L->n_out * 4;
+    for (int i = 0; i < L->n_out; ++i)
+      acc ^= (uint32_t)L->b[i];
   }
-  return (double)acc;
+  return acc;
 }
 
-/* Time fn over iters calls, REPEATS times: microseconds per call. */
-#define TIME(out, iters, body)                                                \
-  do {                                                                        \
-    double v_[REPEATS];                                                       \
-    for (int r_ = 0; r_ < REPEATS; ++r_) {                                    \
-      double t0_ = now_us();                                                  \
-      for (int it_ = 0; it_ < (iters); ++it_) {                               \
-        body;                                                                 \
-      }                                                                       \
-      v_[r_] = (now_us() - t0_) / (iters);                                    \
-    }                                                                         \
-    out = summarize(v_, REPEATS);                                             \
-  } while (0)
+/* Push the model out of every cache level: write and read a buffer four
+ * times the size of the last-level cache (32 MB here; 128 MB is used). */
+#define EVICT_BYTES ((size_t)128 << 20)
+static unsigned char *evict_buf;
+static void evict(void)
+{
+  for (size_t i = 0; i < EVICT_BYTES; i += 64)
+    evict_buf[i] = (unsigned char)(evict_buf[i] + 1);
+  unsigned acc = 0;
+  for (size_t i = 0; i < EVICT_BYTES; i += 64)
+    acc += evict_buf[i];
+  sink += (float)acc;
+}
 
 typedef struct {
-  stat kantor, blas, loops, floor;
+  stat kantor, blas, loops, floor, kantor_cold;
+  double floor_gbps, bytes;
   int lookahead, n_in, hidden0, n_active;
 } model_res;
 
@@ -145,18 +181,33 @@ static void bench_model(const kt_model *m, model_res *res)
   float *x = calloc((size_t)n_in, sizeof(float));
   float *a = calloc(KT_MAX_WIDTH, sizeof(float));
   float *b = calloc(KT_MAX_WIDTH, sizeof(float));
-  int n = make_input(r, idx, 1);
+  int n = bench_make_input(r, idx, 1);
   for (int k = 0; k < n; ++k)
     x[idx[k]] = 1.0f;
   res->lookahead = r->lookahead;
   res->n_in = n_in;
   res->hidden0 = m->net[0].layer[0].n_out;
   res->n_active = n;
-  TIME(res->kantor, 2000, kt_model_forward(m, idx, n, scratch, out);
-       sink += out[0]);
-  TIME(res->blas, 300, dense_blas(m, x, a, b, out); sink += out[0]);
+  bench_kernel_pair(m, 2000, &res->kantor, &res->blas);
   TIME(res->loops, 30, dense_loops(m, x, a, b, out); sink += out[0]);
-  TIME(res->floor, 100, sink += (float)read_weights(m));
+  /* cold: each repeat evicts first, then one read (or one inference) */
+  double v[REPEATS], vk[REPEATS];
+  size_t bytes = 0;
+  for (int i = 0; i < REPEATS; ++i) {
+    evict();
+    double t0 = now_us();
+    sink += (float)read_weights(m, &bytes);
+    v[i] = now_us() - t0;
+    evict();
+    t0 = now_us();
+    kt_model_forward(m, idx, n, scratch, out);
+    vk[i] = now_us() - t0;
+    sink += out[0];
+  }
+  res->floor = summarize(v, REPEATS);
+  res->kantor_cold = summarize(vk, REPEATS);
+  res->bytes = (double)bytes;
+  res->floor_gbps = (double)bytes / (res->floor.median * 1e3);
   free(idx);
   free(scratch);
   free(out);
@@ -167,9 +218,22 @@ static void bench_model(const kt_model *m, model_res *res)
 
 /* The engine as the plugin runs it: 48 kHz, 64-frame blocks, 240 BPM with
  * a new melody note every slice, all voices on, 60 s of audio. */
-static void bench_engine(int lookahead, double *mean, double *p999,
-                         double *worst, double *median)
+typedef struct {
+  double mean, median, p999, worst;
+} engine_res;
+
+/* Thread CPU time (not vDSO: costs a system call, so only in the run that
+ * separates the engine's own worst case from preemption by other jobs). */
+static double thread_cpu_us(void)
 {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
+}
+
+static void bench_engine(int lookahead, int cpu_clock, engine_res *res)
+{
+  double (*clk)(void) = cpu_clock ? thread_cpu_us : now_us;
   char err[256];
   kt_engine *e = kt_engine_new(48000, 64, err, sizeof err);
   if (!e) {
@@ -188,8 +252,8 @@ static void bench_engine(int lookahead, double *mean, double *p999,
     uint32_t ne = 0;
     memset(ev, 0, sizeof ev);
     ev[ne].type = KT_EV_POSITION;
-    ev[ne].pos.flags = KT_POS_SPEED | KT_POS_BPM | KT_POS_BAR |
-                       KT_POS_BARBEAT | KT_POS_BPB | KT_POS_BEATUNIT;
+    ev[ne].pos.flags = KT_POS_SPEED | KT_POS_BPM | KT_POS_BAR | KT_POS_BARBEAT |
+                       KT_POS_BPB | KT_POS_BEATUNIT;
     double beats = (double)now / 48000.0 * 4.0;
     ev[ne].pos.speed = 1;
     ev[ne].pos.bpm = 240;
@@ -220,33 +284,67 @@ static void bench_engine(int lookahead, double *mean, double *p999,
       prev = note;
     }
     kt_out o = {obuf, 0, 512, 0};
-    double t0 = now_us();
+    double t0 = clk();
     kt_engine_process(e, ev, ne, 64, &o);
-    t[bi] = now_us() - t0;
+    t[bi] = clk() - t0;
     now += 64;
   }
   double s = 0;
   for (int i = 0; i < blocks; ++i)
     s += t[i];
-  *mean = s / blocks;
+  res->mean = s / blocks;
   qsort(t, (size_t)blocks, sizeof *t, cmp_d);
-  *median = t[blocks / 2];
-  *p999 = t[(int)(blocks * 0.999)];
-  *worst = t[blocks - 1];
+  res->median = t[blocks / 2];
+  res->p999 = t[(int)(blocks * 0.999)];
+  res->worst = t[blocks - 1];
   free(t);
   kt_engine_free(e);
 }
 
-int main(void)
+/* Engine runs repeated: min and median of each figure over the runs. */
+#define ENGINE_RUNS 5
+static void bench_engine_runs(int lookahead, engine_res *min, engine_res *med,
+                              engine_res *cpu)
+{
+  bench_engine(lookahead, 1, cpu);
+  double v[4][ENGINE_RUNS];
+  for (int r = 0; r < ENGINE_RUNS; ++r) {
+    engine_res e;
+    bench_engine(lookahead, 0, &e);
+    v[0][r] = e.mean;
+    v[1][r] = e.median;
+    v[2][r] = e.p999;
+    v[3][r] = e.worst;
+  }
+  stat s[4];
+  for (int i = 0; i < 4; ++i)
+    s[i] = summarize(v[i], ENGINE_RUNS);
+  *min = (engine_res){s[0].min, s[1].min, s[2].min, s[3].min};
+  *med = (engine_res){s[0].median, s[1].median, s[2].median, s[3].median};
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+  const char *v = getenv(name);
+  return v && *v ? v : def;
+}
+
+int main(int argc, char **argv)
 {
   openblas_set_num_threads(1);
+  const char *src = env_or("KANTOR_SRC", ".");
+  const char *data = env_or("KANTOR_DATA", "../shared/data/bach-370-chorales");
+  int train_epochs = argc > 1 ? atoi(argv[1]) : 3;
+  evict_buf = calloc(EVICT_BYTES, 1);
+  if (!evict_buf) return 1;
   int n = kt_model_embedded_count();
   model_res res[8];
-  printf("One inference (microseconds, min / median of %d repeats)\n",
+  printf("One inference (microseconds, min / median of %d repeats; cold: "
+         "after evicting the caches)\n",
          REPEATS);
-  printf("%-10s %6s %7s %7s %15s %15s %15s %15s %8s\n", "model", "inputs",
-         "active", "hidden", "kantor", "openblas", "loops", "read-weights",
-         "ratio");
+  printf("%-8s %6s %6s %6s %15s %15s %15s %15s %6s %15s %6s\n", "model",
+         "inputs", "active", "hidden", "kantor", "openblas", "loops",
+         "kantor-cold", "ratio", "read-all-cold", "GB/s");
   for (int i = 0; i < n && i < 8; ++i) {
     size_t len;
     const void *d = kt_model_embedded_at(i, &len);
@@ -257,31 +355,87 @@ int main(void)
       return 1;
     }
     bench_model(m, &res[i]);
-    printf("live-L%-4d %6d %7d %7d %7.2f/%7.2f %7.2f/%7.2f %7.1f/%7.1f "
-           "%7.2f/%7.2f %8.3f\n",
+    printf("live-L%-2d %6d %6d %6d %7.2f/%7.2f %7.2f/%7.2f %7.1f/%7.1f "
+           "%7.1f/%7.1f %6.3f %7.1f/%7.1f %6.1f\n",
            res[i].lookahead, res[i].n_in, res[i].n_active, res[i].hidden0,
            res[i].kantor.min, res[i].kantor.median, res[i].blas.min,
            res[i].blas.median, res[i].loops.min, res[i].loops.median,
-           res[i].floor.min, res[i].floor.median,
-           res[i].kantor.median / res[i].blas.median);
+           res[i].kantor_cold.min, res[i].kantor_cold.median,
+           res[i].kantor.median / res[i].blas.median, res[i].floor.min,
+           res[i].floor.median, res[i].floor_gbps);
     kt_model_free(m);
   }
-  double mean, p999, worst, median;
-  bench_engine(0, &mean, &p999, &worst, &median);
+  printf("(read-all-cold: every weight and bias of the model, %.2f MB for "
+         "L%d, read once after a %zu MB eviction; GB/s from the median)\n",
+         res[0].bytes / 1e6, res[0].lookahead, EVICT_BYTES >> 20);
+  free(evict_buf);
+
+  engine_res emin[2], emed[2], ecpu[2];
+  int las[2] = {0, 4};
   printf("\nEngine, 48 kHz / 64 frames (1333 us per block), 240 BPM, a note "
-         "every slice, L=0, 60 s:\n  mean %.2f us, median %.2f us, p99.9 %.2f "
-         "us, worst %.2f us\n", mean, median, p999, worst);
+         "every slice, every voice on, 60 s of audio; min / median of %d "
+         "runs:\n",
+         ENGINE_RUNS);
+  for (int i = 0; i < 2; ++i) {
+    bench_engine_runs(las[i], &emin[i], &emed[i], &ecpu[i]);
+    printf("  L=%d: mean %.2f/%.2f us, median %.2f/%.2f us, p99.9 %.2f/%.2f "
+           "us, worst %.1f/%.1f us\n"
+           "       thread CPU time per block (excludes preemption, includes "
+           "~1 us of clock call): p99.9 %.2f us, worst %.1f us\n",
+           las[i], emin[i].mean, emed[i].mean, emin[i].median, emed[i].median,
+           emin[i].p999, emed[i].p999, emin[i].worst, emed[i].worst,
+           ecpu[i].p999, ecpu[i].worst);
+  }
+
+  char *gj = NULL;
+  size_t gl = 0;
+  FILE *gf = open_memstream(&gj, &gl);
+  if (!gf || bench_growth(src, gf) != 0) fprintf(stderr, "growth failed\n");
+  if (gf) fclose(gf);
+  printf("(written: %s/docs/cost-growth.md and .svg)\n", src);
+
+  bench_train_res tr;
+  printf("\nTraining, one thread each, the shipped L0 net on its exported "
+         "train set (%d epochs each):\n",
+         train_epochs);
+  fflush(stdout);
+  bench_train(src, data, train_epochs, &tr);
+  printf("  kantor %.2f s/epoch (min %.2f, CPU %.2f), PyTorch %.2f s/epoch "
+         "(min %.2f, CPU %.2f), %d examples%s%s\n",
+         tr.kantor_s, tr.kantor_min_s, tr.kantor_cpu_s, tr.torch_s,
+         tr.torch_min_s, tr.torch_cpu_s, tr.examples, tr.note[0] ? "; " : "",
+         tr.note);
+
   printf("\nJSON {\"models\":[");
   for (int i = 0; i < n && i < 8; ++i)
-    printf("%s{\"lookahead\":%d,\"kantor_us\":%.3f,\"openblas_us\":%.3f,"
-           "\"loops_us\":%.3f,\"read_weights_us\":%.3f,"
-           "\"ratio_vs_openblas\":%.4f}",
+    printf("%s{\"lookahead\":%d,\"kantor_us\":%.3f,\"kantor_min_us\":%.3f,"
+           "\"openblas_us\":%.3f,\"openblas_min_us\":%.3f,\"loops_us\":%.3f,"
+           "\"kantor_cold_us\":%.3f,\"read_cold_us\":%.3f,"
+           "\"read_cold_gbps\":%.2f,\"ratio_vs_openblas\":%.4f}",
            i ? "," : "", res[i].lookahead, res[i].kantor.median,
-           res[i].blas.median, res[i].loops.median, res[i].floor.median,
-           res[i].kantor.median / res[i].blas.median);
-  printf("],\"kantor_us\":%.3f,\"openblas_us\":%.3f,\"ratio_vs_openblas\":%.4f,"
-         "\"run_mean_us\":%.3f,\"run_p999_us\":%.3f,\"run_worst_us\":%.3f}\n",
+           res[i].kantor.min, res[i].blas.median, res[i].blas.min,
+           res[i].loops.median, res[i].kantor_cold.median, res[i].floor.median,
+           res[i].floor_gbps, res[i].kantor.median / res[i].blas.median);
+  printf("],\"engine\":[");
+  for (int i = 0; i < 2; ++i)
+    printf("%s{\"lookahead\":%d,\"run_mean_us\":%.3f,\"run_p999_us\":%.3f,"
+           "\"run_p999_min_us\":%.3f,\"run_worst_us\":%.3f,"
+           "\"run_worst_min_us\":%.3f,\"run_cpu_p999_us\":%.3f,"
+           "\"run_cpu_worst_us\":%.3f}",
+           i ? "," : "", las[i], emed[i].mean, emed[i].p999, emin[i].p999,
+           emed[i].worst, emin[i].worst, ecpu[i].p999, ecpu[i].worst);
+  printf("],\"growth\":[%s]", gj ? gj : "");
+  printf(",\"kantor_us\":%.3f,\"openblas_us\":%.3f,\"ratio_vs_openblas\":%.4f,"
+         "\"read_cold_gbps\":%.2f,"
+         "\"run_mean_us\":%.3f,\"run_p999_us\":%.3f,\"run_worst_us\":%.3f,"
+         "\"train_epoch_s\":%.3f,\"train_epoch_min_s\":%.3f,"
+         "\"train_epoch_cpu_s\":%.3f,\"torch_epoch_s\":%.3f,"
+         "\"torch_epoch_min_s\":%.3f,\"torch_epoch_cpu_s\":%.3f}\n",
          res[0].kantor.median, res[0].blas.median,
-         res[0].kantor.median / res[0].blas.median, mean, p999, worst);
+         res[0].kantor.median / res[0].blas.median, res[0].floor_gbps,
+         emed[0].mean, emed[0].p999, emed[0].worst, tr.kantor_s,
+         tr.kantor_min_s, tr.kantor_cpu_s, tr.torch_s, tr.torch_min_s,
+         tr.torch_cpu_s);
+  free(gj);
   return 0;
 }
