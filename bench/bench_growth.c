@@ -87,7 +87,7 @@ static void write_svg(const char *path, const point *p, int n)
   for (int i = 0; i < n; ++i)
     if (p[i].blas.median > ymax) ymax = p[i].blas.median;
   ymax = ymax > 0 ? ymax * 1.1 : 1;
-  double lmin = log10(1.0), lmax = log10(ymax);
+  double lmin = log10(0.1), lmax = log10(ymax);
   k = app(s, sizeof s, k,
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
           "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -107,7 +107,7 @@ static void write_svg(const char *path, const point *p, int n)
             "fill=\"none\" stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\">%s"
             "</text>\n",
             x0, y0, pw, ph, x0, y0 + ph + 36, titles[a]);
-    for (double t = 1; t <= ymax; t *= 10) {
+    for (double t = 0.1; t <= ymax; t *= 10) {
       double y = y0 + ph - ph * (log10(t) - lmin) / (lmax - lmin);
       k = app(s, sizeof s, k,
               "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
@@ -130,7 +130,8 @@ static void write_svg(const char *path, const point *p, int n)
       for (int j = 0; j < nq; ++j) {
         double v = line ? q[j]->blas.median : q[j]->kantor.median;
         double x = x0 + 20 + (pw - 40) * (nq > 1 ? (double)j / (nq - 1) : 0);
-        double y = y0 + ph - ph * (log10(v > 1 ? v : 1) - lmin) / (lmax - lmin);
+        double y =
+            y0 + ph - ph * (log10(v > 0.1 ? v : 0.1) - lmin) / (lmax - lmin);
         k = app(s, sizeof s, k, "%.1f,%.1f ", x, y);
       }
       k = app(s, sizeof s, k, "\"/>\n");

@@ -25,6 +25,13 @@ for a in forwardbach forward3bach chord; do
   "$T" --data "$FX" --arch $a --window 8 --hidden 8 --epochs 2 --quiet \
     -o "$D/$a.kmod" >/dev/null || fail "arch $a"
 done
+"$T" $ARGS --export-data "$D/x1.ktd" >/dev/null || fail "export"
+"$T" $ARGS --export-data "$D/x2.ktd" >/dev/null || fail "export again"
+cmp -s "$D/x1.ktd" "$D/x2.ktd" || fail "export not deterministic"
+head -c 8 "$D/x1.ktd" | grep -q KTTRAIN1 || fail "export magic"
+"$T" $ARGS --export-data "$D/nodir/x.ktd" 2>/dev/null; [ $? -eq 1 ] || fail "unwritable export not exit 1"
+"$T" --data "$FX" --arch forward3bach --export-data "$D/f3.ktd" 2>/dev/null; [ $? -eq 1 ] || fail "forward3bach export not exit 1"
+[ -e "$D/f3.ktd" ] && fail "export written despite the error"
 "$T" $ARGS --epochs abc -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --epochs not exit 2"
 "$T" $ARGS --arch nope -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --arch not exit 2"
 "$T" $ARGS --hidden 8,x -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --hidden not exit 2"
