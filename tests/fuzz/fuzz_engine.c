@@ -6,6 +6,7 @@
  * well-formed, and no note left sounding after all-off. */
 #include "../../dsp/engine.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,19 @@ static double take_double(const uint8_t **p, const uint8_t *end)
   return (double)b * 1.7;
 }
 
+/* A host's int64 bar from any double (the conversion itself must not be
+ * undefined: NaN and out-of-range values saturate). */
+static int64_t to_bar(double d)
+{
+  if (!(d == d))
+    return 0;
+  if (d >= 9.2e18)
+    return INT64_MAX;
+  if (d <= -9.2e18)
+    return INT64_MIN;
+  return (int64_t)d;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -92,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e->pos.flags = p < end ? *p++ : 0;
         e->pos.speed = take_double(&p, end);
         e->pos.bpm = take_double(&p, end);
-        e->pos.bar = (int64_t)take_double(&p, end);
+        e->pos.bar = to_bar(take_double(&p, end));
         e->pos.bar_beat = take_double(&p, end);
         e->pos.beats_per_bar = take_double(&p, end);
         e->pos.beat_unit = p < end ? (int8_t)*p++ : 4;
