@@ -15,7 +15,7 @@ export KANTOR_DATA=$DATA
 PKGS=(build-essential pkg-config meson ninja-build lv2-dev liblilv-dev
   lilv-utils libopenblas-dev libsndfile1-dev libfluidsynth-dev
   fluid-soundfont-gm libasound2-dev portaudio19-dev libfftw3-dev
-  libsamplerate0-dev libcairo2-dev libx11-dev)
+  libsamplerate0-dev libcairo2-dev libx11-dev dpf-source)
 TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
   python3-mido sordi lv2-examples valgrind ardour libxml2-utils
   xvfb libsuil-0-0 fonts-dejavu-core)
@@ -61,6 +61,13 @@ install_bundle() {
   rm -rf "$dest/kantor.lv2"
   cp -r "$BUILD/kantor.lv2" "$dest/kantor.lv2"
   echo "installed $dest/kantor.lv2"
+  local cdest=${CLAP_DEST:-$HOME/.clap}
+  if [ -f "$BUILD/kantor.clap" ]; then
+    mkdir -p "$cdest"
+    cp "$BUILD/kantor.clap" "$cdest/kantor.clap.tmp"
+    mv "$cdest/kantor.clap.tmp" "$cdest/kantor.clap"
+    echo "installed $cdest/kantor.clap"
+  fi
 }
 
 cmd=${1:-help}
@@ -84,6 +91,7 @@ case "$cmd" in
     echo "Piano roll: $ROOT/out/demo.svg"
     echo
     sed -n '/^## Loading the plugin/,/^## /p' README.md | sed '$d'
+    sed -n '/^## CLAP/,/^## /p' README.md | sed '$d'
     ;;
   test)
     install_pkgs "${PKGS[@]}" "${TEST_PKGS[@]}"

@@ -51,6 +51,15 @@ typedef struct {
   int integer, toggle;
 } kt_param_info;
 const kt_param_info *kt_param_get_info(kt_param p);
+/* A parameter value as text and back (CLAP value-to-text, the TTL scale
+ * points).  kt_param_label: the label of an enumerated value ("Auto", "C#",
+ * "Minor", "Follow melody", "Omni") or NULL.  kt_param_format: the label,
+ * else On/Off for toggles, a note name for the voice ranges ("F3"), or the
+ * number with its unit ("12.0 ms").  kt_param_parse reads all of those and
+ * plain numbers back: 0, or -1 if the text is no legal value of p. */
+const char *kt_param_label(kt_param p, int value);
+void kt_param_format(kt_param p, double v, char *buf, size_t len);
+int kt_param_parse(kt_param p, const char *text, double *v);
 
 /* Transport position, as LV2 time:Position carries it. */
 enum {

@@ -2,7 +2,11 @@
  * the LV2 ports (ttl generated from it), the CLI and the tests. */
 #include "engine.h"
 
+#include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const kt_param_info kt_params[KT_NPARAMS] = {
   [KT_P_ENABLED] = {"enabled", "Enabled", 0, 1, 1, 1, 1},
@@ -37,4 +41,142 @@ const kt_param_info *kt_param_get_info(kt_param p)
   if ((int)p < 0 || p >= KT_NPARAMS)
     return NULL;
   return &kt_params[p];
+}
+
+/* ---- values as text ----------------------------------------------------- */
+
+static const char *const kt_tonic[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                         "F#", "G",  "Ab", "A",  "Bb", "B"};
+
+const char *kt_param_label(kt_param p, int value)
+{
+  switch (p) {
+  case KT_P_KEY:
+    return value == -1 ? "Auto"
+                       : (value >= 0 && value < 12 ? kt_tonic[value] : NULL);
+  case KT_P_MODE:
+    return value == 0 ? "Major" : (value == 1 ? "Minor" : NULL);
+  case KT_P_VEL_MODE:
+    return value == 0 ? "Follow melody" : (value == 1 ? "Fixed" : NULL);
+  case KT_P_CH_IN:
+    return value == 0 ? "Omni" : NULL;
+  default:
+    return NULL;
+  }
+}
+
+static int is_range(kt_param p)
+{
+  return p >= KT_P_ALTO_LO && p <= KT_P_BASS_HI;
+}
+
+static const char *unit_of(kt_param p)
+{
+  return p == KT_P_GRACE_MS ? "ms" : (p == KT_P_BPM ? "BPM" : NULL);
+}
+
+void kt_param_format(kt_param p, double v, char *buf, size_t len)
+{
+  const kt_param_info *pi = kt_param_get_info(p);
+  if (!buf || len == 0) return;
+  if (!pi || !isfinite(v)) {
+    snprintf(buf, len, "?");
+    return;
+  }
+  const int iv = (int)lround(v);
+  const char *label = kt_param_label(p, iv);
+  if (pi->toggle)
+    snprintf(buf, len, "%s", v >= 0.5 ? "On" : "Off");
+  else if (label)
+    snprintf(buf, len, "%s", label);
+  else if (is_range(p) && iv >= 0 && iv <= 127)
+    snprintf(buf, len, "%s%d", kt_tonic[iv % 12], iv / 12 - 1);
+  else if (pi->integer)
+    snprintf(buf, len, "%d", iv);
+  else if (unit_of(p))
+    snprintf(buf, len, "%.1f %s", v, unit_of(p));
+  else
+    snprintf(buf, len, "%.3g", v);
+}
+
+static int lower(int c)
+{
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Case-insensitive equality of the n bytes at s with the whole of word. */
+static int same_word(const char *s, size_t n, const char *word)
+{
+  size_t i = 0;
+  for (; i < n && word[i]; ++i)
+    if (lower((unsigned char)s[i]) != lower((unsigned char)word[i])) return 0;
+  return i == n && !word[i];
+}
+
+/* A note name: C..B, optional # or b, an octave -1..9 (C4 = 60). */
+static int parse_note(const char *s, size_t n, double *v)
+{
+  static const int pcs[7] = {9, 11, 0, 2, 4, 5, 7}; /* A..G */
+  if (n < 2) return -1;
+  int c = lower((unsigned char)s[0]);
+  if (c < 'a' || c > 'g') return -1;
+  int pc = pcs[c - 'a'];
+  size_t i = 1;
+  if (s[i] == '#') {
+    ++pc;
+    ++i;
+  } else if (s[i] == 'b') {
+    --pc;
+    ++i;
+  }
+  int neg = i < n && s[i] == '-';
+  if (neg) ++i;
+  if (i + 1 != n || s[i] < '0' || s[i] > '9') return -1;
+  int oct = neg ? -(s[i] - '0') : s[i] - '0';
+  *v = (oct + 1) * 12 + pc;
+  return 0;
+}
+
+int kt_param_parse(kt_param p, const char *text, double *v)
+{
+  const kt_param_info *pi = kt_param_get_info(p);
+  if (!pi || !text || !v) return -1;
+  while (*text == ' ' || *text == '\t')
+    ++text;
+  size_t n = strlen(text);
+  while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+    --n;
+  if (n == 0) return -1;
+  double x;
+  /* labelled parameters are small enumerations (key: 13 values) */
+  for (int k = (int)pi->min; pi->max - pi->min <= 16 && k <= (int)pi->max;
+       ++k) {
+    const char *label = kt_param_label(p, k);
+    if (label && same_word(text, n, label)) {
+      *v = k;
+      return 0;
+    }
+  }
+  if (pi->toggle && (same_word(text, n, "on") || same_word(text, n, "off"))) {
+    *v = same_word(text, n, "on");
+    return 0;
+  }
+  if (is_range(p) && parse_note(text, n, &x) == 0) {
+    /* a note name: checked against the range below */
+  } else {
+    char *end;
+    x = strtod(text, &end);
+    if (end == text) return -1;
+    size_t rest = n - (size_t)(end - text);
+    while (rest > 0 && *end == ' ') {
+      ++end;
+      --rest;
+    }
+    if (rest > 0 && !(unit_of(p) && same_word(end, rest, unit_of(p))))
+      return -1;
+  }
+  if (!isfinite(x) || x < pi->min || x > pi->max) return -1;
+  if ((pi->integer || pi->toggle) && x != floor(x)) return -1;
+  *v = x;
+  return 0;
 }

@@ -8,9 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const tonic_name[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
-                                           "F#", "G",  "Ab", "A",  "Bb", "B"};
-
 /* Port-specific extras the parameter table does not carry. */
 typedef struct {
   kt_param p;
@@ -101,27 +98,16 @@ static void write_param_port(FILE *f, int index, kt_param p)
             (p == KT_P_KEY || p == KT_P_MODE || p == KT_P_VEL_MODE)
                 ? " , lv2:enumeration"
                 : "");
-  if (p == KT_P_KEY) {
-    fprintf(f, "\t\tlv2:scalePoint");
-    scale_point(f, 1, "Auto", -1);
-    for (int k = 0; k < 12; ++k)
-      scale_point(f, 0, tonic_name[k], k);
-    fprintf(f, " ;\n");
-  } else if (p == KT_P_MODE) {
-    fprintf(f, "\t\tlv2:scalePoint");
-    scale_point(f, 1, "Major", 0);
-    scale_point(f, 0, "Minor", 1);
-    fprintf(f, " ;\n");
-  } else if (p == KT_P_VEL_MODE) {
-    fprintf(f, "\t\tlv2:scalePoint");
-    scale_point(f, 1, "Follow melody", 0);
-    scale_point(f, 0, "Fixed", 1);
-    fprintf(f, " ;\n");
-  } else if (p == KT_P_CH_IN) {
-    fprintf(f, "\t\tlv2:scalePoint");
-    scale_point(f, 1, "Omni", 0);
-    fprintf(f, " ;\n");
+  /* scale points: the labelled values of the table (dsp/params.c) */
+  int first = 1;
+  for (int k = (int)pi->min; !pi->toggle && k <= (int)pi->max; ++k) {
+    const char *label = kt_param_label(p, k);
+    if (!label) continue;
+    if (first) fprintf(f, "\t\tlv2:scalePoint");
+    scale_point(f, first, label, k);
+    first = 0;
   }
+  if (!first) fprintf(f, " ;\n");
   fprintf(f, "\t] ,\n");
 }
 
@@ -241,7 +227,7 @@ static int write_ttl(FILE *f, const char *uri)
   scale_point(f, 1, "?", -1);
   for (int k = 0; k < 24; ++k) {
     char label[32];
-    snprintf(label, sizeof label, "%s %s", tonic_name[k % 12],
+    snprintf(label, sizeof label, "%s %s", kt_param_label(KT_P_KEY, k % 12),
              k < 12 ? "major" : "minor");
     scale_point(f, 0, label, k);
   }
