@@ -24,17 +24,25 @@
 #define TAU_MIN 8 /* 2 kHz */
 
 /* Decision constants (hops of 4 ms). */
-#define K_ON 2        /* stable voiced frames before a note-on */
-#define K_CHANGE 2    /* stable frames on a new semitone before a change */
-#define K_OFF 3       /* unvoiced frames before a release */
-#define YIN_THR 0.15f /* absolute threshold of the first dip */
-#define VOICED 0.25f  /* dip a frame needs to start a note */
-#define KEEP 0.40f    /* dip that keeps a note going */
-#define KEEP_DB 6.0f  /* a note keeps going this far below the gate */
-#define CENTER 0.40f  /* a candidate must be this close to its semitone */
-#define CHANGE 0.70f  /* distance from the sounding note that changes it */
-#define SLOPE 8.0f    /* semitones/s: faster is a glide, not a note yet */
-#define LOW 35.5f     /* range of notes: C2 .. C7 */
+#define K_ON 2            /* stable voiced frames before a note-on */
+#define K_CHANGE 2        /* stable frames on a new semitone before a change */
+#define OCTAVE_RATIO 0.3f /* see analyse() */
+#define NEAR 4            /* a step this small (the usual melodic step) ... */
+#define K_NEAR 1          /* ... is confirmed by one frame */
+#define K_OFF 3           /* unvoiced frames before a release */
+#define YIN_THR 0.15f     /* absolute threshold of the first dip */
+#define VOICED 0.25f      /* dip a frame needs to start a note */
+#define KEEP 0.40f        /* dip that keeps a note going */
+#define KEEP_DB 6.0f      /* a note keeps going this far below the gate */
+#define CENTER 0.40f      /* a candidate must be this close to its semitone */
+#define CHANGE 0.70f      /* distance from the sounding note that changes it */
+#define SETTLE 0.20f      /* spread of 3 frames' estimates of a settled pitch */
+#define LEAP 7            /* a change this far down ... */
+#define K_LEAP                                                                 \
+  8               /* ... needs this many stable frames: the common             \
+                     period of two overlapping notes (the old one's            \
+                     release, the new one's attack) lies below both */
+#define LOW 35.5f /* range of notes: C2 .. C7 */
 #define HIGH 96.5f
 #define LONG_TAU (W / 2) /* periods this long see < 2 periods: stricter */
 #define LONG_DIP 0.10f
@@ -45,7 +53,7 @@ static const kt_pitch_param_info infos[KT_NPITCH_PARAMS] = {
     {"a4", "Tuning A4", "hz", 400, 480, 440},
     {"gain", "Input gain", "db", -24, 24, 0},
     {"gate", "Input threshold", "db", -80, 0, -50},
-    {"min_note", "Minimum note length", "ms", 0, 500, 60},
+    {"min_note", "Minimum note length", "ms", 0, 500, 40},
 };
 
 const kt_pitch_param_info *kt_pitch_param_get_info(kt_pitch_param p)
@@ -250,6 +258,38 @@ void kt_pitch_get_state(const kt_pitch *t, kt_pitch_state *st) KT_RT
 
 /* ---- analysis ----------------------------------------------------------- */
 
+static double tau_midi(const kt_pitch *t, double tau) KT_RT
+{
+  return 69.0 + 12.0 * log2(KT_PITCH_RATE / tau / t->param[KT_PP_A4]);
+}
+
+/* While a note sounds, a period far below it is most often the common
+ * period of the old note's release and the new note's attack: both are
+ * divisors of it.  Take the divisor (other than the sounding note) with
+ * the deepest dip, if it is deep enough; else, if the sounding note's
+ * period divides it, stay on that. */
+static int resolve_mixture(const kt_pitch *t, int best) KT_RT
+{
+  if (tau_midi(t, best) > t->note - LEAP) return best;
+  int pick = -1, own = -1;
+  for (int k = 2; k <= 8; ++k) {
+    int c = (int)lrint((double)best / k);
+    if (c - 2 < TAU_MIN) break;
+    int m = c;
+    for (int j = c - 2; j <= c + 2 && j < W; ++j)
+      if (t->dn[j] < t->dn[m]) m = j;
+    if (m <= TAU_MIN || m >= W - 1 || t->dn[m] > t->dn[m - 1] ||
+        t->dn[m] > t->dn[m + 1])
+      continue; /* no dip there */
+    if (fabs(tau_midi(t, m) - t->note) <= 0.5) {
+      own = m;
+    } else if (t->dn[m] < KEEP && (pick < 0 || t->dn[m] < t->dn[pick])) {
+      pick = m;
+    }
+  }
+  return pick >= 0 ? pick : own >= 0 ? own : best;
+}
+
 /* One YIN frame on hist: fractional MIDI (0 if no period), dip, level. */
 static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
 {
@@ -301,6 +341,15 @@ static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
     for (int tau = TAU_MIN; tau < W; ++tau)
       if (t->dn[tau] < t->dn[best]) best = tau;
   }
+  /* octave-up error (a strong second harmonic, as sung "aah"s have): the
+   * dip at twice the period is much deeper */
+  if (2 * best + 2 < W) {
+    int m = 2 * best;
+    for (int j = 2 * best - 2; j <= 2 * best + 2; ++j)
+      if (t->dn[j] < t->dn[m]) m = j;
+    if (t->dn[m] < OCTAVE_RATIO * t->dn[best]) best = m;
+  }
+  if (t->note >= 0) best = resolve_mixture(t, best);
   double a = t->dn[best - 1], b = t->dn[best], c = t->dn[best + 1];
   double den = a - 2 * b + c, off = 0;
   if (den > 0) off = 0.5 * (a - c) / den;
@@ -358,8 +407,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   }
   t->prev[1] = t->prev[0];
   t->prev[0] = midi;
-  int settled =
-      midi > 0 && lo > 0 && hi - lo <= SLOPE * 2 * HOP / (float)KT_PITCH_RATE;
+  int settled = midi > 0 && lo > 0 && hi - lo <= SETTLE;
   int centred = midi > 0 && fabsf(midi - (float)semi) <= CENTER;
   int voiced =
       centred && level >= gate && dip <= (t->long_period ? LONG_DIP : VOICED);
@@ -401,7 +449,10 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   }
   t->cand_n = semi == t->cand ? t->cand_n + 1 : 1;
   t->cand = semi;
-  if (t->cand_n >= K_CHANGE && t->age >= min_len && n < cap) {
+  int need = semi <= t->note - LEAP        ? K_LEAP
+             : abs(semi - t->note) <= NEAR ? K_NEAR
+                                           : K_CHANGE;
+  if (t->cand_n >= need && t->age >= min_len && n < cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
     t->note = -1;
     if (n + 2 <= cap) {

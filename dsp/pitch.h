@@ -28,7 +28,7 @@ typedef enum {
   KT_PP_A4 = 0,  /* tuning reference, Hz: 400..480, 440 */
   KT_PP_GAIN_DB, /* input gain, dB: -24..24, 0 */
   KT_PP_GATE_DB, /* level a note needs (RMS after gain), dBFS: -80..0, -50 */
-  KT_PP_MIN_MS,  /* minimum note length, ms: 0..500, 60 */
+  KT_PP_MIN_MS,  /* minimum note length, ms: 0..500, 40 */
   KT_NPITCH_PARAMS
 } kt_pitch_param;
 
