@@ -49,18 +49,6 @@
 #define LONG_K 2   /* extra onset frames */
 #define HP_HZ 50.0 /* high-pass before the analysis (rumble, DC) */
 
-static const kt_pitch_param_info infos[KT_NPITCH_PARAMS] = {
-    {"a4", "Tuning A4", "hz", 400, 480, 440},
-    {"gain", "Input gain", "db", -24, 24, 0},
-    {"gate", "Input threshold", "db", -80, 0, -50},
-    {"min_note", "Minimum note length", "ms", 0, 500, 40},
-};
-
-const kt_pitch_param_info *kt_pitch_param_get_info(kt_pitch_param p)
-{
-  return (unsigned)p < KT_NPITCH_PARAMS ? &infos[p] : NULL;
-}
-
 struct kt_pitch {
   double rate, ratio;
   uint32_t max_block;
@@ -160,7 +148,7 @@ kt_pitch *kt_pitch_new(double rate, uint32_t max_block, char *err,
   t->ratio = KT_PITCH_RATE / rate;
   t->max_block = max_block;
   for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
-    t->param[i] = infos[i].def;
+    t->param[i] = kt_pitch_param_get_info((kt_pitch_param)i)->def;
   set_gain(t);
   int e = 0;
   t->src = src_new(SRC_SINC_FASTEST, 1, &e);
@@ -227,8 +215,9 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
 void kt_pitch_set_param(kt_pitch *t, kt_pitch_param p, float v) KT_RT
 {
   if ((unsigned)p >= KT_NPITCH_PARAMS || isnan(v)) return;
-  if (v < infos[p].min) v = infos[p].min;
-  if (v > infos[p].max) v = infos[p].max;
+  const kt_pitch_param_info *pi = kt_pitch_param_get_info(p);
+  if (v < pi->min) v = pi->min;
+  if (v > pi->max) v = pi->max;
   t->param[p] = v;
   if (p == KT_PP_GAIN_DB) set_gain(t);
 }

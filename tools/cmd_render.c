@@ -2,16 +2,21 @@
  * harmonized MIDI file out (+ WAV, SVG).  It only converts the file to a
  * kt_melody, runs kt_drive (the engine, as a host would run it) and writes
  * what the engine emitted, re-timed with the same tempo map and shifted by
- * the engine's reported latency as a DAW would. */
+ * the engine's reported latency as a DAW would.
+ * With --audio-in the melody is a WAV file: the pitch tracker (dsp/pitch.h)
+ * is kt_drive's event source, exactly as in the audio plugin, and the
+ * soprano track is the melody the engine passed through. */
 #include "args.h"
 #include "cmds.h"
 #include "drive.h"
+#include "pitch.h"
 #include "smf.h"
 #include "svg.h"
 #include "synth.h"
 
 #include <errno.h>
 #include <math.h>
+#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +26,17 @@
 
 static const char *usage_text =
     "usage: kantor render IN.mid -o OUT.mid [options]\n"
+    "       kantor render --audio-in IN.wav -o OUT.mid [options]\n"
     "\n"
     "Harmonize the melody of a MIDI file (type 0 or 1; where notes overlap\n"
     "the highest one is the melody; its tempo map and time signatures are\n"
     "honoured) with the real-time engine, and write a type-1 MIDI file with\n"
     "a tempo track and the tracks Soprano, Alto, Tenor, Bass on channels\n"
     "1-4.\n"
+    "With --audio-in the melody is sung or played in a sound file (WAV,\n"
+    "FLAC, ... any libsndfile reads; channels are mixed): the pitch tracker\n"
+    "of the audio plugin finds it, the engine harmonizes it at --bpm, and\n"
+    "the Soprano track is the detected melody.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE    the harmonized MIDI file (required)\n"
@@ -43,6 +53,12 @@ static const char *usage_text =
     "                       file's tempo map (default: the file's, else 120)\n"
     "  --block N            host block size in frames, 1..8192 (default 256)\n"
     "  --rate HZ            sample rate, 8000..192000 (default 48000)\n"
+    "  --audio-in FILE      a sound file as the melody (instead of IN.mid);\n"
+    "                       --rate is the file's, --bpm defaults to 100\n"
+    "  --a4 HZ              tuning reference 400..480 (default 440)\n"
+    "  --gain DB            input gain -24..24 (default 0)\n"
+    "  --gate DB            input threshold -80..0 dBFS (default -50)\n"
+    "  --min-note MS        minimum note length 0..500 (default 40)\n"
     "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 ok, 1 error (bad file, ...), 2 usage error.\n";
@@ -79,6 +95,83 @@ static int nl_push(note_list *l, uint32_t on, uint32_t off, int pitch, int vel)
   return 0;
 }
 
+/* The audio melody input: the tracker on the file, as kt_drive's source. */
+typedef struct {
+  kt_pitch *t;
+  const float *x;
+  int64_t len;
+  float *pad; /* a block of the file's end and silence after it */
+} audio_src;
+
+static uint32_t audio_source(void *ctx, int64_t start, uint32_t n, kt_event *ev,
+                             uint32_t cap)
+{
+  audio_src *a = ctx;
+  const float *in = a->x + start;
+  if (start + n > a->len) {
+    for (uint32_t i = 0; i < n; ++i)
+      a->pad[i] = start + i < a->len ? a->x[start + i] : 0.0f;
+    in = a->pad;
+  }
+  return kt_pitch_process(a->t, in, n, ev, cap);
+}
+
+/* Read a sound file, channels mixed to mono.  0 or -1 with err. */
+static int read_audio(const char *path, float **out, int64_t *len, double *rate,
+                      char *err, size_t errlen)
+{
+  SF_INFO info;
+  memset(&info, 0, sizeof info);
+  SNDFILE *f = sf_open(path, SFM_READ, &info);
+  if (!f) {
+    snprintf(err, errlen, "%s: %s", path, sf_strerror(NULL));
+    return -1;
+  }
+  if (info.frames <= 0 || info.channels <= 0 || info.samplerate < 8000 ||
+      info.samplerate > 384000 ||
+      info.frames > (sf_count_t)info.samplerate * 4 * 3600) {
+    snprintf(err, errlen,
+             "%s: %lld frames of %d channels at %d Hz: not a "
+             "usable melody (8..384 kHz, up to 4 hours)",
+             path, (long long)info.frames, info.channels, info.samplerate);
+    sf_close(f);
+    return -1;
+  }
+  float *x = malloc(sizeof *x * (size_t)info.frames);
+  float *buf = malloc(sizeof *buf * 4096 * (size_t)info.channels);
+  int64_t n = 0;
+  if (!x || !buf) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    goto fail;
+  }
+  while (n < info.frames) {
+    sf_count_t got = sf_readf_float(f, buf, 4096);
+    if (got <= 0) break;
+    for (sf_count_t i = 0; i < got && n < info.frames; ++i, ++n) {
+      float v = 0;
+      for (int c = 0; c < info.channels; ++c)
+        v += buf[i * info.channels + c];
+      x[n] = v / (float)info.channels;
+    }
+  }
+  if (n < info.frames) {
+    snprintf(err, errlen, "%s: frame %lld: %s", path, (long long)n,
+             sf_strerror(f)[0] ? sf_strerror(f) : "file ends early");
+    goto fail;
+  }
+  free(buf);
+  sf_close(f);
+  *out = x;
+  *len = n;
+  *rate = info.samplerate;
+  return 0;
+fail:
+  free(x);
+  free(buf);
+  sf_close(f);
+  return -1;
+}
+
 static uint32_t qn_tick(double qn)
 {
   if (qn <= 0) return 0;
@@ -103,7 +196,10 @@ static int wav_cmp(const void *a, const void *b)
 int kt_cmd_render(int argc, char **argv)
 {
   const char *in = NULL, *out_mid = NULL, *out_wav = NULL, *out_svg = NULL;
-  const char *model_path = NULL;
+  const char *model_path = NULL, *audio_in = NULL;
+  double pitch_param[KT_NPITCH_PARAMS];
+  for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
+    pitch_param[i] = kt_pitch_param_get_info((kt_pitch_param)i)->def;
   double lookahead = 0, temperature = 0, seed = 1, bpm = 0, block = 256,
          rate = 48000;
   int key_tonic = -1, key_minor = 0, guard = 1, instrument = KT_SYNTH_CHOIR;
@@ -128,7 +224,23 @@ int kt_cmd_render(int argc, char **argv)
       out_svg = v;
     else if (!strcmp(a, "--model"))
       model_path = v;
-    else if (!strcmp(a, "--instrument")) {
+    else if (!strcmp(a, "--audio-in"))
+      audio_in = v;
+    else if (!strcmp(a, "--a4") || !strcmp(a, "--gain") ||
+             !strcmp(a, "--gate") || !strcmp(a, "--min-note")) {
+      kt_pitch_param p = a[2] == 'a' ? KT_PP_A4
+                         : a[3] == 'a'
+                             ? (a[4] == 'i' ? KT_PP_GAIN_DB : KT_PP_GATE_DB)
+                             : KT_PP_MIN_MS;
+      const kt_pitch_param_info *pi = kt_pitch_param_get_info(p);
+      if (kt_arg_number(v, pi->min, pi->max, 0, &pitch_param[p]) < 0) {
+        fprintf(stderr,
+                "kantor render: %s: '%s' is not a number %g..%g\n"
+                "(see kantor render --help)\n",
+                a, v, pi->min, pi->max);
+        return KT_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "--instrument")) {
       if ((instrument = kt_synth_instrument(v)) < 0)
         return usage_err("--instrument: '%s' is not choir, organ or strings",
                          v);
@@ -167,6 +279,9 @@ int kt_cmd_render(int argc, char **argv)
       return usage_err("unknown option '%s'", a);
     }
   }
+  if (in && audio_in)
+    return usage_err("%s", "give a MIDI file or --audio-in, not both");
+  if (audio_in) in = audio_in;
   if (!in) return usage_err("%s", "no input MIDI file given");
   if (!out_mid) return usage_err("%s", "no output file given (-o OUT.mid)");
 
@@ -185,15 +300,28 @@ int kt_cmd_render(int argc, char **argv)
   const char *written[3];
   int n_written = 0;
 
-  if (kt_smf_read_file(in, &smf, err, sizeof err) < 0) {
-    fprintf(stderr, "kantor render: %s\n", err);
-    return KT_EXIT_FAIL;
-  }
-  int r = kt_smf_to_melody(&smf, in, &mel, err, sizeof err);
-  kt_smf_free(&smf);
-  if (r < 0) {
-    fprintf(stderr, "kantor render: %s\n", err);
-    return KT_EXIT_FAIL;
+  float *audio = NULL;
+  int64_t audio_len = 0;
+  kt_pitch *tracker = NULL;
+  audio_src asrc = {0};
+  if (audio_in) { /* no notes: the tracker's events are the melody */
+    if (read_audio(audio_in, &audio, &audio_len, &rate, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      return KT_EXIT_FAIL;
+    }
+    if (bpm <= 0) bpm = 100;
+    mel.end = (double)audio_len / rate * bpm / 60.0;
+  } else {
+    if (kt_smf_read_file(in, &smf, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      return KT_EXIT_FAIL;
+    }
+    int r = kt_smf_to_melody(&smf, in, &mel, err, sizeof err);
+    kt_smf_free(&smf);
+    if (r < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      return KT_EXIT_FAIL;
+    }
   }
   kt_drive_opts o;
   kt_drive_opts_default(&o);
@@ -218,7 +346,24 @@ int kt_cmd_render(int argc, char **argv)
   kt_engine_set_param(e, KT_P_MODE, (float)key_minor);
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
   kt_engine_set_param(e, KT_P_GUARD, (float)guard);
-  kt_engine_set_param(e, KT_P_PASSTHRU, 0); /* the soprano is the input */
+  /* MIDI: the soprano is the input; audio: the melody passed through */
+  kt_engine_set_param(e, KT_P_PASSTHRU, audio_in ? 1.0f : 0.0f);
+  if (audio_in) {
+    tracker = kt_pitch_new(rate, o.block, err, sizeof err);
+    asrc.pad = calloc(o.block, sizeof *asrc.pad);
+    if (!tracker || !asrc.pad) {
+      fprintf(stderr, "kantor render: %s\n", tracker ? "out of memory" : err);
+      goto done;
+    }
+    for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
+      kt_pitch_set_param(tracker, (kt_pitch_param)i, (float)pitch_param[i]);
+    asrc.t = tracker;
+    asrc.x = audio;
+    asrc.len = audio_len;
+    o.source = audio_source;
+    o.source_ctx = &asrc;
+    o.source_cap = kt_pitch_max_events(tracker, o.block);
+  }
   if (model_path) {
     kt_model *km;
     if (kt_model_load_file(model_path, &km, err, sizeof err) < 0) {
@@ -242,7 +387,8 @@ int kt_cmd_render(int argc, char **argv)
   }
   /* Latency as the engine reports it; in quarter notes via the tempo map
    * (a DAW moves the track earlier by this many frames). */
-  int64_t lat = kt_engine_latency(e);
+  int64_t lat =
+      kt_engine_latency(e) + (tracker ? kt_pitch_latency(tracker) : 0);
 
   /* Soprano = the input melody. */
   for (int i = 0; i < mel.n_notes; ++i) {
@@ -252,7 +398,8 @@ int kt_cmd_render(int argc, char **argv)
       goto oom;
   }
   /* Alto, tenor, bass from the engine output, by channel. */
-  int ch_of[NV] = {-1, (int)kt_engine_get_param(e, KT_P_CH_ALTO) - 1,
+  int ch_of[NV] = {audio_in ? 0 : -1,
+                   (int)kt_engine_get_param(e, KT_P_CH_ALTO) - 1,
                    (int)kt_engine_get_param(e, KT_P_CH_TENOR) - 1,
                    (int)kt_engine_get_param(e, KT_P_CH_BASS) - 1};
   int sounding[NV][128];
@@ -262,10 +409,10 @@ int kt_cmd_render(int argc, char **argv)
     const kt_rec_event *x = &rec.ev[i];
     int st = x->data[0] & 0xf0, ch = x->data[0] & 15, p = x->data[1] & 127;
     if (x->size < 3 || (st != 0x80 && st != 0x90)) continue;
-    int v = 0;
-    for (int k = 1; k < NV; ++k)
+    int v = -1;
+    for (int k = 0; k < NV; ++k)
       if (ch_of[k] == ch) v = k;
-    if (!v) continue;
+    if (v < 0) continue;
     uint32_t t = qn_tick(kt_melody_qn_at(&mel, &o, x->frame - lat));
     if (sounding[v][p]) { /* note-off, or a retrigger */
       if (nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, t, p, svel[v][p]) < 0)
@@ -278,7 +425,7 @@ int kt_cmd_render(int argc, char **argv)
     }
   }
   uint32_t last_tick = qn_tick(kt_melody_qn_at(&mel, &o, rec.frames));
-  for (int v = 1; v < NV; ++v)
+  for (int v = audio_in ? 0 : 1; v < NV; ++v)
     for (int p = 0; p < 128; ++p)
       if (sounding[v][p] && nl_push(&nl[v], (uint32_t)sounding[v][p] - 1,
                                     last_tick, p, svel[v][p]) < 0)
@@ -416,5 +563,8 @@ done:
   kt_recording_free(&rec);
   kt_engine_free(e);
   kt_melody_free(&mel);
+  kt_pitch_free(tracker);
+  free(asrc.pad);
+  free(audio);
   return ret;
 }

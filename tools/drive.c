@@ -181,7 +181,8 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   }
   int n_sched = 2 * m->n_notes + m->n_tempo + m->n_meter;
   sched_ev *sc = calloc((size_t)n_sched + 1, sizeof *sc);
-  kt_event *ev = calloc((size_t)n_sched + 2, sizeof *ev);
+  kt_event *ev =
+      calloc((size_t)n_sched + 2 + (o->source ? o->source_cap : 0), sizeof *ev);
   kt_out out = {0};
   int ret = -1;
   if (!sc || !ev) {
@@ -274,6 +275,18 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
         x->size = 3;
         memcpy(x->midi, sc[si].midi, 3);
       }
+    }
+    if (o->source) { /* merge by frame, stable: after the melody's */
+      uint32_t ns = o->source(o->source_ctx, start, n, ev + ne, o->source_cap);
+      if (ns > o->source_cap) ns = o->source_cap;
+      for (uint32_t i = ne; i < ne + ns; ++i) {
+        kt_event x = ev[i];
+        uint32_t j = i;
+        for (; j > 0 && ev[j - 1].frame > x.frame; --j)
+          ev[j] = ev[j - 1];
+        ev[j] = x;
+      }
+      ne += ns;
     }
     uint32_t need = kt_out_capacity_needed(ne, n, o->rate);
     if (need > out.cap) {

@@ -11,7 +11,7 @@
 
 /* Times are in quarter notes from the start (beat 0 = a barline). */
 typedef struct {
-  double start, dur; /* quarter notes */
+  double start, dur;       /* quarter notes */
   int pitch, vel, channel; /* channel 0..15 */
 } kt_mnote;
 typedef struct {
@@ -24,30 +24,41 @@ typedef struct {
 } kt_meter;
 
 typedef struct {
-  kt_mnote *notes; int n_notes;
-  kt_tempo *tempo; int n_tempo; /* none: opts->bpm */
-  kt_meter *meter; int n_meter; /* none: 4/4 */
-  double end;                   /* quarter notes; the run stops one bar later */
+  kt_mnote *notes;
+  int n_notes;
+  kt_tempo *tempo;
+  int n_tempo; /* none: opts->bpm */
+  kt_meter *meter;
+  int n_meter; /* none: 4/4 */
+  double end;  /* quarter notes; the run stops one bar later */
 } kt_melody;
 
 typedef struct {
-  double rate;        /* Hz, 48000 */
-  uint32_t block;     /* frames per block, 256 */
-  int random_blocks;  /* 1: block sizes random in 1..block (seeded) */
+  double rate;       /* Hz, 48000 */
+  uint32_t block;    /* frames per block, 256 */
+  int random_blocks; /* 1: block sizes random in 1..block (seeded) */
   uint32_t seed;
-  double bpm;         /* quarter notes per minute when the melody has no tempo */
-  int send_position;  /* 1: time:Position each block (as jalv/Ardour do) */
+  double bpm;        /* quarter notes per minute when the melody has no tempo */
+  int send_position; /* 1: time:Position each block (as jalv/Ardour do) */
+  /* Optional event source (the audio melody input): for the block of n
+   * frames at absolute frame start, up to cap events with frames in
+   * [0, n), sorted; merged after the melody's at equal frames. */
+  uint32_t (*source)(void *ctx, int64_t start, uint32_t n, kt_event *ev,
+                     uint32_t cap);
+  void *source_ctx;
+  uint32_t source_cap;
 } kt_drive_opts;
 void kt_drive_opts_default(kt_drive_opts *o);
 
 typedef struct {
-  int64_t frame;  /* absolute frame */
-  double qn;      /* the same time in quarter notes */
+  int64_t frame; /* absolute frame */
+  double qn;     /* the same time in quarter notes */
   uint8_t size, data[3];
 } kt_rec_event;
 
 typedef struct {
-  kt_rec_event *ev; int n, cap;
+  kt_rec_event *ev;
+  int n, cap;
   int64_t frames; /* total frames run */
 } kt_recording;
 void kt_recording_free(kt_recording *r);

@@ -2,6 +2,7 @@
  * (kt_param_get_info), so the LV2 ports can never drift from kt_param.
  * Build-time tool: kantor_ttlgen URI OUT.ttl (writes OUT.ttl.tmp, renames). */
 #include "../dsp/engine.h"
+#include "../dsp/pitch.h"
 #include "../nn/harmony.h"
 
 #include <math.h>
@@ -153,12 +154,66 @@ static int write_ttl(FILE *f, const char *uri)
           "\trdfs:range atom:Path .\n"
           "\n",
           uri, uri, uri, uri);
+  return 0;
+}
+
+/* The audio plugin's own ports, after the shared ones. */
+static void write_audio_ports(FILE *f, int index)
+{
+  fprintf(f,
+          " , [\n"
+          "\t\ta lv2:InputPort , lv2:AudioPort ;\n"
+          "\t\tlv2:index %d ;\n"
+          "\t\tlv2:symbol \"audio_in\" ;\n"
+          "\t\tlv2:name \"Audio In\" ;\n"
+          "\t\trdfs:comment \"The melody, sung or played (mono)\"\n"
+          "\t]",
+          index++);
+  static const char *const unit[] = {"hz", "db", "db", "ms"};
+  static const char *const comment[] = {
+      "Tuning reference: the frequency of A4",
+      "Gain applied to the input before the pitch tracker",
+      "Level (RMS, dBFS after the gain) a note needs to start",
+      "Notes are never shorter: a pitch change or release waits"};
+  for (int p = 0; p < KT_NPITCH_PARAMS; ++p) {
+    const kt_pitch_param_info *pi = kt_pitch_param_get_info((kt_pitch_param)p);
+    fprintf(f,
+            " , [\n\t\ta lv2:InputPort , lv2:ControlPort ;\n"
+            "\t\tlv2:index %d ;\n\t\tlv2:symbol \"%s\" ;\n"
+            "\t\tlv2:name \"%s\" ;\n\t\trdfs:comment \"%s\" ;\n"
+            "\t\tlv2:default ",
+            index++, pi->symbol, pi->name, comment[p]);
+    num(f, pi->def, 0);
+    fprintf(f, " ;\n\t\tlv2:minimum ");
+    num(f, pi->min, 0);
+    fprintf(f, " ;\n\t\tlv2:maximum ");
+    num(f, pi->max, 0);
+    fprintf(f, " ;\n\t\tunits:unit units:%s\n\t]", unit[p]);
+  }
+  fprintf(f,
+          " , [\n"
+          "\t\ta lv2:OutputPort , lv2:ControlPort ;\n"
+          "\t\tlv2:index %d ;\n"
+          "\t\tlv2:symbol \"note\" ;\n"
+          "\t\tlv2:name \"Detected note\" ;\n"
+          "\t\trdfs:comment \"MIDI note the tracker hears, -1 = none\" ;\n"
+          "\t\tlv2:portProperty lv2:integer ;\n"
+          "\t\tunits:unit units:midiNote ;\n"
+          "\t\tlv2:minimum -1 ;\n"
+          "\t\tlv2:maximum 127\n"
+          "\t]",
+          index);
+}
+
+/* One plugin: the MIDI one (audio 0) or the audio one (audio 1), sharing
+ * the project, the model parameter and every engine port. */
+static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
+{
   fprintf(f,
           "<%s>\n"
-          "\ta lv2:Plugin , lv2:MIDIPlugin ;\n"
-          "\tdoap:name \"Kantor\" ;\n"
-          "\trdfs:comment \"Live neural Bach harmonizer: play a melody, get "
-          "alto, tenor and bass as MIDI.\" ;\n"
+          "\ta lv2:Plugin , %s ;\n"
+          "\tdoap:name \"%s\" ;\n"
+          "\trdfs:comment \"%s\" ;\n"
           "\tdoap:license <https://spdx.org/licenses/GPL-3.0-or-later> ;\n"
           "\tlv2:project <%s#project> ;\n"
           "\tlv2:minorVersion 1 ;\n"
@@ -173,12 +228,12 @@ static int write_ttl(FILE *f, const char *uri)
           "\tlv2:port [\n"
           "\t\ta lv2:InputPort , atom:AtomPort ;\n"
           "\t\tatom:bufferType atom:Sequence ;\n"
-          "\t\tatom:supports midi:MidiEvent , time:Position , patch:Message ;\n"
+          "\t\tatom:supports %stime:Position , patch:Message ;\n"
           "\t\tlv2:designation lv2:control ;\n"
           "\t\tlv2:index 0 ;\n"
           "\t\tlv2:symbol \"control\" ;\n"
           "\t\tlv2:name \"Control\" ;\n"
-          "\t\trdfs:comment \"Melody (MIDI), transport and model loading\" ;\n"
+          "\t\trdfs:comment \"%s\" ;\n"
           "\t\trsz:minimumSize 16384\n"
           "\t] , [\n"
           "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
@@ -192,7 +247,15 @@ static int write_ttl(FILE *f, const char *uri)
           "passed through)\" ;\n"
           "\t\trsz:minimumSize 65536\n"
           "\t] ,\n",
-          uri, uri, uri);
+          puri, audio ? "lv2:AnalyserPlugin" : "lv2:MIDIPlugin",
+          audio ? "Kantor (audio in)" : "Kantor",
+          audio ? "Sing or play a melody: Kantor follows its pitch and adds "
+                  "alto, tenor and bass as MIDI."
+                : "Live neural Bach harmonizer: play a melody, get alto, "
+                  "tenor and bass as MIDI.",
+          uri, uri, audio ? "" : "midi:MidiEvent , ",
+          audio ? "Transport and model loading"
+                : "Melody (MIDI), transport and model loading");
   int index = 2;
   for (int p = 0; p < KT_NPARAMS; ++p) {
     if (!kt_param_get_info((kt_param)p)) {
@@ -248,26 +311,32 @@ static int write_ttl(FILE *f, const char *uri)
     kt_chord_name(c, label, sizeof label);
     scale_point(f, c == 0, label, c);
   }
-  fprintf(f,
-          "\n\t] , [\n"
-          "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
-          "\t\tatom:bufferType atom:Sequence ;\n"
-          "\t\tlv2:index %d ;\n"
-          "\t\tlv2:symbol \"notify\" ;\n"
-          "\t\tlv2:name \"Notify\" ;\n"
-          "\t\trdfs:comment \"One kantor:Slice object per decided sixteenth "
-          "(melody, voices, bar position, key, chord) for the UI\" ;\n"
-          "\t\tlv2:portProperty lv2:connectionOptional ;\n"
-          "\t\trsz:minimumSize 32768\n"
-          "\t] .\n",
-          index + 3);
+  fprintf(f, "\n\t]");
+  if (audio)
+    write_audio_ports(f, index + 3);
+  else /* the MIDI plugin's UI feed */
+    fprintf(f,
+            " , [\n"
+            "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
+            "\t\tatom:bufferType atom:Sequence ;\n"
+            "\t\tlv2:index %d ;\n"
+            "\t\tlv2:symbol \"notify\" ;\n"
+            "\t\tlv2:name \"Notify\" ;\n"
+            "\t\trdfs:comment \"One kantor:Slice object per decided sixteenth "
+            "(melody, voices, bar position, key, chord) for the UI\" ;\n"
+            "\t\tlv2:portProperty lv2:connectionOptional ;\n"
+            "\t\trsz:minimumSize 32768\n"
+            "\t]",
+            index + 3);
+  fprintf(f, " .\n\n");
   return ferror(f) ? -1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s PLUGIN-URI OUT.ttl\n", argv[0]);
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: %s PLUGIN-URI OUT.ttl [AUDIO-PLUGIN-URI]\n",
+            argv[0]);
     return 2;
   }
   char tmp[4096];
@@ -281,6 +350,8 @@ int main(int argc, char **argv)
     return 1;
   }
   int rc = write_ttl(f, argv[1]);
+  if (rc == 0) rc = write_plugin(f, argv[1], argv[1], 0);
+  if (rc == 0 && argc == 4) rc = write_plugin(f, argv[1], argv[3], 1);
   if (fclose(f) != 0) rc = -1;
   if (rc != 0 || rename(tmp, argv[2]) != 0) {
     fprintf(stderr, "ttlgen: cannot write %s\n", argv[2]);

@@ -16,11 +16,18 @@
  *   lilv_host --stress N [SEED]
  *                        N blocks of random everything (suite rtsan: under
  *                        -fsanitize=realtime any allocation, lock or I/O in
- *                        run() aborts the process). */
+ *                        run() aborts the process).
+ *   lilv_host --audio [--stress N [SEED]]
+ *                        the audio plugin (kantor-audio): a sawtooth melody
+ *                        in, the melody and the voices out; silence and
+ *                        noise give nothing; or N random blocks of tones,
+ *                        glides, noise and silence with every control
+ *                        automated. */
 #include "../check.h"
 #include "engine.h"
 #include "harmony.h"
 #include "kantor_lv2.h"
+#include "pitch.h"
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
@@ -49,6 +56,10 @@
 #define KT_PLUGIN_URI "https://kantor.example.org/plugins/kantor"
 #endif
 
+#ifndef KT_AUDIO_URI
+#define KT_AUDIO_URI KT_PLUGIN_URI "-audio"
+#endif
+
 #define RATE 48000.0
 #define SIXTEENTH 6000 /* frames per sixteenth at 120 bpm, 48 kHz */
 #define NPORTS (2 + KT_NPARAMS + 4)
@@ -57,11 +68,14 @@
 #define P_CHORD (P_LATENCY + 2)
 #define P_NOTIFY (P_LATENCY + 3)
 #define NOTIFY_BYTES 32768
+#define AUDIO_FRAMES 65536
+#define A_AUDIO (P_LATENCY + 3) /* the audio plugin: its ports from here */
 #define IN_BYTES 262144
 #define OUT_BYTES 65536
 #define CANARY 0xA5
 
 static int g_verbose;
+static int g_audio; /* the audio plugin */
 
 /* ---- PRNG (splitmix64) -----------------------------------------------------
  */
@@ -206,6 +220,8 @@ typedef struct {
   int work_overflow;
 
   /* ports */
+  float *abuf; /* audio plugin: the input, AUDIO_FRAMES long */
+  float pctl[KT_NPITCH_PARAMS], note_out;
   float control[KT_NPARAMS];
   float latency, key, chord;
   uint8_t *in_buf, *out_buf;
@@ -367,7 +383,17 @@ static void connect_all(host *H)
   lilv_instance_connect_port(H->inst, P_LATENCY, &H->latency);
   lilv_instance_connect_port(H->inst, P_KEY, &H->key);
   lilv_instance_connect_port(H->inst, P_CHORD, &H->chord);
-  lilv_instance_connect_port(H->inst, P_NOTIFY, H->notify_buf);
+  if (!H->abuf) { /* the MIDI plugin */
+    lilv_instance_connect_port(H->inst, P_NOTIFY, H->notify_buf);
+    return;
+  }
+  /* the audio plugin: its own ports where the MIDI plugin has notify */
+  lilv_instance_connect_port(H->inst, A_AUDIO, H->abuf);
+  for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
+    lilv_instance_connect_port(H->inst, (uint32_t)(A_AUDIO + 1 + i),
+                               &H->pctl[i]);
+  lilv_instance_connect_port(H->inst, A_AUDIO + 1 + KT_NPITCH_PARAMS,
+                             &H->note_out);
 }
 
 static void connect_notify(host *H)
@@ -415,6 +441,12 @@ static host *host_new(LilvWorld *world, const LilvPlugin *plugin,
   lv2_atom_forge_init(&H->forge, &H->map);
   for (int i = 0; i < KT_NPARAMS; ++i)
     H->control[i] = kt_param_get_info((kt_param)i)->def;
+  if (g_audio) {
+    H->abuf = calloc(AUDIO_FRAMES, sizeof *H->abuf);
+    for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
+      H->pctl[i] = kt_pitch_param_get_info((kt_pitch_param)i)->def;
+    H->input_channels = 1; /* the detected melody passes through on ch 1 */
+  }
   connect_all(H);
   reset_transport(H);
   lilv_instance_activate(H->inst);
@@ -432,6 +464,7 @@ static void host_free(host *H)
   free(H->out_buf);
   free(H->notify_buf);
   free(H->notes);
+  free(H->abuf);
   free(H->ev);
   for (uint32_t i = 0; i < H->urids.n; ++i)
     free(H->urids.uri[i]);
@@ -1538,6 +1571,180 @@ static void stress(LilvWorld *world, const LilvPlugin *plugin, long blocks)
   host_free(H);
 }
 
+/* ---- the audio plugin ----------------------------------------------------
+ */
+
+/* n frames of a band-limited sawtooth at midi (fractional) into H->abuf
+ * from offset, continuing the phase. */
+static double g_phase;
+static void saw(host *H, uint32_t off, uint32_t n, double midi, double amp)
+{
+  double f = 440.0 * pow(2.0, (midi - 69.0) / 12.0);
+  for (uint32_t i = 0; i < n; ++i) {
+    double v = 0;
+    for (int k = 1; k <= 12 && k * f < 0.45 * RATE; ++k)
+      v += sin(2 * M_PI * k * g_phase) / k;
+    H->abuf[off + i] = (float)(amp * 0.55 * v);
+    g_phase += f / RATE;
+    g_phase -= floor(g_phase);
+  }
+}
+
+/* A melody of quarter notes (120 bpm: 24000 frames) sung into the plugin
+ * with a rolling transport: it comes out on channel 1, in order, and the
+ * three voices sound; stop releases everything; silence and noise give no
+ * note; the latency port is the engine's + the tracker's. */
+static void test_audio(LilvWorld *world, const LilvPlugin *plugin)
+{
+  printf("# audio plugin: a sawtooth melody\n");
+  host *H = host_new(world, plugin, 1024, 1);
+  if (!H) return;
+  char err[256];
+  kt_pitch *ref = kt_pitch_new(RATE, 1024, err, sizeof err);
+  CHECK(ref != NULL, "%s", err);
+  static const int tune[] = {67, 69, 71, 72, 74, 72, 71, 69, 67, 62, 64, 67};
+  const int n_tune = (int)(sizeof tune / sizeof tune[0]);
+  H->rolling = 1;
+  int heard[16], n_heard = 0, voices_on = 0;
+  static const uint32_t sizes[] = {256, 64, 1000, 1, 4096, 333};
+  int si = 0;
+  for (int k = 0; k < n_tune; ++k) {
+    uint32_t left = 24000;
+    while (left > 0) {
+      uint32_t n = sizes[si++ % 6];
+      if (n > left) n = left;
+      if (n > 1024) n = 1024;
+      int prev_on = H->out.n_on[0];
+      saw(H, 0, n, tune[k], 0.3);
+      run_block(H, n);
+      left -= n;
+      if (H->out.n_on[0] > prev_on && n_heard < 16) {
+        for (int p = 0; p < 128; ++p)
+          if (H->out.sounding[0][p]) heard[n_heard++] = p;
+      }
+    }
+  }
+  for (int c = 1; c <= 3; ++c)
+    voices_on += H->out.n_on[c] > 0;
+  CHECK(n_heard == n_tune, "%d melody notes out of %d", n_heard, n_tune);
+  for (int k = 0; k < n_heard && k < n_tune; ++k)
+    CHECK(heard[k] == tune[k], "melody note %d: %d, sung %d", k, heard[k],
+          tune[k]);
+  CHECK(voices_on == 3, "%d of 3 voices sounded", voices_on);
+  CHECK(H->note_out == tune[n_tune - 1], "note port %g", H->note_out);
+  if (ref) CHECK_EQ((int64_t)H->latency, (int64_t)kt_pitch_latency(ref));
+  /* lookahead adds the engine's latency */
+  H->control[KT_P_LOOKAHEAD] = 4;
+  saw(H, 0, 256, tune[0], 0.3);
+  run_block(H, 256);
+  if (ref)
+    CHECK_EQ((int64_t)H->latency,
+             (int64_t)kt_pitch_latency(ref) + 4 * SIXTEENTH);
+  H->control[KT_P_LOOKAHEAD] = 0;
+  memset(H->abuf, 0, sizeof(float) * AUDIO_FRAMES);
+  stop_and_check(H, "audio melody");
+  CHECK(H->note_out == -1, "note port %g after silence", H->note_out);
+
+  /* silence and noise, rolling: nothing comes out */
+  H->rolling = 1;
+  int before = 0;
+  for (int c = 0; c < 16; ++c)
+    before += H->out.n_on[c];
+  for (int b = 0; b < 200; ++b) {
+    for (uint32_t i = 0; i < 512; ++i)
+      H->abuf[i] = b < 100 ? 0.0f : (float)(0.3 * (2 * rnd_unit() - 1));
+    run_block(H, 512);
+  }
+  int after = 0;
+  for (int c = 0; c < 16; ++c)
+    after += H->out.n_on[c];
+  CHECK(after == before, "%d notes from silence and noise", after - before);
+  /* without an audio buffer connected: silence, no crash */
+  lilv_instance_connect_port(H->inst, A_AUDIO, NULL);
+  run_block(H, 512);
+  connect_all(H);
+  kt_pitch_free(ref);
+  host_free(H);
+}
+
+/* N random blocks: tones, glides, vibrato, noise, silence, clipping and
+ * NaN input, every control of both kinds automated, transport changes,
+ * re-activation, model swaps.  Under -fsanitize=realtime any allocation,
+ * lock or I/O in run() aborts. */
+static void stress_audio(LilvWorld *world, const LilvPlugin *plugin,
+                         long blocks)
+{
+  printf("# audio stress: %ld random blocks\n", blocks);
+  host *H = host_new(world, plugin, 8192, 1);
+  if (!H) return;
+  const char *src = getenv("KANTOR_SRC");
+  char model[1024];
+  snprintf(model, sizeof model, "%s/models/live-l4.kmod", src ? src : ".");
+  H->rolling = 1;
+  double midi = 60, slide = 0, amp = 0.3;
+  int kind = 0; /* 0 tone, 1 silence, 2 noise, 3 garbage */
+  for (long b = 0; b < blocks; ++b) {
+    uint32_t n = rnd_range(0, 3) == 0 ? rnd_range(1, 8192) : rnd_range(1, 1024);
+    if (rnd_range(0, 15) == 0) {
+      int p = (int)rnd_range(0, KT_NPARAMS - 1);
+      const kt_param_info *pi = kt_param_get_info((kt_param)p);
+      float v = (float)(pi->min + rnd_unit() * (pi->max - pi->min));
+      if (p == KT_P_ENABLED && rnd_range(0, 3) != 0) v = 1;
+      set_param(H, (kt_param)p, v);
+    }
+    if (rnd_range(0, 30) == 0) {
+      int p = (int)rnd_range(0, KT_NPITCH_PARAMS - 1);
+      const kt_pitch_param_info *pi =
+          kt_pitch_param_get_info((kt_pitch_param)p);
+      H->pctl[p] = (float)(pi->min + rnd_unit() * (pi->max - pi->min));
+    }
+    if (rnd_range(0, 20) == 0) {
+      kind = (int)rnd_range(0, 9);
+      kind = kind < 6 ? 0 : kind < 8 ? 1 : kind < 9 ? 2 : 3;
+      midi = 36 + rnd_unit() * 50;
+      slide = rnd_range(0, 3) == 0 ? (rnd_unit() - 0.5) * 0.002 : 0;
+      amp = pow(10, -rnd_unit() * 3);
+    }
+    if (rnd_range(0, 200) == 0) H->rolling = !H->rolling;
+    if (rnd_range(0, 100) == 0) H->bpm = 20 + rnd_unit() * 280;
+    if (rnd_range(0, 2000) == 0)
+      add_patch_set(H, 0, rnd_range(0, 1) ? model : "");
+    if (kind == 0) {
+      for (uint32_t i = 0; i < n; i += 64) {
+        uint32_t m = n - i < 64 ? n - i : 64;
+        saw(H, i, m, midi, amp);
+        midi += slide * m;
+        if (midi < 30 || midi > 100) slide = -slide;
+      }
+    } else {
+      for (uint32_t i = 0; i < n; ++i)
+        H->abuf[i] = kind == 1 ? 0.0f
+                     : kind == 2
+                         ? (float)(amp * (2 * rnd_unit() - 1))
+                         : (float)((rnd_range(0, 100) == 0 ? NAN : 4.0) *
+                                   (2 * rnd_unit() - 1));
+    }
+    run_block(H, n);
+    if (rnd_range(0, 5000) == 0) {
+      lilv_instance_deactivate(H->inst);
+      memset(H->out.sounding, 0, sizeof H->out.sounding);
+      lilv_instance_activate(H->inst);
+    }
+  }
+  for (int i = 0; i < KT_NPARAMS; ++i)
+    H->control[i] = kt_param_get_info((kt_param)i)->def;
+  memset(H->abuf, 0, sizeof(float) * AUDIO_FRAMES);
+  run_block(H, 64);
+  stop_and_check(H, "audio stress");
+  int n_on = 0;
+  for (int c = 0; c < 16; ++c)
+    n_on += H->out.n_on[c];
+  printf("  %lld frames (%.0f s at 48 kHz), %d note-ons out\n",
+         (long long)H->now, (double)H->now / RATE, n_on);
+  CHECK(n_on > 0, "audio stress: no note came out");
+  host_free(H);
+}
+
 int main(int argc, char **argv)
 {
   long stress_blocks = 0;
@@ -1546,6 +1753,8 @@ int main(int argc, char **argv)
       stress_blocks = atol(argv[++i]);
     else if (!strcmp(argv[i], "-v"))
       g_verbose = 1;
+    else if (!strcmp(argv[i], "--audio"))
+      g_audio = 1;
     else
       g_rng = strtoull(argv[i], NULL, 10);
   }
@@ -1553,15 +1762,22 @@ int main(int argc, char **argv)
   printf("LV2_PATH=%s\n", lv2_path ? lv2_path : "(unset)");
   LilvWorld *world = lilv_world_new();
   lilv_world_load_all(world);
-  LilvNode *uri = lilv_new_uri(world, KT_PLUGIN_URI);
+  const char *plugin_uri = g_audio ? KT_AUDIO_URI : KT_PLUGIN_URI;
+  LilvNode *uri = lilv_new_uri(world, plugin_uri);
   const LilvPlugin *plugin =
       lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), uri);
   if (!plugin) {
-    fprintf(stderr, "FAIL: %s not found in LV2_PATH\n", KT_PLUGIN_URI);
+    fprintf(stderr, "FAIL: %s not found in LV2_PATH\n", plugin_uri);
     return 1;
   }
   urid_table urids = {0};
-  if (stress_blocks > 0) {
+  if (g_audio) {
+    CHECK_EQ(lilv_plugin_get_num_ports(plugin), A_AUDIO + 2 + KT_NPITCH_PARAMS);
+    if (stress_blocks > 0)
+      stress_audio(world, plugin, stress_blocks);
+    else
+      test_audio(world, plugin);
+  } else if (stress_blocks > 0) {
     stress(world, plugin, stress_blocks);
   } else {
     test_ports(world, plugin);
