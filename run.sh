@@ -96,9 +96,9 @@ case "$cmd" in
   test)
     install_pkgs "${PKGS[@]}" "${TEST_PKGS[@]}"
     build
-    log "meson test (unit, corpus, host, soak)"
+    log "meson test (unit, corpus, host, soak, memcheck)"
     meson test -C "$BUILD" --print-errorlogs --num-processes 2 \
-      --suite unit --suite corpus --suite host --suite soak
+      --suite unit --suite corpus --suite host --suite soak --suite memcheck
     log "RealtimeSanitizer build (clang-22 -fsanitize=realtime)"
     CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA"
     ninja -C build-rtsan

@@ -1000,11 +1000,12 @@ int kt_kern_read(const char *path, kt_chorale *out, char *err, size_t errlen)
     len += r;
     if (r == 0) break;
   }
-  int rerr = ferror(fp);
+  int rerr = ferror(fp) ? errno : 0;
   fclose(fp);
   if (rerr) {
     free(buf);
-    if (err && errlen) snprintf(err, errlen, "%s:0: read error", path);
+    if (err && errlen)
+      snprintf(err, errlen, "%s:0: read error: %s", path, strerror(rerr));
     return -1;
   }
   int rc = kt_kern_parse(buf, len, path, out, err, errlen);

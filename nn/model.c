@@ -368,11 +368,11 @@ int kt_model_load_file(const char *path, kt_model **out, char *err,
     buf = nb;
     cap *= 2;
   }
-  int rerr = ferror(f);
+  int rerr = ferror(f) ? errno : 0;
   fclose(f);
   if (rerr) {
     free(buf);
-    snprintf(err, errlen, "%s: read error", path);
+    snprintf(err, errlen, "%s: read error: %s", path, strerror(rerr));
     return -1;
   }
   char e[256];

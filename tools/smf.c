@@ -420,11 +420,11 @@ int kt_smf_read_file(const char *path, kt_smf *s, char *err, size_t errlen)
     n += k;
     if (k == 0) break;
   }
-  int bad = ferror(f);
+  int bad = ferror(f) ? errno : 0;
   fclose(f);
   if (bad) {
     free(buf);
-    smf_err(err, errlen, path, -1, "read error");
+    smf_err(err, errlen, path, -1, "read error: %s", strerror(bad));
     return -1;
   }
   int r = kt_smf_read_mem(buf, n, path, s, err, errlen);

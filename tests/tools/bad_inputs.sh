@@ -1,0 +1,228 @@
+#!/bin/sh
+# tests/tools/bad_inputs.sh -- every bad input we know of, through the real
+# kantor binary: malformed and truncated MIDI, malformed kern and split
+# tables, corrupt, truncated and mismatched model files, missing files,
+# unwritable outputs, bad options.  Each must exit 1 (runtime error, the
+# message names the file) or 2 (usage error), say something on stderr and
+# leave no output file behind.  The table of what the user sees is README.md's
+# "Bad input" table: the test fails when they differ.
+#
+#   bad_inputs.sh KANTOR            the checks + README table comparison
+#   bad_inputs.sh KANTOR --print    print the table (paste it into README.md)
+#   bad_inputs.sh KANTOR --valgrind the same runs, plus good runs of render
+#       (MIDI, SVG, WAV, options), train, eval and corpus, each under
+#       valgrind memcheck: any error or definite/indirect leak fails.
+# Env: KANTOR_SRC (source root; default: this file's ../..).
+set -u
+K=${1:?usage: bad_inputs.sh KANTOR [--print|--valgrind]}
+MODE=${2:-check}
+case $K in /*) ;; *) K=$PWD/$K ;; esac
+SRC=${KANTOR_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+T=$(mktemp -d "${TMPDIR:-/tmp}/kt_bad_XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail=0
+VG=
+if [ "$MODE" = --valgrind ]; then
+  command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
+  VG="valgrind -q --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite,indirect
+    --show-leak-kinds=definite,indirect --num-callers=30
+    --suppressions=$SRC/tests/tools/valgrind.supp"
+fi
+FX=$SRC/tests/nn/fixtures     # a tiny synthetic corpus (train, eval)
+KF=$SRC/tests/fixtures/kern   # malformed kern and split fixtures
+MEL=$SRC/demo/melody.mid
+cd "$T" || exit 1
+mkdir out
+
+short() { sed -e "s|$T/||g" -e "s|$SRC/||g"; }
+row() { printf '%s\n' "$*" >>"$T/table"; }
+
+# run EXPECTED_RC "what is wrong" NEEDLE kantor-args...
+# NEEDLE: text the first stderr line must contain ("" = anything).
+run() {
+  want=$1 what=$2 needle=$3
+  shift 3
+  # shellcheck disable=SC2086
+  $VG "$K" "$@" >"$T/stdout" 2>"$T/stderr" </dev/null
+  rc=$?
+  msg=$(grep -v '^(see kantor' "$T/stderr" | head -n 1 | short)
+  [ "$want" -eq 0 ] && msg=$(tail -n 1 "$T/stdout" | short)
+  cmd=$(echo "kantor $*" | short)
+  if [ "$rc" -eq 99 ]; then
+    echo "FAIL: valgrind: $cmd"; cat "$T/stderr"; fail=1
+  elif [ "$rc" -ne "$want" ]; then
+    echo "FAIL: $what: $cmd: exit $rc, expected $want"
+    cat "$T/stderr"; fail=1
+  elif [ "$want" -ne 0 ] && [ -z "$msg" ]; then
+    echo "FAIL: $what: $cmd: nothing on stderr"; fail=1
+  elif [ -n "$needle" ] && ! printf '%s' "$msg" | grep -qF -- "$needle"; then
+    echo "FAIL: $what: $cmd: message lacks '$needle': $msg"; fail=1
+  else
+    echo "ok: $what: exit $rc"
+  fi
+  if [ "$want" -ne 0 ] && [ -n "$(ls out)" ]; then
+    echo "FAIL: $what: output left behind: $(ls out)"; fail=1
+  fi
+  rm -rf out && mkdir out
+  m=$(printf '%s' "$msg" | sed 's/|/\\|/g')
+  row "| $what | \`$cmd\` | $rc | $m |"
+}
+
+# ---- fixtures -------------------------------------------------------------
+hdr='MThd\0\0\0\6\0\0\0\1\0\140'
+printf 'This is not a MIDI file.\n' >text.mid
+: >empty.mid
+printf "${hdr}MTrk\0\0\1\0" >trunc.mid
+printf 'MThd\377\377\377\377\0\0\0\1\0\140' >hdrlen.mid
+printf "${hdr}MTrk\0\0\0\4\0\100\100\0" >runstat.mid
+printf "${hdr}MTrk\0\0\0\3\0\220\100" >shortev.mid
+printf "${hdr}MTrk\0\0\0\10\377\377\377\377\377\0\220\100" >varlen.mid
+printf "${hdr}MTrk\0\0\0\4\0\377\1\50" >meta.mid
+printf 'MThd\0\0\0\6\0\1\0\0\0\140' >notracks.mid
+printf 'MThd\0\0\0\6\0\0\0\1\0\0MTrk\0\0\0\4\0\377\57\0' >div0.mid
+printf "${hdr}MTrk\0\0\0\4\0\377\57\0" >nonotes.mid
+mkdir dir.mid
+head -c 3000 "$SRC/models/live-l0.kmod" >half.kmod
+cp "$SRC/models/live-l0.kmod" flip.kmod
+printf '\377' | dd of=flip.kmod bs=1 seek=5000 conv=notrunc 2>/dev/null
+printf 'KANTORNN' >magic.kmod
+: >empty.kmod
+i=0
+while [ $i -lt 20 ]; do echo "This is not a model file."; i=$((i + 1)); done \
+  >text.kmod
+mkdir dir.kmod
+# a well-formed model of the wrong kind (a non-causal net): made by train
+"$K" train --data "$FX" --arch forwardbach --window 8 --hidden 8 \
+  --epochs 1 --quiet -o fb.kmod >/dev/null 2>&1 ||
+  { echo "FAIL: could not train the mismatched model"; fail=1; }
+for k in bad_3spines bad_token bad_truncated bad_unequal; do
+  mkdir -p "$k/kern"
+  cp "$KF/$k.krn" "$k/kern/"
+  printf 'file\tbwv\tsplit_group\tsplit\n%s.krn\t1\t0\ttrain\n' "$k" \
+    >"$k/split.tsv"
+done
+mkdir -p nokern sp/kern
+cp "$KF"/*.krn sp/kern/
+printf 'file\tbwv\tsplit_group\tsplit\nmissing.krn\t1\t0\ttrain\n' \
+  >nokern/split.tsv
+
+# ---- MIDI in ---------------------------------------------------------------
+run 1 "MIDI: not a MIDI file" text.mid render text.mid -o out/o.mid
+run 1 "MIDI: empty file" empty.mid render empty.mid -o out/o.mid
+run 1 "MIDI: truncated track" trunc.mid render trunc.mid -o out/o.mid
+run 1 "MIDI: absurd header length" hdrlen.mid render hdrlen.mid -o out/o.mid
+run 1 "MIDI: running status with no status" runstat.mid \
+  render runstat.mid -o out/o.mid
+run 1 "MIDI: event cut by the track end" shortev.mid \
+  render shortev.mid -o out/o.mid
+run 1 "MIDI: delta time over 4 bytes" varlen.mid render varlen.mid -o out/o.mid
+run 1 "MIDI: meta event past the track end" meta.mid \
+  render meta.mid -o out/o.mid
+run 1 "MIDI: no tracks" notracks.mid render notracks.mid -o out/o.mid
+run 1 "MIDI: division 0" div0.mid render div0.mid -o out/o.mid
+run 1 "MIDI: no notes" nonotes.mid render nonotes.mid -o out/o.mid
+run 1 "MIDI: missing file" nothere.mid render nothere.mid -o out/o.mid
+run 1 "MIDI: a directory" dir.mid render dir.mid -o out/o.mid
+run 1 "MIDI: unwritable output" nodir render "$MEL" -o nodir/o.mid
+run 1 "WAV: unwritable output" nodir render "$MEL" -o out/o.mid \
+  --wav nodir/o.wav
+
+# ---- model files -----------------------------------------------------------
+run 1 "model: missing file" nothere.kmod render "$MEL" -o out/o.mid \
+  --model nothere.kmod
+run 1 "model: empty file" empty.kmod render "$MEL" -o out/o.mid \
+  --model empty.kmod
+run 1 "model: not a model" text.kmod render "$MEL" -o out/o.mid \
+  --model text.kmod
+run 1 "model: a directory" dir.kmod render "$MEL" -o out/o.mid \
+  --model dir.kmod
+run 1 "model: magic only" magic.kmod render "$MEL" -o out/o.mid \
+  --model magic.kmod
+run 1 "model: truncated" half.kmod render "$MEL" -o out/o.mid \
+  --model half.kmod
+run 1 "model: one byte flipped" flip.kmod render "$MEL" -o out/o.mid \
+  --model flip.kmod
+run 1 "model: not a live model" fb.kmod render "$MEL" -o out/o.mid \
+  --model fb.kmod
+run 1 "model: corrupt, in eval" flip.kmod eval --data "$FX" --set all \
+  --model flip.kmod
+
+# ---- kern and split tables -------------------------------------------------
+run 1 "kern: three spines" bad_3spines.krn corpus --data bad_3spines
+run 1 "kern: unknown token" bad_token.krn corpus --data bad_token
+run 1 "kern: truncated" bad_truncated.krn corpus --data bad_truncated
+run 1 "kern: voices of unequal length" bad_unequal.krn train \
+  --data bad_unequal -o out/m.kmod --quiet
+run 1 "kern: file in the split missing" missing.krn eval --data nokern \
+  --set all
+run 1 "split: bad header" split_badheader.tsv corpus --data sp \
+  --split "$KF/split_badheader.tsv"
+run 1 "split: unknown set" split_badset.tsv corpus --data sp \
+  --split "$KF/split_badset.tsv"
+run 1 "split: lists a malformed file" bad_token.krn corpus --data sp \
+  --split "$KF/split_badfile.tsv"
+run 1 "data: no corpus there" split.tsv train --data nothere -o out/m.kmod
+
+# ---- options ---------------------------------------------------------------
+run 2 "usage: unknown command" frobnicate frobnicate
+run 2 "usage: unknown option" --frob render "$MEL" -o out/o.mid --frob 1
+run 2 "usage: option without its value" --bpm render "$MEL" -o out/o.mid --bpm
+run 2 "usage: no output" "" render "$MEL"
+run 2 "usage: tempo 0" --bpm render "$MEL" -o out/o.mid --bpm 0
+run 2 "usage: tempo not a number" --bpm render "$MEL" -o out/o.mid --bpm fast
+run 2 "usage: block size 0" --block render "$MEL" -o out/o.mid --block 0
+run 2 "usage: sample rate 10 Hz" --rate render "$MEL" -o out/o.mid --rate 10
+run 2 "usage: negative temperature" --temperature render "$MEL" -o out/o.mid \
+  --temperature -1
+run 2 "usage: unknown key" --key render "$MEL" -o out/o.mid --key H
+run 2 "usage: lookahead 99" --lookahead render "$MEL" -o out/o.mid \
+  --lookahead 99
+run 2 "usage: guard maybe" --guard render "$MEL" -o out/o.mid --guard maybe
+run 2 "usage: epochs not a number" --epochs train --data "$FX" --epochs abc \
+  -o out/m.kmod
+run 2 "usage: hidden sizes malformed" --hidden train --data "$FX" \
+  --hidden 8,x -o out/m.kmod
+run 2 "usage: unknown set" --set eval --data "$FX" --set nope
+
+# ---- good runs (under valgrind: memory errors and leaks on success) -------
+if [ "$MODE" = --valgrind ]; then
+  run 0 "render: MIDI and SVG" "" render "$MEL" -o out/o.mid --svg out/o.svg
+  run 0 "render: WAV" "" render "$MEL" -o out/o.mid --wav out/o.wav
+  run 0 "render: options" "" render "$MEL" -o out/o.mid --lookahead 4 \
+    --temperature 0.7 --seed 3 --key a --guard off --block 100 --rate 44100
+  run 0 "train: live" "" train --data "$FX" --window 4 --feedback 2 \
+    --hidden 8,8 --epochs 2 --batch 8 --quiet -o m.kmod --curves out/m
+  run 0 "render: trained model" "" render "$MEL" -o out/o.mid --model m.kmod
+  run 0 "eval" "" eval --data "$FX" --set all
+  run 0 "eval: json, model" "" eval --data "$FX" --set all --json \
+    --model m.kmod
+  run 0 "corpus" "" corpus --data "$FX"
+  run 0 "corpus: json" "" corpus --data "$FX" --json
+  exit $fail
+fi
+
+# ---- the table -------------------------------------------------------------
+{
+  echo "| Bad input | Command | Exit | What the user sees (first line on stderr) |"
+  echo "|---|---|---|---|"
+  cat "$T/table"
+} >"$T/full"
+if [ "$MODE" = --print ]; then
+  cat "$T/full"
+  exit $fail
+fi
+sed -n '/<!-- bad-inputs:begin/,/<!-- bad-inputs:end/p' "$SRC/README.md" |
+  grep '^|' >"$T/readme"
+# Sizes, offsets and CRCs of the shipped model change with every retrained
+# model: compare the messages with long numbers masked.
+mask() { sed -e 's/[0-9a-f]\{8\}/#/g' -e 's/[0-9]\{4,\}/#/g' "$1"; }
+if [ "$(mask "$T/full")" != "$(mask "$T/readme")" ]; then
+  echo "FAIL: README.md's bad-input table differs from what kantor does now:"
+  diff "$T/readme" "$T/full"
+  echo "(regenerate: tests/tools/bad_inputs.sh build/tools/kantor --print)"
+  fail=1
+else
+  echo "ok: README.md's bad-input table is what kantor does"
+fi
+exit $fail
