@@ -192,6 +192,15 @@ void kt_roll_text_box(double w, double h, double box[4])
   box[3] = HEAD_H;
 }
 
+void kt_roll_area(double w, double h, double box[4])
+{
+  layout L = get_layout(w, h);
+  box[0] = L.roll.x;
+  box[1] = L.roll.y;
+  box[2] = L.roll.w;
+  box[3] = L.roll.h;
+}
+
 int kt_roll_control_box(double w, double h, kt_param p, double box[4])
 {
   static const kt_param of[C_N] = {

@@ -42,6 +42,7 @@ void kt_roll_draw(const kt_roll *r, cairo_t *cr, double w, double h);
 int kt_roll_cell(const kt_roll *r, double w, double h, int64_t index, int pitch,
                  double box[4]);
 void kt_roll_text_box(double w, double h, double box[4]);
+void kt_roll_area(double w, double h, double box[4]); /* the roll itself */
 /* The control of parameter p (1), or 0 if the UI has none for it. */
 int kt_roll_control_box(double w, double h, kt_param p, double box[4]);
 
