@@ -28,13 +28,22 @@ tmp=$(mktemp -d /tmp/kantor-ui.XXXXXX)
 export JACK_DEFAULT_SERVER="kantor-ui-$$"
 export JACK_NO_AUDIO_RESERVATION=1 JACK_NO_START_SERVER=1 NO_AT_BRIDGE=1
 pids=""
-stop_all() { # the processes started here, newest first: TERM, then KILL
-  for pid in $pids; do kill "$pid" 2>/dev/null; done
-  sleep 0.5
-  for pid in $pids; do
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+running() { # alive and not a zombie waiting for us
+  [ -r "/proc/$1/stat" ] && ! grep -q ') Z ' "/proc/$1/stat" 2>/dev/null
+}
+stop() { # TERM, up to 5 s, then KILL (a killed jackd leaves its entry in
+  # JACK's server registry for good: let it exit cleanly)
+  kill "$1" 2>/dev/null || return 0
+  n=0
+  while running "$1" && [ $n -lt 50 ]; do
+    sleep 0.1
+    n=$((n + 1))
   done
+  kill -9 "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
+stop_all() { # the processes started here, newest first (jackd last)
+  for pid in $pids; do stop "$pid"; done
   rm -rf "$tmp"
   rm -f /dev/shm/jack_*"$JACK_DEFAULT_SERVER"* \
     /dev/shm/jack_sem.*"$JACK_DEFAULT_SERVER"* 2>/dev/null
