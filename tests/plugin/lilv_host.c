@@ -13,6 +13,9 @@
  * off / channel change.
  *
  *   lilv_host            the functional checks (suite host)
+ *   lilv_host --bad-inputs
+ *                        each bad host input once; prints README's table of
+ *                        what the plugin does (tests/tools/bad_inputs.sh)
  *   lilv_host --stress N [SEED]
  *                        N blocks of random everything (suite rtsan: under
  *                        -fsanitize=realtime any allocation, lock or I/O in
@@ -28,6 +31,8 @@
 #include "harmony.h"
 #include "kantor_lv2.h"
 #include "pitch.h"
+
+#include <unistd.h>
 
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
@@ -169,7 +174,8 @@ typedef struct {
 typedef struct {
   uint32_t frame;
   int seq;  /* insertion order, for a stable sort */
-  int kind; /* 0 midi, 1 position, 2 patch:Set model, 3 patch:Get */
+  int kind; /* 0 midi, 1 position, 2 patch:Set model, 3 patch:Get,
+              * 4 patch:Set model to an atom:Int (a wrong type) */
   uint8_t midi[8];
   uint32_t midi_size;
   /* position */
@@ -581,13 +587,16 @@ static void forge_input(host *H)
         lv2_atom_forge_int(f, e->unit);
       }
       lv2_atom_forge_pop(f, &o);
-    } else if (e->kind == 2) {
+    } else if (e->kind == 2 || e->kind == 4) {
       LV2_Atom_Forge_Frame o;
       lv2_atom_forge_object(f, &o, 0, H->u_Set);
       lv2_atom_forge_key(f, H->u_property);
       lv2_atom_forge_urid(f, H->u_model);
       lv2_atom_forge_key(f, H->u_value);
-      lv2_atom_forge_path(f, e->path, (uint32_t)strlen(e->path));
+      if (e->kind == 4)
+        lv2_atom_forge_int(f, 42);
+      else
+        lv2_atom_forge_path(f, e->path, (uint32_t)strlen(e->path));
       lv2_atom_forge_pop(f, &o);
     } else {
       LV2_Atom_Forge_Frame o;
@@ -1745,11 +1754,191 @@ static void stress_audio(LilvWorld *world, const LilvPlugin *plugin,
   host_free(H);
 }
 
+/* ---- bad host input: what the plugin does (README's table) ------------ */
+
+/* Each case: what the host sends, and for positions which of
+ * nonsense_position()'s cases it is. */
+static const struct {
+  const char *what;
+  int pos;
+} bad_host[] = {
+    {"time:Position tempo 0", 0},
+    {"time:Position tempo -120", 2},
+    {"time:Position tempo NaN", 1},
+    {"time:Position tempo +inf", 3},
+    {"time:Position tempo 1e30, beatsPerBar 1e30, beatUnit INT32_MIN", 10},
+    {"time:Position speed NaN", 7},
+    {"time:Position speed -1, frame -1e18", 8},
+    {"time:Position bar -5, barBeat -3", 4},
+    {"time:Position bar INT64_MAX, frame INT64_MIN", 9},
+    {"time:Position barBeat NaN, beatsPerBar 0", 5},
+    {"time:Position beatUnit 0, beatsPerBar -4", 6},
+    {"time:Position with a speed only", 11},
+    {"MIDI: status bytes alone, data bytes alone, note 200, velocity 255, "
+     "2-byte note-on", -1},
+    {"MIDI: a 16-byte sysex", -1},
+    {"MIDI: 3000 events in one block", -1},
+    {"a block of 100000 frames (maxBlockLength 1024)", -1},
+    {"a block of 0 frames", -1},
+    {"an output buffer of 96 bytes for 8 blocks", -1},
+    {"every control port NaN", -1},
+    {"every control port -1e9, then 1e9", -1},
+    {"patch:Set model: a missing file", -1},
+    {"patch:Set model: a garbage file", -1},
+    {"patch:Set model: a truncated model", -1},
+    {"patch:Set model: an atom:Int instead of a path", -1},
+};
+#define N_BAD_HOST ((int)(sizeof bad_host / sizeof bad_host[0]))
+enum {
+  BH_MIDI = 12, BH_SYSEX, BH_FLOOD, BH_HUGE, BH_ZERO, BH_TINY, BH_NAN,
+  BH_RANGE, BH_MISSING, BH_GARBAGE, BH_TRUNC, BH_INT
+};
+
+/* Put case `which` into the next block (of *n frames). */
+static void bad_host_inject(host *H, int which, uint32_t *n, char *tmp)
+{
+  static const uint8_t bad[][4] = {
+      {0x90, 0, 0, 1},    {0x00, 60, 90, 3}, {0x90, 200, 90, 3},
+      {0x90, 60, 255, 3}, {0xF0, 1, 2, 3},   {0xFF, 0, 0, 1},
+      {0x3C, 0x40, 0, 2}, {0xC0, 5, 0, 2},   {0x90, 64, 0, 2}};
+  const char *src = getenv("KANTOR_SRC");
+  if (bad_host[which].pos >= 0) {
+    nonsense_position(H, 100, bad_host[which].pos);
+  } else if (which == BH_MIDI) {
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i)
+      add_midi(H, 10, bad[i], bad[i][3]);
+  } else if (which == BH_SYSEX) {
+    uint8_t sysex[16] = {0xF0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                         0xF7};
+    add_midi(H, 20, sysex, 16);
+  } else if (which == BH_FLOOD) {
+    for (int i = 0; i < 3000; ++i)
+      add_note(H, (uint32_t)(i / 6), i & 1, 0, 60 + (i % 12), 80);
+  } else if (which == BH_HUGE) {
+    *n = 100000;
+  } else if (which == BH_ZERO) {
+    *n = 0;
+  } else if (which == BH_TINY) {
+    H->out_capacity = 96;
+    H->lenient_offs = 1;
+  } else if (which == BH_NAN || which == BH_RANGE) {
+    for (int i = 0; i < KT_NPARAMS; ++i)
+      H->control[i] = which == BH_NAN ? NAN : -1e9f;
+  } else if (which == BH_MISSING) {
+    add_patch_set(H, 0, "/nonexistent/kantor-model.kmod");
+  } else if (which == BH_GARBAGE || which == BH_TRUNC) {
+    char buf[4096];
+    size_t len = sizeof buf;
+    memset(buf, 'x', sizeof buf);
+    memcpy(buf, "KANTORNN", 8);
+    if (which == BH_TRUNC && src) {
+      char path[1024];
+      snprintf(path, sizeof path, "%s/models/live-l4.kmod", src);
+      FILE *f = fopen(path, "rb");
+      len = f ? fread(buf, 1, sizeof buf, f) : 0;
+      if (f) fclose(f);
+    }
+    int fd = mkstemp(tmp);
+    if (fd >= 0) {
+      close(fd);
+      write_file(tmp, buf, len);
+    }
+    add_patch_set(H, 0, tmp);
+  } else {
+    add_ev(H, 0, 4);
+  }
+}
+
+static void bad_host_inputs(LilvWorld *world, const LilvPlugin *plugin)
+{
+  printf("| Host sends | What happens (observed) |\n|---|---|\n");
+  for (int which = 0; which < N_BAD_HOST; ++which) {
+    host *H = host_new(world, plugin, 1024, 1);
+    if (!H) return;
+    int failures = kt_failures;
+    score s = {0};
+    H->rolling = 1;
+    H->align_origin = H->now;
+    make_tune(&s, 0, 0);
+    run_until(H, &s, tune_length() / 4, 512);
+    int sounding = harmony_sounding(H, 1) + harmony_sounding(H, 2) +
+                   harmony_sounding(H, 3);
+    int errors = H->log.n_error;
+    float latency = H->latency;
+    char tmp[] = "/tmp/kantor-bad-model-XXXXXX";
+    uint32_t n = 512;
+    bad_host_inject(H, which, &n, tmp);
+    feed_score(H, &s, n);
+    run_block(H, n);
+    if (which == BH_TINY) { /* the tiny buffer stays for 8 blocks */
+      for (int i = 0; i < 7; ++i) {
+        feed_score(H, &s, 512);
+        run_block(H, 512);
+      }
+      H->out_capacity = OUT_BYTES;
+    }
+    if (which == BH_NAN || which == BH_RANGE) {
+      for (int i = 0; i < KT_NPARAMS; ++i)
+        H->control[i] = which == BH_NAN ? kt_param_get_info((kt_param)i)->def
+                                    : 1e9f;
+      run_block(H, 512);
+      for (int i = 0; i < KT_NPARAMS; ++i)
+        H->control[i] = kt_param_get_info((kt_param)i)->def;
+    }
+    int released = sounding > 0 && harmony_sounding(H, 1) +
+                                           harmony_sounding(H, 2) +
+                                           harmony_sounding(H, 3) ==
+                                       0;
+    run_block(H, 512); /* the worker's answer, if any */
+    H->lenient_offs = 0;
+    int on_before = H->out.n_on[1] + H->out.n_on[2] + H->out.n_on[3];
+    H->check_alignment = 1;
+    H->out.misaligned = 0;
+    run_until(H, &s, 3 * tune_length() / 4, 512);
+    H->check_alignment = 0;
+    int on_after = H->out.n_on[1] + H->out.n_on[2] + H->out.n_on[3] - on_before;
+    stop_and_check(H, bad_host[which].what);
+    char what[1200] = "";
+    size_t w = 0;
+#define SAY(...) w += (size_t)snprintf(what + w, sizeof what - w, __VA_ARGS__)
+    if (H->log.n_error > errors) {
+      char e[sizeof H->log.last_error + 8];
+      snprintf(e, sizeof e, "%s", H->log.last_error);
+      e[strcspn(e, "\n")] = 0;
+      for (char *t = strstr(e, tmp); t; t = strstr(t, tmp)) {
+        memmove(t + 4, t + strlen(tmp), strlen(t + strlen(tmp)) + 1);
+        memcpy(t, "FILE", 4); /* the temporary name changes every run */
+      }
+      SAY("logged \"%s\"; ", e);
+    }
+    if (released) SAY("voices released at once; ");
+    if (on_after == 0)
+      SAY("harmony silent afterwards; ");
+    else if (H->out.misaligned == 0)
+      SAY("harmony continues on the 120 BPM grid; ");
+    else
+      SAY("harmony continues, %d of %d note-ons off the 120 BPM grid; ",
+          H->out.misaligned, on_after);
+    if (H->latency != latency) SAY("latency %g -> %g; ", latency, H->latency);
+    SAY("%s", kt_failures == failures
+                  ? "output well-formed, nothing stuck after stop"
+                  : "INVARIANT BROKEN (see above)");
+#undef SAY
+    printf("| %s | %s |\n", bad_host[which].what, what);
+    remove(tmp);
+    free(s.ev);
+    host_free(H);
+  }
+}
+
 int main(int argc, char **argv)
 {
   long stress_blocks = 0;
+  int bad_inputs = 0;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--stress") && i + 1 < argc)
+    if (!strcmp(argv[i], "--bad-inputs"))
+      bad_inputs = 1;
+    else if (!strcmp(argv[i], "--stress") && i + 1 < argc)
       stress_blocks = atol(argv[++i]);
     else if (!strcmp(argv[i], "-v"))
       g_verbose = 1;
@@ -1777,6 +1966,8 @@ int main(int argc, char **argv)
       stress_audio(world, plugin, stress_blocks);
     else
       test_audio(world, plugin);
+  } else if (bad_inputs) {
+    bad_host_inputs(world, plugin);
   } else if (stress_blocks > 0) {
     stress(world, plugin, stress_blocks);
   } else {

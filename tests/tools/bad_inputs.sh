@@ -9,15 +9,54 @@
 #
 #   bad_inputs.sh KANTOR            the checks + README table comparison
 #   bad_inputs.sh KANTOR --print    print the table (paste it into README.md)
+#   bad_inputs.sh --host LILV_HOST [--print]
+#       the plugin's side: tests/plugin/lilv_host --bad-inputs sends each bad
+#       host input (nonsense positions, malformed MIDI, sysex, floods, huge
+#       and empty blocks, tiny output buffers, NaN controls, bad model files
+#       through patch:Set) and describes what it observed; README.md's second
+#       table must be that description (needs LV2_PATH to the built bundle).
 #   bad_inputs.sh KANTOR --valgrind the same runs, plus good runs of render
 #       (MIDI, SVG, WAV, options), train, eval and corpus, each under
 #       valgrind memcheck: any error or definite/indirect leak fails.
 # Env: KANTOR_SRC (source root; default: this file's ../..).
 set -u
-K=${1:?usage: bad_inputs.sh KANTOR [--print|--valgrind]}
+K=${1:?usage: bad_inputs.sh KANTOR [--print|--valgrind] | --host LILV_HOST}
+SRC=${KANTOR_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+export KANTOR_SRC=$SRC
+# Compare the table on stdin with README.md's section $1 (--print: show it).
+# Sizes, offsets and CRCs of the shipped models change with every retrained
+# model: long numbers are masked.
+mask() { sed -e 's/[0-9a-f]\{8\}/#/g' -e 's/[0-9]\{4,\}/#/g' "$@"; }
+check_table() {
+  cat >"$T/full"
+  if [ "$MODE" = --print ]; then
+    cat "$T/full"
+    return
+  fi
+  sed -n "/<!-- $1:begin/,/<!-- $1:end/p" "$SRC/README.md" | grep '^|' \
+    >"$T/readme"
+  if [ "$(mask "$T/full")" != "$(mask "$T/readme")" ]; then
+    echo "FAIL: README.md's table '$1' differs from what happens now:"
+    diff "$T/readme" "$T/full"
+    echo "(regenerate: tests/tools/bad_inputs.sh $2 --print)"
+    fail=1
+  else
+    echo "ok: README.md's table '$1' is what happens"
+  fi
+}
+if [ "$K" = --host ]; then
+  H=${2:?usage: bad_inputs.sh --host LILV_HOST [--print]}
+  MODE=${3:-check}
+  T=$(mktemp -d "${TMPDIR:-/tmp}/kt_bad_XXXXXX")
+  trap 'rm -rf "$T"' EXIT
+  fail=0
+  "$H" --bad-inputs >"$T/out" || { cat "$T/out"; fail=1; }
+  grep '^|' "$T/out" | check_table bad-host-inputs \
+    "--host build/tests/plugin/lilv_host"
+  exit $fail
+fi
 MODE=${2:-check}
 case $K in /*) ;; *) K=$PWD/$K ;; esac
-SRC=${KANTOR_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kt_bad_XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fail=0
@@ -207,22 +246,5 @@ fi
   echo "| Bad input | Command | Exit | What the user sees (first line on stderr) |"
   echo "|---|---|---|---|"
   cat "$T/table"
-} >"$T/full"
-if [ "$MODE" = --print ]; then
-  cat "$T/full"
-  exit $fail
-fi
-sed -n '/<!-- bad-inputs:begin/,/<!-- bad-inputs:end/p' "$SRC/README.md" |
-  grep '^|' >"$T/readme"
-# Sizes, offsets and CRCs of the shipped model change with every retrained
-# model: compare the messages with long numbers masked.
-mask() { sed -e 's/[0-9a-f]\{8\}/#/g' -e 's/[0-9]\{4,\}/#/g' "$1"; }
-if [ "$(mask "$T/full")" != "$(mask "$T/readme")" ]; then
-  echo "FAIL: README.md's bad-input table differs from what kantor does now:"
-  diff "$T/readme" "$T/full"
-  echo "(regenerate: tests/tools/bad_inputs.sh build/tools/kantor --print)"
-  fail=1
-else
-  echo "ok: README.md's bad-input table is what kantor does"
-fi
+} | check_table bad-inputs build/tools/kantor
 exit $fail
