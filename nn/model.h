@@ -68,6 +68,9 @@ const void *kt_model_embedded(int lookahead, size_t *len);
 int kt_model_embedded_count(void);
 const void *kt_model_embedded_at(int i, size_t *len);
 
+/* Scratch for one inference, in floats: the hidden activations and the
+ * list of their nonzero entries (row numbers, stored as int32, and values),
+ * so it must come from malloc/calloc (no declared float array). */
 size_t kt_model_scratch_floats(const kt_model *m);
 /* Logits of every head of every net, concatenated (n_out_total floats). */
 void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
