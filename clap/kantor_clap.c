@@ -333,18 +333,17 @@ static kt_event *slot(kt_clap *p, uint32_t f) KT_RT
   return k;
 }
 
+/* Raw MIDI bytes; the engine checks them (length by status, data bytes,
+ * system and running-status messages dropped). */
 static void add_midi(kt_clap *p, uint32_t f, uint8_t a, uint8_t b,
                      uint8_t c) KT_RT
 {
-  static const uint8_t size[8] = {3, 3, 3, 3, 2, 2, 3, 0}; /* 0x80..0xF0 */
-  uint8_t n = a >= 0x80 ? size[(a >> 4) & 7] : 0;
-  if (n == 0) return; /* running status, system messages: not for us */
   kt_event *k = slot(p, f);
   k->type = KT_EV_MIDI;
-  k->size = n;
+  k->size = 3;
   k->midi[0] = a;
-  k->midi[1] = b & 0x7F;
-  k->midi[2] = n == 3 ? (c & 0x7F) : 0;
+  k->midi[1] = b;
+  k->midi[2] = c;
 }
 
 /* CLAP dialect -> MIDI: note on/off, choke = off; a wildcard key (-1) on
