@@ -72,7 +72,8 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     snprintf(err, errlen, "window %d outside 1..%d", r->window, KT_MAX_WINDOW);
     return 0;
   }
-  if (r->lookahead < 0 || r->window + r->lookahead > KT_MAX_WINDOW) {
+  /* written so that no sum can overflow: window is already 1..MAX */
+  if (r->lookahead < 0 || r->lookahead > KT_MAX_WINDOW - r->window) {
     snprintf(err, errlen, "lookahead %d invalid (window + lookahead <= %d)",
              r->lookahead, KT_MAX_WINDOW);
     return 0;

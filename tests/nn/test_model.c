@@ -274,6 +274,15 @@ int main(void)
   put32(c + 20, 100000);
   recrc(c, len);
   CHECK(rejects(c, len, "window", "window"), "window bounds");
+  /* lookahead near INT_MAX: window + lookahead must not overflow (found by
+   * fuzz_model; seed tests/fuzz/corpus/model/lookahead-intmax.kmod) */
+  memcpy(c, buf, len);
+  put32(c + 24, 0x7fffffffu);
+  recrc(c, len);
+  CHECK(rejects(c, len, "lookahead", "lookahead"), "lookahead INT_MAX");
+  put32(c + 24, 0x7ffffff0u);
+  recrc(c, len);
+  CHECK(rejects(c, len, "lookahead", "lookahead"), "lookahead INT_MAX-15");
   /* header size field */
   memcpy(c, buf, len);
   put32(c + 12, 80);
