@@ -328,6 +328,34 @@ static int atom_number(const kt_pl_uris *u, const LV2_Atom *a, double *v) KT_RT
   return isfinite(*v); /* NaN / inf: treated as absent */
 }
 
+int kt_pl_event_ok(const LV2_Atom_Sequence *seq, const LV2_Atom_Event *e) KT_RT
+{
+  const uint8_t *end = (const uint8_t *)&seq->body + seq->atom.size;
+  const uint8_t *b = (const uint8_t *)e;
+  return b <= end && (size_t)(end - b) >= sizeof *e &&
+         e->body.size <= (size_t)(end - b) - sizeof *e;
+}
+
+void kt_pl_object_get(const LV2_Atom_Object *obj, int n, const LV2_URID *keys,
+                      const LV2_Atom **vals) KT_RT
+{
+  for (int i = 0; i < n; ++i)
+    vals[i] = NULL;
+  if (obj->atom.size < sizeof(LV2_Atom_Object_Body)) return;
+  const uint8_t *q = (const uint8_t *)(obj + 1);
+  const uint8_t *end = (const uint8_t *)&obj->body + obj->atom.size;
+  while (q < end && (size_t)(end - q) >= sizeof(LV2_Atom_Property_Body)) {
+    const LV2_Atom_Property_Body *pb = (const LV2_Atom_Property_Body *)q;
+    size_t room = (size_t)(end - q) - sizeof *pb;
+    if (pb->value.size > room) return; /* runs past the object */
+    for (int i = 0; i < n; ++i)
+      if (pb->key == keys[i] && !vals[i]) vals[i] = &pb->value;
+    size_t step = lv2_atom_pad_size((uint32_t)sizeof *pb + pb->value.size);
+    if (step > (size_t)(end - q)) return;
+    q += step;
+  }
+}
+
 static int64_t clamp_i64(double v, double lo, double hi) KT_RT
 {
   if (v < lo) v = lo;
@@ -339,12 +367,14 @@ static int64_t clamp_i64(double v, double lo, double hi) KT_RT
 static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
                           kt_position *pos) KT_RT
 {
-  const LV2_Atom *frame = NULL, *speed = NULL, *bar = NULL, *bar_beat = NULL,
-                 *bpb = NULL, *unit = NULL, *bpm = NULL;
-  lv2_atom_object_get(obj, u->time_frame, &frame, u->time_speed, &speed,
-                      u->time_bar, &bar, u->time_barBeat, &bar_beat,
-                      u->time_beatsPerBar, &bpb, u->time_beatUnit, &unit,
-                      u->time_beatsPerMinute, &bpm, 0);
+  const LV2_URID keys[7] = {u->time_frame,         u->time_speed,
+                            u->time_bar,           u->time_barBeat,
+                            u->time_beatsPerBar,   u->time_beatUnit,
+                            u->time_beatsPerMinute};
+  const LV2_Atom *v7[7];
+  kt_pl_object_get(obj, 7, keys, v7);
+  const LV2_Atom *frame = v7[0], *speed = v7[1], *bar = v7[2],
+                 *bar_beat = v7[3], *bpb = v7[4], *unit = v7[5], *bpm = v7[6];
   memset(pos, 0, sizeof *pos);
   double v;
   const double big = 9.0e15; /* exactly representable, far from overflow */
@@ -381,10 +411,11 @@ static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
 /* patch:Set of kantor:model: ask the worker to load the file. */
 static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
 {
-  const LV2_Atom *prop = NULL, *value = NULL;
-  lv2_atom_object_get(obj, p->u.patch_property, &prop, p->u.patch_value, &value,
-                      0);
-  if (!prop || prop->type != p->u.atom_URID ||
+  const LV2_URID keys[2] = {p->u.patch_property, p->u.patch_value};
+  const LV2_Atom *v2[2];
+  kt_pl_object_get(obj, 2, keys, v2);
+  const LV2_Atom *prop = v2[0], *value = v2[1];
+  if (!prop || prop->type != p->u.atom_URID || prop->size < sizeof(LV2_URID) ||
       ((const LV2_Atom_URID *)prop)->body != p->u.kantor_model || !value ||
       (value->type != p->u.atom_Path && value->type != p->u.atom_String))
     return;
@@ -464,6 +495,7 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
   if (p->in) {
     LV2_ATOM_SEQUENCE_FOREACH(p->in, e)
     {
+      if (!kt_pl_event_ok(p->in, e)) break;
       int64_t t = e->time.frames;
       uint32_t f = t < 0 ? 0
                          : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)

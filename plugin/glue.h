@@ -116,6 +116,18 @@ struct kt_pl {
   char model_path[KT_PL_PATH];
 };
 
+/* RT: whether event e (from LV2_ATOM_SEQUENCE_FOREACH over seq) lies whole
+ * inside the sequence; the loop stops at the first that does not (what
+ * follows cannot be located).  Hosts send well-formed sequences; this keeps
+ * a broken one from making us read past the port buffer. */
+int kt_pl_event_ok(const LV2_Atom_Sequence *seq, const LV2_Atom_Event *e) KT_RT;
+/* RT: lv2_atom_object_get with bounds: vals[i] = the value of the first
+ * property keyed keys[i], or NULL.  Properties are read only while they
+ * lie whole inside the object (its atom.size): a property cut off by the
+ * object's end, and everything after it, is ignored. */
+void kt_pl_object_get(const LV2_Atom_Object *obj, int n, const LV2_URID *keys,
+                      const LV2_Atom **vals) KT_RT;
+
 /* Non-RT: allocate `size` (>= sizeof(kt_pl)) zeroed bytes, read the host
  * features and start the engine.  src_events_per_kframe sizes the event
  * source's room: that many events per 1000 frames of a chunk, plus 16

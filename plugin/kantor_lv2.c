@@ -89,6 +89,7 @@ static int asked(const kt_midi_pl *p) KT_RT
   if (!p->g.in) return 0;
   LV2_ATOM_SEQUENCE_FOREACH(p->g.in, ev)
   {
+    if (!kt_pl_event_ok(p->g.in, ev)) break;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
     if (lv2_atom_forge_is_object_type(&p->nforge, ev->body.type) &&
         ev->body.size >= sizeof(LV2_Atom_Object_Body) &&

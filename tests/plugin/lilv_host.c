@@ -598,6 +598,22 @@ static void forge_input(host *H)
       else
         lv2_atom_forge_path(f, e->path, (uint32_t)strlen(e->path));
       lv2_atom_forge_pop(f, &o);
+    } else if (e->kind == 5 || e->kind == 6) {
+      /* malformed: the object's size cuts its last property (speed 0,
+       * a stop) in half, or the event claims 4096 bytes more than the
+       * sequence holds; read as if whole, it would stop the transport */
+      LV2_Atom_Forge_Frame o;
+      LV2_Atom_Forge_Ref ref = lv2_atom_forge_object(f, &o, 0, H->u_Position);
+      lv2_atom_forge_key(f, H->u_bpm);
+      lv2_atom_forge_float(f, (float)H->bpm);
+      lv2_atom_forge_key(f, H->u_speed);
+      lv2_atom_forge_float(f, 0.0f);
+      lv2_atom_forge_pop(f, &o);
+      LV2_Atom *a = lv2_atom_forge_deref(f, ref);
+      if (e->kind == 5)
+        a->size -= 8;
+      else
+        a->size += 4096;
     } else {
       LV2_Atom_Forge_Frame o;
       lv2_atom_forge_object(f, &o, 0, H->u_Get);
@@ -1793,11 +1809,17 @@ static const struct {
     {"patch:Set model: a garbage file", -1},
     {"patch:Set model: a truncated model", -1},
     {"patch:Set model: an atom:Int instead of a path", -1},
+    {"time:Position whose last property (speed 0: stop) runs past the "
+     "object's end",
+     -1},
+    {"an event (time:Position, speed 0: stop) whose size runs past the "
+     "sequence's end",
+     -1},
 };
 #define N_BAD_HOST ((int)(sizeof bad_host / sizeof bad_host[0]))
 enum {
   BH_MIDI = 12, BH_SYSEX, BH_FLOOD, BH_HUGE, BH_ZERO, BH_TINY, BH_NAN,
-  BH_RANGE, BH_MISSING, BH_GARBAGE, BH_TRUNC, BH_INT
+  BH_RANGE, BH_MISSING, BH_GARBAGE, BH_TRUNC, BH_INT, BH_CUT, BH_PAST
 };
 
 /* Put case `which` into the next block (of *n frames). */
@@ -1850,6 +1872,8 @@ static void bad_host_inject(host *H, int which, uint32_t *n, char *tmp)
       write_file(tmp, buf, len);
     }
     add_patch_set(H, 0, tmp);
+  } else if (which == BH_CUT || which == BH_PAST) {
+    add_ev(H, *n - 1, which == BH_CUT ? 5 : 6); /* last in the block */
   } else {
     add_ev(H, 0, 4);
   }
