@@ -12,6 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A whole file in memory (16 spare bytes after it), or NULL; *len = bytes. */
+static inline unsigned char *kt_test_slurp(const char *path, size_t *len)
+{
+  *len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *b = n >= 0 ? malloc((size_t)n + 16) : NULL;
+  if (b) *len = fread(b, 1, (size_t)n, f);
+  fclose(f);
+  return b;
+}
+
 static int kt_failures;
 
 static void kt_check_fail(const char *file, int line, const char *expr,

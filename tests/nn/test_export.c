@@ -11,19 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc((size_t)n + 1);
-  *len = b ? fread(b, 1, (size_t)n, f) : 0;
-  fclose(f);
-  return b;
-}
-
 static int spit(const char *path, const unsigned char *b, size_t len)
 {
   FILE *f = fopen(path, "wb");
@@ -94,7 +81,7 @@ int main(void)
 
   /* damaged copies: a flipped byte, a truncation, another file */
   size_t len;
-  unsigned char *b = slurp(path, &len);
+  unsigned char *b = kt_test_slurp(path, &len);
   CHECK(b && len > 100 && !memcmp(b, "KTTRAIN1", 8));
   if (b) {
     b[len / 2] ^= 0x40;

@@ -58,19 +58,6 @@ static kt_model *make_model_kc(int nl, const int *hidden, int key_ctx)
   return m;
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc((size_t)n + 16);
-  *len = fread(b, 1, (size_t)n, f);
-  fclose(f);
-  return b;
-}
-
 static void put32(unsigned char *p, uint32_t v)
 {
   p[0] = (unsigned char)v;
@@ -173,7 +160,7 @@ int main(void)
   const char *path = "test_model_tmp.kmod";
   CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
   size_t len = 0;
-  unsigned char *buf = slurp(path, &len);
+  unsigned char *buf = kt_test_slurp(path, &len);
   CHECK(buf && len > 100, "saved file");
   FILE *t = fopen("test_model_tmp.kmod.tmp", "rb");
   CHECK(t == NULL, "temporary file left behind");
@@ -195,7 +182,7 @@ int main(void)
     CHECK(kt_model_save(m2, "test_model_tmp2.kmod", err, sizeof err) == 0, "%s",
           err);
     size_t len2;
-    unsigned char *b2 = slurp("test_model_tmp2.kmod", &len2);
+    unsigned char *b2 = kt_test_slurp("test_model_tmp2.kmod", &len2);
     CHECK(b2 && len2 == len && !memcmp(buf, b2, len), "resave identical");
     free(b2);
     remove("test_model_tmp2.kmod");
@@ -207,7 +194,7 @@ int main(void)
     kt_model *k = make_model_kc(3, hid, 1);
     CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
     size_t kl = 0;
-    unsigned char *kb = slurp(path, &kl);
+    unsigned char *kb = kt_test_slurp(path, &kl);
     CHECK(kb && kl > 12 && kb[8] == 2, "key_ctx model written as v2");
     kt_model *k2 = NULL;
     CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
@@ -376,7 +363,7 @@ int main(void)
     if (ens && twice) {
       CHECK(kt_model_save(ens, path, err, sizeof err) == 0, "%s", err);
       size_t el = 0;
-      unsigned char *eb = slurp(path, &el);
+      unsigned char *eb = kt_test_slurp(path, &el);
       kt_model *e2 = NULL;
       CHECK(eb && el > 12 && eb[8] == 2, "an ensemble is written as v2");
       CHECK(eb && kt_model_load_mem(eb, el, &e2, err, sizeof err) == 0 &&

@@ -46,19 +46,6 @@ static void free_chorale(kt_chorale *c)
   free(c->fermata);
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc((size_t)n + 1);
-  *len = fread(b, 1, (size_t)n, f);
-  fclose(f);
-  return b;
-}
-
 static void gradcheck(void)
 {
   kt_train_opts o;
@@ -191,8 +178,8 @@ int main(void)
   CHECK(train_to("tt_c.kmod", KT_ARCH_LIVE, 43, KT_AUG_KEY, NULL, NULL) == 0,
         "train c");
   size_t la, lb, lc;
-  unsigned char *a = slurp("tt_a.kmod", &la), *b = slurp("tt_b.kmod", &lb),
-                *c = slurp("tt_c.kmod", &lc);
+  unsigned char *a = kt_test_slurp("tt_a.kmod", &la), *b = kt_test_slurp("tt_b.kmod", &lb),
+                *c = kt_test_slurp("tt_c.kmod", &lc);
   CHECK(a && b && la == lb && !memcmp(a, b, la), "same seed, different bytes");
   CHECK(a && c && (la != lc || memcmp(a, c, la)), "seed has no effect");
   free(a);
