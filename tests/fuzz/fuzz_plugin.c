@@ -564,8 +564,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       uint32_t off = (uint32_t)sizeof(LV2_Atom_Sequence);
       while (off + sizeof(LV2_Atom_Event) <= s.off) {
         const LV2_Atom_Event *ev = (const LV2_Atom_Event *)(build + off);
+        if (ev->body.size > s.off - off - sizeof(LV2_Atom_Event)) break;
         uint32_t end = off + (uint32_t)sizeof(LV2_Atom_Event) + ev->body.size;
-        if (end > s.off) break;
         used = end;
         off = (end + 7u) & ~7u;
       }

@@ -3,7 +3,7 @@
 # A libFuzzer run of RUNS executions (or MAX_SECONDS, default 300; 0 = no
 # limit) over the seed corpus.  New inputs and crash reproducers go to
 # WORK_DIR (default: a scratch dir removed afterwards), never into the
-# repository.  Prints libFuzzer's last lines: executions, exec/s, coverage
+# repository.  An input running over 60 s is a hang (a failure).  Prints libFuzzer's last lines: executions, exec/s, coverage
 # (cov: edges, ft: features), corpus size, peak RSS.
 # Long campaign (README.md in this folder):
 #   nice -n 19 tests/fuzz/run_fuzz.sh build-fuzz/tests/fuzz/fuzz_engine \
@@ -23,7 +23,7 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
 fi
 start=$(date +%s)
 status=0
-"$exe" -runs="$runs" -max_total_time="$secs" -rss_limit_mb=4096 \
+"$exe" -runs="$runs" -max_total_time="$secs" -rss_limit_mb=4096 -timeout=60 \
   -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
   "$work/corpus" "$seeds" >"$work/log" 2>&1 || status=$?
 tail -n 14 "$work/log"
