@@ -463,6 +463,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   static const uint32_t out_caps[4] = {0, 96, 2048, 65536};
   uint32_t total = 0;
+  uint32_t max_latency = 0; /* queued pass-through is due within this */
   for (int block = 0; block < MAX_BLOCKS && r.p < r.end; ++block) {
     uint8_t bh = u8(&r);
     uint32_t n_frames;
@@ -584,6 +585,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     desc->connect_port(instance, KT_PORT_NOTIFY, notify_cap ? notify : NULL);
     uint32_t dropped = ((kt_pl *)instance)->dropped_out;
     desc->run(instance, n_frames);
+    if (kt_engine_latency(g->engine) > max_latency)
+      max_latency = kt_engine_latency(g->engine);
     check_output(out, out_cap, n_frames);
     if (trace) trace_block(out, out_cap, n_frames, used);
     check_notify(notify, notify_cap);
@@ -620,9 +623,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   desc->run(instance, 1);
   check_output(out, 65536, 1);
   if (trace) trace_block(out, 65536, 1, s.off);
-  /* pass-through is delayed by the latency: wait for it */
+  /* Pass-through is delayed by the latency it had when it came in (the
+   * defaults may have just changed it): wait out the longest one seen. */
   ((LV2_Atom_Sequence *)build)->atom.size = sizeof(LV2_Atom_Sequence_Body);
-  uint32_t wait = kt_engine_latency(g->engine) + 1;
+  if (kt_engine_latency(g->engine) > max_latency)
+    max_latency = kt_engine_latency(g->engine);
+  uint32_t wait = max_latency + 1;
   while (wait > 0) {
     uint32_t n = wait > 65536 ? 65536 : wait;
     out->atom.size = 65536 - (uint32_t)sizeof(LV2_Atom);

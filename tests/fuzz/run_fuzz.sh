@@ -3,8 +3,9 @@
 # A libFuzzer run of RUNS executions (or MAX_SECONDS, default 300; 0 = no
 # limit) over the seed corpus.  New inputs and crash reproducers go to
 # WORK_DIR (default: a scratch dir removed afterwards), never into the
-# repository.  An input running over 60 s is a hang (a failure).  Prints libFuzzer's last lines: executions, exec/s, coverage
-# (cov: edges, ft: features), corpus size, peak RSS.
+# repository.  An input running over 60 s is a hang (a failure).  Prints
+# libFuzzer's last lines: executions, exec/s, coverage (cov: edges, ft:
+# features), corpus size, peak RSS.
 # Long campaign (README.md in this folder):
 #   nice -n 19 tests/fuzz/run_fuzz.sh build-fuzz/tests/fuzz/fuzz_engine \
 #     tests/fuzz/corpus/engine 10000000 0 /tmp/fuzz-engine
