@@ -215,29 +215,43 @@ static size_t bounded_len(const char *s, size_t max) KT_RT
   return n;
 }
 
-/* A model is no longer in use: free it on the worker thread, or keep it
- * until a non-RT entry point (deactivate, restore, cleanup) can. */
+/* Ask the worker to free a model; 0 if there is no worker or no room. */
+static int schedule_free(kt_pl *p, kt_engine_model *em) KT_RT
+{
+  if (!p->sched) return 0;
+  p->msg.type = KT_MSG_FREE;
+  p->msg.len = 0;
+  p->msg.em = em;
+  p->msg.path[0] = '\0';
+  return p->sched->schedule_work(p->sched->handle,
+                                 (uint32_t)offsetof(kt_pl_msg, path) + 1,
+                                 &p->msg) == LV2_WORKER_SUCCESS;
+}
+
+/* A model no longer in use: the worker frees it; when the host's worker
+ * queue is full it waits in the grave, which run() hands to the worker as
+ * soon as the queue has room again (deactivate, restore and cleanup free it
+ * themselves).  Lost only if more than KT_PL_GRAVE models retire while the
+ * queue stays full. */
 static void retire(kt_pl *p, kt_engine_model *em) KT_RT
 {
-  if (!em) return;
-  if (p->sched) {
-    p->msg.type = KT_MSG_FREE;
-    p->msg.len = 0;
-    p->msg.em = em;
-    p->msg.path[0] = '\0';
-    if (p->sched->schedule_work(p->sched->handle,
-                                (uint32_t)offsetof(kt_pl_msg, path) + 1,
-                                &p->msg) == LV2_WORKER_SUCCESS)
-      return;
-  }
+  if (!em || schedule_free(p, em)) return;
   for (int i = 0; i < KT_PL_GRAVE; ++i)
     if (!p->grave[i]) {
       p->grave[i] = em;
       return;
     }
-  /* No worker and no room: keep it installed-forever rather than free it
-   * here.  Only reachable with a host calling restore without deactivate
-   * many times; leaks one model at worst. */
+}
+
+/* Hand what waits in the grave to the worker (start of run()). */
+static void flush_grave(kt_pl *p) KT_RT
+{
+  if (!p->sched) return;
+  for (int i = 0; i < KT_PL_GRAVE; ++i)
+    if (p->grave[i]) {
+      if (!schedule_free(p, p->grave[i])) return; /* still full */
+      p->grave[i] = NULL;
+    }
 }
 
 /* Room for one more event with a body of `size` bytes in the sequence. */
@@ -475,6 +489,7 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
   }
 
   read_params(p);
+  flush_grave(p);
 
   if (p->has_pending) { /* a model from the worker or from restore */
     p->out.n = 0;

@@ -42,7 +42,7 @@ enum {
 #define KT_PL_DEFAULT_BLOCK 8192 /* when the host gives no maxBlockLength */
 #define KT_PL_MAX_BLOCK 65536
 #define KT_PL_PATH 4096 /* longest model path, with the NUL */
-#define KT_PL_GRAVE 4   /* retired models waiting for a non-RT free */
+#define KT_PL_GRAVE 16 /* retired models waiting for a non-RT free */
 
 typedef struct {
   LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Long, atom_Float,
