@@ -466,6 +466,9 @@ const kt_model *kt_engine_current_model(const kt_engine *e) KT_RT
 void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT
 {
   *st = e->st;
+  st->pt_queued = (uint32_t)e->pt_n;
+  st->pt_wait = e->pt_n > 0 && e->pt_last_due > e->now ? e->pt_last_due - e->now
+                                                       : 0;
 }
 
 int kt_engine_slice(const kt_engine *e, int64_t d, kt_slice_view *v) KT_RT

@@ -153,6 +153,8 @@ typedef struct {
   uint32_t boundaries;        /* boundaries seen in the last block */
   uint32_t boundary_frame[8]; /* their frames (first 8) */
   int64_t decided;            /* 1 + index of the last decided slice, 0 none */
+  uint32_t pt_queued;         /* pass-through events waiting (latency) */
+  int64_t pt_wait; /* frames until the last of them is due (0: none) */
 } kt_engine_state;
 void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT;
 

@@ -333,6 +333,37 @@ static void test_lookahead_latency(void)
   kt_engine_free(e);
 }
 
+/* Pass-through under lookahead waits for the voices: the state says how
+ * much is queued and for how long (what a host or test may wait for). */
+static void test_passthrough_queue(void)
+{
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_LOOKAHEAD, 4);
+  kt_midi_out buf[CAP];
+  kt_out o = {buf, 0, CAP, 0};
+  kt_event ev[2] = {pos_ev(0, 120, 0, 1), midi_ev(10, 0x90, 67, 90)};
+  kt_engine_process(e, ev, 2, 256, &o);
+  kt_engine_state st;
+  kt_engine_get_state(e, &st);
+  CHECK(st.pt_queued == 1 && st.pt_wait == 24010 - 256,
+        "queued %u, due in %lld frames", st.pt_queued, (long long)st.pt_wait);
+  int64_t now = 256, at = -1;
+  while (now < 24000 + 512) {
+    o.n = 0;
+    kt_event p = pos_ev(0, 120, now / 24000.0, 1);
+    kt_engine_process(e, &p, 1, 256, &o);
+    for (uint32_t i = 0; i < o.n; ++i)
+      if (o.ev[i].data[0] == 0x90 && o.ev[i].data[1] == 67)
+        at = now + o.ev[i].frame;
+    now += 256;
+  }
+  kt_engine_get_state(e, &st);
+  CHECK(at == 24010, "the melody note passes through at %lld", (long long)at);
+  CHECK(st.pt_queued == 0 && st.pt_wait == 0, "queue empty (%u, %lld)",
+        st.pt_queued, (long long)st.pt_wait);
+  kt_engine_free(e);
+}
+
 /* Random everything: MIDI (including garbage), automation of every
  * parameter, transport, tempo (including nonsense), block sizes. */
 static void test_property(int iters)
@@ -509,6 +540,7 @@ int main(int argc, char **argv)
   test_sampling_seed();
   test_grace_and_free_run();
   test_lookahead_latency();
+  test_passthrough_queue();
   test_silencers();
   test_ensemble();
   test_property(iters);
