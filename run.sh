@@ -103,11 +103,11 @@ case "$cmd" in
     CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA"
     ninja -C build-rtsan
     meson test -C build-rtsan --print-errorlogs --suite rtsan
-    log "fuzz (libFuzzer + ASan/UBSan, ${KANTOR_FUZZ_RUNS:-200000} runs per target)"
+    log "fuzz (libFuzzer + ASan/UBSan, ${KANTOR_FUZZ_RUNS:-200000} runs per target, fuzz_plugin a tenth)"
     CC=clang-22 configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
       -Db_lundef=false -Dfuzz_runs="${KANTOR_FUZZ_RUNS:-200000}" -Ddata_dir="$DATA"
     ninja -C build-fuzz tests/fuzz/fuzz_engine tests/fuzz/fuzz_model \
-      tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf
+      tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf tests/fuzz/fuzz_plugin
     meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
     ;;
   bench)
