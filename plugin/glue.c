@@ -358,13 +358,13 @@ void kt_pl_object_get(const LV2_Atom_Object *obj, int n, const LV2_URID *keys,
   if (obj->atom.size < sizeof(LV2_Atom_Object_Body)) return;
   const uint8_t *q = (const uint8_t *)(obj + 1);
   const uint8_t *end = (const uint8_t *)&obj->body + obj->atom.size;
-  while (q < end && (size_t)(end - q) >= sizeof(LV2_Atom_Property_Body)) {
+  while ((size_t)(end - q) >= sizeof(LV2_Atom_Property_Body)) { /* q <= end */
     const LV2_Atom_Property_Body *pb = (const LV2_Atom_Property_Body *)q;
     size_t room = (size_t)(end - q) - sizeof *pb;
     if (pb->value.size > room) return; /* runs past the object */
     for (int i = 0; i < n; ++i)
       if (pb->key == keys[i] && !vals[i]) vals[i] = &pb->value;
-    size_t step = lv2_atom_pad_size((uint32_t)sizeof *pb + pb->value.size);
+    size_t step = (sizeof *pb + (size_t)pb->value.size + 7) & ~(size_t)7;
     if (step > (size_t)(end - q)) return;
     q += step;
   }

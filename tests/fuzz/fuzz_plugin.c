@@ -180,6 +180,27 @@ static float control_value(rd *r, int i)
   }
 }
 
+/* URIDs the input builder uses, mapped once (in the same order as the first
+ * input always did: the numbers decide which raw type bytes hit them). */
+enum {
+  T_FLOAT,
+  T_DOUBLE,
+  T_INT,
+  T_LONG,
+  T_BOOL,
+  T_STRING,
+  T_PATH,
+  T_URID,
+  T_OBJECT,
+  T_CHUNK,
+  N_TYPES
+};
+static struct {
+  LV2_URID pos_keys[8], patch_keys[3], types[N_TYPES];
+  LV2_URID model, position, set, get;
+} U;
+static LV2_URID u_midi, u_object, u_blank, u_sequence;
+
 /* ---- sequence builder -------------------------------------------------- */
 
 static _Alignas(8) uint8_t build[SEQ_CAP];
@@ -226,14 +247,10 @@ static void put_value(seqb *s, rd *r, const LV2_URID *types, int n_types)
   uint8_t t = u8(r), m = u8(r);
   LV2_URID type = (t & 0x80) ? (LV2_URID)(t & 0x7f) : types[t % n_types];
   uint32_t size = 8;
-  if (type == map_uri(NULL, LV2_ATOM__Int) ||
-      type == map_uri(NULL, LV2_ATOM__Float) ||
-      type == map_uri(NULL, LV2_ATOM__Bool) ||
-      type == map_uri(NULL, LV2_ATOM__URID))
+  if (type == U.types[T_INT] || type == U.types[T_FLOAT] ||
+      type == U.types[T_BOOL] || type == U.types[T_URID])
     size = 4;
-  if (type == map_uri(NULL, LV2_ATOM__String) ||
-      type == map_uri(NULL, LV2_ATOM__Path))
-    size = 1 + (m & 15);
+  if (type == U.types[T_STRING] || type == U.types[T_PATH]) size = 1 + (m & 15);
   switch (m >> 6) {
   case 1:
     size = size > 1 ? size / 2 : 0;
@@ -258,8 +275,8 @@ static void put_object(seqb *s, rd *r, LV2_URID otype, const LV2_URID *keys,
                        int n_keys, const LV2_URID *types, int n_types)
 {
   uint32_t start = s->off;
-  LV2_Atom_Object o = {{0, map_uri(NULL, LV2_ATOM__Object)}, {0, otype}};
-  if (u8(r) & 1) o.atom.type = map_uri(NULL, LV2_ATOM__Blank);
+  LV2_Atom_Object o = {{0, u_object}, {0, otype}};
+  if (u8(r) & 1) o.atom.type = u_blank;
   if (!put(s, &o, sizeof o)) return;
   int n_props = u8(r) % 10;
   for (int i = 0; i < n_props && !s->full; ++i) {
@@ -281,7 +298,6 @@ static void put_object(seqb *s, rd *r, LV2_URID otype, const LV2_URID *keys,
 /* ---- output checks ----------------------------------------------------- */
 
 static int sounding[16][128];
-static LV2_URID u_midi, u_object, u_blank, u_sequence;
 
 static void check_output(const LV2_Atom_Sequence *seq, uint32_t cap,
                          uint32_t n_frames)
@@ -436,30 +452,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   desc->activate(instance);
   memset(sounding, 0, sizeof sounding);
 
-  const LV2_URID pos_keys[] = {map_uri(NULL, LV2_TIME__frame),
-                               map_uri(NULL, LV2_TIME__speed),
-                               map_uri(NULL, LV2_TIME__bar),
-                               map_uri(NULL, LV2_TIME__barBeat),
-                               map_uri(NULL, LV2_TIME__beatsPerBar),
-                               map_uri(NULL, LV2_TIME__beatUnit),
-                               map_uri(NULL, LV2_TIME__beatsPerMinute),
-                               map_uri(NULL, LV2_TIME__beat)};
-  const LV2_URID patch_keys[] = {map_uri(NULL, LV2_PATCH__property),
-                                 map_uri(NULL, LV2_PATCH__value),
-                                 map_uri(NULL, LV2_PATCH__subject)};
-  const LV2_URID types[] = {
-      map_uri(NULL, LV2_ATOM__Float),  map_uri(NULL, LV2_ATOM__Double),
-      map_uri(NULL, LV2_ATOM__Int),    map_uri(NULL, LV2_ATOM__Long),
-      map_uri(NULL, LV2_ATOM__Bool),   map_uri(NULL, LV2_ATOM__String),
-      map_uri(NULL, LV2_ATOM__Path),   map_uri(NULL, LV2_ATOM__URID),
-      map_uri(NULL, LV2_ATOM__Object), map_uri(NULL, LV2_ATOM__Chunk)};
-  const int n_types = (int)(sizeof types / sizeof types[0]);
-  const LV2_URID u_model = map_uri(NULL, KT_MODEL_URI);
-  const LV2_URID u_position = map_uri(NULL, LV2_TIME__Position);
-  const LV2_URID u_set = map_uri(NULL, LV2_PATCH__Set);
-  const LV2_URID u_get = map_uri(NULL, LV2_PATCH__Get);
-  const LV2_URID u_urid = map_uri(NULL, LV2_ATOM__URID);
-  const LV2_URID u_path = map_uri(NULL, LV2_ATOM__Path);
+  if (!U.types[0]) { /* once, after the first instance mapped its own */
+    static const char *const pos[8] = {
+        LV2_TIME__frame,          LV2_TIME__speed,       LV2_TIME__bar,
+        LV2_TIME__barBeat,        LV2_TIME__beatsPerBar, LV2_TIME__beatUnit,
+        LV2_TIME__beatsPerMinute, LV2_TIME__beat};
+    static const char *const patch[3] = {LV2_PATCH__property, LV2_PATCH__value,
+                                         LV2_PATCH__subject};
+    static const char *const types[N_TYPES] = {
+        LV2_ATOM__Float,  LV2_ATOM__Double, LV2_ATOM__Int,  LV2_ATOM__Long,
+        LV2_ATOM__Bool,   LV2_ATOM__String, LV2_ATOM__Path, LV2_ATOM__URID,
+        LV2_ATOM__Object, LV2_ATOM__Chunk};
+    for (int i = 0; i < 8; ++i)
+      U.pos_keys[i] = map_uri(NULL, pos[i]);
+    for (int i = 0; i < 3; ++i)
+      U.patch_keys[i] = map_uri(NULL, patch[i]);
+    for (int i = 0; i < N_TYPES; ++i)
+      U.types[i] = map_uri(NULL, types[i]);
+    U.model = map_uri(NULL, KT_MODEL_URI);
+    U.position = map_uri(NULL, LV2_TIME__Position);
+    U.set = map_uri(NULL, LV2_PATCH__Set);
+    U.get = map_uri(NULL, LV2_PATCH__Get);
+  }
+  const LV2_URID *pos_keys = U.pos_keys, *patch_keys = U.patch_keys,
+                 *types = U.types;
+  const int n_types = N_TYPES;
+  const LV2_URID u_model = U.model, u_position = U.position, u_set = U.set,
+                 u_get = U.get, u_urid = types[T_URID], u_path = types[T_PATH];
 
   static const uint32_t out_caps[4] = {0, 96, 2048, 65536};
   uint32_t total = 0;
@@ -517,8 +536,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         put_atom(&s, &r, u_midi, (kind & 0x38) >> 3);
         break;
       case 3:
-        put_object(&s, &r, u_position, pos_keys,
-                   (int)(sizeof pos_keys / sizeof pos_keys[0]), types, n_types);
+        put_object(&s, &r, u_position, pos_keys, 8, types, n_types);
         break;
       case 4: /* patch:Set: a well-formed model Set, or anything */
         if (u8(&r) & 1) {
