@@ -27,6 +27,7 @@
 #define K_ON 2            /* stable voiced frames before a note-on */
 #define K_CHANGE 2        /* stable frames on a new semitone before a change */
 #define OCTAVE_RATIO 0.3f /* see analyse() */
+#define HARM_MIN 0.08f    /* a dip this deep is no harmonic error */
 #define NEAR 4            /* a step this small (the usual melodic step) ... */
 #define K_NEAR 1          /* ... is confirmed by one frame */
 #define K_OFF 3           /* unvoiced frames before a release */
@@ -37,6 +38,9 @@
 #define CENTER 0.40f      /* a candidate must be this close to its semitone */
 #define CHANGE 0.70f      /* distance from the sounding note that changes it */
 #define SETTLE 0.20f      /* spread of 3 frames' estimates of a settled pitch */
+#define SETTLE2 0.15f     /* ... or of 2 frames' on a new semitone */
+#define FAST_STEP 0.90f   /* ... if that far from the sounding note */
+#define CENTER_OLD 0.48f  /* a candidate's distance towards the old note */
 #define LEAP 7            /* a change this far down ... */
 #define K_LEAP                                                                 \
   8               /* ... needs this many stable frames: the common             \
@@ -48,6 +52,7 @@
 #define LONG_DIP 0.10f
 #define LONG_K 2   /* extra onset frames */
 #define HP_HZ 50.0 /* high-pass before the analysis (rumble, DC) */
+#define RECENT (KT_PITCH_RATE / 8) /* a released note still rings (125 ms) */
 
 struct kt_pitch {
   double rate, ratio;
@@ -80,6 +85,8 @@ struct kt_pitch {
   int off_n;        /* unvoiced frames while sounding */
   int64_t age;      /* analysis samples since the note-on */
   int long_period;  /* the last estimate's period is > LONG_TAU */
+  int last;         /* the note sounding last (-1: none yet) */
+  int64_t since;    /* analysis samples since it was released */
   kt_pitch_state st;
 };
 
@@ -207,6 +214,8 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
   t->cand_n = 0;
   t->off_n = 0;
   t->age = 0;
+  t->last = -1;
+  t->since = 0;
   memset(&t->st, 0, sizeof t->st);
   t->st.note = -1;
   t->st.level = -200;
@@ -252,15 +261,19 @@ static double tau_midi(const kt_pitch *t, double tau) KT_RT
   return 69.0 + 12.0 * log2(KT_PITCH_RATE / tau / t->param[KT_PP_A4]);
 }
 
-/* While a note sounds, a period far below it is most often the common
- * period of the old note's release and the new note's attack: both are
- * divisors of it.  Take the divisor (other than the sounding note) with
- * the deepest dip, if it is deep enough; else, if the sounding note's
- * period divides it, stay on that. */
-static int resolve_mixture(const kt_pitch *t, int best) KT_RT
+/* While a note sounds (or has just been released), a period T far below
+ * it is most often the common period of the old note's release and the
+ * new note's attack: the old period is T/a, the new one T/b with b no
+ * multiple of a (else it would be a harmonic of the old note).  Take such
+ * a divisor with the deepest dip, if it is deep enough.  Else, if T's dip
+ * is deep and the old note's shallow, the old note alone does not explain
+ * T: take the deepest such dip however shallow.  Else, while the note
+ * sounds, stay on it. */
+static int resolve_mixture(const kt_pitch *t, int best, int ref, int sounding,
+                           float *dip) KT_RT
 {
-  if (tau_midi(t, best) > t->note - LEAP) return best;
-  int pick = -1, own = -1;
+  if (tau_midi(t, best) > ref - LEAP) return best;
+  int dips[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1}, own_k = 0;
   for (int k = 2; k <= 8; ++k) {
     int c = (int)lrint((double)best / k);
     if (c - 2 < TAU_MIN) break;
@@ -268,15 +281,33 @@ static int resolve_mixture(const kt_pitch *t, int best) KT_RT
     for (int j = c - 2; j <= c + 2 && j < W; ++j)
       if (t->dn[j] < t->dn[m]) m = j;
     if (m <= TAU_MIN || m >= W - 1 || t->dn[m] > t->dn[m - 1] ||
-        t->dn[m] > t->dn[m + 1])
-      continue; /* no dip there */
-    if (fabs(tau_midi(t, m) - t->note) <= 0.5) {
-      own = m;
-    } else if (t->dn[m] < KEEP && (pick < 0 || t->dn[m] < t->dn[pick])) {
-      pick = m;
-    }
+        t->dn[m] > t->dn[m + 1] || abs(k * m - best) > best / 16 + 2)
+      continue; /* no dip there (or one of another divisor) */
+    dips[k] = m;
+    if (!own_k && fabs(tau_midi(t, m) - ref) <= 0.5) own_k = k;
   }
-  return pick >= 0 ? pick : own >= 0 ? own : best;
+  int alt = -1;
+  for (int k = 2; k <= 8; ++k) {
+    if (dips[k] < 0 || k == own_k || (own_k && k % own_k == 0)) continue;
+    /* the old note's harmonics, also when its own period shows no dip */
+    static const float harm[5] = {12.0f, 19.02f, 24.0f, 27.86f, 31.02f};
+    double up = tau_midi(t, dips[k]) - ref;
+    int h = 0;
+    for (int i = 0; i < 5; ++i)
+      h |= fabs(up - harm[i]) <= 0.5;
+    if (h) continue;
+    if (alt < 0 || t->dn[dips[k]] < t->dn[alt]) alt = dips[k];
+  }
+  int own = own_k ? dips[own_k] : -1;
+  if (alt >= 0 && t->dn[alt] < KEEP && (own < 0 || t->dn[alt] < t->dn[own]))
+    return alt;
+  if (own < 0) return best;
+  if (alt >= 0 && t->dn[best] < VOICED && t->dn[own] > KEEP &&
+      t->dn[alt] < t->dn[own]) {
+    *dip = t->dn[best]; /* the new note explains T together with the old */
+    return alt;
+  }
+  return sounding ? own : best;
 }
 
 /* One YIN frame on hist: fractional MIDI (0 if no period), dip, level. */
@@ -330,15 +361,23 @@ static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
     for (int tau = TAU_MIN; tau < W; ++tau)
       if (t->dn[tau] < t->dn[best]) best = tau;
   }
-  /* octave-up error (a strong second harmonic, as sung "aah"s have): the
-   * dip at twice the period is much deeper */
-  if (2 * best + 2 < W) {
-    int m = 2 * best;
-    for (int j = 2 * best - 2; j <= 2 * best + 2; ++j)
-      if (t->dn[j] < t->dn[m]) m = j;
-    if (t->dn[m] < OCTAVE_RATIO * t->dn[best]) best = m;
+  /* harmonic errors (a strong second harmonic, as sung "aah"s have, or a
+   * third, as an oboe's): the dip at 2, 3 or 4 times the period is much
+   * deeper */
+  {
+    int base = best, kmax = t->dn[best] >= HARM_MIN ? 4 : 2;
+    for (int k = 2; k <= kmax && k * base + 2 < W; ++k) {
+      int m = k * base;
+      for (int j = k * base - 2; j <= k * base + 2; ++j)
+        if (t->dn[j] < t->dn[m]) m = j;
+      if (t->dn[m] < OCTAVE_RATIO * t->dn[best]) best = m;
+    }
   }
-  if (t->note >= 0) best = resolve_mixture(t, best);
+  float mix_dip = 2;
+  if (t->note >= 0)
+    best = resolve_mixture(t, best, t->note, 1, &mix_dip);
+  else if (t->last >= 0 && t->since < RECENT)
+    best = resolve_mixture(t, best, t->last, 0, &mix_dip);
   double a = t->dn[best - 1], b = t->dn[best], c = t->dn[best + 1];
   double den = a - 2 * b + c, off = 0;
   if (den > 0) off = 0.5 * (a - c) / den;
@@ -346,7 +385,7 @@ static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
   if (off < -0.5) off = -0.5;
   double tau = best + off;
   double hz = KT_PITCH_RATE / tau;
-  *dip = (float)b;
+  *dip = (float)b < mix_dip ? (float)b : mix_dip;
   t->long_period = tau > LONG_TAU;
   *midi = (float)(69.0 + 12.0 * log2(hz / t->param[KT_PP_A4]));
 }
@@ -381,7 +420,10 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->st.midi = midi;
   t->st.conf = 1.0f - dip;
   t->st.level = level;
-  if (t->note >= 0) t->age += HOP;
+  if (t->note >= 0)
+    t->age += HOP;
+  else if (t->since < RECENT)
+    t->since += HOP;
 
   const float gate = t->param[KT_PP_GATE_DB];
   const int64_t min_len =
@@ -394,10 +436,22 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     if (t->prev[i] < lo) lo = t->prev[i];
     if (t->prev[i] > hi) hi = t->prev[i];
   }
+  float last = t->prev[0];
   t->prev[1] = t->prev[0];
   t->prev[0] = midi;
   int settled = midi > 0 && lo > 0 && hi - lo <= SETTLE;
   int centred = midi > 0 && fabsf(midi - (float)semi) <= CENTER;
+  /* right after a change the window still holds the old note's tail, which
+   * pulls the estimate towards it: a change is settled when two frames
+   * agree, and centred a little wider on the old note's side */
+  if (t->note >= 0 && midi > 0 && semi != t->note) {
+    float off = midi - (float)semi;
+    if (!centred && fabsf(off) <= CENTER_OLD && (off > 0) == (t->note > semi))
+      centred = 1;
+    settled =
+        settled || (fabsf(midi - (float)t->note) >= FAST_STEP && last > 0 &&
+                    fabsf(midi - last) <= SETTLE2 && (int)lrintf(last) == semi);
+  }
   int voiced =
       centred && level >= gate && dip <= (t->long_period ? LONG_DIP : VOICED);
 
@@ -426,6 +480,8 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     t->cand_n = 0;
     if (++t->off_n >= K_OFF && t->age >= min_len && n < cap) {
       put(&ev[n++], frame, 0x80, t->note, 0);
+      t->last = t->note;
+      t->since = 0;
       t->note = -1;
     }
     return n;
@@ -438,9 +494,9 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   }
   t->cand_n = semi == t->cand ? t->cand_n + 1 : 1;
   t->cand = semi;
-  int need = semi <= t->note - LEAP        ? K_LEAP
-             : abs(semi - t->note) <= NEAR ? K_NEAR
-                                           : K_CHANGE;
+  int need = semi <= t->note - LEAP || semi == t->note + 12 ? K_LEAP
+             : abs(semi - t->note) <= NEAR                  ? K_NEAR
+                                                            : K_CHANGE;
   if (t->cand_n >= need && t->age >= min_len && n < cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
     t->note = -1;
