@@ -70,6 +70,7 @@ struct kt_engine {
   int graced;
 
   kt_key_tracker key; /* the detected key (key parameter auto) */
+  kt_sig_tracker sig; /* the detected key signature (key_norm 2 models) */
   int chord;
 
   /* melody pass-through, delayed by the latency */
@@ -394,6 +395,7 @@ void kt_engine_reset(kt_engine *e) KT_RT
   e->last_boundary = -1000000;
   e->graced = 0;
   kt_key_tracker_reset(&e->key);
+  kt_sig_tracker_reset(&e->sig);
   e->chord = 0;
   e->pt_head = e->pt_n = 0;
   e->pt_last_due = 0;
@@ -486,15 +488,19 @@ int kt_engine_slice(const kt_engine *e, int64_t d, kt_slice_view *v) KT_RT
 
 /* ---- the slice decision ------------------------------------------------ */
 
-
-static int key_shift(const kt_engine *e, int *mode_family)
+/* The shift a model of key handling key_norm wants (0 = written pitches,
+ * 1 = tonic to C, 2 = key signature to C's) and the mode family.  A key
+ * set by the user implies its signature; else the trackers' detections. */
+static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
 {
   int k = kt_engine_key(e);
-  if (k < 0) {
-    *mode_family = 0;
-    return 0;
-  }
   *mode_family = k >= 12;
+  if (key_norm == 2) {
+    if (iparam(e, KT_P_KEY) >= 0)
+      return kt_key_shift_to_c(kt_sig_of_key(k % 12, k >= 12));
+    return e->sig.known ? kt_key_shift_to_c(e->sig.sig) : 0;
+  }
+  if (k < 0 || key_norm != 1) return 0;
   return kt_key_shift_to_c(k % 12);
 }
 
@@ -525,9 +531,8 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     uint8_t so[KT_HIST / 2];
     uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
     int mode_family = 0;
-    int shift = key_shift(e, &mode_family);
-    if (!r->key_norm)
-      shift = 0; /* written pitches; the net still gets the mode */
+    /* written pitches (key_norm 0): shift 0, the net still gets the mode */
+    int shift = key_shift(e, r->key_norm, &mode_family);
     for (int j = 0; j < W + L; ++j) {
       int64_t t = d - W + 1 + j;
       if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
@@ -623,8 +628,10 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->n++;
   e->last_boundary = e->now + frame;
   e->graced = 0;
-  if (iparam(e, KT_P_KEY) < 0)
+  if (iparam(e, KT_P_KEY) < 0) {
     kt_key_tracker_push(&e->key, pitch);
+    kt_sig_tracker_push(&e->sig, pitch);
+  }
   if (e->st.boundaries < 8)
     e->st.boundary_frame[e->st.boundaries] = frame;
   e->st.boundaries++;

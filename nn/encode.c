@@ -88,8 +88,8 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
              r->arch);
     return 0;
   }
-  if (r->key_norm != 0 && r->key_norm != 1) {
-    snprintf(err, errlen, "key_norm %d is not 0 or 1", r->key_norm);
+  if (r->key_norm < 0 || r->key_norm > 2) {
+    snprintf(err, errlen, "key_norm %d is not 0, 1 or 2", r->key_norm);
     return 0;
   }
   if (r->key_ctx != 0 && r->key_ctx != 1) {

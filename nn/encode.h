@@ -10,8 +10,9 @@
  *   2 + (pitch - lo[voice]) = a note of that pitch starts here
  * Soprano input, per slice: (shi - slo + 2) pitch/rest classes (0 = rest,
  *   1 + pitch - slo) followed by one onset flag: width kt_repr_sop_width().
- * Pitches are key-normalized (tonic moved to C by kt_key_shift_to_c) when
- * repr.key_norm is set; out-of-range pitches are folded by octaves.
+ * Pitches are key-normalized when repr.key_norm is set: 1 = the tonic moved
+ * to C (kt_key_shift_to_c), 2 = the key signature (diatonic collection,
+ * kt_sig_tracker) moved to C's; out-of-range pitches are folded by octaves.
  *
  * Live layout (arch KT_ARCH_LIVE), in this order:
  *   soprano slices t-W+1 .. t+L (W = window, L = lookahead), oldest first
@@ -58,7 +59,8 @@ typedef struct {
   int window;    /* W: soprano slices up to and including t */
   int lookahead; /* L: soprano slices after t */
   int feedback;  /* K: previous outputs fed back */
-  int key_norm;  /* 1: pitches transposed so the tonic is C */
+  int key_norm;  /* 1: pitches transposed so the tonic is C; 2: so the
+                    key signature is C's (no sharps or flats) */
   int lo[KT_NVOICES], hi[KT_NVOICES]; /* pitch ranges, by enum kt_voice */
   int chord_len; /* KT_ARCH_CHORD: slices per segment */
   int key_ctx;   /* live: 1 = key context inputs (model format >= 2) */

@@ -225,3 +225,63 @@ void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT
     k->cand_n = 1;
   }
 }
+
+int kt_sig_find(const float hist[12]) KT_RT
+{
+  /* weight of each degree above the collection's major tonic */
+  static const float w[12] = {1.6f,  -1.0f, 1.0f,  -1.0f, 1.6f,  1.0f,
+                              -1.0f, 1.6f,  -1.0f, 1.6f,  -1.0f, 1.0f};
+  int best = 0;
+  float bs = 0;
+  for (int r = 0; r < 12; ++r) {
+    float s = 0;
+    for (int i = 0; i < 12; ++i)
+      s += hist[(i + r) % 12] * w[i];
+    if (r == 0 || s > bs) {
+      bs = s;
+      best = r;
+    }
+  }
+  return best;
+}
+
+int kt_sig_of_key(int tonic, int minor) KT_RT
+{
+  return ((tonic + (minor ? 3 : 0)) % 12 + 12) % 12;
+}
+
+void kt_sig_tracker_reset(kt_sig_tracker *k) KT_RT
+{
+  for (int i = 0; i < 12; ++i)
+    k->pc[i] = 0.0f;
+  k->known = k->sig = 0;
+  k->cand = -1;
+  k->cand_n = 0;
+}
+
+void kt_sig_tracker_push(kt_sig_tracker *k, int pitch) KT_RT
+{
+  if (pitch < 0) return;
+  for (int i = 0; i < 12; ++i)
+    k->pc[i] *= KT_SIG_DECAY;
+  k->pc[pitch % 12] += 1.0f;
+  int c = kt_sig_find(k->pc);
+  if (!k->known) {
+    k->known = 1;
+    k->sig = c;
+    k->cand = -1;
+    k->cand_n = 0;
+  } else if (c == k->sig) {
+    k->cand = -1;
+    k->cand_n = 0;
+  } else if (c == k->cand) {
+    if (++k->cand_n >= KT_SIG_SWITCH) {
+      k->sig = c;
+      k->cand = -1;
+      k->cand_n = 0;
+    }
+  } else {
+    k->cand = c;
+    k->cand_n = 1;
+  }
+}

@@ -47,4 +47,33 @@ void kt_key_tracker_reset(kt_key_tracker *k) KT_RT;
 /* One slice of melody: pitch (rests, < 0, leave the key as it is). */
 void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT;
 
+/* Key signature (diatonic collection) finding: which of the 12 major-scale
+ * collections a pitch-class histogram fits, named by its major tonic
+ * (0 = C: no sharps or flats, 7 = G: one sharp, 5 = F: one flat ...).  A
+ * collection scores +1 per unit of weight inside it, -1 outside, and +0.6
+ * more on the tonic triads of its major and relative minor (degrees 0, 4,
+ * 7, 9), which settles the ties between neighbouring collections that a
+ * melody avoiding the 4th or 7th degree leaves.  Relative major and minor
+ * share a collection, so A minor (even with its raised G#) is C. */
+int kt_sig_find(const float hist[12]) KT_RT;
+/* The collection of a key: its tonic if major, a minor third up if minor. */
+int kt_sig_of_key(int tonic, int minor) KT_RT;
+
+/* The running key signature of a melody heard one note-slice at a time, as
+ * the engine tracks it for signature-normalized models (repr.key_norm 2)
+ * and the trainer simulates it: like kt_key_tracker, a decaying histogram
+ * of the sounding slices, and a new collection taken only after it has won
+ * KT_SIG_SWITCH slices in a row (chosen for agreement with the file labels
+ * on the train split, models/MODEL.md). */
+#define KT_SIG_DECAY 0.998f
+#define KT_SIG_SWITCH 4
+typedef struct {
+  float pc[12];
+  int known, sig;   /* the collection in use (known: any note seen) */
+  int cand, cand_n; /* a challenger and its run */
+} kt_sig_tracker;
+
+void kt_sig_tracker_reset(kt_sig_tracker *k) KT_RT;
+void kt_sig_tracker_push(kt_sig_tracker *k, int pitch) KT_RT;
+
 #endif

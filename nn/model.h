@@ -10,7 +10,9 @@
  *   u32 n_nets, per net: u32 n_layers, u32 sizes[n_layers + 1],
  *   u32 n_heads, u32 head sizes, then per net per layer float32 weights
  *   (n_in x n_out, row i = input i) and biases, then u32 CRC-32 of all the
- *   bytes before it.  kt_model_load_* validate every field. */
+ *   bytes before it.  kt_model_load_* validate every field.  key_norm 2
+ *   (signature-normalized) needs no new field: a file holding it keeps its
+ *   version, and builds that predate it reject it as an invalid key_norm. */
 #ifndef KT_MODEL_H
 #define KT_MODEL_H
 

@@ -19,7 +19,8 @@ static void usage(FILE *f)
       "[--chord-len N]\n"
       "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
       "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
-      "         [--augment none|key|all12|detect|raw12] [--fb-own F]\n"
+      "         [--augment none|key|all12|detect|raw12|sig|siglab]\n"
+      "         [--fb-own F]"
       "         [--fb-noise F] [--key-ctx on|off] [--ensemble N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
@@ -30,7 +31,9 @@ static void usage(FILE *f)
       "(--fb-own) of the examples is fed back the model's own\n"
       "free-running outputs of the previous epoch.  --augment detect\n"
       "normalizes each slice by the key the engine detects (--key auto)\n"
-      "instead of the file's label.  --key-ctx on (live, written pitches:\n"
+      "instead of the file's label; --augment sig by the key signature the\n"
+      "engine tracks (kt_sig_tracker), siglab adds a copy of each chorale\n"
+      "moved by its label's signature.  --key-ctx on (live, written pitches:\n"
       "--augment none|raw12) adds the engine's running key tracker (tonic\n"
       "and melody pitch-class histogram) to the inputs.  --ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
@@ -258,6 +261,10 @@ int kt_cmd_train(int argc, char **argv)
         o.augment = KT_AUG_DETECT;
       else if (!strcmp(v, "raw12"))
         o.augment = KT_AUG_RAW12;
+      else if (!strcmp(v, "sig"))
+        o.augment = KT_AUG_SIG;
+      else if (!strcmp(v, "siglab"))
+        o.augment = KT_AUG_SIGLAB;
       else {
         fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
         bad = 1;
@@ -474,9 +481,8 @@ int kt_cmd_train(int argc, char **argv)
     }
     kt_dataset dva;
     if (nva > 0 &&
-        kt_dataset_build(&dva, &m->repr, va, nva,
-                         o.augment == KT_AUG_RAW12 ? KT_AUG_NONE : o.augment,
-                         err, sizeof err) == 0) {
+        kt_dataset_build(&dva, &m->repr, va, nva, kt_aug_eval(o.augment), err,
+                         sizeof err) == 0) {
       printf("ensemble of %d: valid free-running %.4f\n", n_ens,
              kt_dataset_rollout(&dva, m));
       kt_dataset_free(&dva);
@@ -488,9 +494,7 @@ int kt_cmd_train(int argc, char **argv)
   }
   if (nte > 0) {
     kt_dataset dte;
-    int aug = o.augment == KT_AUG_ALL12   ? KT_AUG_KEY
-              : o.augment == KT_AUG_RAW12 ? KT_AUG_NONE
-                                          : o.augment;
+    int aug = kt_aug_eval(o.augment);
     if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) == 0) {
       double l, a;
       kt_evaluate(m, &dte, &l, &a);

@@ -10,9 +10,15 @@
 
 static int list_shifts(const kt_chorale *c, int augment, int *out)
 {
-  if (augment == KT_AUG_NONE || augment == KT_AUG_DETECT) {
+  if (augment == KT_AUG_NONE || augment == KT_AUG_DETECT ||
+      augment == KT_AUG_SIG) {
     out[0] = 0;
     return 1;
+  }
+  if (augment == KT_AUG_SIGLAB) {
+    out[0] = 0; /* the tracked signature (per slice) */
+    out[1] = kt_key_shift_to_c(((c->key_sig * 7) % 12 + 12) % 12);
+    return 2;
   }
   int base = augment == KT_AUG_RAW12 ? 0 : kt_key_shift_to_c(c->tonic);
   out[0] = base;
@@ -40,6 +46,40 @@ static void detect_keys(const kt_chorale *c, int lookahead, int8_t *shift,
   }
 }
 
+/* The key signature the engine tracks for key_norm 2 (kt_sig_tracker), as
+ * known when slice d is decided: the shift that moves it to C's. */
+static void detect_sigs(const kt_chorale *c, int lookahead, int8_t *shift)
+{
+  kt_sig_tracker st;
+  kt_sig_tracker_reset(&st);
+  int n = c->n_slices, seen = 0;
+  for (int d = 0; d < n; ++d) {
+    int upto = d + lookahead < n ? d + lookahead : n - 1;
+    for (; seen <= upto; ++seen)
+      kt_sig_tracker_push(&st, c->v[KT_SOPRANO][seen].pitch);
+    shift[d] = (int8_t)(st.known ? kt_key_shift_to_c(st.sig) : 0);
+  }
+}
+
+/* Whether copy s of a chorale (list_shifts) is shifted per slice by a
+ * tracker (kshift) rather than only by its fixed shift. */
+static int tracked(int augment, int s)
+{
+  return augment == KT_AUG_DETECT ||
+         ((augment == KT_AUG_SIG || augment == KT_AUG_SIGLAB) && s == 0);
+}
+
+/* Per-slice tracker shift and detected mode family of copy s. */
+static void slice_keys(const kt_chorale *c, int lookahead, int augment, int s,
+                       int8_t *shift, uint8_t *mode)
+{
+  detect_keys(c, lookahead, shift, mode);
+  if (augment == KT_AUG_SIG || augment == KT_AUG_SIGLAB)
+    detect_sigs(c, lookahead, shift);
+  if (!tracked(augment, s))
+    memset(shift, 0, (size_t)(c->n_slices > 0 ? c->n_slices : 1));
+}
+
 void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
 {
   int lo[KT_NVOICES], hi[KT_NVOICES];
@@ -57,8 +97,8 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
       free(km);
       continue;
     }
-    if (augment == KT_AUG_DETECT) detect_keys(&c[i], r->lookahead, ks, km);
-    for (int s = 0; s < ns; ++s)
+    for (int s = 0; s < ns; ++s) {
+      slice_keys(&c[i], r->lookahead, augment, s, ks, km);
       for (int v = 0; v < KT_NVOICES; ++v)
         for (int t = 0; t < c[i].n_slices; ++t) {
           int p = c[i].v[v][t].pitch;
@@ -67,6 +107,7 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
           if (p < lo[v]) lo[v] = p;
           if (p > hi[v]) hi[v] = p;
         }
+    }
     free(ks);
     free(km);
   }
@@ -131,7 +172,7 @@ static void track_keys(kt_seq *s, int lookahead)
 }
 
 static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
-                     int shift, int augment)
+                     int shift, int augment, int copy)
 {
   int n = c->n_slices;
   memset(s, 0, sizeof *s);
@@ -154,14 +195,13 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
     ok = ok && s->vp[h] && s->von[h] && s->own_p[h] && s->own_on[h];
   }
   if (!ok) return -1;
-  if (augment == KT_AUG_DETECT) {
-    detect_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, s->kshift,
-                s->kmode);
-  } else if (augment == KT_AUG_NONE || augment == KT_AUG_RAW12) {
-    /* key_norm 0: no shift, but the engine still detects the mode */
-    detect_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, s->kshift,
-                s->kmode);
-    memset(s->kshift, 0, sz);
+  if (augment == KT_AUG_DETECT || augment == KT_AUG_NONE ||
+      augment == KT_AUG_RAW12 || augment == KT_AUG_SIG ||
+      augment == KT_AUG_SIGLAB) {
+    /* the tracked shift (none for key_norm 0), and the mode the engine
+       detects */
+    slice_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, augment, copy,
+               s->kshift, s->kmode);
   } else {
     memset(s->kmode, kt_mode_family(c->mode), sz);
   }
@@ -207,7 +247,7 @@ int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
   for (int i = 0; i < n; ++i) {
     int sh[12], ns = list_shifts(&c[i], augment, sh);
     for (int s = 0; s < ns; ++s) {
-      if (seq_build(&ds->seq[ds->n_seq++], r, &c[i], sh[s], augment) != 0) {
+      if (seq_build(&ds->seq[ds->n_seq++], r, &c[i], sh[s], augment, s) != 0) {
         kt_dataset_free(ds);
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -548,7 +548,9 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
                                                                   : o->window;
   r.lookahead = o->arch == KT_ARCH_LIVE ? o->lookahead : 0;
   r.feedback = o->arch == KT_ARCH_LIVE ? o->feedback : 0;
-  r.key_norm = o->augment != KT_AUG_NONE && o->augment != KT_AUG_RAW12;
+  r.key_norm = o->augment == KT_AUG_NONE || o->augment == KT_AUG_RAW12   ? 0
+               : o->augment == KT_AUG_SIG || o->augment == KT_AUG_SIGLAB ? 2
+                                                                         : 1;
   r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
   kt_dataset_ranges(train, n_train, o->augment, &r);
@@ -581,9 +583,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   if (kt_dataset_build(&dtr, &r, train, n_train, o->augment, err, errlen))
     return NULL;
   /* valid: in C (key_norm) but never augmented with extra shifts */
-  int vaug = o->augment == KT_AUG_ALL12   ? KT_AUG_KEY
-             : o->augment == KT_AUG_RAW12 ? KT_AUG_NONE
-                                          : o->augment;
+  int vaug = kt_aug_eval(o->augment);
   if (kt_dataset_build(&dva, &r, valid, n_valid, vaug, err, errlen)) {
     kt_dataset_free(&dtr);
     return NULL;

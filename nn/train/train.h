@@ -17,15 +17,31 @@
  *          (Krumhansl-Kessler on the soprano, as dsp/engine.c does), so the
  *          net trains on what it sees at run time with --key auto
  *   raw12  key_norm 0: pitches as written plus the shifts -6..+5
- * With none and raw12 the mode family is the detected one (as the engine
- * gives it with --key auto). */
+ *   sig    key_norm 2: each slice moved so that the key signature the
+ *          engine would track there (kt_sig_tracker) is C's
+ *   siglab sig, plus a second copy of each chorale moved by its label's
+ *          signature (valid: sig only)
+ * With none, raw12, sig and siglab the mode family is the detected one (as
+ * the engine gives it with --key auto). */
 enum {
   KT_AUG_NONE = 0,
   KT_AUG_KEY = 1,
   KT_AUG_ALL12 = 2,
   KT_AUG_DETECT = 3,
-  KT_AUG_RAW12 = 4
+  KT_AUG_RAW12 = 4,
+  KT_AUG_SIG = 5,
+  KT_AUG_SIGLAB = 6
 };
+
+/* The augmentation a valid or test set is built with: the same key
+ * handling, never the extra copies. */
+static inline int kt_aug_eval(int augment)
+{
+  return augment == KT_AUG_ALL12    ? KT_AUG_KEY
+         : augment == KT_AUG_RAW12  ? KT_AUG_NONE
+         : augment == KT_AUG_SIGLAB ? KT_AUG_SIG
+                                    : augment;
+}
 
 typedef struct {
   int arch; /* enum kt_arch */

@@ -70,5 +70,35 @@ int main(void)
   float z[12] = {0};
   int k = kt_key_find(z, &minor);
   CHECK(k >= 0 && k < 12, "empty histogram");
+
+  /* key signatures: A harmonic minor (with G#) is C's collection, G major
+     one sharp, and a pentatonic C D E G A, which fits C, F and G, is C by
+     its tonic triads */
+  CHECK(kt_sig_find(a) == 0, "A harmonic minor: signature %d", kt_sig_find(a));
+  CHECK(kt_sig_find(g) == 7, "G major: signature %d", kt_sig_find(g));
+  float p5[12] = {0};
+  p5[0] = p5[2] = p5[4] = p5[7] = p5[9] = 1;
+  CHECK(kt_sig_find(p5) == 0, "pentatonic: signature %d", kt_sig_find(p5));
+  CHECK(kt_sig_of_key(9, 1) == 0 && kt_sig_of_key(7, 0) == 7 &&
+            kt_sig_of_key(2, 1) == 5,
+        "signature of a key");
+  /* the tracker: silence leaves it unknown; it switches only after
+     KT_SIG_SWITCH slices of a new winner */
+  kt_sig_tracker st;
+  kt_sig_tracker_reset(&st);
+  kt_sig_tracker_push(&st, -1); /* a rest */
+  CHECK(!st.known, "rest: nothing known");
+  static const int cmaj[8] = {60, 62, 64, 65, 67, 69, 71, 72};
+  for (int r = 0; r < 4; ++r)
+    for (int j = 0; j < 8; ++j)
+      kt_sig_tracker_push(&st, cmaj[j]);
+  CHECK(st.known && st.sig == 0, "C major scale: signature %d", st.sig);
+  int took = -1;
+  for (int j = 0; j < 400 && took < 0; ++j) {
+    kt_sig_tracker_push(&st, j % 2 ? 66 : 62); /* F# D ... : G or D */
+    if (st.sig != 0) took = j;
+  }
+  CHECK(took >= KT_SIG_SWITCH - 1 && st.sig != 0,
+        "switch after %d slices to %d", took, st.sig);
   DONE();
 }

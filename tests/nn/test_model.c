@@ -208,6 +208,39 @@ int main(void)
     CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
   }
 
+  /* key_norm 2 (key signature to C's): no new field, still version 1, the
+     same bytes as the key_norm 1 file but for that field and the CRC */
+  {
+    kt_model *k = make_model_kc(3, hid, 0);
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    size_t l1 = 0, l2 = 0;
+    unsigned char *b1 = kt_test_slurp(path, &l1);
+    if (k) k->repr.key_norm = 2;
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    unsigned char *b2 = kt_test_slurp(path, &l2);
+    CHECK(b1 && b2 && l1 == l2 && l2 > 40 && b2[8] == 1,
+          "key_norm 2 model written as v1 of the same size");
+    size_t diff = 0;
+    for (size_t i = 0; b1 && b2 && i < l1 && l1 == l2; ++i)
+      if (b1[i] != b2[i] && i != 32 && i + 4 < l1) ++diff;
+    CHECK(b1 && b2 && l1 == l2 && b1[32] == 1 && b2[32] == 2 && diff == 0,
+          "key_norm 2 differs only in its field (byte 32) and the CRC");
+    kt_model *k2 = NULL;
+    CHECK(b2 && kt_model_load_mem(b2, l2, &k2, err, sizeof err) == 0, "%s",
+          err);
+    CHECK(k2 && k && !memcmp(&k2->repr, &k->repr, sizeof k->repr) &&
+              k2->repr.key_norm == 2,
+          "key_norm 2 round trip");
+    kt_repr bad = k ? k->repr : (kt_repr){0};
+    bad.key_norm = 3;
+    CHECK(!kt_repr_valid(&bad, err, sizeof err), "key_norm 3 accepted");
+    kt_model_free(k2);
+    free(b1);
+    free(b2);
+    kt_model_free(k);
+    CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
+  }
+
   /* damaged files */
   unsigned char *c = malloc(len + 8);
   CHECK(rejects(buf, 0, "empty", "short"), "empty file");

@@ -40,8 +40,10 @@ int main(void)
           "%s: arch %d lookahead %d", path, m->repr.arch, m->repr.lookahead);
     kt_dataset ds;
     if (kt_dataset_build(&ds, &m->repr, te, nte,
-                         m->repr.key_norm ? KT_AUG_DETECT : KT_AUG_NONE, err,
-                         sizeof err)) {
+                         m->repr.key_norm == 2   ? KT_AUG_SIG
+                         : m->repr.key_norm == 1 ? KT_AUG_DETECT
+                                                 : KT_AUG_NONE,
+                         err, sizeof err)) {
       CHECK(0, "%s", err);
       kt_model_free(m);
       continue;
