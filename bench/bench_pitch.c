@@ -8,17 +8,24 @@
  * and with white noise at 20 dB SNR.  Per condition and tracker:
  *   acc   fraction of sixteenth slices where a melody note sounds whose
  *         detected pitch at the slice's middle is the melody note;
+ *   aud   the same over the slices whose middle the note is audible at:
+ *         the melody is rendered again as two parts (even and odd notes),
+ *         and a note is audible from the first moment its part is louder
+ *         than the other, which holds the previous note's release (a slow
+ *         attack under a long release can take most of a slice);
  *   lat   detection latency: from each note-on whose pitch differs from
  *         the note before (or follows a rest) to the first moment the
  *         tracker reports that pitch (median and 90th percentile, ms;
  *         includes the instrument's attack); det = fraction of those
- *         onsets detected before the note ends.
+ *         onsets detected before the note ends;
+ *   aud50/aud90  the same latency counted from the audible onset: what
+ *         the tracker adds to the instrument.
  * Kantor: the note-on/off events kt_pitch_process emits (what the engine
  * sees).  aubio: yinfft at aubiopitch's defaults (2048/256) and a lower
  * latency setting (1024/128), pitch rounded to the nearest semitone, 0 =
  * none; its value counts from the end of the hop it was computed on.
- * Prints a table and one JSON line.  A bench, not a test: nothing is
- * asserted; exit 77 when the corpus is absent.
+ * Prints a table and one JSON line (conditions, then the ALL rows).  A bench,
+ * not a test: nothing is asserted; exit 77 when the corpus is absent.
  *
  *   bench_pitch [--data DIR] [--set test|valid|train] [--limit N]
  *               [--rate HZ] [--instruments flute,oboe,...] */
@@ -108,20 +115,25 @@ static int64_t tl_first(const timeline *t, int64_t from, int64_t to, int pitch)
 }
 
 typedef struct {
+  double *v; /* ms */
+  int n, cap;
+} lats;
+
+typedef struct {
   long slices, hits;
+  long aud_slices, aud_hits; /* slices whose middle the note dominates */
   long onsets, detected;
-  double *lat; /* ms */
-  int n_lat, cap_lat;
+  lats lat, aud; /* from the MIDI note-on / from the audible onset */
 } score;
 
-static void add_lat(score *s, double ms)
+static void add_lat(lats *s, double ms)
 {
-  if (s->n_lat == s->cap_lat) {
-    s->cap_lat = s->cap_lat ? 2 * s->cap_lat : 1024;
-    s->lat = realloc(s->lat, sizeof *s->lat * (size_t)s->cap_lat);
-    if (!s->lat) exit(1);
+  if (s->n == s->cap) {
+    s->cap = s->cap ? 2 * s->cap : 1024;
+    s->v = realloc(s->v, sizeof *s->v * (size_t)s->cap);
+    if (!s->v) exit(1);
   }
-  s->lat[s->n_lat++] = ms;
+  s->v[s->n++] = ms;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -130,12 +142,12 @@ static int cmp_d(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-static double pct(score *s, double p)
+static double pct(lats *s, double p)
 {
-  if (s->n_lat == 0) return NAN;
-  qsort(s->lat, (size_t)s->n_lat, sizeof *s->lat, cmp_d);
-  int i = (int)(p * (s->n_lat - 1) + 0.5);
-  return s->lat[i];
+  if (s->n == 0) return NAN;
+  qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_d);
+  int i = (int)(p * (s->n - 1) + 0.5);
+  return s->v[i];
 }
 
 static double slice_s(void)
@@ -143,9 +155,16 @@ static double slice_s(void)
   return 60.0 / QPM / 4.0;
 }
 
-/* Score one timeline against the melody. */
+static int fresh_note(const kt_note *notes, int i)
+{
+  return i == 0 || notes[i - 1].pitch != notes[i].pitch ||
+         notes[i - 1].start + notes[i - 1].len != notes[i].start;
+}
+
+/* Score one timeline against the melody; aud[i]: the frame where note i
+ * becomes audible (dominates the previous one), -1 never. */
 static void score_run(score *s, const timeline *t, const kt_note *notes, int nn,
-                      double rate)
+                      const int64_t *aud, double rate)
 {
   int64_t lead = (int64_t)(LEAD * rate);
   double sl = slice_s() * rate;
@@ -153,26 +172,31 @@ static void score_run(score *s, const timeline *t, const kt_note *notes, int nn,
     const kt_note *n = &notes[i];
     for (int k = 0; k < n->len; ++k) {
       int64_t mid = lead + (int64_t)((n->start + k + 0.5) * sl);
+      int hit = tl_at(t, mid) == n->pitch;
       s->slices++;
-      s->hits += tl_at(t, mid) == n->pitch;
+      s->hits += hit;
+      if (aud[i] >= 0 && mid >= aud[i]) {
+        s->aud_slices++;
+        s->aud_hits += hit;
+      }
     }
-    int fresh = i == 0 || notes[i - 1].pitch != n->pitch ||
-                notes[i - 1].start + notes[i - 1].len != n->start;
-    if (!fresh) continue;
+    if (!fresh_note(notes, i)) continue;
     int64_t on = lead + (int64_t)(n->start * sl);
     int64_t end = lead + (int64_t)((n->start + n->len) * sl);
     s->onsets++;
     int64_t f = tl_first(t, on, end, n->pitch);
     if (f >= 0) {
       s->detected++;
-      add_lat(s, (double)(f - on) * 1000.0 / rate);
+      add_lat(&s->lat, (double)(f - on) * 1000.0 / rate);
+      if (aud[i] >= 0) add_lat(&s->aud, (double)(f - aud[i]) * 1000.0 / rate);
     }
   }
 }
 
-/* Render one melody; returns mono samples (len frames). */
+/* Render one melody (parity -1), or only its even (0) or odd (1) notes;
+ * returns mono samples (len frames). */
 static float *render(const kt_note *notes, int nn, double rate, int program,
-                     int vibrato, int64_t *len)
+                     int vibrato, int parity, int64_t *len)
 {
   char err[256];
   kt_synth *syn = kt_synth_new(rate, NULL, KT_SYNTH_CHOIR, err, sizeof err);
@@ -216,18 +240,51 @@ static float *render(const kt_note *notes, int nn, double rate, int program,
            lead + (int64_t)((notes[off_i].start + notes[off_i].len) * sl) <=
                at) {
       uint8_t m[3] = {0x80, (uint8_t)notes[off_i].pitch, 0};
-      kt_synth_midi(syn, m, 3);
+      if (parity < 0 || off_i % 2 == parity) kt_synth_midi(syn, m, 3);
       ++off_i;
     }
     while (on_i < nn && lead + (int64_t)(notes[on_i].start * sl) <= at) {
       uint8_t m[3] = {0x90, (uint8_t)notes[on_i].pitch, 90};
-      kt_synth_midi(syn, m, 3);
+      if (parity < 0 || on_i % 2 == parity) kt_synth_midi(syn, m, 3);
       ++on_i;
     }
   }
   kt_synth_free(syn);
   *len = total;
   return x;
+}
+
+/* Where each note becomes audible: the melody rendered again as two
+ * parts, even and odd notes (each note's sound alone, its release
+ * included), and the first moment after the note-on where the note's part
+ * is louder (RMS over 10 ms) than the other part, which holds the previous
+ * note's release.  Notes repeating the pitch before them count from their
+ * note-on.  -1: never before the note ends. */
+static int64_t *audible(const kt_note *notes, int nn, double rate, int program,
+                        int vibrato)
+{
+  int64_t len0, len1;
+  float *p[2] = {render(notes, nn, rate, program, vibrato, 0, &len0),
+                 render(notes, nn, rate, program, vibrato, 1, &len1)};
+  int64_t *aud = calloc((size_t)nn + 1, sizeof *aud);
+  int64_t lead = (int64_t)(LEAD * rate), win = (int64_t)(0.010 * rate);
+  int64_t hop = (int64_t)(0.001 * rate);
+  double sl = slice_s() * rate;
+  for (int i = 0; i < nn; ++i) {
+    int64_t on = lead + (int64_t)(notes[i].start * sl);
+    int64_t end = lead + (int64_t)((notes[i].start + notes[i].len) * sl);
+    aud[i] = fresh_note(notes, i) ? -1 : on;
+    for (int64_t f = on + hop; aud[i] < 0 && f < end && f < len0; f += hop) {
+      double e[2] = {0, 0};
+      for (int q = 0; q < 2; ++q)
+        for (int64_t j = f - win; j < f; ++j)
+          e[q] += (double)p[q][j] * p[q][j];
+      if (e[i % 2] > e[1 - i % 2] && e[i % 2] > win * 1e-8) aud[i] = f;
+    }
+  }
+  free(p[0]);
+  free(p[1]);
+  return aud;
 }
 
 static uint64_t rng = 12345;
@@ -389,7 +446,9 @@ int main(int argc, char **argv)
       if (only && !strstr(only, instruments[in].name)) continue;
       for (int vib = 0; vib < 2; ++vib) {
         int64_t len;
-        float *x = render(notes, nn, rate, instruments[in].program, vib, &len);
+        float *x =
+            render(notes, nn, rate, instruments[in].program, vib, -1, &len);
+        int64_t *aud = audible(notes, nn, rate, instruments[in].program, vib);
         if (trace > 0) {
           print_trace(kp, x, len, rate, trace, notes, nn);
           return 0;
@@ -399,13 +458,14 @@ int main(int argc, char **argv)
           int cond = in * 4 + vib * 2 + noisy;
           audio_s += (double)len / rate;
           run_kantor(kp, x, len, &tl);
-          score_run(&sc[cond][TR_KANTOR], &tl, notes, nn, rate);
+          score_run(&sc[cond][TR_KANTOR], &tl, notes, nn, aud, rate);
           run_aubio(TR_AUBIO, 2048, 256, x, len, rate, &tl);
-          score_run(&sc[cond][TR_AUBIO], &tl, notes, nn, rate);
+          score_run(&sc[cond][TR_AUBIO], &tl, notes, nn, aud, rate);
           run_aubio(TR_AUBIO_LL, 1024, 128, x, len, rate, &tl);
-          score_run(&sc[cond][TR_AUBIO_LL], &tl, notes, nn, rate);
+          score_run(&sc[cond][TR_AUBIO_LL], &tl, notes, nn, aud, rate);
         }
         free(x);
+        free(aud);
       }
     }
     free(notes);
@@ -417,68 +477,69 @@ int main(int argc, char **argv)
          "(slice %.0f ms); Kantor reports latency %.1f ms\n",
          n_ch, set_name, rate, QPM, slice_s() * 1000,
          kt_pitch_latency(kp) * 1000.0 / rate);
-  printf("%-22s %-18s %7s %7s %8s %8s\n", "condition", "tracker", "acc%",
-         "det%", "lat50ms", "lat90ms");
+  printf("%-22s %-18s %7s %7s %7s %8s %8s %8s %8s\n", "condition", "tracker",
+         "acc%", "aud%", "det%", "lat50ms", "lat90ms", "aud50ms", "aud90ms");
   score tot[2][N_TRACKERS]; /* clean, noisy */
   memset(tot, 0, sizeof tot);
-  char *json = calloc(1, 1 << 16);
+  char *json = calloc(1, 1 << 17);
+  size_t jcap = 1 << 17;
   size_t jlen = (size_t)snprintf(
-      json, 1 << 16,
+      json, jcap,
       "{\"bench\":\"pitch\",\"set\":\"%s\",\"chorales\":%d,"
       "\"rate\":%.0f,\"reported_latency_ms\":%.1f,\"conditions\":[",
       set_name, n_ch, rate, kt_pitch_latency(kp) * 1000.0 / rate);
   int first = 1;
-  for (int cond = 0; cond < N_COND; ++cond) {
-    int in = cond / 4, vib = (cond / 2) % 2, noisy = cond % 2;
-    if (sc[cond][0].slices == 0) continue;
+  for (int cond = 0; cond < N_COND + 2; ++cond) {
+    int all = cond >= N_COND;
+    int in = cond / 4, vib = (cond / 2) % 2,
+        noisy = all ? cond - N_COND : cond % 2;
     char cname[64];
-    snprintf(cname, sizeof cname, "%s%s%s", instruments[in].name,
-             vib ? "+vib" : "", noisy ? "+noise20" : "");
+    if (all) {
+      snprintf(cname, sizeof cname, "%s",
+               noisy ? "ALL noisy (20 dB)" : "ALL clean");
+    } else {
+      if (sc[cond][0].slices == 0) continue;
+      snprintf(cname, sizeof cname, "%s%s%s", instruments[in].name,
+               vib ? "+vib" : "", noisy ? "+noise20" : "");
+    }
     for (int tr = 0; tr < N_TRACKERS; ++tr) {
-      score *s = &sc[cond][tr];
-      score *t = &tot[noisy][tr];
-      t->slices += s->slices;
-      t->hits += s->hits;
-      t->onsets += s->onsets;
-      t->detected += s->detected;
-      for (int k = 0; k < s->n_lat; ++k)
-        add_lat(t, s->lat[k]);
+      score *s = all ? &tot[noisy][tr] : &sc[cond][tr];
+      if (!all) {
+        score *t = &tot[noisy][tr];
+        t->slices += s->slices;
+        t->hits += s->hits;
+        t->aud_slices += s->aud_slices;
+        t->aud_hits += s->aud_hits;
+        t->onsets += s->onsets;
+        t->detected += s->detected;
+        for (int k = 0; k < s->lat.n; ++k)
+          add_lat(&t->lat, s->lat.v[k]);
+        for (int k = 0; k < s->aud.n; ++k)
+          add_lat(&t->aud, s->aud.v[k]);
+      }
+      if (!s->slices) continue;
       double acc = 100.0 * s->hits / s->slices;
+      double aacc = s->aud_slices ? 100.0 * s->aud_hits / s->aud_slices : 0;
       double det = s->onsets ? 100.0 * s->detected / s->onsets : 0;
-      double l50 = pct(s, 0.5), l90 = pct(s, 0.9);
-      printf("%-22s %-18s %7.2f %7.2f %8.1f %8.1f\n", cname, tracker_name[tr],
-             acc, det, l50, l90);
+      double l50 = pct(&s->lat, 0.5), l90 = pct(&s->lat, 0.9);
+      double a50 = pct(&s->aud, 0.5), a90 = pct(&s->aud, 0.9);
+      printf("%-22s %-18s %7.2f %7.2f %7.2f %8.1f %8.1f %8.1f %8.1f\n", cname,
+             tracker_name[tr], acc, aacc, det, l50, l90, a50, a90);
       jlen += (size_t)snprintf(
-          json + jlen, (1 << 16) - jlen,
+          json + jlen, jcap - jlen,
           "%s{\"condition\":\"%s\",\"tracker\":\"%s\",\"acc\":%.4f,"
-          "\"det\":%.4f,\"lat50_ms\":%.1f,\"lat90_ms\":%.1f}",
-          first ? "" : ",", cname, tracker_name[tr], acc / 100, det / 100, l50,
-          l90);
+          "\"acc_audible\":%.4f,\"det\":%.4f,\"lat50_ms\":%.1f,"
+          "\"lat90_ms\":%.1f,\"aud_lat50_ms\":%.1f,\"aud_lat90_ms\":%.1f",
+          first ? "" : ",", cname, tracker_name[tr], acc / 100, aacc / 100,
+          det / 100, l50, l90, a50, a90);
+      if (all)
+        jlen += (size_t)snprintf(json + jlen, jcap - jlen,
+                                 ",\"cpu_x_realtime\":%.1f",
+                                 cpu_s[tr] > 0 ? audio_s / cpu_s[tr] : 0);
+      jlen += (size_t)snprintf(json + jlen, jcap - jlen, "}");
       first = 0;
     }
   }
-  jlen += (size_t)snprintf(json + jlen, (1 << 16) - jlen, "],\"summary\":[");
-  first = 1;
-  for (int noisy = 0; noisy < 2; ++noisy)
-    for (int tr = 0; tr < N_TRACKERS; ++tr) {
-      score *t = &tot[noisy][tr];
-      if (!t->slices) continue;
-      double acc = 100.0 * t->hits / t->slices;
-      double det = t->onsets ? 100.0 * t->detected / t->onsets : 0;
-      double l50 = pct(t, 0.5), l90 = pct(t, 0.9);
-      printf("%-22s %-18s %7.2f %7.2f %8.1f %8.1f\n",
-             noisy ? "ALL noisy (20 dB)" : "ALL clean", tracker_name[tr], acc,
-             det, l50, l90);
-      jlen += (size_t)snprintf(
-          json + jlen, (1 << 16) - jlen,
-          "%s{\"condition\":\"%s\",\"tracker\":\"%s\",\"acc\":%.4f,"
-          "\"det\":%.4f,\"lat50_ms\":%.1f,\"lat90_ms\":%.1f,"
-          "\"cpu_x_realtime\":%.1f}",
-          first ? "" : ",", noisy ? "noisy20" : "clean", tracker_name[tr],
-          acc / 100, det / 100, l50, l90,
-          cpu_s[tr] > 0 ? audio_s / cpu_s[tr] : 0);
-      first = 0;
-    }
   for (int tr = 0; tr < N_TRACKERS; ++tr)
     printf("%s: %.0fx real time (CPU, this machine)\n", tracker_name[tr],
            cpu_s[tr] > 0 ? audio_s / cpu_s[tr] : 0);
