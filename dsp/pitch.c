@@ -28,6 +28,7 @@
 #define K_CHANGE 2        /* stable frames on a new semitone before a change */
 #define OCTAVE_RATIO 0.3f /* see analyse() */
 #define HARM_MIN 0.08f    /* a dip this deep is no harmonic error */
+#define OCTAVE_MARGIN 0.02f /* ... and the deeper one deeper by this much */
 #define NEAR 4            /* a step this small (the usual melodic step) ... */
 #define K_NEAR 1          /* ... is confirmed by one frame */
 #define K_OFF 3           /* unvoiced frames before a release */
@@ -370,7 +371,9 @@ static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
       int m = k * base;
       for (int j = k * base - 2; j <= k * base + 2; ++j)
         if (t->dn[j] < t->dn[m]) m = j;
-      if (t->dn[m] < OCTAVE_RATIO * t->dn[best]) best = m;
+      if (t->dn[m] < OCTAVE_RATIO * t->dn[best] &&
+          t->dn[best] - t->dn[m] > OCTAVE_MARGIN)
+        best = m;
     }
   }
   float mix_dip = 2;
