@@ -195,35 +195,41 @@ void kt_key_tracker_reset(kt_key_tracker *k) KT_RT
   k->cand_n = 0;
 }
 
+/* The hysteresis both trackers share: the value in use (cur) gives way to
+ * c once c has won `need` slices in a row.  Returns the value in use. */
+static int switch_after(int cur, int c, int *cand, int *cand_n, int need) KT_RT
+{
+  if (c == cur) {
+    *cand = -1;
+    *cand_n = 0;
+    return cur;
+  }
+  if (c != *cand) {
+    *cand = c;
+    *cand_n = 1;
+    return cur;
+  }
+  if (++*cand_n < need) return cur;
+  *cand = -1;
+  *cand_n = 0;
+  return c;
+}
+
 void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT
 {
-  if (pitch < 0)
-    return;
+  if (pitch < 0) return;
   for (int i = 0; i < 12; ++i)
     k->pc[i] *= KT_KEY_DECAY;
   k->pc[pitch % 12] += 1.0f;
   int minor = 0;
   int tonic = kt_key_find(k->pc, &minor);
-  int cand = tonic + 12 * minor;
-  if (!k->known) {
-    k->known = 1;
-    k->tonic = tonic;
-    k->minor = minor;
-    k->cand = -1;
-  } else if (cand == k->tonic + 12 * k->minor) {
-    k->cand = -1;
-    k->cand_n = 0;
-  } else if (cand == k->cand) {
-    if (++k->cand_n >= KT_KEY_SWITCH) {
-      k->tonic = tonic;
-      k->minor = minor;
-      k->cand = -1;
-      k->cand_n = 0;
-    }
-  } else {
-    k->cand = cand;
-    k->cand_n = 1;
-  }
+  int key = tonic + 12 * minor;
+  if (k->known)
+    key = switch_after(k->tonic + 12 * k->minor, key, &k->cand, &k->cand_n,
+                       KT_KEY_SWITCH);
+  k->known = 1;
+  k->tonic = key % 12;
+  k->minor = key / 12;
 }
 
 int kt_sig_find(const float hist[12]) KT_RT
@@ -266,22 +272,8 @@ void kt_sig_tracker_push(kt_sig_tracker *k, int pitch) KT_RT
     k->pc[i] *= KT_SIG_DECAY;
   k->pc[pitch % 12] += 1.0f;
   int c = kt_sig_find(k->pc);
-  if (!k->known) {
-    k->known = 1;
-    k->sig = c;
-    k->cand = -1;
-    k->cand_n = 0;
-  } else if (c == k->sig) {
-    k->cand = -1;
-    k->cand_n = 0;
-  } else if (c == k->cand) {
-    if (++k->cand_n >= KT_SIG_SWITCH) {
-      k->sig = c;
-      k->cand = -1;
-      k->cand_n = 0;
-    }
-  } else {
-    k->cand = c;
-    k->cand_n = 1;
-  }
+  k->sig = k->known
+               ? switch_after(k->sig, c, &k->cand, &k->cand_n, KT_SIG_SWITCH)
+               : c;
+  k->known = 1;
 }
