@@ -311,6 +311,16 @@ static int resolve_mixture(const kt_pitch *t, int best, int ref, int sounding,
   return sounding ? own : best;
 }
 
+/* The depth of the dip at lag m between the lags: the vertex of the
+ * parabola through m - 1, m, m + 1. */
+static float dip_between(const float *dn, int m) KT_RT
+{
+  double a = dn[m - 1], b = dn[m], c = dn[m + 1], den = a - 2 * b + c;
+  if (den <= 0) return (float)b;
+  double v = b - (a - c) * (a - c) / (8 * den);
+  return (float)(v < 0 ? 0 : v > b ? b : v);
+}
+
 /* One YIN frame on hist: fractional MIDI (0 if no period), dip, level. */
 static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
 {
@@ -371,9 +381,11 @@ static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
       int m = k * base;
       for (int j = k * base - 2; j <= k * base + 2; ++j)
         if (t->dn[j] < t->dn[m]) m = j;
-      if (t->dn[m] < OCTAVE_RATIO * t->dn[best] &&
-          t->dn[best] - t->dn[m] > OCTAVE_MARGIN)
-        best = m;
+      /* compared between the lags (a period seldom is a whole number of
+       * samples; a bright tone's dip at the nearest lag can be shallower
+       * than at twice the period, which falls nearer a whole lag) */
+      float db = dip_between(t->dn, best), dm = dip_between(t->dn, m);
+      if (dm < OCTAVE_RATIO * db && db - dm > OCTAVE_MARGIN) best = m;
     }
   }
   float mix_dip = 2;

@@ -1,7 +1,8 @@
 /* tests/pitch/test_pitch.c -- the pitch tracker (dsp/pitch.h) on synthetic
  * signals: sines and sawtooths at every semitone of the voice ranges at
  * 44.1, 48 and 96 kHz; detuning and the A4 reference; silence and noise
- * give no note; a sung-style glide and vibrato give no note storm; the
+ * give no note; legato leaps between sawtooths; a sung-style glide and
+ * vibrato give no note storm; the
  * gate and gain; every note-on gets its note-off; determinism.
  * Times are signal time (frames), never wall-clock. */
 #include "../check.h"
@@ -346,9 +347,63 @@ static void test_determinism(void)
   kt_pitch_free(t);
 }
 
+/* Legato steps between bright sawtooths (the phase runs on): every leap a
+ * melody makes, up and down, across the soprano's range.  The second note
+ * must come out as itself (a fifth up once came out an octave low: the
+ * dip at the fundamental's nearest whole lag was shallower than at twice
+ * the period) and soon. */
+static void test_legato(void)
+{
+  static const int steps[] = {1, 2, 3, 4, 5, 7, 8, 9, 12};
+  const double rate = 44100;
+  char err[256];
+  kt_pitch *t = kt_pitch_new(rate, BLOCK, err, sizeof err);
+  CHECK(t != NULL, "%s", err);
+  if (!t) return;
+  double worst_ms = 0;
+  for (int a = 60; a <= 81; ++a)
+    for (int si = 0; si < 9; ++si)
+      for (int dir = -1; dir <= 1; dir += 2) {
+        int b = a + dir * steps[si];
+        if (b < 60 || b > 81) continue;
+        kt_pitch_reset(t);
+        int64_t n1 = (int64_t)(0.3 * rate), n2 = (int64_t)(0.4 * rate);
+        int64_t pre = (int64_t)(0.1 * rate), post = (int64_t)(0.2 * rate);
+        int64_t len = pre + n1 + n2 + post;
+        float *x = calloc((size_t)len, sizeof *x);
+        double ph = 0;
+        for (int64_t i = pre; i < pre + n1 + n2; ++i) {
+          double f = hz_of(i < pre + n1 ? a : b), v = 0;
+          for (int k = 1; k * f < 6000; ++k)
+            v += sin(2 * M_PI * k * ph) / k;
+          x[i] = (float)(0.15 * v);
+          ph += f / rate;
+          ph -= floor(ph);
+        }
+        notes ns;
+        track(t, x, len, BLOCK, &ns);
+        CHECK(ns.n == 2 && ns.v[0].pitch == a && ns.v[1].pitch == b,
+              "%d -> %d: %d notes, %d %d", a, b, ns.n,
+              ns.n > 0 ? ns.v[0].pitch : -1, ns.n > 1 ? ns.v[1].pitch : -1);
+        if (ns.n == 2) {
+          double ms = (double)(ns.v[1].on - pre - n1) * 1000 / rate;
+          if (ms > worst_ms) worst_ms = ms;
+          /* a leap down of a fifth or more, or an octave up, waits for
+           * the old note's release or a harmonic to be ruled out */
+          int leap = (dir < 0 && steps[si] >= 7) || steps[si] == 12;
+          CHECK(ms >= 0 && ms <= (leap ? 60 : 35), "%d -> %d after %.1f ms", a,
+                b, ms);
+        }
+        free(x);
+      }
+  printf("legato: worst change delay %.1f ms\n", worst_ms);
+  kt_pitch_free(t);
+}
+
 int main(void)
 {
   test_tones();
+  test_legato();
   test_tuning();
   test_silence_noise();
   test_glide();
