@@ -2,14 +2,13 @@
  * quantizing to slices, grace window, lookahead latency, determinism, and
  * the invariants under random input (no stuck notes, at most one note per
  * voice, voices in range, output sorted and within capacity). */
-#include "../check.h"
 #include "../../dsp/engine.h"
+#include "../check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 #define RATE 48000.0
 #define CAP 8192
@@ -42,8 +41,7 @@ static void track(tracker *t, const kt_out *o, uint32_t n_frames,
     last = e->frame;
     CHECK(e->size >= 2 && e->size <= 3 && (e->data[0] & 0x80) &&
               e->data[0] < 0xF0,
-          "%s: malformed output status %02x size %u", ctx, e->data[0],
-          e->size);
+          "%s: malformed output status %02x size %u", ctx, e->data[0], e->size);
     for (int k = 1; k < e->size; ++k)
       CHECK(!(e->data[k] & 0x80), "%s: data byte %02x", ctx, e->data[k]);
     int st = e->data[0] & 0xF0, ch = e->data[0] & 15, n = e->data[1] & 127;
@@ -53,8 +51,7 @@ static void track(tracker *t, const kt_out *o, uint32_t n_frames,
       t->on[ch][n]++;
       t->total_on++;
     } else if (st == 0x80 || st == 0x90) {
-      if (t->on[ch][n] > 0)
-        t->on[ch][n]--;
+      if (t->on[ch][n] > 0) t->on[ch][n]--;
     } else if (st == 0xB0 && (e->data[1] == 123 || e->data[1] == 120)) {
       memset(t->on[ch], 0, sizeof t->on[ch]);
     }
@@ -118,6 +115,8 @@ typedef struct {
   uint8_t d[3];
 } abs_ev;
 
+static int transpose; /* semitones added to play_scale's melody */
+
 static int play_scale(kt_engine *e, int block, abs_ev *rec, int cap,
                       int64_t *total_frames)
 {
@@ -130,17 +129,18 @@ static int play_scale(kt_engine *e, int block, abs_ev *rec, int cap,
   memset(&t, 0, sizeof t);
   while (now < total) {
     uint32_t len = block ? (uint32_t)block : 1 + rnd() % 4096;
-    if (now + len > total)
-      len = (uint32_t)(total - now);
+    if (now + len > total) len = (uint32_t)(total - now);
     kt_event ev[8];
     int ne = 0;
     ev[ne++] = pos_ev(0, 120, (double)now / fpq, 1);
     for (int i = 0; mel[i] >= 0; ++i) {
       int64_t on = i * fpq, off = (i + 1) * fpq;
       if (off >= now && off < now + len)
-        ev[ne++] = midi_ev((uint32_t)(off - now), 0x80, (uint8_t)mel[i], 0);
+        ev[ne++] = midi_ev((uint32_t)(off - now), 0x80,
+                           (uint8_t)(mel[i] + transpose), 0);
       if (on >= now && on < now + len)
-        ev[ne++] = midi_ev((uint32_t)(on - now), 0x90, (uint8_t)mel[i], 90);
+        ev[ne++] = midi_ev((uint32_t)(on - now), 0x90,
+                           (uint8_t)(mel[i] + transpose), 90);
     }
     kt_out o = {buf, 0, CAP, 0};
     kt_engine_process(e, ev, (uint32_t)ne, len, &o);
@@ -177,8 +177,10 @@ static void test_scale(void)
               "voice on channel %d sings %d, outside its range", ch + 1,
               a[i].d[1]);
       counts[ch]++;
-      CHECK(a[i].frame % 6000 == 0, "voice note-on at %lld, not on a "
-            "sixteenth boundary", (long long)a[i].frame);
+      CHECK(a[i].frame % 6000 == 0,
+            "voice note-on at %lld, not on a "
+            "sixteenth boundary",
+            (long long)a[i].frame);
     }
   }
   CHECK(counts[1] > 0 && counts[2] > 0 && counts[3] > 0,
@@ -273,17 +275,16 @@ static void test_grace_and_free_run(void)
   kt_engine_process(e, NULL, 0, 4800, &o); /* 14400..19200 */
   track(&t, &o, 4800, "held2");
   o.n = 0;
-  kt_event late[2] = {midi_ev(18100 + 1440 - 19200 + 4800 - 4800, 0x80, 72, 0),
-                      midi_ev(18100 + 1440 - 19200 + 4800 - 4800, 0x90, 74,
-                              100)};
+  kt_event late[2] = {
+      midi_ev(18100 + 1440 - 19200 + 4800 - 4800, 0x80, 72, 0),
+      midi_ev(18100 + 1440 - 19200 + 4800 - 4800, 0x90, 74, 100)};
   /* frame inside 19200..24000 block is 19540 - 19200 = 340 */
   late[0].frame = late[1].frame = 18100 + 1440 - 19200;
   kt_engine_process(e, late, 2, 4800, &o); /* 19200..24000 */
   track(&t, &o, 4800, "late");
   int early_on = 0;
   for (uint32_t i = 0; i < o.n; ++i)
-    if ((o.ev[i].data[0] & 0xF0) == 0x90)
-      early_on++;
+    if ((o.ev[i].data[0] & 0xF0) == 0x90) early_on++;
   CHECK(early_on == 0, "a late note does not sound before its boundary");
   o.n = 0;
   kt_engine_process(e, NULL, 0, 4800, &o); /* 24000..28800: boundary 24100 */
@@ -299,8 +300,7 @@ static void test_grace_and_free_run(void)
   int total_on = 0;
   for (int ch = 0; ch < 16; ++ch)
     total_on += sounding_on(&t, ch);
-  CHECK(total_on == 0, "released at the next boundary (%d sounding)",
-        total_on);
+  CHECK(total_on == 0, "released at the next boundary (%d sounding)", total_on);
   kt_engine_free(e);
 }
 
@@ -381,31 +381,23 @@ static void test_property(int iters)
       kt_param p = (kt_param)(rnd() % KT_NPARAMS);
       const kt_param_info *pi = kt_param_get_info(p);
       float v = pi->min + (pi->max - pi->min) * (float)(rnd() % 1000) / 999.f;
-      if (p == KT_P_CH_IN || p == KT_P_ENABLED)
-        v = rnd() % 4 ? pi->def : v;
+      if (p == KT_P_CH_IN || p == KT_P_ENABLED) v = rnd() % 4 ? pi->def : v;
       kt_engine_set_param(e, p, v);
     }
     kt_event ev[64];
     uint32_t ne = 0;
-    if (rnd() % 50 == 0)
-      rolling = !rolling;
-    if (rnd() % 40 == 0)
-      bpm = 30 + rnd() % 250;
-    if (rnd() % 200 == 0)
-      qn = rnd() % 64; /* relocation / loop */
+    if (rnd() % 50 == 0) rolling = !rolling;
+    if (rnd() % 40 == 0) bpm = 30 + rnd() % 250;
+    if (rnd() % 200 == 0) qn = rnd() % 64; /* relocation / loop */
     kt_event pe = pos_ev(0, bpm, qn, rolling);
-    if (rnd() % 100 == 0)
-      pe.pos.bpm = (rnd() % 2) ? 0.0 : NAN;
-    if (rnd() % 100 == 0)
-      pe.pos.bar_beat = -INFINITY;
-    if (rnd() % 3)
-      ev[ne++] = pe;
+    if (rnd() % 100 == 0) pe.pos.bpm = (rnd() % 2) ? 0.0 : NAN;
+    if (rnd() % 100 == 0) pe.pos.bar_beat = -INFINITY;
+    if (rnd() % 3) ev[ne++] = pe;
     uint32_t nm = rnd() % 6;
     uint32_t f = 0;
     for (uint32_t k = 0; k < nm && ne < 64; ++k) {
       f += rnd() % (len / (nm + 1) + 1);
-      if (f >= len)
-        f = len - 1;
+      if (f >= len) f = len - 1;
       uint8_t st = (uint8_t)(rnd() % 8 == 0 ? rnd() : 0x80 | (rnd() % 2) << 4);
       kt_event m = midi_ev(f, st | (uint8_t)(rnd() % 3 == 0 ? rnd() % 16 : 0),
                            (uint8_t)(55 + rnd() % 30), (uint8_t)(rnd() % 128));
@@ -413,21 +405,17 @@ static void test_property(int iters)
         m.midi[0] = 0xB0;
         m.midi[1] = rnd() % 2 ? 123 : 120;
       }
-      if (rnd() % 30 == 0)
-        m.size = (uint8_t)(rnd() % 4);
-      if (rnd() % 50 == 0)
-        m.frame = rnd(); /* out of the block */
+      if (rnd() % 30 == 0) m.size = (uint8_t)(rnd() % 4);
+      if (rnd() % 50 == 0) m.frame = rnd(); /* out of the block */
       ev[ne++] = m;
     }
     kt_midi_out *ob = buf;
     kt_out o = {ob, 0, kt_out_capacity_needed(ne, len, RATE), 0};
-    if (o.cap > CAP)
-      o.cap = CAP;
+    if (o.cap > CAP) o.cap = CAP;
     kt_engine_process(e, ev, ne, len, &o);
     track(&t, &o, len, "property");
     /* voice notes within their ranges (channels 2..4 by default) */
-    if (rolling)
-      qn += len / RATE * bpm / 60.0;
+    if (rolling) qn += len / RATE * bpm / 60.0;
     if (rnd() % 500 == 0) { /* a model swap releases the voices */
       kt_out so = {buf, 0, CAP, 0};
       kt_engine_model *old = kt_engine_swap_model(e, NULL, &so);
@@ -533,6 +521,53 @@ static void test_ensemble(void)
           "ensemble event %d differs", i);
 }
 
+/* A key-normalized model (the shipped L0 normalizes by the key signature)
+ * with the key set by the user: the same melody a tone higher in the key a
+ * tone higher gets the same voices a tone higher, note for note; and
+ * another key set changes the voices. */
+static void test_fixed_key_transposes(void)
+{
+  static abs_ev a[4096], b[4096];
+  int64_t total;
+  int na = 0, nb = 0;
+  for (int k = 0; k < 2; ++k) {
+    kt_engine *e = make();
+    CHECK(kt_engine_current_model(e)->repr.key_norm != 0,
+          "the embedded L0 model is key-normalized");
+    kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+    kt_engine_set_param(e, KT_P_KEY, (float)(7 + 2 * k)); /* G, A major */
+    kt_engine_set_param(e, KT_P_MODE, 0);
+    transpose = 2 * k;
+    if (k == 0)
+      na = play_scale(e, 256, a, 4096, &total);
+    else
+      nb = play_scale(e, 256, b, 4096, &total);
+    kt_engine_free(e);
+  }
+  transpose = 0;
+  /* and the key set is the one used: the G melody heard in E flat */
+  static abs_ev c[4096];
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_engine_set_param(e, KT_P_KEY, 3);
+  kt_engine_set_param(e, KT_P_MODE, 0);
+  int nc = play_scale(e, 256, c, 4096, &total);
+  kt_engine_free(e);
+  int same = nc == na;
+  for (int i = 0; same && i < na; ++i)
+    same = c[i].frame == a[i].frame && !memcmp(c[i].d, a[i].d, 3);
+  CHECK(!same, "the key parameter changes nothing");
+  CHECK(na == nb && na > 0, "%d vs %d events", na, nb);
+  for (int i = 0; i < na && i < nb; ++i) {
+    int voice = (a[i].d[0] & 0xE0) == 0x80 && (a[i].d[0] & 15) >= 1;
+    CHECK(
+        a[i].frame == b[i].frame && a[i].d[0] == b[i].d[0] &&
+            b[i].d[1] == a[i].d[1] + (voice ? 2 : 0) && b[i].d[2] == a[i].d[2],
+        "event %d: %02x %d at %lld vs %02x %d at %lld", i, a[i].d[0], a[i].d[1],
+        (long long)a[i].frame, b[i].d[0], b[i].d[1], (long long)b[i].frame);
+  }
+}
+
 int main(int argc, char **argv)
 {
   int iters = argc > 1 ? atoi(argv[1]) : 200000;
@@ -543,6 +578,7 @@ int main(int argc, char **argv)
   test_passthrough_queue();
   test_silencers();
   test_ensemble();
+  test_fixed_key_transposes();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);
