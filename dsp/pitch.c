@@ -29,20 +29,20 @@
 #define OCTAVE_RATIO 0.3f /* see analyse() */
 #define HARM_MIN 0.08f    /* a dip this deep is no harmonic error */
 #define OCTAVE_MARGIN 0.02f /* ... and the deeper one deeper by this much */
-#define NEAR 4            /* a step this small (the usual melodic step) ... */
-#define K_NEAR 1          /* ... is confirmed by one frame */
-#define K_OFF 3           /* unvoiced frames before a release */
-#define YIN_THR 0.15f     /* absolute threshold of the first dip */
-#define VOICED 0.25f      /* dip a frame needs to start a note */
-#define KEEP 0.40f        /* dip that keeps a note going */
-#define KEEP_DB 6.0f      /* a note keeps going this far below the gate */
-#define CENTER 0.40f      /* a candidate must be this close to its semitone */
-#define CHANGE 0.70f      /* distance from the sounding note that changes it */
-#define SETTLE 0.20f      /* spread of 3 frames' estimates of a settled pitch */
-#define SETTLE2 0.15f     /* ... or of 2 frames' on a new semitone */
-#define FAST_STEP 0.90f   /* ... if that far from the sounding note */
-#define CENTER_OLD 0.48f  /* a candidate's distance towards the old note */
-#define LEAP 7            /* a change this far down ... */
+#define NEAR 4              /* a step this small (the usual melodic step) ... */
+#define K_NEAR 1            /* ... is confirmed by one frame */
+#define K_OFF 3             /* unvoiced frames before a release */
+#define YIN_THR 0.15f       /* absolute threshold of the first dip */
+#define VOICED 0.25f        /* dip a frame needs to start a note */
+#define KEEP 0.40f          /* dip that keeps a note going */
+#define KEEP_DB 6.0f        /* a note keeps going this far below the gate */
+#define CENTER 0.40f        /* a candidate must be this close to its semitone */
+#define CHANGE 0.70f     /* distance from the sounding note that changes it */
+#define SETTLE 0.20f     /* spread of 3 frames' estimates of a settled pitch */
+#define SETTLE2 0.15f    /* ... or of 2 frames' on a new semitone */
+#define FAST_STEP 0.90f  /* ... if that far from the sounding note */
+#define CENTER_OLD 0.48f /* a candidate's distance towards the old note */
+#define LEAP 7           /* a change this far down ... */
 #define K_LEAP                                                                 \
   8               /* ... needs this many stable frames: the common             \
                      period of two overlapping notes (the old one's            \
@@ -266,10 +266,11 @@ static double tau_midi(const kt_pitch *t, double tau) KT_RT
  * it is most often the common period of the old note's release and the
  * new note's attack: the old period is T/a, the new one T/b with b no
  * multiple of a (else it would be a harmonic of the old note).  Take such
- * a divisor with the deepest dip, if it is deep enough.  Else, if T's dip
- * is deep and the old note's shallow, the old note alone does not explain
- * T: take the deepest such dip however shallow.  Else, while the note
- * sounds, stay on it. */
+ * a divisor with the deepest dip, if it is deep enough and deeper than the
+ * old note's.  Else, if T's dip is deep and the old note's shallow, the
+ * old note alone does not explain T: take the deepest such dip however
+ * shallow (its confidence is T's).  Else, while the note sounds, stay on
+ * it. */
 static int resolve_mixture(const kt_pitch *t, int best, int ref, int sounding,
                            float *dip) KT_RT
 {
@@ -290,7 +291,8 @@ static int resolve_mixture(const kt_pitch *t, int best, int ref, int sounding,
   int alt = -1;
   for (int k = 2; k <= 8; ++k) {
     if (dips[k] < 0 || k == own_k || (own_k && k % own_k == 0)) continue;
-    /* the old note's harmonics, also when its own period shows no dip */
+    /* the old note's harmonics 2..6 (semitones above it), also when its
+     * own period shows no dip */
     static const float harm[5] = {12.0f, 19.02f, 24.0f, 27.86f, 31.02f};
     double up = tau_midi(t, dips[k]) - ref;
     int h = 0;
