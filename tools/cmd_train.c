@@ -20,7 +20,7 @@ static void usage(FILE *f)
       "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
       "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
       "         [--augment none|key|all12|detect|raw12|sig|siglab]\n"
-      "         [--fb-own F]"
+      "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--ensemble N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"

@@ -29,35 +29,35 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
   return k;
 }
 
-/* The key the engine detects (kt_key_tracker, nn/harmony.h), as it would be
- * known when slice d is decided: once slice d + lookahead has been seen. */
-static void detect_keys(const kt_chorale *c, int lookahead, int8_t *shift,
-                        uint8_t *mode)
+static int sig_aug(int augment)
 {
-  kt_key_tracker kt;
-  kt_key_tracker_reset(&kt);
-  int n = c->n_slices, seen = 0;
-  for (int d = 0; d < n; ++d) {
-    int upto = d + lookahead < n ? d + lookahead : n - 1;
-    for (; seen <= upto; ++seen)
-      kt_key_tracker_push(&kt, c->v[KT_SOPRANO][seen].pitch);
-    shift[d] = (int8_t)(kt.known ? kt_key_shift_to_c(kt.tonic) : 0);
-    mode[d] = (uint8_t)(kt.known ? kt.minor : 0);
-  }
+  return augment == KT_AUG_SIG || augment == KT_AUG_SIGLAB;
 }
 
-/* The key signature the engine tracks for key_norm 2 (kt_sig_tracker), as
- * known when slice d is decided: the shift that moves it to C's. */
-static void detect_sigs(const kt_chorale *c, int lookahead, int8_t *shift)
+/* What the engine's trackers (nn/harmony.h) know when slice d is decided,
+ * once slice d + lookahead has been heard: the mode family the key tracker
+ * detects, and the shift that moves to C the detected tonic (kt_key_tracker)
+ * or, for signature-normalized models (sig), the detected key signature
+ * (kt_sig_tracker). */
+static void detect_keys(const kt_chorale *c, int lookahead, int sig,
+                        int8_t *shift, uint8_t *mode)
 {
+  kt_key_tracker kt;
   kt_sig_tracker st;
+  kt_key_tracker_reset(&kt);
   kt_sig_tracker_reset(&st);
   int n = c->n_slices, seen = 0;
   for (int d = 0; d < n; ++d) {
     int upto = d + lookahead < n ? d + lookahead : n - 1;
-    for (; seen <= upto; ++seen)
-      kt_sig_tracker_push(&st, c->v[KT_SOPRANO][seen].pitch);
-    shift[d] = (int8_t)(st.known ? kt_key_shift_to_c(st.sig) : 0);
+    for (; seen <= upto; ++seen) {
+      kt_key_tracker_push(&kt, c->v[KT_SOPRANO][seen].pitch);
+      if (sig) kt_sig_tracker_push(&st, c->v[KT_SOPRANO][seen].pitch);
+    }
+    if (sig)
+      shift[d] = (int8_t)(st.known ? kt_key_shift_to_c(st.sig) : 0);
+    else
+      shift[d] = (int8_t)(kt.known ? kt_key_shift_to_c(kt.tonic) : 0);
+    mode[d] = (uint8_t)(kt.known ? kt.minor : 0);
   }
 }
 
@@ -65,17 +65,14 @@ static void detect_sigs(const kt_chorale *c, int lookahead, int8_t *shift)
  * tracker (kshift) rather than only by its fixed shift. */
 static int tracked(int augment, int s)
 {
-  return augment == KT_AUG_DETECT ||
-         ((augment == KT_AUG_SIG || augment == KT_AUG_SIGLAB) && s == 0);
+  return augment == KT_AUG_DETECT || (sig_aug(augment) && s == 0);
 }
 
 /* Per-slice tracker shift and detected mode family of copy s. */
 static void slice_keys(const kt_chorale *c, int lookahead, int augment, int s,
                        int8_t *shift, uint8_t *mode)
 {
-  detect_keys(c, lookahead, shift, mode);
-  if (augment == KT_AUG_SIG || augment == KT_AUG_SIGLAB)
-    detect_sigs(c, lookahead, shift);
+  detect_keys(c, lookahead, sig_aug(augment), shift, mode);
   if (!tracked(augment, s))
     memset(shift, 0, (size_t)(c->n_slices > 0 ? c->n_slices : 1));
 }
@@ -97,13 +94,15 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
       free(km);
       continue;
     }
+    /* only copy 0 is ever tracked: the trackers run once per chorale */
+    if (tracked(augment, 0))
+      detect_keys(&c[i], r->lookahead, sig_aug(augment), ks, km);
     for (int s = 0; s < ns; ++s) {
-      slice_keys(&c[i], r->lookahead, augment, s, ks, km);
       for (int v = 0; v < KT_NVOICES; ++v)
         for (int t = 0; t < c[i].n_slices; ++t) {
           int p = c[i].v[v][t].pitch;
           if (p < 0) continue;
-          p += sh[s] + ks[t];
+          p += sh[s] + (tracked(augment, s) ? ks[t] : 0);
           if (p < lo[v]) lo[v] = p;
           if (p > hi[v]) hi[v] = p;
         }
