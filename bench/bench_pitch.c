@@ -223,13 +223,12 @@ static float *render_saw(const kt_note *notes, int nn, double rate, int vibrato,
 static float *render(const kt_note *notes, int nn, double rate, int program,
                      int vibrato, int parity, int64_t *len)
 {
-  if (program < 0) {
-    double sl = slice_s() * rate;
-    int last = nn ? notes[nn - 1].start + notes[nn - 1].len : 0;
-    *len =
-        (int64_t)(LEAD * rate) + (int64_t)(last * sl) + (int64_t)(TAIL * rate);
-    return render_saw(notes, nn, rate, vibrato, parity, *len);
-  }
+  double sl = slice_s() * rate;
+  int64_t lead = (int64_t)(LEAD * rate);
+  int last = nn ? notes[nn - 1].start + notes[nn - 1].len : 0;
+  int64_t total = lead + (int64_t)(last * sl) + (int64_t)(TAIL * rate);
+  *len = total;
+  if (program < 0) return render_saw(notes, nn, rate, vibrato, parity, total);
   char err[256];
   kt_synth *syn = kt_synth_new(rate, NULL, KT_SYNTH_CHOIR, err, sizeof err);
   if (!syn) {
@@ -240,10 +239,6 @@ static float *render(const kt_note *notes, int nn, double rate, int program,
   kt_synth_midi(syn, pc, 2);
   uint8_t cc[3] = {0xb0, 1, (uint8_t)(vibrato ? 100 : 0)};
   kt_synth_midi(syn, cc, 3);
-  double sl = slice_s() * rate;
-  int64_t lead = (int64_t)(LEAD * rate);
-  int last = nn ? notes[nn - 1].start + notes[nn - 1].len : 0;
-  int64_t total = lead + (int64_t)(last * sl) + (int64_t)(TAIL * rate);
   float *x = calloc((size_t)total, sizeof *x);
   float l[256], r[256];
   /* events: offs before ons at the same frame */
@@ -282,7 +277,6 @@ static float *render(const kt_note *notes, int nn, double rate, int program,
     }
   }
   kt_synth_free(syn);
-  *len = total;
   return x;
 }
 

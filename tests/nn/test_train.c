@@ -178,8 +178,9 @@ int main(void)
   CHECK(train_to("tt_c.kmod", KT_ARCH_LIVE, 43, KT_AUG_KEY, NULL, NULL) == 0,
         "train c");
   size_t la, lb, lc;
-  unsigned char *a = kt_test_slurp("tt_a.kmod", &la), *b = kt_test_slurp("tt_b.kmod", &lb),
-                *c = kt_test_slurp("tt_c.kmod", &lc);
+  unsigned char *a = kt_test_slurp("tt_a.kmod", &la);
+  unsigned char *b = kt_test_slurp("tt_b.kmod", &lb);
+  unsigned char *c = kt_test_slurp("tt_c.kmod", &lc);
   CHECK(a && b && la == lb && !memcmp(a, b, la), "same seed, different bytes");
   CHECK(a && c && (la != lc || memcmp(a, c, la)), "seed has no effect");
   free(a);
