@@ -453,7 +453,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     if (t->prev[i] < lo) lo = t->prev[i];
     if (t->prev[i] > hi) hi = t->prev[i];
   }
-  float last = t->prev[0];
+  float before = t->prev[0]; /* the previous frame's estimate */
   t->prev[1] = t->prev[0];
   t->prev[0] = midi;
   int settled = midi > 0 && lo > 0 && hi - lo <= SETTLE;
@@ -465,9 +465,9 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     float off = midi - (float)semi;
     if (!centred && fabsf(off) <= CENTER_OLD && (off > 0) == (t->note > semi))
       centred = 1;
-    settled =
-        settled || (fabsf(midi - (float)t->note) >= FAST_STEP && last > 0 &&
-                    fabsf(midi - last) <= SETTLE2 && (int)lrintf(last) == semi);
+    settled = settled ||
+              (fabsf(midi - (float)t->note) >= FAST_STEP && before > 0 &&
+               fabsf(midi - before) <= SETTLE2 && (int)lrintf(before) == semi);
   }
   int voiced =
       centred && level >= gate && dip <= (t->long_period ? LONG_DIP : VOICED);
