@@ -415,9 +415,10 @@ static void print_trace(kt_pitch *t, const float *x, int64_t len, double rate,
       if (at + step >= lead + notes[i].start * sl &&
           at + step < lead + (notes[i].start + notes[i].len) * sl)
         mel = notes[i].pitch;
-    printf("%8.1f ms mel %3d note %3d est %6.2f conf %.2f lev %6.1f%s\n",
+    printf("%8.1f ms mel %3d note %3d est %6.2f conf %.2f lev %6.1f "
+           "res %6.2f %.2f %.3f%s\n",
            (at + step - lead) * 1000.0 / rate, mel, st.note, st.midi, st.conf,
-           st.level, ne ? " *" : "");
+           st.level, st.res_midi, st.res_conf, st.res_share, ne ? " *" : "");
   }
 }
 

@@ -54,6 +54,17 @@
 #define LONG_K 2   /* extra onset frames */
 #define HP_HZ 50.0 /* high-pass before the analysis (rumble, DC) */
 #define RECENT (KT_PITCH_RATE / 8) /* a released note still rings (125 ms) */
+#define RES_W 256                  /* residual analysis: window ... */
+#define RES_TAU 128                /* ... and longest lag (125 Hz) */
+#define RES_DIP 0.20f   /* a new note under the sounding one: dip ... */
+#define RES_SHARE 0.05f /* ... and share of the energy it needs */
+#define K_RES 3         /* ... stable frames, its energy not fading, */
+#define RES_STEP 7      /* ... and a step no larger */
+#define RES_OCTAVE 0.5f /* the comb lifts a new note's 2nd harmonic */
+#define GONE 0.3f       /* residual share: the sounding note is gone */
+#define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
+#define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
+#define LOCK (KT_PITCH_RATE * 3 / 20)   /* the note it replaced rings: 150 ms */
 
 struct kt_pitch {
   double rate, ratio;
@@ -79,6 +90,16 @@ struct kt_pitch {
   fftwf_plan fwd, inv;
   double cum[L + 1];
   float d[W + 1], dn[W + 1];
+  float res[RES_W + RES_TAU]; /* the input with the sounding note cancelled */
+  float res_dn[RES_TAU + 1];
+  double note_tau;     /* the sounding note's period as measured */
+  int res_cand, res_n; /* the residual's candidate and its stable frames */
+  float res_e0;        /* its energy when it first appeared ... */
+  float res_prev[2];   /* the residual's last estimates */
+  int prev_note;       /* the note the sounding one replaced */
+  int lock_note;       /* the note a residual change replaced ... */
+  int64_t lock_age;    /* ... and the samples since */
+  float lock_e;        /* its energy in the residual when first seen, or -1 */
 
   /* decisions */
   int note;         /* sounding, -1 */
@@ -217,6 +238,13 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
   t->age = 0;
   t->last = -1;
   t->since = 0;
+  t->note_tau = 0;
+  t->res_cand = t->lock_note = t->prev_note = -1;
+  t->res_n = 0;
+  t->res_e0 = 0;
+  t->res_prev[0] = t->res_prev[1] = 0;
+  t->lock_age = LOCK;
+  t->lock_e = -1;
   memset(&t->st, 0, sizeof t->st);
   t->st.note = -1;
   t->st.level = -200;
@@ -321,6 +349,83 @@ static float dip_between(const float *dn, int m) KT_RT
   if (den <= 0) return (float)b;
   double v = b - (a - c) * (a - c) / (8 * den);
   return (float)(v < 0 ? 0 : v > b ? b : v);
+}
+
+static double midi_tau(const kt_pitch *t, double midi) KT_RT
+{
+  return KT_PITCH_RATE / (t->param[KT_PP_A4] * exp2((midi - 69.0) / 12.0));
+}
+
+/* The newest RES_W + RES_TAU samples with the period T cancelled (a comb
+ * filter: x[n] - x[n - T], the delayed sample by 4-point Lagrange
+ * interpolation), and YIN on them: what sounds besides the note of period
+ * T.  *share: the residual's energy over twice the input's (a new note
+ * alone under a cancelled old one gives about its share of the energy). */
+static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
+                     float *share) KT_RT
+{
+  enum { R = RES_W + RES_TAU };
+  const float *x = t->hist;
+  *rmidi = 0;
+  *rdip = 1;
+  *share = 0;
+  int ti = (int)floor(T);
+  if (ti < TAU_MIN || ti + 2 > L - R) return;
+  double f = T - ti;
+  double c0 = -f * (f - 1) * (f - 2) / 6, c1 = (f + 1) * (f - 1) * (f - 2) / 2;
+  double c2 = -(f + 1) * f * (f - 2) / 2, c3 = (f + 1) * f * (f - 1) / 6;
+  for (int i = 0; i < R; ++i) {
+    int n = L - R + i;
+    double y = c0 * x[n - ti + 1] + c1 * x[n - ti] + c2 * x[n - ti - 1] +
+               c3 * x[n - ti - 2];
+    t->res[i] = (float)(x[n] - y);
+  }
+  double er = 0, ex = t->cum[L] - t->cum[L - RES_W];
+  for (int i = R - RES_W; i < R; ++i)
+    er += (double)t->res[i] * t->res[i];
+  if (ex < 1e-12 || er < 1e-14) return;
+  *share = (float)(er / (2 * ex));
+  double sum = 0;
+  t->res_dn[0] = 1;
+  for (int tau = 1; tau <= RES_TAU; ++tau) {
+    double d = 0;
+    for (int i = R - RES_W; i < R; ++i) {
+      double v = (double)t->res[i] - t->res[i - tau];
+      d += v * v;
+    }
+    sum += d;
+    t->res_dn[tau] = sum > 0 ? (float)(d * tau / sum) : 1.0f;
+  }
+  int best = -1;
+  for (int tau = TAU_MIN; tau < RES_TAU; ++tau)
+    if (t->res_dn[tau] < YIN_THR) {
+      while (tau + 1 < RES_TAU && t->res_dn[tau + 1] < t->res_dn[tau])
+        ++tau;
+      best = tau;
+      break;
+    }
+  if (best < 0) {
+    best = TAU_MIN;
+    for (int tau = TAU_MIN; tau < RES_TAU; ++tau)
+      if (t->res_dn[tau] < t->res_dn[best]) best = tau;
+  }
+  for (int k = 2; k <= 3 && k * best + 2 < RES_TAU; ++k) {
+    int m = k * best; /* harmonic errors, as in analyse() */
+    for (int j = k * best - 2; j <= k * best + 2; ++j)
+      if (t->res_dn[j] < t->res_dn[m]) m = j;
+    float db = dip_between(t->res_dn, best), dm = dip_between(t->res_dn, m);
+    if (dm < RES_OCTAVE * db && db - dm > OCTAVE_MARGIN) {
+      best = m;
+      break;
+    }
+  }
+  double a = t->res_dn[best - 1], b = t->res_dn[best], c = t->res_dn[best + 1];
+  double den = a - 2 * b + c, off = 0;
+  if (den > 0) off = 0.5 * (a - c) / den;
+  if (off > 0.5) off = 0.5;
+  if (off < -0.5) off = -0.5;
+  *rdip = (float)b;
+  *rmidi = (float)tau_midi(t, best + off);
 }
 
 /* One YIN frame on hist: fractional MIDI (0 if no period), dip, level. */
@@ -437,6 +542,17 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->st.midi = midi;
   t->st.conf = 1.0f - dip;
   t->st.level = level;
+  float rmidi = 0, rdip = 1, rshare = 0, re = 0;
+  if (t->note >= 0) {
+    if (midi > 0 && fabsf(midi - (float)t->note) <= 0.5f && dip <= VOICED)
+      t->note_tau = midi_tau(t, midi);
+    residual(t, t->note_tau, &rmidi, &rdip, &rshare);
+    re = rshare * powf(10.0f, 0.1f * level);
+  }
+  t->st.res_midi = rmidi;
+  t->st.res_conf = 1.0f - rdip;
+  t->st.res_share = rshare;
+  if (t->lock_age < LOCK) t->lock_age += HOP;
   if (t->note >= 0)
     t->age += HOP;
   else if (t->since < RECENT)
@@ -483,6 +599,8 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     if (t->cand_n >= K_ON + (t->long_period ? LONG_K : 0) && n + 2 <= cap) {
       put(&ev[n++], frame, 0x90, semi, velocity(level));
       t->note = semi;
+      t->note_tau = midi_tau(t, midi);
+      t->prev_note = t->since < RECENT ? t->last : -1;
       t->age = 0;
       t->off_n = 0;
       t->cand = -1;
@@ -491,7 +609,53 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     return n;
   }
 
-  int keep = midi > 0 && level >= gate - KEEP_DB && dip <= KEEP;
+  /* a new note rising under the sounding one (its attack under the old
+   * one's release, a legato crossfade): the residual with the sounding
+   * note cancelled holds a steady pitch whose share does not fade */
+  int rsemi = (int)lrintf(rmidi), rd = rsemi - t->note;
+  /* the note a residual change replaced must fade (a release); if it
+   * does not, the change was wrong: the lock is lifted */
+  if (t->lock_age < LOCK && rmidi > 0 && rsemi == t->lock_note) {
+    if (t->lock_e < 0)
+      t->lock_e = re;
+    else if (t->lock_age >= LOCK_CHECK && re >= LOCK_FADE * t->lock_e)
+      t->lock_age = LOCK;
+  }
+  int rok = rmidi >= LOW && rmidi <= HIGH && rdip <= RES_DIP &&
+            rshare >= RES_SHARE && fabsf(rmidi - (float)rsemi) <= CENTER &&
+            rd != 0 && abs(rd) <= RES_STEP && level >= gate &&
+            rsemi != t->prev_note; /* its release, or a return: heard later */
+  float rlo = fminf(rmidi, fminf(t->res_prev[0], t->res_prev[1]));
+  float rhi = fmaxf(rmidi, fmaxf(t->res_prev[0], t->res_prev[1]));
+  t->res_prev[1] = t->res_prev[0];
+  t->res_prev[0] = rmidi;
+  if (rok && rsemi == t->res_cand) {
+    t->res_n++;
+  } else {
+    t->res_cand = rok ? rsemi : -1;
+    t->res_n = rok;
+    t->res_e0 = re;
+  }
+  if (t->res_n >= K_RES && re >= t->res_e0 && rhi - rlo <= SETTLE &&
+      t->age >= min_len && n + 2 <= cap) {
+    put(&ev[n++], frame, 0x80, t->note, 0);
+    put(&ev[n++], frame, 0x90, rsemi, velocity(level));
+    t->prev_note = t->lock_note = t->note;
+    t->lock_age = 0;
+    t->lock_e = -1;
+    t->note = rsemi;
+    t->note_tau = midi_tau(t, rmidi);
+    t->age = 0;
+    t->off_n = 0;
+    t->cand = t->res_cand = -1;
+    t->cand_n = t->res_n = 0;
+    return n;
+  }
+
+  /* while the replaced note rings, the two make no clear period: only
+   * silence ends the note */
+  int keep = level >= gate - KEEP_DB &&
+             ((midi > 0 && dip <= KEEP) || t->lock_age < LOCK);
   if (!keep) {
     t->cand = -1;
     t->cand_n = 0;
@@ -504,7 +668,13 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     return n;
   }
   t->off_n = 0;
-  if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled) {
+  /* while the note a residual change replaced rings, the estimate is a
+   * mixture of the two (one of them, a pitch between, their common
+   * period): only the residual changes the note.  A period far below the
+   * sounding note's (often the common period of it and another) is a new
+   * note only once the sounding one no longer explains the input. */
+  if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
+      t->lock_age < LOCK || (semi <= t->note - LEAP && rshare < GONE)) {
     t->cand = -1;
     t->cand_n = 0;
     return n;
@@ -516,10 +686,12 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
                                                             : K_CHANGE;
   if (t->cand_n >= need && t->age >= min_len && n < cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
+    t->prev_note = t->note;
     t->note = -1;
     if (n + 2 <= cap) {
       put(&ev[n++], frame, 0x90, semi, velocity(level));
       t->note = semi;
+      t->note_tau = midi_tau(t, midi);
       t->age = 0;
     }
     t->cand = -1;

@@ -8,7 +8,11 @@
  * Notes: onset after a few stable voiced frames (confidence gate + level
  * gate), a pitch change only beyond the semitone plus a hysteresis band,
  * release after a few unvoiced frames, never shorter than the minimum note
- * length; nearest semitone of the tuning reference A4.
+ * length; nearest semitone of the tuning reference A4.  While a note
+ * sounds, its measured period is cancelled (a comb filter) and YIN runs on
+ * what is left: a new note rising under the old one's release (a sung
+ * "aah", a bowed legato) is heard there before it is the louder, and
+ * until the old one has faded the mixture of the two changes nothing.
  *
  * Its own static library (links fftw3f and samplerate): dsp_lib and the
  * MIDI plugin never pull those in.  The resampler state, FFTW plans and
@@ -72,11 +76,14 @@ uint32_t kt_pitch_latency(const kt_pitch *t) KT_RT;
 
 /* Introspection for tests, benches and the plugin's output port. */
 typedef struct {
-  int note;       /* sounding MIDI note, -1 */
-  float midi;     /* last frame's estimate (fractional MIDI), 0 unvoiced */
-  float conf;     /* last frame's confidence 0..1 (1 - YIN dip) */
-  float level;    /* last frame's RMS, dBFS after gain */
-  int64_t frames; /* analysis frames so far */
+  int note;        /* sounding MIDI note, -1 */
+  float midi;      /* last frame's estimate (fractional MIDI), 0 unvoiced */
+  float conf;      /* last frame's confidence 0..1 (1 - YIN dip) */
+  float level;     /* last frame's RMS, dBFS after gain */
+  int64_t frames;  /* analysis frames so far */
+  float res_midi;  /* the residual's estimate (the sounding note cancelled) */
+  float res_conf;  /* ... its confidence */
+  float res_share; /* ... its energy over the input's */
 } kt_pitch_state;
 void kt_pitch_get_state(const kt_pitch *t, kt_pitch_state *st) KT_RT;
 
