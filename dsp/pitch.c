@@ -60,7 +60,7 @@
 #define RES_SHARE 0.05f /* ... and share of the energy it needs */
 #define K_RES 3         /* ... stable frames, its energy not fading, */
 #define RES_STEP 7      /* ... and a step no larger */
-#define RES_OCTAVE 0.5f /* the comb lifts a new note's 2nd harmonic */
+#define RES_SUB 0.03f   /* a dip this near as deep at a shorter period */
 #define GONE 0.3f       /* residual share: the sounding note is gone */
 #define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
 #define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
@@ -396,28 +396,39 @@ static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     sum += d;
     t->res_dn[tau] = sum > 0 ? (float)(d * tau / sum) : 1.0f;
   }
+  /* the first dip within a step of RES_STEP of the cancelled note
+   * (further ones are not taken anyway), unless it is the sub-octave of a
+   * dip as deep at a shorter period: then that one, or none if out of the
+   * range (a leap further up) */
+  double span = exp2((RES_STEP + 0.5) / 12.0);
+  int lo = (int)floor(T / span), hi = (int)ceil(T * span);
+  if (lo < TAU_MIN + 1) lo = TAU_MIN + 1;
+  if (hi > RES_TAU - 2) hi = RES_TAU - 2;
+  if (lo > hi) return;
+  /* (the cancelled note's own period left out: what leaks of it) */
+  int own_lo = (int)floor(T * 0.97), own_hi = (int)ceil(T * 1.03);
   int best = -1;
-  for (int tau = TAU_MIN; tau < RES_TAU; ++tau)
-    if (t->res_dn[tau] < YIN_THR) {
-      while (tau + 1 < RES_TAU && t->res_dn[tau + 1] < t->res_dn[tau])
+  for (int tau = lo; tau <= hi; ++tau)
+    if ((tau < own_lo || tau > own_hi) && t->res_dn[tau] < YIN_THR) {
+      while (tau + 1 <= hi && t->res_dn[tau + 1] < t->res_dn[tau])
         ++tau;
       best = tau;
       break;
     }
-  if (best < 0) {
-    best = TAU_MIN;
-    for (int tau = TAU_MIN; tau < RES_TAU; ++tau)
-      if (t->res_dn[tau] < t->res_dn[best]) best = tau;
-  }
-  for (int k = 2; k <= 3 && k * best + 2 < RES_TAU; ++k) {
-    int m = k * best; /* harmonic errors, as in analyse() */
-    for (int j = k * best - 2; j <= k * best + 2; ++j)
+  for (int tau = lo; best < 0 && tau <= hi; ++tau)
+    if ((tau < own_lo || tau > own_hi) && t->res_dn[tau] < t->res_dn[tau - 1] &&
+        t->res_dn[tau] <= t->res_dn[tau + 1] && t->res_dn[tau] < RES_DIP)
+      best = tau; /* else the first dip deep enough to count */
+  if (best < 0) return;
+  for (int k = 3; k >= 2; --k) {
+    int c = (int)lrint((double)best / k), m = c;
+    if (c - 1 <= TAU_MIN) continue;
+    for (int j = c - 1; j <= c + 1; ++j)
       if (t->res_dn[j] < t->res_dn[m]) m = j;
-    float db = dip_between(t->res_dn, best), dm = dip_between(t->res_dn, m);
-    if (dm < RES_OCTAVE * db && db - dm > OCTAVE_MARGIN) {
-      best = m;
-      break;
-    }
+    if (t->res_dn[m] > t->res_dn[best] + RES_SUB) continue;
+    if (m < lo) return; /* a leap further up: the main path's */
+    best = m;
+    break;
   }
   double a = t->res_dn[best - 1], b = t->res_dn[best], c = t->res_dn[best + 1];
   double den = a - 2 * b + c, off = 0;
