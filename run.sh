@@ -108,7 +108,8 @@ case "$cmd" in
     CC=clang-22 configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
       -Db_lundef=false -Dfuzz_runs="${KANTOR_FUZZ_RUNS:-200000}" -Ddata_dir="$DATA"
     ninja -C build-fuzz tests/fuzz/fuzz_engine tests/fuzz/fuzz_model \
-      tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf tests/fuzz/fuzz_plugin
+      tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf tests/fuzz/fuzz_plugin \
+      tests/fuzz/fuzz_pitch
     meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
     ;;
   bench)
