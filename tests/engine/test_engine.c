@@ -492,7 +492,7 @@ static void test_ensemble(void)
   int64_t total;
   char err[256];
   size_t len;
-  const void *d = kt_model_embedded(0, &len);
+  const void *d = kt_model_embedded(4, &len); /* L4: one net */
   kt_model *one = NULL, *m1 = NULL;
   CHECK(kt_model_load_mem(d, len, &one, err, sizeof err) == 0, "%s", err);
   CHECK(kt_model_load_mem(d, len, &m1, err, sizeof err) == 0, "%s", err);

@@ -35,7 +35,9 @@ int main(void)
       CHECK(0, "%s", err);
       continue;
     }
-    CHECK(stat(path, &sb) == 0 && sb.st_size <= 4500000, "%s too big", path);
+    /* L0 is an ensemble of three 3.6 MB nets, L4 one 2.4 MB net */
+    CHECK(stat(path, &sb) == 0 && sb.st_size <= (i == 0 ? 11000000 : 4500000),
+          "%s too big", path);
     CHECK(m->repr.arch == KT_ARCH_LIVE && m->repr.lookahead == 4 * i,
           "%s: arch %d lookahead %d", path, m->repr.arch, m->repr.lookahead);
     kt_dataset ds;

@@ -98,8 +98,19 @@ def main():
         print(f"FAIL: jalv ports did not appear: "
               f"{[p.name for p in player.get_ports()]}")
         return 1
-    player.connect(out, f"{jalv}:control")
-    recorder.connect(f"{jalv}:midi_out", inp)
+    # the ports show before jalv has activated its client, and JACK refuses
+    # a connection until then: retry for a while
+    for attempt in range(50):
+        try:
+            if not player.get_all_connections(out):
+                player.connect(out, f"{jalv}:control")
+            if not recorder.get_all_connections(inp):
+                recorder.connect(f"{jalv}:midi_out", inp)
+            break
+        except jack.JackError:
+            if attempt == 49:
+                raise
+            time.sleep(0.2)
     player.transport_locate(0)
     time.sleep(0.2)
     player.transport_start()
