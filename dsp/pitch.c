@@ -360,9 +360,10 @@ static double midi_tau(const kt_pitch *t, double midi) KT_RT
  * filter: x[n] - x[n - T], the delayed sample by 4-point Lagrange
  * interpolation), and YIN on them: what sounds besides the note of period
  * T.  *share: the residual's energy over twice the input's (a new note
- * alone under a cancelled old one gives about its share of the energy). */
-static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
-                     float *share) KT_RT
+ * alone under a cancelled old one gives about its share of the energy).
+ * Returns 0 if T is too long to be cancelled in the history. */
+static int residual(kt_pitch *t, double T, float *rmidi, float *rdip,
+                    float *share) KT_RT
 {
   enum { R = RES_W + RES_TAU };
   const float *x = t->hist;
@@ -370,7 +371,7 @@ static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
   *rdip = 1;
   *share = 0;
   int ti = (int)floor(T);
-  if (ti < TAU_MIN || ti + 2 > L - R) return;
+  if (ti < TAU_MIN || ti + 2 > L - R) return 0; /* too low: none */
   double f = T - ti;
   double c0 = -f * (f - 1) * (f - 2) / 6, c1 = (f + 1) * (f - 1) * (f - 2) / 2;
   double c2 = -(f + 1) * f * (f - 2) / 2, c3 = (f + 1) * f * (f - 1) / 6;
@@ -383,7 +384,7 @@ static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
   double er = 0, ex = t->cum[L] - t->cum[L - RES_W];
   for (int i = R - RES_W; i < R; ++i)
     er += (double)t->res[i] * t->res[i];
-  if (ex < 1e-12 || er < 1e-14) return;
+  if (ex < 1e-12 || er < 1e-14) return 1;
   *share = (float)(er / (2 * ex));
   double sum = 0;
   t->res_dn[0] = 1;
@@ -404,7 +405,7 @@ static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
   int lo = (int)floor(T / span), hi = (int)ceil(T * span);
   if (lo < TAU_MIN + 1) lo = TAU_MIN + 1;
   if (hi > RES_TAU - 2) hi = RES_TAU - 2;
-  if (lo > hi) return;
+  if (lo > hi) return 1;
   /* (the cancelled note's own period left out: what leaks of it) */
   int own_lo = (int)floor(T * 0.97), own_hi = (int)ceil(T * 1.03);
   int best = -1;
@@ -419,14 +420,14 @@ static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     if ((tau < own_lo || tau > own_hi) && t->res_dn[tau] < t->res_dn[tau - 1] &&
         t->res_dn[tau] <= t->res_dn[tau + 1] && t->res_dn[tau] < RES_DIP)
       best = tau; /* else the first dip deep enough to count */
-  if (best < 0) return;
+  if (best < 0) return 1;
   for (int k = 3; k >= 2; --k) {
     int c = (int)lrint((double)best / k), m = c;
     if (c - 1 <= TAU_MIN) continue;
     for (int j = c - 1; j <= c + 1; ++j)
       if (t->res_dn[j] < t->res_dn[m]) m = j;
     if (t->res_dn[m] > t->res_dn[best] + RES_SUB) continue;
-    if (m < lo) return; /* a leap further up: the main path's */
+    if (m < lo) return 1; /* a leap further up: the main path's */
     best = m;
     break;
   }
@@ -437,6 +438,7 @@ static void residual(kt_pitch *t, double T, float *rmidi, float *rdip,
   if (off < -0.5) off = -0.5;
   *rdip = (float)b;
   *rmidi = (float)tau_midi(t, best + off);
+  return 1;
 }
 
 /* One YIN frame on hist: fractional MIDI (0 if no period), dip, level. */
@@ -554,10 +556,11 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->st.conf = 1.0f - dip;
   t->st.level = level;
   float rmidi = 0, rdip = 1, rshare = 0, re = 0;
+  int res = 0; /* the residual was analysed (not for notes below 126 Hz) */
   if (t->note >= 0) {
     if (midi > 0 && fabsf(midi - (float)t->note) <= 0.5f && dip <= VOICED)
       t->note_tau = midi_tau(t, midi);
-    residual(t, t->note_tau, &rmidi, &rdip, &rshare);
+    res = residual(t, t->note_tau, &rmidi, &rdip, &rshare);
     re = rshare * powf(10.0f, 0.1f * level);
   }
   t->st.res_midi = rmidi;
@@ -685,7 +688,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
    * sounding note's (often the common period of it and another) is a new
    * note only once the sounding one no longer explains the input. */
   if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
-      t->lock_age < LOCK || (semi <= t->note - LEAP && rshare < GONE)) {
+      t->lock_age < LOCK || (semi <= t->note - LEAP && res && rshare < GONE)) {
     t->cand = -1;
     t->cand_n = 0;
     return n;

@@ -356,46 +356,62 @@ static void test_legato(void)
 {
   static const int steps[] = {1, 2, 3, 4, 5, 7, 8, 9, 12};
   const double rate = 44100;
+  /* the soprano's range, then low leaps down (a bass voice; its periods
+   * are too long for the residual analysis) */
+  static const int low[][2] = {{47, 40}, {50, 43}, {48, 36}, {43, 36}};
   char err[256];
   kt_pitch *t = kt_pitch_new(rate, BLOCK, err, sizeof err);
   CHECK(t != NULL, "%s", err);
   if (!t) return;
   double worst_ms = 0;
+  static int pairs[512][2];
+  int np = 0;
   for (int a = 60; a <= 81; ++a)
     for (int si = 0; si < 9; ++si)
       for (int dir = -1; dir <= 1; dir += 2) {
         int b = a + dir * steps[si];
         if (b < 60 || b > 81) continue;
-        kt_pitch_reset(t);
-        int64_t n1 = (int64_t)(0.3 * rate), n2 = (int64_t)(0.4 * rate);
-        int64_t pre = (int64_t)(0.1 * rate), post = (int64_t)(0.2 * rate);
-        int64_t len = pre + n1 + n2 + post;
-        float *x = calloc((size_t)len, sizeof *x);
-        double ph = 0;
-        for (int64_t i = pre; i < pre + n1 + n2; ++i) {
-          double f = hz_of(i < pre + n1 ? a : b), v = 0;
-          for (int k = 1; k * f < 6000; ++k)
-            v += sin(2 * M_PI * k * ph) / k;
-          x[i] = (float)(0.15 * v);
-          ph += f / rate;
-          ph -= floor(ph);
-        }
-        notes ns;
-        track(t, x, len, BLOCK, &ns);
-        CHECK(ns.n == 2 && ns.v[0].pitch == a && ns.v[1].pitch == b,
-              "%d -> %d: %d notes, %d %d", a, b, ns.n,
-              ns.n > 0 ? ns.v[0].pitch : -1, ns.n > 1 ? ns.v[1].pitch : -1);
-        if (ns.n == 2) {
-          double ms = (double)(ns.v[1].on - pre - n1) * 1000 / rate;
-          if (ms > worst_ms) worst_ms = ms;
-          /* a leap down of a fifth or more, or an octave up, waits for
-           * the old note's release or a harmonic to be ruled out */
-          int leap = (dir < 0 && steps[si] >= 7) || steps[si] == 12;
-          CHECK(ms >= 0 && ms <= (leap ? 60 : 35), "%d -> %d after %.1f ms", a,
-                b, ms);
-        }
-        free(x);
+        pairs[np][0] = a;
+        pairs[np++][1] = b;
       }
+  for (int i = 0; i < 4; ++i) {
+    pairs[np][0] = low[i][0];
+    pairs[np++][1] = low[i][1];
+  }
+  for (int q = 0; q < np; ++q) {
+    int a = pairs[q][0], b = pairs[q][1], dir = b > a ? 1 : -1;
+    int size = abs(b - a);
+    kt_pitch_reset(t);
+    int64_t n1 = (int64_t)(0.3 * rate), n2 = (int64_t)(0.4 * rate);
+    int64_t pre = (int64_t)(0.1 * rate), post = (int64_t)(0.2 * rate);
+    int64_t len = pre + n1 + n2 + post;
+    float *x = calloc((size_t)len, sizeof *x);
+    double ph = 0;
+    for (int64_t i = pre; i < pre + n1 + n2; ++i) {
+      double f = hz_of(i < pre + n1 ? a : b), v = 0;
+      for (int k = 1; k * f < 6000; ++k)
+        v += sin(2 * M_PI * k * ph) / k;
+      x[i] = (float)(0.15 * v);
+      ph += f / rate;
+      ph -= floor(ph);
+    }
+    notes ns;
+    track(t, x, len, BLOCK, &ns);
+    CHECK(ns.n == 2 && ns.v[0].pitch == a && ns.v[1].pitch == b,
+          "%d -> %d: %d notes, %d %d", a, b, ns.n,
+          ns.n > 0 ? ns.v[0].pitch : -1, ns.n > 1 ? ns.v[1].pitch : -1);
+    if (ns.n == 2) {
+      double ms = (double)(ns.v[1].on - pre - n1) * 1000 / rate;
+      if (ms > worst_ms) worst_ms = ms;
+      /* a leap down of a fifth or more, or an octave up, waits for
+       * the old note's release or a harmonic to be ruled out */
+      int leap = (dir < 0 && size >= 7) || size == 12;
+      /* below C3 a period spans more than half the window: more frames */
+      double lim = b < 48 ? 80 : leap ? 60 : 35;
+      CHECK(ms >= 0 && ms <= lim, "%d -> %d after %.1f ms", a, b, ms);
+    }
+    free(x);
+  }
   printf("legato: worst change delay %.1f ms\n", worst_ms);
   kt_pitch_free(t);
 }
