@@ -351,6 +351,15 @@ static float dip_between(const float *dn, int m) KT_RT
   return (float)(v < 0 ? 0 : v > b ? b : v);
 }
 
+/* The lag of the dip at m between the lags: the vertex of the parabola
+ * through m - 1, m, m + 1 (at most half a lag away). */
+static double vertex_lag(const float *dn, int m) KT_RT
+{
+  double a = dn[m - 1], b = dn[m], c = dn[m + 1], den = a - 2 * b + c;
+  double off = den > 0 ? 0.5 * (a - c) / den : 0;
+  return m + (off > 0.5 ? 0.5 : off < -0.5 ? -0.5 : off);
+}
+
 static double midi_tau(const kt_pitch *t, double midi) KT_RT
 {
   return KT_PITCH_RATE / (t->param[KT_PP_A4] * exp2((midi - 69.0) / 12.0));
@@ -431,13 +440,8 @@ static int residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     best = m;
     break;
   }
-  double a = t->res_dn[best - 1], b = t->res_dn[best], c = t->res_dn[best + 1];
-  double den = a - 2 * b + c, off = 0;
-  if (den > 0) off = 0.5 * (a - c) / den;
-  if (off > 0.5) off = 0.5;
-  if (off < -0.5) off = -0.5;
-  *rdip = (float)b;
-  *rmidi = (float)tau_midi(t, best + off);
+  *rdip = t->res_dn[best];
+  *rmidi = (float)tau_midi(t, vertex_lag(t->res_dn, best));
   return 1;
 }
 
@@ -513,14 +517,9 @@ static void analyse(kt_pitch *t, float *midi, float *dip, float *level) KT_RT
     best = resolve_mixture(t, best, t->note, 1, &mix_dip);
   else if (t->last >= 0 && t->since < RECENT)
     best = resolve_mixture(t, best, t->last, 0, &mix_dip);
-  double a = t->dn[best - 1], b = t->dn[best], c = t->dn[best + 1];
-  double den = a - 2 * b + c, off = 0;
-  if (den > 0) off = 0.5 * (a - c) / den;
-  if (off > 0.5) off = 0.5;
-  if (off < -0.5) off = -0.5;
-  double tau = best + off;
+  double tau = vertex_lag(t->dn, best);
   double hz = KT_PITCH_RATE / tau;
-  *dip = (float)b < mix_dip ? (float)b : mix_dip;
+  *dip = t->dn[best] < mix_dip ? t->dn[best] : mix_dip;
   t->long_period = tau > LONG_TAU;
   *midi = (float)(69.0 + 12.0 * log2(hz / t->param[KT_PP_A4]));
 }
