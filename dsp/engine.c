@@ -559,8 +559,15 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
         }
       }
     }
+    int8_t snd[KT_NGEN];
+    for (int h = 0; h < KT_NGEN; ++h) {
+      int v = kt_head_voice(h);
+      snd[h] = (int8_t)(prev[h] < 0 ? KT_REST
+                                    : kt_fold_pitch(prev[h] + shift, r->lo[v],
+                                                    r->hi[v]));
+    }
     kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
-                       &e->key};
+                       &e->key, snd};
     int n_idx = kt_encode_live(r, &ctx, em->idx);
     kt_model_live_logits(em->m, em->idx, n_idx, em->scratch, em->logits);
     kt_decode_opts o;

@@ -23,6 +23,12 @@ int kt_repr_n_tok(const kt_repr *r, int voice)
   return r->hi[voice] - r->lo[voice] + 3;
 }
 
+/* Sounding-pitch classes of head h: rest + the voice's range. */
+static int sounding_width(const kt_repr *r, int h)
+{
+  return kt_repr_n_tok(r, kt_head_voice(h)) - 1;
+}
+
 static int fb_width(const kt_repr *r)
 {
   int w = 0;
@@ -37,6 +43,7 @@ int kt_repr_n_inputs(const kt_repr *r)
   case KT_ARCH_LIVE:
     return (r->window + r->lookahead) * kt_repr_sop_width(r) + KT_NPOS +
            KT_NBARLEN + 2 + (r->key_ctx ? KT_KEYCTX_WIDTH : 0) +
+           (r->sounding ? fb_width(r) - KT_NHEADS_LIVE : 0) +
            r->feedback * fb_width(r);
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
@@ -52,7 +59,7 @@ int kt_repr_max_active(const kt_repr *r)
   switch (r->arch) {
   case KT_ARCH_LIVE:
     return 2 * (r->window + r->lookahead) + 3 + (r->key_ctx ? 13 : 0) +
-           KT_NHEADS_LIVE * r->feedback;
+           (r->sounding ? KT_NHEADS_LIVE : 0) + KT_NHEADS_LIVE * r->feedback;
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:
@@ -98,6 +105,14 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
   }
   if (r->key_ctx && r->arch != KT_ARCH_LIVE) {
     snprintf(err, errlen, "key_ctx set for offline arch %d", r->arch);
+    return 0;
+  }
+  if (r->sounding != 0 && r->sounding != 1) {
+    snprintf(err, errlen, "sounding %d is not 0 or 1", r->sounding);
+    return 0;
+  }
+  if (r->sounding && r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "sounding set for offline arch %d", r->arch);
     return 0;
   }
   for (int v = 0; v < KT_NVOICES; ++v) {
@@ -205,6 +220,15 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
     for (int i = 0; i < 12; ++i) {
       idx[k++] = base + (kt ? kt_keyctx_bin(kt->pc[i], wmax) : 0);
       base += KT_KEYCTX_BINS;
+    }
+  }
+  if (r->sounding) {
+    for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
+      int v = kt_head_voice(h);
+      int p = c->sounding ? c->sounding[h] : KT_REST;
+      int cls = p < 0 ? 0 : 1 + kt_fold_pitch(p, r->lo[v], r->hi[v]) - r->lo[v];
+      idx[k++] = base + cls;
+      base += sounding_width(r, h);
     }
   }
   for (int f = 0; f < r->feedback; ++f) {

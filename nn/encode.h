@@ -24,6 +24,10 @@
  *     share of the tracker's decaying melody histogram in KT_KEYCTX_BINS
  *     levels (kt_keyctx_bin): tonal context from the whole melody so far,
  *     longer than the window, without trusting the detected key alone
+ *   sounding pitches (repr.sounding = 1 only): for heads alto, tenor, bass
+ *     the pitch the voice sounds at slice t-1 (0 = rest, 1 + pitch - lo):
+ *     a held note's pitch, which the fed-back tokens lose ("hold") once its
+ *     attack is more than K slices back
  *   fed-back tokens: for k = 0..K-1 (slice t-1-k), heads alto, tenor, bass
  * Heads: 0 = alto, 1 = tenor, 2 = bass (kt_head_voice()).
  *
@@ -64,6 +68,7 @@ typedef struct {
   int lo[KT_NVOICES], hi[KT_NVOICES]; /* pitch ranges, by enum kt_voice */
   int chord_len; /* KT_ARCH_CHORD: slices per segment */
   int key_ctx;   /* live: 1 = key context inputs (model format >= 2) */
+  int sounding;  /* live: 1 = sounding-pitch inputs (model format >= 3) */
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */
@@ -90,6 +95,8 @@ typedef struct {
   const uint8_t *fb_tok;    /* K * 3: fb_tok[k * 3 + h], k = 0 is t-1 */
   const kt_key_tracker *key; /* repr.key_ctx: the melody's key tracker
                                 (NULL = nothing heard yet) */
+  const int8_t *sounding;    /* repr.sounding: 3 pitches (normalized, or
+                                KT_REST), by head, at slice t-1 */
 } kt_live_ctx;
 
 /* Level 0..KT_KEYCTX_BINS-1 of one pitch class's histogram weight w

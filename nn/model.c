@@ -15,9 +15,15 @@ extern const int kt_embedded_n;
 extern const unsigned char *const kt_embedded_data[];
 extern const size_t kt_embedded_len[];
 
-/* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx. */
-#define KT_REPR_FIELDS 15
+/* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx,
+ * version 3 sounding. */
+#define KT_REPR_FIELDS 16
 #define KT_REPR_FIELDS_V1 14
+
+static int repr_fields(uint32_t version)
+{
+  return version == 1 ? KT_REPR_FIELDS_V1 : 13 + (int)version;
+}
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
 /* ---- CRC-32 (IEEE, reflected, as zlib) ---- */
@@ -59,6 +65,7 @@ static void repr_to_ints(const kt_repr *r, int32_t *v)
     v[k++] = r->hi[i];
   v[k++] = r->chord_len;
   v[k++] = r->key_ctx;
+  v[k++] = r->sounding;
 }
 
 static void repr_from_ints(const int32_t *v, kt_repr *r)
@@ -76,6 +83,7 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
     r->hi[i] = v[k++];
   r->chord_len = v[k++];
   r->key_ctx = v[k++];
+  r->sounding = v[k++];
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
@@ -222,7 +230,7 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out, char *err,
     FAIL("byte 12: header size %u exceeds the file size %zu (truncated?)",
          hdr_bytes, len);
   int32_t rv[KT_REPR_FIELDS] = {0};
-  int nf = version == 1 ? KT_REPR_FIELDS_V1 : KT_REPR_FIELDS;
+  int nf = repr_fields(version);
   for (int i = 0; i < nf; ++i) {
     if (!rd_u32(&r, &u))
       FAIL("byte %zu: truncated in the representation fields", r.off);
@@ -404,9 +412,11 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   /* the oldest version that can hold the model: v1 files stay v1 */
   int version =
-      m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1) ? 2
-                                                                          : 1;
-  int nf = version == 1 ? KT_REPR_FIELDS_V1 : KT_REPR_FIELDS;
+      m->repr.sounding ? 3
+      : m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1)
+          ? 2
+          : 1;
+  int nf = repr_fields((uint32_t)version);
   size_t hdr = 8 + 4 + 4 + 4 * (size_t)nf + 4, wf = 0;
   for (int n = 0; n < m->n_nets; ++n) {
     const kt_net *net = &m->net[n];

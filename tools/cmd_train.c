@@ -19,9 +19,10 @@ static void usage(FILE *f)
       "[--chord-len N]\n"
       "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
       "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
-      "         [--augment none|key|all12|detect|raw12|sig|siglab]\n"
+      "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
       "         [--fb-own F]\n"
-      "         [--fb-noise F] [--key-ctx on|off] [--ensemble N]\n"
+      "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
+      "         [--ensemble N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
@@ -35,7 +36,10 @@ static void usage(FILE *f)
       "engine tracks (kt_sig_tracker), siglab adds a copy of each chorale\n"
       "moved by its label's signature.  --key-ctx on (live, written pitches:\n"
       "--augment none|raw12) adds the engine's running key tracker (tonic\n"
-      "and melody pitch-class histogram) to the inputs.  --ensemble N\n"
+      "and melody pitch-class histogram) to the inputs.  --sounding on\n"
+      "(live) adds each voice's sounding pitch at the previous slice to\n"
+      "the inputs (the fed-back tokens say only \"hold\" once a note's\n"
+      "attack is more than --feedback slices back).  --ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
       "model whose heads average their probabilities.\n"
       "--export-data FILE writes the encoded train set these options give\n"
@@ -261,6 +265,8 @@ int kt_cmd_train(int argc, char **argv)
         o.augment = KT_AUG_DETECT;
       else if (!strcmp(v, "raw12"))
         o.augment = KT_AUG_RAW12;
+      else if (!strcmp(v, "near"))
+        o.augment = KT_AUG_NEAR;
       else if (!strcmp(v, "sig"))
         o.augment = KT_AUG_SIG;
       else if (!strcmp(v, "siglab"))
@@ -276,6 +282,15 @@ int kt_cmd_train(int argc, char **argv)
         o.key_ctx = 0;
       else {
         fprintf(stderr, "kantor train: --key-ctx on|off, not '%s'\n", v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--sounding")) {
+      if (!strcmp(v, "on"))
+        o.sounding = 1;
+      else if (!strcmp(v, "off"))
+        o.sounding = 0;
+      else {
+        fprintf(stderr, "kantor train: --sounding on|off, not '%s'\n", v);
         bad = 1;
       }
     } else if (!strcmp(a, "--select")) {

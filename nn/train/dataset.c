@@ -20,6 +20,11 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
     out[1] = kt_key_shift_to_c(((c->key_sig * 7) % 12 + 12) % 12);
     return 2;
   }
+  if (augment == KT_AUG_NEAR) {
+    static const int near[] = {0, -2, -1, 1, 2}; /* copy 0: as written */
+    memcpy(out, near, sizeof near);
+    return (int)(sizeof near / sizeof near[0]);
+  }
   int base = augment == KT_AUG_RAW12 ? 0 : kt_key_shift_to_c(c->tonic);
   out[0] = base;
   if (augment == KT_AUG_KEY) return 1;
@@ -195,7 +200,8 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
   }
   if (!ok) return -1;
   if (augment == KT_AUG_DETECT || augment == KT_AUG_NONE ||
-      augment == KT_AUG_RAW12 || augment == KT_AUG_SIG ||
+      augment == KT_AUG_RAW12 || augment == KT_AUG_NEAR ||
+      augment == KT_AUG_SIG ||
       augment == KT_AUG_SIGLAB) {
     /* the tracked shift (none for key_norm 0), and the mode the engine
        detects */
@@ -358,8 +364,17 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
         fb[k * 3 + h] = (uint8_t)tok;
       }
     }
-    kt_live_ctx ctx = {sp,           so, s->bar_pos[t], s->bar_len[t],
-                       s->kmode[t], fb, s->ktrk ? &s->ktrk[t] : NULL};
+    int8_t snd[3];
+    for (int h = 0; h < 3; ++h) {
+      int v = kt_head_voice(h);
+      int p = t < 1 ? KT_REST : own ? s->own_p[h][t - 1] : s->vp[h][t - 1];
+      snd[h] = (int8_t)(p < 0 ? KT_REST
+                              : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]));
+    }
+    kt_live_ctx ctx = {sp,          so,
+                       s->bar_pos[t], s->bar_len[t],
+                       s->kmode[t], fb,
+                       s->ktrk ? &s->ktrk[t] : NULL, snd};
     int k = kt_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);

@@ -548,10 +548,13 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
                                                                   : o->window;
   r.lookahead = o->arch == KT_ARCH_LIVE ? o->lookahead : 0;
   r.feedback = o->arch == KT_ARCH_LIVE ? o->feedback : 0;
-  r.key_norm = o->augment == KT_AUG_NONE || o->augment == KT_AUG_RAW12   ? 0
+  r.key_norm = o->augment == KT_AUG_NONE || o->augment == KT_AUG_RAW12 ||
+                       o->augment == KT_AUG_NEAR
+                   ? 0
                : o->augment == KT_AUG_SIG || o->augment == KT_AUG_SIGLAB ? 2
                                                                          : 1;
   r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
+  r.sounding = o->arch == KT_ARCH_LIVE && o->sounding;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
   kt_dataset_ranges(train, n_train, o->augment, &r);
   if (!kt_repr_valid(&r, err, errlen)) return -1;

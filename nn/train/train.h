@@ -17,11 +17,13 @@
  *          (Krumhansl-Kessler on the soprano, as dsp/engine.c does), so the
  *          net trains on what it sees at run time with --key auto
  *   raw12  key_norm 0: pitches as written plus the shifts -6..+5
+ *   near   key_norm 0: pitches as written plus the shifts -2, -1, +1, +2
+ *          (neighbouring keys only)
  *   sig    key_norm 2: each slice moved so that the key signature the
  *          engine would track there (kt_sig_tracker) is C's
  *   siglab sig, plus a second copy of each chorale moved by its label's
  *          signature (valid: sig only)
- * With none, raw12, sig and siglab the mode family is the detected one (as
+ * With none, raw12, near, sig and siglab the mode family is the detected one (as
  * the engine gives it with --key auto). */
 enum {
   KT_AUG_NONE = 0,
@@ -30,7 +32,8 @@ enum {
   KT_AUG_DETECT = 3,
   KT_AUG_RAW12 = 4,
   KT_AUG_SIG = 5,
-  KT_AUG_SIGLAB = 6
+  KT_AUG_SIGLAB = 6,
+  KT_AUG_NEAR = 7
 };
 
 /* The augmentation a valid or test set is built with: the same key
@@ -38,7 +41,7 @@ enum {
 static inline int kt_aug_eval(int augment)
 {
   return augment == KT_AUG_ALL12    ? KT_AUG_KEY
-         : augment == KT_AUG_RAW12  ? KT_AUG_NONE
+         : augment == KT_AUG_RAW12 || augment == KT_AUG_NEAR ? KT_AUG_NONE
          : augment == KT_AUG_SIGLAB ? KT_AUG_SIG
                                     : augment;
 }
@@ -61,6 +64,7 @@ typedef struct {
   float ema;       /* >0: evaluate, roll out and keep an exponential moving
                      average of the weights (decay per step), 0 = off */
   int key_ctx;     /* live: key context inputs (nn/encode.h) */
+  int sounding;    /* live: sounding-pitch inputs (nn/encode.h) */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;

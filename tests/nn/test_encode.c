@@ -64,11 +64,13 @@ int main(void)
         "out-of-range folded");
 
   /* random live contexts: indices in bounds, increasing, count bounded */
-  int cfg[][4] = {{16, 0, 4, 0}, {16, 4, 4, 0}, {1, 0, 0, 0}, {8, 8, 16, 0},
-                  {32, 2, 1, 0},  {16, 0, 8, 1}, {1, 0, 0, 1}};
+  int cfg[][5] = {{16, 0, 4, 0, 0}, {16, 4, 4, 0, 0}, {1, 0, 0, 0, 0},
+                  {8, 8, 16, 0, 0}, {32, 2, 1, 0, 0},  {16, 0, 8, 1, 0},
+                  {1, 0, 0, 1, 0},  {16, 4, 4, 0, 1},  {1, 0, 0, 1, 1}};
   for (unsigned c = 0; c < sizeof cfg / sizeof cfg[0]; ++c) {
     kt_repr q = live_repr(cfg[c][0], cfg[c][1], cfg[c][2]);
     q.key_ctx = cfg[c][3];
+    q.sounding = cfg[c][4];
     CHECK(kt_repr_valid(&q, err, sizeof err), "%s", err);
     int n = q.window + q.lookahead, ni = kt_repr_n_inputs(&q);
     int ma = kt_repr_max_active(&q);
@@ -86,11 +88,15 @@ int main(void)
       kt_key_tracker_reset(&kt);
       for (int j = rnd(3) ? rnd(200) : 0; j > 0; --j)
         kt_key_tracker_push(&kt, rnd(6) == 0 ? KT_REST : 48 + rnd(36));
-      kt_live_ctx ctx = {sp, so, rnd(40) - 5, 12 + 4 * rnd(4), rnd(2), fb,
-                         rnd(4) ? &kt : NULL};
-      int32_t idx[2 * KT_MAX_WINDOW + 3 + 13 + 3 * KT_MAX_FEEDBACK];
+      int8_t snd[3];
+      for (int h = 0; h < 3; ++h)
+        snd[h] = (int8_t)(rnd(5) == 0 ? KT_REST : rnd(128));
+      kt_live_ctx ctx = {sp,     so, rnd(40) - 5,          12 + 4 * rnd(4),
+                         rnd(2), fb, rnd(4) ? &kt : NULL, rnd(4) ? snd : NULL};
+      int32_t idx[2 * KT_MAX_WINDOW + 3 + 13 + 3 + 3 * KT_MAX_FEEDBACK];
       int k = kt_encode_live(&q, &ctx, idx);
-      int want = n + 3 + (q.key_ctx ? 13 : 0) + 3 * q.feedback;
+      int want =
+          n + 3 + (q.key_ctx ? 13 : 0) + (q.sounding ? 3 : 0) + 3 * q.feedback;
       CHECK(k >= want && k <= ma, "count %d of %d", k, ma);
       for (int i = 0; i < k; ++i) {
         CHECK(idx[i] >= 0 && idx[i] < ni, "index %d of %d", idx[i], ni);
@@ -112,7 +118,7 @@ int main(void)
     kt_key_tracker kt;
     kt_key_tracker_reset(&kt);
     int32_t idx[64];
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt};
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt, NULL};
     int k = kt_encode_live(&q, &ctx, idx);
     CHECK(k == 16 + 3 + 13, "count %d", k);
     CHECK(idx[19] == base + 12, "unknown tonic class");
@@ -134,6 +140,44 @@ int main(void)
     b = q;
     b.arch = KT_ARCH_FORWARDBACH;
     CHECK(!kt_repr_valid(&b, err, sizeof err), "key_ctx offline");
+  }
+  /* sounding pitches: one class per head after the bar inputs, rest = 0,
+   * pitches folded into the voice's range, before the fed-back tokens */
+  {
+    kt_repr q = live_repr(4, 0, 1);
+    q.sounding = 1;
+    int base = 4 * kt_repr_sop_width(&q) + KT_NPOS + KT_NBARLEN + 2;
+    int wa = kt_repr_n_tok(&q, KT_ALTO) - 1, wt = kt_repr_n_tok(&q, KT_TENOR) - 1;
+    int wb = kt_repr_n_tok(&q, KT_BASS) - 1;
+    kt_repr q0 = q;
+    q0.sounding = 0;
+    CHECK(kt_repr_n_inputs(&q) == kt_repr_n_inputs(&q0) + wa + wt + wb,
+          "sounding width");
+    int8_t sp[4] = {KT_REST, KT_REST, KT_REST, KT_REST};
+    uint8_t so[4] = {0}, fb[3] = {KT_TOK_HOLD, KT_TOK_HOLD, KT_TOK_HOLD};
+    int lo_a = q.lo[KT_ALTO], lo_b = q.lo[KT_BASS];
+    int8_t snd[3] = {(int8_t)(lo_a + 3), KT_REST, (int8_t)(lo_b + 12 + 24)};
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, snd};
+    int32_t idx[32];
+    int k = kt_encode_live(&q, &ctx, idx);
+    CHECK(k == 4 + 3 + 3 + 3, "count %d", k);
+    int hi_b = q.hi[KT_BASS];
+    int fold_b = kt_fold_pitch(lo_b + 36, lo_b, hi_b);
+    CHECK(idx[7] == base + 1 + 3, "alto's sounding pitch");
+    CHECK(idx[8] == base + wa, "tenor rests");
+    CHECK(idx[9] == base + wa + wt + 1 + fold_b - lo_b, "bass folded");
+    CHECK(idx[10] == base + wa + wt + wb + KT_TOK_HOLD, "fed-back tokens after");
+    ctx.sounding = NULL; /* nothing given: every voice rests */
+    k = kt_encode_live(&q, &ctx, idx);
+    CHECK(idx[7] == base && idx[8] == base + wa && idx[9] == base + wa + wt,
+          "no sounding pitches: rests");
+    kt_repr b = q;
+    b.sounding = 2;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "sounding 2");
+    b = q;
+    b.arch = KT_ARCH_FORWARDBACH;
+    b.feedback = 0;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "sounding offline");
   }
   /* offline window */
   kt_repr o = r;

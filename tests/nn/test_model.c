@@ -23,11 +23,13 @@ static float frand(void)
   return (float)((z ^ (z >> 31)) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
 }
 
-static kt_model *make_model_kc(int nl, const int *hidden, int key_ctx)
+static kt_model *make_model_ks(int nl, const int *hidden, int key_ctx,
+                               int sounding)
 {
   kt_repr r;
   memset(&r, 0, sizeof r);
   r.key_ctx = key_ctx;
+  r.sounding = sounding;
   r.arch = KT_ARCH_LIVE;
   r.window = 4;
   r.lookahead = 1;
@@ -146,7 +148,7 @@ static void check_bitwise(const kt_model *m, const char *what)
 
 static kt_model *make_model(int nl, const int *hidden)
 {
-  return make_model_kc(nl, hidden, 0);
+  return make_model_ks(nl, hidden, 0, 0);
 }
 
 int main(void)
@@ -191,7 +193,7 @@ int main(void)
   /* without key_ctx the file stays version 1; with it, version 2 */
   CHECK(len > 12 && buf[8] == 1, "a model without key_ctx is written as v1");
   {
-    kt_model *k = make_model_kc(3, hid, 1);
+    kt_model *k = make_model_ks(3, hid, 1, 0);
     CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
     size_t kl = 0;
     unsigned char *kb = kt_test_slurp(path, &kl);
@@ -205,13 +207,34 @@ int main(void)
     kt_model_free(k2);
     free(kb);
     kt_model_free(k);
+    /* sounding-pitch inputs: version 3, wider first layer, round trip; the
+       same bytes labelled v2 are one field short and refused */
+    k = make_model_ks(3, hid, 0, 1);
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    kb = kt_test_slurp(path, &kl);
+    CHECK(kb && kl > 12 && kb[8] == 3, "sounding model written as v3");
+    k2 = NULL;
+    CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
+          err);
+    CHECK(k2 && k2->repr.sounding == 1 && k2->repr.key_ctx == 0 &&
+              k2->net[0].layer[0].n_in == kt_repr_n_inputs(&k->repr) &&
+              k2->net[0].layer[0].n_in > m->net[0].layer[0].n_in,
+          "sounding round trip");
+    if (kb) {
+      put32(kb + 8, 2);
+      recrc(kb, kl);
+      CHECK(rejects(kb, kl, "sounding v2", NULL), "v3 body labelled v2");
+    }
+    kt_model_free(k2);
+    free(kb);
+    kt_model_free(k);
     CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
   }
 
   /* key_norm 2 (key signature to C's): no new field, still version 1, the
      same bytes as the key_norm 1 file but for that field and the CRC */
   {
-    kt_model *k = make_model_kc(3, hid, 0);
+    kt_model *k = make_model_ks(3, hid, 0, 0);
     CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
     size_t l1 = 0, l2 = 0;
     unsigned char *b1 = kt_test_slurp(path, &l1);
@@ -265,7 +288,7 @@ int main(void)
   c[len / 2] ^= 0x10;
   CHECK(rejects(c, len, "flip", "CRC"), "bit flip in weights -> CRC");
   memcpy(c, buf, len);
-  put32(c + 8, 3);
+  put32(c + 8, KT_MODEL_VERSION + 1);
   recrc(c, len);
   CHECK(rejects(c, len, "version", "version"), "future version");
   put32(c + 8, 0);
@@ -389,7 +412,7 @@ int main(void)
     const kt_model *pair[2] = {m, mb}, *same[2] = {m, m};
     kt_model *ens = kt_model_stack(pair, 2), *twice = kt_model_stack(same, 2);
     CHECK(ens && twice && ens->n_nets == 2, "stack");
-    kt_model *kc = make_model_kc(3, hid, 1);
+    kt_model *kc = make_model_ks(3, hid, 1, 0);
     const kt_model *mixed[2] = {m, kc};
     CHECK(kt_model_stack(mixed, 2) == NULL, "stack of different reprs");
     kt_model_free(kc);

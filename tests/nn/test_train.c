@@ -125,8 +125,8 @@ static void gradcheck(void)
   free_chorale(&c[1]);
 }
 
-static int train_to(const char *path, int arch, uint64_t seed, int augment,
-                    double *first, double *last)
+static int train_to_s(const char *path, int arch, uint64_t seed, int augment,
+                      int sounding, double *first, double *last)
 {
   enum { NC = 6 };
   kt_chorale c[NC];
@@ -145,6 +145,7 @@ static int train_to(const char *path, int arch, uint64_t seed, int augment,
   o.lr = 3e-3f;
   o.seed = seed;
   o.augment = augment;
+  o.sounding = sounding;
   o.l2 = 1e-5f;
   o.early_stop = 0;
   kt_curve_pt cv[6];
@@ -165,9 +166,54 @@ static int train_to(const char *path, int arch, uint64_t seed, int augment,
   return rc;
 }
 
+static int train_to(const char *path, int arch, uint64_t seed, int augment,
+                    double *first, double *last)
+{
+  return train_to_s(path, arch, seed, augment, 0, first, last);
+}
+
+/* --augment near: the chorale as written plus its shifts by -2, -1, +1, +2
+ * semitones (written pitches, key_norm 0); valid and test sets get none. */
+static void near_copies(void)
+{
+  kt_chorale c;
+  synth_chorale(&c, 32, 7, 5);
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 4;
+  r.feedback = 2;
+  kt_dataset_ranges(&c, 1, KT_AUG_NEAR, &r);
+  char err[128];
+  CHECK(kt_repr_valid(&r, err, sizeof err), "%s", err);
+  kt_dataset ds;
+  CHECK(kt_dataset_build(&ds, &r, &c, 1, KT_AUG_NEAR, err, sizeof err) == 0,
+        "%s", err);
+  CHECK(ds.n_seq == 5 && ds.n_ex == 5 * c.n_slices, "%d copies, %d examples",
+        ds.n_seq, ds.n_ex);
+  static const int shift[5] = {0, -2, -1, 1, 2};
+  for (int s = 0; s < ds.n_seq && s < 5; ++s)
+    for (int t = 0; t < c.n_slices; ++t) {
+      int p = c.v[KT_SOPRANO][t].pitch;
+      CHECK(ds.seq[s].sop[t] == (p < 0 ? KT_REST : p + shift[s]) &&
+                ds.seq[s].kshift[t] == 0,
+            "copy %d slice %d", s, t);
+    }
+  int lo = 127;
+  for (int t = 0; t < c.n_slices; ++t)
+    if (c.v[KT_BASS][t].pitch >= 0 && c.v[KT_BASS][t].pitch < lo)
+      lo = c.v[KT_BASS][t].pitch;
+  CHECK(r.lo[KT_BASS] == lo - 2, "ranges cover the shifts: %d vs %d",
+        r.lo[KT_BASS], lo - 2);
+  CHECK(kt_aug_eval(KT_AUG_NEAR) == KT_AUG_NONE, "valid/test: as written");
+  kt_dataset_free(&ds);
+  free_chorale(&c);
+}
+
 int main(void)
 {
   gradcheck();
+  near_copies();
 
   double a0 = 0, a1 = 0;
   CHECK(train_to("tt_a.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, &a0, &a1) == 0,
@@ -201,6 +247,22 @@ int main(void)
       CHECK(m->repr.arch == archs[i] &&
                 m->n_nets == (archs[i] == KT_ARCH_FORWARD3BACH ? 3 : 1),
             "arch %d nets %d", archs[i], m->n_nets);
+    kt_model_free(m);
+  }
+  /* sounding-pitch inputs and near shifts: a live model trains, the file
+     says so and loads */
+  {
+    double s0 = 0, s1 = 0;
+    CHECK(train_to_s("tt_d.kmod", KT_ARCH_LIVE, 7, KT_AUG_NEAR, 1, &s0, &s1) ==
+              0,
+          "train sounding");
+    CHECK(s1 < s0, "sounding: loss did not go down: %g -> %g", s0, s1);
+    kt_model *m = NULL;
+    char err[256];
+    CHECK(kt_model_load_file("tt_d.kmod", &m, err, sizeof err) == 0, "%s", err);
+    CHECK(m && m->repr.sounding == 1 && m->repr.key_norm == 0 &&
+              m->net[0].layer[0].n_in == kt_repr_n_inputs(&m->repr),
+          "sounding model");
     kt_model_free(m);
   }
   remove("tt_a.kmod");
