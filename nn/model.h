@@ -88,8 +88,9 @@ float kt_log_sum_exp(const float *x, int n) KT_RT;
  * the nets' mean probability per head (out needs n_out_total floats). */
 void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
                           float *scratch, float *out) KT_RT;
-/* A live ensemble of n single-net live models of the same representation
- * (copied), or NULL. */
+/* A live ensemble of the nets of n live models (single nets or ensembles)
+ * of the same representation, at most KT_MAX_NETS in all (copied), or
+ * NULL. */
 kt_model *kt_model_stack(const kt_model *const *ms, int n);
 
 uint32_t kt_crc32(const void *data, size_t len);

@@ -483,23 +483,23 @@ static void test_silencers(void)
   }
 }
 
-/* An ensemble of one net twice plays exactly what the net plays (the mean
- * of equal probabilities is the probability): the engine runs ensembles
- * through the same decoding. */
+/* An ensemble of a model's nets twice plays exactly what the model plays
+ * (the mean of the same probabilities is that probability): the engine
+ * runs ensembles through the same decoding. */
 static void test_ensemble(void)
 {
   static abs_ev a[4096], b[4096];
   int64_t total;
   char err[256];
   size_t len;
-  const void *d = kt_model_embedded(4, &len); /* L4: one net */
+  const void *d = kt_model_embedded(4, &len); /* L4: two nets */
   kt_model *one = NULL, *m1 = NULL;
   CHECK(kt_model_load_mem(d, len, &one, err, sizeof err) == 0, "%s", err);
   CHECK(kt_model_load_mem(d, len, &m1, err, sizeof err) == 0, "%s", err);
   if (!one || !m1) return;
   const kt_model *pair[2] = {m1, m1};
   kt_model *two = kt_model_stack(pair, 2);
-  CHECK(two != NULL, "stack");
+  CHECK(two != NULL && two->n_nets == 2 * one->n_nets, "stack");
   kt_model_free(m1);
   kt_model *ms[2] = {one, two};
   abs_ev *rec[2] = {a, b};

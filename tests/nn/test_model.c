@@ -416,6 +416,19 @@ int main(void)
     const kt_model *mixed[2] = {m, kc};
     CHECK(kt_model_stack(mixed, 2) == NULL, "stack of different reprs");
     kt_model_free(kc);
+    if (ens) { /* an ensemble stacks too: its nets, in order, up to 4 */
+      const kt_model *nest[2] = {ens, m}, *big[3] = {ens, ens, m};
+      kt_model *e3 = kt_model_stack(nest, 2);
+      CHECK(e3 && e3->n_nets == 3 &&
+                !memcmp(e3->net[1].layer[0].w, mb->net[0].layer[0].w,
+                        sizeof(float) * (size_t)mb->net[0].layer[0].n_in *
+                            mb->net[0].layer[0].n_out) &&
+                !memcmp(e3->net[2].layer[1].b, m->net[0].layer[1].b,
+                        sizeof(float) * (size_t)m->net[0].layer[1].n_out),
+            "ensemble + net stacked in order");
+      CHECK(kt_model_stack(big, 3) == NULL, "more than KT_MAX_NETS nets");
+      kt_model_free(e3);
+    }
     if (ens && twice) {
       CHECK(kt_model_save(ens, path, err, sizeof err) == 0, "%s", err);
       size_t el = 0;

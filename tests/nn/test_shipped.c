@@ -27,7 +27,7 @@ int main(void)
     return 1;
   }
   const char *names[2] = {"live-l0.kmod", "live-l4.kmod"};
-  const double free_floor[2] = {0.34, 0.36};
+  const double free_floor[2] = {0.34, 0.39};
   for (int i = 0; i < 2; ++i) {
     snprintf(path, sizeof path, "%s/models/%s", src ? src : ".", names[i]);
     kt_model *m = NULL;
@@ -35,8 +35,8 @@ int main(void)
       CHECK(0, "%s", err);
       continue;
     }
-    /* L0 is an ensemble of three 3.6 MB nets, L4 one 2.4 MB net */
-    CHECK(stat(path, &sb) == 0 && sb.st_size <= (i == 0 ? 11000000 : 4500000),
+    /* L0 is an ensemble of three 3.6 MB nets, L4 of two 2.7 MB nets */
+    CHECK(stat(path, &sb) == 0 && sb.st_size <= (i == 0 ? 11000000 : 6000000),
           "%s too big", path);
     CHECK(m->repr.arch == KT_ARCH_LIVE && m->repr.lookahead == 4 * i,
           "%s: arch %d lookahead %d", path, m->repr.arch, m->repr.lookahead);
