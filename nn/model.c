@@ -19,12 +19,12 @@ extern const size_t kt_embedded_len[];
  * version 3 sounding. */
 #define KT_REPR_FIELDS 16
 #define KT_REPR_FIELDS_V1 14
+#define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
 static int repr_fields(uint32_t version)
 {
   return version == 1 ? KT_REPR_FIELDS_V1 : 13 + (int)version;
 }
-#define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
 /* ---- CRC-32 (IEEE, reflected, as zlib) ---- */
 
