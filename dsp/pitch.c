@@ -65,6 +65,7 @@
 #define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
 #define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
 #define LOCK (KT_PITCH_RATE * 3 / 20)   /* the note it replaced rings: 150 ms */
+#define MIX_AGE (KT_PITCH_RATE * 3 / 10) /* see decide(): 300 ms */
 
 struct kt_pitch {
   double rate, ratio;
@@ -686,8 +687,14 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
    * period): only the residual changes the note.  A period far below the
    * sounding note's (often the common period of it and another) is a new
    * note only once the sounding one no longer explains the input. */
+  /* Nor, while the note it replaced may still ring, is a semitone between
+   * the two: their mixture pulls the estimate there (a choir's release). */
+  int between = t->prev_note >= 0 && t->age < MIX_AGE &&
+                ((t->prev_note < semi && semi < t->note) ||
+                 (t->note < semi && semi < t->prev_note));
   if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
-      t->lock_age < LOCK || (semi <= t->note - LEAP && res && rshare < GONE)) {
+      t->lock_age < LOCK || between ||
+      (semi <= t->note - LEAP && res && rshare < GONE)) {
     t->cand = -1;
     t->cand_n = 0;
     return n;
