@@ -181,11 +181,13 @@ static void score_run(score *s, const timeline *t, const kt_note *notes, int nn,
       if (!hit && misses && miss_tag)
         fprintf(misses,
                 "%s t %.3f mel %d prev %d next %d got %d k %d len %d "
-                "aud %d\n",
+                "aud %d seen %d\n",
                 miss_tag, (double)mid / rate - LEAD, n->pitch,
                 i > 0 ? notes[i - 1].pitch : -1,
                 i + 1 < nn ? notes[i + 1].pitch : -1, tl_at(t, mid), k, n->len,
-                aud[i] >= 0 && mid >= aud[i]);
+                aud[i] >= 0 && mid >= aud[i],
+                tl_first(t, lead + (int64_t)(n->start * sl), mid, n->pitch) >=
+                    0);
       if (aud[i] >= 0 && mid >= aud[i]) {
         s->aud_slices++;
         s->aud_hits += hit;

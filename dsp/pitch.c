@@ -66,6 +66,9 @@
 #define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
 #define LOCK (KT_PITCH_RATE * 3 / 20)   /* the note it replaced rings: 150 ms */
 #define MIX_AGE (KT_PITCH_RATE * 3 / 10) /* see decide(): 300 ms */
+#define RET_AGE (KT_PITCH_RATE * 3 / 10) /* a return to the replaced note */
+#define K_RET 4                          /* ... needs this many frames ... */
+#define RET_CENTER 0.30f                 /* ... this close to it */
 
 struct kt_pitch {
   double rate, ratio;
@@ -692,6 +695,11 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   int between = t->prev_note >= 0 && t->age < MIX_AGE &&
                 ((t->prev_note < semi && semi < t->note) ||
                  (t->note < semi && semi < t->prev_note));
+  /* A return to the replaced note soon after (its release beating with the
+   * new note: a choir's level swings by several dB) needs a few frames
+   * close to it; a wrong change is still undone. */
+  int ret = semi == t->prev_note && t->age < RET_AGE;
+  if (ret && fabsf(midi - (float)semi) > RET_CENTER) between = 1;
   if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
       t->lock_age < LOCK || between ||
       (semi <= t->note - LEAP && res && rshare < GONE)) {
@@ -702,6 +710,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->cand_n = semi == t->cand ? t->cand_n + 1 : 1;
   t->cand = semi;
   int need = semi <= t->note - LEAP || semi == t->note + 12 ? K_LEAP
+             : ret                                          ? K_RET
              : abs(semi - t->note) <= NEAR                  ? K_NEAR
                                                             : K_CHANGE;
   if (t->cand_n >= need && t->age >= min_len && n < cap) {
