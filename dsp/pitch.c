@@ -63,6 +63,10 @@
 #define RES_SUB 0.03f   /* a dip this near as deep at a shorter period */
 #define GONE 0.3f       /* residual share: the sounding note is gone */
 #define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
+/* the replaced note in the residual: its release, or once the note has
+ * sounded 400 ms a return, whose energy must rise by 1.5x */
+#define RES_RET_AGE (KT_PITCH_RATE * 2 / 5)
+#define RES_RISE 1.5f
 #define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
 #define LOCK (KT_PITCH_RATE * 3 / 20)   /* the note it replaced rings: 150 ms */
 #define MIX_AGE (KT_PITCH_RATE * 3 / 10) /* see decide(): 300 ms */
@@ -641,7 +645,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   int rok = rmidi >= LOW && rmidi <= HIGH && rdip <= RES_DIP &&
             rshare >= RES_SHARE && fabsf(rmidi - (float)rsemi) <= CENTER &&
             rd != 0 && abs(rd) <= RES_STEP && level >= gate &&
-            rsemi != t->prev_note; /* its release, or a return: heard later */
+            (rsemi != t->prev_note || t->age >= RES_RET_AGE);
   float rlo = fminf(rmidi, fminf(t->res_prev[0], t->res_prev[1]));
   float rhi = fmaxf(rmidi, fmaxf(t->res_prev[0], t->res_prev[1]));
   t->res_prev[1] = t->res_prev[0];
@@ -653,8 +657,9 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     t->res_n = rok;
     t->res_e0 = re;
   }
-  if (t->res_n >= K_RES && re >= t->res_e0 && rhi - rlo <= SETTLE &&
-      t->age >= min_len && n + 2 <= cap) {
+  if (t->res_n >= K_RES &&
+      re >= (rsemi == t->prev_note ? RES_RISE : 1.0f) * t->res_e0 &&
+      rhi - rlo <= SETTLE && t->age >= min_len && n + 2 <= cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
     put(&ev[n++], frame, 0x90, rsemi, velocity(level));
     t->prev_note = t->lock_note = t->note;
