@@ -60,6 +60,7 @@
 #define RES_SHARE 0.05f /* ... and share of the energy it needs */
 #define K_RES 3         /* ... stable frames, its energy not fading, */
 #define RES_STEP 7      /* ... and a step no larger */
+#define RES_GAP 2       /* frames without a residual period it survives */
 #define RES_SUB 0.03f   /* a dip this near as deep at a shorter period */
 #define GONE 0.3f       /* residual share: the sounding note is gone */
 #define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
@@ -104,6 +105,7 @@ struct kt_pitch {
   int res_cand, res_n; /* the residual's candidate and its stable frames */
   float res_e0;        /* its energy when it first appeared ... */
   float res_prev[2];   /* the residual's last estimates */
+  int res_gap;         /* frames without a residual estimate, held */
   int prev_note;       /* the note the sounding one replaced */
   int lock_note;       /* the note a residual change replaced ... */
   int64_t lock_age;    /* ... and the samples since */
@@ -251,6 +253,7 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
   t->res_n = 0;
   t->res_e0 = 0;
   t->res_prev[0] = t->res_prev[1] = 0;
+  t->res_gap = 0;
   t->lock_age = LOCK;
   t->lock_e = -1;
   memset(&t->st, 0, sizeof t->st);
@@ -646,18 +649,26 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
             rshare >= RES_SHARE && fabsf(rmidi - (float)rsemi) <= CENTER &&
             rd != 0 && abs(rd) <= RES_STEP && level >= gate &&
             (rsemi != t->prev_note || t->age >= RES_RET_AGE);
+  /* a frame the residual shows no period in holds its candidate (the
+   * beating of the two notes hides it now and then) */
+  int hold = rmidi <= 0 && t->res_n > 0 && t->res_gap < RES_GAP;
+  t->res_gap = hold ? t->res_gap + 1 : 0;
   float rlo = fminf(rmidi, fminf(t->res_prev[0], t->res_prev[1]));
   float rhi = fmaxf(rmidi, fmaxf(t->res_prev[0], t->res_prev[1]));
-  t->res_prev[1] = t->res_prev[0];
-  t->res_prev[0] = rmidi;
-  if (rok && rsemi == t->res_cand) {
+  if (hold) {
+    /* nothing: the candidate and its last estimates stay */
+  } else if (rok && rsemi == t->res_cand) {
     t->res_n++;
   } else {
     t->res_cand = rok ? rsemi : -1;
     t->res_n = rok;
     t->res_e0 = re;
   }
-  if (t->res_n >= K_RES &&
+  if (!hold) {
+    t->res_prev[1] = t->res_prev[0];
+    t->res_prev[0] = rmidi;
+  }
+  if (!hold && t->res_n >= K_RES &&
       re >= (rsemi == t->prev_note ? RES_RISE : 1.0f) * t->res_e0 &&
       rhi - rlo <= SETTLE && t->age >= min_len && n + 2 <= cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
