@@ -56,14 +56,15 @@
 #define RECENT (KT_PITCH_RATE / 8) /* a released note still rings (125 ms) */
 #define RES_W 256                  /* residual analysis: window ... */
 #define RES_TAU 128                /* ... and longest lag (125 Hz) */
-#define RES_DIP 0.20f   /* a new note under the sounding one: dip ... */
-#define RES_SHARE 0.05f /* ... and share of the energy it needs */
-#define K_RES 3         /* ... stable frames, its energy not fading, */
-#define RES_STEP 7      /* ... and a step no larger */
-#define RES_GAP 2       /* frames without a residual period it survives */
-#define RES_SUB 0.03f   /* a dip this near as deep at a shorter period */
-#define GONE 0.3f       /* residual share: the sounding note is gone */
-#define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
+#define RES_DIP 0.20f    /* a new note under the sounding one: dip ... */
+#define RES_SHARE 0.05f  /* ... and share of the energy it needs */
+#define K_RES 2          /* ... stable frames, its energy not fading, */
+#define RES_STEP 7       /* ... and a step no larger */
+#define RES_GAP 2        /* frames without a residual period it survives */
+#define RES_SETTLE 0.30f /* spread of its last 3 estimates */
+#define RES_SUB 0.03f    /* a dip this near as deep at a shorter period */
+#define GONE 0.3f        /* residual share: the sounding note is gone */
+#define LOCK_FADE 0.7f   /* the replaced note must fade below this ... */
 /* the replaced note in the residual: its release, or once the note has
  * sounded 400 ms a return, whose energy must rise by 1.5x */
 #define RES_RET_AGE (KT_PITCH_RATE * 2 / 5)
@@ -670,7 +671,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   }
   if (!hold && t->res_n >= K_RES &&
       re >= (rsemi == t->prev_note ? RES_RISE : 1.0f) * t->res_e0 &&
-      rhi - rlo <= SETTLE && t->age >= min_len && n + 2 <= cap) {
+      rhi - rlo <= RES_SETTLE && t->age >= min_len && n + 2 <= cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
     put(&ev[n++], frame, 0x90, rsemi, velocity(level));
     t->prev_note = t->lock_note = t->note;
