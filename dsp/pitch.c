@@ -74,7 +74,8 @@
 #define MIX_AGE (KT_PITCH_RATE * 3 / 10) /* see decide(): 300 ms */
 #define RET_AGE (KT_PITCH_RATE * 3 / 10) /* a return to the replaced note */
 #define K_RET 4                          /* ... needs this many frames ... */
-#define RET_CENTER 0.30f                 /* ... this close to it */
+#define RET_CENTER 0.30f                 /* ... this close to it ... */
+#define RET_DB 6.0f /* ... and at most this below the note's peak level */
 
 struct kt_pitch {
   double rate, ratio;
@@ -117,6 +118,7 @@ struct kt_pitch {
   int cand, cand_n; /* candidate semitone and its stable frames */
   int off_n;        /* unvoiced frames while sounding */
   int64_t age;      /* analysis samples since the note-on */
+  float peak;       /* the loudest frame since, dB */
   int long_period;  /* the last estimate's period is > LONG_TAU */
   int last;         /* the note sounding last (-1: none yet) */
   int64_t since;    /* analysis samples since it was released */
@@ -247,6 +249,7 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
   t->cand_n = 0;
   t->off_n = 0;
   t->age = 0;
+  t->peak = -200;
   t->last = -1;
   t->since = 0;
   t->note_tau = 0;
@@ -578,9 +581,10 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->st.res_conf = 1.0f - rdip;
   t->st.res_share = rshare;
   if (t->lock_age < LOCK) t->lock_age += HOP;
-  if (t->note >= 0)
+  if (t->note >= 0) {
     t->age += HOP;
-  else if (t->since < RECENT)
+    if (level > t->peak) t->peak = level;
+  } else if (t->since < RECENT)
     t->since += HOP;
 
   const float gate = t->param[KT_PP_GATE_DB];
@@ -627,6 +631,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
       t->note_tau = midi_tau(t, midi);
       t->prev_note = t->since < RECENT ? t->last : -1;
       t->age = 0;
+      t->peak = level;
       t->off_n = 0;
       t->cand = -1;
       t->cand_n = 0;
@@ -680,6 +685,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     t->note = rsemi;
     t->note_tau = midi_tau(t, rmidi);
     t->age = 0;
+    t->peak = level;
     t->off_n = 0;
     t->cand = t->res_cand = -1;
     t->cand_n = t->res_n = 0;
@@ -716,7 +722,9 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
    * new note: a choir's level swings by several dB) needs a few frames
    * close to it; a wrong change is still undone. */
   int ret = semi == t->prev_note && t->age < RET_AGE;
-  if (ret && fabsf(midi - (float)semi) > RET_CENTER) between = 1;
+  if (ret &&
+      (fabsf(midi - (float)semi) > RET_CENTER || level < t->peak - RET_DB))
+    between = 1;
   if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
       t->lock_age < LOCK || between ||
       (semi <= t->note - LEAP && res && rshare < GONE)) {
@@ -739,6 +747,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
       t->note = semi;
       t->note_tau = midi_tau(t, midi);
       t->age = 0;
+      t->peak = level;
     }
     t->cand = -1;
     t->cand_n = 0;
