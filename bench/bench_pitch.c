@@ -28,7 +28,9 @@
  * not a test: nothing is asserted; exit 77 when the corpus is absent.
  *
  *   bench_pitch [--data DIR] [--set test|valid|train] [--limit N]
- *               [--rate HZ] [--instruments flute,oboe,...] */
+ *               [--rate HZ] [--instruments flute,oboe,...]
+ *               [--misses FILE] (one line per slice Kantor missed)
+ *               [--trace S [--from C] [--trace-vib 0|1]] (chorale C) */
 #include "../dsp/pitch.h"
 #include "../nn/chorale.h"
 #include "../tools/synth.h"
@@ -161,6 +163,9 @@ static int fresh_note(const kt_note *notes, int i)
 
 /* Score one timeline against the melody; aud[i]: the frame where note i
  * becomes audible (dominates the previous one), -1 never. */
+static FILE *misses; /* --misses FILE: one line per missed slice */
+static const char *miss_tag = "";
+
 static void score_run(score *s, const timeline *t, const kt_note *notes, int nn,
                       const int64_t *aud, double rate)
 {
@@ -173,6 +178,16 @@ static void score_run(score *s, const timeline *t, const kt_note *notes, int nn,
       int hit = tl_at(t, mid) == n->pitch;
       s->slices++;
       s->hits += hit;
+      if (!hit && misses && miss_tag)
+        fprintf(misses,
+                "%s t %.3f mel %d prev %d next %d got %d k %d len %d "
+                "aud %d seen %d\n",
+                miss_tag, (double)mid / rate - LEAD, n->pitch,
+                i > 0 ? notes[i - 1].pitch : -1,
+                i + 1 < nn ? notes[i + 1].pitch : -1, tl_at(t, mid), k, n->len,
+                aud[i] >= 0 && mid >= aud[i],
+                tl_first(t, lead + (int64_t)(n->start * sl), mid, n->pitch) >=
+                    0);
       if (aud[i] >= 0 && mid >= aud[i]) {
         s->aud_slices++;
         s->aud_hits += hit;
@@ -426,7 +441,7 @@ int main(int argc, char **argv)
 {
   const char *data = kt_default_data_dir(), *set_name = "test";
   const char *only = NULL;
-  int limit = 0;
+  int limit = 0, from = 0, trace_vib = 0;
   double trace = 0; /* s of per-frame Kantor state of the first render */
   double rate = 44100;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -440,6 +455,12 @@ int main(int argc, char **argv)
       rate = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--instruments"))
       only = argv[i + 1];
+    else if (!strcmp(argv[i], "--from"))
+      from = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--trace-vib"))
+      trace_vib = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--misses"))
+      misses = fopen(argv[i + 1], "w");
     else if (!strcmp(argv[i], "--trace"))
       trace = atof(argv[i + 1]);
     else {
@@ -468,13 +489,14 @@ int main(int argc, char **argv)
   enum { N_COND = N_INSTR * 4 };
   static score sc[N_COND][N_TRACKERS];
   timeline tl = {0};
-  for (int c = 0; c < n_ch; ++c) {
+  for (int c = from; c < n_ch; ++c) {
     int nn = kt_chorale_notes(&ch[c], KT_SOPRANO, NULL, 0);
     kt_note *notes = calloc((size_t)nn + 1, sizeof *notes);
     nn = kt_chorale_notes(&ch[c], KT_SOPRANO, notes, nn);
     for (int in = 0; in < N_INSTR; ++in) {
       if (only && !strstr(only, instruments[in].name)) continue;
       for (int vib = 0; vib < 2; ++vib) {
+        if (trace > 0 && vib != trace_vib) continue;
         int64_t len;
         float *x =
             render(notes, nn, rate, instruments[in].program, vib, -1, &len);
@@ -487,8 +509,13 @@ int main(int argc, char **argv)
           if (noisy) add_noise(x, len, notes, nn, rate, 20);
           int cond = in * 4 + vib * 2 + noisy;
           audio_s += (double)len / rate;
+          char tag[96];
+          snprintf(tag, sizeof tag, "ch %d %s vib %d noise %d", c,
+                   instruments[in].name, vib, noisy);
+          miss_tag = tag;
           run_kantor(kp, x, len, &tl);
           score_run(&sc[cond][TR_KANTOR], &tl, notes, nn, aud, rate);
+          miss_tag = NULL;
           run_aubio(TR_AUBIO, 2048, 256, x, len, rate, &tl);
           score_run(&sc[cond][TR_AUBIO], &tl, notes, nn, aud, rate);
           run_aubio(TR_AUBIO_LL, 1024, 128, x, len, rate, &tl);

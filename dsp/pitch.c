@@ -56,15 +56,26 @@
 #define RECENT (KT_PITCH_RATE / 8) /* a released note still rings (125 ms) */
 #define RES_W 256                  /* residual analysis: window ... */
 #define RES_TAU 128                /* ... and longest lag (125 Hz) */
-#define RES_DIP 0.20f   /* a new note under the sounding one: dip ... */
-#define RES_SHARE 0.05f /* ... and share of the energy it needs */
-#define K_RES 3         /* ... stable frames, its energy not fading, */
-#define RES_STEP 7      /* ... and a step no larger */
-#define RES_SUB 0.03f   /* a dip this near as deep at a shorter period */
-#define GONE 0.3f       /* residual share: the sounding note is gone */
-#define LOCK_FADE 0.7f  /* the replaced note must fade below this ... */
+#define RES_DIP 0.20f    /* a new note under the sounding one: dip ... */
+#define RES_SHARE 0.05f  /* ... and share of the energy it needs */
+#define K_RES 2          /* ... stable frames, its energy not fading, */
+#define RES_STEP 7       /* ... and a step no larger */
+#define RES_GAP 2        /* frames without a residual period it survives */
+#define RES_SETTLE 0.30f /* spread of its last 3 estimates */
+#define RES_SUB 0.03f    /* a dip this near as deep at a shorter period */
+#define GONE 0.3f        /* residual share: the sounding note is gone */
+#define LOCK_FADE 0.7f   /* the replaced note must fade below this ... */
+/* the replaced note in the residual: its release, or once the note has
+ * sounded 400 ms a return, whose energy must rise by 1.5x */
+#define RES_RET_AGE (KT_PITCH_RATE * 2 / 5)
+#define RES_RISE 1.5f
 #define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
 #define LOCK (KT_PITCH_RATE * 3 / 20)   /* the note it replaced rings: 150 ms */
+#define MIX_AGE (KT_PITCH_RATE * 3 / 10) /* see decide(): 300 ms */
+#define RET_AGE (KT_PITCH_RATE * 3 / 10) /* a return to the replaced note */
+#define K_RET 4                          /* ... needs this many frames ... */
+#define RET_CENTER 0.30f                 /* ... this close to it ... */
+#define RET_DB 6.0f /* ... and at most this below the note's peak level */
 
 struct kt_pitch {
   double rate, ratio;
@@ -96,6 +107,7 @@ struct kt_pitch {
   int res_cand, res_n; /* the residual's candidate and its stable frames */
   float res_e0;        /* its energy when it first appeared ... */
   float res_prev[2];   /* the residual's last estimates */
+  int res_gap;         /* frames without a residual estimate, held */
   int prev_note;       /* the note the sounding one replaced */
   int lock_note;       /* the note a residual change replaced ... */
   int64_t lock_age;    /* ... and the samples since */
@@ -106,6 +118,7 @@ struct kt_pitch {
   int cand, cand_n; /* candidate semitone and its stable frames */
   int off_n;        /* unvoiced frames while sounding */
   int64_t age;      /* analysis samples since the note-on */
+  float peak;       /* the loudest frame since, dB */
   int long_period;  /* the last estimate's period is > LONG_TAU */
   int last;         /* the note sounding last (-1: none yet) */
   int64_t since;    /* analysis samples since it was released */
@@ -236,6 +249,7 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
   t->cand_n = 0;
   t->off_n = 0;
   t->age = 0;
+  t->peak = -200;
   t->last = -1;
   t->since = 0;
   t->note_tau = 0;
@@ -243,6 +257,7 @@ void kt_pitch_reset(kt_pitch *t) KT_RT
   t->res_n = 0;
   t->res_e0 = 0;
   t->res_prev[0] = t->res_prev[1] = 0;
+  t->res_gap = 0;
   t->lock_age = LOCK;
   t->lock_e = -1;
   memset(&t->st, 0, sizeof t->st);
@@ -566,9 +581,10 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->st.res_conf = 1.0f - rdip;
   t->st.res_share = rshare;
   if (t->lock_age < LOCK) t->lock_age += HOP;
-  if (t->note >= 0)
+  if (t->note >= 0) {
     t->age += HOP;
-  else if (t->since < RECENT)
+    if (level > t->peak) t->peak = level;
+  } else if (t->since < RECENT)
     t->since += HOP;
 
   const float gate = t->param[KT_PP_GATE_DB];
@@ -615,6 +631,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
       t->note_tau = midi_tau(t, midi);
       t->prev_note = t->since < RECENT ? t->last : -1;
       t->age = 0;
+      t->peak = level;
       t->off_n = 0;
       t->cand = -1;
       t->cand_n = 0;
@@ -637,20 +654,29 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   int rok = rmidi >= LOW && rmidi <= HIGH && rdip <= RES_DIP &&
             rshare >= RES_SHARE && fabsf(rmidi - (float)rsemi) <= CENTER &&
             rd != 0 && abs(rd) <= RES_STEP && level >= gate &&
-            rsemi != t->prev_note; /* its release, or a return: heard later */
+            (rsemi != t->prev_note || t->age >= RES_RET_AGE);
+  /* a frame the residual shows no period in holds its candidate (the
+   * beating of the two notes hides it now and then) */
+  int hold = rmidi <= 0 && t->res_n > 0 && t->res_gap < RES_GAP;
+  t->res_gap = hold ? t->res_gap + 1 : 0;
   float rlo = fminf(rmidi, fminf(t->res_prev[0], t->res_prev[1]));
   float rhi = fmaxf(rmidi, fmaxf(t->res_prev[0], t->res_prev[1]));
-  t->res_prev[1] = t->res_prev[0];
-  t->res_prev[0] = rmidi;
-  if (rok && rsemi == t->res_cand) {
+  if (hold) {
+    /* nothing: the candidate and its last estimates stay */
+  } else if (rok && rsemi == t->res_cand) {
     t->res_n++;
   } else {
     t->res_cand = rok ? rsemi : -1;
     t->res_n = rok;
     t->res_e0 = re;
   }
-  if (t->res_n >= K_RES && re >= t->res_e0 && rhi - rlo <= SETTLE &&
-      t->age >= min_len && n + 2 <= cap) {
+  if (!hold) {
+    t->res_prev[1] = t->res_prev[0];
+    t->res_prev[0] = rmidi;
+  }
+  if (!hold && t->res_n >= K_RES &&
+      re >= (rsemi == t->prev_note ? RES_RISE : 1.0f) * t->res_e0 &&
+      rhi - rlo <= RES_SETTLE && t->age >= min_len && n + 2 <= cap) {
     put(&ev[n++], frame, 0x80, t->note, 0);
     put(&ev[n++], frame, 0x90, rsemi, velocity(level));
     t->prev_note = t->lock_note = t->note;
@@ -659,6 +685,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
     t->note = rsemi;
     t->note_tau = midi_tau(t, rmidi);
     t->age = 0;
+    t->peak = level;
     t->off_n = 0;
     t->cand = t->res_cand = -1;
     t->cand_n = t->res_n = 0;
@@ -686,8 +713,21 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
    * period): only the residual changes the note.  A period far below the
    * sounding note's (often the common period of it and another) is a new
    * note only once the sounding one no longer explains the input. */
+  /* Nor, while the note it replaced may still ring, is a semitone between
+   * the two: their mixture pulls the estimate there (a choir's release). */
+  int between = t->prev_note >= 0 && t->age < MIX_AGE &&
+                ((t->prev_note < semi && semi < t->note) ||
+                 (t->note < semi && semi < t->prev_note));
+  /* A return to the replaced note soon after (its release beating with the
+   * new note: a choir's level swings by several dB) needs a few frames
+   * close to it; a wrong change is still undone. */
+  int ret = semi == t->prev_note && t->age < RET_AGE;
+  if (ret &&
+      (fabsf(midi - (float)semi) > RET_CENTER || level < t->peak - RET_DB))
+    between = 1;
   if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
-      t->lock_age < LOCK || (semi <= t->note - LEAP && res && rshare < GONE)) {
+      t->lock_age < LOCK || between ||
+      (semi <= t->note - LEAP && res && rshare < GONE)) {
     t->cand = -1;
     t->cand_n = 0;
     return n;
@@ -695,6 +735,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   t->cand_n = semi == t->cand ? t->cand_n + 1 : 1;
   t->cand = semi;
   int need = semi <= t->note - LEAP || semi == t->note + 12 ? K_LEAP
+             : ret                                          ? K_RET
              : abs(semi - t->note) <= NEAR                  ? K_NEAR
                                                             : K_CHANGE;
   if (t->cand_n >= need && t->age >= min_len && n < cap) {
@@ -706,6 +747,7 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
       t->note = semi;
       t->note_tau = midi_tau(t, midi);
       t->age = 0;
+      t->peak = level;
     }
     t->cand = -1;
     t->cand_n = 0;
