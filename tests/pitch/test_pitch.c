@@ -481,11 +481,76 @@ static void test_crossfade(void)
   kt_pitch_free(t);
 }
 
+/* A neighbour-note figure under crossfades (a choir's a - b - a): each
+ * note swells over 150 ms while the one before decays (tau 150 ms), and
+ * the second and third notes' level beats by 8 dB at 5 Hz (the choir
+ * sample's layers).  The return to the first note must come out as a
+ * note, soon, and nothing else: the old note's release and the beating
+ * are no notes, and the return is no release of the replaced note. */
+static void test_neighbour(void)
+{
+  const double rate = 48000;
+  char err[256];
+  kt_pitch *t = kt_pitch_new(rate, BLOCK, err, sizeof err);
+  CHECK(t != NULL, "%s", err);
+  if (!t) return;
+  double worst_ms = 0;
+  for (int a = 62; a <= 77; ++a)
+    for (int step = -2; step <= 2; ++step) {
+      if (step == 0) continue;
+      int seq[3] = {a, a + step, a};
+      const double dur = 0.45; /* a quarter note at 133 qpm */
+      int64_t pre = (int64_t)(0.1 * rate), nd = (int64_t)(dur * rate);
+      int64_t post = (int64_t)(0.3 * rate), len = pre + 3 * nd + post;
+      float *x = calloc((size_t)len, sizeof *x);
+      double ph[3] = {0, 0.37, 0.71};
+      for (int64_t i = pre; i < pre + 3 * nd; ++i) {
+        double v = 0;
+        for (int j = 0; j < 3; ++j) {
+          double u = (double)(i - pre - j * nd) / rate; /* since note j */
+          double g;
+          if (u < 0)
+            g = 0;
+          else if (u < dur || j == 2)
+            g = j == 0 ? 1 : u < 0.15 ? u / 0.15 : 1;
+          else
+            g = exp(-(u - dur) / 0.15);
+          if (j > 0) g *= pow(10, -0.2 * (0.5 + 0.5 * sin(2 * M_PI * 5 * u)));
+          double f = hz_of(seq[j]);
+          for (int k = 1; k <= 8 && g > 0; ++k)
+            if (k * f < 0.45 * rate) v += g * sin(2 * M_PI * k * ph[j]) / k;
+          ph[j] += f / rate;
+          ph[j] -= floor(ph[j]);
+        }
+        x[i] = (float)(0.15 * v);
+      }
+      kt_pitch_reset(t);
+      notes ns;
+      track(t, x, len, BLOCK, &ns);
+      int ok = ns.n == 3;
+      for (int j = 0; ok && j < 3; ++j)
+        ok = ns.v[j].pitch == seq[j];
+      CHECK(ok, "%d %d %d: %d notes, %d %d %d %d", seq[0], seq[1], seq[2], ns.n,
+            ns.n > 0 ? ns.v[0].pitch : -1, ns.n > 1 ? ns.v[1].pitch : -1,
+            ns.n > 2 ? ns.v[2].pitch : -1, ns.n > 3 ? ns.v[3].pitch : -1);
+      if (ok) {
+        double ms = (double)(ns.v[2].on - (pre + 2 * nd)) * 1000 / rate;
+        if (ms > worst_ms) worst_ms = ms;
+        CHECK(ms <= 150, "%d %d %d: the return after %.1f ms", seq[0], seq[1],
+              seq[2], ms);
+      }
+      free(x);
+    }
+  printf("neighbour: worst return delay %.1f ms\n", worst_ms);
+  kt_pitch_free(t);
+}
+
 int main(void)
 {
   test_tones();
   test_legato();
   test_crossfade();
+  test_neighbour();
   test_tuning();
   test_silence_noise();
   test_glide();
