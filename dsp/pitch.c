@@ -60,7 +60,7 @@
 #define RES_SHARE 0.05f  /* ... and share of the energy it needs */
 #define K_RES 2          /* ... stable frames, its energy not fading, */
 #define RES_STEP 7       /* ... and a step no larger */
-#define RES_GAP 3        /* frames without a residual period it survives */
+#define RES_GAP 4        /* frames without a residual period it survives */
 #define RES_SETTLE 0.30f /* spread of its last 3 estimates */
 #define RES_SUB 0.03f    /* a dip this near as deep at a shorter period */
 #define GONE 0.3f        /* residual share: the sounding note is gone */
