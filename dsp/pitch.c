@@ -60,7 +60,7 @@
 #define RES_SHARE 0.05f  /* ... and share of the energy it needs */
 #define K_RES 2          /* ... stable frames, its energy not fading, */
 #define RES_STEP 7       /* ... and a step no larger */
-#define RES_GAP 2        /* frames without a residual period it survives */
+#define RES_GAP 4        /* frames without a residual period it survives */
 #define RES_SETTLE 0.30f /* spread of its last 3 estimates */
 #define RES_SUB 0.03f    /* a dip this near as deep at a shorter period */
 #define GONE 0.3f        /* residual share: the sounding note is gone */
@@ -70,7 +70,7 @@
 #define RES_RET_AGE (KT_PITCH_RATE * 2 / 5)
 #define RES_RISE 1.5f
 #define LOCK_CHECK (KT_PITCH_RATE / 25) /* ... in 40 ms (else no release) */
-#define LOCK (KT_PITCH_RATE * 3 / 20)   /* the note it replaced rings: 150 ms */
+#define LOCK (KT_PITCH_RATE / 10)       /* the note it replaced rings: 100 ms */
 #define MIX_AGE (KT_PITCH_RATE * 3 / 10) /* see decide(): 300 ms */
 #define RET_AGE (KT_PITCH_RATE * 3 / 10) /* a return to the replaced note */
 #define K_RET 4                          /* ... needs this many frames ... */
