@@ -722,11 +722,10 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
    * new note: a choir's level swings by several dB) needs a few frames
    * close to it; a wrong change is still undone. */
   int ret = semi == t->prev_note && t->age < RET_AGE;
-  if (ret &&
-      (fabsf(midi - (float)semi) > RET_CENTER || level < t->peak - RET_DB))
-    between = 1;
+  int unsure_ret = ret && (fabsf(midi - (float)semi) > RET_CENTER ||
+                           level < t->peak - RET_DB);
   if (fabsf(midi - (float)t->note) <= CHANGE || !voiced || !settled ||
-      t->lock_age < LOCK || between ||
+      t->lock_age < LOCK || between || unsure_ret ||
       (semi <= t->note - LEAP && res && rshare < GONE)) {
     t->cand = -1;
     t->cand_n = 0;
