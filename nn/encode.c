@@ -29,6 +29,14 @@ static int sounding_width(const kt_repr *r, int h)
   return kt_repr_n_tok(r, kt_head_voice(h)) - 1;
 }
 
+static int sounding_total(const kt_repr *r)
+{
+  int w = 0;
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h)
+    w += sounding_width(r, h);
+  return w;
+}
+
 static int fb_width(const kt_repr *r)
 {
   int w = 0;
@@ -43,8 +51,7 @@ int kt_repr_n_inputs(const kt_repr *r)
   case KT_ARCH_LIVE:
     return (r->window + r->lookahead) * kt_repr_sop_width(r) + KT_NPOS +
            KT_NBARLEN + 2 + (r->key_ctx ? KT_KEYCTX_WIDTH : 0) +
-           (r->sounding ? fb_width(r) - KT_NHEADS_LIVE : 0) +
-           r->feedback * fb_width(r);
+           (r->sounding ? sounding_total(r) : 0) + r->feedback * fb_width(r);
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:

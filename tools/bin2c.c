@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(FILE *out, const char *out_path, const char *what)
+/* Report (why, or errno's message), remove the half-written output. */
+static int fail(FILE *out, const char *out_path, const char *what,
+                const char *why)
 {
-  perror(what);
+  if (why)
+    fprintf(stderr, "bin2c: %s: %s\n", what, why);
+  else
+    perror(what);
   if (out) fclose(out);
   remove(out_path);
   return 1;
@@ -34,23 +39,20 @@ int main(int argc, char **argv)
                "#include <stddef.h>\n");
   int n = argc - 2;
   long *sizes = calloc((size_t)n + 1, sizeof *sizes);
-  if (!sizes) return fail(out, argv[1], "bin2c");
+  if (!sizes) return fail(out, argv[1], "bin2c", NULL);
   for (int i = 0; i < n; ++i) {
     FILE *in = fopen(argv[i + 2], "rb");
     char *path = in ? realpath(argv[i + 2], NULL) : NULL;
     if (!path) {
       if (in) fclose(in);
       free(sizes);
-      return fail(out, argv[1], argv[i + 2]);
+      return fail(out, argv[1], argv[i + 2], NULL);
     }
     if (strpbrk(path, "\"\\\n")) {
-      fprintf(stderr, "bin2c: %s: path unusable in .incbin\n", path);
       fclose(in);
       free(path);
       free(sizes);
-      fclose(out);
-      remove(argv[1]);
-      return 1;
+      return fail(out, argv[1], argv[i + 2], "path unusable in .incbin");
     }
     uint64_t h = 1469598103934665603ull;
     long size = 0;
@@ -86,10 +88,6 @@ int main(int argc, char **argv)
     fprintf(out, "%ld, ", sizes[i]);
   fprintf(out, "0};\n");
   free(sizes);
-  if (fclose(out) != 0) {
-    perror(argv[1]);
-    remove(argv[1]);
-    return 1;
-  }
+  if (fclose(out) != 0) return fail(NULL, argv[1], argv[1], NULL);
   return 0;
 }

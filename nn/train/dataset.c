@@ -199,10 +199,7 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
     ok = ok && s->vp[h] && s->von[h] && s->own_p[h] && s->own_on[h];
   }
   if (!ok) return -1;
-  if (augment == KT_AUG_DETECT || augment == KT_AUG_NONE ||
-      augment == KT_AUG_RAW12 || augment == KT_AUG_NEAR ||
-      augment == KT_AUG_SIG ||
-      augment == KT_AUG_SIGLAB) {
+  if (augment != KT_AUG_KEY && augment != KT_AUG_ALL12) {
     /* the tracked shift (none for key_norm 0), and the mode the engine
        detects */
     slice_keys(c, r->arch == KT_ARCH_LIVE ? r->lookahead : 0, augment, copy,
