@@ -5,9 +5,12 @@
 #include "../nn/train/train.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -22,7 +25,7 @@ static void usage(FILE *f)
       "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
-      "         [--ensemble N]\n"
+      "         [--ensemble N] [--jobs N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
@@ -41,7 +44,9 @@ static void usage(FILE *f)
       "the inputs (the fed-back tokens say only \"hold\" once a note's\n"
       "attack is more than --feedback slices back).  --ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
-      "model whose heads average their probabilities.\n"
+      "model whose heads average their probabilities; --jobs N trains up\n"
+      "to N of them at once, one thread each (default: the number of\n"
+      "processors), with the same result as one after the other.\n"
       "--export-data FILE writes the encoded train set these options give\n"
       "(the first epoch's teacher-forced examples, network sizes, batch,\n"
       "lr, dropout; format in nn/train/train.h) and exits without\n"
@@ -205,13 +210,78 @@ static int write_curves(const char *prefix, const kt_curve_pt *c, int n,
   return rc;
 }
 
+/* One ensemble member: its own options (seed), curve and result. */
+typedef struct {
+  kt_train_opts o;
+  const kt_chorale *tr, *va;
+  int ntr, nva;
+  kt_curve_pt *curve;
+  int n_curve, best;
+  kt_model *m; /* NULL on failure: err says why */
+  char err[512];
+} member_job;
+
+static void train_member(member_job *j)
+{
+  j->m = kt_train(&j->o, j->tr, j->ntr, j->va, j->nva, j->curve, &j->n_curve,
+                  &j->best, j->err, sizeof j->err);
+}
+
+typedef struct {
+  member_job *job;
+  int n, next;
+  pthread_mutex_t lock;
+} job_queue;
+
+static void *worker(void *arg)
+{
+  job_queue *q = arg;
+  for (;;) {
+    pthread_mutex_lock(&q->lock);
+    int k = q->next < q->n ? q->next++ : -1;
+    pthread_mutex_unlock(&q->lock);
+    if (k < 0) return NULL;
+    train_member(&q->job[k]);
+  }
+}
+
+/* Trains the n members, up to `jobs` at once.  Each member depends only on
+ * its own options, so the nets are the same for any number of jobs.
+ * Returns -1 if no thread could be started. */
+static int run_jobs(member_job *job, int n, int jobs)
+{
+  if (jobs <= 1) {
+    for (int k = 0; k < n; ++k)
+      train_member(&job[k]);
+    return 0;
+  }
+  job_queue q = {job, n, 0, PTHREAD_MUTEX_INITIALIZER};
+  pthread_t th[KT_MAX_NETS];
+  int started = 0;
+  for (int t = 0; t < jobs; ++t) {
+    if (pthread_create(&th[t], NULL, worker, &q)) break;
+    ++started;
+  }
+  if (started == 0) return -1;
+  for (int t = 0; t < started; ++t)
+    pthread_join(th[t], NULL);
+  return 0;
+}
+
+static double wall_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 int kt_cmd_train(int argc, char **argv)
 {
   kt_train_opts o;
   kt_train_opts_default(&o);
   o.verbose = 1;
   const char *data = NULL, *split = NULL, *out = NULL, *curves = NULL;
-  int n_ens = 1;
+  int n_ens = 1, jobs = 0;
   const char *export_path = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -322,6 +392,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_int(a, v, 0, KT_MAX_FEEDBACK, &o.feedback);
     else if (!strcmp(a, "--ensemble"))
       bad = parse_int(a, v, 1, KT_MAX_NETS, &n_ens);
+    else if (!strcmp(a, "--jobs"))
+      bad = parse_int(a, v, 1, KT_MAX_NETS, &jobs);
     else if (!strcmp(a, "--chord-len"))
       bad = parse_int(a, v, 1, KT_MAX_WINDOW, &o.chord_len);
     else if (!strcmp(a, "--epochs"))
@@ -385,8 +457,8 @@ int kt_cmd_train(int argc, char **argv)
     usage(stderr);
     return KT_EXIT_USAGE;
   }
-  if (o.key_ctx && (o.arch != KT_ARCH_LIVE || (o.augment != KT_AUG_NONE &&
-                                                o.augment != KT_AUG_RAW12))) {
+  if (o.key_ctx && (o.arch != KT_ARCH_LIVE ||
+                    (o.augment != KT_AUG_NONE && o.augment != KT_AUG_RAW12))) {
     fprintf(stderr, "kantor train: --key-ctx on needs --arch live and "
                     "--augment none or raw12 (the tracker hears written "
                     "pitches)\n");
@@ -439,50 +511,71 @@ int kt_cmd_train(int argc, char **argv)
     kt_corpus_free(te, nte);
     return KT_EXIT_FAIL;
   }
-  kt_curve_pt *curve = calloc((size_t)o.epochs, sizeof *curve);
-  int n_curve = 0, best = 0, rc = KT_EXIT_FAIL;
+  member_job job[KT_MAX_NETS];
+  memset(job, 0, sizeof job);
+  int rc = KT_EXIT_FAIL;
   kt_model *m = NULL;
-  if (!curve) {
-    fprintf(stderr, "kantor train: out of memory\n");
-    goto done;
-  }
   kt_model *member[KT_MAX_NETS] = {NULL};
-  uint64_t seed0 = o.seed;
-  double secs = 0;
   for (int k = 0; k < n_ens; ++k) {
-    o.seed = seed0 + (uint64_t)k;
-    if (n_ens > 1 && o.verbose)
-      fprintf(stderr, "ensemble net %d of %d, seed %llu\n", k + 1, n_ens,
-              (unsigned long long)o.seed);
-    member[k] =
-        kt_train(&o, tr, ntr, va, nva, curve, &n_curve, &best, err, sizeof err);
-    if (!member[k]) {
-      fprintf(stderr, "kantor train: %s\n", err);
-      for (int j = 0; j < k; ++j)
-        kt_model_free(member[j]);
+    job[k].o = o;
+    job[k].o.seed = o.seed + (uint64_t)k;
+    job[k].o.net_no = n_ens > 1 ? k + 1 : 0;
+    job[k].tr = tr;
+    job[k].ntr = ntr;
+    job[k].va = va;
+    job[k].nva = nva;
+    job[k].curve = calloc((size_t)o.epochs, sizeof *job[k].curve);
+    if (!job[k].curve) {
+      fprintf(stderr, "kantor train: out of memory\n");
       goto done;
     }
+  }
+  if (jobs == 0) {
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    jobs = ncpu < 1 ? 1 : ncpu > KT_MAX_NETS ? KT_MAX_NETS : (int)ncpu;
+  }
+  if (jobs > n_ens) jobs = n_ens;
+  if (n_ens > 1 && o.verbose)
+    fprintf(stderr, "ensemble of %d nets, seeds %llu..%llu, %d at a time\n",
+            n_ens, (unsigned long long)o.seed,
+            (unsigned long long)(o.seed + (uint64_t)n_ens - 1), jobs);
+  double wall0 = wall_s();
+  if (run_jobs(job, n_ens, jobs)) {
+    fprintf(stderr, "kantor train: cannot start a training thread\n");
+    goto done;
+  }
+  double wall = wall_s() - wall0, secs = 0;
+  for (int k = 0; k < n_ens; ++k)
+    if (!job[k].m) {
+      fprintf(stderr, "kantor train: %s\n", job[k].err);
+      goto done;
+    }
+  for (int k = 0; k < n_ens; ++k) {
+    const kt_curve_pt *curve = job[k].curve;
+    int n_curve = job[k].n_curve, best = job[k].best;
     if (curves) {
       char pre[3900];
       if (n_ens > 1)
         snprintf(pre, sizeof pre, "%s-net%d", curves, k + 1);
       else
         snprintf(pre, sizeof pre, "%s", curves);
-      if (write_curves(pre, curve, n_curve, best)) {
-        for (int j = 0; j <= k; ++j)
-          kt_model_free(member[j]);
-        goto done;
-      }
+      if (write_curves(pre, curve, n_curve, best)) goto done;
     }
     /* Report the kept epoch (teacher-forced and free-running valid). */
     const kt_curve_pt *b = best >= 1 ? &curve[best - 1] : NULL;
+    char tag[24] = "";
+    if (n_ens > 1) snprintf(tag, sizeof tag, "net %d: ", k + 1);
     if (b)
-      printf("%sbest epoch %d: valid loss %.4f acc %.4f%s",
-             n_ens > 1 ? "net: " : "", best, b->valid_loss, b->valid_acc,
-             b->valid_free_acc >= 0 ? "" : "\n");
+      printf("%sbest epoch %d: valid loss %.4f acc %.4f%s", tag, best,
+             b->valid_loss, b->valid_acc, b->valid_free_acc >= 0 ? "" : "\n");
     if (b && b->valid_free_acc >= 0)
       printf(" free-running %.4f\n", b->valid_free_acc);
     if (n_curve) secs += curve[n_curve - 1].seconds;
+  }
+  int n_curve = job[0].n_curve;
+  for (int k = 0; k < n_ens; ++k) {
+    member[k] = job[k].m;
+    job[k].m = NULL;
   }
   if (n_ens == 1) {
     m = member[0];
@@ -520,14 +613,20 @@ int kt_cmd_train(int argc, char **argv)
       kt_dataset_free(&dte);
     }
   }
-  if (n_curve)
-    printf("training time %.1f s (%d epochs%s)\n", secs, n_curve,
-           n_ens > 1 ? " per net" : "");
+  if (n_curve && n_ens > 1)
+    printf("training time %.1f s (%d epochs per net; %.1f s wall, %d at a "
+           "time)\n",
+           secs, n_curve, wall, jobs);
+  else if (n_curve)
+    printf("training time %.1f s (%d epochs)\n", secs, n_curve);
   printf("wrote %s\n", out);
   rc = KT_EXIT_OK;
 done:
   kt_model_free(m);
-  free(curve);
+  for (int k = 0; k < KT_MAX_NETS; ++k) {
+    kt_model_free(job[k].m);
+    free(job[k].curve);
+  }
   kt_corpus_free(tr, ntr);
   kt_corpus_free(va, nva);
   kt_corpus_free(te, nte);

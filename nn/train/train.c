@@ -9,12 +9,21 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 void openblas_set_num_threads(int num_threads);
+
+/* One BLAS thread per trainer: kantor train runs ensemble members in
+ * threads of its own (--jobs), so the setting is made once, not raced. */
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static void blas_single(void)
+{
+  openblas_set_num_threads(1);
+}
 
 /* ---- PRNG: splitmix64 (train.h) ---- */
 
@@ -296,8 +305,8 @@ static kt_model *model_like(const kt_repr *r, const kt_train_opts *o)
 {
   int n_nets = r->arch == KT_ARCH_FORWARD3BACH ? 3 : 1;
   int nl[KT_MAX_NETS], nh[KT_MAX_NETS];
-  static int sizes[KT_MAX_NETS][KT_MAX_LAYERS + 1];
-  static int heads[KT_MAX_NETS][KT_MAX_HEADS];
+  int sizes[KT_MAX_NETS][KT_MAX_LAYERS + 1];
+  int heads[KT_MAX_NETS][KT_MAX_HEADS];
   for (int n = 0; n < n_nets; ++n) {
     nl[n] = o->n_hidden + 1;
     sizes[n][0] = kt_repr_n_inputs(r);
@@ -459,12 +468,12 @@ double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
 double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
                       double *epoch_s)
 {
-  openblas_set_num_threads(1);
+  pthread_once(&blas_once, blas_single);
   kt_repr r;
   memset(&r, 0, sizeof r);
   r.arch = KT_ARCH_LIVE; /* only stored: the net's shape comes from d */
   int nl = d->n_hidden + 1, nh = d->n_heads, tot = 0;
-  static int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
+  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
   sizes[0][0] = d->n_in;
   for (int l = 0; l < d->n_hidden; ++l)
     sizes[0][l + 1] = d->hidden[l];
@@ -576,7 +585,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
                    const kt_chorale *valid, int n_valid, kt_curve_pt *curve,
                    int *n_curve, int *best_epoch, char *err, size_t errlen)
 {
-  openblas_set_num_threads(1);
+  pthread_once(&blas_once, blas_single);
   *n_curve = 0;
   *best_epoch = 0;
   kt_repr r;
@@ -608,12 +617,14 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   if (ema) copy_weights(ema, m);
   /* what is evaluated, rolled out and kept: the running average if any */
   kt_model *ev = ema ? ema : m;
+  char tag[24] = ""; /* "net N: " on each progress line of an ensemble */
+  if (o->net_no > 0) snprintf(tag, sizeof tag, "net %d: ", o->net_no);
   if (o->verbose)
     fprintf(stderr,
-            "train: %d chorales -> %d sequences, %d examples; valid %d "
+            "%strain: %d chorales -> %d sequences, %d examples; valid %d "
             "examples; %d inputs (%d active), %d outputs\n",
-            n_train, dtr.n_seq, dtr.n_ex, dva.n_ex, kt_repr_n_inputs(&r), maxa,
-            m->n_out_total);
+            tag, n_train, dtr.n_seq, dtr.n_ex, dva.n_ex, kt_repr_n_inputs(&r),
+            maxa, m->n_out_total);
   for (int i = 0; i < dtr.n_ex; ++i)
     order[i] = i;
   double t0 = now_s(), best_score = 1e300;
@@ -656,21 +667,21 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
     } else {
       ++since;
     }
-    if (o->verbose) {
-      char eta[32], el[32];
+    if (o->verbose) { /* one write per line: nets may train in parallel */
+      char eta[32], el[32], fr[32] = "";
       fmt_time(pt.seconds / ep * (o->epochs - ep), eta, sizeof eta);
       fmt_time(pt.seconds, el, sizeof el);
+      if (live) snprintf(fr, sizeof fr, " free %.4f", pt.valid_free_acc);
       fprintf(stderr,
-              "epoch %3d/%d  train loss %.4f acc %.4f | valid loss %.4f acc "
-              "%.4f",
-              ep, o->epochs, pt.train_loss, pt.train_acc, pt.valid_loss,
-              pt.valid_acc);
-      if (live) fprintf(stderr, " free %.4f", pt.valid_free_acc);
-      fprintf(stderr, " | %s, ETA %s%s\n", el, eta, improved ? " *" : "");
+              "%sepoch %3d/%d  train loss %.4f acc %.4f | valid loss %.4f "
+              "acc %.4f%s | %s, ETA %s%s\n",
+              tag, ep, o->epochs, pt.train_loss, pt.train_acc, pt.valid_loss,
+              pt.valid_acc, fr, el, eta, improved ? " *" : "");
     }
     if (o->early_stop > 0 && since >= o->early_stop) {
       if (o->verbose)
-        fprintf(stderr, "early stop: no improvement for %d epochs\n", since);
+        fprintf(stderr, "%searly stop: no improvement for %d epochs\n", tag,
+                since);
       break;
     }
   }

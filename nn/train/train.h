@@ -69,6 +69,7 @@ typedef struct {
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;
   int verbose; /* progress lines on stderr */
+  int net_no;  /* > 0: progress lines start "net N: " (ensemble members) */
 } kt_train_opts;
 
 void kt_train_opts_default(kt_train_opts *o);
@@ -79,6 +80,10 @@ typedef struct {
   double valid_free_acc; /* live: free-running exact-pitch accuracy, else -1 */
   double seconds;        /* since the start of training */
 } kt_curve_pt;
+
+/* kt_train() keeps no state between calls: ensemble members may train in
+ * threads of their own, each with its own options, and give the same nets
+ * as one after the other. */
 
 /* ---- dataset (dataset.c) ---- */
 

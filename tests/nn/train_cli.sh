@@ -17,6 +17,14 @@ ARGS="--data $FX --window 4 --feedback 2 --hidden 8,8 --epochs 3 --batch 8 --qui
 cmp -s "$D/a.kmod" "$D/e.kmod" && fail "ema has no effect"
 cmp -s "$D/a.kmod" "$D/b.kmod" || fail "same seed, different bytes"
 cmp -s "$D/a.kmod" "$D/c.kmod" && fail "seed has no effect"
+# an ensemble trained in threads gives the same bytes as one net after the
+# other, and its members' curves
+"$T" $ARGS --seed 5 --ensemble 3 --jobs 1 -o "$D/s1.kmod" >/dev/null || fail "ensemble jobs 1"
+"$T" $ARGS --seed 5 --ensemble 3 --jobs 3 -o "$D/s3.kmod" --curves "$D/s" >/dev/null || fail "ensemble jobs 3"
+cmp -s "$D/s1.kmod" "$D/s3.kmod" || fail "--jobs 3 and --jobs 1 differ"
+cmp -s "$D/a.kmod" "$D/s1.kmod" && fail "ensemble is the single net"
+for k in 1 2 3; do [ -s "$D/s-net$k.csv" ] || fail "no curves for net $k"; done
+"$T" $ARGS --ensemble 2 --jobs 0 -o "$D/x.kmod" 2>/dev/null; [ $? -eq 2 ] || fail "bad --jobs not exit 2"
 [ -s "$D/a.csv" ] && [ -s "$D/a.svg" ] || fail "no learning curves"
 grep -q '^epoch,train_loss' "$D/a.csv" || fail "csv header"
 grep -q '<svg' "$D/a.svg" || fail "svg"
