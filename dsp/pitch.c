@@ -149,12 +149,14 @@ void kt_pitch_free(kt_pitch *t)
   free(t);
 }
 
-/* Resampler delay in analysis samples: where an impulse comes out. */
+/* Resampler delay in analysis samples: where an impulse comes out; -1 out
+ * of memory.  (The impulse is the instance's own: hosts may instantiate in
+ * parallel.) */
 static double measure_src_delay(kt_pitch *t)
 {
   enum { IN = 4096 };
-  static float imp[IN];
-  memset(imp, 0, sizeof imp);
+  float *imp = calloc(IN, sizeof *imp);
+  if (!imp) return -1;
   imp[0] = 1.0f;
   double best = 0, at = 0, pos = 0;
   for (long done = 0; done < IN;) {
@@ -174,6 +176,7 @@ static double measure_src_delay(kt_pitch *t)
     if (d.input_frames_used == 0 && d.output_frames_gen == 0) break;
   }
   src_reset(t->src);
+  free(imp);
   return at;
 }
 
@@ -227,6 +230,7 @@ kt_pitch *kt_pitch_new(double rate, uint32_t max_block, char *err,
     t->hp_a[1] = (1 - k / q + k * k) * norm;
   }
   double src_delay = measure_src_delay(t);
+  if (src_delay < 0) goto oom;
   double lat = src_delay + W / 2.0 + K_ON * HOP; /* analysis samples */
   t->latency = (uint32_t)lround(lat / t->ratio);
   kt_pitch_reset(t);
