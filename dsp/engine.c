@@ -51,6 +51,7 @@ struct kt_engine {
   int n_emb;
   kt_engine_model *user;
   kt_engine_model *cur;
+  int shift_avg; /* -1: the model's repr.shift_avg */
 
   kt_clock clock;
   kt_melody mel;
@@ -170,6 +171,7 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   }
   e->rate = rate;
   e->max_block = max_block ? max_block : 8192;
+  e->shift_avg = -1;
   int n = kt_model_embedded_count();
   for (int i = 0; i < n && e->n_emb < KT_MAX_EMB; ++i) {
     size_t len = 0;
@@ -443,6 +445,11 @@ kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
 
 /* ---- outputs ----------------------------------------------------------- */
 
+void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT
+{
+  e->shift_avg = n < 0 ? -1 : n > KT_MAX_SHIFT_AVG ? KT_MAX_SHIFT_AVG : n;
+}
+
 uint32_t kt_engine_latency(const kt_engine *e) KT_RT
 {
   int L = e->cur ? e->cur->m->repr.lookahead : 0;
@@ -504,12 +511,101 @@ static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
   return kt_key_shift_to_c(k % 12);
 }
 
+/* The net's logits for slice d with every pitch moved by shift. */
+static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
+                   int shift, int mode_family, float *logits)
+{
+  const kt_repr *r = &em->m->repr;
+  const int W = r->window, L = r->lookahead, K = r->feedback;
+  int di = (int)(d & KT_HMASK);
+  int64_t dp = d - 1;
+  int8_t sp[KT_HIST / 2];
+  uint8_t so[KT_HIST / 2];
+  uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
+  for (int j = 0; j < W + L; ++j) {
+    int64_t t = d - W + 1 + j;
+    if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
+      sp[j] = KT_REST;
+      so[j] = 0;
+    } else {
+      int p = e->sop[t & KT_HMASK];
+      sp[j] = (int8_t)(p < 0 ? KT_REST
+                             : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
+                                             r->hi[KT_SOPRANO]));
+      so[j] = e->son[t & KT_HMASK];
+    }
+  }
+  for (int k = 0; k < K; ++k) {
+    int64_t t = d - 1 - k;
+    for (int h = 0; h < KT_NGEN; ++h) {
+      int v = kt_head_voice(h);
+      if (t < 0 || t <= e->n - KT_HIST) {
+        fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(r, v, KT_REST, 0);
+      } else {
+        int p = e->gen[t & KT_HMASK][h];
+        fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(
+            r, v, p < 0 ? KT_REST : p + shift, e->gon[t & KT_HMASK][h]);
+      }
+    }
+  }
+  int8_t snd[KT_NGEN];
+  for (int h = 0; h < KT_NGEN; ++h) {
+    int v = kt_head_voice(h);
+    int p = dp >= 0 ? e->gen[dp & KT_HMASK][h] : -1;
+    snd[h] = (int8_t)(p < 0 ? KT_REST
+                            : kt_fold_pitch(p + shift, r->lo[v], r->hi[v]));
+  }
+  kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
+                     &e->key, snd};
+  int n_idx = kt_encode_live(r, &ctx, em->idx);
+  kt_model_live_logits(em->m, em->idx, n_idx, em->scratch, logits);
+}
+
+/* repr.shift_avg: the net's log-probabilities averaged over the melody and
+ * voices moved by -n..+n semitones, each moved back (a note that leaves
+ * the voice's range under a shift has fewer terms: the mean is over those
+ * it has).  Geometric mean: the heads' scores stay log-probabilities, as
+ * the guard sums them.  Returns 0 (nothing written) if the heads are
+ * wider than the stack buffer. */
+#define KT_AVG_MAX_OUT (KT_NGEN * 130) /* 3 heads of <= 128 pitches + 2 */
+static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
+                           int64_t d, int shift, int mode_family, int n)
+{
+  const kt_repr *r = &em->m->repr;
+  int nt[KT_NGEN], n_out = 0;
+  for (int h = 0; h < KT_NGEN; ++h)
+    n_out += nt[h] = kt_repr_n_tok(r, kt_head_voice(h));
+  if (n_out > KT_AVG_MAX_OUT) return 0;
+  float acc[KT_AVG_MAX_OUT];
+  uint8_t cnt[KT_AVG_MAX_OUT];
+  for (int i = 0; i < n_out; ++i) {
+    acc[i] = 0;
+    cnt[i] = 0;
+  }
+  for (int s = -n; s <= n; ++s) {
+    net_at(e, em, d, shift + s, mode_family, em->logits);
+    for (int h = 0, off = 0; h < KT_NGEN; off += nt[h++]) {
+      const float *lg = em->logits + off;
+      float lse = kt_log_sum_exp(lg, nt[h]);
+      for (int tok = 0; tok < nt[h]; ++tok) {
+        /* hold and rest stay; a pitch token moves back by s */
+        int b = tok < 2 ? tok : tok - s;
+        if (tok >= 2 && (b < 2 || b >= nt[h])) continue;
+        acc[off + b] += lg[tok] - lse;
+        cnt[off + b]++;
+      }
+    }
+  }
+  for (int i = 0; i < n_out; ++i)
+    em->logits[i] = cnt[i] ? acc[i] / cnt[i] : -1e9f;
+  return 1;
+}
+
 /* Decide slice d and emit the changes at frame. */
 static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
 {
   const kt_engine_model *em = e->cur;
   const kt_repr *r = &em->m->repr;
-  const int W = r->window, L = r->lookahead, K = r->feedback;
   int di = (int)(d & KT_HMASK);
   int sop_now = e->sop[di];
   int64_t dp = d - 1;
@@ -527,49 +623,12 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
       ch[h].tok = KT_TOK_REST;
     }
   } else {
-    int8_t sp[KT_HIST / 2];
-    uint8_t so[KT_HIST / 2];
-    uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
     int mode_family = 0;
     /* written pitches (key_norm 0): shift 0, the net still gets the mode */
     int shift = key_shift(e, r->key_norm, &mode_family);
-    for (int j = 0; j < W + L; ++j) {
-      int64_t t = d - W + 1 + j;
-      if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
-        sp[j] = KT_REST;
-        so[j] = 0;
-      } else {
-        int p = e->sop[t & KT_HMASK];
-        sp[j] = (int8_t)(p < 0 ? KT_REST
-                               : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
-                                               r->hi[KT_SOPRANO]));
-        so[j] = e->son[t & KT_HMASK];
-      }
-    }
-    for (int k = 0; k < K; ++k) {
-      int64_t t = d - 1 - k;
-      for (int h = 0; h < KT_NGEN; ++h) {
-        int v = kt_head_voice(h);
-        if (t < 0 || t <= e->n - KT_HIST) {
-          fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(r, v, KT_REST, 0);
-        } else {
-          int p = e->gen[t & KT_HMASK][h];
-          fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(
-              r, v, p < 0 ? KT_REST : p + shift, e->gon[t & KT_HMASK][h]);
-        }
-      }
-    }
-    int8_t snd[KT_NGEN];
-    for (int h = 0; h < KT_NGEN; ++h) {
-      int v = kt_head_voice(h);
-      snd[h] = (int8_t)(prev[h] < 0 ? KT_REST
-                                    : kt_fold_pitch(prev[h] + shift, r->lo[v],
-                                                    r->hi[v]));
-    }
-    kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
-                       &e->key, snd};
-    int n_idx = kt_encode_live(r, &ctx, em->idx);
-    kt_model_live_logits(em->m, em->idx, n_idx, em->scratch, em->logits);
+    int n_avg = e->shift_avg >= 0 ? e->shift_avg : r->shift_avg;
+    if (n_avg <= 0 || !avg_over_shifts(e, em, d, shift, mode_family, n_avg))
+      net_at(e, em, d, shift, mode_family, em->logits);
     kt_decode_opts o;
     o.temperature = e->param[KT_P_TEMPERATURE];
     o.guard = iparam(e, KT_P_GUARD);

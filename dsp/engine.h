@@ -123,6 +123,11 @@ void kt_engine_free(kt_engine *e);
 void kt_engine_set_param(kt_engine *e, kt_param p, float v) KT_RT;
 float kt_engine_get_param(const kt_engine *e, kt_param p) KT_RT;
 
+/* Averaging over moved melodies (kt_repr.shift_avg): -1 (default) = what
+ * the model says, 0 = off, 1..KT_MAX_SHIFT_AVG = over -n..+n semitones.
+ * For measuring (kantor eval --shift-avg); not a plugin parameter. */
+void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT;
+
 /* RT: install a user model (NULL: back to the embedded ones).  Sounding
  * voices are released first.  Returns the previous user model (or NULL),
  * which the caller frees off the audio thread. */

@@ -122,6 +122,15 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     snprintf(err, errlen, "sounding set for offline arch %d", r->arch);
     return 0;
   }
+  if (r->shift_avg < 0 || r->shift_avg > KT_MAX_SHIFT_AVG) {
+    snprintf(err, errlen, "shift_avg %d outside 0..%d", r->shift_avg,
+             KT_MAX_SHIFT_AVG);
+    return 0;
+  }
+  if (r->shift_avg && r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "shift_avg set for offline arch %d", r->arch);
+    return 0;
+  }
   for (int v = 0; v < KT_NVOICES; ++v) {
     if (r->lo[v] < 0 || r->hi[v] > 127 || r->lo[v] > r->hi[v] ||
         r->hi[v] - r->lo[v] < 11) {

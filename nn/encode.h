@@ -57,6 +57,7 @@ enum kt_arch {
 #define KT_MAX_FEEDBACK 16
 #define KT_KEYCTX_BINS 4
 #define KT_KEYCTX_WIDTH (13 + 12 * KT_KEYCTX_BINS)
+#define KT_MAX_SHIFT_AVG 3
 
 typedef struct {
   int arch;      /* enum kt_arch */
@@ -69,6 +70,10 @@ typedef struct {
   int chord_len; /* KT_ARCH_CHORD: slices per segment */
   int key_ctx;   /* live: 1 = key context inputs (model format >= 2) */
   int sounding;  /* live: 1 = sounding-pitch inputs (model format >= 3) */
+  int shift_avg; /* live: 0, or N = the engine averages the net over the
+                    melody and voices moved by -N..+N semitones (geometric
+                    mean of the moved-back probabilities; model format
+                    >= 4): for nets trained on such shifts (--augment near) */
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */

@@ -16,8 +16,8 @@ extern const unsigned char *const kt_embedded_data[];
 extern const size_t kt_embedded_len[];
 
 /* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx,
- * version 3 sounding. */
-#define KT_REPR_FIELDS 16
+ * version 3 sounding, version 4 shift_avg. */
+#define KT_REPR_FIELDS 17
 #define KT_REPR_FIELDS_V1 14
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
@@ -66,6 +66,7 @@ static void repr_to_ints(const kt_repr *r, int32_t *v)
   v[k++] = r->chord_len;
   v[k++] = r->key_ctx;
   v[k++] = r->sounding;
+  v[k++] = r->shift_avg;
 }
 
 static void repr_from_ints(const int32_t *v, kt_repr *r)
@@ -84,6 +85,7 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
   r->chord_len = v[k++];
   r->key_ctx = v[k++];
   r->sounding = v[k++];
+  r->shift_avg = v[k++];
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
@@ -412,7 +414,8 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   /* the oldest version that can hold the model: v1 files stay v1 */
   int version =
-      m->repr.sounding ? 3
+      m->repr.shift_avg ? 4
+      : m->repr.sounding ? 3
       : m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1)
           ? 2
           : 1;

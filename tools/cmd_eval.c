@@ -38,6 +38,7 @@ typedef struct {
   int lookahead;
   double temperature;
   int guard;
+  int shift_avg; /* -1: the model's */
   unsigned seed;
   int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
   int json;
@@ -57,6 +58,7 @@ static void usage(FILE *f)
           "                   [--model FILE] [--lookahead N] [--temperature "
           "T]\n"
           "                   [--guard on|off] [--key K|auto|file] [--seed S]\n"
+          "                   [--shift-avg N|model]\n"
           "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
           "                   [--baseline interval] [--no-engine] "
@@ -67,6 +69,8 @@ static void usage(FILE *f)
           "  --key K     a key name: C, F#, Bb (major), a, c#, eb (minor)\n"
           "  --key file  the key of each chorale's kern label\n"
           "  --key auto  the engine detects the key as it plays (default)\n"
+          "  --shift-avg N  average the net over the melody moved by -N..+N\n"
+          "              semitones (0 = off; default: as the model says)\n"
           "  --baseline interval  also measure the fixed-interval harmonizer:\n"
           "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
           "              below the soprano, in the key signature's scale\n");
@@ -546,6 +550,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
   if (!o->data || !*o->data) o->data = KT_DATA_DIR;
   o->set = KT_SET_TEST;
   o->guard = 1;
+  o->shift_avg = -1;
   o->seed = 1;
   o->key = KEY_AUTO;
   o->engine = 1;
@@ -632,6 +637,16 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         fprintf(stderr, "kantor eval: --guard wants on or off\n");
         return -1;
       }
+    } else if (!strcmp(a, "--shift-avg")) {
+      if (opt_value(argc, argv, &i, &v)) return -1;
+      if (!strcmp(v, "model"))
+        o->shift_avg = -1;
+      else if (parse_num(v, 0, KT_MAX_SHIFT_AVG, &d) || d != floor(d)) {
+        fprintf(stderr, "kantor eval: --shift-avg wants model or 0..%d\n",
+                KT_MAX_SHIFT_AVG);
+        return -1;
+      } else
+        o->shift_avg = (int)d;
     } else if (!strcmp(a, "--key")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "auto"))
@@ -673,6 +688,7 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   kt_engine_set_param(e, KT_P_TEMPERATURE, (float)o->temperature);
   kt_engine_set_param(e, KT_P_SEED, (float)o->seed);
   kt_engine_set_param(e, KT_P_GUARD, (float)o->guard);
+  kt_engine_set_shift_avg(e, o->shift_avg);
   kt_engine_set_param(e, KT_P_PASSTHRU, 0);
   kt_engine_set_param(e, KT_P_BPM, (float)o->bpm);
   if (o->key >= 0) {
@@ -707,8 +723,10 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   const kt_model *cur = kt_engine_current_model(e);
   if (cur) {
     size_t l = strlen(desc);
-    snprintf(desc + l, desclen - l, ", lookahead %d, window %d, feedback %d",
-             cur->repr.lookahead, cur->repr.window, cur->repr.feedback);
+    int sa = o->shift_avg >= 0 ? o->shift_avg : cur->repr.shift_avg;
+    snprintf(desc + l, desclen - l,
+             ", lookahead %d, window %d, feedback %d, shift-avg %d",
+             cur->repr.lookahead, cur->repr.window, cur->repr.feedback, sa);
   }
   return e;
 }
@@ -910,8 +928,8 @@ int kt_cmd_eval(int argc, char **argv)
              n);
       json_escape(desc);
       printf(",\n  \"lookahead\": %d, \"temperature\": %g, \"guard\": %d, "
-             "\"seed\": %u, \"bpm\": %g,\n",
-             o.lookahead, o.temperature, o.guard, o.seed, o.bpm);
+             "\"shift_avg\": %d, \"seed\": %u, \"bpm\": %g,\n",
+             o.lookahead, o.temperature, o.guard, o.shift_avg, o.seed, o.bpm);
       for (int i = 0; i < n_rows; ++i)
         json_row(&rows[i], 0);
       printf("  \"pieces\": [\n");

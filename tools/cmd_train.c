@@ -25,7 +25,7 @@ static void usage(FILE *f)
       "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
-      "         [--ensemble N] [--jobs N]\n"
+      "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
@@ -47,6 +47,9 @@ static void usage(FILE *f)
       "model whose heads average their probabilities; --jobs N trains up\n"
       "to N of them at once, one thread each (default: the number of\n"
       "processors), with the same result as one after the other.\n"
+      "--shift-avg N (live) has the engine average the net over the\n"
+      "melody moved by -N..+N semitones (default: --augment near's 2,\n"
+      "else 0); the trainer's own free-running figures do not.\n"
       "--export-data FILE writes the encoded train set these options give\n"
       "(the first epoch's teacher-forced examples, network sizes, batch,\n"
       "lr, dropout; format in nn/train/train.h) and exits without\n"
@@ -392,6 +395,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_int(a, v, 0, KT_MAX_FEEDBACK, &o.feedback);
     else if (!strcmp(a, "--ensemble"))
       bad = parse_int(a, v, 1, KT_MAX_NETS, &n_ens);
+    else if (!strcmp(a, "--shift-avg"))
+      bad = parse_int(a, v, 0, KT_MAX_SHIFT_AVG, &o.shift_avg);
     else if (!strcmp(a, "--jobs"))
       bad = parse_int(a, v, 1, KT_MAX_NETS, &jobs);
     else if (!strcmp(a, "--chord-len"))

@@ -21,7 +21,8 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
     return 2;
   }
   if (augment == KT_AUG_NEAR) {
-    static const int near[] = {0, -2, -1, 1, 2}; /* copy 0: as written */
+    /* copy 0: as written; KT_AUG_NEAR_MAX is the largest */
+    static const int near[] = {0, -2, -1, 1, 2};
     memcpy(out, near, sizeof near);
     return (int)(sizeof near / sizeof near[0]);
   }

@@ -52,6 +52,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->augment = KT_AUG_KEY;
   o->fb_own = 0.5f;
   o->fb_noise = 0.05f;
+  o->shift_avg = -1;
   o->seed = 1;
   o->verbose = 0;
 }
@@ -564,6 +565,10 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
                                                                          : 1;
   r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
   r.sounding = o->arch == KT_ARCH_LIVE && o->sounding;
+  r.shift_avg = o->arch != KT_ARCH_LIVE ? 0
+                : o->shift_avg >= 0     ? o->shift_avg
+                : o->augment == KT_AUG_NEAR ? KT_AUG_NEAR_MAX
+                                            : 0;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
   kt_dataset_ranges(train, n_train, o->augment, &r);
   if (!kt_repr_valid(&r, err, errlen)) return -1;

@@ -25,6 +25,7 @@
  *          signature (valid: sig only)
  * With none, raw12, near, sig and siglab the mode family is the detected one (as
  * the engine gives it with --key auto). */
+#define KT_AUG_NEAR_MAX 2 /* near: shifts -2..+2 */
 enum {
   KT_AUG_NONE = 0,
   KT_AUG_KEY = 1,
@@ -65,6 +66,9 @@ typedef struct {
                      average of the weights (decay per step), 0 = off */
   int key_ctx;     /* live: key context inputs (nn/encode.h) */
   int sounding;    /* live: sounding-pitch inputs (nn/encode.h) */
+  int shift_avg;   /* live: repr.shift_avg, how far the engine moves the
+                      melody to average the net; -1 = the augmentation's
+                      own shifts (near: KT_AUG_NEAR_MAX, else 0) */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;

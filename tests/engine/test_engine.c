@@ -568,6 +568,110 @@ static void test_fixed_key_transposes(void)
   }
 }
 
+/* A hand-made net whose voices follow the soprano at fixed intervals (alto
+ * a third, tenor an octave, bass two octaves below): each moved copy of
+ * the melody votes for the same voices once moved back, so averaging over
+ * moved melodies (repr.shift_avg) must play exactly what the net plays
+ * alone; a pitch moved back the wrong way would split the votes.  And on
+ * the shipped L4 (trained on moved copies, shift_avg 2) the averaging is
+ * on by default, deterministic, and changes the voices. */
+static kt_model *follower(void)
+{
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 2;
+  r.lookahead = 0;
+  r.feedback = 1;
+  r.key_norm = 0;
+  static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
+  memcpy(r.lo, lo, sizeof lo);
+  memcpy(r.hi, hi, sizeof hi);
+  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
+  int n_layers = 1, n_heads = 3, tot = 0;
+  sizes[0][0] = kt_repr_n_inputs(&r);
+  for (int h = 0; h < 3; ++h)
+    tot += heads[0][h] = kt_repr_n_tok(&r, kt_head_voice(h));
+  sizes[0][1] = tot;
+  kt_model *m =
+      kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
+                   &n_heads, (const int(*)[KT_MAX_HEADS])heads);
+  if (!m) return NULL;
+  kt_layer *L = &m->net[0].layer[0];
+  memset(L->w, 0, (size_t)L->n_in * L->n_out * sizeof *L->w);
+  memset(L->b, 0, (size_t)L->n_out * sizeof *L->b);
+  static const int below[3] = {4, 12, 24}; /* alto, tenor, bass */
+  int sw = kt_repr_sop_width(&r), j = r.window - 1; /* slice t */
+  for (int p = r.lo[KT_SOPRANO]; p <= r.hi[KT_SOPRANO]; ++p) {
+    int in = j * sw + 1 + p - r.lo[KT_SOPRANO];
+    for (int h = 0, off = 0; h < 3; off += heads[0][h++]) {
+      int v = kt_head_voice(h), q = p - below[h];
+      if (q >= r.lo[v] && q <= r.hi[v])
+        L->w[(size_t)in * L->n_out + off + 2 + q - r.lo[v]] = 8.0f;
+    }
+  }
+  return m;
+}
+
+static int play_with(kt_model *m, int shift_avg, abs_ev *rec)
+{
+  char err[256];
+  int64_t total;
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_engine_set_param(e, KT_P_GUARD, 0);
+  kt_engine_set_shift_avg(e, shift_avg);
+  if (m) {
+    kt_engine_model *em = kt_engine_model_new(m, err, sizeof err);
+    CHECK(em != NULL, "engine refuses the model: %s", err);
+    kt_midi_out buf[CAP];
+    kt_out o = {buf, 0, CAP, 0};
+    kt_engine_swap_model(e, em, &o);
+  } else {
+    kt_engine_set_param(e, KT_P_LOOKAHEAD, 4);
+  }
+  int n = play_scale(e, 256, rec, 4096, &total);
+  kt_engine_free(e);
+  return n;
+}
+
+static int same_events(const abs_ev *a, int na, const abs_ev *b, int nb)
+{
+  if (na != nb) return 0;
+  for (int i = 0; i < na; ++i)
+    if (a[i].frame != b[i].frame || memcmp(a[i].d, b[i].d, 3)) return 0;
+  return 1;
+}
+
+static void test_shift_avg(void)
+{
+  static abs_ev a[4096], b[4096];
+  kt_model *m = follower(), *m2 = follower();
+  CHECK(m && m2, "follower model");
+  if (!m || !m2) return;
+  int na = play_with(m, 0, a); /* the engine takes (and frees) m */
+  int ok = na > 0;
+  for (int i = 0; i < na; ++i) /* alto a third below the melody */
+    if ((a[i].d[0] & 0xF0) == 0x90 && (a[i].d[0] & 15) == 1)
+      ok &= a[i].d[1] >= 62 && a[i].d[1] <= 70;
+  CHECK(ok, "the follower's alto follows the melody");
+  int nb = play_with(m2, KT_MAX_SHIFT_AVG, b);
+  CHECK(same_events(a, na, b, nb),
+        "averaging over moved melodies changes what the follower plays");
+  const kt_model *l4 = NULL;
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_LOOKAHEAD, 4);
+  kt_engine_reset(e);
+  l4 = kt_engine_current_model(e);
+  CHECK(l4 && l4->repr.lookahead == 4 && l4->repr.shift_avg == 2,
+        "the embedded L4 averages over -2..+2");
+  kt_engine_free(e);
+  int n1 = play_with(NULL, -1, a), n2 = play_with(NULL, -1, b);
+  CHECK(same_events(a, n1, b, n2), "averaging is deterministic");
+  n2 = play_with(NULL, 0, b);
+  CHECK(!same_events(a, n1, b, n2), "averaging changes nothing on the L4");
+}
+
 int main(int argc, char **argv)
 {
   int iters = argc > 1 ? atoi(argv[1]) : 200000;
@@ -579,6 +683,7 @@ int main(int argc, char **argv)
   test_silencers();
   test_ensemble();
   test_fixed_key_transposes();
+  test_shift_avg();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);

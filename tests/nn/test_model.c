@@ -228,6 +228,33 @@ int main(void)
     kt_model_free(k2);
     free(kb);
     kt_model_free(k);
+    /* averaging over moved melodies: version 4, the same net; labelled v3
+       it is one field short and refused; out of range refused */
+    k = make_model_ks(3, hid, 0, 0);
+    if (k) k->repr.shift_avg = 2;
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    kb = kt_test_slurp(path, &kl);
+    CHECK(kb && kl > 12 && kb[8] == 4, "shift_avg model written as v4");
+    k2 = NULL;
+    CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
+          err);
+    CHECK(k2 && k2->repr.shift_avg == 2 && k2->repr.sounding == 0 &&
+              k2->net[0].layer[0].n_in == m->net[0].layer[0].n_in,
+          "shift_avg round trip");
+    if (kb) {
+      put32(kb + 8, 3);
+      recrc(kb, kl);
+      CHECK(rejects(kb, kl, "shift_avg v3", NULL), "v4 body labelled v3");
+    }
+    kt_model_free(k2);
+    free(kb);
+    if (k) k->repr.shift_avg = KT_MAX_SHIFT_AVG + 1;
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    kb = kt_test_slurp(path, &kl);
+    CHECK(kb && rejects(kb, kl, "shift_avg 4", "shift_avg"),
+          "shift_avg out of range refused");
+    free(kb);
+    kt_model_free(k);
     CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
   }
 

@@ -263,7 +263,35 @@ int main(void)
     CHECK(m && m->repr.sounding == 1 && m->repr.key_norm == 0 &&
               m->net[0].layer[0].n_in == kt_repr_n_inputs(&m->repr),
           "sounding model");
+    /* trained on moved copies: the engine averages over the same moves */
+    CHECK(m && m->repr.shift_avg == KT_AUG_NEAR_MAX, "near: shift_avg %d",
+          m ? m->repr.shift_avg : -1);
     kt_model_free(m);
+  }
+  /* the averaging follows the augmentation unless asked for */
+  {
+    kt_chorale ch;
+    synth_chorale(&ch, 64, 0, 7);
+    kt_train_opts o;
+    kt_train_opts_default(&o);
+    o.arch = KT_ARCH_LIVE;
+    static const struct {
+      int augment, ask, want;
+    } cases[] = {{KT_AUG_NEAR, -1, KT_AUG_NEAR_MAX},
+                 {KT_AUG_NEAR, 0, 0},
+                 {KT_AUG_NONE, -1, 0},
+                 {KT_AUG_SIGLAB, -1, 0},
+                 {KT_AUG_NONE, 1, 1}};
+    for (int i = 0; i < 5; ++i) {
+      o.augment = cases[i].augment;
+      o.shift_avg = cases[i].ask;
+      kt_repr r;
+      char err[256];
+      CHECK(kt_train_repr(&o, &ch, 1, &r, err, sizeof err) == 0, "%s", err);
+      CHECK(r.shift_avg == cases[i].want, "augment %d, asked %d: %d",
+            cases[i].augment, cases[i].ask, r.shift_avg);
+    }
+    free_chorale(&ch);
   }
   remove("tt_a.kmod");
   remove("tt_b.kmod");
