@@ -442,7 +442,8 @@ static int residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     }
   for (int tau = lo; best < 0 && tau <= hi; ++tau)
     if ((tau < own_lo || tau > own_hi) && t->res_dn[tau] < t->res_dn[tau - 1] &&
-        t->res_dn[tau] <= t->res_dn[tau + 1] && t->res_dn[tau] < RES_DIP)
+        t->res_dn[tau] <= t->res_dn[tau + 1] &&
+        dip_between(t->res_dn, tau) < RES_DIP)
       best = tau; /* else the first dip deep enough to count */
   if (best < 0) return 1;
   for (int k = 3; k >= 2; --k) {
@@ -455,7 +456,7 @@ static int residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     best = m;
     break;
   }
-  *rdip = t->res_dn[best];
+  *rdip = dip_between(t->res_dn, best);
   *rmidi = (float)tau_midi(t, vertex_lag(t->res_dn, best));
   return 1;
 }
