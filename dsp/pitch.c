@@ -56,7 +56,7 @@
 #define RECENT (KT_PITCH_RATE / 8) /* a released note still rings (125 ms) */
 #define RES_W 256                  /* residual analysis: window ... */
 #define RES_TAU 128                /* ... and longest lag (125 Hz) */
-#define RES_DIP 0.20f    /* a new note under the sounding one: dip ... */
+#define RES_DIP 0.25f    /* a new note under the sounding one: dip ... */
 #define RES_SHARE 0.05f  /* ... and share of the energy it needs */
 #define K_RES 2          /* ... stable frames, its energy not fading, */
 #define RES_STEP 7       /* ... and a step no larger */
