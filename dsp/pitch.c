@@ -56,7 +56,7 @@
 #define RECENT (KT_PITCH_RATE / 8) /* a released note still rings (125 ms) */
 #define RES_W 256                  /* residual analysis: window ... */
 #define RES_TAU 128                /* ... and longest lag (125 Hz) */
-#define RES_DIP 0.20f    /* a new note under the sounding one: dip ... */
+#define RES_DIP 0.25f    /* a new note under the sounding one: dip ... */
 #define RES_SHARE 0.05f  /* ... and share of the energy it needs */
 #define K_RES 2          /* ... stable frames, its energy not fading, */
 #define RES_STEP 7       /* ... and a step no larger */
@@ -446,7 +446,8 @@ static int residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     }
   for (int tau = lo; best < 0 && tau <= hi; ++tau)
     if ((tau < own_lo || tau > own_hi) && t->res_dn[tau] < t->res_dn[tau - 1] &&
-        t->res_dn[tau] <= t->res_dn[tau + 1] && t->res_dn[tau] < RES_DIP)
+        t->res_dn[tau] <= t->res_dn[tau + 1] &&
+        dip_between(t->res_dn, tau) < RES_DIP)
       best = tau; /* else the first dip deep enough to count */
   if (best < 0) return 1;
   for (int k = 3; k >= 2; --k) {
@@ -459,7 +460,7 @@ static int residual(kt_pitch *t, double T, float *rmidi, float *rdip,
     best = m;
     break;
   }
-  *rdip = t->res_dn[best];
+  *rdip = dip_between(t->res_dn, best);
   *rmidi = (float)tau_midi(t, vertex_lag(t->res_dn, best));
   return 1;
 }
