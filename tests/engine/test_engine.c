@@ -553,7 +553,7 @@ static kt_model *handmade(int key_norm, int tenor_fixed)
   kt_layer *L = &m->net[0].layer[0];
   memset(L->w, 0, (size_t)L->n_in * L->n_out * sizeof *L->w);
   memset(L->b, 0, (size_t)L->n_out * sizeof *L->b);
-  static const int below[3] = {4, 12, 24}; /* alto, tenor, bass */
+  static const int below[3] = {4, 12, 24};          /* alto, tenor, bass */
   int sw = kt_repr_sop_width(&r), j = r.window - 1; /* slice t */
   for (int p = r.lo[KT_SOPRANO]; p <= r.hi[KT_SOPRANO]; ++p) {
     int in = j * sw + 1 + p - r.lo[KT_SOPRANO];
@@ -568,7 +568,10 @@ static kt_model *handmade(int key_norm, int tenor_fixed)
   return m;
 }
 
-static kt_model *follower(void) { return handmade(0, 0); }
+static kt_model *follower(void)
+{
+  return handmade(0, 0);
+}
 
 static int play_keyed(kt_model *m, int shift_avg, int key, abs_ev *rec)
 {

@@ -91,6 +91,29 @@ static int rejects(const unsigned char *b, size_t len, const char *what,
   return 1;
 }
 
+/* Saves k, checks the file says `version`, and that the same bytes
+ * labelled one version older are refused (a field short); returns the
+ * model loaded back (NULL on failure). */
+static kt_model *reload_as(const kt_model *k, const char *path, int version)
+{
+  char err[256];
+  size_t kl = 0;
+  kt_model *k2 = NULL;
+  CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+  unsigned char *kb = kt_test_slurp(path, &kl);
+  CHECK(kb && kl > 12 && kb[8] == version, "written as v%d", version);
+  CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
+        err);
+  if (kb) {
+    put32(kb + 8, (uint32_t)version - 1);
+    recrc(kb, kl);
+    CHECK(rejects(kb, kl, "older label", NULL), "v%d body labelled v%d",
+          version, version - 1);
+  }
+  free(kb);
+  return k2;
+}
+
 /* The kernel's definition in scalar float: bias, then the active rows of
  * the first layer added in list order, then for each later layer the
  * nonzero activations in ascending order, value * weight added one at a
@@ -210,44 +233,22 @@ int main(void)
     /* sounding-pitch inputs: version 3, wider first layer, round trip; the
        same bytes labelled v2 are one field short and refused */
     k = make_model_ks(3, hid, 0, 1);
-    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
-    kb = kt_test_slurp(path, &kl);
-    CHECK(kb && kl > 12 && kb[8] == 3, "sounding model written as v3");
-    k2 = NULL;
-    CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
-          err);
+    k2 = reload_as(k, path, 3);
     CHECK(k2 && k2->repr.sounding == 1 && k2->repr.key_ctx == 0 &&
               k2->net[0].layer[0].n_in == kt_repr_n_inputs(&k->repr) &&
               k2->net[0].layer[0].n_in > m->net[0].layer[0].n_in,
           "sounding round trip");
-    if (kb) {
-      put32(kb + 8, 2);
-      recrc(kb, kl);
-      CHECK(rejects(kb, kl, "sounding v2", NULL), "v3 body labelled v2");
-    }
     kt_model_free(k2);
-    free(kb);
     kt_model_free(k);
     /* averaging over moved melodies: version 4, the same net; labelled v3
        it is one field short and refused; out of range refused */
     k = make_model_ks(3, hid, 0, 0);
     if (k) k->repr.shift_avg = 2;
-    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
-    kb = kt_test_slurp(path, &kl);
-    CHECK(kb && kl > 12 && kb[8] == 4, "shift_avg model written as v4");
-    k2 = NULL;
-    CHECK(kb && kt_model_load_mem(kb, kl, &k2, err, sizeof err) == 0, "%s",
-          err);
+    k2 = reload_as(k, path, 4);
     CHECK(k2 && k2->repr.shift_avg == 2 && k2->repr.sounding == 0 &&
               k2->net[0].layer[0].n_in == m->net[0].layer[0].n_in,
           "shift_avg round trip");
-    if (kb) {
-      put32(kb + 8, 3);
-      recrc(kb, kl);
-      CHECK(rejects(kb, kl, "shift_avg v3", NULL), "v4 body labelled v3");
-    }
     kt_model_free(k2);
-    free(kb);
     if (k) k->repr.shift_avg = KT_MAX_SHIFT_AVG + 1;
     CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
     kb = kt_test_slurp(path, &kl);
