@@ -131,6 +131,10 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     snprintf(err, errlen, "shift_avg set for offline arch %d", r->arch);
     return 0;
   }
+  if (r->shift_avg && r->key_ctx) { /* the tracker's inputs are not moved */
+    snprintf(err, errlen, "shift_avg set with key_ctx");
+    return 0;
+  }
   for (int v = 0; v < KT_NVOICES; ++v) {
     if (r->lo[v] < 0 || r->hi[v] > 127 || r->lo[v] > r->hi[v] ||
         r->hi[v] - r->lo[v] < 11) {

@@ -178,6 +178,29 @@ int main(void)
     b.arch = KT_ARCH_FORWARDBACH;
     b.feedback = 0;
     CHECK(!kt_repr_valid(&b, err, sizeof err), "sounding offline");
+    /* averaging over moved melodies: live only, 0..KT_MAX_SHIFT_AVG, and
+       not with the key tracker's inputs (which it does not move); it adds
+       no inputs */
+    b = q;
+    b.shift_avg = KT_MAX_SHIFT_AVG;
+    CHECK(kt_repr_valid(&b, err, sizeof err) &&
+              kt_repr_n_inputs(&b) == kt_repr_n_inputs(&q),
+          "shift_avg: %s", err);
+    b.shift_avg = KT_MAX_SHIFT_AVG + 1;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "shift_avg too big");
+    b.shift_avg = -1;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "shift_avg negative");
+    b = q;
+    b.shift_avg = 2;
+    b.key_ctx = 1;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "shift_avg with key_ctx");
+    b = q;
+    b.shift_avg = 2;
+    b.arch = KT_ARCH_FORWARDBACH;
+    b.feedback = 0;
+    b.sounding = 0;
+    CHECK(!kt_repr_valid(&b, err, sizeof err) && strstr(err, "shift_avg"),
+          "shift_avg offline");
   }
   /* offline window */
   kt_repr o = r;
