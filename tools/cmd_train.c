@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -271,13 +270,6 @@ static int run_jobs(member_job *job, int n, int jobs)
   return 0;
 }
 
-static double wall_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int kt_cmd_train(int argc, char **argv)
 {
   kt_train_opts o;
@@ -520,7 +512,6 @@ int kt_cmd_train(int argc, char **argv)
   memset(job, 0, sizeof job);
   int rc = KT_EXIT_FAIL;
   kt_model *m = NULL;
-  kt_model *member[KT_MAX_NETS] = {NULL};
   for (int k = 0; k < n_ens; ++k) {
     job[k].o = o;
     job[k].o.seed = o.seed + (uint64_t)k;
@@ -544,12 +535,12 @@ int kt_cmd_train(int argc, char **argv)
     fprintf(stderr, "ensemble of %d nets, seeds %llu..%llu, %d at a time\n",
             n_ens, (unsigned long long)o.seed,
             (unsigned long long)(o.seed + (uint64_t)n_ens - 1), jobs);
-  double wall0 = wall_s();
+  double wall0 = kt_train_clock_s();
   if (run_jobs(job, n_ens, jobs)) {
     fprintf(stderr, "kantor train: cannot start a training thread\n");
     goto done;
   }
-  double wall = wall_s() - wall0, secs = 0;
+  double wall = kt_train_clock_s() - wall0, secs = 0;
   for (int k = 0; k < n_ens; ++k)
     if (!job[k].m) {
       fprintf(stderr, "kantor train: %s\n", job[k].err);
@@ -578,16 +569,14 @@ int kt_cmd_train(int argc, char **argv)
     if (n_curve) secs += curve[n_curve - 1].seconds;
   }
   int n_curve = job[0].n_curve;
-  for (int k = 0; k < n_ens; ++k) {
-    member[k] = job[k].m;
-    job[k].m = NULL;
-  }
   if (n_ens == 1) {
-    m = member[0];
-  } else {
-    m = kt_model_stack((const kt_model *const *)member, n_ens);
+    m = job[0].m;
+    job[0].m = NULL;
+  } else { /* the members are freed with their jobs */
+    const kt_model *ms[KT_MAX_NETS];
     for (int k = 0; k < n_ens; ++k)
-      kt_model_free(member[k]);
+      ms[k] = job[k].m;
+    m = kt_model_stack(ms, n_ens);
     if (!m) {
       fprintf(stderr, "kantor train: cannot stack the ensemble\n");
       goto done;

@@ -57,7 +57,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->verbose = 0;
 }
 
-static double now_s(void)
+double kt_train_clock_s(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -506,7 +506,7 @@ double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
     order[i] = i;
   long step = 0;
   for (int ep = 0; ep < epochs; ++ep) {
-    double t0 = now_s(), sum = 0;
+    double t0 = kt_train_clock_s(), sum = 0;
     long hits = 0, count = 0;
     for (int i = d->n_ex - 1; i > 0; --i) {
       int j = (int)(kt_train_rng_next(&rng) % (uint64_t)(i + 1));
@@ -529,7 +529,7 @@ double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
       batch_backward(&st, idx, cnt, nb);
       adam_update(&st, &o, ++step);
     }
-    if (epoch_s) epoch_s[ep] = now_s() - t0;
+    if (epoch_s) epoch_s[ep] = kt_train_clock_s() - t0;
     loss = d->n_ex ? sum / d->n_ex : 0;
   }
 done:
@@ -632,7 +632,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
             maxa, m->n_out_total);
   for (int i = 0; i < dtr.n_ex; ++i)
     order[i] = i;
-  double t0 = now_s(), best_score = 1e300;
+  double t0 = kt_train_clock_s(), best_score = 1e300;
   int since = 0;
   long step = 0;
   int live = r.arch == KT_ARCH_LIVE;
@@ -659,7 +659,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
       if (o->fb_own > 0)
         kt_dataset_rollout(&dtr, ev); /* own outputs for the next epoch */
     }
-    pt.seconds = now_s() - t0;
+    pt.seconds = kt_train_clock_s() - t0;
     curve[(*n_curve)++] = pt;
     double score = o->select_free && live ? -pt.valid_free_acc : pt.valid_loss;
     if (dva.n_ex == 0) score = pt.train_loss;

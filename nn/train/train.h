@@ -77,6 +77,8 @@ typedef struct {
 } kt_train_opts;
 
 void kt_train_opts_default(kt_train_opts *o);
+/* Seconds on the monotonic clock (training times, curves). */
+double kt_train_clock_s(void);
 
 typedef struct {
   int epoch;
