@@ -78,7 +78,8 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
       c.onset = prev >= 0;
     } else {
       c.pitch = kt_tok_pitch(r, voice, j) - shift;
-      c.onset = 1;
+      /* tgt_sound: the pitch already sounding goes on sounding */
+      c.onset = !(r->tgt_sound && c.pitch == prev);
       if (c.pitch < 0 || c.pitch > 127)
         continue;
     }

@@ -135,6 +135,14 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     snprintf(err, errlen, "shift_avg set with key_ctx");
     return 0;
   }
+  if (r->tgt_sound != 0 && r->tgt_sound != 1) {
+    snprintf(err, errlen, "tgt_sound %d is not 0 or 1", r->tgt_sound);
+    return 0;
+  }
+  if (r->tgt_sound && r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "tgt_sound set for offline arch %d", r->arch);
+    return 0;
+  }
   for (int v = 0; v < KT_NVOICES; ++v) {
     if (r->lo[v] < 0 || r->hi[v] > 127 || r->lo[v] > r->hi[v] ||
         r->hi[v] - r->lo[v] < 11) {

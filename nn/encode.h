@@ -8,6 +8,13 @@
  *   0 = hold (the previous note or rest continues)
  *   1 = rest (starts a rest)
  *   2 + (pitch - lo[voice]) = a note of that pitch starts here
+ * With repr.tgt_sound (model format >= 5) the heads name instead what the
+ * voice sounds at the slice: a pitch token for every slice of a note (its
+ * attack and its held slices alike), rest for every slice of a rest; hold
+ * is never a target.  The decoder continues the note when the pitch is
+ * the one already sounding (kt_decode).  A net then estimates which pitch
+ * sounds at slice t, which is what the evaluator scores; with attack
+ * tokens, "hold" says nothing about the pitch it continues.
  * Soprano input, per slice: (shi - slo + 2) pitch/rest classes (0 = rest,
  *   1 + pitch - slo) followed by one onset flag: width kt_repr_sop_width().
  * Pitches are key-normalized when repr.key_norm is set: 1 = the tonic moved
@@ -74,6 +81,8 @@ typedef struct {
                     melody and voices moved by -N..+N semitones (geometric
                     mean of the moved-back probabilities; model format
                     >= 4): for nets trained on such shifts (--augment near) */
+  int tgt_sound; /* live: 1 = the heads name the sounding pitch of every
+                    slice (see above; model format >= 5) */
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */

@@ -16,8 +16,8 @@ extern const unsigned char *const kt_embedded_data[];
 extern const size_t kt_embedded_len[];
 
 /* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx,
- * version 3 sounding, version 4 shift_avg. */
-#define KT_REPR_FIELDS 17
+ * version 3 sounding, version 4 shift_avg, version 5 tgt_sound. */
+#define KT_REPR_FIELDS 18
 #define KT_REPR_FIELDS_V1 14
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
@@ -67,6 +67,7 @@ static void repr_to_ints(const kt_repr *r, int32_t *v)
   v[k++] = r->key_ctx;
   v[k++] = r->sounding;
   v[k++] = r->shift_avg;
+  v[k++] = r->tgt_sound;
 }
 
 static void repr_from_ints(const int32_t *v, kt_repr *r)
@@ -86,6 +87,7 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
   r->key_ctx = v[k++];
   r->sounding = v[k++];
   r->shift_avg = v[k++];
+  r->tgt_sound = v[k++];
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
@@ -414,7 +416,8 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   /* the oldest version that can hold the model: v1 files stay v1 */
   int version =
-      m->repr.shift_avg ? 4
+      m->repr.tgt_sound ? 5
+      : m->repr.shift_avg ? 4
       : m->repr.sounding ? 3
       : m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1)
           ? 2

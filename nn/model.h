@@ -3,12 +3,12 @@
  * output) over the same one-hot input; their outputs are split into softmax
  * heads.
  *
- * File format (little endian), versions 1 to 4:
+ * File format (little endian), versions 1 to 5:
  *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32:
  *   arch, window, lookahead, feedback, key_norm, lo[4], hi[4], chord_len,
  *   from version 2 key_ctx, from version 3 sounding, from version 4
- *   shift_avg; a file is written in the oldest version that holds its
- *   model),
+ *   shift_avg, from version 5 tgt_sound; a file is written in the oldest
+ *   version that holds its model),
  *   u32 n_nets, per net: u32 n_layers, u32 sizes[n_layers + 1],
  *   u32 n_heads, u32 head sizes, then per net per layer float32 weights
  *   (n_in x n_out, row i = input i) and biases, then u32 CRC-32 of all the
@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define KT_MODEL_MAGIC "KANTORNN"
-#define KT_MODEL_VERSION 4
+#define KT_MODEL_VERSION 5
 #define KT_MAX_LAYERS 4
 #define KT_MAX_NETS 4
 #define KT_MAX_HEADS 256

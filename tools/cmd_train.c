@@ -24,6 +24,7 @@ static void usage(FILE *f)
       "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
+      "         [--target attack|sound]\n"
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
@@ -41,7 +42,9 @@ static void usage(FILE *f)
       "and melody pitch-class histogram) to the inputs.  --sounding on\n"
       "(live) adds each voice's sounding pitch at the previous slice to\n"
       "the inputs (the fed-back tokens say only \"hold\" once a note's\n"
-      "attack is more than --feedback slices back).  --ensemble N\n"
+      "attack is more than --feedback slices back).  --target sound\n"
+      "(live) has the heads name the pitch each voice sounds at every\n"
+      "slice instead of attack, hold or rest (nn/encode.h).  --ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
       "model whose heads average their probabilities; --jobs N trains up\n"
       "to N of them at once, one thread each (default: the number of\n"
@@ -347,6 +350,15 @@ int kt_cmd_train(int argc, char **argv)
         o.key_ctx = 0;
       else {
         fprintf(stderr, "kantor train: --key-ctx on|off, not '%s'\n", v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--target")) {
+      if (!strcmp(v, "sound"))
+        o.tgt_sound = 1;
+      else if (!strcmp(v, "attack"))
+        o.tgt_sound = 0;
+      else {
+        fprintf(stderr, "kantor train: --target attack|sound, not '%s'\n", v);
         bad = 1;
       }
     } else if (!strcmp(a, "--sounding")) {

@@ -377,7 +377,8 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);
       int bp = s->vp[h][t];
-      int tg = tok_of(r, v, bp, s->von[h][t], sh);
+      /* tgt_sound: what sounds, at every slice */
+      int tg = tok_of(r, v, bp, r->tgt_sound || s->von[h][t], sh);
       if (own && tg == KT_TOK_HOLD && t > 0) {
         int op = s->own_p[h][t - 1];
         int fo = op < 0 ? op : kt_fold_pitch(op + sh, r->lo[v], r->hi[v]);
@@ -460,7 +461,10 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
                 : best == KT_TOK_REST ? KT_REST
                                       : kt_tok_pitch(r, v, best) - sh;
         s->own_p[h][t] = (int8_t)p;
-        s->own_on[h][t] = (uint8_t)(best != KT_TOK_HOLD);
+        /* as kt_decode: with tgt_sound a change of pitch (or from a note
+           to a rest) is an onset, the same pitch or rest continues */
+        s->own_on[h][t] = (uint8_t)(r->tgt_sound ? p != prev
+                                                 : best != KT_TOK_HOLD);
         hit += p == s->vp[h][t];
         ++tot;
       }

@@ -565,6 +565,7 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
                                                                          : 1;
   r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
   r.sounding = o->arch == KT_ARCH_LIVE && o->sounding;
+  r.tgt_sound = o->arch == KT_ARCH_LIVE && o->tgt_sound;
   r.shift_avg = o->arch != KT_ARCH_LIVE     ? 0
                 : o->shift_avg >= 0         ? o->shift_avg
                 : o->augment == KT_AUG_NEAR ? KT_AUG_NEAR_MAX

@@ -66,6 +66,7 @@ typedef struct {
                      average of the weights (decay per step), 0 = off */
   int key_ctx;     /* live: key context inputs (nn/encode.h) */
   int sounding;    /* live: sounding-pitch inputs (nn/encode.h) */
+  int tgt_sound;   /* live: the heads name the sounding pitch (nn/encode.h) */
   int shift_avg;   /* live: repr.shift_avg, how far the engine moves the
                       melody to average the net; -1 = the augmentation's
                       own shifts (near: KT_AUG_NEAR_MAX, else 0) */

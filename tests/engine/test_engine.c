@@ -641,6 +641,39 @@ static void test_shift_avg(void)
   CHECK(!same_events(a, n1, b, n2), "averaging changes nothing on the L4");
 }
 
+/* Heads that name the sounding pitch (repr.tgt_sound): the follower says
+ * "alto a third below the melody" at every slice.  Read as attack tokens
+ * that re-attacks the alto at every sixteenth; read as sounding pitches
+ * it is one alto note per melody note (the melody has no repeated
+ * pitch), held, with the same pitches in the same order. */
+static int alto_ons(const abs_ev *a, int n, int *pitch, int cap)
+{
+  int k = 0;
+  for (int i = 0; i < n; ++i)
+    if ((a[i].d[0] & 0xF0) == 0x90 && (a[i].d[0] & 15) == 1 && a[i].d[2]) {
+      if (k < cap) pitch[k] = a[i].d[1];
+      ++k;
+    }
+  return k;
+}
+
+static void test_sound_target(void)
+{
+  static abs_ev a[4096], b[4096];
+  kt_model *m = follower(), *m2 = follower();
+  CHECK(m && m2, "follower model");
+  if (!m || !m2) return;
+  m2->repr.tgt_sound = 1;
+  int na = play_with(m, 0, a), nb = play_with(m2, 0, b);
+  int pa[64], pb[16];
+  int ka = alto_ons(a, na, pa, 64), kb = alto_ons(b, nb, pb, 16);
+  CHECK(ka == 44, "attack tokens: %d alto note-ons, not one per slice", ka);
+  CHECK(kb == 11, "sounding pitches: %d alto note-ons, not one per melody "
+                  "note", kb);
+  for (int i = 0; i < kb && i < 11 && 4 * i < ka; ++i)
+    CHECK(pb[i] == pa[4 * i], "alto note %d: %d, not %d", i, pb[i], pa[4 * i]);
+}
+
 /* A key-normalized net (key signature to C's, as the shipped L0 was
  * before it was trained on moved copies) with the key set by the user: the
  * same melody a tone higher in the key a tone higher gets the same voices a
@@ -682,6 +715,7 @@ int main(int argc, char **argv)
   test_ensemble();
   test_fixed_key_transposes();
   test_shift_avg();
+  test_sound_target();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);

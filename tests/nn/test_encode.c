@@ -200,7 +200,21 @@ int main(void)
     b.feedback = 0;
     b.sounding = 0;
     CHECK(!kt_repr_valid(&b, err, sizeof err) && strstr(err, "shift_avg"),
-          "shift_avg offline");
+          "shift_avg offline");    /* heads naming the sounding pitch: live only, 0 or 1, no new inputs */
+    b = q;
+    b.tgt_sound = 1;
+    CHECK(kt_repr_valid(&b, err, sizeof err) &&
+              kt_repr_n_inputs(&b) == kt_repr_n_inputs(&q) &&
+              kt_repr_n_tok(&b, KT_ALTO) == kt_repr_n_tok(&q, KT_ALTO),
+          "tgt_sound: %s", err);
+    b.tgt_sound = 2;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "tgt_sound 2");
+    b.tgt_sound = 1;
+    b.arch = KT_ARCH_FORWARDBACH;
+    b.feedback = 0;
+    b.sounding = 0;
+    CHECK(!kt_repr_valid(&b, err, sizeof err) && strstr(err, "tgt_sound"),
+          "tgt_sound offline");
   }
   /* offline window */
   kt_repr o = r;

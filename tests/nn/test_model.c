@@ -256,6 +256,22 @@ int main(void)
           "shift_avg out of range refused");
     free(kb);
     kt_model_free(k);
+    /* heads naming the sounding pitch: version 5; labelled v4 it is one
+       field short and refused; a value other than 0 or 1 refused */
+    k = make_model_ks(3, hid, 0, 0);
+    if (k) k->repr.shift_avg = 2, k->repr.tgt_sound = 1;
+    k2 = reload_as(k, path, 5);
+    CHECK(k2 && k2->repr.tgt_sound == 1 && k2->repr.shift_avg == 2 &&
+              k2->net[0].layer[0].n_in == m->net[0].layer[0].n_in,
+          "tgt_sound round trip");
+    kt_model_free(k2);
+    if (k) k->repr.tgt_sound = 3;
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    kb = kt_test_slurp(path, &kl);
+    CHECK(kb && rejects(kb, kl, "tgt_sound 3", "tgt_sound"),
+          "tgt_sound 3 refused");
+    free(kb);
+    kt_model_free(k);
     CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
   }
 

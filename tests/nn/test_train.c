@@ -210,10 +210,83 @@ static void near_copies(void)
   free_chorale(&c);
 }
 
+/* --target sound: every slice's target names the pitch the voice sounds
+ * (held slices too; hold never), and the trainer's free-running rollout
+ * marks an onset exactly where the pitch changes, as kt_decode plays it. */
+static void sound_targets(void)
+{
+  kt_chorale c[2];
+  synth_chorale(&c[0], 32, 0, 3);
+  synth_chorale(&c[1], 32, 2, 4);
+  kt_train_opts o;
+  kt_train_opts_default(&o);
+  o.window = 2;
+  o.feedback = 0;
+  o.hidden[0] = 6;
+  o.hidden[1] = 5;
+  o.epochs = 1;
+  o.augment = KT_AUG_NONE;
+  o.tgt_sound = 1;
+  kt_curve_pt cv[1];
+  int nc, be;
+  char err[256];
+  kt_model *m = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
+  CHECK(m && m->repr.tgt_sound == 1, "%s", m ? "tgt_sound not set" : err);
+  if (!m) return;
+  uint64_t s = 11; /* random weights: a rollout that moves */
+  for (int l = 0; l < m->net[0].n_layers; ++l) {
+    kt_layer *L = &m->net[0].layer[l];
+    for (int i = 0; i < L->n_in * L->n_out; ++i)
+      L->w[i] = (float)(kt_train_rng_unif(&s) - 0.5) * 4.0f;
+  }
+  for (int ts = 0; ts < 2; ++ts) {
+    kt_repr r = m->repr;
+    r.tgt_sound = ts;
+    kt_dataset ds;
+    CHECK(kt_dataset_build(&ds, &r, c, 2, KT_AUG_NONE, err, sizeof err) == 0,
+          "%s", err);
+    int32_t idx[256];
+    int holds = 0, bad = 0;
+    for (int i = 0; i < ds.n_ex; ++i) {
+      int tgt[3];
+      const kt_example *e = &ds.ex[i];
+      kt_dataset_example(&ds, e, 0, 0, 0, NULL, idx, tgt);
+      for (int h = 0; h < 3; ++h) {
+        int v = kt_head_voice(h);
+        int p = c[e->seq].v[v][e->t].pitch;
+        holds += tgt[h] == KT_TOK_HOLD;
+        bad += ts && tgt[h] != kt_tok_from_slice(&r, v, p, 1);
+      }
+    }
+    CHECK(ts ? holds == 0 && bad == 0 : holds == 3 * 2 * 24,
+          "tgt_sound %d: %d hold targets, %d not the sounding pitch", ts,
+          holds, bad);
+    if (ts) {
+      kt_dataset_rollout(&ds, m);
+      int changes = 0;
+      for (int q = 0; q < ds.n_seq; ++q)
+        for (int t = 1; t < ds.seq[q].n; ++t)
+          for (int h = 0; h < 3; ++h) {
+            int moved = ds.seq[q].own_p[h][t] != ds.seq[q].own_p[h][t - 1];
+            changes += moved;
+            CHECK(ds.seq[q].own_on[h][t] == moved,
+                  "rollout seq %d slice %d head %d: onset %d, moved %d", q, t,
+                  h, ds.seq[q].own_on[h][t], moved);
+          }
+      CHECK(changes > 0, "the rollout never changes pitch");
+    }
+    kt_dataset_free(&ds);
+  }
+  kt_model_free(m);
+  free_chorale(&c[0]);
+  free_chorale(&c[1]);
+}
+
 int main(void)
 {
   gradcheck();
   near_copies();
+  sound_targets();
 
   double a0 = 0, a1 = 0;
   CHECK(train_to("tt_a.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, &a0, &a1) == 0,
