@@ -416,12 +416,11 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   /* the oldest version that can hold the model: v1 files stay v1 */
   int version =
-      m->repr.tgt_sound ? 5
-      : m->repr.shift_avg ? 4
-      : m->repr.sounding ? 3
-      : m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1)
-          ? 2
-          : 1;
+      m->repr.tgt_sound                                                    ? 5
+      : m->repr.shift_avg                                                  ? 4
+      : m->repr.sounding                                                   ? 3
+      : m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1) ? 2
+                                                                           : 1;
   int nf = repr_fields((uint32_t)version);
   size_t hdr = 8 + 4 + 4 + 4 * (size_t)nf + 4, wf = 0;
   for (int n = 0; n < m->n_nets; ++n) {

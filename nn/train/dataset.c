@@ -463,8 +463,8 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
         s->own_p[h][t] = (int8_t)p;
         /* as kt_decode: with tgt_sound a change of pitch (or from a note
            to a rest) is an onset, the same pitch or rest continues */
-        s->own_on[h][t] = (uint8_t)(r->tgt_sound ? p != prev
-                                                 : best != KT_TOK_HOLD);
+        s->own_on[h][t] =
+            (uint8_t)(r->tgt_sound ? p != prev : best != KT_TOK_HOLD);
         hit += p == s->vp[h][t];
         ++tot;
       }

@@ -668,8 +668,10 @@ static void test_sound_target(void)
   int pa[64], pb[16];
   int ka = alto_ons(a, na, pa, 64), kb = alto_ons(b, nb, pb, 16);
   CHECK(ka == 44, "attack tokens: %d alto note-ons, not one per slice", ka);
-  CHECK(kb == 11, "sounding pitches: %d alto note-ons, not one per melody "
-                  "note", kb);
+  CHECK(kb == 11,
+        "sounding pitches: %d alto note-ons, not one per melody "
+        "note",
+        kb);
   for (int i = 0; i < kb && i < 11 && 4 * i < ka; ++i)
     CHECK(pb[i] == pa[4 * i], "alto note %d: %d, not %d", i, pb[i], pa[4 * i]);
 }

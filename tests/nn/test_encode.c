@@ -200,7 +200,8 @@ int main(void)
     b.feedback = 0;
     b.sounding = 0;
     CHECK(!kt_repr_valid(&b, err, sizeof err) && strstr(err, "shift_avg"),
-          "shift_avg offline");    /* heads naming the sounding pitch: live only, 0 or 1, no new inputs */
+          "shift_avg offline"); /* heads naming the sounding pitch: live only, 0
+                                   or 1, no new inputs */
     b = q;
     b.tgt_sound = 1;
     CHECK(kt_repr_valid(&b, err, sizeof err) &&

@@ -259,8 +259,8 @@ static void sound_targets(void)
       }
     }
     CHECK(ts ? holds == 0 && bad == 0 : holds == 3 * 2 * 24,
-          "tgt_sound %d: %d hold targets, %d not the sounding pitch", ts,
-          holds, bad);
+          "tgt_sound %d: %d hold targets, %d not the sounding pitch", ts, holds,
+          bad);
     if (ts) {
       kt_dataset_rollout(&ds, m);
       int changes = 0;
