@@ -725,8 +725,9 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
     size_t l = strlen(desc);
     int sa = o->shift_avg >= 0 ? o->shift_avg : cur->repr.shift_avg;
     snprintf(desc + l, desclen - l,
-             ", lookahead %d, window %d, feedback %d, shift-avg %d",
-             cur->repr.lookahead, cur->repr.window, cur->repr.feedback, sa);
+             ", lookahead %d, window %d, feedback %d, shift-avg %d%s",
+             cur->repr.lookahead, cur->repr.window, cur->repr.feedback, sa,
+             cur->repr.tgt_sound ? ", heads name the sounding pitch" : "");
   }
   return e;
 }
