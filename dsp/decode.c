@@ -116,6 +116,19 @@ static int violations(const int p[4], const int q[4], const kt_decode_opts *o)
   return v;
 }
 
+/* Voices (alto, tenor, bass) that leap wider than a fifth from p to q;
+ * the bass's octave leap is idiomatic and not counted. */
+static int wide_leaps(const int p[4], const int q[4]) KT_RT
+{
+  int n = 0;
+  for (int h = 1; h < 4; ++h) {
+    if (p[h] < 0 || q[h] < 0) continue;
+    int d = q[h] > p[h] ? q[h] - p[h] : p[h] - q[h];
+    n += d > 7 && !(h == 3 && d == 12);
+  }
+  return n;
+}
+
 void kt_decode(const kt_repr *r, const float *logits,
                const kt_decode_opts *o, int shift, int sop_prev, int sop_now,
                const int prev[KT_NGEN], kt_rng *rng, kt_choice out[KT_NGEN])
@@ -152,7 +165,8 @@ void kt_decode(const kt_repr *r, const float *logits,
   float best = -INFINITY;
   int bi[KT_NGEN] = {0, 0, 0};
   /* Score = sum of the three log-probabilities, minus 1000 per broken rule,
-   * minus chord_bias if the sonority is no chord.  The penalties only lower
+   * minus leap_cost per wide leap, minus chord_bias if the sonority is no
+   * chord.  The penalties only lower
    * it, so a combination whose plain sum does not beat the best so far is
    * skipped without checking the rules, and as each list is sorted best
    * first, neither does any later bass candidate.  Same choice as scoring
@@ -166,6 +180,8 @@ void kt_decode(const kt_repr *r, const float *logits,
         int q[4] = {sop_now, cl[0].c[a].pitch, cl[1].c[t].pitch,
                     cl[2].c[b].pitch};
         s -= 1000.0f * (float)violations(p, q, o);
+        if (!(s > best)) continue;
+        s -= o->leap_cost * (float)wide_leaps(p, q);
         if (!(s > best))
           continue;
         if (o->chord_bias > 0.0f && sop_now >= 0 &&

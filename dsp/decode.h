@@ -2,7 +2,8 @@
  * (temperature 0) or seeded sampling (Gumbel-max on logits / T), and the
  * guard: keep voices in range, avoid crossings and parallel fifths and
  * octaves by taking the best-scoring candidate combination that breaks no
- * rule (or the fewest). */
+ * rule (or the fewest); softer costs prefer chords and steps over wide
+ * leaps. */
 #ifndef KT_DECODE_H
 #define KT_DECODE_H
 
@@ -24,6 +25,9 @@ typedef struct {
   int lo[KT_NGEN], hi[KT_NGEN]; /* absolute ranges per head */
   float chord_bias; /* guard: log-probability cost of a sonority that is
                        no triad or seventh chord */
+  float leap_cost;  /* guard: log-probability cost per voice that leaps
+                       wider than a perfect fifth from its previous pitch
+                       (the bass's octave excepted) */
 } kt_decode_opts;
 
 typedef struct {

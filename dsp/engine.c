@@ -22,12 +22,18 @@
 #define KT_HMASK (KT_HIST - 1)
 #define KT_MAX_EMB 8
 #define KT_PT_QUEUE 256
-#define KT_KEY_SWITCH 8
+#define KT_KEY_SWITCH 8 /* slices a new key must persist to be taken */
 /* Guard preference for chord tones: log-probability cost of a sonority
  * that is no triad or seventh (tuned on the valid split, models/MODEL.md). */
 #ifndef KT_CHORD_BIAS
 #define KT_CHORD_BIAS 0.2f
-#endif /* slices a new key must persist to be taken */
+#endif
+/* The guard's cost of a leap wider than a fifth in a lower voice
+ * (kt_decode_opts.leap_cost), chosen on development splits carved from
+ * the train set (models/MODEL.md). */
+#ifndef KT_LEAP_COST
+#define KT_LEAP_COST 0.5f
+#endif
 
 struct kt_engine_model {
   kt_model *m;
@@ -633,6 +639,7 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     o.temperature = e->param[KT_P_TEMPERATURE];
     o.guard = iparam(e, KT_P_GUARD);
     o.chord_bias = KT_CHORD_BIAS;
+    o.leap_cost = KT_LEAP_COST;
     for (int h = 0; h < KT_NGEN; ++h)
       voice_range(e, h, &o.lo[h], &o.hi[h]);
     kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,

@@ -28,6 +28,9 @@ void kt_mcount_add(kt_mcount *dst, const kt_mcount *src)
     dst->exact[v] += src->exact[v];
     dst->pc[v] += src->pc[v];
     dst->onsets[v] += src->onsets[v];
+    dst->changes[v] += src->changes[v];
+    dst->interval[v] += src->interval[v];
+    dst->wide[v] += src->wide[v];
   }
   dst->slices += src->slices;
   dst->sounding_slices += src->sounding_slices;
@@ -78,6 +81,12 @@ void kt_metrics_style(const kt_mvoices *m, kt_mcount *c)
       if (p[v] >= 0) {
         any = 1;
         if (m->v[v][t].onset) c->onsets[v]++;
+        if (q[v] >= 0 && q[v] != p[v]) {
+          int d = p[v] > q[v] ? p[v] - q[v] : q[v] - p[v];
+          c->changes[v]++;
+          c->interval[v] += d;
+          c->wide[v] += d > 7;
+        }
       }
     }
     c->slices++;
@@ -143,6 +152,8 @@ void kt_metrics_finish(const kt_mcount *c, kt_metrics *m)
     m->acc[v] = ratio((double)c->exact[v], (double)c->cmp_slices, 1);
     m->pc_acc[v] = ratio((double)c->pc[v], (double)c->cmp_slices, 1);
     m->onsets_per_bar[v] = ratio((double)c->onsets[v], c->bars, 1);
+    m->step[v] = ratio((double)c->interval[v], (double)c->changes[v], 1);
+    m->wide_pct[v] = ratio((double)c->wide[v], (double)c->changes[v], 100);
     if (v != KT_SOPRANO) {
       sum += m->acc[v];
       pcsum += m->pc_acc[v];

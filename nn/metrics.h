@@ -31,7 +31,11 @@
  *    templates).  Percent of slices where at least one voice sounds.
  *  - onsets per bar: note starts (onset flag on a sounding slice) of a
  *    voice divided by the bars covered, bars = sum over slices of
- *    1 / bar_len[t] (so pickups and meter changes count fractionally). */
+ *    1 / bar_len[t] (so pickups and meter changes count fractionally).
+ *  - melodic motion of a voice: at each slice t >= 1 where it sounds a
+ *    different pitch than at t-1 (both sounding), the interval |p - q| in
+ *    semitones: its mean ("step"), and the percent of those changes wider
+ *    than a perfect fifth (> 7 semitones, "leaps > 5th"). */
 #ifndef KT_METRICS_H
 #define KT_METRICS_H
 
@@ -61,6 +65,9 @@ typedef struct {
   long crossing_slices;
   long chord_slices;
   long onsets[KT_NVOICES];
+  long changes[KT_NVOICES];  /* pitch changes between sounding slices */
+  long interval[KT_NVOICES]; /* their summed size in semitones */
+  long wide[KT_NVOICES];     /* those wider than a fifth */
   double bars;
   int pieces;
 } kt_mcount;
@@ -76,6 +83,8 @@ typedef struct {
   double cross_pct; /* 0..100 */
   double chord_pct; /* 0..100 */
   double onsets_per_bar[KT_NVOICES];
+  double step[KT_NVOICES];     /* mean interval of a pitch change */
+  double wide_pct[KT_NVOICES]; /* 0..100: changes wider than a fifth */
 } kt_metrics;
 
 void kt_mcount_init(kt_mcount *c);

@@ -2,6 +2,7 @@
  * quantizing to slices, grace window, lookahead latency, determinism, and
  * the invariants under random input (no stuck notes, at most one note per
  * voice, voices in range, output sorted and within capacity). */
+#include "../../dsp/decode.h"
 #include "../../dsp/engine.h"
 #include "../check.h"
 
@@ -676,6 +677,55 @@ static void test_sound_target(void)
     CHECK(pb[i] == pa[4 * i], "alto note %d: %d, not %d", i, pb[i], pa[4 * i]);
 }
 
+/* The guard's leap cost: the tenor's best candidate (by 0.3 in
+ * log-probability) leaps down a sixth, the next one moves a step up; with a
+ * leap cost of 0.5 the step wins, without it the leap.  The bass's octave leap
+ * costs nothing. */
+static void test_leap_cost(void)
+{
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 1;
+  static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
+  memcpy(r.lo, lo, sizeof lo);
+  memcpy(r.hi, hi, sizeof hi);
+  float lg[3 * 64];
+  int nt[3], off[3] = {0, 0, 0};
+  for (int h = 0; h < 3; ++h) {
+    nt[h] = kt_repr_n_tok(&r, kt_head_voice(h));
+    if (h) off[h] = off[h - 1] + nt[h - 1];
+    for (int j = 0; j < nt[h]; ++j)
+      lg[off[h] + j] = -20.0f;
+  }
+  /* C major: soprano E5 -> E5 (76); alto G4 -> G4 (67), tenor C4 (60) ->
+     E3 (52, a sixth down) or D4 (62); bass C3 (48) -> C2 (36) or G2 (43) */
+  lg[off[0] + 2 + 67 - lo[KT_ALTO]] = 0.0f;
+  lg[off[1] + 2 + 52 - lo[KT_TENOR]] = 0.0f;
+  lg[off[1] + 2 + 62 - lo[KT_TENOR]] = -0.3f;
+  lg[off[2] + 2 + 36 - lo[KT_BASS]] = 0.0f;
+  lg[off[2] + 2 + 43 - lo[KT_BASS]] = -0.3f;
+  kt_decode_opts o;
+  memset(&o, 0, sizeof o);
+  o.guard = 1;
+  for (int h = 0; h < 3; ++h) {
+    o.lo[h] = lo[kt_head_voice(h)];
+    o.hi[h] = hi[kt_head_voice(h)];
+  }
+  const int prev[3] = {67, 60, 48};
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[1].pitch == 52 && c[2].pitch == 36, "no leap cost: tenor %d bass %d",
+        c[1].pitch, c[2].pitch);
+  o.leap_cost = 0.5f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[1].pitch == 62 && c[2].pitch == 36 && c[0].pitch == 67,
+        "leap cost 0.5: alto %d tenor %d bass %d", c[0].pitch, c[1].pitch,
+        c[2].pitch);
+}
+
 /* A key-normalized net (key signature to C's, as the shipped L0 was
  * before it was trained on moved copies) with the key set by the user: the
  * same melody a tone higher in the key a tone higher gets the same voices a
@@ -718,6 +768,7 @@ int main(int argc, char **argv)
   test_fixed_key_transposes();
   test_shift_avg();
   test_sound_target();
+  test_leap_cost();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);

@@ -230,6 +230,28 @@ static void test_onsets_per_bar(void)
   CHECK(near(m.onsets_per_bar[KT_BASS], 2));
   CHECK(near(m.onsets_per_bar[KT_TENOR], 0.5));
   CHECK(near(m.onsets_per_bar[KT_ALTO], 4));
+  /* melodic motion: the alto moves 1,2,2,2,2,1,2 semitones (mean 12/7, no
+     leap); the bass 2, 2, 1 at slices 2, 4, 6 */
+  CHECK(c.changes[KT_ALTO] == 7 && c.interval[KT_ALTO] == 12);
+  CHECK(near(m.step[KT_ALTO], 12.0 / 7.0) && near(m.wide_pct[KT_ALTO], 0));
+  CHECK(near(m.step[KT_BASS], 5.0 / 3.0) && m.step[KT_TENOR] == 0);
+  {
+    const int leap[KT_NVOICES][NS] = {
+        {36, 48, 43, 43, 36, 36, 38, 50},
+        {55, 55, 55, 55, 55, 55, 55, 55},
+        {64, 64, 64, 64, 64, 64, 64, 64},
+        {72, 72, 72, 72, 72, 72, 72, 72},
+    };
+    piece q;
+    make(&q, 8, leap);
+    kt_mcount d;
+    kt_mcount_init(&d);
+    kt_metrics_style(&q.m, &d);
+    kt_metrics_finish(&d, &m);
+    /* 12, 5, 7, 2, 12: two of five wider than a fifth (a fifth is not) */
+    CHECK(d.changes[KT_BASS] == 5 && near(m.wide_pct[KT_BASS], 40));
+    CHECK(near(m.step[KT_BASS], 38.0 / 5.0));
+  }
   /* pooled counts */
   kt_mcount sum;
   kt_mcount_init(&sum);
