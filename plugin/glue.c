@@ -147,7 +147,8 @@ kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
   p->ev = calloc(n_ev, sizeof *p->ev);
   p->mix = p->src_cap ? calloc(n_ev, sizeof *p->mix) : NULL;
   p->out.ev = calloc(cap, sizeof *p->out.ev);
-  p->out.cap = p->out.ev ? cap : 0;
+  p->out_alloc = p->out.ev ? cap : 0;
+  p->out.cap = p->out_alloc;
   if (!p->engine || !p->ev || (p->src_cap && !p->mix) || !p->out.ev) {
     lv2_log_error(&p->logger, "kantor: cannot start the engine: %s\n", err);
     free_plugin(p);
@@ -266,6 +267,23 @@ static int is_note_on(const kt_midi_out *m) KT_RT
   return m->size == 3 && (m->data[0] & 0xF0) == 0x90 && m->data[2] > 0;
 }
 
+/* Give the engine only as many output events as the host's buffer can
+ * still take (3-byte MIDI events), so that what the engine believes it
+ * sent is what the host gets: when the buffer is full, kt_voices keeps a
+ * note it could not release and releases it later (a note-off lost here
+ * would leave a note stuck), and the engine's own reserve keeps note-ons
+ * from taking the room note-offs need. */
+static void out_fit(kt_pl *p) KT_RT
+{
+  const uint32_t per =
+      (uint32_t)(sizeof(LV2_Atom_Event) + lv2_atom_pad_size(3));
+  uint32_t room = p->forge.buf && p->forge.offset < p->forge.size
+                      ? (p->forge.size - p->forge.offset) / per
+                      : 0;
+  p->out.n = 0;
+  p->out.cap = room < p->out_alloc ? room : p->out_alloc;
+}
+
 /* kt_out -> the output sequence.  If the host's buffer cannot take them
  * all, note-ons are dropped first so that note-offs still get out. */
 static void write_out(kt_pl *p, uint32_t offset, uint32_t n_frames) KT_RT
@@ -317,7 +335,7 @@ static const kt_event *add_source(kt_pl *p, uint32_t start, uint32_t len,
 static void process_chunk(kt_pl *p, uint32_t start, uint32_t len, uint32_t n_ev,
                           uint32_t n_frames) KT_RT
 {
-  p->out.n = 0;
+  out_fit(p);
   p->out.dropped = 0;
   const kt_event *ev = add_source(p, start, len, &n_ev);
   kt_engine_process(p->engine, ev, n_ev, len, &p->out);
@@ -492,7 +510,7 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
   flush_grave(p);
 
   if (p->has_pending) { /* a model from the worker or from restore */
-    p->out.n = 0;
+    out_fit(p);
     kt_engine_model *old = kt_engine_swap_model(p->engine, p->pending, &p->out);
     write_out(p, 0, n_samples);
     retire(p, old);

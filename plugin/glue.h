@@ -92,6 +92,8 @@ struct kt_pl {
   kt_event *ev;  /* KT_PL_EVENTS host events + src_cap source events */
   kt_event *mix; /* merge scratch, same size */
   kt_out out;
+  uint32_t out_alloc;     /* events allocated in out.ev; out.cap is set to what
+                             the host's output buffer can still take */
   float last[KT_NPARAMS]; /* last value sent; NaN = send on the next run */
   int64_t last_out_frame; /* output is kept sorted */
   uint32_t dropped_in, dropped_out;
