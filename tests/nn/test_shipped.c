@@ -28,7 +28,7 @@ int main(void)
     return 1;
   }
   const char *names[2] = {"live-l0.kmod", "live-l4.kmod"};
-  const double free_floor[2] = {0.36, 0.39}; /* without the averaging */
+  const double free_floor[2] = {0.38, 0.40}; /* without the averaging */
   for (int i = 0; i < 2; ++i) {
     snprintf(path, sizeof path, "%s/models/%s", src ? src : ".", names[i]);
     kt_model *m = NULL;
@@ -36,15 +36,18 @@ int main(void)
       CHECK(0, "%s", err);
       continue;
     }
-    /* L0 is an ensemble of two 3.2 MB nets, L4 of two 2.7 MB nets */
-    CHECK(stat(path, &sb) == 0 && sb.st_size <= (i == 0 ? 7000000 : 6000000),
-          "%s too big", path);
+    /* L0 is an ensemble of two 1.7 MB nets, L4 of two 2.0 MB nets */
+    CHECK(stat(path, &sb) == 0 && sb.st_size <= 4500000, "%s too big", path);
     CHECK(m->repr.arch == KT_ARCH_LIVE && m->repr.lookahead == 4 * i,
           "%s: arch %d lookahead %d", path, m->repr.arch, m->repr.lookahead);
     /* trained on moved copies, played averaged over the same moves */
     CHECK(m->repr.key_norm == 0 && m->repr.shift_avg == 2,
           "%s: key_norm %d shift_avg %d", path, m->repr.key_norm,
           m->repr.shift_avg);
+    /* the melody alone, heads naming the sounding pitch */
+    CHECK(m->repr.feedback == 0 && m->repr.tgt_sound == 1,
+          "%s: feedback %d tgt_sound %d", path, m->repr.feedback,
+          m->repr.tgt_sound);
     kt_dataset ds;
     if (kt_dataset_build(&ds, &m->repr, te, nte,
                          m->repr.key_norm == 2   ? KT_AUG_SIG
@@ -61,7 +64,11 @@ int main(void)
     printf("%s: test teacher-forced loss %.4f acc %.4f, free-running "
            "exact-pitch %.4f\n",
            names[i], loss, acc, fr);
-    CHECK(acc >= 0.75, "%s: teacher-forced accuracy %.4f", names[i], acc);
+    /* sounding-pitch heads: the token accuracy is the pitch accuracy (with
+       no fed-back voices, the same as free-running but for the guard) */
+    double acc_floor = m->repr.tgt_sound ? 0.37 : 0.75;
+    CHECK(acc >= acc_floor, "%s: teacher-forced accuracy %.4f < %.2f",
+          names[i], acc, acc_floor);
     CHECK(fr >= free_floor[i], "%s: free-running accuracy %.4f < %.2f",
           names[i], fr, free_floor[i]);
     kt_dataset_free(&ds);
