@@ -23,6 +23,11 @@ double kt_rng_uniform(kt_rng *r) KT_RT
   return ((double)(kt_rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
+float kt_gumbel(kt_rng *r) KT_RT
+{
+  return -(float)log(-log(kt_rng_uniform(r)));
+}
+
 int kt_is_parallel(int a0, int b0, int a1, int b1) KT_RT
 {
   if (a0 < 0 || b0 < 0 || a1 < 0 || b1 < 0)
@@ -53,8 +58,9 @@ static int fold(int p, int lo, int hi)
 
 /* Candidates of one head, best first. */
 static void head_candidates(const kt_repr *r, int h, const float *lg,
-                            const kt_decode_opts *o, int shift, int prev,
-                            kt_rng *rng, int n_keep, cand_list *cl)
+                            const float *gumbel, const kt_decode_opts *o,
+                            int shift, int prev, kt_rng *rng, int n_keep,
+                            cand_list *cl)
 {
   int voice = kt_head_voice(h);
   int n = kt_repr_n_tok(r, voice);
@@ -63,8 +69,9 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
   for (int j = 0; j < n; ++j) {
     float s = lg[j] - lse; /* log-probability */
     if (o->temperature > 0.0f) {
-      double u = kt_rng_uniform(rng); /* one draw per token: deterministic */
-      s = s / o->temperature - (float)log(-log(u));
+      /* one draw per token (deterministic), or the caller's */
+      float g = gumbel ? gumbel[j] : kt_gumbel(rng);
+      s = s / o->temperature + g;
     }
     if (!isfinite(s))
       s = -1e30f;
@@ -136,10 +143,10 @@ void kt_decode(const kt_repr *r, const float *logits,
 {
   cand_list cl[KT_NGEN];
   int n_keep = o->guard ? KT_DECODE_CANDIDATES : 1;
-  const float *lg = logits;
-  for (int h = 0; h < KT_NGEN; ++h) {
-    head_candidates(r, h, lg, o, shift, prev[h], rng, n_keep, &cl[h]);
-    lg += kt_repr_n_tok(r, kt_head_voice(h));
+  for (int h = 0, off = 0; h < KT_NGEN; ++h) {
+    head_candidates(r, h, logits + off, o->gumbel ? o->gumbel + off : NULL, o,
+                    shift, prev[h], rng, n_keep, &cl[h]);
+    off += kt_repr_n_tok(r, kt_head_voice(h));
   }
   for (int h = 0; h < KT_NGEN; ++h) {
     if (cl[h].n == 0) { /* nothing usable: rest */

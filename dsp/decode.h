@@ -18,6 +18,7 @@ typedef struct {
 void kt_rng_seed(kt_rng *r, uint64_t seed) KT_RT;
 uint64_t kt_rng_next(kt_rng *r) KT_RT;
 double kt_rng_uniform(kt_rng *r) KT_RT; /* (0, 1) */
+float kt_gumbel(kt_rng *r) KT_RT;       /* -log(-log(uniform)) */
 
 typedef struct {
   float temperature; /* 0 = argmax */
@@ -25,6 +26,8 @@ typedef struct {
   int lo[KT_NGEN], hi[KT_NGEN]; /* absolute ranges per head */
   float chord_bias; /* guard: log-probability cost of a sonority that is
                        no triad or seventh chord */
+  const float *gumbel; /* temperature > 0: the Gumbel noise per token (the
+                          heads' layout), or NULL to draw it from rng */
   float leap_cost;  /* guard: log-probability cost per voice that leaps
                        wider than a perfect fifth from its previous pitch
                        (the bass's octave excepted) */

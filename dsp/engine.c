@@ -23,6 +23,7 @@
 #define KT_MAX_EMB 8
 #define KT_PT_QUEUE 256
 #define KT_KEY_SWITCH 8 /* slices a new key must persist to be taken */
+#define KT_AVG_MAX_OUT (KT_NGEN * 130) /* 3 heads of <= 128 pitches + 2 */
 /* Guard preference for chord tones: log-probability cost of a sonority
  * that is no triad or seventh (tuned on the valid split, models/MODEL.md). */
 #ifndef KT_CHORD_BIAS
@@ -63,6 +64,10 @@ struct kt_engine {
   kt_melody mel;
   kt_voices voices;
   kt_rng rng;
+  /* Sampling with a sounding-pitch model: the Gumbel noise, drawn anew at
+     each melody note (kt_decode_opts.gumbel); n_gumbel = 0: none yet */
+  float gumbel[KT_AVG_MAX_OUT];
+  int n_gumbel;
   int64_t now; /* absolute frame of the current block's start */
 
   /* history, indexed by slice count & KT_HMASK */
@@ -290,6 +295,7 @@ static void apply_all_params(kt_engine *e)
   memcpy(e->applied, e->param, sizeof e->param);
   e->cur = choose_model(e);
   kt_rng_seed(&e->rng, (uint64_t)iparam(e, KT_P_SEED));
+  e->n_gumbel = 0;
   kt_clock_set_free_bpm(&e->clock, e->param[KT_P_BPM], e->now);
 }
 
@@ -573,7 +579,6 @@ static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
  * it has).  Geometric mean: the heads' scores stay log-probabilities, as
  * the guard sums them.  Returns 0 (nothing written) if the heads are
  * wider than the stack buffer. */
-#define KT_AVG_MAX_OUT (KT_NGEN * 130) /* 3 heads of <= 128 pitches + 2 */
 static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
                            int64_t d, int shift, int mode_family, int n)
 {
@@ -607,6 +612,25 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
   return 1;
 }
 
+/* The noise for sampling from a sounding-pitch model: such a net has no
+ * memory of what it played, so noise drawn anew at every slice would make
+ * each voice change pitch at almost every slice; held for the length of a
+ * melody note, a voice changes when the net's scores do (or at the next
+ * note).  Redrawn at every melody onset, deterministically from the seed. */
+static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
+{
+  int n = 0;
+  for (int h = 0; h < KT_NGEN; ++h)
+    n += kt_repr_n_tok(r, kt_head_voice(h));
+  if (n > (int)(sizeof e->gumbel / sizeof e->gumbel[0])) return NULL;
+  if (onset || e->n_gumbel != n) {
+    for (int i = 0; i < n; ++i)
+      e->gumbel[i] = kt_gumbel(&e->rng);
+    e->n_gumbel = n;
+  }
+  return e->gumbel;
+}
+
 /* Decide slice d and emit the changes at frame. */
 static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
 {
@@ -637,6 +661,9 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
       net_at(e, em, d, shift, mode_family, em->logits);
     kt_decode_opts o;
     o.temperature = e->param[KT_P_TEMPERATURE];
+    o.gumbel = NULL;
+    if (o.temperature > 0.0f && r->tgt_sound)
+      o.gumbel = note_noise(e, r, e->son[di]);
     o.guard = iparam(e, KT_P_GUARD);
     o.chord_bias = KT_CHORD_BIAS;
     o.leap_cost = KT_LEAP_COST;
@@ -815,8 +842,10 @@ static void apply_param_changes(kt_engine *e, kt_out *out)
     pt_flush(e, 0, out);
     e->cur = m;
   }
-  if (a[KT_P_SEED] != p[KT_P_SEED])
+  if (a[KT_P_SEED] != p[KT_P_SEED]) {
     kt_rng_seed(&e->rng, (uint64_t)iparam(e, KT_P_SEED));
+    e->n_gumbel = 0;
+  }
   if (a[KT_P_BPM] != p[KT_P_BPM])
     kt_clock_set_free_bpm(&e->clock, p[KT_P_BPM], e->now);
   memcpy(e->applied, e->param, sizeof e->param);
