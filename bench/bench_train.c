@@ -1,6 +1,7 @@
 /* bench/bench_train.c -- training speed: kantor's trainer against PyTorch
  * (Debian python3-torch, bench/torch_train.py) on the same exported data:
- * the shipped live L0 model's train set and network (window 16, feedback 8,
+ * a live L0 model's train set and network (window 16, feedback 8, the
+ * shape shipped before the melody-only nets,
  * hidden 512,256, --augment none, batch 128, Adam, dropout 0.2), one
  * thread each.  Seconds per epoch of the gradient passes only (no
  * validation or roll-outs on either side). */

@@ -173,11 +173,11 @@ void kt_decode(const kt_repr *r, const float *logits,
   int bi[KT_NGEN] = {0, 0, 0};
   /* Score = sum of the three log-probabilities, minus 1000 per broken rule,
    * minus leap_cost per wide leap, minus chord_bias if the sonority is no
-   * chord.  The penalties only lower
-   * it, so a combination whose plain sum does not beat the best so far is
-   * skipped without checking the rules, and as each list is sorted best
-   * first, neither does any later bass candidate.  Same choice as scoring
-   * all 216, at a fraction of the rule and chord-label checks. */
+   * chord.  The penalties only lower it, so a combination whose plain sum
+   * does not beat the best so far is skipped without checking the rules,
+   * and as each list is sorted best first, neither does any later bass
+   * candidate.  Same choice as scoring all 216, at a fraction of the rule
+   * and chord-label checks. */
   for (int a = 0; a < cl[0].n; ++a)
     for (int t = 0; t < cl[1].n; ++t)
       for (int b = 0; b < cl[2].n; ++b) {
