@@ -210,6 +210,17 @@ static void test_accuracy(void)
   CHECK(c.exact[KT_ALTO] == 2);
 }
 
+/* Style counts and rates of an 8-slice piece. */
+static void style_of(const int pit[KT_NVOICES][NS], kt_mcount *c,
+                     kt_metrics *m)
+{
+  piece p;
+  make(&p, 8, pit);
+  kt_mcount_init(c);
+  kt_metrics_style(&p.m, c);
+  kt_metrics_finish(c, m);
+}
+
 static void test_onsets_per_bar(void)
 {
   const int pit[KT_NVOICES][NS] = {
@@ -218,13 +229,9 @@ static void test_onsets_per_bar(void)
       {64, 65, 67, 69, 67, 65, 64, 62},
       {72, 72, 72, 72, 72, 72, 72, 72},
   };
-  piece p;
-  make(&p, 8, pit);
   kt_mcount c;
-  kt_mcount_init(&c);
-  kt_metrics_style(&p.m, &c);
   kt_metrics m;
-  kt_metrics_finish(&c, &m);
+  style_of(pit, &c, &m);
   /* 8 slices, bar_len 4: 2 bars */
   CHECK(near(c.bars, 2));
   CHECK(near(m.onsets_per_bar[KT_BASS], 2));
@@ -242,12 +249,8 @@ static void test_onsets_per_bar(void)
         {64, 64, 64, 64, 64, 64, 64, 64},
         {72, 72, 72, 72, 72, 72, 72, 72},
     };
-    piece q;
-    make(&q, 8, leap);
     kt_mcount d;
-    kt_mcount_init(&d);
-    kt_metrics_style(&q.m, &d);
-    kt_metrics_finish(&d, &m);
+    style_of(leap, &d, &m);
     /* 12, 5, 7, 2, 12: two of five wider than a fifth (a fifth is not) */
     CHECK(d.changes[KT_BASS] == 5 && near(m.wide_pct[KT_BASS], 40));
     CHECK(near(m.step[KT_BASS], 38.0 / 5.0));
