@@ -68,6 +68,8 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
   cl->n = 0;
   for (int j = 0; j < n; ++j) {
     float s = lg[j] - lse; /* log-probability */
+    if (r->tgt_sound && j >= 2 && kt_tok_pitch(r, voice, j) - shift == prev)
+      s += o->hold_bonus;
     if (o->temperature > 0.0f) {
       /* one draw per token (deterministic), or the caller's */
       float g = gumbel ? gumbel[j] : kt_gumbel(rng);

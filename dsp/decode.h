@@ -28,6 +28,10 @@ typedef struct {
                        no triad or seventh chord */
   const float *gumbel; /* temperature > 0: the Gumbel noise per token (the
                           heads' layout), or NULL to draw it from rng */
+  float hold_bonus; /* sounding-pitch models: added to the log-probability
+                       of going on with the pitch (or rest) already
+                       sounding, so that two near-equal pitches do not take
+                       turns from slice to slice */
   float leap_cost;  /* guard: log-probability cost per voice that leaps
                        wider than a perfect fifth from its previous pitch
                        (the bass's octave excepted) */

@@ -35,6 +35,13 @@
 #ifndef KT_LEAP_COST
 #define KT_LEAP_COST 0.5f
 #endif
+/* For sounding-pitch models: the log-probability added to going on with
+ * the pitch already sounding (kt_decode_opts.hold_bonus), so that two
+ * near-equal pitches do not take turns slice by slice; chosen on the
+ * development splits (models/MODEL.md). */
+#ifndef KT_HOLD_BONUS
+#define KT_HOLD_BONUS 0.2f
+#endif
 
 struct kt_engine_model {
   kt_model *m;
@@ -667,6 +674,7 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     o.guard = iparam(e, KT_P_GUARD);
     o.chord_bias = KT_CHORD_BIAS;
     o.leap_cost = KT_LEAP_COST;
+    o.hold_bonus = KT_HOLD_BONUS;
     for (int h = 0; h < KT_NGEN; ++h)
       voice_range(e, h, &o.lo[h], &o.hi[h]);
     kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,

@@ -31,6 +31,7 @@ void kt_mcount_add(kt_mcount *dst, const kt_mcount *src)
     dst->changes[v] += src->changes[v];
     dst->interval[v] += src->interval[v];
     dst->wide[v] += src->wide[v];
+    dst->flicker[v] += src->flicker[v];
   }
   dst->slices += src->slices;
   dst->sounding_slices += src->sounding_slices;
@@ -86,6 +87,8 @@ void kt_metrics_style(const kt_mvoices *m, kt_mcount *c)
           c->changes[v]++;
           c->interval[v] += d;
           c->wide[v] += d > 7;
+          int r = pitch_at(m, v, t + 1);
+          c->flicker[v] += r == q[v];
         }
       }
     }
@@ -154,6 +157,8 @@ void kt_metrics_finish(const kt_mcount *c, kt_metrics *m)
     m->onsets_per_bar[v] = ratio((double)c->onsets[v], c->bars, 1);
     m->step[v] = ratio((double)c->interval[v], (double)c->changes[v], 1);
     m->wide_pct[v] = ratio((double)c->wide[v], (double)c->changes[v], 100);
+    m->flicker_pct[v] =
+        ratio((double)c->flicker[v], (double)c->changes[v], 100);
     if (v != KT_SOPRANO) {
       sum += m->acc[v];
       pcsum += m->pc_acc[v];

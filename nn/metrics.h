@@ -35,7 +35,10 @@
  *  - melodic motion of a voice: at each slice t >= 1 where it sounds a
  *    different pitch than at t-1 (both sounding), the interval |p - q| in
  *    semitones: its mean ("step"), and the percent of those changes wider
- *    than a perfect fifth (> 7 semitones, "leaps > 5th"). */
+ *    than a perfect fifth (> 7 semitones, "leaps > 5th").
+ *  - flicker of a voice: a slice t where it sounds B for that one slice
+ *    between A at t-1 and A again at t+1 (A != B, all sounding), as a
+ *    percentage of its pitch changes (each such return is two changes). */
 #ifndef KT_METRICS_H
 #define KT_METRICS_H
 
@@ -68,6 +71,7 @@ typedef struct {
   long changes[KT_NVOICES];  /* pitch changes between sounding slices */
   long interval[KT_NVOICES]; /* their summed size in semitones */
   long wide[KT_NVOICES];     /* those wider than a fifth */
+  long flicker[KT_NVOICES];  /* one-slice returns A B A */
   double bars;
   int pieces;
 } kt_mcount;
@@ -85,6 +89,7 @@ typedef struct {
   double onsets_per_bar[KT_NVOICES];
   double step[KT_NVOICES];     /* mean interval of a pitch change */
   double wide_pct[KT_NVOICES]; /* 0..100: changes wider than a fifth */
+  double flicker_pct[KT_NVOICES]; /* 0..100: one-slice returns per change */
 } kt_metrics;
 
 void kt_mcount_init(kt_mcount *c);

@@ -452,9 +452,10 @@ static void print_table(const row *rows, int n_rows, const eval_opts *o,
          : o->set == KT_SET_VALID ? "valid"
                                   : "test",
          n_chorales, model_desc);
-  printf("%-10s %6s %6s %6s %6s %6s %8s %7s %7s %-19s %-14s %s\n", "", "alto",
-         "tenor", "bass", "mean", "pc", "par/100", "cross%", "chord%",
-         "onsets/bar S A T B", "step A T B", ">5th% A T B");
+  printf("%-10s %6s %6s %6s %6s %6s %8s %7s %7s %-19s %-14s %-14s %s\n",
+         "", "alto", "tenor", "bass", "mean", "pc", "par/100", "cross%",
+         "chord%", "onsets/bar S A T B", "step A T B", ">5th% A T B",
+         "flick% A T B");
   for (int i = 0; i < n_rows; ++i) {
     kt_metrics m;
     kt_metrics_finish(&rows[i].cnt, &m);
@@ -466,12 +467,13 @@ static void print_table(const row *rows, int n_rows, const eval_opts *o,
       printf("%-10s %6s %6s %6s %6s %6s", rows[i].label, "-", "-", "-", "-",
              "-");
     printf(" %8.2f %7.2f %7.2f %4.2f %4.2f %4.2f %4.2f  %4.2f %4.2f %4.2f"
-           " %4.1f %4.1f %4.1f\n",
+           " %4.1f %4.1f %4.1f  %4.1f %4.1f %4.1f\n",
            m.par_per100, m.cross_pct, m.chord_pct, m.onsets_per_bar[KT_SOPRANO],
            m.onsets_per_bar[KT_ALTO], m.onsets_per_bar[KT_TENOR],
            m.onsets_per_bar[KT_BASS], m.step[KT_ALTO], m.step[KT_TENOR],
            m.step[KT_BASS], m.wide_pct[KT_ALTO], m.wide_pct[KT_TENOR],
-           m.wide_pct[KT_BASS]);
+           m.wide_pct[KT_BASS], m.flicker_pct[KT_ALTO],
+           m.flicker_pct[KT_TENOR], m.flicker_pct[KT_BASS]);
   }
 }
 
@@ -502,6 +504,10 @@ static void json_row(const row *r, int last)
   printf("    \"wider_than_fifth_pct\": {\"alto\": %.6f, \"tenor\": %.6f, "
          "\"bass\": %.6f},\n",
          m.wide_pct[KT_ALTO], m.wide_pct[KT_TENOR], m.wide_pct[KT_BASS]);
+  printf("    \"flicker_pct\": {\"alto\": %.6f, \"tenor\": %.6f, "
+         "\"bass\": %.6f},\n",
+         m.flicker_pct[KT_ALTO], m.flicker_pct[KT_TENOR],
+         m.flicker_pct[KT_BASS]);
   printf("    \"slices\": %ld, \"moves\": %ld, \"parallels\": %ld, "
          "\"bars\": %.3f\n",
          r->cnt.slices, r->cnt.moves, r->cnt.par5 + r->cnt.par8, r->cnt.bars);

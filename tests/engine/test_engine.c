@@ -711,53 +711,94 @@ static void test_sound_target(void)
   CHECK(moved > 0 || kb > 11, "sampling changes nothing");
 }
 
+/* A bare decode: ranges as the hand-made nets', every logit very low
+ * (the tests raise the candidates they need), guard on, no costs. */
+static const int dlo[4] = {36, 45, 50, 55}, dhi[4] = {64, 72, 80, 84};
+
+static void decode_setup(kt_repr *r, float *lg, int off[3],
+                         kt_decode_opts *o)
+{
+  memset(r, 0, sizeof *r);
+  r->arch = KT_ARCH_LIVE;
+  r->window = 1;
+  memcpy(r->lo, dlo, sizeof dlo);
+  memcpy(r->hi, dhi, sizeof dhi);
+  for (int h = 0; h < 3; ++h) {
+    int nt = kt_repr_n_tok(r, kt_head_voice(h));
+    off[h] = h ? off[h - 1] + kt_repr_n_tok(r, kt_head_voice(h - 1)) : 0;
+    for (int j = 0; j < nt; ++j) lg[off[h] + j] = -20.0f;
+  }
+  memset(o, 0, sizeof *o);
+  o->guard = 1;
+  for (int h = 0; h < 3; ++h) {
+    o->lo[h] = dlo[kt_head_voice(h)];
+    o->hi[h] = dhi[kt_head_voice(h)];
+  }
+}
+
 /* The guard's leap cost: the tenor's best candidate (by 0.3 in
- * log-probability) leaps down a sixth, the next one moves a step up; with a
- * leap cost of 0.5 the step wins, without it the leap.  The bass's octave leap
- * costs nothing. */
+ * log-probability) leaps down a sixth, the next one moves a step up; with
+ * a leap cost of 0.5 the step wins, without it the leap.  The bass's
+ * octave leap costs nothing. */
 static void test_leap_cost(void)
 {
   kt_repr r;
-  memset(&r, 0, sizeof r);
-  r.arch = KT_ARCH_LIVE;
-  r.window = 1;
-  static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
-  memcpy(r.lo, lo, sizeof lo);
-  memcpy(r.hi, hi, sizeof hi);
   float lg[3 * 64];
-  int nt[3], off[3] = {0, 0, 0};
-  for (int h = 0; h < 3; ++h) {
-    nt[h] = kt_repr_n_tok(&r, kt_head_voice(h));
-    if (h) off[h] = off[h - 1] + nt[h - 1];
-    for (int j = 0; j < nt[h]; ++j)
-      lg[off[h] + j] = -20.0f;
-  }
+  int off[3];
+  kt_decode_opts o;
+  decode_setup(&r, lg, off, &o);
   /* C major: soprano E5 -> E5 (76); alto G4 -> G4 (67), tenor C4 (60) ->
      E3 (52, a sixth down) or D4 (62); bass C3 (48) -> C2 (36) or G2 (43) */
-  lg[off[0] + 2 + 67 - lo[KT_ALTO]] = 0.0f;
-  lg[off[1] + 2 + 52 - lo[KT_TENOR]] = 0.0f;
-  lg[off[1] + 2 + 62 - lo[KT_TENOR]] = -0.3f;
-  lg[off[2] + 2 + 36 - lo[KT_BASS]] = 0.0f;
-  lg[off[2] + 2 + 43 - lo[KT_BASS]] = -0.3f;
-  kt_decode_opts o;
-  memset(&o, 0, sizeof o);
-  o.guard = 1;
-  for (int h = 0; h < 3; ++h) {
-    o.lo[h] = lo[kt_head_voice(h)];
-    o.hi[h] = hi[kt_head_voice(h)];
-  }
+  lg[off[0] + 2 + 67 - dlo[KT_ALTO]] = 0.0f;
+  lg[off[1] + 2 + 52 - dlo[KT_TENOR]] = 0.0f;
+  lg[off[1] + 2 + 62 - dlo[KT_TENOR]] = -0.3f;
+  lg[off[2] + 2 + 36 - dlo[KT_BASS]] = 0.0f;
+  lg[off[2] + 2 + 43 - dlo[KT_BASS]] = -0.3f;
   const int prev[3] = {67, 60, 48};
   kt_rng rng;
   kt_rng_seed(&rng, 1);
   kt_choice c[3];
   kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[1].pitch == 52 && c[2].pitch == 36, "no leap cost: tenor %d bass %d",
-        c[1].pitch, c[2].pitch);
+  CHECK(c[1].pitch == 52 && c[2].pitch == 36,
+        "no leap cost: tenor %d bass %d", c[1].pitch, c[2].pitch);
   o.leap_cost = 0.5f;
   kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
   CHECK(c[1].pitch == 62 && c[2].pitch == 36 && c[0].pitch == 67,
         "leap cost 0.5: alto %d tenor %d bass %d", c[0].pitch, c[1].pitch,
         c[2].pitch);
+}
+
+/* The hold bonus (sounding-pitch heads only): the alto's sounding G4 is
+ * 0.1 less likely than A4; a bonus of 0.2 keeps G4, held (no onset);
+ * without it, or for attack-token heads, A4 is taken. */
+static void test_hold_bonus(void)
+{
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  decode_setup(&r, lg, off, &o);
+  lg[off[0] + 2 + 67 - dlo[KT_ALTO]] = -0.1f;
+  lg[off[0] + 2 + 69 - dlo[KT_ALTO]] = 0.0f;
+  lg[off[1] + 2 + 60 - dlo[KT_TENOR]] = 0.0f;
+  lg[off[2] + 2 + 48 - dlo[KT_BASS]] = 0.0f;
+  const int prev[3] = {67, 60, 48};
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  static const struct {
+    int tgt_sound;
+    float bonus;
+    int want, onset;
+  } cases[] = {{1, 0.0f, 69, 1}, {1, 0.2f, 67, 0}, {0, 0.2f, 69, 1}};
+  for (int i = 0; i < 3; ++i) {
+    r.tgt_sound = cases[i].tgt_sound;
+    o.hold_bonus = cases[i].bonus;
+    kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+    CHECK(c[0].pitch == cases[i].want && c[0].onset == cases[i].onset,
+          "tgt_sound %d bonus %g: alto %d onset %d", cases[i].tgt_sound,
+          cases[i].bonus, c[0].pitch, c[0].onset);
+  }
 }
 
 /* A key-normalized net (key signature to C's, as the shipped L0 was
@@ -803,6 +844,7 @@ int main(int argc, char **argv)
   test_shift_avg();
   test_sound_target();
   test_leap_cost();
+  test_hold_bonus();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);

@@ -245,7 +245,7 @@ static void test_onsets_per_bar(void)
   {
     const int leap[KT_NVOICES][NS] = {
         {36, 48, 43, 43, 36, 36, 38, 50},
-        {55, 55, 55, 55, 55, 55, 55, 55},
+        {55, 57, 55, 55, 57, 55, 57, 57},
         {64, 64, 64, 64, 64, 64, 64, 64},
         {72, 72, 72, 72, 72, 72, 72, 72},
     };
@@ -254,6 +254,10 @@ static void test_onsets_per_bar(void)
     /* 12, 5, 7, 2, 12: two of five wider than a fifth (a fifth is not) */
     CHECK(d.changes[KT_BASS] == 5 && near(m.wide_pct[KT_BASS], 40));
     CHECK(near(m.step[KT_BASS], 38.0 / 5.0));
+    /* the tenor's 57 at slice 1 and 55 at slice 5 sound one slice between
+       two equal pitches, and so does the 57 at slice 4: 3 of 5 changes */
+    CHECK(d.changes[KT_TENOR] == 5 && d.flicker[KT_TENOR] == 3);
+    CHECK(near(m.flicker_pct[KT_TENOR], 60) && d.flicker[KT_BASS] == 0);
   }
   /* pooled counts */
   kt_mcount sum;
