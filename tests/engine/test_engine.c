@@ -680,6 +680,25 @@ static void test_sound_target(void)
   for (int i = 0; i < kb && i < 11 && 4 * i < ka; ++i)
     CHECK(pb[i] == pa[4 * i], "alto note %d: %d, not %d", i, pb[i], pa[4 * i]);
 
+  /* A voice that keeps its pitch is struck again when the melody moves on
+     a beat (as Bach does): the hand-made net's tenor holds A3 throughout;
+     with sounding-pitch heads it sounds once per melody note (the melody
+     moves on every beat), not once for the whole piece. */
+  {
+    kt_model *f = handmade(0, 1);
+    CHECK(f != NULL, "tenor-holding model");
+    if (!f) return;
+    f->repr.tgt_sound = 1;
+    int n = play_with(f, 0, a), ons = 0, other = 0;
+    for (int i = 0; i < n; ++i)
+      if ((a[i].d[0] & 0xF0) == 0x90 && (a[i].d[0] & 15) == 2 && a[i].d[2])
+        a[i].d[1] == 57 ? ++ons : ++other;
+    CHECK(ons == 11 && other == 0,
+          "tenor: %d note-ons of A3 (and %d others) for 11 melody notes on "
+          "the beat",
+          ons, other);
+  }
+
   /* Sampling (temperature 1) from a flatter follower: the noise is held
      for each melody note, so the alto changes only where the net's scores
      do -- at a note's first two slices (its window of two slices moves
