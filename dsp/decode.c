@@ -67,16 +67,10 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
   float lse = kt_log_sum_exp(lg, n);
   cl->n = 0;
   for (int j = 0; j < n; ++j) {
-    float s = lg[j] - lse; /* log-probability */
-    if (r->tgt_sound && j >= 2 && kt_tok_pitch(r, voice, j) - shift == prev)
-      s += o->hold_bonus;
-    if (o->temperature > 0.0f) {
-      /* one draw per token (deterministic), or the caller's */
-      float g = gumbel ? gumbel[j] : kt_gumbel(rng);
-      s = s / o->temperature + g;
-    }
-    if (!isfinite(s))
-      s = -1e30f;
+    /* one noise draw per token, used or not (deterministic), or the
+       caller's */
+    float g = 0.0f;
+    if (o->temperature > 0.0f) g = gumbel ? gumbel[j] : kt_gumbel(rng);
     kt_choice c;
     c.tok = j;
     if (j == KT_TOK_HOLD) {
@@ -87,11 +81,23 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
       c.onset = prev >= 0;
     } else {
       c.pitch = kt_tok_pitch(r, voice, j) - shift;
-      /* tgt_sound: the pitch already sounding goes on sounding */
-      c.onset = !(r->tgt_sound && c.pitch == prev);
+      c.onset = 1;
       if (c.pitch < 0 || c.pitch > 127)
         continue;
     }
+    float s = lg[j] - lse; /* log-probability */
+    if (r->tgt_sound && c.pitch >= 0 && c.pitch == prev) {
+      /* Sounding-pitch heads: the pitch already sounding goes on sounding,
+         struck again only if the caller says so; and it is preferred a
+         little over a near-equal other pitch. */
+      c.onset = o->restrike;
+      if (j >= 2)
+        s += o->hold_bonus;
+    }
+    if (o->temperature > 0.0f)
+      s = s / o->temperature + g;
+    if (!isfinite(s))
+      s = -1e30f;
     /* insert into the sorted keep-list */
     int pos = cl->n;
     while (pos > 0 && cl->score[pos - 1] < s)

@@ -28,6 +28,8 @@ typedef struct {
                        no triad or seventh chord */
   const float *gumbel; /* temperature > 0: the Gumbel noise per token (the
                           heads' layout), or NULL to draw it from rng */
+  int restrike;     /* sounding-pitch models: a voice that keeps its pitch
+                       is struck again (the melody moves on a beat) */
   float hold_bonus; /* sounding-pitch models: added to the log-probability
                        of going on with the pitch (or rest) already
                        sounding, so that two near-equal pitches do not take

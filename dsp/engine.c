@@ -626,9 +626,7 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
  * note).  Redrawn at every melody onset, deterministically from the seed. */
 static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
 {
-  int n = 0;
-  for (int h = 0; h < KT_NGEN; ++h)
-    n += kt_repr_n_tok(r, kt_head_voice(h));
+  int n = kt_repr_n_out_live(r);
   if (n > (int)(sizeof e->gumbel / sizeof e->gumbel[0])) return NULL;
   if (onset || e->n_gumbel != n) {
     for (int i = 0; i < n; ++i)
@@ -675,17 +673,15 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     o.chord_bias = KT_CHORD_BIAS;
     o.leap_cost = KT_LEAP_COST;
     o.hold_bonus = KT_HOLD_BONUS;
-    for (int h = 0; h < KT_NGEN; ++h)
-      voice_range(e, h, &o.lo[h], &o.hi[h]);
-    kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,
-              ch);
     /* Sounding-pitch heads say which pitch sounds, not whether it is
        struck again.  Bach strikes a voice's unchanged pitch again when the
        melody moves on a beat (75 % of those cases in the train split's
        chorales; elsewhere almost never): so does the engine. */
-    if (r->tgt_sound && e->son[di] && e->sbp[di] % 4 == 0)
-      for (int h = 0; h < KT_NGEN; ++h)
-        if (ch[h].pitch >= 0 && ch[h].pitch == prev[h]) ch[h].onset = 1;
+    o.restrike = e->son[di] && e->sbp[di] % 4 == 0;
+    for (int h = 0; h < KT_NGEN; ++h)
+      voice_range(e, h, &o.lo[h], &o.hi[h]);
+    kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,
+              ch);
   }
 
   int vel = iparam(e, KT_P_VEL_MODE) ? iparam(e, KT_P_VELOCITY)

@@ -37,7 +37,7 @@ static int sounding_total(const kt_repr *r)
   return w;
 }
 
-static int fb_width(const kt_repr *r)
+int kt_repr_n_out_live(const kt_repr *r) KT_RT
 {
   int w = 0;
   for (int h = 0; h < KT_NHEADS_LIVE; ++h)
@@ -51,7 +51,7 @@ int kt_repr_n_inputs(const kt_repr *r)
   case KT_ARCH_LIVE:
     return (r->window + r->lookahead) * kt_repr_sop_width(r) + KT_NPOS +
            KT_NBARLEN + 2 + (r->key_ctx ? KT_KEYCTX_WIDTH : 0) +
-           (r->sounding ? sounding_total(r) : 0) + r->feedback * fb_width(r);
+           (r->sounding ? sounding_total(r) : 0) + r->feedback * kt_repr_n_out_live(r);
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:

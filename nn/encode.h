@@ -92,6 +92,9 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen);
 int kt_repr_sop_width(const kt_repr *r);
 int kt_repr_n_tok(const kt_repr *r, int voice);
 int kt_repr_n_inputs(const kt_repr *r);
+/* Tokens of the three live heads together: a live net's output width (and
+ * one fed-back slice's). */
+int kt_repr_n_out_live(const kt_repr *r) KT_RT;
 int kt_repr_max_active(const kt_repr *r);
 
 /* Fold pitch into [lo, hi] by octaves (rests unchanged). */
