@@ -124,10 +124,10 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
     return NULL;
   }
   for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-    if (m->net[0].head_size[h] != kt_repr_n_tok(r, kt_head_voice(h))) {
+    if (m->net[0].head_size[h] != kt_repr_n_head(r, kt_head_voice(h))) {
       snprintf(err, errlen, "model head %d has %d classes, its "
                "representation says %d", h, m->net[0].head_size[h],
-               kt_repr_n_tok(r, kt_head_voice(h)));
+               kt_repr_n_head(r, kt_head_voice(h)));
       return NULL;
     }
   kt_engine_model *em = calloc(1, sizeof *em);
@@ -577,7 +577,7 @@ static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
   kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
                      &e->key, snd};
   int n_idx = kt_encode_live(r, &ctx, em->idx);
-  kt_model_live_logits(em->m, em->idx, n_idx, em->scratch, logits);
+  kt_model_live_logits(em->m, em->idx, n_idx, sp[W - 1], em->scratch, logits);
 }
 
 /* repr.shift_avg: the net's log-probabilities averaged over the melody and

@@ -45,13 +45,56 @@ int kt_repr_n_out_live(const kt_repr *r) KT_RT
   return w;
 }
 
+int kt_repr_n_head(const kt_repr *r, int voice) KT_RT
+{
+  return kt_repr_n_tok(r, voice) + (r->rel_out & KT_REL_DIST ? KT_NREL : 0) +
+         (r->rel_out & KT_REL_PC ? 12 : 0);
+}
+
+int kt_repr_n_raw_live(const kt_repr *r) KT_RT
+{
+  int w = 0;
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h)
+    w += kt_repr_n_head(r, kt_head_voice(h));
+  return w;
+}
+
+int kt_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT
+{
+  int nt = kt_repr_n_tok(r, voice), n = 0, base = nt;
+  if (j < 2 || j >= nt) return 0;
+  int p = r->lo[voice] + j - 2;
+  if (r->rel_out & KT_REL_DIST) {
+    int i = ref - p - KT_REL_MIN;
+    if (ref >= 0 && i >= 0 && i < KT_NREL) at[n++] = base + i;
+    base += KT_NREL;
+  }
+  if (r->rel_out & KT_REL_PC) at[n++] = base + p % 12;
+  return n;
+}
+
+void kt_rel_combine(const kt_repr *r, int voice, int ref, const float *raw,
+                    float *out) KT_RT
+{
+  int nt = kt_repr_n_tok(r, voice);
+  for (int j = 0; j < nt; ++j) {
+    int at[2], n = kt_rel_terms(r, voice, ref, j, at);
+    out[j] = raw[j];
+    for (int k = 0; k < n; ++k)
+      out[j] += raw[at[k]];
+  }
+}
+
 int kt_repr_n_inputs(const kt_repr *r)
 {
   switch (r->arch) {
   case KT_ARCH_LIVE:
     return (r->window + r->lookahead) * kt_repr_sop_width(r) + KT_NPOS +
            KT_NBARLEN + 2 + (r->key_ctx ? KT_KEYCTX_WIDTH : 0) +
-           (r->sounding ? sounding_total(r) : 0) + r->feedback * kt_repr_n_out_live(r);
+           (r->sounding ? sounding_total(r) : 0) +
+           r->feedback * kt_repr_n_out_live(r) +
+           (r->rel_in ? (r->window + r->lookahead) * (2 * KT_RELIN_SPAN + 1)
+                      : 0);
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:
@@ -66,7 +109,8 @@ int kt_repr_max_active(const kt_repr *r)
   switch (r->arch) {
   case KT_ARCH_LIVE:
     return 2 * (r->window + r->lookahead) + 3 + (r->key_ctx ? 13 : 0) +
-           (r->sounding ? KT_NHEADS_LIVE : 0) + KT_NHEADS_LIVE * r->feedback;
+           (r->sounding ? KT_NHEADS_LIVE : 0) + KT_NHEADS_LIVE * r->feedback +
+           (r->rel_in ? r->window + r->lookahead : 0);
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH:
   case KT_ARCH_CHORD:
@@ -141,6 +185,22 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
   }
   if (r->tgt_sound && r->arch != KT_ARCH_LIVE) {
     snprintf(err, errlen, "tgt_sound set for offline arch %d", r->arch);
+    return 0;
+  }
+  if (r->rel_out < 0 || r->rel_out > (KT_REL_DIST | KT_REL_PC)) {
+    snprintf(err, errlen, "rel_out %d outside 0..3", r->rel_out);
+    return 0;
+  }
+  if (r->rel_out && !r->tgt_sound) {
+    snprintf(err, errlen, "rel_out set without tgt_sound");
+    return 0;
+  }
+  if (r->rel_in != 0 && r->rel_in != 1) {
+    snprintf(err, errlen, "rel_in %d is not 0 or 1", r->rel_in);
+    return 0;
+  }
+  if (r->rel_in && r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "rel_in set for offline arch %d", r->arch);
     return 0;
   }
   for (int v = 0; v < KT_NVOICES; ++v) {
@@ -266,6 +326,18 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
       if (t >= nt) t = KT_TOK_HOLD;
       idx[k++] = base + t;
       base += nt;
+    }
+  }
+  if (r->rel_in) {
+    int ref = c->sop_pitch[r->window - 1];
+    for (int j = 0; j < n && ref >= 0; ++j) {
+      int p = c->sop_pitch[j];
+      if (p < 0) continue;
+      int d = p - ref;
+      d = d < -KT_RELIN_SPAN  ? -KT_RELIN_SPAN
+          : d > KT_RELIN_SPAN ? KT_RELIN_SPAN
+                              : d;
+      idx[k++] = base + j * (2 * KT_RELIN_SPAN + 1) + d + KT_RELIN_SPAN;
     }
   }
   return k;

@@ -36,6 +36,9 @@
  *     a held note's pitch, which the fed-back tokens lose ("hold") once its
  *     attack is more than K slices back
  *   fed-back tokens: for k = 0..K-1 (slice t-1-k), heads alto, tenor, bass
+ *   melody intervals (repr.rel_in = 1 only): for each soprano slice of the
+ *   window that sounds, its interval from the pitch at t, -KT_RELIN_SPAN ..
+ *   +KT_RELIN_SPAN (clamped; none when t rests)
  * Heads: 0 = alto, 1 = tenor, 2 = bass (kt_head_voice()).
  *
  * Offline (KT_ARCH_FORWARDBACH / FORWARD3BACH): soprano slices 0..W-1 only;
@@ -65,6 +68,16 @@ enum kt_arch {
 #define KT_KEYCTX_BINS 4
 #define KT_KEYCTX_WIDTH (13 + 12 * KT_KEYCTX_BINS)
 #define KT_MAX_SHIFT_AVG 3
+/* repr.rel_out: the distances below the soprano a head scores, in
+ * semitones, KT_REL_MIN (a voice above the melody) .. KT_REL_MIN +
+ * KT_NREL - 1 */
+#define KT_REL_MIN (-8)
+#define KT_NREL 48
+#define KT_REL_DIST 1 /* repr.rel_out bits: distances below the soprano */
+#define KT_REL_PC 2   /*   and pitch classes (the note in any octave) */
+/* repr.rel_in: melody intervals from the slice's soprano pitch, clamped to
+ * +-KT_RELIN_SPAN semitones */
+#define KT_RELIN_SPAN 24
 
 typedef struct {
   int arch;      /* enum kt_arch */
@@ -83,6 +96,18 @@ typedef struct {
                     >= 4): for nets trained on such shifts (--augment near) */
   int tgt_sound; /* live: 1 = the heads name the sounding pitch of every
                     slice (see above; model format >= 5) */
+  int rel_out;   /* live, tgt_sound: bits.  KT_REL_DIST: each head scores
+                    besides its tokens the voice's distance below the
+                    soprano sounding at the slice (KT_NREL more outputs),
+                    and a pitch's logit is its own plus its distance's
+                    (kt_rel_combine): "a third below the melody" is learnt
+                    once for every melody pitch.  KT_REL_PC: 12 more, one
+                    per pitch class, added to each pitch of the class
+                    (model format >= 6) */
+  int rel_in;    /* live: 1 = inputs also give each soprano slice of the
+                    window as its interval from the soprano pitch at t (the
+                    melody's shape, the same in every key; model format
+                    >= 6) */
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */
@@ -96,6 +121,22 @@ int kt_repr_n_inputs(const kt_repr *r);
  * one fed-back slice's). */
 int kt_repr_n_out_live(const kt_repr *r) KT_RT;
 int kt_repr_max_active(const kt_repr *r);
+/* A net's outputs for head voice: kt_repr_n_tok, then KT_NREL distances
+ * (rel_out & KT_REL_DIST), then 12 pitch classes (rel_out & KT_REL_PC). */
+int kt_repr_n_head(const kt_repr *r, int voice) KT_RT;
+/* The three live heads' net outputs together (<= KT_LIVE_MAX_RAW). */
+int kt_repr_n_raw_live(const kt_repr *r) KT_RT;
+#define KT_LIVE_MAX_RAW (3 * (130 + KT_NREL + 12))
+/* Where token j of head voice takes its extra terms from among the net's
+ * outputs for the head (at most 2, written to at); returns how many. */
+int kt_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT;
+/* The token logits of head voice from its net outputs raw
+ * (kt_repr_n_head floats) into out (kt_repr_n_tok floats): a copy, and
+ * with rel_out each pitch token's logit plus its terms (kt_rel_terms): its
+ * distance below ref, the soprano pitch sounding at the slice (as encoded:
+ * moved and folded; KT_REST: no distance term), and its pitch class. */
+void kt_rel_combine(const kt_repr *r, int voice, int ref, const float *raw,
+                    float *out) KT_RT;
 
 /* Fold pitch into [lo, hi] by octaves (rests unchanged). */
 int kt_fold_pitch(int pitch, int lo, int hi) KT_RT;

@@ -16,14 +16,17 @@ extern const unsigned char *const kt_embedded_data[];
 extern const size_t kt_embedded_len[];
 
 /* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx,
- * version 3 sounding, version 4 shift_avg, version 5 tgt_sound. */
-#define KT_REPR_FIELDS 18
+ * version 3 sounding, version 4 shift_avg, version 5 tgt_sound, version 6
+ * rel_out and rel_in. */
+#define KT_REPR_FIELDS 20
 #define KT_REPR_FIELDS_V1 14
 #define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
 
 static int repr_fields(uint32_t version)
 {
-  return version == 1 ? KT_REPR_FIELDS_V1 : 13 + (int)version;
+  return version == 1   ? KT_REPR_FIELDS_V1
+         : version == 6 ? KT_REPR_FIELDS
+                        : 13 + (int)version;
 }
 
 /* ---- CRC-32 (IEEE, reflected, as zlib) ---- */
@@ -68,6 +71,8 @@ static void repr_to_ints(const kt_repr *r, int32_t *v)
   v[k++] = r->sounding;
   v[k++] = r->shift_avg;
   v[k++] = r->tgt_sound;
+  v[k++] = r->rel_out;
+  v[k++] = r->rel_in;
 }
 
 static void repr_from_ints(const int32_t *v, kt_repr *r)
@@ -88,6 +93,8 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
   r->sounding = v[k++];
   r->shift_avg = v[k++];
   r->tgt_sound = v[k++];
+  r->rel_out = v[k++];
+  r->rel_in = v[k++];
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
@@ -177,7 +184,7 @@ static int expected_heads(const kt_repr *r, int n, int *heads)
   switch (r->arch) {
   case KT_ARCH_LIVE:
     for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-      heads[k++] = kt_repr_n_tok(r, kt_head_voice(h));
+      heads[k++] = kt_repr_n_head(r, kt_head_voice(h));
     break;
   case KT_ARCH_FORWARDBACH:
     for (int j = 0; j < r->window; ++j)
@@ -416,7 +423,8 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   /* the oldest version that can hold the model: v1 files stay v1 */
   int version =
-      m->repr.tgt_sound                                                    ? 5
+      m->repr.rel_out || m->repr.rel_in                                    ? 6
+      : m->repr.tgt_sound                                                  ? 5
       : m->repr.shift_avg                                                  ? 4
       : m->repr.sounding                                                   ? 3
       : m->repr.key_ctx || (m->repr.arch == KT_ARCH_LIVE && m->n_nets > 1) ? 2
@@ -693,15 +701,29 @@ float kt_log_sum_exp(const float *x, int n)
 }
 
 void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
-                          float *scratch, float *out)
+                          int ref, float *scratch, float *out)
 {
   kt_model_forward(m, idx, n_idx, scratch, out);
+  const kt_repr *r = &m->repr;
   int nn = m->n_nets, width = m->n_out_total / nn;
+  if (r->rel_out) { /* each net's token logits, packed */
+    float raw[KT_LIVE_MAX_RAW];
+    int w2 = kt_repr_n_out_live(r);
+    for (int n = 0; n < nn; ++n) {
+      memcpy(raw, out + n * width, sizeof(float) * (size_t)width);
+      for (int h = 0, ro = 0, co = n * w2; h < KT_NHEADS_LIVE; ++h) {
+        int v = kt_head_voice(h);
+        kt_rel_combine(r, v, ref, raw + ro, out + co);
+        ro += kt_repr_n_head(r, v);
+        co += kt_repr_n_tok(r, v);
+      }
+    }
+    width = w2;
+  }
   if (nn < 2) return;
-  const kt_net *net = &m->net[0];
   int off = 0;
-  for (int h = 0; h < net->n_heads; ++h) {
-    int nt = net->head_size[h];
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
+    int nt = kt_repr_n_tok(r, kt_head_voice(h));
     float lse[KT_MAX_NETS];
     for (int n = 0; n < nn; ++n)
       lse[n] = kt_log_sum_exp(out + n * width + off, nt);

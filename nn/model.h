@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define KT_MODEL_MAGIC "KANTORNN"
-#define KT_MODEL_VERSION 5
+#define KT_MODEL_VERSION 6
 #define KT_MAX_LAYERS 4
 #define KT_MAX_NETS 4
 #define KT_MAX_HEADS 256
@@ -84,11 +84,14 @@ void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
  * normalizer that turns a head's logits into log-probabilities. */
 float kt_log_sum_exp(const float *x, int n) KT_RT;
 
-/* Live models: the three heads' logits in out[0 .. n_out_total / n_nets).
- * A live model of several nets is an ensemble: the result is the log of
- * the nets' mean probability per head (out needs n_out_total floats). */
+/* Live models: the three heads' token logits in out[0 ..
+ * kt_repr_n_out_live).  ref: the soprano pitch sounding at the slice, as
+ * encoded (KT_REST if none), which repr.rel_out models score their
+ * distances from (kt_rel_combine).  A live model of several nets is an
+ * ensemble: the result is the log of the nets' mean probability per head
+ * (out needs n_out_total floats). */
 void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
-                          float *scratch, float *out) KT_RT;
+                          int ref, float *scratch, float *out) KT_RT;
 /* A live ensemble of the nets of n live models (single nets or ensembles)
  * of the same representation, at most KT_MAX_NETS in all (copied), or
  * NULL. */

@@ -24,7 +24,7 @@ static void usage(FILE *f)
       "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
-      "         [--target attack|sound]\n"
+      "         [--target attack|sound] [--rel-out on|off] [--rel-in on|off]\n"
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--seed N] [--quiet]\n"
@@ -44,7 +44,11 @@ static void usage(FILE *f)
       "the inputs (the fed-back tokens say only \"hold\" once a note's\n"
       "attack is more than --feedback slices back).  --target sound\n"
       "(live) has the heads name the pitch each voice sounds at every\n"
-      "slice instead of attack, hold or rest (nn/encode.h).  --ensemble N\n"
+      "slice instead of attack, hold or rest (nn/encode.h); with it,\n"
+      "--rel-out on has each head also score the voice's distance below\n"
+      "the melody, added to the pitch's own score.  --rel-in on (live)\n"
+      "adds the window's melody as intervals from the slice's pitch.\n"
+      "--ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
       "model whose heads average their probabilities; --jobs N trains up\n"
       "to N of them at once, one thread each (default: the number of\n"
@@ -359,6 +363,29 @@ int kt_cmd_train(int argc, char **argv)
         o.tgt_sound = 0;
       else {
         fprintf(stderr, "kantor train: --target attack|sound, not '%s'\n", v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--rel-out")) {
+      if (!strcmp(v, "on") || !strcmp(v, "dist"))
+        o.rel_out = KT_REL_DIST;
+      else if (!strcmp(v, "pc"))
+        o.rel_out = KT_REL_PC;
+      else if (!strcmp(v, "both"))
+        o.rel_out = KT_REL_DIST | KT_REL_PC;
+      else if (!strcmp(v, "off"))
+        o.rel_out = 0;
+      else {
+        fprintf(stderr, "kantor train: --rel-out off|dist|pc|both, not '%s'\n",
+                v);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--rel-in")) {
+      if (!strcmp(v, "on"))
+        o.rel_in = 1;
+      else if (!strcmp(v, "off"))
+        o.rel_in = 0;
+      else {
+        fprintf(stderr, "kantor train: --rel-in on|off, not '%s'\n", v);
         bad = 1;
       }
     } else if (!strcmp(a, "--sounding")) {

@@ -421,6 +421,15 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
   return k;
 }
 
+int kt_dataset_ref(const kt_dataset *ds, const kt_example *e)
+{
+  const kt_repr *r = &ds->repr;
+  const kt_seq *s = &ds->seq[e->seq];
+  if (r->arch != KT_ARCH_LIVE || s->sop[e->t] < 0) return KT_REST;
+  return kt_fold_pitch(s->sop[e->t] + s->kshift[e->t], r->lo[KT_SOPRANO],
+                       r->hi[KT_SOPRANO]);
+}
+
 double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
 {
   const kt_repr *r = &ds->repr;
@@ -448,10 +457,10 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
       int tgt[3];
       kt_example e = {i, t};
       int k = kt_dataset_example(ds, &e, 0, 1, 0, NULL, idx, tgt);
-      kt_model_live_logits(m, idx, k, scratch, out);
+      kt_model_live_logits(m, idx, k, kt_dataset_ref(ds, &e), scratch, out);
       int off = 0;
       for (int h = 0; h < 3; ++h) {
-        int nt = m->net[0].head_size[h], best = 0;
+        int nt = kt_repr_n_tok(r, kt_head_voice(h)), best = 0;
         for (int j = 1; j < nt; ++j)
           if (out[off + j] > out[off + best]) best = j;
         off += nt;

@@ -168,16 +168,23 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
 }
 
 /* Softmax cross-entropy per head; writes dlogits into dact[nl] (scaled by
- * 1 / (nb * heads with a target)); returns loss sum, adds hits/count. */
-static double batch_loss(net_state *st, const int *tgt, int nt, int nb,
-                         long *hits, long *count, int want_grad)
+ * 1 / (nb * heads with a target)); returns loss sum, adds hits/count.
+ * Live heads of a repr.rel_out net (r) first combine their outputs into
+ * token logits (kt_rel_combine, with ref[b] the example's soprano pitch;
+ * NULL: none), and the gradient goes back to both terms. */
+static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
+                         const int *tgt, int nt, int nb, long *hits,
+                         long *count, int want_grad)
 {
   kt_net *net = st->net;
   int no = net->layer[st->nl - 1].n_out;
+  int rel = r && r->arch == KT_ARCH_LIVE && r->rel_out;
   double loss = 0;
+  float zc[KT_LIVE_MAX_RAW];
   for (int b = 0; b < nb; ++b) {
-    const float *z = st->act[st->nl] + (size_t)b * no;
-    float *dz = st->dact[st->nl] + (size_t)b * no;
+    const float *zb = st->act[st->nl] + (size_t)b * no;
+    float *dzb = st->dact[st->nl] + (size_t)b * no;
+    int rb = rel && ref ? ref[b] : KT_REST;
     int valid = 0;
     for (int h = 0; h < nt; ++h)
       valid += tgt[b * nt + h] >= 0;
@@ -185,27 +192,45 @@ static double batch_loss(net_state *st, const int *tgt, int nt, int nb,
     int off = 0;
     for (int h = 0; h < net->n_heads; ++h) {
       int hs = net->head_size[h], y = tgt[b * nt + h];
-      float mx = z[off];
+      const float *z = zb + off;
+      float *dz = dzb + off;
+      int v = rel ? kt_head_voice(h) : 0;
+      if (rel) { /* the token logits; hs: their count */
+        kt_rel_combine(r, v, rb, z, zc);
+        z = zc;
+        hs = kt_repr_n_tok(r, v);
+      }
+      float mx = z[0];
       int am = 0;
       for (int j = 1; j < hs; ++j)
-        if (z[off + j] > mx) {
-          mx = z[off + j];
+        if (z[j] > mx) {
+          mx = z[j];
           am = j;
         }
       double sum = 0;
       for (int j = 0; j < hs; ++j)
-        sum += exp((double)(z[off + j] - mx));
+        sum += exp((double)(z[j] - mx));
       if (y >= 0) {
-        loss += (log(sum) - (double)(z[off + y] - mx)) / valid;
+        loss += (log(sum) - (double)(z[y] - mx)) / valid;
         *hits += am == y;
         ++*count;
       }
-      if (want_grad)
+      if (want_grad) {
         for (int j = 0; j < hs; ++j) {
-          float pj = (float)(exp((double)(z[off + j] - mx)) / sum);
-          dz[off + j] = y >= 0 ? (pj - (j == y ? 1.0f : 0.0f)) * scale : 0;
+          float pj = (float)(exp((double)(z[j] - mx)) / sum);
+          dz[j] = y >= 0 ? (pj - (j == y ? 1.0f : 0.0f)) * scale : 0;
         }
-      off += hs;
+        if (rel) { /* each term gets the gradient of the tokens it adds to */
+          for (int i = hs; i < net->head_size[h]; ++i)
+            dz[i] = 0;
+          for (int j = 2; j < hs; ++j) {
+            int at[2], n = kt_rel_terms(r, v, rb, j, at);
+            for (int k = 0; k < n; ++k)
+              dz[at[k]] += dz[j];
+          }
+        }
+      }
+      off += net->head_size[h];
     }
   }
   return loss;
@@ -317,7 +342,7 @@ static kt_model *model_like(const kt_repr *r, const kt_train_opts *o)
     switch (r->arch) {
     case KT_ARCH_LIVE:
       for (int h = 0; h < 3; ++h)
-        heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(h));
+        heads[n][k++] = kt_repr_n_head(r, kt_head_voice(h));
       break;
     case KT_ARCH_FORWARDBACH:
       for (int j = 0; j < r->window; ++j)
@@ -361,7 +386,7 @@ static void ema_update(kt_model *ema, const kt_model *m, float d)
 
 typedef struct {
   int32_t *idx;
-  int *cnt, *tgt;
+  int *cnt, *tgt, *ref;
 } batch_buf;
 
 static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
@@ -377,10 +402,11 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
   bb.idx = malloc((size_t)B * maxa * sizeof(int32_t));
   bb.cnt = malloc((size_t)B * sizeof(int));
   bb.tgt = malloc((size_t)B * mt * sizeof(int));
+  bb.ref = malloc((size_t)B * sizeof(int));
   int *own = malloc((size_t)B * sizeof(int));
   double loss = 0;
   long hits = 0, count = 0, nloss = 0;
-  if (!bb.idx || !bb.cnt || !bb.tgt || !own) goto done;
+  if (!bb.idx || !bb.cnt || !bb.tgt || !bb.ref || !own) goto done;
   for (int b0 = 0; b0 < ds->n_ex; b0 += B) {
     int nb = ds->n_ex - b0 < B ? ds->n_ex - b0 : B;
     if (train)
@@ -395,9 +421,11 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
         bb.cnt[b] = kt_dataset_example(
             ds, e, n, train ? own[b] : 0, train ? o->fb_noise : 0, rng,
             bb.idx + (size_t)b * maxa, bb.tgt + (size_t)b * nt);
+        bb.ref[b] = kt_dataset_ref(ds, e);
       }
       batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
-      loss += batch_loss(&st[n], bb.tgt, nt, nb, &hits, &count, train);
+      loss +=
+          batch_loss(&st[n], r, bb.ref, bb.tgt, nt, nb, &hits, &count, train);
       if (train) {
         batch_backward(&st[n], bb.idx, bb.cnt, nb);
         adam_update(&st[n], o, *step + 1);
@@ -411,6 +439,7 @@ done:
   free(bb.idx);
   free(bb.cnt);
   free(bb.tgt);
+  free(bb.ref);
   free(own);
   *acc = count ? (double)hits / (double)count : 0;
   return nloss ? loss / (double)nloss / m->n_nets : 0;
@@ -440,7 +469,8 @@ void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
 }
 
 double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
-                          int maxa, const int *tgt, int nb, kt_model *grad)
+                          int maxa, const int *tgt, const int *ref, int nb,
+                          kt_model *grad)
 {
   net_state st[KT_MAX_NETS];
   memset(st, 0, sizeof st);
@@ -451,7 +481,9 @@ double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
       int nt = m->net[n].n_heads;
       long hits = 0, count = 0;
       batch_forward(&st[n], idx, cnt, nb, 0, NULL);
-      loss += batch_loss(&st[n], tgt + off, nt, nb, &hits, &count, 1) / nb;
+      loss += batch_loss(&st[n], &m->repr, ref, tgt + off, nt, nb, &hits,
+                         &count, 1) /
+              nb;
       batch_backward(&st[n], idx, cnt, nb);
       off += nb * nt;
       for (int l = 0; grad && l < m->net[n].n_layers; ++l) {
@@ -525,7 +557,7 @@ double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
                (size_t)nh * sizeof *tgt);
       }
       batch_forward(&st, idx, cnt, nb, o.dropout, &rng);
-      sum += batch_loss(&st, tgt, nh, nb, &hits, &count, 1);
+      sum += batch_loss(&st, NULL, NULL, tgt, nh, nb, &hits, &count, 1);
       batch_backward(&st, idx, cnt, nb);
       adam_update(&st, &o, ++step);
     }
@@ -566,6 +598,8 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
   r.key_ctx = o->arch == KT_ARCH_LIVE && o->key_ctx;
   r.sounding = o->arch == KT_ARCH_LIVE && o->sounding;
   r.tgt_sound = o->arch == KT_ARCH_LIVE && o->tgt_sound;
+  r.rel_out = o->arch == KT_ARCH_LIVE ? o->rel_out : 0;
+  r.rel_in = o->arch == KT_ARCH_LIVE && o->rel_in;
   r.shift_avg = o->arch != KT_ARCH_LIVE     ? 0
                 : o->shift_avg >= 0         ? o->shift_avg
                 : o->augment == KT_AUG_NEAR ? KT_AUG_NEAR_MAX

@@ -67,6 +67,10 @@ typedef struct {
   int key_ctx;     /* live: key context inputs (nn/encode.h) */
   int sounding;    /* live: sounding-pitch inputs (nn/encode.h) */
   int tgt_sound;   /* live: the heads name the sounding pitch (nn/encode.h) */
+  int rel_out;     /* live, tgt_sound: heads also score the distance below
+                      the soprano (nn/encode.h) */
+  int rel_in;      /* live: melody intervals from the slice's soprano pitch
+                      as inputs (nn/encode.h) */
   int shift_avg;   /* live: repr.shift_avg, how far the engine moves the
                       melody to average the net; -1 = the augmentation's
                       own shifts (near: KT_AUG_NEAR_MAX, else 0) */
@@ -139,6 +143,9 @@ int kt_dataset_n_targets(const kt_repr *r, int net);
 int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
                        int own, float noise, uint64_t *rng, int32_t *idx,
                        int *tgt);
+/* Live: the soprano pitch sounding at the example's slice as encoded
+ * (moved, folded), KT_REST if none: what repr.rel_out heads measure from. */
+int kt_dataset_ref(const kt_dataset *ds, const kt_example *e);
 /* Live: run the model free-running over every sequence (argmax), filling
  * seq->own*; returns exact-pitch accuracy over all voices and slices. */
 double kt_dataset_rollout(kt_dataset *ds, const kt_model *m);
@@ -211,8 +218,11 @@ void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
 
 /* Mean loss of a batch (no dropout) and its gradient into grad, a model of
  * the same shape (may be NULL).  Targets: per net, nb x n_heads (-1 =
- * ignored), nets one after the other.  For the gradient check. */
+ * ignored), nets one after the other; ref: nb soprano pitches for
+ * repr.rel_out (kt_dataset_ref; NULL = none sounds).  For the gradient
+ * check. */
 double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
-                          int maxa, const int *tgt, int nb, kt_model *grad);
+                          int maxa, const int *tgt, const int *ref, int nb,
+                          kt_model *grad);
 
 #endif

@@ -141,6 +141,52 @@ int main(void)
     b.arch = KT_ARCH_FORWARDBACH;
     CHECK(!kt_repr_valid(&b, err, sizeof err), "key_ctx offline");
   }
+  /* melody intervals (rel_in): after everything else, one class per
+     sounding window slice, its interval from the soprano at t (the last
+     window slice, before the lookahead), clamped to +-KT_RELIN_SPAN;
+     nothing when t rests.  rel_out adds no inputs, widens the heads. */
+  {
+    kt_repr q = live_repr(3, 1, 1);
+    kt_repr q0 = q;
+    q.rel_in = 1;
+    const int span = 2 * KT_RELIN_SPAN + 1;
+    CHECK(kt_repr_valid(&q, err, sizeof err), "rel_in: %s", err);
+    CHECK(kt_repr_n_inputs(&q) == kt_repr_n_inputs(&q0) + 4 * span,
+          "rel_in width");
+    CHECK(kt_repr_max_active(&q) == kt_repr_max_active(&q0) + 4,
+          "rel_in active");
+    int base = kt_repr_n_inputs(&q0);
+    int8_t sp[4] = {60, KT_REST, 67, 79}; /* t is slice 2, G4 */
+    uint8_t so[4] = {1, 0, 1, 1}, fb[3] = {0, 0, 0};
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, NULL};
+    int32_t idx[64], i0[64];
+    int k = kt_encode_live(&q, &ctx, idx);
+    int k0 = kt_encode_live(&q0, &ctx, i0);
+    CHECK(k == k0 + 3 && !memcmp(idx, i0, sizeof(int32_t) * (size_t)k0),
+          "rel_in: %d indices after the %d of the plain layout", k - k0, k0);
+    CHECK(idx[k0] == base + 0 * span + KT_RELIN_SPAN - 7, "C4: a fifth below");
+    CHECK(idx[k0 + 1] == base + 2 * span + KT_RELIN_SPAN, "t: unison");
+    CHECK(idx[k0 + 2] == base + 3 * span + KT_RELIN_SPAN + 12,
+          "lookahead: an octave above");
+    sp[2] = KT_REST;
+    CHECK(kt_encode_live(&q, &ctx, idx) == kt_encode_live(&q0, &ctx, i0),
+          "t rests: no intervals");
+    kt_repr b = q;
+    b.rel_in = 2;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "rel_in 2");
+    b = q0;
+    b.rel_out = KT_REL_DIST;
+    CHECK(!kt_repr_valid(&b, err, sizeof err) && strstr(err, "tgt_sound"),
+          "rel_out needs tgt_sound");
+    b.tgt_sound = 1;
+    CHECK(kt_repr_valid(&b, err, sizeof err) &&
+              kt_repr_n_inputs(&b) == kt_repr_n_inputs(&q0) &&
+              kt_repr_n_head(&b, KT_BASS) ==
+                  kt_repr_n_tok(&b, KT_BASS) + KT_NREL,
+          "rel_out: %s", err);
+    b.rel_out = 4;
+    CHECK(!kt_repr_valid(&b, err, sizeof err), "rel_out 4");
+  }
   /* sounding pitches: one class per head after the bar inputs, rest = 0,
    * pitches folded into the voice's range, before the fed-back tokens */
   {

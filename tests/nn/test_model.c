@@ -23,13 +23,21 @@ static float frand(void)
   return (float)((z ^ (z >> 31)) >> 40) / (float)(1 << 24) * 2.0f - 1.0f;
 }
 
-static kt_model *make_model_ks(int nl, const int *hidden, int key_ctx,
-                               int sounding)
+/* rel_out / rel_in: a sounding-pitch model (tgt_sound, shift_avg 2) with
+ * those representation fields. */
+static kt_model *make_model_rel(int nl, const int *hidden, int key_ctx,
+                                int sounding, int rel_out, int rel_in)
 {
   kt_repr r;
   memset(&r, 0, sizeof r);
   r.key_ctx = key_ctx;
   r.sounding = sounding;
+  if (rel_out || rel_in) {
+    r.tgt_sound = 1;
+    r.shift_avg = 2;
+    r.rel_out = rel_out;
+    r.rel_in = rel_in;
+  }
   r.arch = KT_ARCH_LIVE;
   r.window = 4;
   r.lookahead = 1;
@@ -45,7 +53,7 @@ static kt_model *make_model_ks(int nl, const int *hidden, int key_ctx,
     sizes[0][l + 1] = hidden[l];
   int tot = 0;
   for (int h = 0; h < 3; ++h)
-    tot += heads[0][h] = kt_repr_n_tok(&r, kt_head_voice(h));
+    tot += heads[0][h] = kt_repr_n_head(&r, kt_head_voice(h));
   sizes[0][nl] = tot;
   kt_model *m =
       kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
@@ -58,6 +66,69 @@ static kt_model *make_model_ks(int nl, const int *hidden, int key_ctx,
       L->b[i] = frand() * 0.1f;
   }
   return m;
+}
+
+static kt_model *make_model_ks(int nl, const int *hidden, int key_ctx,
+                               int sounding)
+{
+  return make_model_rel(nl, hidden, key_ctx, sounding, 0, 0);
+}
+
+/* repr.rel_out: the token logits are the net's token outputs plus, for a
+ * pitch, the output of its distance below the soprano and of its pitch
+ * class; an ensemble averages the combined heads. */
+static void test_rel_logits(void)
+{
+  int hid[1] = {7};
+  kt_model *m = make_model_rel(2, hid, 0, 0, KT_REL_DIST | KT_REL_PC, 1);
+  CHECK(m != NULL, "rel model");
+  if (!m) return;
+  const kt_repr *r = &m->repr;
+  const kt_model *two[2] = {m, m};
+  kt_model *ens = kt_model_stack(two, 2);
+  size_t sf = kt_model_scratch_floats(ens);
+  float *sc = malloc(sf * sizeof(float));
+  float raw[KT_LIVE_MAX_RAW * 2], out[KT_LIVE_MAX_RAW * 2],
+      eo[KT_LIVE_MAX_RAW * 2];
+  int32_t idx[3] = {1, 5, 9};
+  const int ref = 70; /* soprano B flat 4 */
+  kt_model_forward(m, idx, 3, sc, raw);
+  kt_model_live_logits(m, idx, 3, ref, sc, out);
+  kt_model_live_logits(ens, idx, 3, ref, sc, eo);
+  int ro = 0, co = 0, seen_dist = 0;
+  for (int h = 0; h < 3; ++h) {
+    int v = kt_head_voice(h), nt = kt_repr_n_tok(r, v);
+    CHECK(kt_repr_n_head(r, v) == nt + KT_NREL + 12, "head %d width", h);
+    double lse = 0;
+    for (int j = 0; j < nt; ++j)
+      lse += exp(out[co + j]);
+    for (int j = 0; j < nt; ++j) {
+      float want = raw[ro + j];
+      if (j >= 2) {
+        int p = r->lo[v] + j - 2, d = ref - p;
+        if (d >= KT_REL_MIN && d < KT_REL_MIN + KT_NREL) {
+          want += raw[ro + nt + d - KT_REL_MIN];
+          ++seen_dist;
+        }
+        want += raw[ro + nt + KT_NREL + p % 12];
+      }
+      CHECK(out[co + j] == want, "head %d tok %d: %g, want %g", h, j,
+            out[co + j], want);
+      CHECK(fabs(eo[co + j] - (out[co + j] - log(lse))) < 1e-4,
+            "ensemble of one net twice, head %d tok %d", h, j);
+    }
+    ro += kt_repr_n_head(r, v);
+    co += nt;
+  }
+  CHECK(seen_dist > 30, "%d pitches with a distance term", seen_dist);
+  /* no soprano: the pitch-class term only */
+  kt_model_live_logits(m, idx, 3, KT_REST, sc, out);
+  int v = kt_head_voice(0), nt = kt_repr_n_tok(r, v);
+  CHECK(out[2] == raw[2] + raw[nt + KT_NREL + r->lo[v] % 12],
+        "rest: no distance term");
+  free(sc);
+  kt_model_free(ens);
+  kt_model_free(m);
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -176,6 +247,7 @@ static kt_model *make_model(int nl, const int *hidden)
 
 int main(void)
 {
+  test_rel_logits();
   char err[256];
   CHECK(kt_crc32("123456789", 9) == 0xCBF43926u, "crc32 check value");
 
@@ -270,6 +342,29 @@ int main(void)
     kb = kt_test_slurp(path, &kl);
     CHECK(kb && rejects(kb, kl, "tgt_sound 3", "tgt_sound"),
           "tgt_sound 3 refused");
+    free(kb);
+    kt_model_free(k);
+    /* distances below the soprano, pitch classes, melody intervals:
+       version 6, wider heads and inputs; labelled v5 refused; rel_out
+       outside 0..3 or without tgt_sound refused */
+    k = make_model_rel(3, hid, 0, 0, KT_REL_DIST | KT_REL_PC, 1);
+    k2 = reload_as(k, path, 6);
+    CHECK(k2 && k2->repr.rel_out == 3 && k2->repr.rel_in == 1 &&
+              k2->net[0].head_size[0] ==
+                  kt_repr_n_tok(&k2->repr, KT_ALTO) + KT_NREL + 12 &&
+              k2->net[0].layer[0].n_in > m->net[0].layer[0].n_in,
+          "rel_out / rel_in round trip");
+    kt_model_free(k2);
+    if (k) k->repr.rel_out = 4;
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    kb = kt_test_slurp(path, &kl);
+    CHECK(kb && rejects(kb, kl, "rel_out 4", "rel_out"), "rel_out 4 refused");
+    free(kb);
+    if (k) k->repr.rel_out = 1, k->repr.tgt_sound = 0;
+    CHECK(k && kt_model_save(k, path, err, sizeof err) == 0, "%s", err);
+    kb = kt_test_slurp(path, &kl);
+    CHECK(kb && rejects(kb, kl, "rel_out, attack tokens", "tgt_sound"),
+          "rel_out without tgt_sound refused");
     free(kb);
     kt_model_free(k);
     CHECK(kt_model_save(m, path, err, sizeof err) == 0, "%s", err);
@@ -496,8 +591,8 @@ int main(void)
       float *o1 = malloc((size_t)m->n_out_total * sizeof(float));
       float *o2 = malloc((size_t)m->n_out_total * sizeof(float));
       int32_t idx[3] = {1, 5, 9};
-      kt_model_live_logits(ens, idx, 3, sc, oa);
-      kt_model_live_logits(twice, idx, 3, sc, ob);
+      kt_model_live_logits(ens, idx, 3, KT_REST, sc, oa);
+      kt_model_live_logits(twice, idx, 3, KT_REST, sc, ob);
       kt_model_forward(m, idx, 3, sc, o1);
       kt_model_forward(mb, idx, 3, sc, o2);
       int off = 0;

@@ -46,10 +46,14 @@ static void free_chorale(kt_chorale *c)
   free(c->fermata);
 }
 
-static void gradcheck(void)
+/* rel: a sounding-pitch model whose heads also score the distance below
+ * the soprano (repr.rel_out), so the gradient reaches both terms. */
+static void gradcheck(int rel)
 {
   kt_train_opts o;
   kt_train_opts_default(&o);
+  o.tgt_sound = rel;
+  o.rel_out = rel ? KT_REL_DIST | KT_REL_PC : 0;
   /* a tiny live model through the trainer (1 epoch) to get the shapes */
   kt_chorale c[2];
   synth_chorale(&c[0], 32, 0, 1);
@@ -82,14 +86,18 @@ static void gradcheck(void)
   enum { NB = 5 };
   int maxa = kt_repr_max_active(&m->repr);
   int32_t idx[NB * 64];
-  int cnt[NB], tgt[NB * 3];
+  int cnt[NB], tgt[NB * 3], ref[NB], n_ref = 0;
   uint64_t r = 3;
-  for (int b = 0; b < NB; ++b)
+  for (int b = 0; b < NB; ++b) {
     cnt[b] = kt_dataset_example(&ds, &ds.ex[b * 5 + 1], 0, 0, 0.5f, &r,
                                 idx + b * maxa, tgt + b * 3);
+    ref[b] = kt_dataset_ref(&ds, &ds.ex[b * 5 + 1]);
+    n_ref += ref[b] >= 0;
+  }
+  CHECK(!rel || n_ref >= 3, "%d examples with a soprano pitch", n_ref);
   tgt[4] = -1; /* an ignored head */
-  kt_train_loss_grad(m, idx, cnt, maxa, tgt, NB, g);
-  int checked = 0, bad = 0;
+  kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, NB, g);
+  int checked = 0, bad = 0, rel_checked = 0;
   const double eps = 1e-3;
   for (int l = 0; l < m->net[0].n_layers; ++l) {
     kt_layer *L = &m->net[0].layer[l], *G = &g->net[0].layer[l];
@@ -99,16 +107,23 @@ static void gradcheck(void)
       int i = (int)(kt_train_rng_next(&r) % (uint64_t)(isb ? L->n_out : nw));
       if (l == 0 && !isb && k % 2 == 0) /* a row that is active */
         i = idx[(k / 2) % cnt[0]] * L->n_out + k % L->n_out;
+      int last = l == m->net[0].n_layers - 1, n_tok0 = 0, col = -1;
+      if (rel && last && !isb && k % 2 == 0) { /* a distance of head 0 */
+        n_tok0 = kt_repr_n_tok(&m->repr, kt_head_voice(0));
+        col = n_tok0 + (int)(kt_train_rng_next(&r) % KT_NREL);
+        i = (int)(kt_train_rng_next(&r) % (uint64_t)L->n_in) * L->n_out + col;
+      }
       float *p = isb ? &L->b[i] : &L->w[i];
       float ana = isb ? G->b[i] : G->w[i];
       float save = *p;
       *p = save + (float)eps;
-      double lp = kt_train_loss_grad(m, idx, cnt, maxa, tgt, NB, NULL);
+      double lp = kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, NB, NULL);
       *p = save - (float)eps;
-      double lm = kt_train_loss_grad(m, idx, cnt, maxa, tgt, NB, NULL);
+      double lm = kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, NB, NULL);
       *p = save;
       double num = (lp - lm) / (2 * eps);
       ++checked;
+      rel_checked += col >= 0 && fabs(ana) > 1e-6;
       if (fabs(num - ana) > 2e-3 + 2e-2 * fabs(num)) {
         ++bad;
         fprintf(stderr, "layer %d %s %d: numeric %g analytic %g\n", l,
@@ -118,6 +133,8 @@ static void gradcheck(void)
   }
   CHECK(bad <= checked / 50, "%d of %d gradient entries off", bad, checked);
   CHECK(checked >= 150, "checked %d", checked);
+  CHECK(!rel || rel_checked >= 3, "only %d distance weights with a gradient",
+        rel_checked);
   kt_dataset_free(&ds);
   kt_model_free(m);
   kt_model_free(g);
@@ -284,7 +301,8 @@ static void sound_targets(void)
 
 int main(void)
 {
-  gradcheck();
+  gradcheck(0);
+  gradcheck(1);
   near_copies();
   sound_targets();
 
