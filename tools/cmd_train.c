@@ -24,9 +24,11 @@ static void usage(FILE *f)
       "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
-      "         [--target attack|sound] [--rel-out on|off] [--rel-in on|off]\n"
+      "         [--target attack|sound] [--rel-out off|dist|pc|both]\n"
+      "         [--rel-in on|off]\n"
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
+      "         [--label-smooth E]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
       "       kantor train [options as above] --export-data FILE\n"
@@ -45,9 +47,11 @@ static void usage(FILE *f)
       "attack is more than --feedback slices back).  --target sound\n"
       "(live) has the heads name the pitch each voice sounds at every\n"
       "slice instead of attack, hold or rest (nn/encode.h); with it,\n"
-      "--rel-out on has each head also score the voice's distance below\n"
-      "the melody, added to the pitch's own score.  --rel-in on (live)\n"
-      "adds the window's melody as intervals from the slice's pitch.\n"
+      "--rel-out dist (or on) has each head also score the voice's\n"
+      "distance below the melody, added to the pitch's own score; pc a\n"
+      "score per pitch class; both.  --rel-in on (live) adds the window's\n"
+      "melody as intervals from the slice's pitch.  --label-smooth E\n"
+      "trains towards 1 - E on Bach's token and E spread over all.\n"
       "--ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
       "model whose heads average their probabilities; --jobs N trains up\n"
@@ -455,6 +459,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_float(a, v, 0, 1, &o.l2);
     else if (!strcmp(a, "--dropout"))
       bad = parse_float(a, v, 0, 0.95f, &o.dropout);
+    else if (!strcmp(a, "--label-smooth"))
+      bad = parse_float(a, v, 0, 0.5f, &o.label_smooth);
     else if (!strcmp(a, "--ema"))
       bad = parse_float(a, v, 0, 0.99999f, &o.ema);
     else if (!strcmp(a, "--fb-own"))

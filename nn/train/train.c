@@ -75,6 +75,7 @@ typedef struct {
   float *gw[KT_MAX_LAYERS], *gb[KT_MAX_LAYERS];
   float *mw[KT_MAX_LAYERS], *vw[KT_MAX_LAYERS];
   float *mb[KT_MAX_LAYERS], *vb[KT_MAX_LAYERS];
+  float smooth; /* label smoothing of the gradient (training passes) */
 } net_state;
 
 static void *xcalloc(size_t n, size_t sz, int *ok)
@@ -216,9 +217,11 @@ static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
         ++*count;
       }
       if (want_grad) {
+        float e = st->smooth, u = e / (float)hs;
         for (int j = 0; j < hs; ++j) {
           float pj = (float)(exp((double)(z[j] - mx)) / sum);
-          dz[j] = y >= 0 ? (pj - (j == y ? 1.0f : 0.0f)) * scale : 0;
+          float tj = (j == y ? 1.0f - e : 0.0f) + u;
+          dz[j] = y >= 0 ? (pj - tj) * scale : 0;
         }
         if (rel) { /* each term gets the gradient of the tokens it adds to */
           for (int i = hs; i < net->head_size[h]; ++i)
@@ -423,6 +426,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
             bb.idx + (size_t)b * maxa, bb.tgt + (size_t)b * nt);
         bb.ref[b] = kt_dataset_ref(ds, e);
       }
+      st[n].smooth = train ? o->label_smooth : 0.0f;
       batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
       loss +=
           batch_loss(&st[n], r, bb.ref, bb.tgt, nt, nb, &hits, &count, train);

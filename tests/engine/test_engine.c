@@ -574,6 +574,41 @@ static kt_model *follower(void)
   return handmade(0, 0);
 }
 
+/* The follower's rule said with distances below the melody (repr.rel_out,
+ * sounding-pitch heads): no weights at all, only each head's bias on its
+ * distance (alto 4, tenor 12, bass 24 semitones below the soprano). */
+static kt_model *rel_follower(void)
+{
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 2;
+  r.feedback = 1;
+  r.tgt_sound = 1;
+  r.rel_out = KT_REL_DIST;
+  static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
+  memcpy(r.lo, lo, sizeof lo);
+  memcpy(r.hi, hi, sizeof hi);
+  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
+  int n_layers = 1, n_heads = 3, tot = 0;
+  sizes[0][0] = kt_repr_n_inputs(&r);
+  for (int h = 0; h < 3; ++h)
+    tot += heads[0][h] = kt_repr_n_head(&r, kt_head_voice(h));
+  sizes[0][1] = tot;
+  kt_model *m =
+      kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
+                   &n_heads, (const int(*)[KT_MAX_HEADS])heads);
+  if (!m) return NULL;
+  kt_layer *L = &m->net[0].layer[0];
+  memset(L->w, 0, (size_t)L->n_in * L->n_out * sizeof *L->w);
+  memset(L->b, 0, (size_t)L->n_out * sizeof *L->b);
+  static const int below[3] = {4, 12, 24};
+  for (int h = 0, off = 0; h < 3; off += heads[0][h++])
+    L->b[off + kt_repr_n_tok(&r, kt_head_voice(h)) + below[h] - KT_REL_MIN] =
+        8.0f;
+  return m;
+}
+
 static float play_temperature; /* play_keyed's sampling temperature */
 
 static int play_keyed(kt_model *m, int shift_avg, int key, abs_ev *rec)
@@ -679,6 +714,21 @@ static void test_sound_target(void)
         kb);
   for (int i = 0; i < kb && i < 11 && 4 * i < ka; ++i)
     CHECK(pb[i] == pa[4 * i], "alto note %d: %d, not %d", i, pb[i], pa[4 * i]);
+
+  /* The same rule said as distances below the melody (rel_out) plays the
+     same notes: the engine gives the net the soprano it decides for, and
+     over moved melodies the distances stay where they are. */
+  for (int sa = 0; sa <= 2; sa += 2) {
+    kt_model *f = follower(), *g = rel_follower();
+    CHECK(f && g, "rel follower");
+    if (!f || !g) return;
+    f->repr.tgt_sound = 1;
+    int nf = play_with(f, sa, a), ng = play_with(g, sa, b);
+    CHECK(nf > 40 && same_events(a, nf, b, ng),
+          "shift_avg %d: distances below the melody play %d events, the "
+          "absolute follower %d, not the same",
+          sa, ng, nf);
+  }
 
   /* A voice that keeps its pitch is struck again when the melody moves on
      a beat (as Bach does): the hand-made net's tenor holds A3 throughout;
