@@ -3,11 +3,13 @@
  * output) over the same one-hot input; their outputs are split into softmax
  * heads.
  *
- * File format (little endian), versions 1 to 5:
+ * File format (little endian), versions 1 to 6:
  *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32:
  *   arch, window, lookahead, feedback, key_norm, lo[4], hi[4], chord_len,
  *   from version 2 key_ctx, from version 3 sounding, from version 4
- *   shift_avg, from version 5 tgt_sound; a file is written in the oldest
+ *   shift_avg, from version 5 tgt_sound, from version 6 rel_out and rel_in
+ *   (rel_out widens each live head by the distances it scores,
+ *   kt_repr_n_head); a file is written in the oldest
  *   version that holds its model),
  *   u32 n_nets, per net: u32 n_layers, u32 sizes[n_layers + 1],
  *   u32 n_heads, u32 head sizes, then per net per layer float32 weights

@@ -28,7 +28,7 @@ static void usage(FILE *f)
       "         [--rel-in on|off]\n"
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
-      "         [--label-smooth E]\n"
+      "         [--label-smooth E] [--in-dropout P]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
       "       kantor train [options as above] --export-data FILE\n"
@@ -459,6 +459,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_float(a, v, 0, 1, &o.l2);
     else if (!strcmp(a, "--dropout"))
       bad = parse_float(a, v, 0, 0.95f, &o.dropout);
+    else if (!strcmp(a, "--in-dropout"))
+      bad = parse_float(a, v, 0, 0.9f, &o.in_dropout);
     else if (!strcmp(a, "--label-smooth"))
       bad = parse_float(a, v, 0, 0.5f, &o.label_smooth);
     else if (!strcmp(a, "--ema"))

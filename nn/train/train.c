@@ -76,6 +76,8 @@ typedef struct {
   float *mw[KT_MAX_LAYERS], *vw[KT_MAX_LAYERS];
   float *mb[KT_MAX_LAYERS], *vb[KT_MAX_LAYERS];
   float smooth; /* label smoothing of the gradient (training passes) */
+  float in_drop; /* input dropout (training passes) */
+  float *in_mask; /* B x maxa: scale of each active input (in_drop > 0) */
 } net_state;
 
 static void *xcalloc(size_t n, size_t sz, int *ok)
@@ -93,6 +95,7 @@ static int state_init(net_state *st, kt_net *net, int B, int maxa)
   st->nl = net->n_layers;
   st->B = B;
   st->maxa = maxa;
+  st->in_mask = xcalloc((size_t)B * (size_t)maxa, sizeof(float), &ok);
   for (int l = 0; l < st->nl; ++l) {
     kt_layer *L = &net->layer[l];
     size_t nw = (size_t)L->n_in * L->n_out;
@@ -111,6 +114,7 @@ static int state_init(net_state *st, kt_net *net, int B, int maxa)
 
 static void state_free(net_state *st)
 {
+  free(st->in_mask);
   for (int l = 0; l <= KT_MAX_LAYERS; ++l) {
     free(st->act[l]);
     free(st->dact[l]);
@@ -140,12 +144,20 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
     for (int b = 0; b < nb; ++b)
       memcpy(y + (size_t)b * no, L->b, (size_t)no * sizeof(float));
     if (l == 0) {
+      float pi = rng ? st->in_drop : 0.0f, keep = 1.0f / (1.0f - pi);
       for (int b = 0; b < nb; ++b) {
         float *restrict yb = y + (size_t)b * no;
         for (int k = 0; k < cnt[b]; ++k) {
           const float *restrict row = L->w + (size_t)idx[b * st->maxa + k] * no;
-          for (int o = 0; o < no; ++o)
-            yb[o] += row[o];
+          float sk = 1.0f;
+          if (pi > 0) sk = kt_train_rng_unif(rng) < pi ? 0.0f : keep;
+          st->in_mask[b * st->maxa + k] = sk;
+          if (sk == 1.0f)
+            for (int o = 0; o < no; ++o)
+              yb[o] += row[o];
+          else if (sk != 0.0f)
+            for (int o = 0; o < no; ++o)
+              yb[o] += sk * row[o];
         }
       }
     } else {
@@ -255,8 +267,13 @@ KT_CLONES static void batch_backward(net_state *st, const int32_t *idx,
         const float *restrict d = dy + (size_t)b * no;
         for (int k = 0; k < cnt[b]; ++k) {
           float *restrict g = st->gw[0] + (size_t)idx[b * st->maxa + k] * no;
-          for (int o = 0; o < no; ++o)
-            g[o] += d[o];
+          float sk = st->in_mask[b * st->maxa + k];
+          if (sk == 1.0f)
+            for (int o = 0; o < no; ++o)
+              g[o] += d[o];
+          else if (sk != 0.0f)
+            for (int o = 0; o < no; ++o)
+              g[o] += sk * d[o];
         }
       }
     } else {
@@ -427,6 +444,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
         bb.ref[b] = kt_dataset_ref(ds, e);
       }
       st[n].smooth = train ? o->label_smooth : 0.0f;
+      st[n].in_drop = train ? o->in_dropout : 0.0f;
       batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
       loss +=
           batch_loss(&st[n], r, bb.ref, bb.tgt, nt, nb, &hits, &count, train);

@@ -62,6 +62,7 @@ typedef struct {
   float fb_noise;  /* live: per-token probability of a random corruption */
   int lr_cosine;   /* 1: lr follows a half cosine from lr to 0 over the
                      epochs; 0: constant */
+  float in_dropout; /* share of active inputs dropped per example */
   float label_smooth; /* training targets: 1 - e on Bach's token, e spread
                          over all of the head's tokens (0 = one-hot) */
   float ema;       /* >0: evaluate, roll out and keep an exponential moving

@@ -27,6 +27,8 @@ static void load(const uint8_t *data, size_t size)
   int n_in = kt_repr_n_inputs(&m->repr);
   int n = n_in < 4 ? n_in : 4;
   kt_model_forward(m, idx, n, scratch, out);
+  if (m->repr.arch == KT_ARCH_LIVE) /* the heads as the engine reads them */
+    kt_model_live_logits(m, idx, n, 70, scratch, out);
   free(scratch);
   free(out);
   kt_model_free(m);
