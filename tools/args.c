@@ -53,3 +53,16 @@ int kt_arg_key(const char *s, int *tonic, int *minor)
   *minor = lower;
   return 0;
 }
+
+int kt_arg_choice(const char *s, const char *names)
+{
+  size_t n = strlen(s);
+  for (int i = 0; *names; ++i) {
+    const char *bar = strchr(names, '|');
+    size_t len = bar ? (size_t)(bar - names) : strlen(names);
+    if (len == n && !strncmp(s, names, n)) return i;
+    if (!bar) break;
+    names = bar + 1;
+  }
+  return -1;
+}

@@ -10,4 +10,8 @@ int kt_arg_number(const char *s, double lo, double hi, int integral,
  * "minor"); a lowercase tonic means minor ("a", "f#", "bb").  0 or -1. */
 int kt_arg_key(const char *s, int *tonic, int *minor);
 
+/* The index of s among names, a list of words separated by '|'
+ * ("off|on"), or -1. */
+int kt_arg_choice(const char *s, const char *names);
+
 #endif

@@ -3,6 +3,7 @@
 #include "cmds.h"
 
 #include "../nn/train/train.h"
+#include "args.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -77,6 +78,20 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *v)
     return -1;
   }
   *v = (int)x;
+  return 0;
+}
+
+/* One of the '|'-separated words of names: its value in vals (NULL: its
+ * index). */
+static int parse_choice(const char *opt, const char *s, const char *names,
+                        const int *vals, int *v)
+{
+  int i = kt_arg_choice(s, names);
+  if (i < 0) {
+    fprintf(stderr, "kantor train: %s %s, not '%s'\n", opt, names, s);
+    return -1;
+  }
+  *v = vals ? vals[i] : i;
   return 0;
 }
 
@@ -351,78 +366,23 @@ int kt_cmd_train(int argc, char **argv)
         fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
         bad = 1;
       }
-    } else if (!strcmp(a, "--key-ctx")) {
-      if (!strcmp(v, "on"))
-        o.key_ctx = 1;
-      else if (!strcmp(v, "off"))
-        o.key_ctx = 0;
-      else {
-        fprintf(stderr, "kantor train: --key-ctx on|off, not '%s'\n", v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--target")) {
-      if (!strcmp(v, "sound"))
-        o.tgt_sound = 1;
-      else if (!strcmp(v, "attack"))
-        o.tgt_sound = 0;
-      else {
-        fprintf(stderr, "kantor train: --target attack|sound, not '%s'\n", v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--rel-out")) {
-      if (!strcmp(v, "on") || !strcmp(v, "dist"))
-        o.rel_out = KT_REL_DIST;
-      else if (!strcmp(v, "pc"))
-        o.rel_out = KT_REL_PC;
-      else if (!strcmp(v, "both"))
-        o.rel_out = KT_REL_DIST | KT_REL_PC;
-      else if (!strcmp(v, "off"))
-        o.rel_out = 0;
-      else {
-        fprintf(stderr, "kantor train: --rel-out off|dist|pc|both, not '%s'\n",
-                v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--rel-in")) {
-      if (!strcmp(v, "on"))
-        o.rel_in = 1;
-      else if (!strcmp(v, "off"))
-        o.rel_in = 0;
-      else {
-        fprintf(stderr, "kantor train: --rel-in on|off, not '%s'\n", v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--sounding")) {
-      if (!strcmp(v, "on"))
-        o.sounding = 1;
-      else if (!strcmp(v, "off"))
-        o.sounding = 0;
-      else {
-        fprintf(stderr, "kantor train: --sounding on|off, not '%s'\n", v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--select")) {
-      if (!strcmp(v, "loss"))
-        o.select_free = 0;
-      else if (!strcmp(v, "free"))
-        o.select_free = 1;
-      else {
-        fprintf(stderr, "kantor train: --select loss|free, not '%s'\n", v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--lr-schedule")) {
-      if (!strcmp(v, "const"))
-        o.lr_cosine = 0;
-      else if (!strcmp(v, "cosine"))
-        o.lr_cosine = 1;
-      else {
-        fprintf(stderr,
-                "kantor train: --lr-schedule const|cosine, not "
-                "'%s'\n",
-                v);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--window"))
+    } else if (!strcmp(a, "--key-ctx"))
+      bad = parse_choice(a, v, "off|on", NULL, &o.key_ctx);
+    else if (!strcmp(a, "--target"))
+      bad = parse_choice(a, v, "attack|sound", NULL, &o.tgt_sound);
+    else if (!strcmp(a, "--rel-out")) {
+      static const int rel[5] = {0, KT_REL_DIST, KT_REL_PC,
+                                 KT_REL_DIST | KT_REL_PC, KT_REL_DIST};
+      bad = parse_choice(a, v, "off|dist|pc|both|on", rel, &o.rel_out);
+    } else if (!strcmp(a, "--rel-in"))
+      bad = parse_choice(a, v, "off|on", NULL, &o.rel_in);
+    else if (!strcmp(a, "--sounding"))
+      bad = parse_choice(a, v, "off|on", NULL, &o.sounding);
+    else if (!strcmp(a, "--select"))
+      bad = parse_choice(a, v, "loss|free", NULL, &o.select_free);
+    else if (!strcmp(a, "--lr-schedule"))
+      bad = parse_choice(a, v, "const|cosine", NULL, &o.lr_cosine);
+    else if (!strcmp(a, "--window"))
       bad = parse_int(a, v, 1, KT_MAX_WINDOW, &o.window);
     else if (!strcmp(a, "--lookahead"))
       bad = parse_int(a, v, 0, KT_MAX_WINDOW - 1, &o.lookahead);

@@ -529,7 +529,26 @@ static void test_ensemble(void)
  * alone; a pitch moved back the wrong way would split the votes.  And on
  * the shipped L4 (trained on moved copies, shift_avg 2) the averaging is
  * on by default, deterministic, and changes the voices. */
-static kt_model *handmade(int key_norm, int tenor_fixed)
+/* A one-layer live model of representation r, all weights zero. */
+static kt_model *zero_model(const kt_repr *r)
+{
+  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
+  int n_layers = 1, n_heads = 3, tot = 0;
+  sizes[0][0] = kt_repr_n_inputs(r);
+  for (int h = 0; h < 3; ++h)
+    tot += heads[0][h] = kt_repr_n_head(r, kt_head_voice(h));
+  sizes[0][1] = tot;
+  kt_model *m =
+      kt_model_new(r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
+                   &n_heads, (const int(*)[KT_MAX_HEADS])heads);
+  if (!m) return NULL;
+  kt_layer *L = &m->net[0].layer[0];
+  memset(L->w, 0, (size_t)L->n_in * L->n_out * sizeof *L->w);
+  memset(L->b, 0, (size_t)L->n_out * sizeof *L->b);
+  return m;
+}
+
+static kt_repr handmade_repr(int key_norm)
 {
   kt_repr r;
   memset(&r, 0, sizeof r);
@@ -541,31 +560,28 @@ static kt_model *handmade(int key_norm, int tenor_fixed)
   static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
   memcpy(r.lo, lo, sizeof lo);
   memcpy(r.hi, hi, sizeof hi);
-  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
-  int n_layers = 1, n_heads = 3, tot = 0;
-  sizes[0][0] = kt_repr_n_inputs(&r);
-  for (int h = 0; h < 3; ++h)
-    tot += heads[0][h] = kt_repr_n_tok(&r, kt_head_voice(h));
-  sizes[0][1] = tot;
-  kt_model *m =
-      kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
-                   &n_heads, (const int(*)[KT_MAX_HEADS])heads);
+  return r;
+}
+
+static kt_model *handmade(int key_norm, int tenor_fixed)
+{
+  kt_repr r = handmade_repr(key_norm);
+  kt_model *m = zero_model(&r);
   if (!m) return NULL;
   kt_layer *L = &m->net[0].layer[0];
-  memset(L->w, 0, (size_t)L->n_in * L->n_out * sizeof *L->w);
-  memset(L->b, 0, (size_t)L->n_out * sizeof *L->b);
+  const int *heads = m->net[0].head_size;
   static const int below[3] = {4, 12, 24};          /* alto, tenor, bass */
   int sw = kt_repr_sop_width(&r), j = r.window - 1; /* slice t */
   for (int p = r.lo[KT_SOPRANO]; p <= r.hi[KT_SOPRANO]; ++p) {
     int in = j * sw + 1 + p - r.lo[KT_SOPRANO];
-    for (int h = 0, off = 0; h < 3; off += heads[0][h++]) {
+    for (int h = 0, off = 0; h < 3; off += heads[h++]) {
       int v = kt_head_voice(h), q = p - below[h];
       if (q >= r.lo[v] && q <= r.hi[v] && !(h == 1 && tenor_fixed))
         L->w[(size_t)in * L->n_out + off + 2 + q - r.lo[v]] = 8.0f;
     }
   }
   if (tenor_fixed) /* the tenor holds A3 of the net's own frame */
-    L->b[heads[0][0] + 2 + 57 - r.lo[KT_TENOR]] = 8.0f;
+    L->b[heads[0] + 2 + 57 - r.lo[KT_TENOR]] = 8.0f;
   return m;
 }
 
@@ -579,31 +595,14 @@ static kt_model *follower(void)
  * distance (alto 4, tenor 12, bass 24 semitones below the soprano). */
 static kt_model *rel_follower(void)
 {
-  kt_repr r;
-  memset(&r, 0, sizeof r);
-  r.arch = KT_ARCH_LIVE;
-  r.window = 2;
-  r.feedback = 1;
+  kt_repr r = handmade_repr(0);
   r.tgt_sound = 1;
   r.rel_out = KT_REL_DIST;
-  static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
-  memcpy(r.lo, lo, sizeof lo);
-  memcpy(r.hi, hi, sizeof hi);
-  int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS];
-  int n_layers = 1, n_heads = 3, tot = 0;
-  sizes[0][0] = kt_repr_n_inputs(&r);
-  for (int h = 0; h < 3; ++h)
-    tot += heads[0][h] = kt_repr_n_head(&r, kt_head_voice(h));
-  sizes[0][1] = tot;
-  kt_model *m =
-      kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
-                   &n_heads, (const int(*)[KT_MAX_HEADS])heads);
+  kt_model *m = zero_model(&r);
   if (!m) return NULL;
   kt_layer *L = &m->net[0].layer[0];
-  memset(L->w, 0, (size_t)L->n_in * L->n_out * sizeof *L->w);
-  memset(L->b, 0, (size_t)L->n_out * sizeof *L->b);
   static const int below[3] = {4, 12, 24};
-  for (int h = 0, off = 0; h < 3; off += heads[0][h++])
+  for (int h = 0, off = 0; h < 3; off += m->net[0].head_size[h++])
     L->b[off + kt_repr_n_tok(&r, kt_head_voice(h)) + below[h] - KT_REL_MIN] =
         8.0f;
   return m;
