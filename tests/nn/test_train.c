@@ -421,5 +421,7 @@ int main(void)
   remove("tt_b.kmod");
   remove("tt_c.kmod");
   remove("tt_d.kmod");
+  remove("tt_r1.kmod");
+  remove("tt_r2.kmod");
   DONE();
 }
