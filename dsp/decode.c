@@ -94,6 +94,8 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
       if (j >= 2)
         s += o->hold_bonus;
     }
+    if (o->hold_only && (c.onset || c.pitch != prev))
+      s -= 1000.0f; /* as a broken rule */
     if (o->temperature > 0.0f)
       s = s / o->temperature + g;
     if (!isfinite(s))

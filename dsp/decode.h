@@ -37,6 +37,10 @@ typedef struct {
   float leap_cost;  /* guard: log-probability cost per voice that leaps
                        wider than a perfect fifth from its previous pitch
                        (the bass's octave excepted) */
+  int hold_only;    /* 1: no voice starts a note or a rest here -- each
+                       goes on with what it sounds, unless every choice
+                       breaks a rule (the rhythm parameter, at off-eighth
+                       sixteenths) */
 } kt_decode_opts;
 
 typedef struct {

@@ -41,6 +41,9 @@ typedef enum {
   KT_P_TENOR_HI,
   KT_P_BASS_LO,
   KT_P_BASS_HI,
+  KT_P_RHYTHM,       /* 0 free, 1 eighths: alto, tenor and bass start no
+                        note on an off-eighth sixteenth (Bach's inner voices
+                        almost never do), 0 */
   KT_NPARAMS
 } kt_param;
 

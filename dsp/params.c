@@ -34,6 +34,7 @@ static const kt_param_info kt_params[KT_NPARAMS] = {
   [KT_P_TENOR_HI] = {"tenor_high", "Tenor highest", 28, 84, 69, 1, 0},
   [KT_P_BASS_LO] = {"bass_low", "Bass lowest", 21, 72, 36, 1, 0},
   [KT_P_BASS_HI] = {"bass_high", "Bass highest", 21, 72, 64, 1, 0},
+  [KT_P_RHYTHM] = {"rhythm", "Inner-voice rhythm", 0, 1, 0, 1, 0},
 };
 
 const kt_param_info *kt_param_get_info(kt_param p)
@@ -58,6 +59,8 @@ const char *kt_param_label(kt_param p, int value)
     return value == 0 ? "Major" : (value == 1 ? "Minor" : NULL);
   case KT_P_VEL_MODE:
     return value == 0 ? "Follow melody" : (value == 1 ? "Fixed" : NULL);
+  case KT_P_RHYTHM:
+    return value == 0 ? "Free" : (value == 1 ? "Eighths" : NULL);
   case KT_P_CH_IN:
     return value == 0 ? "Omni" : NULL;
   default:

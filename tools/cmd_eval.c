@@ -38,6 +38,7 @@ typedef struct {
   int lookahead;
   double temperature;
   int guard;
+  int rhythm; /* KT_P_RHYTHM: 0 free, 1 eighths */
   int shift_avg; /* -1: the model's */
   unsigned seed;
   int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
@@ -58,7 +59,7 @@ static void usage(FILE *f)
           "                   [--model FILE] [--lookahead N] [--temperature "
           "T]\n"
           "                   [--guard on|off] [--key K|auto|file] [--seed S]\n"
-          "                   [--shift-avg N|model]\n"
+          "                   [--shift-avg N|model] [--rhythm free|eighths]\n"
           "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
           "                   [--baseline interval] [--no-engine] "
@@ -651,6 +652,14 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         fprintf(stderr, "kantor eval: --guard wants on or off\n");
         return -1;
       }
+    } else if (!strcmp(a, "--rhythm")) {
+      if (opt_value(argc, argv, &i, &v)) return -1;
+      int r = kt_arg_choice(v, "free|eighths");
+      if (r < 0) {
+        fprintf(stderr, "kantor eval: --rhythm wants free or eighths\n");
+        return -1;
+      }
+      o->rhythm = r;
     } else if (!strcmp(a, "--shift-avg")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "model"))
@@ -702,6 +711,7 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   kt_engine_set_param(e, KT_P_TEMPERATURE, (float)o->temperature);
   kt_engine_set_param(e, KT_P_SEED, (float)o->seed);
   kt_engine_set_param(e, KT_P_GUARD, (float)o->guard);
+  kt_engine_set_param(e, KT_P_RHYTHM, (float)o->rhythm);
   kt_engine_set_shift_avg(e, o->shift_avg);
   kt_engine_set_param(e, KT_P_PASSTHRU, 0);
   kt_engine_set_param(e, KT_P_BPM, (float)o->bpm);
@@ -943,8 +953,9 @@ int kt_cmd_eval(int argc, char **argv)
              n);
       json_escape(desc);
       printf(",\n  \"lookahead\": %d, \"temperature\": %g, \"guard\": %d, "
-             "\"shift_avg\": %d, \"seed\": %u, \"bpm\": %g,\n",
-             o.lookahead, o.temperature, o.guard, o.shift_avg, o.seed, o.bpm);
+             "\"rhythm\": %d, \"shift_avg\": %d, \"seed\": %u, \"bpm\": %g,\n",
+             o.lookahead, o.temperature, o.guard, o.rhythm, o.shift_avg, o.seed,
+             o.bpm);
       for (int i = 0; i < n_rows; ++i)
         json_row(&rows[i], 0);
       printf("  \"pieces\": [\n");

@@ -48,6 +48,8 @@ static const char *usage_text =
     "  --temperature T      0..2, 0 = most likely notes (default 0)\n"
     "  --seed S             0..65535 sampling seed (default 1)\n"
     "  --guard on|off       voice-leading guard (default on)\n"
+    "  --rhythm free|eighths  eighths: alto, tenor and bass start notes\n"
+    "                       only on eighths, as Bach's do (default free)\n"
     "  --model FILE         a live model file instead of the built-in ones\n"
     "  --bpm N              20..300 quarter notes per minute, replacing the\n"
     "                       file's tempo map (default: the file's, else 120)\n"
@@ -203,6 +205,7 @@ int kt_cmd_render(int argc, char **argv)
   double lookahead = 0, temperature = 0, seed = 1, bpm = 0, block = 256,
          rate = 48000;
   int key_tonic = -1, key_minor = 0, guard = 1, instrument = KT_SYNTH_CHOIR;
+  int rhythm = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -265,6 +268,9 @@ int kt_cmd_render(int argc, char **argv)
         guard = 0;
       else
         return usage_err("--guard: '%s' is not on or off", v);
+    } else if (!strcmp(a, "--rhythm")) {
+      if ((rhythm = kt_arg_choice(v, "free|eighths")) < 0)
+        return usage_err("--rhythm: '%s' is not free or eighths", v);
     } else if (!strcmp(a, "--bpm")) {
       if (kt_arg_number(v, 20, 300, 0, &bpm) < 0)
         return usage_err("--bpm: '%s' is not a tempo 20..300", v);
@@ -346,6 +352,7 @@ int kt_cmd_render(int argc, char **argv)
   kt_engine_set_param(e, KT_P_MODE, (float)key_minor);
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
   kt_engine_set_param(e, KT_P_GUARD, (float)guard);
+  kt_engine_set_param(e, KT_P_RHYTHM, (float)rhythm);
   /* MIDI: the soprano is the input; audio: the melody passed through */
   kt_engine_set_param(e, KT_P_PASSTHRU, audio_in ? 1.0f : 0.0f);
   if (audio_in) {

@@ -118,11 +118,15 @@ typedef struct {
 
 static int transpose; /* semitones added to play_scale's melody */
 
+static int64_t play_step; /* play_scale's frames per melody note (0: a
+                             quarter) */
+
 static int play_scale(kt_engine *e, int block, abs_ev *rec, int cap,
                       int64_t *total_frames)
 {
   static const int mel[] = {67, 69, 71, 72, 74, 72, 71, 69, 67, 66, 67, -1};
   const int64_t fpq = 24000; /* frames per quarter at 120 bpm */
+  const int64_t step = play_step ? play_step : fpq;
   int64_t total = fpq * 14, now = 0;
   int n = 0;
   kt_midi_out buf[CAP];
@@ -135,7 +139,7 @@ static int play_scale(kt_engine *e, int block, abs_ev *rec, int cap,
     int ne = 0;
     ev[ne++] = pos_ev(0, 120, (double)now / fpq, 1);
     for (int i = 0; mel[i] >= 0; ++i) {
-      int64_t on = i * fpq, off = (i + 1) * fpq;
+      int64_t on = i * step, off = (i + 1) * step;
       if (off >= now && off < now + len)
         ev[ne++] = midi_ev((uint32_t)(off - now), 0x80,
                            (uint8_t)(mel[i] + transpose), 0);
@@ -609,6 +613,7 @@ static kt_model *rel_follower(void)
 }
 
 static float play_temperature; /* play_keyed's sampling temperature */
+static int play_rhythm;        /* play_keyed's rhythm parameter */
 
 static int play_keyed(kt_model *m, int shift_avg, int key, abs_ev *rec)
 {
@@ -619,6 +624,7 @@ static int play_keyed(kt_model *m, int shift_avg, int key, abs_ev *rec)
   kt_engine_set_param(e, KT_P_GUARD, 0);
   kt_engine_set_param(e, KT_P_TEMPERATURE, play_temperature);
   kt_engine_set_param(e, KT_P_SEED, 3);
+  kt_engine_set_param(e, KT_P_RHYTHM, (float)play_rhythm);
   kt_engine_set_shift_avg(e, shift_avg);
   if (key >= 0) {
     kt_engine_set_param(e, KT_P_KEY, (float)key);
@@ -836,6 +842,76 @@ static void test_leap_cost(void)
         c[2].pitch);
 }
 
+/* hold_only (the rhythm parameter at an off-eighth sixteenth): the alto's
+ * G4 goes on although A4 is likelier, with either kind of head, and a
+ * resting bass stays at rest; without it A4 is taken and the bass enters. */
+static void test_hold_only(void)
+{
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  decode_setup(&r, lg, off, &o);
+  lg[off[0] + 2 + 67 - dlo[KT_ALTO]] = -2.0f;
+  lg[off[0] + 2 + 69 - dlo[KT_ALTO]] = 0.0f;
+  lg[off[1] + 2 + 60 - dlo[KT_TENOR]] = 0.0f;
+  lg[off[2] + 2 + 48 - dlo[KT_BASS]] = 0.0f;
+  lg[off[0] + KT_TOK_HOLD] = -3.0f; /* attack tokens: hold is unlikely */
+  lg[off[2] + KT_TOK_HOLD] = -3.0f;
+  const int prev[3] = {67, 60, -1};
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  for (int ts = 0; ts < 2; ++ts)
+    for (int ho = 0; ho < 2; ++ho) {
+      r.tgt_sound = ts;
+      o.hold_only = ho;
+      kt_decode(&r, lg, &o, 0, 76, 77, prev, &rng, c);
+      CHECK(ho ? c[0].pitch == 67 && !c[0].onset && c[2].pitch == -1 &&
+                     !c[2].onset
+               : c[0].pitch == 69 && c[0].onset && c[2].pitch == 48,
+            "tgt_sound %d hold_only %d: alto %d (onset %d), bass %d", ts, ho,
+            c[0].pitch, c[0].onset, c[2].pitch);
+    }
+}
+
+/* The rhythm parameter in the engine: the follower's alto follows a melody
+ * of sixteenths note for note; with rhythm "eighths" it starts a note
+ * only on the eighths, a third below the melody there. */
+static void test_rhythm(void)
+{
+  static abs_ev a[4096];
+  int ons[2], even = 1, pitch[8] = {0};
+  play_step = 6000; /* a sixteenth at 120 bpm */
+  for (int rh = 0; rh < 2; ++rh) {
+    kt_model *f = follower();
+    CHECK(f != NULL, "follower model");
+    if (!f) break;
+    f->repr.tgt_sound = 1;
+    play_rhythm = rh;
+    int n = play_with(f, 0, a);
+    int64_t first = -1;
+    ons[rh] = 0;
+    for (int i = 0; i < n; ++i)
+      if ((a[i].d[0] & 0xF0) == 0x90 && (a[i].d[0] & 15) == 1 && a[i].d[2]) {
+        if (first < 0) first = a[i].frame;
+        if (rh) even &= (a[i].frame - first) % 12000 == 0;
+        if (rh && ons[rh] < 8) pitch[ons[rh]] = a[i].d[1];
+        ons[rh]++;
+      }
+  }
+  play_step = 0;
+  play_rhythm = 0;
+  CHECK(ons[0] == 11, "free: %d alto notes for 11 sixteenths", ons[0]);
+  /* the melody's even sixteenths G B D B G, and then G again at the last
+     one (odd: the alto's Eb goes on, not struck again off the beat) */
+  static const int want[5] = {63, 67, 70, 67, 63};
+  CHECK(ons[1] == 5 && even && !memcmp(pitch, want, sizeof want),
+        "eighths: %d alto notes (%s), %d %d %d %d %d", ons[1],
+        even ? "on the eighths" : "not all on the eighths", pitch[0],
+        pitch[1], pitch[2], pitch[3], pitch[4]);
+}
+
 /* The hold bonus (sounding-pitch heads only): the alto's sounding G4 is
  * 0.1 less likely than A4; a bonus of 0.2 keeps G4, held (no onset);
  * without it, or for attack-token heads, A4 is taken. */
@@ -913,6 +989,8 @@ int main(int argc, char **argv)
   test_sound_target();
   test_leap_cost();
   test_hold_bonus();
+  test_hold_only();
+  test_rhythm();
   test_property(iters);
   if (kt_failures) {
     fprintf(stderr, "%d kt_failures\n", kt_failures);

@@ -1418,6 +1418,8 @@ static void test_preset_apply(LilvWorld *world, const LilvPlugin *plugin)
         H->control[KT_P_BASS_HI]);
   CHECK(H->control[KT_P_LOOKAHEAD] == 4, "strict preset: lookahead %g",
         H->control[KT_P_LOOKAHEAD]);
+  CHECK(H->control[KT_P_RHYTHM] == 1, "strict preset: rhythm %g",
+        H->control[KT_P_RHYTHM]);
   stop_and_check(H, "presets");
   host_free(H);
 }

@@ -120,6 +120,24 @@ static long check_mid(const char *path, const kt_melody *in)
   return first_alto;
 }
 
+/* Alto, tenor and bass note-ons off the eighth-note grid, or -1. */
+static int off_eighths(const char *path)
+{
+  kt_smf s;
+  char err[512];
+  if (kt_smf_read_file(path, &s, err, sizeof err) < 0) return -1;
+  int n = 0;
+  for (int t = 2; t < s.n_tracks && t <= 4; ++t)
+    for (int i = 0; i < s.trk[t].n; ++i) {
+      const kt_smf_event *e = &s.trk[t].ev[i];
+      if ((e->status & 0xf0) == 0x90 && e->d[1] > 0 &&
+          e->tick % (uint32_t)(s.division / 2))
+        ++n;
+    }
+  kt_smf_free(&s);
+  return n;
+}
+
 int main(void)
 {
   const char *src = getenv("KANTOR_SRC");
@@ -179,6 +197,20 @@ int main(void)
   char t1[600];
   snprintf(t1, sizeof t1, "%s.tmp", mid);
   CHECK(!exists(t1));
+
+  /* --rhythm eighths: the inner voices start notes only on eighths (the
+   * demo's free rendering does not) */
+  {
+    const char *e8 = tpath("eighths.mid");
+    CHECK(render(demo, "-o", e8, "--rhythm", "eighths", NULL) == 0);
+    CHECK(check_mid(e8, &in) == 0);
+    int nf = off_eighths(mid), ne = off_eighths(e8);
+    printf("  inner-voice notes off the eighths: free %d, eighths %d\n", nf,
+           ne);
+    CHECK(nf > 0 && ne == 0);
+    CHECK(render(demo, "-o", e8, "--rhythm", "sixteenths", NULL) ==
+          KT_EXIT_USAGE);
+  }
 
   /* same seed -> same bytes (also with another block size); another seed
    * with temperature 1 -> different */
