@@ -29,6 +29,7 @@ typedef enum {
   C_ALTO,
   C_TENOR,
   C_BASS,
+  C_RHYTHM,
   C_N
 } ctl;
 
@@ -40,7 +41,7 @@ typedef struct {
   rect roll, ctl[C_N];
 } layout;
 
-static const double ctl_w[C_N] = {0, 180, 112, 64, 104, 62, 70, 62};
+static const double ctl_w[C_N] = {0, 180, 112, 64, 104, 62, 70, 62, 100};
 static const char *const part_name[4] = {"Melody", "Alto", "Tenor", "Bass"};
 
 static double clampd(double v, double lo, double hi)
@@ -205,7 +206,8 @@ int kt_roll_control_box(double w, double h, kt_param p, double box[4])
 {
   static const kt_param of[C_N] = {
       KT_NPARAMS,     KT_P_TEMPERATURE, KT_P_KEY,      KT_P_MODE,
-      KT_P_LOOKAHEAD, KT_P_ALTO_ON,     KT_P_TENOR_ON, KT_P_BASS_ON};
+      KT_P_LOOKAHEAD, KT_P_ALTO_ON,     KT_P_TENOR_ON, KT_P_BASS_ON,
+      KT_P_RHYTHM};
   layout L = get_layout(w, h);
   for (int c = C_TEMP; c < C_N; ++c)
     if (of[c] == p) {
@@ -368,6 +370,10 @@ static void draw_controls(cairo_t *cr, const kt_roll *r, const layout *L)
     box(cr, &L->ctl[C_ALTO + h], kt_roll_colour[h + 1], on);
     label(cr, &L->ctl[C_ALTO + h], on ? 0xffffff : 0x8a92a2, part_name[h + 1]);
   }
+  /* the inner voices' rhythm: free, or eighths at the fastest */
+  box(cr, &L->ctl[C_RHYTHM], 0, 0);
+  label(cr, &L->ctl[C_RHYTHM], 0xe8e8e8,
+        iparam(r, KT_P_RHYTHM) ? "Eighths" : "Free rhythm");
 }
 
 void kt_roll_draw(const kt_roll *r, cairo_t *cr, double w, double h)
@@ -472,6 +478,9 @@ int kt_roll_press(kt_roll *r, double w, double h, double x, double y,
   case C_MODE:
     return set(r, KT_P_MODE, wheel ? (up ? 0 : 1) : !iparam(r, KT_P_MODE), p,
                v);
+  case C_RHYTHM:
+    return set(r, KT_P_RHYTHM, wheel ? (up ? 1 : 0) : !iparam(r, KT_P_RHYTHM),
+               p, v);
   case C_ALTO:
   case C_TENOR:
   case C_BASS:

@@ -239,6 +239,10 @@ static void test_controls(void)
   CHECK(n == 1 && v == 11, "key wraps to B: %g", v);
   click(&r, KT_P_MODE, 0.5, 1, &p, &v, &n);
   CHECK(n == 1 && p == KT_P_MODE && v == 1, "mode minor");
+  click(&r, KT_P_RHYTHM, 0.5, 1, &p, &v, &n);
+  CHECK(n == 1 && p == KT_P_RHYTHM && v == 1, "rhythm eighths: %g", v);
+  click(&r, KT_P_RHYTHM, 0.5, 1, &p, &v, &n);
+  CHECK(n == 1 && p == KT_P_RHYTHM && v == 0, "rhythm free again: %g", v);
   for (int i = 0; i < 12; ++i)
     click(&r, KT_P_LOOKAHEAD, 0.5, 5, &p, &v, &n); /* wheel down: clamps */
   CHECK(n == 1 && p == KT_P_LOOKAHEAD && v == 0, "lookahead floor: %g", v);
