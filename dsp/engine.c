@@ -530,9 +530,11 @@ static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
   return kt_key_shift_to_c(k % 12);
 }
 
-/* The net's logits for slice d with every pitch moved by shift. */
+/* The net's logits for slice d with every pitch moved by shift, rot of
+ * which is the averaging's move (repr.shift_avg): the key tracker's
+ * inputs move by that much too. */
 static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
-                   int shift, int mode_family, float *logits)
+                   int shift, int rot, int mode_family, float *logits)
 {
   const kt_repr *r = &em->m->repr;
   const int W = r->window, L = r->lookahead, K = r->feedback;
@@ -575,7 +577,7 @@ static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
                             : kt_fold_pitch(p + shift, r->lo[v], r->hi[v]));
   }
   kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
-                     &e->key, snd};
+                     &e->key, snd, rot};
   int n_idx = kt_encode_live(r, &ctx, em->idx);
   kt_model_live_logits(em->m, em->idx, n_idx, sp[W - 1], em->scratch, logits);
 }
@@ -601,7 +603,7 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
     cnt[i] = 0;
   }
   for (int s = -n; s <= n; ++s) {
-    net_at(e, em, d, shift + s, mode_family, em->logits);
+    net_at(e, em, d, shift + s, s, mode_family, em->logits);
     for (int h = 0, off = 0; h < KT_NGEN; off += nt[h++]) {
       const float *lg = em->logits + off;
       float lse = kt_log_sum_exp(lg, nt[h]);
@@ -663,7 +665,7 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     int shift = key_shift(e, r->key_norm, &mode_family);
     int n_avg = e->shift_avg >= 0 ? e->shift_avg : r->shift_avg;
     if (n_avg <= 0 || !avg_over_shifts(e, em, d, shift, mode_family, n_avg))
-      net_at(e, em, d, shift, mode_family, em->logits);
+      net_at(e, em, d, shift, 0, mode_family, em->logits);
     kt_decode_opts o;
     o.temperature = e->param[KT_P_TEMPERATURE];
     o.gumbel = NULL;

@@ -175,10 +175,6 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     snprintf(err, errlen, "shift_avg set for offline arch %d", r->arch);
     return 0;
   }
-  if (r->shift_avg && r->key_ctx) { /* the tracker's inputs are not moved */
-    snprintf(err, errlen, "shift_avg set with key_ctx");
-    return 0;
-  }
   if (r->tgt_sound != 0 && r->tgt_sound != 1) {
     snprintf(err, errlen, "tgt_sound %d is not 0 or 1", r->tgt_sound);
     return 0;
@@ -300,13 +296,15 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
   base += 2;
   if (r->key_ctx) {
     const kt_key_tracker *kt = c->key && c->key->known ? c->key : NULL;
-    idx[k++] = base + (kt ? kt->tonic % 12 : 12);
+    int rot = ((c->key_rot % 12) + 12) % 12;
+    idx[k++] = base + (kt ? (kt->tonic + rot) % 12 : 12);
     base += 13;
     float wmax = 0;
     for (int i = 0; kt && i < 12; ++i)
       if (kt->pc[i] > wmax) wmax = kt->pc[i];
-    for (int i = 0; i < 12; ++i) {
-      idx[k++] = base + (kt ? kt_keyctx_bin(kt->pc[i], wmax) : 0);
+    for (int i = 0; i < 12; ++i) { /* class i heard as i - rot */
+      idx[k++] = base + (kt ? kt_keyctx_bin(kt->pc[(i + 12 - rot) % 12], wmax)
+                            : 0);
       base += KT_KEYCTX_BINS;
     }
   }

@@ -155,6 +155,10 @@ typedef struct {
                                 (NULL = nothing heard yet) */
   const int8_t *sounding;    /* repr.sounding: 3 pitches (normalized, or
                                 KT_REST), by head, at slice t-1 */
+  int key_rot;               /* repr.key_ctx: semitones the melody is moved
+                                by beyond what the tracker heard (the
+                                engine's shift_avg passes); its tonic and
+                                histogram are moved with it */
 } kt_live_ctx;
 
 /* Level 0..KT_KEYCTX_BINS-1 of one pitch class's histogram weight w

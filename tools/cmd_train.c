@@ -41,7 +41,7 @@ static void usage(FILE *f)
       "instead of the file's label; --augment sig by the key signature the\n"
       "engine tracks (kt_sig_tracker), siglab adds a copy of each chorale\n"
       "moved by its label's signature.  --key-ctx on (live, written pitches:\n"
-      "--augment none|raw12) adds the engine's running key tracker (tonic\n"
+      "--augment none|raw12|near) adds the engine's running key tracker (tonic\n"
       "and melody pitch-class histogram) to the inputs.  --sounding on\n"
       "(live) adds each voice's sounding pitch at the previous slice to\n"
       "the inputs (the fed-back tokens say only \"hold\" once a note's\n"
@@ -461,11 +461,13 @@ int kt_cmd_train(int argc, char **argv)
     usage(stderr);
     return KT_EXIT_USAGE;
   }
-  if (o.key_ctx && (o.arch != KT_ARCH_LIVE ||
-                    (o.augment != KT_AUG_NONE && o.augment != KT_AUG_RAW12))) {
+  if (o.key_ctx &&
+      (o.arch != KT_ARCH_LIVE ||
+       (o.augment != KT_AUG_NONE && o.augment != KT_AUG_RAW12 &&
+        o.augment != KT_AUG_NEAR))) {
     fprintf(stderr, "kantor train: --key-ctx on needs --arch live and "
-                    "--augment none or raw12 (the tracker hears written "
-                    "pitches)\n");
+                    "--augment none, raw12 or near (the tracker hears "
+                    "written pitches)\n");
     return KT_EXIT_USAGE;
   }
   if (!data) data = kt_default_data_dir();

@@ -372,7 +372,7 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
     kt_live_ctx ctx = {sp,          so,
                        s->bar_pos[t], s->bar_len[t],
                        s->kmode[t], fb,
-                       s->ktrk ? &s->ktrk[t] : NULL, snd};
+                       s->ktrk ? &s->ktrk[t] : NULL, snd, 0};
     int k = kt_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);

@@ -92,7 +92,8 @@ int main(void)
       for (int h = 0; h < 3; ++h)
         snd[h] = (int8_t)(rnd(5) == 0 ? KT_REST : rnd(128));
       kt_live_ctx ctx = {sp,     so, rnd(40) - 5,          12 + 4 * rnd(4),
-                         rnd(2), fb, rnd(4) ? &kt : NULL, rnd(4) ? snd : NULL};
+                         rnd(2), fb, rnd(4) ? &kt : NULL, rnd(4) ? snd : NULL,
+                         rnd(24) - 12};
       int32_t idx[2 * KT_MAX_WINDOW + 3 + 13 + 3 + 3 * KT_MAX_FEEDBACK];
       int k = kt_encode_live(&q, &ctx, idx);
       int want =
@@ -118,7 +119,7 @@ int main(void)
     kt_key_tracker kt;
     kt_key_tracker_reset(&kt);
     int32_t idx[64];
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt, NULL};
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt, NULL, 0};
     int k = kt_encode_live(&q, &ctx, idx);
     CHECK(k == 16 + 3 + 13, "count %d", k);
     CHECK(idx[19] == base + 12, "unknown tonic class");
@@ -132,6 +133,14 @@ int main(void)
     CHECK(idx[19] == base + 7, "tonic G, got class %d", idx[19] - base);
     CHECK(idx[20 + 7] == base + 13 + 7 * KT_KEYCTX_BINS + 3, "G is the top");
     CHECK(idx[20 + 1] == base + 13 + 1 * KT_KEYCTX_BINS, "C# absent");
+    ctx.key_rot = -3; /* the melody moved down a minor third: E major's
+                         collection, the tonic E, A# (was C#) absent */
+    k = kt_encode_live(&q, &ctx, idx);
+    CHECK(idx[19] == base + 4, "moved tonic: class %d", idx[19] - base);
+    CHECK(idx[20 + 4] == base + 13 + 4 * KT_KEYCTX_BINS + 3 &&
+              idx[20 + 10] == base + 13 + 10 * KT_KEYCTX_BINS,
+          "moved histogram");
+    ctx.key_rot = 0;
     CHECK(kt_keyctx_bin(1, 0) == 0 && kt_keyctx_bin(0.0f / 0.0f, 1) == 0,
           "degenerate histograms");
     kt_repr b = q;
@@ -158,7 +167,7 @@ int main(void)
     int base = kt_repr_n_inputs(&q0);
     int8_t sp[4] = {60, KT_REST, 67, 79}; /* t is slice 2, G4 */
     uint8_t so[4] = {1, 0, 1, 1}, fb[3] = {0, 0, 0};
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, NULL};
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, NULL, 0};
     int32_t idx[64], i0[64];
     int k = kt_encode_live(&q, &ctx, idx);
     int k0 = kt_encode_live(&q0, &ctx, i0);
@@ -203,7 +212,7 @@ int main(void)
     uint8_t so[4] = {0}, fb[3] = {KT_TOK_HOLD, KT_TOK_HOLD, KT_TOK_HOLD};
     int lo_a = q.lo[KT_ALTO], lo_b = q.lo[KT_BASS];
     int8_t snd[3] = {(int8_t)(lo_a + 3), KT_REST, (int8_t)(lo_b + 12 + 24)};
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, snd};
+    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, snd, 0};
     int32_t idx[32];
     int k = kt_encode_live(&q, &ctx, idx);
     CHECK(k == 4 + 3 + 3 + 3, "count %d", k);
@@ -238,8 +247,9 @@ int main(void)
     CHECK(!kt_repr_valid(&b, err, sizeof err), "shift_avg negative");
     b = q;
     b.shift_avg = 2;
-    b.key_ctx = 1;
-    CHECK(!kt_repr_valid(&b, err, sizeof err), "shift_avg with key_ctx");
+    b.key_ctx = 1; /* the key inputs move with the melody (key_rot) */
+    CHECK(kt_repr_valid(&b, err, sizeof err), "shift_avg with key_ctx: %s",
+          err);
     b = q;
     b.shift_avg = 2;
     b.arch = KT_ARCH_FORWARDBACH;
