@@ -745,10 +745,10 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->n++;
   e->last_boundary = e->now + frame;
   e->graced = 0;
-  if (iparam(e, KT_P_KEY) < 0) {
-    kt_key_tracker_push(&e->key, pitch);
-    kt_sig_tracker_push(&e->sig, pitch);
-  }
+  /* The trackers listen whatever the key parameter says: a model with
+     key context reads the key tracker even when the key is set. */
+  kt_key_tracker_push(&e->key, pitch);
+  kt_sig_tracker_push(&e->sig, pitch);
   if (e->st.boundaries < 8)
     e->st.boundary_frame[e->st.boundaries] = frame;
   e->st.boundaries++;

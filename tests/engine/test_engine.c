@@ -657,6 +657,47 @@ static int same_events(const abs_ev *a, int na, const abs_ev *b, int nb)
   return 1;
 }
 
+static int alto_ons(const abs_ev *a, int n, int *pitch, int cap);
+
+/* A net with key context (repr.key_ctx) whose alto is the key tracker's
+ * tonic, as a C4..B4 pitch: the tracker listens also when the key
+ * parameter is set (the mode-family input, which this net ignores, is
+ * all the parameter changes), so the net plays the same either way; and
+ * averaged over moved melodies, the moved tracker agrees with the moved
+ * melody. */
+static kt_model *tonic_follower(void)
+{
+  kt_repr r = handmade_repr(0);
+  r.key_ctx = 1;
+  r.tgt_sound = 1;
+  kt_model *m = zero_model(&r);
+  if (!m) return NULL;
+  kt_layer *L = &m->net[0].layer[0];
+  int base = (r.window + r.lookahead) * kt_repr_sop_width(&r) + KT_NPOS +
+             KT_NBARLEN + 2;
+  for (int c = 0; c < 12; ++c)
+    L->w[(size_t)(base + c) * L->n_out + 2 + 60 + c - r.lo[KT_ALTO]] = 8.0f;
+  return m;
+}
+
+static void test_key_ctx(void)
+{
+  static abs_ev a[4096], b[4096];
+  int pa[64];
+  kt_model *m = tonic_follower(), *m2 = tonic_follower(),
+           *m3 = tonic_follower();
+  CHECK(m && m2 && m3, "tonic follower");
+  if (!m || !m2 || !m3) return;
+  int na = play_keyed(m, 0, -1, a), nb = play_keyed(m2, 0, 0, b);
+  int ka = alto_ons(a, na, pa, 64);
+  CHECK(ka > 0 && pa[ka - 1] == 67, "key auto: %d alto notes, the last %d "
+        "(the tracker's G)", ka, ka ? pa[ka - 1] : -1);
+  CHECK(same_events(a, na, b, nb), "key set to C: the key context changed");
+  nb = play_keyed(m3, 2, -1, b);
+  CHECK(same_events(a, na, b, nb), "averaged over moved melodies: the key "
+        "context does not move with the melody");
+}
+
 static void test_shift_avg(void)
 {
   static abs_ev a[4096], b[4096];
@@ -990,6 +1031,7 @@ int main(int argc, char **argv)
   test_leap_cost();
   test_hold_bonus();
   test_hold_only();
+  test_key_ctx();
   test_rhythm();
   test_property(iters);
   if (kt_failures) {
