@@ -51,14 +51,6 @@ int kt_repr_n_head(const kt_repr *r, int voice) KT_RT
          (r->rel_out & KT_REL_PC ? 12 : 0);
 }
 
-int kt_repr_n_raw_live(const kt_repr *r) KT_RT
-{
-  int w = 0;
-  for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-    w += kt_repr_n_head(r, kt_head_voice(h));
-  return w;
-}
-
 int kt_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT
 {
   int nt = kt_repr_n_tok(r, voice), n = 0, base = nt;

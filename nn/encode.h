@@ -124,8 +124,8 @@ int kt_repr_max_active(const kt_repr *r);
 /* A net's outputs for head voice: kt_repr_n_tok, then KT_NREL distances
  * (rel_out & KT_REL_DIST), then 12 pitch classes (rel_out & KT_REL_PC). */
 int kt_repr_n_head(const kt_repr *r, int voice) KT_RT;
-/* The three live heads' net outputs together (<= KT_LIVE_MAX_RAW). */
-int kt_repr_n_raw_live(const kt_repr *r) KT_RT;
+/* The most outputs the three live heads of one net can have (ranges within
+ * MIDI 0..127: at most 130 tokens per head, plus the relative terms). */
 #define KT_LIVE_MAX_RAW (3 * (130 + KT_NREL + 12))
 /* Where token j of head voice takes its extra terms from among the net's
  * outputs for the head (at most 2, written to at); returns how many. */

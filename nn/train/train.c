@@ -149,13 +149,10 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
         float *restrict yb = y + (size_t)b * no;
         for (int k = 0; k < cnt[b]; ++k) {
           const float *restrict row = L->w + (size_t)idx[b * st->maxa + k] * no;
-          float sk = 1.0f;
+          float sk = 1.0f; /* 1 * row is exact: no dropout, same sums */
           if (pi > 0) sk = kt_train_rng_unif(rng) < pi ? 0.0f : keep;
           st->in_mask[b * st->maxa + k] = sk;
-          if (sk == 1.0f)
-            for (int o = 0; o < no; ++o)
-              yb[o] += row[o];
-          else if (sk != 0.0f)
+          if (sk != 0.0f)
             for (int o = 0; o < no; ++o)
               yb[o] += sk * row[o];
         }
@@ -268,10 +265,7 @@ KT_CLONES static void batch_backward(net_state *st, const int32_t *idx,
         for (int k = 0; k < cnt[b]; ++k) {
           float *restrict g = st->gw[0] + (size_t)idx[b * st->maxa + k] * no;
           float sk = st->in_mask[b * st->maxa + k];
-          if (sk == 1.0f)
-            for (int o = 0; o < no; ++o)
-              g[o] += d[o];
-          else if (sk != 0.0f)
+          if (sk != 0.0f)
             for (int o = 0; o < no; ++o)
               g[o] += sk * d[o];
         }
