@@ -23,6 +23,7 @@ static void usage(FILE *f)
       "         [--hidden 256,256] [--epochs N] [--batch N] [--lr F]\n"
       "         [--l1 F] [--l2 F] [--dropout F] [--early-stop N]\n"
       "         [--augment none|key|all12|detect|raw12|near|sig|siglab]\n"
+      "         [--near N]\n"
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
       "         [--target attack|sound] [--rel-out off|dist|pc|both]\n"
@@ -41,7 +42,8 @@ static void usage(FILE *f)
       "instead of the file's label; --augment sig by the key signature the\n"
       "engine tracks (kt_sig_tracker), siglab adds a copy of each chorale\n"
       "moved by its label's signature.  --key-ctx on (live, written pitches:\n"
-      "--augment none|raw12|near) adds the engine's running key tracker (tonic\n"
+      "--augment none|raw12|near) adds the engine's running key tracker "
+      "(tonic\n"
       "and melody pitch-class histogram) to the inputs.  --sounding on\n"
       "(live) adds each voice's sounding pitch at the previous slice to\n"
       "the inputs (the fed-back tokens say only \"hold\" once a note's\n"
@@ -59,9 +61,11 @@ static void usage(FILE *f)
       "model whose heads average their probabilities; --jobs N trains up\n"
       "to N of them at once, one thread each (default: the number of\n"
       "processors), with the same result as one after the other.\n"
+      "--near N (--augment near) trains on each chorale moved by\n"
+      "-N..+N semitones (1..5, default 2).\n"
       "--shift-avg N (live) has the engine average the net over the\n"
-      "melody moved by -N..+N semitones (default: --augment near's 2,\n"
-      "else 0); the trainer's own free-running figures do not.\n"
+      "melody moved by -N..+N semitones (default: --augment near's N,\n"
+      "at most 3, else 0); the trainer's own free-running figures do not.\n"
       "--export-data FILE writes the encoded train set these options give\n"
       "(the first epoch's teacher-forced examples, network sizes, batch,\n"
       "lr, dropout; format in nn/train/train.h) and exits without\n"
@@ -393,6 +397,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_int(a, v, 1, KT_MAX_NETS, &n_ens);
     else if (!strcmp(a, "--shift-avg"))
       bad = parse_int(a, v, 0, KT_MAX_SHIFT_AVG, &o.shift_avg);
+    else if (!strcmp(a, "--near"))
+      bad = parse_int(a, v, 1, KT_NEAR_SPAN_MAX, &o.near_span);
     else if (!strcmp(a, "--jobs"))
       bad = parse_int(a, v, 1, KT_MAX_NETS, &jobs);
     else if (!strcmp(a, "--chord-len"))
@@ -593,8 +599,8 @@ int kt_cmd_train(int argc, char **argv)
     }
     kt_dataset dva;
     if (nva > 0 &&
-        kt_dataset_build(&dva, &m->repr, va, nva, kt_aug_eval(o.augment), err,
-                         sizeof err) == 0) {
+        kt_dataset_build(&dva, &m->repr, va, nva, kt_aug_eval(o.augment), 0,
+                         err, sizeof err) == 0) {
       printf("ensemble of %d: valid free-running %.4f\n", n_ens,
              kt_dataset_rollout(&dva, m));
       kt_dataset_free(&dva);
@@ -607,7 +613,8 @@ int kt_cmd_train(int argc, char **argv)
   if (nte > 0) {
     kt_dataset dte;
     int aug = kt_aug_eval(o.augment);
-    if (kt_dataset_build(&dte, &m->repr, te, nte, aug, err, sizeof err) == 0) {
+    if (kt_dataset_build(&dte, &m->repr, te, nte, aug, 0, err, sizeof err) ==
+        0) {
       double l, a;
       kt_evaluate(m, &dte, &l, &a);
       printf("test (%d chorales): loss %.4f acc %.4f", nte, l, a);

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int list_shifts(const kt_chorale *c, int augment, int *out)
+static int list_shifts(const kt_chorale *c, int augment, int near_span,
+                       int *out)
 {
   if (augment == KT_AUG_NONE || augment == KT_AUG_DETECT ||
       augment == KT_AUG_SIG) {
@@ -21,10 +22,12 @@ static int list_shifts(const kt_chorale *c, int augment, int *out)
     return 2;
   }
   if (augment == KT_AUG_NEAR) {
-    /* copy 0: as written; KT_AUG_NEAR_MAX is the largest */
-    static const int near[] = {0, -2, -1, 1, 2};
-    memcpy(out, near, sizeof near);
-    return (int)(sizeof near / sizeof near[0]);
+    /* copy 0: as written, then -N..-1, +1..+N */
+    int n = kt_near_span(near_span), k = 0;
+    out[k++] = 0;
+    for (int d = -n; d <= n; ++d)
+      if (d != 0) out[k++] = d;
+    return k;
   }
   int base = augment == KT_AUG_RAW12 ? 0 : kt_key_shift_to_c(c->tonic);
   out[0] = base;
@@ -83,7 +86,8 @@ static void slice_keys(const kt_chorale *c, int lookahead, int augment, int s,
     memset(shift, 0, (size_t)(c->n_slices > 0 ? c->n_slices : 1));
 }
 
-void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
+void kt_dataset_ranges(const kt_chorale *c, int n, int augment, int near_span,
+                       kt_repr *r)
 {
   int lo[KT_NVOICES], hi[KT_NVOICES];
   for (int v = 0; v < KT_NVOICES; ++v) {
@@ -91,7 +95,7 @@ void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r)
     hi[v] = 0;
   }
   for (int i = 0; i < n; ++i) {
-    int sh[12], ns = list_shifts(&c[i], augment, sh);
+    int sh[12], ns = list_shifts(&c[i], augment, near_span, sh);
     size_t sz = (size_t)(c[i].n_slices > 0 ? c[i].n_slices : 1);
     int8_t *ks = calloc(sz, 1);
     uint8_t *km = calloc(sz, 1);
@@ -236,7 +240,8 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
 }
 
 int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
-                     int n, int augment, char *err, size_t errlen)
+                     int n, int augment, int near_span, char *err,
+                     size_t errlen)
 {
   memset(ds, 0, sizeof *ds);
   ds->repr = *r;
@@ -248,7 +253,7 @@ int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
   }
   size_t n_ex = 0;
   for (int i = 0; i < n; ++i) {
-    int sh[12], ns = list_shifts(&c[i], augment, sh);
+    int sh[12], ns = list_shifts(&c[i], augment, near_span, sh);
     for (int s = 0; s < ns; ++s) {
       if (seq_build(&ds->seq[ds->n_seq++], r, &c[i], sh[s], augment, s) != 0) {
         kt_dataset_free(ds);

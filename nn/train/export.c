@@ -86,7 +86,8 @@ int kt_train_export(const kt_train_opts *o, const kt_chorale *train,
     return -1;
   }
   kt_dataset ds;
-  if (kt_dataset_build(&ds, &r, train, n_train, o->augment, err, errlen))
+  if (kt_dataset_build(&ds, &r, train, n_train, o->augment, o->near_span, err,
+                       errlen))
     return -1;
   int maxa = kt_repr_max_active(&r), nt = kt_dataset_n_targets(&r, 0);
   int32_t *idx = malloc((size_t)(maxa > 0 ? maxa : 1) * sizeof *idx);

@@ -53,6 +53,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->fb_own = 0.5f;
   o->fb_noise = 0.05f;
   o->shift_avg = -1;
+  o->near_span = KT_AUG_NEAR_MAX;
   o->seed = 1;
   o->verbose = 0;
 }
@@ -616,12 +617,14 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
   r.tgt_sound = o->arch == KT_ARCH_LIVE && o->tgt_sound;
   r.rel_out = o->arch == KT_ARCH_LIVE ? o->rel_out : 0;
   r.rel_in = o->arch == KT_ARCH_LIVE && o->rel_in;
+  int span = kt_near_span(o->near_span);
+  if (span > KT_MAX_SHIFT_AVG) span = KT_MAX_SHIFT_AVG;
   r.shift_avg = o->arch != KT_ARCH_LIVE     ? 0
                 : o->shift_avg >= 0         ? o->shift_avg
-                : o->augment == KT_AUG_NEAR ? KT_AUG_NEAR_MAX
+                : o->augment == KT_AUG_NEAR ? span
                                             : 0;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
-  kt_dataset_ranges(train, n_train, o->augment, &r);
+  kt_dataset_ranges(train, n_train, o->augment, o->near_span, &r);
   if (!kt_repr_valid(&r, err, errlen)) return -1;
   if (n_train < 1) {
     snprintf(err, errlen, "no training chorales");
@@ -648,11 +651,12 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   if (kt_train_repr(o, train, n_train, &r, err, errlen)) return NULL;
   kt_dataset dtr, dva;
   memset(&dva, 0, sizeof dva);
-  if (kt_dataset_build(&dtr, &r, train, n_train, o->augment, err, errlen))
+  if (kt_dataset_build(&dtr, &r, train, n_train, o->augment, o->near_span, err,
+                       errlen))
     return NULL;
   /* valid: in C (key_norm) but never augmented with extra shifts */
   int vaug = kt_aug_eval(o->augment);
-  if (kt_dataset_build(&dva, &r, valid, n_valid, vaug, err, errlen)) {
+  if (kt_dataset_build(&dva, &r, valid, n_valid, vaug, 0, err, errlen)) {
     kt_dataset_free(&dtr);
     return NULL;
   }

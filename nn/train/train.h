@@ -17,15 +17,17 @@
  *          (Krumhansl-Kessler on the soprano, as dsp/engine.c does), so the
  *          net trains on what it sees at run time with --key auto
  *   raw12  key_norm 0: pitches as written plus the shifts -6..+5
- *   near   key_norm 0: pitches as written plus the shifts -2, -1, +1, +2
- *          (neighbouring keys only)
+ *   near   key_norm 0: pitches as written plus the shifts -N..-1, +1..+N
+ *          (neighbouring keys only; N = kt_train_opts.near_span, default
+ *          KT_AUG_NEAR_MAX)
  *   sig    key_norm 2: each slice moved so that the key signature the
  *          engine would track there (kt_sig_tracker) is C's
  *   siglab sig, plus a second copy of each chorale moved by its label's
  *          signature (valid: sig only)
- * With none, raw12, near, sig and siglab the mode family is the detected one (as
- * the engine gives it with --key auto). */
-#define KT_AUG_NEAR_MAX 2 /* near: shifts -2..+2 */
+ * With none, raw12, near, sig and siglab the mode family is the detected one
+ * (as the engine gives it with --key auto). */
+#define KT_AUG_NEAR_MAX 2  /* near: the default span, shifts -2..+2 */
+#define KT_NEAR_SPAN_MAX 5 /* near: the widest span, -5..+5 */
 enum {
   KT_AUG_NONE = 0,
   KT_AUG_KEY = 1,
@@ -36,6 +38,13 @@ enum {
   KT_AUG_SIGLAB = 6,
   KT_AUG_NEAR = 7
 };
+
+/* The span augment near uses for kt_train_opts.near_span n: n clamped to
+ * 1..KT_NEAR_SPAN_MAX, and < 1 (unset) is KT_AUG_NEAR_MAX. */
+static inline int kt_near_span(int n)
+{
+  return n < 1 ? KT_AUG_NEAR_MAX : n > KT_NEAR_SPAN_MAX ? KT_NEAR_SPAN_MAX : n;
+}
 
 /* The augmentation a valid or test set is built with: the same key
  * handling, never the extra copies. */
@@ -57,6 +66,7 @@ typedef struct {
   float lr, l1, l2, dropout;
   int early_stop;  /* epochs without improvement, 0 = off */
   int augment;     /* KT_AUG_* (key/all12 imply key_norm) */
+  int near_span;   /* augment near: the shifts -N..+N (1..KT_NEAR_SPAN_MAX) */
   float fb_own;    /* live: share of examples fed back the model's own
                       free-running outputs (scheduled sampling) */
   float fb_noise;  /* live: per-token probability of a random corruption */
@@ -76,7 +86,8 @@ typedef struct {
                       as inputs (nn/encode.h) */
   int shift_avg;   /* live: repr.shift_avg, how far the engine moves the
                       melody to average the net; -1 = the augmentation's
-                      own shifts (near: KT_AUG_NEAR_MAX, else 0) */
+                      own shifts (near: near_span, at most
+                      KT_MAX_SHIFT_AVG; else 0) */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
   uint64_t seed;
@@ -133,11 +144,15 @@ typedef struct {
   kt_example *ex;
 } kt_dataset;
 
-/* Ranges over chorales under the augmentation's shifts (key_norm). */
-void kt_dataset_ranges(const kt_chorale *c, int n, int augment, kt_repr *r);
+/* Ranges over chorales under the augmentation's shifts (key_norm).
+ * near_span: augment near's N (< 1: KT_AUG_NEAR_MAX); other augmentations
+ * ignore it. */
+void kt_dataset_ranges(const kt_chorale *c, int n, int augment, int near_span,
+                       kt_repr *r);
 /* Build the sequences and examples; returns 0 or -1 with err. */
 int kt_dataset_build(kt_dataset *ds, const kt_repr *r, const kt_chorale *c,
-                     int n, int augment, char *err, size_t errlen);
+                     int n, int augment, int near_span, char *err,
+                     size_t errlen);
 void kt_dataset_free(kt_dataset *ds);
 /* Number of target slots (heads) of net `net` for this arch. */
 int kt_dataset_n_targets(const kt_repr *r, int net);

@@ -55,8 +55,9 @@ int main(void)
   kt_repr r;
   kt_dataset ds;
   CHECK(kt_train_repr(&o, c, n, &r, err, sizeof err) == 0, "%s", err);
-  CHECK(kt_dataset_build(&ds, &r, c, n, o.augment, err, sizeof err) == 0, "%s",
-        err);
+  CHECK(kt_dataset_build(&ds, &r, c, n, o.augment, o.near_span, err,
+                         sizeof err) == 0,
+        "%s", err);
   CHECK_EQ(ds.n_ex, d.n_ex);
   CHECK_EQ(kt_repr_n_inputs(&r), d.n_in);
   int32_t idx[KT_MAX_WIDTH];

@@ -53,7 +53,7 @@ int main(void)
                          m->repr.key_norm == 2   ? KT_AUG_SIG
                          : m->repr.key_norm == 1 ? KT_AUG_DETECT
                                                  : KT_AUG_NONE,
-                         err, sizeof err)) {
+                         0, err, sizeof err)) {
       CHECK(0, "%s", err);
       kt_model_free(m);
       continue;

@@ -81,7 +81,8 @@ static void gradcheck(int rel)
   }
   kt_model *g = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
   kt_dataset ds;
-  CHECK(kt_dataset_build(&ds, &m->repr, c, 2, KT_AUG_KEY, err, sizeof err) == 0,
+  CHECK(kt_dataset_build(&ds, &m->repr, c, 2, KT_AUG_KEY, 0, err, sizeof err) ==
+            0,
         "%s", err);
   enum { NB = 5 };
   int maxa = kt_repr_max_active(&m->repr);
@@ -210,11 +211,11 @@ static void near_copies(void)
   r.arch = KT_ARCH_LIVE;
   r.window = 4;
   r.feedback = 2;
-  kt_dataset_ranges(&c, 1, KT_AUG_NEAR, &r);
+  kt_dataset_ranges(&c, 1, KT_AUG_NEAR, 0, &r);
   char err[128];
   CHECK(kt_repr_valid(&r, err, sizeof err), "%s", err);
   kt_dataset ds;
-  CHECK(kt_dataset_build(&ds, &r, &c, 1, KT_AUG_NEAR, err, sizeof err) == 0,
+  CHECK(kt_dataset_build(&ds, &r, &c, 1, KT_AUG_NEAR, 0, err, sizeof err) == 0,
         "%s", err);
   CHECK(ds.n_seq == 5 && ds.n_ex == 5 * c.n_slices, "%d copies, %d examples",
         ds.n_seq, ds.n_ex);
@@ -234,6 +235,25 @@ static void near_copies(void)
         r.lo[KT_BASS], lo - 2);
   CHECK(kt_aug_eval(KT_AUG_NEAR) == KT_AUG_NONE, "valid/test: as written");
   kt_dataset_free(&ds);
+
+  /* --near 3: seven copies, -3..+3, and the ranges cover them */
+  kt_dataset_ranges(&c, 1, KT_AUG_NEAR, 3, &r);
+  CHECK(r.lo[KT_BASS] == lo - 3, "span 3 ranges: %d vs %d", r.lo[KT_BASS],
+        lo - 3);
+  CHECK(kt_dataset_build(&ds, &r, &c, 1, KT_AUG_NEAR, 3, err, sizeof err) == 0,
+        "%s", err);
+  CHECK(ds.n_seq == 7, "%d copies", ds.n_seq);
+  static const int shift3[7] = {0, -3, -2, -1, 1, 2, 3};
+  for (int s = 0; s < ds.n_seq && s < 7; ++s)
+    for (int t = 0; t < c.n_slices; ++t) {
+      int p = c.v[KT_SOPRANO][t].pitch;
+      CHECK(ds.seq[s].sop[t] == (p < 0 ? KT_REST : p + shift3[s]),
+            "span 3: copy %d slice %d", s, t);
+    }
+  kt_dataset_free(&ds);
+  CHECK(kt_near_span(0) == KT_AUG_NEAR_MAX &&
+            kt_near_span(9) == KT_NEAR_SPAN_MAX,
+        "span defaults and bound");
   free_chorale(&c);
 }
 
@@ -270,7 +290,7 @@ static void sound_targets(void)
     kt_repr r = m->repr;
     r.tgt_sound = ts;
     kt_dataset ds;
-    CHECK(kt_dataset_build(&ds, &r, c, 2, KT_AUG_NONE, err, sizeof err) == 0,
+    CHECK(kt_dataset_build(&ds, &r, c, 2, KT_AUG_NONE, 0, err, sizeof err) == 0,
           "%s", err);
     int32_t idx[256];
     int holds = 0, bad = 0;
