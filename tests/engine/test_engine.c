@@ -531,7 +531,7 @@ static void test_ensemble(void)
  * the melody votes for the same voices once moved back, so averaging over
  * moved melodies (repr.shift_avg) must play exactly what the net plays
  * alone; a pitch moved back the wrong way would split the votes.  And on
- * the shipped L4 (trained on moved copies, shift_avg 2) the averaging is
+ * the shipped L4 (trained on moved copies, shift_avg 3) the averaging is
  * on by default, deterministic, and changes the voices. */
 /* A one-layer live model of representation r, all weights zero. */
 static kt_model *zero_model(const kt_repr *r)
@@ -718,8 +718,8 @@ static void test_shift_avg(void)
   kt_engine_set_param(e, KT_P_LOOKAHEAD, 4);
   kt_engine_reset(e);
   l4 = kt_engine_current_model(e);
-  CHECK(l4 && l4->repr.lookahead == 4 && l4->repr.shift_avg == 2,
-        "the embedded L4 averages over -2..+2");
+  CHECK(l4 && l4->repr.lookahead == 4 && l4->repr.shift_avg == 3,
+        "the embedded L4 averages over -3..+3");
   kt_engine_free(e);
   int n1 = play_with(NULL, -1, a), n2 = play_with(NULL, -1, b);
   CHECK(same_events(a, n1, b, n2), "averaging is deterministic");
