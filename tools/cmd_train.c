@@ -338,39 +338,16 @@ int kt_cmd_train(int argc, char **argv)
     else if (!strcmp(a, "--export-data"))
       export_path = v;
     else if (!strcmp(a, "--arch")) {
-      if (!strcmp(v, "live"))
-        o.arch = KT_ARCH_LIVE;
-      else if (!strcmp(v, "forwardbach"))
-        o.arch = KT_ARCH_FORWARDBACH;
-      else if (!strcmp(v, "forward3bach"))
-        o.arch = KT_ARCH_FORWARD3BACH;
-      else if (!strcmp(v, "chord"))
-        o.arch = KT_ARCH_CHORD;
-      else {
-        fprintf(stderr, "kantor train: unknown arch '%s'\n", v);
-        bad = 1;
-      }
+      static const int arch[4] = {KT_ARCH_LIVE, KT_ARCH_FORWARDBACH,
+                                  KT_ARCH_FORWARD3BACH, KT_ARCH_CHORD};
+      bad = parse_choice(a, v, "live|forwardbach|forward3bach|chord", arch,
+                         &o.arch);
     } else if (!strcmp(a, "--augment")) {
-      if (!strcmp(v, "none"))
-        o.augment = KT_AUG_NONE;
-      else if (!strcmp(v, "key"))
-        o.augment = KT_AUG_KEY;
-      else if (!strcmp(v, "all12"))
-        o.augment = KT_AUG_ALL12;
-      else if (!strcmp(v, "detect"))
-        o.augment = KT_AUG_DETECT;
-      else if (!strcmp(v, "raw12"))
-        o.augment = KT_AUG_RAW12;
-      else if (!strcmp(v, "near"))
-        o.augment = KT_AUG_NEAR;
-      else if (!strcmp(v, "sig"))
-        o.augment = KT_AUG_SIG;
-      else if (!strcmp(v, "siglab"))
-        o.augment = KT_AUG_SIGLAB;
-      else {
-        fprintf(stderr, "kantor train: unknown augment '%s'\n", v);
-        bad = 1;
-      }
+      static const int aug[8] = {KT_AUG_NONE,   KT_AUG_KEY,   KT_AUG_ALL12,
+                                 KT_AUG_DETECT, KT_AUG_RAW12, KT_AUG_NEAR,
+                                 KT_AUG_SIG,    KT_AUG_SIGLAB};
+      bad = parse_choice(a, v, "none|key|all12|detect|raw12|near|sig|siglab",
+                         aug, &o.augment);
     } else if (!strcmp(a, "--key-ctx"))
       bad = parse_choice(a, v, "off|on", NULL, &o.key_ctx);
     else if (!strcmp(a, "--target"))

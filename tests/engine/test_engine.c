@@ -851,6 +851,23 @@ static void decode_setup(kt_repr *r, float *lg, int off[3],
   }
 }
 
+/* Raise head h's candidate pitch to log-probability x (decode_setup's
+ * layout). */
+static void set_logit(float *lg, const int off[3], int h, int pitch, float x)
+{
+  lg[off[h] + 2 + pitch - dlo[kt_head_voice(h)]] = x;
+}
+
+/* The alto between going on with its G4 (x below A4) and A4; the tenor
+ * on C4, the bass on C3. */
+static void alto_g_or_a(float *lg, const int off[3], float x)
+{
+  set_logit(lg, off, 0, 67, x);
+  set_logit(lg, off, 0, 69, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+}
+
 /* The guard's leap cost: the tenor's best candidate (by 0.3 in
  * log-probability) leaps down a sixth, the next one moves a step up; with
  * a leap cost of 0.5 the step wins, without it the leap.  The bass's
@@ -864,11 +881,11 @@ static void test_leap_cost(void)
   decode_setup(&r, lg, off, &o);
   /* C major: soprano E5 -> E5 (76); alto G4 -> G4 (67), tenor C4 (60) ->
      E3 (52, a sixth down) or D4 (62); bass C3 (48) -> C2 (36) or G2 (43) */
-  lg[off[0] + 2 + 67 - dlo[KT_ALTO]] = 0.0f;
-  lg[off[1] + 2 + 52 - dlo[KT_TENOR]] = 0.0f;
-  lg[off[1] + 2 + 62 - dlo[KT_TENOR]] = -0.3f;
-  lg[off[2] + 2 + 36 - dlo[KT_BASS]] = 0.0f;
-  lg[off[2] + 2 + 43 - dlo[KT_BASS]] = -0.3f;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 52, 0.0f);
+  set_logit(lg, off, 1, 62, -0.3f);
+  set_logit(lg, off, 2, 36, 0.0f);
+  set_logit(lg, off, 2, 43, -0.3f);
   const int prev[3] = {67, 60, 48};
   kt_rng rng;
   kt_rng_seed(&rng, 1);
@@ -893,10 +910,7 @@ static void test_hold_only(void)
   int off[3];
   kt_decode_opts o;
   decode_setup(&r, lg, off, &o);
-  lg[off[0] + 2 + 67 - dlo[KT_ALTO]] = -2.0f;
-  lg[off[0] + 2 + 69 - dlo[KT_ALTO]] = 0.0f;
-  lg[off[1] + 2 + 60 - dlo[KT_TENOR]] = 0.0f;
-  lg[off[2] + 2 + 48 - dlo[KT_BASS]] = 0.0f;
+  alto_g_or_a(lg, off, -2.0f);
   lg[off[0] + KT_TOK_HOLD] = -3.0f; /* attack tokens: hold is unlikely */
   lg[off[2] + KT_TOK_HOLD] = -3.0f;
   const int prev[3] = {67, 60, -1};
@@ -963,10 +977,7 @@ static void test_hold_bonus(void)
   int off[3];
   kt_decode_opts o;
   decode_setup(&r, lg, off, &o);
-  lg[off[0] + 2 + 67 - dlo[KT_ALTO]] = -0.1f;
-  lg[off[0] + 2 + 69 - dlo[KT_ALTO]] = 0.0f;
-  lg[off[1] + 2 + 60 - dlo[KT_TENOR]] = 0.0f;
-  lg[off[2] + 2 + 48 - dlo[KT_BASS]] = 0.0f;
+  alto_g_or_a(lg, off, -0.1f);
   const int prev[3] = {67, 60, 48};
   kt_rng rng;
   kt_rng_seed(&rng, 1);
