@@ -465,20 +465,38 @@ static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
                           &p->msg);
 }
 
-/* patch:Set kantor:model <path> on the output (after a swap or a Get). */
+/* patch:Set kantor:model <path> on the control output (after a swap or a
+ * patch:Get). */
 static void notify_model(kt_pl *p, uint32_t frame) KT_RT
 {
+  LV2_Atom_Forge *f = p->ctl ? p->ctl : &p->forge;
   uint32_t len = (uint32_t)bounded_len(p->rt_path, KT_PL_PATH - 1);
-  if (!forge_room(&p->forge, 96 + len)) return;
+  if (!f->buf || !forge_room(f, 96 + len)) return;
   LV2_Atom_Forge_Frame obj;
-  lv2_atom_forge_frame_time(&p->forge, frame);
-  lv2_atom_forge_object(&p->forge, &obj, 0, p->u.patch_Set);
-  lv2_atom_forge_key(&p->forge, p->u.patch_property);
-  lv2_atom_forge_urid(&p->forge, p->u.kantor_model);
-  lv2_atom_forge_key(&p->forge, p->u.patch_value);
-  lv2_atom_forge_path(&p->forge, p->rt_path, len);
-  lv2_atom_forge_pop(&p->forge, &obj);
-  if ((int64_t)frame > p->last_out_frame) p->last_out_frame = frame;
+  lv2_atom_forge_frame_time(f, frame);
+  lv2_atom_forge_object(f, &obj, 0, p->u.patch_Set);
+  lv2_atom_forge_key(f, p->u.patch_property);
+  lv2_atom_forge_urid(f, p->u.kantor_model);
+  lv2_atom_forge_key(f, p->u.patch_value);
+  lv2_atom_forge_path(f, p->rt_path, len);
+  lv2_atom_forge_pop(f, &obj);
+  if (f == &p->forge && (int64_t)frame > p->last_out_frame)
+    p->last_out_frame = frame;
+}
+
+int kt_pl_asked(const kt_pl *p, const LV2_Atom_Sequence *seq) KT_RT
+{
+  if (!seq) return 0;
+  LV2_ATOM_SEQUENCE_FOREACH(seq, e)
+  {
+    if (!kt_pl_event_ok(seq, e)) break;
+    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&e->body;
+    if (lv2_atom_forge_is_object_type(&p->forge, e->body.type) &&
+        e->body.size >= sizeof(LV2_Atom_Object_Body) &&
+        obj->body.otype == p->u.patch_Get)
+      return 1;
+  }
+  return 0;
 }
 
 static void read_params(kt_pl *p) KT_RT
@@ -519,6 +537,7 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
     p->has_pending = 0;
     p->notify_model = 1;
   }
+  if (kt_pl_asked(p, p->in)) p->notify_model = 1; /* answered at frame 0 */
   if (p->notify_model) {
     notify_model(p, 0);
     p->notify_model = 0;
@@ -573,9 +592,7 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
           ++n_ev;
         } else if (obj->body.otype == u->patch_Set) {
           patch_set(p, obj);
-        } else if (obj->body.otype == u->patch_Get) {
-          p->notify_model = 1;
-        }
+        } /* patch:Get: answered before the loop */
       }
     }
   }
@@ -590,11 +607,6 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
       start += len;
     }
   }
-  if (p->notify_model) { /* a patch:Get arrived */
-    notify_model(p, n_samples ? n_samples - 1 : 0);
-    p->notify_model = 0;
-  }
-
   if (p->forge.buf)
     lv2_atom_forge_pop(&p->forge, &seq);
   else if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom))

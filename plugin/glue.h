@@ -42,7 +42,7 @@ enum {
 #define KT_PL_DEFAULT_BLOCK 8192 /* when the host gives no maxBlockLength */
 #define KT_PL_MAX_BLOCK 65536
 #define KT_PL_PATH 4096 /* longest model path, with the NUL */
-#define KT_PL_GRAVE 16 /* retired models waiting for a non-RT free */
+#define KT_PL_GRAVE 16  /* retired models waiting for a non-RT free */
 
 typedef struct {
   LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Long, atom_Float,
@@ -83,7 +83,11 @@ struct kt_pl {
   LV2_Worker_Schedule *sched;
   LV2_Log_Logger logger;
   kt_pl_uris u;
-  LV2_Atom_Forge forge;
+  LV2_Atom_Forge forge; /* midi_out */
+  /* The forge of the lv2:control output, where the model's patch:Set goes
+   * (midi_out's forge when NULL; the MIDI plugin points it at `notify`,
+   * set up before kt_pl_run, so that midi_out carries MIDI only). */
+  LV2_Atom_Forge *ctl;
 
   /* engine and its preallocated I/O */
   kt_engine *engine;
@@ -109,7 +113,7 @@ struct kt_pl {
   kt_engine_model *pending; /* NULL + has_pending: back to built-in */
   char pending_path[KT_PL_PATH];
   char rt_path[KT_PL_PATH]; /* path of the model in use ("" built-in) */
-  int notify_model;         /* send a patch:Set of the model on the output */
+  int notify_model; /* send a patch:Set of the model on the control output */
   kt_engine_model *grave[KT_PL_GRAVE];
   kt_pl_msg msg; /* scratch for building worker messages in run() */
 
@@ -129,6 +133,10 @@ int kt_pl_event_ok(const LV2_Atom_Sequence *seq, const LV2_Atom_Event *e) KT_RT;
  * object's end, and everything after it, is ignored. */
 void kt_pl_object_get(const LV2_Atom_Object *obj, int n, const LV2_URID *keys,
                       const LV2_Atom **vals) KT_RT;
+
+/* RT: whether the sequence holds a patch:Get (a UI or host asking for the
+ * current state; answered at the start of the block). */
+int kt_pl_asked(const kt_pl *g, const LV2_Atom_Sequence *seq) KT_RT;
 
 /* Non-RT: allocate `size` (>= sizeof(kt_pl)) zeroed bytes, read the host
  * features and start the engine.  src_events_per_kframe sizes the event

@@ -9,13 +9,12 @@
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
 #include <lv2/core/lv2.h>
-#include <lv2/patch/patch.h>
 
 typedef struct {
   kt_pl g; /* first: the shared interfaces cast the handle to a kt_pl */
   LV2_Atom_Sequence *notify;
   LV2_Atom_Forge nforge;
-  LV2_URID atom_Int, patch_Get, kantor_Slice, kantor_index, kantor_data;
+  LV2_URID atom_Int, kantor_Slice, kantor_index, kantor_data;
   int64_t notified; /* slices before this one were sent */
 } kt_midi_pl;
 
@@ -31,7 +30,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
   LV2_URID_Map *map = p->g.map;
   lv2_atom_forge_init(&p->nforge, map);
   p->atom_Int = map->map(map->handle, LV2_ATOM__Int);
-  p->patch_Get = map->map(map->handle, LV2_PATCH__Get);
   p->kantor_Slice = map->map(map->handle, KT_SLICE_URI);
   p->kantor_index = map->map(map->handle, KT_SLICE_INDEX_URI);
   p->kantor_data = map->map(map->handle, KT_SLICE_DATA_URI);
@@ -83,40 +81,30 @@ static void notify_slices(kt_midi_pl *p, int64_t from, int64_t to,
   }
 }
 
-/* A patch:Get on the control port (a UI that just opened). */
-static int asked(const kt_midi_pl *p) KT_RT
-{
-  if (!p->g.in) return 0;
-  LV2_ATOM_SEQUENCE_FOREACH(p->g.in, ev)
-  {
-    if (!kt_pl_event_ok(p->g.in, ev)) break;
-    const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
-    if (lv2_atom_forge_is_object_type(&p->nforge, ev->body.type) &&
-        ev->body.size >= sizeof(LV2_Atom_Object_Body) &&
-        obj->body.otype == p->patch_Get)
-      return 1;
-  }
-  return 0;
-}
-
 static void run(LV2_Handle h, uint32_t n_samples) KT_RT
 {
   kt_midi_pl *p = (kt_midi_pl *)h;
-  const int resend = asked(p);
+  const int resend = kt_pl_asked(&p->g, p->g.in);
+  /* notify is the lv2:control output: the glue writes the model's
+   * patch:Set there (at frame 0), the slices follow; unconnected, the
+   * patch:Set goes on midi_out */
+  LV2_Atom_Forge_Frame seq;
+  int have_notify = 0;
+  if (p->notify && p->notify->atom.size >= sizeof(LV2_Atom_Sequence)) {
+    lv2_atom_forge_set_buffer(&p->nforge, (uint8_t *)p->notify,
+                              p->notify->atom.size);
+    have_notify = lv2_atom_forge_sequence_head(&p->nforge, &seq, 0) != 0;
+    if (!have_notify) p->notify->atom.size = 0;
+  }
+  p->g.ctl = have_notify ? &p->nforge : NULL;
   kt_pl_run(&p->g, n_samples);
+  p->g.ctl = NULL;
 
   kt_engine_state st;
   kt_engine_get_state(p->g.engine, &st);
   int64_t from = p->notified;
   if (st.decided > p->notified) p->notified = st.decided;
-  if (!p->notify || p->notify->atom.size < sizeof(LV2_Atom_Sequence)) return;
-  LV2_Atom_Forge_Frame seq;
-  lv2_atom_forge_set_buffer(&p->nforge, (uint8_t *)p->notify,
-                            p->notify->atom.size);
-  if (!lv2_atom_forge_sequence_head(&p->nforge, &seq, 0)) {
-    p->notify->atom.size = 0;
-    return;
-  }
+  if (!have_notify) return;
   /* the slices decided in this block, at its first boundary */
   uint32_t frame = st.boundaries > 0 && st.boundary_frame[0] < n_samples
                        ? st.boundary_frame[0]

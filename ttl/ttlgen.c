@@ -239,7 +239,7 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
           "\t\tatom:bufferType atom:Sequence ;\n"
           "\t\tatom:supports midi:MidiEvent , patch:Message ;\n"
-          "\t\tlv2:designation lv2:control ;\n"
+          "%s"
           "\t\tlv2:index 1 ;\n"
           "\t\tlv2:symbol \"midi_out\" ;\n"
           "\t\tlv2:name \"MIDI Out\" ;\n"
@@ -255,7 +255,11 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
                   "tenor and bass as MIDI.",
           uri, uri, audio ? "" : "midi:MidiEvent , ",
           audio ? "Transport and model loading"
-                : "Melody (MIDI), transport and model loading");
+                : "Melody (MIDI), transport and model loading",
+          /* lv2:control marks the plugin's one control output: midi_out
+           * for the audio plugin, notify for the MIDI plugin (a host such
+           * as Carla hands that port to the UI, not to the MIDI output) */
+          audio ? "\t\tlv2:designation lv2:control ;\n" : "");
   int index = 2;
   for (int p = 0; p < KT_NPARAMS; ++p) {
     if (!kt_param_get_info((kt_param)p)) {
@@ -319,11 +323,14 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
             " , [\n"
             "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
             "\t\tatom:bufferType atom:Sequence ;\n"
+            "\t\tatom:supports patch:Message ;\n"
+            "\t\tlv2:designation lv2:control ;\n"
             "\t\tlv2:index %d ;\n"
             "\t\tlv2:symbol \"notify\" ;\n"
             "\t\tlv2:name \"Notify\" ;\n"
             "\t\trdfs:comment \"One kantor:Slice object per decided sixteenth "
-            "(melody, voices, bar position, key, chord) for the UI\" ;\n"
+            "(melody, voices, bar position, key, chord) for the UI, and the "
+            "model in use (patch:Set)\" ;\n"
             "\t\tlv2:portProperty lv2:connectionOptional ;\n"
             "\t\trsz:minimumSize 32768\n"
             "\t]",

@@ -639,6 +639,20 @@ static int is_harmony_channel(const host *H, int ch)
          ch == voice_channel(H, KT_P_CH_BASS);
 }
 
+/* A patch:Set of kantor:model (on the control output, or on midi_out when
+ * notify is not connected): the model the plugin says it uses. */
+static void read_patch_set(host *H, const LV2_Atom_Object *obj)
+{
+  if (obj->body.otype != H->u_Set) return;
+  const LV2_Atom *prop = NULL, *val = NULL;
+  lv2_atom_object_get(obj, H->u_property, &prop, H->u_value, &val, 0);
+  if (prop && ((const LV2_Atom_URID *)prop)->body == H->u_model && val &&
+      val->type == H->u_Path) {
+    snprintf(H->out.model_path, sizeof H->out.model_path, "%s",
+             (const char *)LV2_ATOM_BODY_CONST(val));
+    H->out.model_notes++;
+  }
+}
 static void read_output(host *H, uint32_t n)
 {
   for (uint32_t i = 0; i < 64; ++i)
@@ -719,17 +733,7 @@ static void read_output(host *H, uint32_t n)
               ch + 1, voices, (long long)abs_frame);
       }
     } else if (lv2_atom_forge_is_object_type(&H->forge, ev->body.type)) {
-      const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
-      if (obj->body.otype == H->u_Set) {
-        const LV2_Atom *prop = NULL, *val = NULL;
-        lv2_atom_object_get(obj, H->u_property, &prop, H->u_value, &val, 0);
-        if (prop && ((const LV2_Atom_URID *)prop)->body == H->u_model && val &&
-            val->type == H->u_Path) {
-          snprintf(H->out.model_path, sizeof H->out.model_path, "%s",
-                   (const char *)LV2_ATOM_BODY_CONST(val));
-          H->out.model_notes++;
-        }
-      }
+      read_patch_set(H, (const LV2_Atom_Object *)&ev->body);
     }
   }
 }
@@ -752,9 +756,13 @@ static void read_notify(host *H, uint32_t n)
           "notify frame %lld (block of %u)", (long long)ev->time.frames, n);
     last = ev->time.frames;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
-    if (!lv2_atom_forge_is_object_type(&H->forge, ev->body.type) ||
-        obj->body.otype != H->u_Slice) {
-      CHECK(0, "notify carries something else than kantor:Slice");
+    const int is_obj = lv2_atom_forge_is_object_type(&H->forge, ev->body.type);
+    if (is_obj && obj->body.otype == H->u_Set) { /* notify is lv2:control */
+      read_patch_set(H, obj);
+      continue;
+    }
+    if (!is_obj || obj->body.otype != H->u_Slice) {
+      CHECK(0, "notify carries other than kantor:Slice or patch:Set");
       continue;
     }
     const LV2_Atom *idx = NULL, *data = NULL;
