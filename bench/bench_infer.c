@@ -220,7 +220,9 @@ static void bench_model(const kt_model *m, model_res *res)
 /* The engine as the plugin runs it: 48 kHz, 64-frame blocks, 240 BPM with
  * a new melody note every slice, all voices on, 60 s of audio. */
 typedef struct {
-  double mean, median, p999, worst;
+  double mean, median, p99, p999, worst;
+  double slice; /* median cost of a block that decides a slice, minus the
+                   median of the blocks that do not */
 } engine_res;
 
 /* Thread CPU time (not vDSO: costs a system call, so only in the run that
@@ -232,7 +234,8 @@ static double thread_cpu_us(void)
   return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
-static void bench_engine(int lookahead, int cpu_clock, engine_res *res)
+static void bench_engine(int lookahead, int cpu_clock, int blocks,
+                         engine_res *res)
 {
   double (*clk)(void) = cpu_clock ? thread_cpu_us : now_us;
   char err[256];
@@ -242,8 +245,10 @@ static void bench_engine(int lookahead, int cpu_clock, engine_res *res)
     exit(1);
   }
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
-  const int blocks = 48000 * 60 / 64;
-  double *t = malloc(sizeof(double) * blocks);
+  double *t = malloc(sizeof(double) * (size_t)blocks);
+  double *tb = malloc(sizeof(double) * (size_t)blocks);
+  double *tn = malloc(sizeof(double) * (size_t)blocks);
+  int nb = 0, nn = 0;
   kt_midi_out obuf[512];
   const double fps = 48000.0 * 60.0 / 240.0 / 4.0; /* frames per slice */
   int64_t now = 0;
@@ -288,6 +293,12 @@ static void bench_engine(int lookahead, int cpu_clock, engine_res *res)
     double t0 = clk();
     kt_engine_process(e, ev, ne, 64, &o);
     t[bi] = clk() - t0;
+    kt_engine_state st;
+    kt_engine_get_state(e, &st);
+    if (st.boundaries)
+      tb[nb++] = t[bi];
+    else
+      tn[nn++] = t[bi];
     now += 64;
   }
   double s = 0;
@@ -296,32 +307,74 @@ static void bench_engine(int lookahead, int cpu_clock, engine_res *res)
   res->mean = s / blocks;
   qsort(t, (size_t)blocks, sizeof *t, cmp_d);
   res->median = t[blocks / 2];
+  res->p99 = t[(int)(blocks * 0.99)];
   res->p999 = t[(int)(blocks * 0.999)];
   res->worst = t[blocks - 1];
+  qsort(tb, (size_t)nb, sizeof *tb, cmp_d);
+  qsort(tn, (size_t)nn, sizeof *tn, cmp_d);
+  res->slice = nb && nn ? tb[nb / 2] - tn[nn / 2] : 0;
   free(t);
+  free(tb);
+  free(tn);
   kt_engine_free(e);
 }
 
 /* Engine runs repeated: min and median of each figure over the runs. */
 #define ENGINE_RUNS 5
+#define ENGINE_BLOCKS (48000 * 60 / 64)
 static void bench_engine_runs(int lookahead, engine_res *min, engine_res *med,
                               engine_res *cpu)
 {
-  bench_engine(lookahead, 1, cpu);
-  double v[4][ENGINE_RUNS];
+  bench_engine(lookahead, 1, ENGINE_BLOCKS, cpu);
+  double v[6][ENGINE_RUNS];
   for (int r = 0; r < ENGINE_RUNS; ++r) {
     engine_res e;
-    bench_engine(lookahead, 0, &e);
+    bench_engine(lookahead, 0, ENGINE_BLOCKS, &e);
     v[0][r] = e.mean;
     v[1][r] = e.median;
-    v[2][r] = e.p999;
-    v[3][r] = e.worst;
+    v[2][r] = e.p99;
+    v[3][r] = e.p999;
+    v[4][r] = e.worst;
+    v[5][r] = e.slice;
   }
-  stat s[4];
-  for (int i = 0; i < 4; ++i)
+  stat s[6];
+  for (int i = 0; i < 6; ++i)
     s[i] = summarize(v[i], ENGINE_RUNS);
-  *min = (engine_res){s[0].min, s[1].min, s[2].min, s[3].min};
-  *med = (engine_res){s[0].median, s[1].median, s[2].median, s[3].median};
+  *min = (engine_res){s[0].min,   s[1].min,   s[2].min,
+                      s[3].min,   s[4].min,   s[5].min};
+  *med = (engine_res){s[0].median, s[1].median, s[2].median,
+                      s[3].median, s[4].median, s[5].median};
+}
+
+/* The audio-thread case of issue 24 (`bench_infer engine [BLOCKS [RUNS]]`):
+ * 48 kHz, 64-frame blocks, 240 BPM, a new melody note every sixteenth,
+ * every voice on, thread CPU time per kt_engine_process (the plugin's
+ * run()), 200 000 blocks, 3 runs per model; each run's figures printed. */
+static int bench_engine_only(int blocks, int runs)
+{
+  int las[2] = {0, 4};
+  printf("Engine, thread CPU time per 64-frame block (1333 us), 48 kHz, 240 "
+         "BPM, a note every sixteenth, every voice on, %d blocks per run\n",
+         blocks);
+  printf("JSON {\"engine_cpu\":[");
+  fflush(stdout);
+  for (int i = 0; i < 2; ++i)
+    for (int r = 0; r < runs; ++r) {
+      engine_res c;
+      bench_engine(las[i], 1, blocks, &c);
+      fprintf(stderr,
+              "  L=%d run %d: mean %.2f us, median %.2f, p99 %.2f, p99.9 "
+              "%.2f, worst %.1f; a slice's decision %.2f us\n",
+              las[i], r, c.mean, c.median, c.p99, c.p999, c.worst, c.slice);
+      printf("%s{\"lookahead\":%d,\"run\":%d,\"mean_us\":%.3f,"
+             "\"median_us\":%.3f,\"p99_us\":%.3f,\"p999_us\":%.3f,"
+             "\"worst_us\":%.3f,\"slice_us\":%.3f}",
+             i || r ? "," : "", las[i], r, c.mean, c.median, c.p99, c.p999,
+             c.worst, c.slice);
+      fflush(stdout);
+    }
+  printf("]}\n");
+  return 0;
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -335,6 +388,9 @@ int main(int argc, char **argv)
   openblas_set_num_threads(1);
   const char *src = env_or("KANTOR_SRC", ".");
   const char *data = env_or("KANTOR_DATA", "../shared/data/bach-370-chorales");
+  if (argc > 1 && !strcmp(argv[1], "engine"))
+    return bench_engine_only(argc > 2 ? atoi(argv[2]) : 200000,
+                             argc > 3 ? atoi(argv[3]) : 3);
   int train_epochs = argc > 1 ? atoi(argv[1]) : 3;
   evict_buf = calloc(EVICT_BYTES, 1);
   if (!evict_buf) return 1;
@@ -379,12 +435,14 @@ int main(int argc, char **argv)
          ENGINE_RUNS);
   for (int i = 0; i < 2; ++i) {
     bench_engine_runs(las[i], &emin[i], &emed[i], &ecpu[i]);
-    printf("  L=%d: mean %.2f/%.2f us, median %.2f/%.2f us, p99.9 %.2f/%.2f "
-           "us, worst %.1f/%.1f us\n"
+    printf("  L=%d: mean %.2f/%.2f us, median %.2f/%.2f us, p99 %.2f/%.2f "
+           "us, p99.9 %.2f/%.2f us, worst %.1f/%.1f us, a slice's decision "
+           "%.2f/%.2f us\n"
            "       thread CPU time per block (excludes preemption, includes "
-           "~1 us of clock call): p99.9 %.2f us, worst %.1f us\n",
+           "~1 us of clock call): p99 %.2f us, p99.9 %.2f us, worst %.1f us\n",
            las[i], emin[i].mean, emed[i].mean, emin[i].median, emed[i].median,
-           emin[i].p999, emed[i].p999, emin[i].worst, emed[i].worst,
+           emin[i].p99, emed[i].p99, emin[i].p999, emed[i].p999, emin[i].worst,
+           emed[i].worst, emin[i].slice, emed[i].slice, ecpu[i].p99,
            ecpu[i].p999, ecpu[i].worst);
   }
 
@@ -419,12 +477,15 @@ int main(int argc, char **argv)
            res[i].floor_gbps, res[i].kantor.median / res[i].blas.median);
   printf("],\"engine\":[");
   for (int i = 0; i < 2; ++i)
-    printf("%s{\"lookahead\":%d,\"run_mean_us\":%.3f,\"run_p999_us\":%.3f,"
+    printf("%s{\"lookahead\":%d,\"run_mean_us\":%.3f,\"run_p99_us\":%.3f,"
+           "\"run_p999_us\":%.3f,"
            "\"run_p999_min_us\":%.3f,\"run_worst_us\":%.3f,"
-           "\"run_worst_min_us\":%.3f,\"run_cpu_p999_us\":%.3f,"
+           "\"run_worst_min_us\":%.3f,\"run_slice_us\":%.3f,"
+           "\"run_cpu_p99_us\":%.3f,\"run_cpu_p999_us\":%.3f,"
            "\"run_cpu_worst_us\":%.3f}",
-           i ? "," : "", las[i], emed[i].mean, emed[i].p999, emin[i].p999,
-           emed[i].worst, emin[i].worst, ecpu[i].p999, ecpu[i].worst);
+           i ? "," : "", las[i], emed[i].mean, emed[i].p99, emed[i].p999,
+           emin[i].p999, emed[i].worst, emin[i].worst, emed[i].slice,
+           ecpu[i].p99, ecpu[i].p999, ecpu[i].worst);
   printf("],\"growth\":[%s]", gj ? gj : "");
   printf(",\"kantor_us\":%.3f,\"openblas_us\":%.3f,\"ratio_vs_openblas\":%.4f,"
          "\"read_cold_gbps\":%.2f,"
