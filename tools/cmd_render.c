@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "drive.h"
 #include "pitch.h"
+#include "player.h"
 #include "smf.h"
 #include "svg.h"
 #include "synth.h"
@@ -61,6 +62,12 @@ static const char *usage_text =
     "  --gain DB            input gain -24..24 (default 0)\n"
     "  --gate DB            input threshold -80..0 dBFS (default -50)\n"
     "  --min-note MS        minimum note length 0..500 (default 40)\n"
+    "  --player SPEC        play the melody as a person would, e.g.\n"
+    "                       late=16,jitter=30,seed=1[,release=joined|free]:\n"
+    "                       every note-on and note-off moved by late ms plus\n"
+    "                       normal jitter of sd jitter ms (seeded); the\n"
+    "                       Soprano track is the melody as played (see\n"
+    "                       docs/timing.md; not with --audio-in)\n"
     "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 ok, 1 error (bad file, ...), 2 usage error.\n";
@@ -206,6 +213,9 @@ int kt_cmd_render(int argc, char **argv)
          rate = 48000;
   int key_tonic = -1, key_minor = 0, guard = 1, instrument = KT_SYNTH_CHOIR;
   int rhythm = 0;
+  kt_player player;
+  kt_player_default(&player);
+  const char *player_spec = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -229,8 +239,18 @@ int kt_cmd_render(int argc, char **argv)
       model_path = v;
     else if (!strcmp(a, "--audio-in"))
       audio_in = v;
-    else if (!strcmp(a, "--a4") || !strcmp(a, "--gain") ||
-             !strcmp(a, "--gate") || !strcmp(a, "--min-note")) {
+    else if (!strcmp(a, "--player")) {
+      char perr[256];
+      if (kt_player_parse(v, &player, perr, sizeof perr) < 0) {
+        fprintf(stderr,
+                "kantor render: --player %s: %s\n"
+                "(see kantor render --help)\n",
+                v, perr);
+        return KT_EXIT_USAGE;
+      }
+      player_spec = v;
+    } else if (!strcmp(a, "--a4") || !strcmp(a, "--gain") ||
+               !strcmp(a, "--gate") || !strcmp(a, "--min-note")) {
       kt_pitch_param p = a[2] == 'a' ? KT_PP_A4
                          : a[3] == 'a'
                              ? (a[4] == 'i' ? KT_PP_GAIN_DB : KT_PP_GATE_DB)
@@ -287,6 +307,9 @@ int kt_cmd_render(int argc, char **argv)
   }
   if (in && audio_in)
     return usage_err("%s", "give a MIDI file or --audio-in, not both");
+  if (audio_in && player_spec)
+    return usage_err("%s", "--player moves a MIDI melody's notes, not "
+                           "--audio-in");
   if (audio_in) in = audio_in;
   if (!in) return usage_err("%s", "no input MIDI file given");
   if (!out_mid) return usage_err("%s", "no output file given (-o OUT.mid)");
@@ -339,6 +362,15 @@ int kt_cmd_render(int argc, char **argv)
     mel.tempo = NULL;
     mel.n_tempo = 0;
     o.bpm = bpm;
+  }
+  if (player_spec) { /* the melody as the player plays it */
+    kt_melody played;
+    if (kt_player_apply(&player, &mel, &o, &played, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      goto done;
+    }
+    kt_melody_free(&mel);
+    mel = played;
   }
 
   e = kt_engine_new(rate, o.block, err, sizeof err);

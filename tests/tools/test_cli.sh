@@ -53,6 +53,30 @@ has "$T/err" "trunc.mid: byte 14" "error names file and offset"
 [ ! -e "$T/x.mid" ] && [ ! -e "$T/x.mid.tmp" ] && echo "ok: no output left" \
   || { echo "FAIL: output left behind"; fail=1; }
 
+# render --player (tools/player.h): the exact player is the plain render,
+# a late uneven player gives one output for any block size, a bad spec is
+# a usage error naming the part
+M="$SRC/demo/melody.mid"
+ck 0 "render plain" "$K" render "$M" -o "$T/p0.mid"
+ck 0 "render --player exact" "$K" render "$M" -o "$T/p1.mid" --player exact
+cmp -s "$T/p0.mid" "$T/p1.mid" && echo "ok: --player exact = plain render" \
+  || { echo "FAIL: --player exact differs from the plain render"; fail=1; }
+ck 0 "render --player late" "$K" render "$M" -o "$T/p2.mid" \
+  --player late=16,jitter=30,seed=1
+ck 0 "render --player late, block 64" "$K" render "$M" -o "$T/p3.mid" \
+  --player late=16,jitter=30,seed=1 --block 64
+cmp -s "$T/p2.mid" "$T/p3.mid" && echo "ok: --player: block 64 = 256" \
+  || { echo "FAIL: --player output depends on the block size"; fail=1; }
+cmp -s "$T/p0.mid" "$T/p2.mid" && { echo "FAIL: --player moved nothing"
+  fail=1; } || echo "ok: --player late=16 changes the performance"
+ck 2 "render --player bad key" "$K" render "$M" -o "$T/p4.mid" \
+  --player late=16,jiter=30
+has "$T/err" "unknown key 'jiter'" "bad --player key named"
+ck 2 "render --player bad value" "$K" render "$M" -o "$T/p4.mid" \
+  --player late=900
+has "$T/err" "late=900: want milliseconds -500..500" "bad --player value named"
+[ ! -e "$T/p4.mid" ] || { echo "FAIL: p4.mid written"; fail=1; }
+
 # live, file mode: the same per-block path, to a WAV
 ck 0 "live file mode" "$K" live --in "$SRC/demo/melody.mid" \
   --wav "$T/live.wav" --click --block 128
