@@ -47,11 +47,32 @@ typedef enum {
   KT_NPARAMS
 } kt_param;
 
+/* Port groups: how hosts lay the parameters out (LV2 pg:group, the CLAP
+ * parameter's module path).  KT_G_AUDIO holds the audio plugin's own ports. */
+typedef enum {
+  KT_G_HARMONY = 0, /* on/off, key, mode, sampling, guard, rhythm */
+  KT_G_MELODY,      /* melody input: what comes in, pass-through, grace */
+  KT_G_VOICES,      /* which voices sound, their velocity */
+  KT_G_CHANNELS,    /* MIDI channels in and out */
+  KT_G_RANGES,      /* lowest and highest note of each voice */
+  KT_G_TIMING,      /* lookahead, free-run tempo, latency */
+  KT_G_AUDIO,       /* audio input: the pitch tracker (audio plugin) */
+  KT_NGROUPS
+} kt_group;
+typedef struct {
+  const char *symbol; /* the group's LV2 lv2:symbol */
+  const char *name;   /* rdfs:label, the CLAP parameters' module */
+} kt_group_info;
+const kt_group_info *kt_group_get_info(kt_group g);
+
 typedef struct {
   const char *symbol; /* LV2 port symbol / CLI name */
   const char *name;
   float min, max, def;
   int integer, toggle;
+  kt_group group;
+  const char *unit;    /* LV2 units: local name ("ms"), NULL = none */
+  const char *comment; /* one sentence: rdfs:comment, hosts' tooltips */
 } kt_param_info;
 const kt_param_info *kt_param_get_info(kt_param p);
 /* A parameter value as text and back (CLAP value-to-text, the TTL scale

@@ -8,34 +8,84 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* symbol, name, min, max, default, integer, toggle, group, unit (LV2 units),
+ * comment (the LV2 rdfs:comment) */
 static const kt_param_info kt_params[KT_NPARAMS] = {
-  [KT_P_ENABLED] = {"enabled", "Enabled", 0, 1, 1, 1, 1},
-  [KT_P_TEMPERATURE] = {"temperature", "Temperature", 0, 2, 0, 0, 0},
-  [KT_P_SEED] = {"seed", "Seed", 0, 65535, 1, 1, 0},
-  [KT_P_KEY] = {"key", "Key", -1, 11, -1, 1, 0},
-  [KT_P_MODE] = {"mode", "Mode", 0, 1, 0, 1, 0},
-  [KT_P_LOOKAHEAD] = {"lookahead", "Lookahead", 0, 8, 0, 1, 0},
-  [KT_P_GUARD] = {"guard", "Voice-leading guard", 0, 1, 1, 1, 1},
-  [KT_P_ALTO_ON] = {"alto", "Alto", 0, 1, 1, 1, 1},
-  [KT_P_TENOR_ON] = {"tenor", "Tenor", 0, 1, 1, 1, 1},
-  [KT_P_BASS_ON] = {"bass", "Bass", 0, 1, 1, 1, 1},
-  [KT_P_VEL_MODE] = {"velocity_mode", "Velocity mode", 0, 1, 0, 1, 0},
-  [KT_P_VELOCITY] = {"velocity", "Fixed velocity", 1, 127, 80, 1, 0},
-  [KT_P_CH_ALTO] = {"alto_channel", "Alto channel", 1, 16, 2, 1, 0},
-  [KT_P_CH_TENOR] = {"tenor_channel", "Tenor channel", 1, 16, 3, 1, 0},
-  [KT_P_CH_BASS] = {"bass_channel", "Bass channel", 1, 16, 4, 1, 0},
-  [KT_P_CH_IN] = {"input_channel", "Input channel", 0, 16, 0, 1, 0},
-  [KT_P_PASSTHRU] = {"passthrough", "Melody pass-through", 0, 1, 1, 1, 1},
-  [KT_P_GRACE_MS] = {"grace", "Grace window", 0, 50, 12, 0, 0},
-  [KT_P_BPM] = {"bpm", "Free-run tempo", 20, 300, 100, 0, 0},
-  [KT_P_ALTO_LO] = {"alto_low", "Alto lowest", 36, 96, 53, 1, 0},
-  [KT_P_ALTO_HI] = {"alto_high", "Alto highest", 36, 96, 74, 1, 0},
-  [KT_P_TENOR_LO] = {"tenor_low", "Tenor lowest", 28, 84, 48, 1, 0},
-  [KT_P_TENOR_HI] = {"tenor_high", "Tenor highest", 28, 84, 69, 1, 0},
-  [KT_P_BASS_LO] = {"bass_low", "Bass lowest", 21, 72, 36, 1, 0},
-  [KT_P_BASS_HI] = {"bass_high", "Bass highest", 21, 72, 64, 1, 0},
-  [KT_P_RHYTHM] = {"rhythm", "Inner-voice rhythm", 0, 1, 0, 1, 0},
+  [KT_P_ENABLED] = {"enabled", "Enabled", 0, 1, 1, 1, 1, KT_G_HARMONY, NULL,
+    "Off: the harmony voices are released and MIDI passes through"},
+  [KT_P_TEMPERATURE] = {"temperature", "Temperature", 0, 2, 0, 0, 0,
+    KT_G_HARMONY, NULL,
+    "0 = always the most likely note (argmax); higher = more adventurous "
+    "sampling"},
+  [KT_P_SEED] = {"seed", "Seed", 0, 65535, 1, 1, 0, KT_G_HARMONY, NULL,
+    "Seed of the sampling random generator: same melody and seed, same "
+    "harmony"},
+  [KT_P_KEY] = {"key", "Key", -1, 11, -1, 1, 0, KT_G_HARMONY, NULL,
+    "Key of the melody; Auto = detected from the notes"},
+  [KT_P_MODE] = {"mode", "Mode", 0, 1, 0, 1, 0, KT_G_HARMONY, NULL,
+    "Mode used when the key is not Auto"},
+  [KT_P_LOOKAHEAD] = {"lookahead", "Lookahead", 0, 8, 0, 1, 0, KT_G_TIMING,
+    NULL, "Sixteenths of melody heard before deciding (adds that much "
+    "latency)"},
+  [KT_P_GUARD] = {"guard", "Voice-leading guard", 0, 1, 1, 1, 1, KT_G_HARMONY,
+    NULL, "Forbid parallel fifths/octaves and voice crossing when an "
+    "alternative is likely"},
+  [KT_P_ALTO_ON] = {"alto", "Alto", 0, 1, 1, 1, 1, KT_G_VOICES, NULL,
+    "Play the alto voice"},
+  [KT_P_TENOR_ON] = {"tenor", "Tenor", 0, 1, 1, 1, 1, KT_G_VOICES, NULL,
+    "Play the tenor voice"},
+  [KT_P_BASS_ON] = {"bass", "Bass", 0, 1, 1, 1, 1, KT_G_VOICES, NULL,
+    "Play the bass voice"},
+  [KT_P_VEL_MODE] = {"velocity_mode", "Velocity mode", 0, 1, 0, 1, 0,
+    KT_G_VOICES, NULL, "Harmony velocity follows the melody or is fixed"},
+  [KT_P_VELOCITY] = {"velocity", "Fixed velocity", 1, 127, 80, 1, 0,
+    KT_G_VOICES, NULL, "Velocity of the harmony notes when the velocity "
+    "mode is Fixed"},
+  [KT_P_CH_ALTO] = {"alto_channel", "Alto channel", 1, 16, 2, 1, 0,
+    KT_G_CHANNELS, NULL, "MIDI channel the alto is sent on"},
+  [KT_P_CH_TENOR] = {"tenor_channel", "Tenor channel", 1, 16, 3, 1, 0,
+    KT_G_CHANNELS, NULL, "MIDI channel the tenor is sent on"},
+  [KT_P_CH_BASS] = {"bass_channel", "Bass channel", 1, 16, 4, 1, 0,
+    KT_G_CHANNELS, NULL, "MIDI channel the bass is sent on"},
+  [KT_P_CH_IN] = {"input_channel", "Input channel", 0, 16, 0, 1, 0,
+    KT_G_CHANNELS, NULL, "MIDI channel of the melody (Omni = any)"},
+  [KT_P_PASSTHRU] = {"passthrough", "Melody pass-through", 0, 1, 1, 1, 1,
+    KT_G_MELODY, NULL, "Send the melody to the output too"},
+  [KT_P_GRACE_MS] = {"grace", "Grace window", 0, 50, 12, 0, 0, KT_G_MELODY,
+    "ms", "A melody note this late after a sixteenth still counts for it"},
+  [KT_P_BPM] = {"bpm", "Free-run tempo", 20, 300, 100, 0, 0, KT_G_TIMING,
+    "bpm", "Tempo used when the host sends no transport"},
+  [KT_P_ALTO_LO] = {"alto_low", "Alto lowest", 36, 96, 53, 1, 0, KT_G_RANGES,
+    "midiNote", "Lowest note the alto plays"},
+  [KT_P_ALTO_HI] = {"alto_high", "Alto highest", 36, 96, 74, 1, 0,
+    KT_G_RANGES, "midiNote", "Highest note the alto plays"},
+  [KT_P_TENOR_LO] = {"tenor_low", "Tenor lowest", 28, 84, 48, 1, 0,
+    KT_G_RANGES, "midiNote", "Lowest note the tenor plays"},
+  [KT_P_TENOR_HI] = {"tenor_high", "Tenor highest", 28, 84, 69, 1, 0,
+    KT_G_RANGES, "midiNote", "Highest note the tenor plays"},
+  [KT_P_BASS_LO] = {"bass_low", "Bass lowest", 21, 72, 36, 1, 0, KT_G_RANGES,
+    "midiNote", "Lowest note the bass plays"},
+  [KT_P_BASS_HI] = {"bass_high", "Bass highest", 21, 72, 64, 1, 0,
+    KT_G_RANGES, "midiNote", "Highest note the bass plays"},
+  [KT_P_RHYTHM] = {"rhythm", "Inner-voice rhythm", 0, 1, 0, 1, 0,
+    KT_G_VOICES, NULL, "Free, or Eighths: alto, tenor and bass start "
+    "notes only on eighths, as Bach's inner voices do"},
 };
+
+static const kt_group_info kt_groups[KT_NGROUPS] = {
+  [KT_G_HARMONY] = {"harmony", "Harmony"},
+  [KT_G_MELODY] = {"melody", "Melody input"},
+  [KT_G_VOICES] = {"voices", "Voices"},
+  [KT_G_CHANNELS] = {"channels", "MIDI channels"},
+  [KT_G_RANGES] = {"ranges", "Voice ranges"},
+  [KT_G_TIMING] = {"timing", "Timing"},
+  [KT_G_AUDIO] = {"audio", "Audio input"},
+};
+
+const kt_group_info *kt_group_get_info(kt_group g)
+{
+  return (int)g >= 0 && g < KT_NGROUPS ? &kt_groups[g] : NULL;
+}
 
 const kt_param_info *kt_param_get_info(kt_param p)
 {

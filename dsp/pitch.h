@@ -37,8 +37,9 @@ typedef enum {
 } kt_pitch_param;
 
 typedef struct {
-  const char *symbol, *name, *unit;
+  const char *symbol, *name, *unit; /* unit: LV2 units local name */
   float min, max, def;
+  const char *comment; /* one sentence: the LV2 rdfs:comment */
 } kt_pitch_param_info;
 const kt_pitch_param_info *kt_pitch_param_get_info(kt_pitch_param p);
 

@@ -9,49 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Port-specific extras the parameter table does not carry. */
-typedef struct {
-  kt_param p;
-  const char *unit; /* units: local name or NULL */
-  const char *comment;
-} ttl_extra;
+static const char *plugin_uri; /* the MIDI plugin's: groups hang off it */
 
-static const ttl_extra extras[] = {
-    {KT_P_ENABLED, NULL,
-     "Off: the harmony voices are released and MIDI "
-     "passes through"},
-    {KT_P_TEMPERATURE, NULL,
-     "0 = always the most likely note (argmax); "
-     "higher = more adventurous sampling"},
-    {KT_P_SEED, NULL, "Seed of the sampling random generator"},
-    {KT_P_KEY, NULL, "Key of the melody; Auto = detected from the notes"},
-    {KT_P_MODE, NULL, "Mode used when the key is not Auto"},
-    {KT_P_LOOKAHEAD, NULL,
-     "Sixteenths of melody heard before deciding "
-     "(adds that much latency)"},
-    {KT_P_GUARD, NULL,
-     "Forbid parallel fifths/octaves and voice crossing "
-     "when an alternative is likely"},
-    {KT_P_VEL_MODE, NULL, "Harmony velocity follows the melody or is fixed"},
-    {KT_P_CH_IN, NULL, "MIDI channel of the melody (0 = any)"},
-    {KT_P_PASSTHRU, NULL, "Send the melody to the output too"},
-    {KT_P_GRACE_MS, "ms",
-     "A melody note this late after a sixteenth still "
-     "counts for it"},
-    {KT_P_BPM, "bpm", "Tempo used when the host sends no transport"},
-    {KT_P_ALTO_LO, "midiNote", NULL},
-    {KT_P_ALTO_HI, "midiNote", NULL},
-    {KT_P_TENOR_LO, "midiNote", NULL},
-    {KT_P_TENOR_HI, "midiNote", NULL},
-    {KT_P_BASS_LO, "midiNote", NULL},
-    {KT_P_BASS_HI, "midiNote", NULL},
-};
-
-static const ttl_extra *extra_for(kt_param p)
+/* pg:group of a port, from the table's groups (dsp/params.c). */
+static void group(FILE *f, kt_group g)
 {
-  for (size_t i = 0; i < sizeof extras / sizeof extras[0]; ++i)
-    if (extras[i].p == p) return &extras[i];
-  return NULL;
+  fprintf(f, "\t\tpg:group <%s#group-%s> ;\n", plugin_uri,
+          kt_group_get_info(g)->symbol);
 }
 
 /* A Turtle decimal literal (always with a point) or an integer. */
@@ -76,13 +40,16 @@ static void scale_point(FILE *f, int first, const char *label, int value)
 static void write_param_port(FILE *f, int index, kt_param p)
 {
   const kt_param_info *pi = kt_param_get_info(p);
-  const ttl_extra *x = extra_for(p);
   const int integer = pi->integer || pi->toggle;
   fprintf(f, "\t[\n\t\ta lv2:InputPort , lv2:ControlPort ;\n");
   fprintf(f, "\t\tlv2:index %d ;\n\t\tlv2:symbol \"%s\" ;\n", index,
           pi->symbol);
   fprintf(f, "\t\tlv2:name \"%s\" ;\n", pi->name);
-  if (x && x->comment) fprintf(f, "\t\trdfs:comment \"%s\" ;\n", x->comment);
+  fprintf(f, "\t\trdfs:comment \"%s\" ;\n", pi->comment);
+  group(f, pi->group);
+  /* toggles keep numeric defaults (0/1), not the boolean literals lv2lint
+   * suggests: lilv 0.24.14 (Debian 12; jalv, Ardour) reads a boolean
+   * lv2:default as NaN */
   fprintf(f, "\t\tlv2:default ");
   num(f, pi->def, integer);
   fprintf(f, " ;\n\t\tlv2:minimum ");
@@ -91,7 +58,7 @@ static void write_param_port(FILE *f, int index, kt_param p)
   num(f, pi->max, integer);
   fprintf(f, " ;\n");
   if (p == KT_P_ENABLED) fprintf(f, "\t\tlv2:designation lv2:enabled ;\n");
-  if (x && x->unit) fprintf(f, "\t\tunits:unit units:%s ;\n", x->unit);
+  if (pi->unit) fprintf(f, "\t\tunits:unit units:%s ;\n", pi->unit);
   if (pi->toggle)
     fprintf(f, "\t\tlv2:portProperty lv2:toggled ;\n");
   else if (pi->integer)
@@ -125,6 +92,7 @@ static int write_ttl(FILE *f, const char *uri)
           "@prefix midi: <http://lv2plug.in/ns/ext/midi#> .\n"
           "@prefix opts: <http://lv2plug.in/ns/ext/options#> .\n"
           "@prefix patch: <http://lv2plug.in/ns/ext/patch#> .\n"
+          "@prefix pg: <http://lv2plug.in/ns/ext/port-groups#> .\n"
           "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
           "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
           "@prefix rsz: <http://lv2plug.in/ns/ext/resize-port#> .\n"
@@ -137,6 +105,7 @@ static int write_ttl(FILE *f, const char *uri)
           "<%s#maintainer>\n"
           "\ta foaf:Person ;\n"
           "\tfoaf:name \"Kantor developers\" ;\n"
+          "\tfoaf:mbox <mailto:kantor@example.org> ;\n"
           "\tfoaf:homepage <https://kantor.example.org/> .\n"
           "\n"
           "<%s#project>\n"
@@ -154,6 +123,17 @@ static int write_ttl(FILE *f, const char *uri)
           "\trdfs:range atom:Path .\n"
           "\n",
           uri, uri, uri, uri);
+  /* the port groups (dsp/params.c), shared by both plugins */
+  for (int g = 0; g < KT_NGROUPS; ++g) {
+    const kt_group_info *gi = kt_group_get_info((kt_group)g);
+    fprintf(f,
+            "<%s#group-%s>\n"
+            "\ta pg:Group ;\n"
+            "\tlv2:symbol \"%s\" ;\n"
+            "\trdfs:label \"%s\" .\n"
+            "\n",
+            uri, gi->symbol, gi->symbol, gi->name);
+  }
   return 0;
 }
 
@@ -166,29 +146,25 @@ static void write_audio_ports(FILE *f, int index)
           "\t\tlv2:index %d ;\n"
           "\t\tlv2:symbol \"audio_in\" ;\n"
           "\t\tlv2:name \"Audio In\" ;\n"
-          "\t\trdfs:comment \"The melody, sung or played (mono)\"\n"
-          "\t]",
+          "\t\trdfs:comment \"The melody, sung or played (mono)\" ;\n",
           index++);
-  static const char *const unit[] = {"hz", "db", "db", "ms"};
-  static const char *const comment[] = {
-      "Tuning reference: the frequency of A4",
-      "Gain applied to the input before the pitch tracker",
-      "Level (RMS, dBFS after the gain) a note needs to start",
-      "Notes are never shorter: a pitch change or release waits"};
+  group(f, KT_G_AUDIO);
+  fprintf(f, "\t]");
   for (int p = 0; p < KT_NPITCH_PARAMS; ++p) {
     const kt_pitch_param_info *pi = kt_pitch_param_get_info((kt_pitch_param)p);
     fprintf(f,
             " , [\n\t\ta lv2:InputPort , lv2:ControlPort ;\n"
             "\t\tlv2:index %d ;\n\t\tlv2:symbol \"%s\" ;\n"
-            "\t\tlv2:name \"%s\" ;\n\t\trdfs:comment \"%s\" ;\n"
-            "\t\tlv2:default ",
-            index++, pi->symbol, pi->name, comment[p]);
+            "\t\tlv2:name \"%s\" ;\n\t\trdfs:comment \"%s\" ;\n",
+            index++, pi->symbol, pi->name, pi->comment);
+    group(f, KT_G_AUDIO);
+    fprintf(f, "\t\tlv2:default ");
     num(f, pi->def, 0);
     fprintf(f, " ;\n\t\tlv2:minimum ");
     num(f, pi->min, 0);
     fprintf(f, " ;\n\t\tlv2:maximum ");
     num(f, pi->max, 0);
-    fprintf(f, " ;\n\t\tunits:unit units:%s\n\t]", unit[p]);
+    fprintf(f, " ;\n\t\tunits:unit units:%s\n\t]", pi->unit);
   }
   fprintf(f,
           " , [\n"
@@ -197,30 +173,35 @@ static void write_audio_ports(FILE *f, int index)
           "\t\tlv2:symbol \"note\" ;\n"
           "\t\tlv2:name \"Detected note\" ;\n"
           "\t\trdfs:comment \"MIDI note the tracker hears, -1 = none\" ;\n"
+          "\t\tpg:group <%s#group-%s> ;\n"
           "\t\tlv2:portProperty lv2:integer ;\n"
           "\t\tunits:unit units:midiNote ;\n"
           "\t\tlv2:minimum -1 ;\n"
           "\t\tlv2:maximum 127\n"
           "\t]",
-          index);
+          index, plugin_uri, kt_group_get_info(KT_G_AUDIO)->symbol);
 }
 
 /* One plugin: the MIDI one (audio 0) or the audio one (audio 1), sharing
  * the project, the model parameter and every engine port. */
 static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
 {
+  const char *gsym[KT_NGROUPS];
+  for (int g = 0; g < KT_NGROUPS; ++g)
+    gsym[g] = kt_group_get_info((kt_group)g)->symbol;
   fprintf(f,
           "<%s>\n"
           "\ta lv2:Plugin , %s ;\n"
           "\tdoap:name \"%s\" ;\n"
+          "\tdoap:shortdesc \"%s\" ;\n"
           "\trdfs:comment \"%s\" ;\n"
           "\tdoap:license <https://spdx.org/licenses/GPL-3.0-or-later> ;\n"
           "\tlv2:project <%s#project> ;\n"
-          "\tlv2:minorVersion 1 ;\n"
+          "\tlv2:minorVersion 2 ;\n"
           "\tlv2:microVersion 0 ;\n"
           "\tlv2:requiredFeature urid:map ;\n"
-          "\tlv2:optionalFeature lv2:hardRTCapable , log:log , opts:options "
-          ", state:mapPath , state:freePath , work:schedule ;\n"
+          "\tlv2:optionalFeature lv2:hardRTCapable , log:log , "
+          "opts:options , state:mapPath , state:freePath , work:schedule ;\n"
           "\topts:supportedOption bufsz:maxBlockLength , "
           "bufsz:nominalBlockLength ;\n"
           "\tlv2:extensionData state:interface , work:interface ;\n"
@@ -234,6 +215,7 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           "\t\tlv2:symbol \"control\" ;\n"
           "\t\tlv2:name \"Control\" ;\n"
           "\t\trdfs:comment \"%s\" ;\n"
+          "\t\tpg:group <%s#group-%s> ;\n"
           "\t\trsz:minimumSize 16384\n"
           "\t] , [\n"
           "\t\ta lv2:OutputPort , atom:AtomPort ;\n"
@@ -245,10 +227,13 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           "\t\tlv2:name \"MIDI Out\" ;\n"
           "\t\trdfs:comment \"Alto, tenor and bass (and the melody when "
           "passed through)\" ;\n"
+          "\t\tpg:group <%s#group-%s> ;\n"
           "\t\trsz:minimumSize 65536\n"
           "\t] ,\n",
           puri, audio ? "lv2:AnalyserPlugin" : "lv2:MIDIPlugin",
           audio ? "Kantor (audio in)" : "Kantor",
+          audio ? "Sung or played melody in, Bach-style harmony out as MIDI"
+                : "Live neural Bach harmonizer: melody in, three voices out",
           audio ? "Sing or play a melody: Kantor follows its pitch and adds "
                   "alto, tenor and bass as MIDI."
                 : "Live neural Bach harmonizer: play a melody, get alto, "
@@ -256,14 +241,18 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           uri, uri, audio ? "" : "midi:MidiEvent , ",
           audio ? "Transport and model loading"
                 : "Melody (MIDI), transport and model loading",
+          uri, gsym[audio ? KT_G_TIMING : KT_G_MELODY],
           /* lv2:control marks the plugin's one control output: midi_out
            * for the audio plugin, notify for the MIDI plugin (a host such
            * as Carla hands that port to the UI, not to the MIDI output) */
-          audio ? "\t\tlv2:designation lv2:control ;\n" : "");
+          audio ? "\t\tlv2:designation lv2:control ;\n" : "", uri,
+          gsym[KT_G_VOICES]);
   int index = 2;
   for (int p = 0; p < KT_NPARAMS; ++p) {
-    if (!kt_param_get_info((kt_param)p)) {
-      fprintf(stderr, "ttlgen: parameter %d has no info\n", p);
+    const kt_param_info *pi = kt_param_get_info((kt_param)p);
+    if (!pi || !pi->comment || !kt_group_get_info(pi->group)) {
+      fprintf(stderr, "ttlgen: parameter %d has no info, comment or group\n",
+              p);
       return -1;
     }
     write_param_port(f, index++, (kt_param)p);
@@ -274,6 +263,9 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           "\t\tlv2:index %d ;\n"
           "\t\tlv2:symbol \"latency\" ;\n"
           "\t\tlv2:name \"Latency\" ;\n"
+          "\t\trdfs:comment \"Frames the output comes late: the lookahead "
+          "at the current tempo (and the pitch tracker's delay)\" ;\n"
+          "\t\tpg:group <%s#group-%s> ;\n"
           "\t\tlv2:designation lv2:latency ;\n"
           "\t\tlv2:portProperty lv2:reportsLatency , lv2:integer ;\n"
           "\t\tunits:unit units:frame ;\n"
@@ -286,11 +278,12 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           "\t\tlv2:name \"Key\" ;\n"
           "\t\trdfs:comment \"Key in use: tonic + 12 * minor, -1 = not yet "
           "known\" ;\n"
+          "\t\tpg:group <%s#group-%s> ;\n"
           "\t\tlv2:portProperty lv2:integer , lv2:enumeration ;\n"
           "\t\tlv2:minimum -1 ;\n"
           "\t\tlv2:maximum 23 ;\n"
           "\t\tlv2:scalePoint",
-          index, index + 1);
+          index, uri, gsym[KT_G_TIMING], index + 1, uri, gsym[KT_G_HARMONY]);
   scale_point(f, 1, "?", -1);
   for (int k = 0; k < 24; ++k) {
     char label[32];
@@ -305,11 +298,12 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           "\t\tlv2:symbol \"chord\" ;\n"
           "\t\tlv2:name \"Chord\" ;\n"
           "\t\trdfs:comment \"Chord of the last decided slice\" ;\n"
+          "\t\tpg:group <%s#group-%s> ;\n"
           "\t\tlv2:portProperty lv2:integer , lv2:enumeration ;\n"
           "\t\tlv2:minimum 0 ;\n"
           "\t\tlv2:maximum %d ;\n"
           "\t\tlv2:scalePoint",
-          index + 2, KT_NCHORDS - 1);
+          index + 2, uri, gsym[KT_G_HARMONY], KT_NCHORDS - 1);
   for (int c = 0; c < KT_NCHORDS; ++c) {
     char label[16];
     kt_chord_name(c, label, sizeof label);
@@ -331,10 +325,11 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
             "\t\trdfs:comment \"One kantor:Slice object per decided sixteenth "
             "(melody, voices, bar position, key, chord) for the UI, and the "
             "model in use (patch:Set)\" ;\n"
+            "\t\tpg:group <%s#group-%s> ;\n"
             "\t\tlv2:portProperty lv2:connectionOptional ;\n"
             "\t\trsz:minimumSize 32768\n"
             "\t]",
-            index + 3);
+            index + 3, uri, gsym[KT_G_HARMONY]);
   fprintf(f, " .\n\n");
   return ferror(f) ? -1 : 0;
 }
@@ -356,6 +351,7 @@ int main(int argc, char **argv)
     perror(tmp);
     return 1;
   }
+  plugin_uri = argv[1];
   int rc = write_ttl(f, argv[1]);
   if (rc == 0) rc = write_plugin(f, argv[1], argv[1], 0);
   if (rc == 0 && argc == 4) rc = write_plugin(f, argv[1], argv[3], 1);
