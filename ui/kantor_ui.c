@@ -7,8 +7,12 @@
  * port (one kantor:Slice per decided sixteenth) and control values through
  * port_event().  Controls are written with write_function; on opening, a
  * patch:Get asks the plugin for the recent slices, so a UI opened in the
- * middle of a song shows the last bars at once.  Nothing here runs in the
- * audio thread; the plugin works the same with or without this UI. */
+ * middle of a song shows the last bars at once.  The window opens at
+ * 760x420 (also its window manager hints, which embedding hosts read) and
+ * follows its size whoever changes it, the host or a window manager
+ * (ConfigureNotify); ui:resize, deprecated in LV2, is not used.  Nothing
+ * here runs in the audio thread; the plugin works the same with or
+ * without this UI. */
 #include "kantor_lv2.h"
 #include "roll.h"
 
@@ -36,7 +40,6 @@
 typedef struct {
   LV2UI_Write_Function write;
   LV2UI_Controller controller;
-  const LV2UI_Resize *host_resize;
 
   Display *dpy;
   Window win;
@@ -116,14 +119,11 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *desc,
   if (strcmp(plugin_uri, KT_PLUGIN_URI) != 0) return NULL;
   LV2_URID_Map *map = NULL;
   void *parent = NULL;
-  const LV2UI_Resize *resize = NULL;
   for (int i = 0; features && features[i]; ++i) {
     if (!strcmp(features[i]->URI, LV2_URID__map))
       map = (LV2_URID_Map *)features[i]->data;
     else if (!strcmp(features[i]->URI, LV2_UI__parent))
       parent = features[i]->data;
-    else if (!strcmp(features[i]->URI, LV2_UI__resize))
-      resize = (const LV2UI_Resize *)features[i]->data;
   }
   if (!map) return NULL;
 
@@ -131,7 +131,6 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *desc,
   if (!ui) return NULL;
   ui->write = write;
   ui->controller = controller;
-  ui->host_resize = resize;
   kt_roll_init(&ui->roll);
   ui->atom_eventTransfer = map->map(map->handle, LV2_ATOM__eventTransfer);
   ui->atom_Long = map->map(map->handle, LV2_ATOM__Long);
@@ -181,7 +180,6 @@ static LV2UI_Handle instantiate(const LV2UI_Descriptor *desc,
   }
   XMapRaised(ui->dpy, ui->win);
   XFlush(ui->dpy);
-  if (resize) resize->ui_resize(resize->handle, UI_W, UI_H);
   *widget = (LV2UI_Widget)(uintptr_t)ui->win;
   ui->dirty = 1;
   ask_history(ui);
@@ -287,22 +285,10 @@ static int idle(LV2UI_Handle h)
   return 0;
 }
 
-/* The host resizes us (ui:resize offered by the UI). */
-static int ui_resize(LV2UI_Feature_Handle h, int w, int hgt)
-{
-  kt_ui *ui = (kt_ui *)h;
-  if (w < 1 || hgt < 1) return 1;
-  XResizeWindow(ui->dpy, ui->win, (unsigned)w, (unsigned)hgt);
-  set_size(ui, w, hgt);
-  return 0;
-}
-
 static const void *extension_data(const char *uri)
 {
   static const LV2UI_Idle_Interface idle_iface = {idle};
-  static const LV2UI_Resize resize_iface = {NULL, ui_resize};
   if (!strcmp(uri, LV2_UI__idleInterface)) return &idle_iface;
-  if (!strcmp(uri, LV2_UI__resize)) return &resize_iface;
   return NULL;
 }
 

@@ -2,8 +2,11 @@
  * it, on $DISPLAY (jalv_ui.sh runs it under Xvfb): kantor_ui.so loaded from
  * the bundle, opened and closed again and again, embedded in a parent
  * window and on its own; it asks the plugin for the recent slices, takes
- * notify events and control values, resizes when the host says so, and a
- * click on a control writes the plugin's port.
+ * notify events and control values, opens at its size (760x420, in its
+ * window manager hints), follows its window when the host or a window
+ * manager resizes it (no ui:resize, which LV2 deprecates: a click laid out
+ * for the new size must hit its control), and a click on a control writes
+ * the plugin's port.
  *   test_x11ui BUNDLE_DIR */
 #include "../check.h"
 #include "kantor_lv2.h"
@@ -16,6 +19,7 @@
 
 /* after the LV2 headers: Xlib defines Bool */
 #include <X11/Xlib.h>
+#include <X11/Xutil.h>
 
 #include <dlfcn.h>
 #include <stdint.h>
@@ -39,7 +43,6 @@ static LV2_URID map_uri(LV2_URID_Map_Handle h, const char *uri)
 
 typedef struct {
   int n_writes, n_get, alto_off;
-  int resized_w, resized_h;
   LV2_URID eventTransfer, patch_Get;
 } host;
 
@@ -55,14 +58,6 @@ static void write_fn(LV2UI_Controller c, uint32_t port, uint32_t size,
              size == sizeof(float) && *(const float *)buf == 0.0f) {
     H->alto_off++;
   }
-}
-
-static int host_resize(LV2UI_Feature_Handle h, int w, int hgt)
-{
-  host *H = (host *)h;
-  H->resized_w = w;
-  H->resized_h = hgt;
-  return 0;
 }
 
 /* One kantor:Slice event body, as the plugin writes it. */
@@ -140,26 +135,24 @@ int main(int argc, char **argv)
   if (!d) return 1;
   const LV2UI_Idle_Interface *idle =
       (const LV2UI_Idle_Interface *)d->extension_data(LV2_UI__idleInterface);
-  const LV2UI_Resize *resize =
-      (const LV2UI_Resize *)d->extension_data(LV2_UI__resize);
-  CHECK(idle && resize, "idle and resize interfaces");
-  if (!idle || !resize) return 1;
+  CHECK(idle != NULL, "idle interface");
+  if (!idle) return 1;
+  CHECK(d->extension_data(LV2_UI__resize) == NULL,
+        "the UI offers ui:resize (deprecated)");
 
   LV2_URID_Map map = {NULL, map_uri};
   host H;
   memset(&H, 0, sizeof H);
   H.eventTransfer = map_uri(NULL, LV2_ATOM__eventTransfer);
   H.patch_Get = map_uri(NULL, LV2_PATCH__Get);
-  LV2UI_Resize host_rs = {&H, host_resize};
   Window top =
       XCreateSimpleWindow(dpy, DefaultRootWindow(dpy), 0, 0, 800, 500, 0, 0, 0);
   XMapWindow(dpy, top);
   XFlush(dpy);
   LV2_Feature f_map = {LV2_URID__map, &map};
   LV2_Feature f_parent = {LV2_UI__parent, (void *)(uintptr_t)top};
-  LV2_Feature f_resize = {LV2_UI__resize, &host_rs};
   LV2_Feature f_idle = {LV2_UI__idleInterface, NULL};
-  const LV2_Feature *embedded[] = {&f_map, &f_parent, &f_resize, &f_idle, NULL};
+  const LV2_Feature *embedded[] = {&f_map, &f_parent, &f_idle, NULL};
   const LV2_Feature *own[] = {&f_map, &f_idle, NULL};
   LV2_Atom_Forge forge;
   lv2_atom_forge_init(&forge, &map);
@@ -174,7 +167,6 @@ int main(int argc, char **argv)
   for (int round = 0; round < 12; ++round) {
     const int embed = round % 3 != 2;
     H.n_writes = H.n_get = H.alto_off = 0;
-    H.resized_w = H.resized_h = 0;
     widget = NULL;
     LV2UI_Handle ui = d->instantiate(d, KT_PLUGIN_URI, argv[1], write_fn, &H,
                                      &widget, embed ? embedded : own);
@@ -182,10 +174,20 @@ int main(int argc, char **argv)
     if (!ui) continue;
     opens++;
     CHECK(H.n_get == 1, "round %d: %d patch:Get sent", round, H.n_get);
-    if (embed)
-      CHECK(H.resized_w == 760 && H.resized_h == 420,
-            "round %d: asked the host for %dx%d", round, H.resized_w,
-            H.resized_h);
+    /* its size, as an embedding host (suil) reads it: the window and
+     * the window manager hints */
+    XWindowAttributes wa;
+    XGetWindowAttributes(dpy, (Window)(uintptr_t)widget, &wa);
+    XSizeHints hints;
+    long supplied = 0;
+    memset(&hints, 0, sizeof hints);
+    CHECK(wa.width == 760 && wa.height == 420 &&
+              XGetWMNormalHints(dpy, (Window)(uintptr_t)widget, &hints,
+                                &supplied) &&
+              (hints.flags & PBaseSize) && hints.base_width == 760 &&
+              hints.base_height == 420 && (hints.flags & PMinSize),
+          "round %d: opened at %dx%d, hints %ldx%ld", round, wa.width,
+          wa.height, (long)hints.base_width, (long)hints.base_height);
     /* the host sends control values and a stream of slices */
     for (uint32_t p = KT_PORT_PARAM0; p < KT_PORT_PARAM0 + KT_NPARAMS; ++p) {
       float v = kt_param_get_info((kt_param)(p - KT_PORT_PARAM0))->def;
@@ -201,11 +203,12 @@ int main(int argc, char **argv)
     d->port_event(ui, KT_PORT_NOTIFY, 3, H.eventTransfer, junk);
     idle_until(idle, ui, NULL);
 
-    /* the host resizes the UI */
+    /* the host (its frame) or a window manager resizes the UI's window:
+     * the UI lays itself out for the new size (ConfigureNotify) */
     int w = 420 + 60 * round, h = 260 + 20 * round;
-    CHECK(resize->ui_resize(ui, w, h) == 0, "ui_resize");
+    XResizeWindow(dpy, (Window)(uintptr_t)widget, (unsigned)w, (unsigned)h);
+    XSync(dpy, False);
     idle_until(idle, ui, NULL);
-    XWindowAttributes wa;
     XGetWindowAttributes(dpy, (Window)(uintptr_t)widget, &wa);
     CHECK(wa.width == w && wa.height == h, "round %d: window %dx%d, not %dx%d",
           round, wa.width, wa.height, w, h);
