@@ -699,6 +699,15 @@ static LV2_Worker_Status work_response(LV2_Handle h, uint32_t size,
   return LV2_WORKER_SUCCESS;
 }
 
+/* After the cycle's responses (work_response may have retired a model
+ * while the host's queue was full): what waits in the grave goes to the
+ * worker now rather than at the next run(). */
+static LV2_Worker_Status end_run(LV2_Handle h) KT_RT
+{
+  flush_grave((kt_pl *)h);
+  return LV2_WORKER_SUCCESS;
+}
+
 /* ---- state -------------------------------------------------------------- */
 
 static LV2_State_Status save(LV2_Handle h, LV2_State_Store_Function store,
@@ -792,7 +801,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
 const void *kt_pl_extension_data(const char *uri)
 {
   static const LV2_State_Interface state = {save, restore};
-  static const LV2_Worker_Interface worker = {work, work_response, NULL};
+  static const LV2_Worker_Interface worker = {work, work_response, end_run};
   if (!strcmp(uri, LV2_STATE__interface)) return &state;
   if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
   return NULL;

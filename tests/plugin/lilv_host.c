@@ -304,6 +304,7 @@ static void do_work(host *H)
     for (int i = 0; i < H->n_resp; ++i)
       H->worker->work_response(lh, H->resp_q[i].size, H->resp_q[i].data);
     H->n_resp = 0;
+    if (H->worker->end_run) H->worker->end_run(lh); /* as jalv does */
     /* work_response may have scheduled frees: they run on the next cycle,
      * except at teardown where the loop drains them. */
     break;
@@ -441,6 +442,9 @@ static host *host_new(LilvWorld *world, const LilvPlugin *plugin,
           ? (const LV2_Worker_Interface *)lilv_instance_get_extension_data(
                 H->inst, LV2_WORKER__interface)
           : NULL;
+  CHECK(!with_worker || (H->worker && H->worker->work &&
+                         H->worker->work_response && H->worker->end_run),
+        "worker interface (work, work_response, end_run)");
   H->in_buf = aligned_alloc(64, IN_BYTES);
   H->out_buf = aligned_alloc(64, OUT_BYTES + 64);
   H->out_capacity = OUT_BYTES;
