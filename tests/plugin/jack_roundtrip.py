@@ -9,8 +9,9 @@ Transport mode (default): the player is JACK timebase master (BBT at 120 bpm,
 4/4, ticks = frames so positions are exact), rolls the transport, plays the
 melody at transport frames and stops the transport at the end.  With --free
 the host runs its own transport (Ardour): the player plays from the moment the
-ports are connected, and the host stops its transport itself (--wait-stop:
-the recorder waits until SECONDS have passed since the start).
+ports are connected, and the host stops its transport itself and closes
+(--wait-stop: the recorder waits until the host's ports are gone, at most
+SECONDS from the start).
 
 Checks: alto/tenor/bass note-ons on channels 2/3/4 (at least 3 each), the
 melody passed through on channel 1, at most one note per voice, nothing
@@ -20,7 +21,8 @@ rounding allowed).
 
 usage: jack_roundtrip.py CLIENT [--in PORT] [--out PORT] [--audio]
                          [--free] [--wait-stop SECONDS]
-  CLIENT: the plugin's JACK client (prefix of its port names); --in: its
+  CLIENT: the plugin's JACK client (prefix of its port names; "" = any
+  client with such ports); --in: its
   MIDI (or with --audio, audio) input port, --out: its MIDI output port
   (jalv's `control` and `midi_out` by default; Carla names them after the
   plugin, Ardour after the track)."""
@@ -49,20 +51,29 @@ def parse():
     ap.add_argument("--free", action="store_true",
                     help="the host runs the transport; play at once")
     ap.add_argument("--wait-stop", type=float, default=0.0,
-                    help="with --free: record until this many seconds")
+                    help="with --free: record until the host's ports are "
+                    "gone, at most this many seconds from the start")
     return ap.parse_args()
 
 
-def wait_ports(player, names, timeout=30):
+def wait_ports(player, client, ports, timeout=60):
+    """The full names of the client's ports; client "" matches any client
+    (Ardour names its JACK client after the program)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         have = [p.name for p in player.get_ports()]
-        if all(n in have for n in names):
-            return True
+        found = []
+        for port in ports:
+            match = [n for n in have if n == f"{client}:{port}" or
+                     (not client and n.endswith(":" + port))]
+            if match:
+                found.append(match[0])
+        if len(found) == len(ports):
+            return found
         time.sleep(0.1)
-    print(f"FAIL: the plugin's ports {names} did not appear: "
+    print(f"FAIL: the plugin's ports {ports} did not appear: "
           f"{[p.name for p in player.get_ports()]}")
-    return False
+    return None
 
 
 def connect(client, src, dst):
@@ -165,10 +176,10 @@ def main():
             events.append((f + off, bytes(data), st == jack.ROLLING))
 
     t_start = time.time()
-    src_in = f"{a.client}:{a.in_port}"
-    src_out = f"{a.client}:{a.out_port}"
-    if not wait_ports(player, [src_in, src_out]):
+    found = wait_ports(player, a.client, [a.in_port, a.out_port])
+    if not found:
         return 1
+    src_in, src_out = found
     recorder.activate()
     connect(recorder, src_out, inp)
     if not a.free:
@@ -197,9 +208,12 @@ def main():
         connect(player, out, src_in)
         state["t0"] = None
         time.sleep(end_frame / RATE + 0.5)
-        left = a.wait_stop - (time.time() - t_start)
-        if left > 0:
-            time.sleep(left)
+        # the host stops its transport and closes: record until its ports
+        # are gone (at most --wait-stop seconds since the start)
+        while time.time() - t_start < a.wait_stop:
+            if src_out not in [p.name for p in player.get_ports()]:
+                break
+            time.sleep(0.1)
     player.deactivate()
     recorder.deactivate()
     player.close()
