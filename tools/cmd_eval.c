@@ -14,6 +14,7 @@
 
 #include "../nn/harmony.h"
 #include "../nn/metrics.h"
+#include "../nn/style.h"
 #include "drive.h"
 #include "smf.h"
 #include "svg.h"
@@ -67,6 +68,10 @@ static void usage(FILE *f)
           "                   [--block N] [--random-blocks] [--dump]\n"
           "Runs each chorale's soprano through the engine and compares the\n"
           "alto, tenor and bass it plays with Bach's (see docs/eval.md).\n"
+          "Then the style statistics of ../shared/style (style.py's\n"
+          "definitions) beside Bach's on the same set and his per-piece\n"
+          "p10-p90, z = (value - Bach) / (p90 - p10), * where off (as\n"
+          "style_check.py), and 'off N of 28'; --json: the \"style\" object.\n"
           "  --key K     a key name: C, F#, Bb (major), a, c#, eb (minor)\n"
           "  --key file  the key of each chorale's kern label\n"
           "  --key auto  the engine detects the key as it plays (default)\n"
@@ -546,6 +551,101 @@ static int in_only(const char *only, const char *name)
   return 0;
 }
 
+/* ---- style statistics (nn/style.h, ../shared/style) --------------------- */
+
+/* One kt_style_acc per report row (rows[i] <-> accs[i]). */
+typedef struct {
+  kt_style_acc acc[3];
+  kt_style_result res[3];
+  kt_style_cmp cmp[3]; /* each row against Bach's (the last row) */
+  int n;
+} style_set;
+
+static void style_init(style_set *st, int n_rows)
+{
+  memset(st, 0, sizeof *st);
+  st->n = n_rows;
+  for (int i = 0; i < n_rows; ++i)
+    kt_style_acc_init(&st->acc[i]);
+}
+
+static void style_free(style_set *st)
+{
+  for (int i = 0; i < st->n; ++i)
+    kt_style_acc_free(&st->acc[i]);
+}
+
+static void style_finish(style_set *st, int r_bach)
+{
+  for (int i = 0; i < st->n; ++i)
+    kt_style_finish(&st->acc[i], &st->res[i]);
+  for (int i = 0; i < st->n; ++i)
+    kt_style_compare(&st->res[r_bach], &st->res[i], KT_STYLE_TOL, &st->cmp[i]);
+}
+
+static void print_style_table(const row *rows, const style_set *st, int r_bach)
+{
+  const kt_style_result *b = &st->res[r_bach];
+  printf("\nstyle statistics (../shared/style definitions), Bach on the same "
+         "%d chorales;\n"
+         "z = (value - Bach) / (Bach's per-piece p90 - p10); * = off "
+         "(|z| > %.2f; leaps,\nhidden, crossings, spacing only when above; "
+         "parallels > %.1f; final < %.0f %%)\n",
+         b->pieces, KT_STYLE_TOL, KT_STYLE_PAR_MAX, KT_STYLE_FINAL_MIN);
+  printf("%-22s", "statistic");
+  for (int i = 0; i < st->n; ++i)
+    if (i != r_bach) printf(" %9s %6s  ", rows[i].label, "z");
+  printf(" %8s %17s\n", "bach", "p10-p90");
+  for (int s = 0; s < KT_ST_N; ++s) {
+    int chk = kt_style_check_of(s);
+    if (chk == KT_SC_NONE) continue;
+    printf("%-22s", kt_style_name(s));
+    for (int i = 0; i < st->n; ++i) {
+      if (i == r_bach) continue;
+      printf(" %9.2f", st->res[i].s[s].mean);
+      if (chk == KT_SC_TWO_SIDED || chk == KT_SC_ONE_SIDED)
+        printf(" %+6.2f", st->cmp[i].z[s]);
+      else
+        printf(" %6s", "");
+      printf("%c ", st->cmp[i].off[s] ? '*' : ' ');
+    }
+    char spread[48];
+    snprintf(spread, sizeof spread, "%.2f-%.2f", b->s[s].p10, b->s[s].p90);
+    printf(" %8.2f %17s\n", b->s[s].mean, spread);
+  }
+  for (int i = 0; i < st->n; ++i)
+    if (i != r_bach)
+      printf("%s: off %d of %d\n", rows[i].label, st->cmp[i].n_off,
+             KT_STYLE_N_CHECKED);
+}
+
+static void json_style(const row *rows, const style_set *st, int r_bach)
+{
+  printf("  \"style\": {\n    \"tol\": %g, \"checked\": %d,\n", KT_STYLE_TOL,
+         KT_STYLE_N_CHECKED);
+  for (int i = 0; i < st->n; ++i) {
+    const kt_style_result *r = &st->res[i];
+    printf("    \"%s\": {\"pieces\": %d, \"slices\": %ld", rows[i].label,
+           r->pieces, r->slices);
+    if (i != r_bach) printf(", \"off\": %d", st->cmp[i].n_off);
+    printf(",\n");
+    for (int s = 0; s < KT_ST_N; ++s) {
+      printf("      \"%s\": {\"mean\": %.6f, \"p10\": %.6f, \"p50\": %.6f, "
+             "\"p90\": %.6f",
+             kt_style_name(s), r->s[s].mean, r->s[s].p10, r->s[s].p50,
+             r->s[s].p90);
+      int chk = kt_style_check_of(s);
+      if (i != r_bach && (chk == KT_SC_TWO_SIDED || chk == KT_SC_ONE_SIDED))
+        printf(", \"z\": %.6f", st->cmp[i].z[s]);
+      if (i != r_bach && chk != KT_SC_NONE)
+        printf(", \"off\": %s", st->cmp[i].off[s] ? "true" : "false");
+      printf("}%s\n", s + 1 == KT_ST_N ? "" : ",");
+    }
+    printf("    }%s\n", i + 1 == st->n ? "" : ",");
+  }
+  printf("  },\n");
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static int opt_value(int argc, char **argv, int *i, const char **out)
@@ -830,6 +930,8 @@ int kt_cmd_eval(int argc, char **argv)
   rows[n_rows++] = (row){"bach", {0}, 0};
   for (int i = 0; i < n_rows; ++i)
     kt_mcount_init(&rows[i].cnt);
+  style_set sty;
+  style_init(&sty, n_rows);
 
   int ret = KT_EXIT_OK;
   /* per chorale (model, or the baseline with --no-engine), for the JSON */
@@ -843,6 +945,11 @@ int kt_cmd_eval(int argc, char **argv)
     kt_mvoices bach;
     kt_mvoices_from_chorale(c, &bach);
     kt_metrics_style(&bach, &rows[r_bach].cnt);
+    if (kt_style_acc_add(&sty.acc[r_bach], &bach)) {
+      fprintf(stderr, "kantor eval: out of memory\n");
+      ret = KT_EXIT_FAIL;
+      break;
+    }
 
     kt_melody mel;
     if (build_melody(c, &mel)) {
@@ -883,6 +990,10 @@ int kt_cmd_eval(int argc, char **argv)
         kt_metrics_compare(&bach, &gm, &one);
         kt_metrics_style(&gm, &one);
         kt_mcount_add(&rows[r_model].cnt, &one);
+        if (kt_style_acc_add(&sty.acc[r_model], &gm)) {
+          fprintf(stderr, "kantor eval: out of memory\n");
+          ret = KT_EXIT_FAIL;
+        }
       }
     }
     if (ret == KT_EXIT_OK && o.baseline) {
@@ -892,6 +1003,10 @@ int kt_cmd_eval(int argc, char **argv)
         bm.v[v] = b.v[v];
       kt_metrics_compare(&bach, &bm, &rows[r_base].cnt);
       kt_metrics_style(&bm, &rows[r_base].cnt);
+      if (kt_style_acc_add(&sty.acc[r_base], &bm)) {
+        fprintf(stderr, "kantor eval: out of memory\n");
+        ret = KT_EXIT_FAIL;
+      }
       if (!e) {
         kt_metrics_compare(&bach, &bm, &one);
         kt_metrics_style(&bm, &one);
@@ -943,6 +1058,7 @@ int kt_cmd_eval(int argc, char **argv)
     melody_release(&mel);
   }
 
+  if (ret == KT_EXIT_OK) style_finish(&sty, r_bach);
   if (ret == KT_EXIT_OK) {
     if (o.json) {
       printf("{\n  \"set\": \"%s\", \"chorales\": %d, \"model\": ",
@@ -958,6 +1074,7 @@ int kt_cmd_eval(int argc, char **argv)
              o.bpm);
       for (int i = 0; i < n_rows; ++i)
         json_row(&rows[i], 0);
+      json_style(rows, &sty, r_bach);
       printf("  \"pieces\": [\n");
       for (int i = 0; i < n; ++i) {
         printf("    {\"name\": ");
@@ -970,8 +1087,10 @@ int kt_cmd_eval(int argc, char **argv)
       printf("  ]\n}\n");
     } else {
       print_table(rows, n_rows, &o, n, desc);
+      print_style_table(rows, &sty, r_bach);
     }
   }
+  style_free(&sty);
   free(per);
   kt_engine_free(e);
   kt_corpus_free(cs, n_alloc);
