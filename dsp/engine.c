@@ -43,11 +43,17 @@
 #define KT_HOLD_BONUS 0.2f
 #endif
 
+/* Buffers for a slice's passes (KT_MAX_BATCH: the shifted passes of
+ * repr.shift_avg go through the net together, kt_model_live_logits_batch):
+ * pass p's input at idx + p * idx_stride, its logits at logits + p *
+ * out_stride (pass 0's are what decide() reads), its scratch at scratch +
+ * p * kt_model_scratch_floats. */
 struct kt_engine_model {
   kt_model *m;
   float *scratch;
   float *logits;
   int32_t *idx;
+  size_t out_stride, idx_stride;
 };
 
 typedef struct {
@@ -136,9 +142,12 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
     return NULL;
   }
   em->m = m;
-  em->scratch = calloc(kt_model_scratch_floats(m) + 16, sizeof(float));
-  em->logits = calloc((size_t)m->n_out_total + 16, sizeof(float));
-  em->idx = calloc((size_t)kt_repr_max_active(r) + 16, sizeof(int32_t));
+  em->out_stride = (size_t)m->n_out_total + 16;
+  em->idx_stride = (size_t)kt_repr_max_active(r) + 16;
+  em->scratch =
+      calloc(KT_MAX_BATCH * kt_model_scratch_floats(m) + 16, sizeof(float));
+  em->logits = calloc(KT_MAX_BATCH * em->out_stride, sizeof(float));
+  em->idx = calloc(KT_MAX_BATCH * em->idx_stride, sizeof(int32_t));
   if (!em->scratch || !em->logits || !em->idx) {
     em->m = NULL;
     kt_engine_model_free(em);
@@ -530,11 +539,12 @@ static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
   return kt_key_shift_to_c(k % 12);
 }
 
-/* The net's logits for slice d with every pitch moved by shift, rot of
+/* The net's input for slice d with every pitch moved by shift, rot of
  * which is the averaging's move (repr.shift_avg): the key tracker's
- * inputs move by that much too. */
-static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
-                   int shift, int rot, int mode_family, float *logits)
+ * inputs move by that much too.  Writes idx, returns its length; *ref is
+ * the soprano of the slice as encoded (kt_model_live_logits). */
+static int input_at(kt_engine *e, const kt_engine_model *em, int64_t d,
+                    int shift, int rot, int mode_family, int32_t *idx, int *ref)
 {
   const kt_repr *r = &em->m->repr;
   const int W = r->window, L = r->lookahead, K = r->feedback;
@@ -578,8 +588,17 @@ static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
   }
   kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
                      &e->key, snd, rot};
-  int n_idx = kt_encode_live(r, &ctx, em->idx);
-  kt_model_live_logits(em->m, em->idx, n_idx, sp[W - 1], em->scratch, logits);
+  *ref = sp[W - 1];
+  return kt_encode_live(r, &ctx, idx);
+}
+
+/* The net's logits for slice d (see input_at) in em->logits. */
+static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
+                   int shift, int mode_family)
+{
+  int ref;
+  int n_idx = input_at(e, em, d, shift, 0, mode_family, em->idx, &ref);
+  kt_model_live_logits(em->m, em->idx, n_idx, ref, em->scratch, em->logits);
 }
 
 /* repr.shift_avg: the net's log-probabilities averaged over the melody and
@@ -602,10 +621,23 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
     acc[i] = 0;
     cnt[i] = 0;
   }
+  if (2 * n + 1 > KT_MAX_BATCH) return 0;
+  /* the 2n + 1 passes through the net together, layer by layer */
+  const int32_t *idx[KT_MAX_BATCH];
+  float *lgp[KT_MAX_BATCH];
+  int n_idx[KT_MAX_BATCH], ref[KT_MAX_BATCH];
   for (int s = -n; s <= n; ++s) {
-    net_at(e, em, d, shift + s, s, mode_family, em->logits);
+    int32_t *ip = em->idx + (size_t)(s + n) * em->idx_stride;
+    n_idx[s + n] =
+        input_at(e, em, d, shift + s, s, mode_family, ip, &ref[s + n]);
+    idx[s + n] = ip;
+    lgp[s + n] = em->logits + (size_t)(s + n) * em->out_stride;
+  }
+  kt_model_live_logits_batch(em->m, 2 * n + 1, idx, n_idx, ref, em->scratch,
+                             lgp);
+  for (int s = -n; s <= n; ++s) {
     for (int h = 0, off = 0; h < KT_NGEN; off += nt[h++]) {
-      const float *lg = em->logits + off;
+      const float *lg = lgp[s + n] + off;
       float lse = kt_log_sum_exp(lg, nt[h]);
       for (int tok = 0; tok < nt[h]; ++tok) {
         /* hold and rest stay; a pitch token moves back by s */
@@ -665,7 +697,7 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
     int shift = key_shift(e, r->key_norm, &mode_family);
     int n_avg = e->shift_avg >= 0 ? e->shift_avg : r->shift_avg;
     if (n_avg <= 0 || !avg_over_shifts(e, em, d, shift, mode_family, n_avg))
-      net_at(e, em, d, shift, 0, mode_family, em->logits);
+      net_at(e, em, d, shift, mode_family);
     kt_decode_opts o;
     o.temperature = e->param[KT_P_TEMPERATURE];
     o.gumbel = NULL;

@@ -3,6 +3,9 @@
  * output) over the same one-hot input; their outputs are split into softmax
  * heads.
  *
+ * The file format is read and written by nn/model.c, the inference kernel
+ * is nn/infer.c.
+ *
  * File format (little endian), versions 1 to 6:
  *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32:
  *   arch, window, lookahead, feedback, key_norm, lo[4], hi[4], chord_len,
@@ -81,6 +84,21 @@ size_t kt_model_scratch_floats(const kt_model *m);
 /* Logits of every head of every net, concatenated (n_out_total floats). */
 void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
                       float *scratch, float *out) KT_RT;
+
+/* Several passes of one model at once (a slice's shifted passes): n (at
+ * most KT_MAX_BATCH) inputs idx[p] of n_idx[p] rows, scratch of n *
+ * kt_model_scratch_floats(m) floats, outputs out[p] of n_out_total floats.
+ * Layer by layer, so each weight matrix comes from memory once for all the
+ * passes; out[p] is bitwise kt_model_forward's (or kt_model_live_logits'
+ * with ref[p]) for input p. */
+#define KT_MAX_BATCH (2 * KT_MAX_SHIFT_AVG + 1)
+void kt_model_forward_batch(const kt_model *m, int n, const int32_t *const *idx,
+                            const int *n_idx, float *scratch,
+                            float *const *out) KT_RT;
+void kt_model_live_logits_batch(const kt_model *m, int n,
+                                const int32_t *const *idx, const int *n_idx,
+                                const int *ref, float *scratch,
+                                float *const *out) KT_RT;
 
 /* log(sum exp x[j]) over n >= 1 entries, computed stably: the
  * normalizer that turns a head's logits into log-probabilities. */

@@ -221,6 +221,62 @@ static int forward_bitwise(const kt_model *m, const int32_t *idx, int n_idx,
   return ok;
 }
 
+/* A batch of passes (a slice's shifted passes) gives each pass bitwise
+ * what it gives alone: kt_model_forward_batch and, for live models,
+ * kt_model_live_logits_batch, for 1..KT_MAX_BATCH passes of different
+ * inputs (ascending as kt_encode_live writes them, or in any order, with
+ * repeats and out-of-range rows). */
+static void check_batch(const kt_model *m, const char *what)
+{
+  size_t sf = kt_model_scratch_floats(m), no = (size_t)m->n_out_total + 16;
+  float *sc = malloc(KT_MAX_BATCH * sf * sizeof(float));
+  float *one = malloc(sf * sizeof(float));
+  float *ob = malloc(KT_MAX_BATCH * no * sizeof(float));
+  float *os = malloc(no * sizeof(float));
+  int32_t idx[KT_MAX_BATCH][64];
+  int n_idx[KT_MAX_BATCH], ref[KT_MAX_BATCH];
+  const int32_t *ip[KT_MAX_BATCH];
+  float *op[KT_MAX_BATCH];
+  int n_in = m->net[0].layer[0].n_in, live = m->repr.arch == KT_ARCH_LIVE;
+  for (int np = 1; np <= KT_MAX_BATCH; ++np)
+    for (int it = 0; it < 3; ++it) {
+      for (int p = 0; p < np; ++p) {
+        int k = 0;
+        for (int j = 0; j < 30 + p; ++j) {
+          int32_t r =
+              (int32_t)((frand() + 1.0f) * 0.5f * (float)(n_in + 8)) - 4;
+          if (it == 0) r = (int32_t)((j * n_in) / (30 + p)) + p % 3;
+          idx[p][k++] = r;
+        }
+        n_idx[p] = k;
+        ref[p] = 60 + p;
+        ip[p] = idx[p];
+        op[p] = ob + (size_t)p * no;
+      }
+      for (int live_pass = 0; live_pass <= live; ++live_pass) {
+        if (live_pass)
+          kt_model_live_logits_batch(m, np, ip, n_idx, ref, sc, op);
+        else
+          kt_model_forward_batch(m, np, ip, n_idx, sc, op);
+        for (int p = 0; p < np; ++p) {
+          if (live_pass)
+            kt_model_live_logits(m, idx[p], n_idx[p], ref[p], one, os);
+          else
+            kt_model_forward(m, idx[p], n_idx[p], one, os);
+          size_t cmpn = live_pass ? (size_t)kt_repr_n_out_live(&m->repr)
+                                  : (size_t)m->n_out_total;
+          CHECK(!memcmp(os, op[p], cmpn * sizeof(float)),
+                "%s: pass %d of a batch of %d differs from it alone (%s)", what,
+                p, np, live_pass ? "live logits" : "forward");
+        }
+      }
+    }
+  free(sc);
+  free(one);
+  free(ob);
+  free(os);
+}
+
 static void check_bitwise(const kt_model *m, const char *what)
 {
   float *scratch = malloc(kt_model_scratch_floats(m) * sizeof(float));
@@ -238,6 +294,7 @@ static void check_bitwise(const kt_model *m, const char *what)
   }
   free(scratch);
   free(out);
+  check_batch(m, what);
 }
 
 static kt_model *make_model(int nl, const int *hidden)

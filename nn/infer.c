@@ -1,0 +1,297 @@
+/* nn/infer.c -- the inference kernel (see model.h): one forward pass, a
+ * batch of passes of one model layer by layer, and the live heads'
+ * log-probabilities.  Audio-thread code: no allocation, lock or I/O. */
+#include "harmony.h"
+#include "model.h"
+#include "simd.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define KT_ALIGN_FLOATS 16 /* 64-byte aligned arrays */
+
+static size_t pad(size_t n)
+{
+  return (n + KT_ALIGN_FLOATS - 1) / KT_ALIGN_FLOATS * KT_ALIGN_FLOATS;
+}
+
+/* ---- inference ---- */
+
+size_t kt_model_scratch_floats(const kt_model *m)
+{
+  int w = 1;
+  for (int n = 0; n < m->n_nets; ++n)
+    for (int l = 0; l < m->net[n].n_layers; ++l)
+      if (m->net[n].layer[l].n_out > w) w = m->net[n].layer[l].n_out;
+  return 3 * pad((size_t)w); /* activations, their nonzero rows, values */
+}
+
+/* Sparse-input layer kernel.  y = bias + sum over the listed rows k (in
+ * list order) of val[k] * row[k] (val NULL: 1, i.e. a plain add), then an
+ * optional ReLU.  Outputs are computed 64 at a time in eight 8-float vector
+ * accumulators that stay in registers over the whole row list, so each
+ * weight is loaded once and y is written once.  Every output lane sees the
+ * same additions in the same order as the scalar definition, and nothing is
+ * contracted into FMA, so the result is bitwise the same whatever vector
+ * width the compiler picks (the x86-64 clones below give AVX2 / AVX-512 code
+ * where the CPU has it, selected once at load time). */
+typedef float kt_v8 __attribute__((vector_size(32)));
+typedef int32_t kt_v8i __attribute__((vector_size(32)));
+#define V8_LD(v, p) memcpy(&(v), (p), sizeof(kt_v8))
+#define V8_ST(p, v) memcpy((p), &(v), sizeof(kt_v8))
+/* x > 0 ? x : +0 per lane (NaN -> 0), as the scalar ReLU */
+#define RELU8(v) ((v) = (kt_v8)((kt_v8i)(v) & (kt_v8i)((v) > (kt_v8){0})))
+
+static inline __attribute__((always_inline)) void
+sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
+             int n_out, const int32_t *restrict rows, const float *restrict val,
+             int n, int relu, float *restrict y)
+{
+  /* The weights are usually cold (a slice comes every 60 ms or so, other
+   * work runs between): ask for each listed row's first 64 outputs now,
+   * and for the next 64 while the current 64 are summed. */
+  for (int k = 0; k < n; ++k)
+    if ((uint32_t)rows[k] < (uint32_t)n_in) {
+      const float *r = w + (size_t)rows[k] * (size_t)n_out;
+      for (int c = 0; c < 64 && c < n_out; c += 16)
+        __builtin_prefetch(r + c, 0, 3);
+    }
+  int o = 0;
+  for (; o + 64 <= n_out; o += 64) {
+    int pf = o + 128 <= n_out;
+    kt_v8 a0, a1, a2, a3, a4, a5, a6, a7;
+    V8_LD(a0, bias + o + 0);
+    V8_LD(a1, bias + o + 8);
+    V8_LD(a2, bias + o + 16);
+    V8_LD(a3, bias + o + 24);
+    V8_LD(a4, bias + o + 32);
+    V8_LD(a5, bias + o + 40);
+    V8_LD(a6, bias + o + 48);
+    V8_LD(a7, bias + o + 56);
+    for (int k = 0; k < n; ++k) {
+      if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
+      const float *r = w + (size_t)rows[k] * (size_t)n_out + o;
+      if (pf) { /* the next tile of this row: in cache when it is needed */
+        __builtin_prefetch(r + 64, 0, 3);
+        __builtin_prefetch(r + 80, 0, 3);
+        __builtin_prefetch(r + 96, 0, 3);
+        __builtin_prefetch(r + 112, 0, 3);
+      }
+      kt_v8 r0, r1, r2, r3, r4, r5, r6, r7;
+      V8_LD(r0, r + 0);
+      V8_LD(r1, r + 8);
+      V8_LD(r2, r + 16);
+      V8_LD(r3, r + 24);
+      V8_LD(r4, r + 32);
+      V8_LD(r5, r + 40);
+      V8_LD(r6, r + 48);
+      V8_LD(r7, r + 56);
+      if (val) {
+        kt_v8 v = {val[k], val[k], val[k], val[k],
+                   val[k], val[k], val[k], val[k]};
+        r0 *= v, r1 *= v, r2 *= v, r3 *= v;
+        r4 *= v, r5 *= v, r6 *= v, r7 *= v;
+      }
+      a0 += r0, a1 += r1, a2 += r2, a3 += r3;
+      a4 += r4, a5 += r5, a6 += r6, a7 += r7;
+    }
+    if (relu) {
+      RELU8(a0), RELU8(a1), RELU8(a2), RELU8(a3);
+      RELU8(a4), RELU8(a5), RELU8(a6), RELU8(a7);
+    }
+    V8_ST(y + o + 0, a0);
+    V8_ST(y + o + 8, a1);
+    V8_ST(y + o + 16, a2);
+    V8_ST(y + o + 24, a3);
+    V8_ST(y + o + 32, a4);
+    V8_ST(y + o + 40, a5);
+    V8_ST(y + o + 48, a6);
+    V8_ST(y + o + 56, a7);
+  }
+  for (; o + 8 <= n_out; o += 8) {
+    kt_v8 a0;
+    V8_LD(a0, bias + o);
+    for (int k = 0; k < n; ++k) {
+      if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
+      kt_v8 r0;
+      V8_LD(r0, w + (size_t)rows[k] * (size_t)n_out + o);
+      if (val) {
+        kt_v8 v = {val[k], val[k], val[k], val[k],
+                   val[k], val[k], val[k], val[k]};
+        r0 *= v;
+      }
+      a0 += r0;
+    }
+    if (relu) {
+      RELU8(a0);
+    }
+    V8_ST(y + o, a0);
+  }
+  for (; o < n_out; ++o) {
+    float s = bias[o];
+    for (int k = 0; k < n; ++k)
+      if ((uint32_t)rows[k] < (uint32_t)n_in)
+        s += (val ? val[k] : 1.0f) * w[(size_t)rows[k] * (size_t)n_out + o];
+    y[o] = relu ? (s > 0.0f ? s : 0.0f) : s;
+  }
+}
+
+KT_CLONES static void forward(const kt_model *m, const int32_t *idx, int n_idx,
+                              float *scratch, float *out) KT_RT;
+static void forward(const kt_model *m, const int32_t *idx, int n_idx,
+                    float *scratch, float *out)
+{
+  /* scratch: hidden activations, then the list of their nonzero entries
+   * (row numbers and values) that the next layer reads. */
+  size_t q = kt_model_scratch_floats(m) / 3;
+  int32_t *rows = (int32_t *)(void *)(scratch + q);
+  float *val = scratch + 2 * q;
+  for (int n = 0; n < m->n_nets; ++n) {
+    const kt_net *net = &m->net[n];
+    int cnt = 0;
+    for (int l = 0; l < net->n_layers; ++l) {
+      const kt_layer *L = &net->layer[l];
+      int last = l == net->n_layers - 1;
+      float *y = last ? out : scratch;
+      if (l == 0) /* one-hot input: add the active rows */
+        sparse_layer(L->w, L->b, L->n_in, L->n_out, idx, NULL, n_idx, !last, y);
+      else
+        sparse_layer(L->w, L->b, L->n_in, L->n_out, rows, val, cnt, !last, y);
+      if (!last) {
+        cnt = 0;
+        for (int i = 0; i < L->n_out; ++i)
+          if (y[i] != 0.0f) {
+            rows[cnt] = i;
+            val[cnt++] = y[i];
+          }
+      }
+    }
+    out += net->layer[net->n_layers - 1].n_out;
+  }
+}
+
+void kt_model_forward(const kt_model *m, const int32_t *idx, int n_idx,
+                      float *scratch, float *out)
+{
+  forward(m, idx, n_idx, scratch, out);
+}
+
+/* n passes of the model, net by net and layer by layer: each layer runs
+ * every pass before the next layer starts, so its weights come from memory
+ * once and stay in the cache for the other passes (a slice's shifted passes
+ * read each matrix once).  Each pass sees exactly forward()'s operations in
+ * the same order: the outputs are bitwise those of n calls of forward(). */
+KT_CLONES static void forward_batch(const kt_model *m, int np,
+                                    const int32_t *const *idx, const int *n_idx,
+                                    float *scratch, float *const *out) KT_RT;
+static void forward_batch(const kt_model *m, int np, const int32_t *const *idx,
+                          const int *n_idx, float *scratch, float *const *out)
+{
+  size_t per = kt_model_scratch_floats(m), q = per / 3;
+  int off = 0;
+  for (int n = 0; n < m->n_nets; ++n) {
+    const kt_net *net = &m->net[n];
+    int cnt[KT_MAX_BATCH] = {0};
+    for (int l = 0; l < net->n_layers; ++l) {
+      const kt_layer *L = &net->layer[l];
+      int last = l == net->n_layers - 1;
+      for (int p = 0; p < np; ++p) {
+        float *s = scratch + (size_t)p * per;
+        int32_t *rows = (int32_t *)(void *)(s + q);
+        float *val = s + 2 * q;
+        float *y = last ? out[p] + off : s;
+        if (l == 0)
+          sparse_layer(L->w, L->b, L->n_in, L->n_out, idx[p], NULL, n_idx[p],
+                       !last, y);
+        else
+          sparse_layer(L->w, L->b, L->n_in, L->n_out, rows, val, cnt[p], !last,
+                       y);
+        if (!last) {
+          int c = 0;
+          for (int i = 0; i < L->n_out; ++i)
+            if (y[i] != 0.0f) {
+              rows[c] = i;
+              val[c++] = y[i];
+            }
+          cnt[p] = c;
+        }
+      }
+    }
+    off += net->layer[net->n_layers - 1].n_out;
+  }
+}
+
+void kt_model_forward_batch(const kt_model *m, int n, const int32_t *const *idx,
+                            const int *n_idx, float *scratch, float *const *out)
+{
+  if (n < 1) return;
+  if (n > KT_MAX_BATCH) n = KT_MAX_BATCH;
+  forward_batch(m, n, idx, n_idx, scratch, out);
+}
+
+float kt_log_sum_exp(const float *x, int n)
+{
+  float mx = x[0];
+  for (int j = 1; j < n; ++j)
+    mx = x[j] > mx ? x[j] : mx;
+  double sum = 0.0;
+  for (int j = 0; j < n; ++j)
+    sum += exp((double)(x[j] - mx));
+  return mx + (float)log(sum);
+}
+
+/* The live heads from the nets' raw outputs (kt_model_live_logits). */
+static void live_heads(const kt_model *m, int ref, float *out) KT_RT
+{
+  const kt_repr *r = &m->repr;
+  int nn = m->n_nets, width = m->n_out_total / nn;
+  if (r->rel_out) { /* each net's token logits, packed */
+    float raw[KT_LIVE_MAX_RAW];
+    int w2 = kt_repr_n_out_live(r);
+    for (int n = 0; n < nn; ++n) {
+      memcpy(raw, out + n * width, sizeof(float) * (size_t)width);
+      for (int h = 0, ro = 0, co = n * w2; h < KT_NHEADS_LIVE; ++h) {
+        int v = kt_head_voice(h);
+        kt_rel_combine(r, v, ref, raw + ro, out + co);
+        ro += kt_repr_n_head(r, v);
+        co += kt_repr_n_tok(r, v);
+      }
+    }
+    width = w2;
+  }
+  if (nn < 2) return;
+  int off = 0;
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
+    int nt = kt_repr_n_tok(r, kt_head_voice(h));
+    float lse[KT_MAX_NETS];
+    for (int n = 0; n < nn; ++n)
+      lse[n] = kt_log_sum_exp(out + n * width + off, nt);
+    for (int j = 0; j < nt; ++j) {
+      double p = 0.0;
+      for (int n = 0; n < nn; ++n)
+        p += exp((double)(out[n * width + off + j] - lse[n]));
+      out[off + j] = (float)log(p / nn);
+    }
+    off += nt;
+  }
+}
+
+void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
+                          int ref, float *scratch, float *out)
+{
+  kt_model_forward(m, idx, n_idx, scratch, out);
+  live_heads(m, ref, out);
+}
+
+void kt_model_live_logits_batch(const kt_model *m, int n,
+                                const int32_t *const *idx, const int *n_idx,
+                                const int *ref, float *scratch,
+                                float *const *out)
+{
+  if (n < 1) return;
+  if (n > KT_MAX_BATCH) n = KT_MAX_BATCH;
+  forward_batch(m, n, idx, n_idx, scratch, out);
+  for (int p = 0; p < n; ++p)
+    live_heads(m, ref[p], out[p]);
+}
