@@ -16,6 +16,7 @@
 #include "../nn/metrics.h"
 #include "../nn/style.h"
 #include "drive.h"
+#include "player.h"
 #include "smf.h"
 #include "svg.h"
 
@@ -50,6 +51,8 @@ typedef struct {
   int verbose;
   int dump; /* --dump: per-slice voices to stderr */
   int block, random_blocks;
+  int use_player; /* --player: also the played render (player) */
+  kt_player player;
 } eval_opts;
 
 static void usage(FILE *f)
@@ -66,6 +69,7 @@ static void usage(FILE *f)
           "                   [--baseline interval] [--no-engine] "
           "[--verbose]\n"
           "                   [--block N] [--random-blocks] [--dump]\n"
+          "                   [--player late=MS,jitter=SD,seed=S]\n"
           "Runs each chorale's soprano through the engine and compares the\n"
           "alto, tenor and bass it plays with Bach's (see docs/eval.md).\n"
           "Then the style statistics of ../shared/style (style.py's\n"
@@ -79,7 +83,12 @@ static void usage(FILE *f)
           "              semitones (0 = off; default: as the model says)\n"
           "  --baseline interval  also measure the fixed-interval harmonizer:\n"
           "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
-          "              below the soprano, in the key signature's scale\n");
+          "              below the soprano, in the key signature's scale\n"
+          "  --player SPEC  also play each melody as a person would (every\n"
+          "              note-on/off moved by late ms + normal jitter of sd\n"
+          "              jitter ms; release=joined|free) and report that\n"
+          "              render against the exact one: accuracy, timing,\n"
+          "              style (docs/timing.md)\n");
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -441,6 +450,237 @@ static int write_svg(const char *path, const kt_chorale *bach,
   return ret;
 }
 
+/* ---- the player model (--player; tools/player.h, docs/timing.md) -------- */
+
+/* Per set: the exact render and the played one (the same chorales through
+ * the same engine, the melody exact / moved by the player), against Bach,
+ * the played one also against the exact one; their timing; the style
+ * statistics of Bach, the exact and the played render. */
+typedef struct {
+  kt_player p;
+  kt_mcount cnt[2];   /* 0 exact, 1 played: against Bach, and their style */
+  kt_mcount vs_exact; /* played against the exact render */
+  kt_player_timing tim[2];
+  kt_style_acc sty[3]; /* 0 Bach, 1 exact, 2 played */
+} player_eval;
+
+static void player_init(player_eval *pe, const kt_player *p)
+{
+  memset(pe, 0, sizeof *pe);
+  pe->p = *p;
+  for (int k = 0; k < 2; ++k) {
+    kt_mcount_init(&pe->cnt[k]);
+    kt_player_timing_init(&pe->tim[k]);
+  }
+  kt_mcount_init(&pe->vs_exact);
+  for (int k = 0; k < 3; ++k)
+    kt_style_acc_init(&pe->sty[k]);
+}
+
+static void player_free(player_eval *pe)
+{
+  for (int k = 0; k < 3; ++k)
+    kt_style_acc_free(&pe->sty[k]);
+}
+
+/* One chorale: the exact and the played render, each from a reset engine
+ * (the key set as for the main row).  0, or -1 with err. */
+static int player_chorale(player_eval *pe, const eval_opts *o, kt_engine *e,
+                          const kt_chorale *c, const kt_melody *mel,
+                          const kt_drive_opts *dopt, const kt_mvoices *bach,
+                          char *err, size_t errlen)
+{
+  kt_melody played;
+  if (kt_player_apply(&pe->p, mel, dopt, &played, err, errlen)) return -1;
+  gen_voices g[2] = {{0}, {0}};
+  kt_mvoices gm[2];
+  int ret = 0;
+  int chan[3];
+  for (int k = 0; k < 2 && !ret; ++k) {
+    if (gen_alloc(&g[k], c->n_slices)) {
+      set_err(err, errlen, "out of memory");
+      ret = -1;
+      break;
+    }
+    kt_engine_reset(e);
+    if (o->key == KEY_FILE) {
+      kt_engine_set_param(e, KT_P_KEY, (float)c->tonic);
+      kt_engine_set_param(e, KT_P_MODE, (float)kt_mode_family(c->mode));
+    }
+    const kt_melody *m = k ? &played : mel;
+    kt_recording rec;
+    if (kt_drive(e, m, dopt, &rec, err, errlen)) {
+      ret = -1;
+      break;
+    }
+    chan[0] = (int)kt_engine_get_param(e, KT_P_CH_ALTO) - 1;
+    chan[1] = (int)kt_engine_get_param(e, KT_P_CH_TENOR) - 1;
+    chan[2] = (int)kt_engine_get_param(e, KT_P_CH_BASS) - 1;
+    /* slices on the score's grid (played has the same tempo map) */
+    recording_to_slices(&rec, mel, dopt, e, c, &g[k]);
+    kt_player_timing one;
+    kt_player_timing_init(&one);
+    ret = kt_player_measure(mel, m, dopt, &rec, kt_engine_latency(e), chan,
+                            &one, err, errlen);
+    kt_player_timing_add(&pe->tim[k], &one);
+    kt_recording_free(&rec);
+    gm[k] = (kt_mvoices){c->n_slices, {0}, c->bar_len};
+    for (int v = 0; v < KT_NVOICES; ++v)
+      gm[k].v[v] = g[k].v[v];
+    kt_metrics_compare(bach, &gm[k], &pe->cnt[k]);
+    kt_metrics_style(&gm[k], &pe->cnt[k]);
+    if (!ret && kt_style_acc_add(&pe->sty[k + 1], &gm[k])) {
+      set_err(err, errlen, "out of memory");
+      ret = -1;
+    }
+  }
+  if (!ret) {
+    kt_metrics_compare(&gm[0], &gm[1], &pe->vs_exact);
+    if (kt_style_acc_add(&pe->sty[0], bach)) {
+      set_err(err, errlen, "out of memory");
+      ret = -1;
+    }
+  }
+  free(g[0].buf);
+  free(g[1].buf);
+  kt_melody_free(&played);
+  return ret;
+}
+
+typedef struct {
+  kt_metrics m[2], vs_exact;
+  kt_player_figures f[2];
+  kt_style_result s[3]; /* Bach, exact, played */
+  kt_style_cmp exact_bach, played_bach, played_exact;
+} player_report;
+
+static void player_finish(const player_eval *pe, player_report *r)
+{
+  for (int k = 0; k < 2; ++k) {
+    kt_metrics_finish(&pe->cnt[k], &r->m[k]);
+    kt_player_figures_of(&pe->tim[k], &r->f[k]);
+  }
+  kt_metrics_finish(&pe->vs_exact, &r->vs_exact);
+  for (int k = 0; k < 3; ++k)
+    kt_style_finish(&pe->sty[k], &r->s[k]);
+  kt_style_compare(&r->s[0], &r->s[1], KT_STYLE_TOL, &r->exact_bach);
+  kt_style_compare(&r->s[0], &r->s[2], KT_STYLE_TOL, &r->played_bach);
+  kt_style_compare(&r->s[1], &r->s[2], KT_STYLE_TOL, &r->played_exact);
+}
+
+/* Statistics off by their z (parallels and the final triad are judged
+ * against Bach's absolute limits, not against another render). */
+static int z_off_one(const kt_style_cmp *c, int s)
+{
+  int chk = kt_style_check_of(s);
+  return (chk == KT_SC_TWO_SIDED || chk == KT_SC_ONE_SIDED) && c->off[s];
+}
+
+static int z_off(const kt_style_cmp *c)
+{
+  int n = 0;
+  for (int s = 0; s < KT_ST_N; ++s)
+    n += z_off_one(c, s);
+  return n;
+}
+
+static void print_player(const player_eval *pe)
+{
+  player_report r;
+  player_finish(pe, &r);
+  char spec[128];
+  kt_player_format(&pe->p, spec, sizeof spec);
+  printf("\nplayer %s: the exact render and the played one (docs/timing.md)\n",
+         spec);
+  printf("%-7s %7s %7s %6s | %6s %6s %5s %6s %6s %6s %6s | %5s %6s %5s "
+         "%6s %6s %5s | %5s %4s %5s\n",
+         "", "acc", "vs", "chord%", "harm.", "with", "next", "<=10ms", "mean",
+         "sd", "max", "held", "mean", "sd", "min", "max", "dev", "notes", "<40",
+         "%");
+  for (int k = 0; k < 2; ++k) {
+    const kt_player_timing *t = &pe->tim[k];
+    const kt_player_figures *f = &r.f[k];
+    printf("%-7s %7.4f %7.4f %6.2f | %6ld %6ld %5ld %5.1f%% %6.1f %6.1f "
+           "%6.1f | %5ld %6.1f %5.1f %6.1f %6.1f %5.1f | %5ld %4ld %5.2f\n",
+           k ? "played" : "exact", r.m[k].acc_mean,
+           k ? r.vs_exact.acc_mean : 1.0, r.m[k].chord_pct, t->harm_onsets,
+           t->belong, t->belong_next, f->within_pct, f->b_mean, f->b_sd,
+           f->b_max, t->held, f->h_mean, f->h_sd, f->h_min, f->h_max, f->h_dev,
+           t->notes, t->short_notes, f->short_pct);
+  }
+  printf("acc: against Bach (mean of alto, tenor, bass); vs: against the "
+         "exact render.\nharm.: harmony onsets; with: those with a melody "
+         "onset (next: a slice after it);\n<=10ms, mean, sd, max: their "
+         "offset from the melody onset as played (ms);\nheld: the others, "
+         "offset from their slice boundary (dev: max |offset - mean|);\n"
+         "notes, <40: harmony notes, those shorter than 40 ms.\n");
+  printf("style: exact off %d, played off %d of %d against Bach; played "
+         "against exact, z by the exact render's spread:\n",
+         r.exact_bach.n_off, r.played_bach.n_off, KT_STYLE_N_CHECKED);
+  printf("%-22s %9s %9s %7s\n", "statistic", "exact", "played", "z");
+  for (int s = 0; s < KT_ST_N; ++s) {
+    if (kt_style_check_of(s) == KT_SC_NONE) continue;
+    printf("%-22s %9.3f %9.3f %+7.2f%s\n", kt_style_name(s), r.s[1].s[s].mean,
+           r.s[2].s[s].mean, r.played_exact.z[s],
+           z_off_one(&r.played_exact, s) ? " *" : "");
+  }
+  printf("played against exact: off %d of %d judged by z\n",
+         z_off(&r.played_exact), KT_STYLE_N_CHECKED - 2);
+}
+
+static void json_player(const player_eval *pe)
+{
+  player_report r;
+  player_finish(pe, &r);
+  char spec[128];
+  kt_player_format(&pe->p, spec, sizeof spec);
+  printf("  \"player\": {\n    \"spec\": \"%s\", \"late_ms\": %g, "
+         "\"jitter_ms\": %g, \"seed\": %u, \"release\": \"%s\",\n",
+         spec, pe->p.late_ms, pe->p.jitter_ms, pe->p.seed,
+         pe->p.release == KT_PLAYER_FREE ? "free" : "joined");
+  for (int k = 0; k < 2; ++k) {
+    const kt_player_timing *t = &pe->tim[k];
+    const kt_player_figures *f = &r.f[k];
+    printf("    \"%s\": {\"acc_mean\": %.6f, \"acc_alto\": %.6f, "
+           "\"acc_tenor\": %.6f, \"acc_bass\": %.6f, \"acc_vs_exact\": %.6f, "
+           "\"chord_pct\": %.6f,\n",
+           k ? "played" : "exact", r.m[k].acc_mean, r.m[k].acc[KT_ALTO],
+           r.m[k].acc[KT_TENOR], r.m[k].acc[KT_BASS],
+           k ? r.vs_exact.acc_mean : 1.0, r.m[k].chord_pct);
+    printf("      \"melody_onsets\": %ld, \"harmony_onsets\": %ld, "
+           "\"with_onset\": %ld, \"with_onset_next_slice\": %ld, "
+           "\"within_10ms\": %ld, \"within_10ms_pct\": %.6f,\n",
+           t->mel_onsets, t->harm_onsets, t->belong, t->belong_next, t->within,
+           f->within_pct);
+    printf("      \"with_offset_ms\": {\"mean\": %.6f, \"sd\": %.6f, "
+           "\"min\": %.6f, \"max\": %.6f},\n",
+           f->b_mean, f->b_sd, f->b_min, f->b_max);
+    printf("      \"held\": %ld, \"held_offset_ms\": {\"mean\": %.6f, \"sd\": "
+           "%.6f, \"min\": %.6f, \"max\": %.6f, \"max_dev\": %.6f},\n",
+           t->held, f->h_mean, f->h_sd, f->h_min, f->h_max, f->h_dev);
+    printf("      \"harmony_notes\": %ld, \"shorter_than_40ms\": %ld, "
+           "\"shorter_than_40ms_pct\": %.6f,\n",
+           t->notes, t->short_notes, f->short_pct);
+    printf("      \"style_off_vs_bach\": %d, \"style\": {",
+           k ? r.played_bach.n_off : r.exact_bach.n_off);
+    for (int s = 0; s < KT_ST_N; ++s)
+      printf("%s\"%s\": %.6f", s ? ", " : "", kt_style_name(s),
+             r.s[k + 1].s[s].mean);
+    printf("}},\n");
+  }
+  printf("    \"style_played_vs_exact\": {\"off_by_z\": %d, \"z\": {",
+         z_off(&r.played_exact));
+  int first = 1;
+  for (int s = 0; s < KT_ST_N; ++s) {
+    int chk = kt_style_check_of(s);
+    if (chk != KT_SC_TWO_SIDED && chk != KT_SC_ONE_SIDED) continue;
+    printf("%s\"%s\": %.6f", first ? "" : ", ", kt_style_name(s),
+           r.played_exact.z[s]);
+    first = 0;
+  }
+  printf("}}\n  }");
+}
+
 /* ---- report ------------------------------------------------------------- */
 
 typedef struct {
@@ -793,10 +1033,23 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         return -1;
       }
       o->baseline = 1;
+    } else if (!strcmp(a, "--player")) {
+      char perr[256];
+      if (opt_value(argc, argv, &i, &v)) return -1;
+      if (kt_player_parse(v, &o->player, perr, sizeof perr)) {
+        fprintf(stderr, "kantor eval: --player %s: %s\n", v, perr);
+        return -1;
+      }
+      o->use_player = 1;
     } else {
       fprintf(stderr, "kantor eval: unknown argument '%s'\n", a);
       return -1;
     }
+  }
+  if (o->use_player && !o->engine) {
+    fprintf(stderr, "kantor eval: --player needs the engine (not with "
+                    "--no-engine)\n");
+    return -1;
   }
   return 0;
 }
@@ -897,6 +1150,8 @@ int kt_cmd_eval(int argc, char **argv)
   dopt.seed = o.seed;
   if (o.block > 0) dopt.block = (uint32_t)o.block;
   dopt.random_blocks = o.random_blocks;
+  player_eval pe;
+  player_init(&pe, &o.player);
 
   char desc[512] = "none";
   kt_engine *e = NULL;
@@ -1012,6 +1267,11 @@ int kt_cmd_eval(int argc, char **argv)
         kt_metrics_style(&bm, &one);
       }
     }
+    if (ret == KT_EXIT_OK && o.use_player &&
+        player_chorale(&pe, &o, e, c, &mel, &dopt, &bach, err, sizeof err)) {
+      fprintf(stderr, "kantor eval: %s: player: %s\n", c->name, err);
+      ret = KT_EXIT_FAIL;
+    }
     if (ret == KT_EXIT_OK && o.verbose) {
       kt_metrics m1;
       kt_metrics_finish(&one, &m1);
@@ -1084,13 +1344,17 @@ int kt_cmd_eval(int argc, char **argv)
                per[i].acc[KT_ALTO], per[i].acc[KT_TENOR], per[i].acc[KT_BASS],
                per[i].acc_mean, per[i].par_per100, i + 1 == n ? "" : ",");
       }
-      printf("  ]\n}\n");
+      printf("  ]%s\n", o.use_player ? "," : "");
+      if (o.use_player) json_player(&pe);
+      printf("%s}\n", o.use_player ? "\n" : "");
     } else {
       print_table(rows, n_rows, &o, n, desc);
       print_style_table(rows, &sty, r_bach);
     }
   }
   style_free(&sty);
+  if (ret == KT_EXIT_OK && o.use_player && !o.json) print_player(&pe);
+  player_free(&pe);
   free(per);
   kt_engine_free(e);
   kt_corpus_free(cs, n_alloc);
