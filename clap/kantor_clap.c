@@ -19,6 +19,7 @@
  * KT_RT: no allocation, lock or I/O. */
 #include "engine.h"
 
+#include "clap_log.h"
 #include <clap/entry.h>
 #include <clap/ext/latency.h>
 #include <clap/ext/note-ports.h>
@@ -27,6 +28,7 @@
 #include <clap/plugin-factory.h>
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +56,7 @@ typedef struct {
   const clap_host_t *host;
   const clap_host_latency_t *host_latency;
   const clap_host_params_t *host_params;
+  const clap_host_log_t *host_log; /* NULL: messages go to stderr */
 
   /* parameter values (float bits), see the top comment */
   atomic_uint value[KT_NPARAMS];
@@ -720,6 +723,23 @@ static int parse_state(char *buf, kt_cl_state *st, char *err, size_t errlen)
   return 0;
 }
 
+/* Main thread: an error message to the host's log (clap.log), or to
+ * stderr when the host has none. */
+static void report(const kt_clap *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void report(const kt_clap *p, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (p->host_log)
+    p->host_log->log(p->host, CLAP_LOG_ERROR, msg);
+  else
+    fprintf(stderr, "%s\n", msg);
+}
+
 /* Main thread: a model file -> an engine model, or NULL + err. */
 static kt_engine_model *load_model(const char *path, char *err, size_t errlen)
 {
@@ -763,8 +783,7 @@ static bool state_load(const clap_plugin_t *pl, const clap_istream_t *s)
     }
   }
   if (!ok) {
-    fprintf(stderr, "kantor: state rejected: %s\n",
-            buf && st ? err : "out of memory");
+    report(p, "kantor: state rejected: %s", buf && st ? err : "out of memory");
     free(buf);
     free(st);
     return false;
@@ -780,8 +799,8 @@ static bool state_load(const clap_plugin_t *pl, const clap_istream_t *s)
     kt_engine_model *em =
         st->path[0] ? load_model(st->path, err, sizeof err) : NULL;
     if (st->path[0] && !em) {
-      fprintf(stderr, "kantor: state: model %s: %s (the current model stays)\n",
-              st->path, err);
+      report(p, "kantor: state: model %s: %s (the current model stays)",
+             st->path, err);
       ok = 0;
     } else {
       hand_over(p, em);
@@ -853,6 +872,8 @@ static bool init(const clap_plugin_t *pl)
   const clap_host_t *h = p->host;
   p->host_latency = h->get_extension(h, CLAP_EXT_LATENCY);
   p->host_params = h->get_extension(h, CLAP_EXT_PARAMS);
+  p->host_log = h->get_extension(h, CLAP_EXT_LOG);
+  if (p->host_log && !p->host_log->log) p->host_log = NULL;
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include "voices.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,22 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
                kt_repr_n_head(r, kt_head_voice(h)));
       return NULL;
     }
+  uint64_t cost = kt_engine_model_cost(m), budget = kt_engine_cost_budget();
+  if (budget > 0 && cost > budget) {
+    int sa = r->shift_avg < 0                  ? 0
+             : r->shift_avg > KT_MAX_SHIFT_AVG ? KT_MAX_SHIFT_AVG
+                                               : r->shift_avg;
+    snprintf(err, errlen,
+             "too costly for the audio thread: %.1f M multiply-adds per "
+             "slice at worst (%d net%s, %d passes%s), the limit is %.1f M "
+             "(%dx the shipped models' %.1f M)",
+             (double)cost * 1e-6, m->n_nets, m->n_nets > 1 ? "s" : "",
+             2 * sa + 1,
+             r->lookahead == 0 ? ", twice with the grace window" : "",
+             (double)budget * 1e-6, KT_COST_MULTIPLE,
+             (double)(budget / KT_COST_MULTIPLE) * 1e-6);
+    return NULL;
+  }
   kt_engine_model *em = calloc(1, sizeof *em);
   if (!em) {
     snprintf(err, errlen, "out of memory");
@@ -155,6 +172,50 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
     return NULL;
   }
   return em;
+}
+
+/* ---- cost -------------------------------------------------------------- */
+
+uint64_t kt_engine_model_cost(const kt_model *m)
+{
+  const kt_repr *r = &m->repr;
+  uint64_t pass = 0, active = (uint64_t)kt_repr_max_active(r);
+  for (int n = 0; n < m->n_nets; ++n)
+    for (int l = 0; l < m->net[n].n_layers; ++l) {
+      const kt_layer *L = &m->net[n].layer[l];
+      uint64_t rows = (uint64_t)L->n_in;
+      if (l == 0 && active < rows) rows = active; /* one-hot: active rows */
+      pass += rows * (uint64_t)L->n_out;
+    }
+  int sa = r->shift_avg < 0                  ? 0
+           : r->shift_avg > KT_MAX_SHIFT_AVG ? KT_MAX_SHIFT_AVG
+                                             : r->shift_avg;
+  /* lookahead 0: a melody note in the grace window decides the slice again */
+  uint64_t decisions = r->lookahead == 0 ? 2 : 1;
+  return pass * (uint64_t)(2 * sa + 1) * decisions;
+}
+
+uint64_t kt_engine_cost_budget(void)
+{
+  /* computed once from the models compiled in (a race computes the same
+     value twice) */
+  static _Atomic uint64_t budget;
+  uint64_t b = atomic_load_explicit(&budget, memory_order_relaxed);
+  if (b) return b;
+  uint64_t worst = 0;
+  for (int i = 0; i < kt_model_embedded_count(); ++i) {
+    size_t len = 0;
+    const void *data = kt_model_embedded_at(i, &len);
+    kt_model *m = NULL;
+    char err[256];
+    if (kt_model_load_mem(data, len, &m, err, sizeof err) != 0) continue;
+    uint64_t c = kt_engine_model_cost(m);
+    if (c > worst) worst = c;
+    kt_model_free(m);
+  }
+  b = worst * KT_COST_MULTIPLE;
+  atomic_store_explicit(&budget, b, memory_order_relaxed);
+  return b;
 }
 
 void kt_engine_model_free(kt_engine_model *em)

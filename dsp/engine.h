@@ -135,9 +135,21 @@ typedef struct kt_engine kt_engine;
 typedef struct kt_engine_model kt_engine_model; /* a model + its buffers */
 
 /* Non-RT: wrap a loaded model (taking ownership) with its inference buffers.
- * Fails (NULL + err) if the model is not a live model this engine can run. */
+ * Fails (NULL + err) if the model is not a live model this engine can run,
+ * or if its worst-case cost per slice (kt_engine_model_cost) is above
+ * kt_engine_cost_budget: the audio thread must keep up whatever the file. */
 kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen);
 void kt_engine_model_free(kt_engine_model *em);
+
+/* A model's worst-case multiply-adds for one slice: every net, layer by
+ * layer (the first layer's active rows, kt_repr_max_active, every row of
+ * the hidden ones), times the 2 * shift_avg + 1 passes of the averaging,
+ * times 2 for a lookahead-0 model (a note in the grace window decides the
+ * slice again).  The budget: KT_COST_MULTIPLE times the costliest model
+ * compiled in (computed once). */
+#define KT_COST_MULTIPLE 4
+uint64_t kt_engine_model_cost(const kt_model *m);
+uint64_t kt_engine_cost_budget(void);
 
 /* Non-RT: create with the embedded models. max_block bounds n_frames. */
 kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,

@@ -20,8 +20,10 @@
  *                              -fsanitize=realtime any allocation, lock or
  *                              I/O inside process() aborts). */
 #include "../check.h"
+#include "../costly_model.h"
 #include "engine.h"
 
+#include "../../clap/clap_log.h"
 #include <clap/entry.h>
 #include <clap/ext/latency.h>
 #include <clap/ext/note-ports.h>
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RATE 48000.0
 #define STEP 6000 /* frames per sixteenth at 120 BPM, 48 kHz */
@@ -90,9 +93,22 @@ static const clap_host_latency_t host_latency = {h_latency_changed};
 static const clap_host_params_t host_params = {h_rescan, h_clear,
                                                h_request_flush};
 
+/* clap.log: the plugin's messages (main thread), the last one kept */
+static char g_last_log[1024];
+static atomic_int g_n_log;
+static void h_log(const clap_host_t *h, clap_log_severity sev, const char *m)
+{
+  (void)h;
+  (void)sev;
+  snprintf(g_last_log, sizeof g_last_log, "%s", m);
+  atomic_fetch_add(&g_n_log, 1);
+}
+static const clap_host_log_t host_log = {h_log};
+
 static const void *h_get_extension(const clap_host_t *h, const char *id)
 {
   (void)h;
+  if (!strcmp(id, CLAP_EXT_LOG)) return &host_log;
   if (!strcmp(id, CLAP_EXT_LATENCY)) return &host_latency;
   if (!strcmp(id, CLAP_EXT_PARAMS)) return &host_params;
   return NULL;
@@ -874,6 +890,33 @@ static void test_state(inst *I)
   deactivate(J); /* the model stays across activations */
   activate(J, 256);
   CHECK(J->latency->get(J->pl) > 0, "user model L4: latency 0");
+
+  /* a model too costly for the audio thread: refused, logged with its
+     figures through clap.log, the model stays, false */
+  {
+    char costly[] = "/tmp/kantor-clap-costly-XXXXXX", cerr[256];
+    int fd = mkstemp(costly);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd >= 0) {
+      close(fd);
+      CHECK(kt_test_write_costly(costly, cerr, sizeof cerr) == 0, "%s", cerr);
+      char ct[1200];
+      snprintf(ct, sizeof ct, "kantor-clap-state 1\nmodel %s\n", costly);
+      int logs = atomic_load(&g_n_log);
+      float lat = (float)J->latency->get(J->pl);
+      CHECK(!load_state(J, ct), "costly model accepted");
+      CHECK(atomic_load(&g_n_log) == logs + 1 && strstr(g_last_log, costly) &&
+                strstr(g_last_log, "too costly for the audio thread") &&
+                strstr(g_last_log, "the current model stays"),
+            "costly model: log %s", g_last_log);
+      s2 = save_state(J);
+      CHECK(strstr(s2, path) != NULL, "model lost after a costly one");
+      free(s2);
+      run_block(J, 64, 0);
+      CHECK((float)J->latency->get(J->pl) == lat, "latency changed");
+      remove(costly);
+    }
+  }
 
   /* an unloadable model: parameters restored, the model stays, false */
   CHECK(!load_state(J, "kantor-clap-state 1\ntemperature 0.25\n"

@@ -1026,9 +1026,76 @@ static void test_fixed_key_transposes(void)
   }
 }
 
+/* The audio thread's budget: the shipped models cost at most a quarter of
+ * it (KT_COST_MULTIPLE); a model with wide hidden layers is refused with
+ * its figures, one within the budget is taken. */
+static void test_cost_budget(void)
+{
+  char err[512];
+  uint64_t budget = kt_engine_cost_budget(), shipped = 0;
+  CHECK(budget > 0, "no cost budget");
+  for (int i = 0; i < kt_model_embedded_count(); ++i) {
+    size_t len;
+    const void *d = kt_model_embedded_at(i, &len);
+    kt_model *m = NULL;
+    CHECK(kt_model_load_mem(d, len, &m, err, sizeof err) == 0, "%s", err);
+    if (!m) continue;
+    uint64_t c = kt_engine_model_cost(m);
+    if (c > shipped) shipped = c;
+    kt_model_free(m);
+  }
+  CHECK(budget == KT_COST_MULTIPLE * shipped,
+        "budget %llu is not %dx the costliest shipped model's %llu",
+        (unsigned long long)budget, KT_COST_MULTIPLE,
+        (unsigned long long)shipped);
+  kt_repr r = handmade_repr(0);
+  r.shift_avg = KT_MAX_SHIFT_AVG;
+  int hid[2] = {64, 64};
+  for (int big = 0; big < 2; ++big) {
+    /* wide enough that 7 passes x 2 decisions of the hidden layer alone
+       pass the budget */
+    if (big) hid[0] = hid[1] = (int)sqrt((double)budget / 14.0) + 64;
+    int sizes[1][KT_MAX_LAYERS + 1], heads[1][KT_MAX_HEADS], tot = 0;
+    int n_layers = 3, n_heads = 3;
+    sizes[0][0] = kt_repr_n_inputs(&r);
+    sizes[0][1] = hid[0];
+    sizes[0][2] = hid[1];
+    for (int h = 0; h < 3; ++h)
+      tot += heads[0][h] = kt_repr_n_head(&r, kt_head_voice(h));
+    sizes[0][3] = tot;
+    kt_model *m =
+        kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
+                     &n_heads, (const int(*)[KT_MAX_HEADS])heads);
+    CHECK(m != NULL, "model_new %dx%d", hid[0], hid[1]);
+    if (!m) continue;
+    uint64_t want =
+        14ull * ((uint64_t)kt_repr_max_active(&r) * hid[0] +
+                 (uint64_t)hid[0] * hid[1] + (uint64_t)hid[1] * tot);
+    CHECK(kt_engine_model_cost(m) == want, "cost %llu, expected %llu",
+          (unsigned long long)kt_engine_model_cost(m),
+          (unsigned long long)want);
+    err[0] = 0;
+    kt_engine_model *em = kt_engine_model_new(m, err, sizeof err);
+    if (big) {
+      CHECK(em == NULL,
+            "a model of %llu multiply-adds per slice taken "
+            "(budget %llu)",
+            (unsigned long long)want, (unsigned long long)budget);
+      CHECK(strstr(err, "too costly") && strstr(err, "M multiply-adds") &&
+                strstr(err, "7 passes") && strstr(err, "4x the shipped"),
+            "message: %s", err);
+      kt_model_free(m);
+    } else {
+      CHECK(em != NULL, "a small model refused: %s", err);
+    }
+    kt_engine_model_free(em);
+  }
+}
+
 int main(int argc, char **argv)
 {
   int iters = argc > 1 ? atoi(argv[1]) : 200000;
+  test_cost_budget();
   test_scale();
   test_sampling_seed();
   test_grace_and_free_run();

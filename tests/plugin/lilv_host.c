@@ -27,6 +27,7 @@
  *                        glides, noise and silence with every control
  *                        automated. */
 #include "../check.h"
+#include "../costly_model.h"
 #include "engine.h"
 #include "harmony.h"
 #include "kantor_lv2.h"
@@ -1476,6 +1477,25 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
     CHECK(H->log.n_error == errors + 2, "garbage model: not logged");
     remove(garbage);
   }
+  /* a well-formed model too costly for the audio thread: refused with its
+     figures, logged, the model in use stays */
+  char costly[] = "/tmp/kantor-test-costly-XXXXXX";
+  int cfd = mkstemp(costly);
+  char cerr[256];
+  if (cfd >= 0) {
+    close(cfd);
+    CHECK(kt_test_write_costly(costly, cerr, sizeof cerr) == 0, "%s", cerr);
+    int before = H->log.n_error;
+    add_patch_set(H, 0, costly);
+    run_block(H, 256);
+    run_block(H, 256);
+    CHECK(H->log.n_error == before + 1, "costly model: %d errors logged",
+          H->log.n_error - before);
+    CHECK(strstr(H->log.last_error, costly) &&
+              strstr(H->log.last_error, "too costly for the audio thread") &&
+              strstr(H->log.last_error, "M multiply-adds per slice"),
+          "costly model: %s", H->log.last_error);
+  }
   CHECK(H->latency == 0, "a bad model changed the latency: %g", H->latency);
 
   /* a good one, while a melody plays: voices released, model in use */
@@ -1490,6 +1510,14 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
   CHECK(H->latency > 0, "user L4 model loaded, latency still %g", H->latency);
   run_until(H, &s, H->now + tune_length() / 2, 512);
   float latency = H->latency;
+  if (cfd >= 0) { /* the costly model again: the user model stays */
+    add_patch_set(H, 0, costly);
+    run_block(H, 256);
+    run_block(H, 256);
+    CHECK(H->latency == latency && !strcmp(H->out.model_path, model),
+          "a costly model displaced the user model (latency %g)", H->latency);
+    remove(costly);
+  }
 
   /* patch:Get answers with the path */
   int notes = H->out.model_notes;
@@ -1819,7 +1847,8 @@ static const struct {
     {"time:Position beatUnit 0, beatsPerBar -4", 6},
     {"time:Position with a speed only", 11},
     {"MIDI: status bytes alone, data bytes alone, note 200, velocity 255, "
-     "2-byte note-on", -1},
+     "2-byte note-on",
+     -1},
     {"MIDI: a 16-byte sysex", -1},
     {"MIDI: 3000 events in one block", -1},
     {"a block of 100000 frames (maxBlockLength 1024)", -1},
@@ -1837,11 +1866,25 @@ static const struct {
     {"an event (time:Position, speed 0: stop) whose size runs past the "
      "sequence's end",
      -1},
+    {"patch:Set model: a model too costly for the audio thread", -1},
 };
 #define N_BAD_HOST ((int)(sizeof bad_host / sizeof bad_host[0]))
 enum {
-  BH_MIDI = 12, BH_SYSEX, BH_FLOOD, BH_HUGE, BH_ZERO, BH_TINY, BH_NAN,
-  BH_RANGE, BH_MISSING, BH_GARBAGE, BH_TRUNC, BH_INT, BH_CUT, BH_PAST
+  BH_MIDI = 12,
+  BH_SYSEX,
+  BH_FLOOD,
+  BH_HUGE,
+  BH_ZERO,
+  BH_TINY,
+  BH_NAN,
+  BH_RANGE,
+  BH_MISSING,
+  BH_GARBAGE,
+  BH_TRUNC,
+  BH_INT,
+  BH_CUT,
+  BH_PAST,
+  BH_COSTLY
 };
 
 /* Put case `which` into the next block (of *n frames). */
@@ -1892,6 +1935,15 @@ static void bad_host_inject(host *H, int which, uint32_t *n, char *tmp)
     if (fd >= 0) {
       close(fd);
       write_file(tmp, buf, len);
+    }
+    add_patch_set(H, 0, tmp);
+  } else if (which == BH_COSTLY) {
+    char err[256];
+    int fd = mkstemp(tmp);
+    if (fd >= 0) {
+      close(fd);
+      if (kt_test_write_costly(tmp, err, sizeof err) != 0)
+        fprintf(stderr, "costly model: %s\n", err);
     }
     add_patch_set(H, 0, tmp);
   } else if (which == BH_CUT || which == BH_PAST) {
