@@ -24,6 +24,12 @@ TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
 BENCH_PKGS=(python3-torch libaubio-dev) # torch_train.py (training speed vs PyTorch),
 # bench_pitch (the audio tracker vs aubio, ~15 min)
 
+# Every optional part (meson features, meson_options.txt) is required here:
+# PKGS installs what they need, and a part that cannot be built is an error,
+# never silently left out.
+FEATURES=(-Daudio_plugin=enabled -Dui=enabled -Dclap=enabled -Dtools=enabled
+  -Dtrainer=enabled)
+
 log() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
 install_pkgs() {
@@ -54,7 +60,7 @@ configure() {
 
 build() {
   install_pkgs "${PKGS[@]}"
-  configure "$BUILD" -Dwerror=true -Ddata_dir="$DATA"
+  configure "$BUILD" -Dwerror=true -Ddata_dir="$DATA" "${FEATURES[@]}"
   ninja -C "$BUILD"
 }
 
@@ -103,12 +109,13 @@ case "$cmd" in
     meson test -C "$BUILD" --print-errorlogs --num-processes 2 \
       --suite unit --suite corpus --suite host --suite soak --suite memcheck
     log "RealtimeSanitizer build (clang-22 -fsanitize=realtime)"
-    CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA"
+    CC=clang-22 configure build-rtsan -Drtsan=true -Ddata_dir="$DATA" "${FEATURES[@]}"
     ninja -C build-rtsan
     meson test -C build-rtsan --print-errorlogs --suite rtsan
     log "fuzz (libFuzzer + ASan/UBSan, ${KANTOR_FUZZ_RUNS:-200000} runs per target, fuzz_plugin a tenth)"
     CC=clang-22 configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
-      -Db_lundef=false -Dfuzz_runs="${KANTOR_FUZZ_RUNS:-200000}" -Ddata_dir="$DATA"
+      -Db_lundef=false -Dfuzz_runs="${KANTOR_FUZZ_RUNS:-200000}" -Ddata_dir="$DATA" \
+      "${FEATURES[@]}"
     ninja -C build-fuzz tests/fuzz/fuzz_engine tests/fuzz/fuzz_model \
       tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf tests/fuzz/fuzz_plugin \
       tests/fuzz/fuzz_pitch
