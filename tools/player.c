@@ -310,6 +310,32 @@ typedef struct {
   long slice;
 } harm_on;
 
+/* The melody's onsets, played (a) and on the grid (g), in order. */
+typedef struct {
+  int64_t a, g;
+} onset_pair;
+
+/* Frame f of the performance on the score's time line: linear between
+ * consecutive melody onsets (played -> grid), moved by the nearest one's
+ * lateness before the first and after the last. */
+static double warp(const onset_pair *p, int n, int64_t f)
+{
+  if (n == 0) return (double)f;
+  if (f <= p[0].a) return (double)(f - (p[0].a - p[0].g));
+  if (f >= p[n - 1].a) return (double)(f - (p[n - 1].a - p[n - 1].g));
+  int lo = 0, hi = n - 1; /* p[lo].a <= f < p[hi].a */
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    if (p[mid].a <= f)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  double span = (double)(p[hi].a - p[lo].a);
+  double x = span > 0 ? (double)(f - p[lo].a) / span : 0;
+  return (double)p[lo].g + x * (double)(p[hi].g - p[lo].g);
+}
+
 int kt_player_measure(const kt_melody *grid, const kt_melody *played,
                       const kt_drive_opts *o, const kt_recording *rec,
                       int64_t latency, const int chan[3], kt_player_timing *t,
@@ -333,13 +359,23 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
   int *mel_at = malloc(sizeof *mel_at * (size_t)n_sl);
   uint8_t *on_at = calloc((size_t)n_sl, 3);
   harm_on *h = malloc(sizeof *h * (size_t)(rec->n + 1));
-  if (!mel_at || !on_at || !h) {
+  onset_pair *op = malloc(sizeof *op * (size_t)(grid->n_notes + 1));
+  int *idx = NULL;
+  int n_op = mel_at && on_at && h && op ? start_order(grid, &idx) : -1;
+  if (n_op < 0) {
     free(mel_at);
     free(on_at);
     free(h);
+    free(op);
+    free(idx);
     snprintf(err, errlen, "player: out of memory");
     return -1;
   }
+  for (int k = 0; k < n_op; ++k) {
+    op[k].a = kt_melody_frame_at(played, o, played->notes[idx[k]].start);
+    op[k].g = kt_melody_frame_at(grid, o, grid->notes[idx[k]].start);
+  }
+  free(idx);
   for (long k = 0; k < n_sl; ++k)
     mel_at[k] = -1;
   for (int i = 0; i < grid->n_notes; ++i) {
@@ -371,7 +407,8 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
     if (st == 0x90 && x->data[2] > 0) {
       sounding[v][p] = x->frame;
       int64_t f = x->frame - latency;
-      long s = lround(kt_melody_qn_at(grid, o, f) * 4);
+      int64_t w = (int64_t)llround(warp(op, n_op, f));
+      long s = lround(kt_melody_qn_at(grid, o, w) * 4);
       if (s < 0) s = 0;
       if (s >= n_sl) s = n_sl - 1;
       h[nh++] = (harm_on){f, v, s};
@@ -423,5 +460,6 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
   free(mel_at);
   free(on_at);
   free(h);
+  free(op);
   return 0;
 }

@@ -63,17 +63,20 @@ int kt_player_apply(const kt_player *p, const kt_melody *in,
 /* ---- timing of the engine's answer -------------------------------------
  * Sums over any number of pieces (kt_player_measure adds one).  Times are
  * the recording's frames minus the engine's latency; the grid is the
- * score melody's (slice k starts at quarter note k / 4); a harmony onset's
- * slice is the nearest boundary.  A harmony onset (a note-on on the alto,
- * tenor or bass channel) belongs to melody onset j (score slice s_j, on
- * the grid at N_j, played at A_j) when
- *   (a) its slice is s_j, or
- *   (b) its slice is s_j + 1, the note was played late (A_j > N_j), the
- *       melody has no onset in slice s_j + 1 and this voice none in s_j
- *       (the change that belonged with the note came a slice later).
- * Its offset is its time - A_j; it is "with" the note when |offset| <=
- * 10 ms.  Every other harmony onset is "under a held note": its offset is
- * its time - the boundary of its slice. */
+ * score melody's (slice k starts at quarter note k / 4).  A harmony
+ * onset's slice is the boundary nearest to its time carried onto the
+ * score's time line by the performance: linear between consecutive melody
+ * onsets (played time -> grid time), moved by the first / last onset's
+ * lateness before / after them; so the harmony of a player who is 64 ms
+ * late throughout, sounding with the melody or 64 ms after the grid under
+ * held notes, falls in the slice it was meant for.  A harmony onset (a note-on
+ * on the alto, tenor or bass channel) belongs to melody onset j (score slice
+ * s_j, on the grid at N_j, played at A_j) when (a) its slice is s_j, or (b) its
+ * slice is s_j + 1, the note was played late (A_j > N_j), the melody has no
+ * onset in slice s_j + 1 and this voice none in s_j (the change that belonged
+ * with the note came a slice later). Its offset is its time - A_j; it is "with"
+ * the note when |offset| <= 10 ms.  Every other harmony onset is "under a held
+ * note": its offset is its time - the boundary of its slice. */
 typedef struct {
   long mel_onsets;                    /* melody note-ons */
   long harm_onsets;                   /* alto, tenor, bass note-ons */

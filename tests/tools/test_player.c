@@ -327,6 +327,43 @@ int main(void)
     free(r.ev);
   }
 
+  /* ---- a late player's time line: slices follow the performance ---- */
+  {
+    /* sixteenths at qn 0, 0.25, 0.5 (slices 0, 1, 2), then a quarter at
+       slice 3 held to slice 7; every note played 100 ms late (more than
+       half a slice); harmony with each note, and a change under the held
+       note 100 ms after the boundary of slice 5 */
+    kt_mnote mn[4] = {{0, 0.25, 60, 80, 0},
+                      {0.25, 0.25, 62, 80, 0},
+                      {0.5, 0.25, 64, 80, 0},
+                      {0.75, 1, 65, 80, 0}};
+    kt_melody g = {mn, 4, NULL, 0, NULL, 0, 2};
+    kt_mnote pn[4];
+    memcpy(pn, mn, sizeof pn);
+    for (int i = 0; i < 4; ++i)
+      pn[i].start = kt_melody_qn_at(&g, &o, 7200 * i + 4800);
+    kt_melody pl = {pn, 4, NULL, 0, NULL, 0, 2};
+    kt_recording r = {0};
+    int chan[3] = {1, 2, 3};
+    for (int i = 0; i < 4; ++i)
+      rec_add(&r, 7200 * i + 4800, 0x90, 1, 50 + i, 80);
+    rec_add(&r, 5 * 7200 + 4800, 0x90, 2, 45, 80);
+    r.frames = 60000;
+    kt_player_timing t;
+    kt_player_timing_init(&t);
+    char err[256];
+    CHECK(kt_player_measure(&g, &pl, &o, &r, 0, chan, &t, err, sizeof err) ==
+          0);
+    kt_player_figures f;
+    kt_player_figures_of(&t, &f);
+    CHECK_EQ(t.belong, 4);
+    CHECK_EQ(t.within, 4);
+    CHECK_EQ(t.belong_next, 0);
+    CHECK_EQ(t.held, 1);
+    CHECK(fabs(f.h_mean - 100) < 1e-9, "held offset %g ms", f.h_mean);
+    free(r.ev);
+  }
+
   /* ---- through the engine ---- */
   {
     kt_recording ra, rb;
