@@ -94,6 +94,12 @@ struct kt_engine {
   int64_t n; /* slices recorded */
   int64_t last_boundary;
   int graced;
+  /* the decision cap (KT_DECIDE_GAP_S): the frame of the last decision
+     that ran the net, the least gap between two at boundaries, and whether
+     the latest boundary's ran it */
+  int64_t last_net;
+  int64_t net_gap;
+  int boundary_net;
 
   kt_key_tracker key; /* the detected key (key parameter auto) */
   kt_sig_tracker sig; /* the detected key signature (key_norm 2 models) */
@@ -259,6 +265,7 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   }
   e->rate = rate;
   e->max_block = max_block ? max_block : 8192;
+  e->net_gap = (int64_t)ceil(rate * KT_DECIDE_GAP_S);
   e->shift_avg = -1;
   int n = kt_model_embedded_count();
   for (int i = 0; i < n && e->n_emb < KT_MAX_EMB; ++i) {
@@ -485,6 +492,8 @@ void kt_engine_reset(kt_engine *e) KT_RT
   e->n = 0;
   e->last_boundary = -1000000;
   e->graced = 0;
+  e->last_net = INT64_MIN / 2;
+  e->boundary_net = 0;
   kt_key_tracker_reset(&e->key);
   kt_sig_tracker_reset(&e->sig);
   e->chord = 0;
@@ -731,9 +740,13 @@ static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
   return e->gumbel;
 }
 
-/* Decide slice d and emit the changes at frame. */
-static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
+/* Decide slice d and emit the changes at frame.  net 0 (the decision cap,
+ * KT_DECIDE_GAP_S): the net does not run; a voice still sounding what it
+ * decided before holds it, the others rest (no note starts), and a melody
+ * rest still silences every voice.  Returns 1 if the net ran. */
+static int decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out, int net)
 {
+  int ran = 0;
   const kt_engine_model *em = e->cur;
   const kt_repr *r = &em->m->repr;
   int di = (int)(d & KT_HMASK);
@@ -752,7 +765,18 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
       ch[h].onset = prev[h] >= 0;
       ch[h].tok = KT_TOK_REST;
     }
+  } else if (!net) {
+    /* Over the cap: hold what still sounds, start nothing. */
+    for (int h = 0; h < KT_NGEN; ++h) {
+      int keep = prev[h] >= 0 && e->voices.pitch[h] == prev[h];
+      ch[h].pitch = keep ? prev[h] : -1;
+      ch[h].onset = 0;
+      ch[h].tok = keep ? KT_TOK_HOLD : KT_TOK_REST;
+    }
   } else {
+    ran = 1;
+    e->last_net = e->now + frame;
+    e->st.net_runs++;
     int mode_family = 0;
     /* written pitches (key_norm 0): shift 0, the net still gets the mode */
     int shift = key_shift(e, r->key_norm, &mode_family);
@@ -805,6 +829,7 @@ static void decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out)
   e->st.decided = d + 1;
   e->chord = sop_now >= 0 ? kt_chord_label(pitches, 4, NULL, NULL) : 0;
   e->st.soprano = sop_now;
+  return ran;
 }
 
 static int pipeline_silent(const kt_engine *e)
@@ -847,8 +872,12 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->st.boundaries++;
   e->st.slice = e->n;
   int64_t d = t - e->cur->m->repr.lookahead;
+  /* The cap: the net runs for a boundary at least net_gap frames after
+     the last time it ran (absolute frames: the same for any partition) */
+  e->boundary_net = 0;
   if (d >= 0)
-    decide(e, d, frame, out);
+    e->boundary_net =
+        decide(e, d, frame, out, e->now + frame - e->last_net >= e->net_gap);
 }
 
 /* A note-on just after a boundary belongs to the slice that started. */
@@ -870,8 +899,11 @@ static void grace(kt_engine *e, int pitch, int vel, uint32_t frame,
   e->svel[ti] = (uint8_t)vel;
   e->mel.pending = -1; /* consumed by this slice */
   e->graced = 1;
+  /* Decided again: the slice its boundary ran the net for (at most once
+     per boundary), or, if that was capped, as the cap allows. */
   if (e->cur->m->repr.lookahead == 0)
-    decide(e, t, frame, out);
+    decide(e, t, frame, out,
+           e->boundary_net || e->now + frame - e->last_net >= e->net_gap);
 }
 
 /* ---- input ------------------------------------------------------------- */

@@ -170,6 +170,16 @@ void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT;
 kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
                                       kt_out *out) KT_RT;
 
+/* The decision cap: the net runs for a slice boundary only if it last ran
+ * at least KT_DECIDE_GAP_S before (in absolute frames, so the same for any
+ * block partition), and again for a note in the grace window only for a
+ * slice it ran for (or as the cap allows): at most 2 runs per 5 ms of
+ * audio whatever the tempo (1000 BPM x speed 16 gives a slice every 0.23
+ * ms).  A capped slice holds the notes still sounding and starts none; a
+ * melody rest still silences the voices (no net needed), so nothing sticks.
+ * Below 200 slices a second (3000 BPM in quarters) it never acts. */
+#define KT_DECIDE_GAP_S 0.005
+
 /* RT: process one block.  Events sorted by frame (out-of-order or
  * out-of-block frames are clamped; malformed MIDI is dropped). */
 void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
@@ -194,6 +204,7 @@ typedef struct {
   uint32_t boundaries;        /* boundaries seen in the last block */
   uint32_t boundary_frame[8]; /* their frames (first 8) */
   int64_t decided;            /* 1 + index of the last decided slice, 0 none */
+  int64_t net_runs;           /* decisions that ran the net (the cap) */
   uint32_t pt_queued;         /* pass-through events waiting (latency) */
   int64_t pt_wait; /* frames until the last of them is due (0: none) */
 } kt_engine_state;

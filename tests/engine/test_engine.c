@@ -1026,6 +1026,99 @@ static void test_fixed_key_transposes(void)
   }
 }
 
+/* The decision cap at the clock's limits: 1000 BPM of whole-note beats at
+ * speed 16 (a slice every 11 frames at 48 kHz), 8192-frame blocks, a new
+ * melody note every 37 frames: the net runs at most twice per
+ * KT_DECIDE_GAP_S of audio (plus one), output well-formed, nothing stuck
+ * after the stop, and the same output for blocks of 8192 frames and for
+ * random blocks. */
+static int absurd_run(int random_blocks, abs_ev *rec, int cap, int64_t *runs)
+{
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  static kt_midi_out buf[CAP];
+  tracker t;
+  memset(&t, 0, sizeof t);
+  const int64_t total = 8 * 8192;
+  const double beats_per_frame = 1000.0 / 60.0 * 16.0 / RATE;
+  int64_t now = 0, gap = (int64_t)ceil(RATE * KT_DECIDE_GAP_S);
+  int n = 0, prev = -1, worst = 0;
+  while (now < total + 4096) {
+    uint32_t len = random_blocks ? 1 + rnd() % 8192 : 8192;
+    if (now + len > total + 4096) len = (uint32_t)(total + 4096 - now);
+    int rolling = now < total;
+    kt_event ev[600];
+    uint32_t ne = 0;
+    kt_event pe = pos_ev(0, 1000, 0, rolling);
+    double beats = (double)now * beats_per_frame;
+    pe.pos.speed = rolling ? 16.0 : 0.0;
+    pe.pos.beat_unit = 1;
+    pe.pos.bar = (int64_t)(beats / 4);
+    pe.pos.bar_beat = beats - 4.0 * (double)pe.pos.bar;
+    ev[ne++] = pe;
+    int64_t end = now + len < total ? now + len : total;
+    for (int64_t f = (now + 36) / 37 * 37; f < end && ne < 597; f += 37) {
+      if (prev >= 0)
+        ev[ne++] = midi_ev((uint32_t)(f - now), 0x80, (uint8_t)prev, 0);
+      prev = 60 + (int)((f / 37 * 5) % 17);
+      ev[ne++] = midi_ev((uint32_t)(f - now), 0x90, (uint8_t)prev, 90);
+    }
+    if (rolling && now + len > total) { /* the stop, at the same frame */
+      kt_event sp = pe;
+      sp.frame = (uint32_t)(total - now);
+      sp.pos.speed = 0.0;
+      ev[ne++] = sp;
+    }
+    kt_engine_state st0, st1;
+    kt_engine_get_state(e, &st0);
+    kt_out o = {buf, 0, kt_out_capacity_needed(ne, len, RATE), 0};
+    if (o.cap > CAP) o.cap = CAP;
+    kt_engine_process(e, ev, ne, len, &o);
+    kt_engine_get_state(e, &st1);
+    int r = (int)(st1.net_runs - st0.net_runs);
+    CHECK(r <= 2 * (int)(len / gap) + 3,
+          "%d net runs in a block of %u frames (gap %lld)", r, len,
+          (long long)gap);
+    if (r > worst) worst = r;
+    CHECK(o.dropped == 0, "%u note-ons dropped", o.dropped);
+    track(&t, &o, len, "absurd tempo");
+    for (uint32_t i = 0; i < o.n && n < cap; ++i) {
+      rec[n].frame = now + o.ev[i].frame;
+      memcpy(rec[n].d, o.ev[i].data, 3);
+      n++;
+    }
+    now += len;
+  }
+  for (int ch = 0; ch < 16; ++ch)
+    CHECK(sounding_on(&t, ch) == 0, "absurd tempo: %d notes stuck on ch %d",
+          sounding_on(&t, ch), ch + 1);
+  CHECK(t.total_on > 50, "absurd tempo: only %lld notes",
+        (long long)t.total_on);
+  kt_engine_state st;
+  kt_engine_get_state(e, &st);
+  *runs = st.net_runs;
+  CHECK(st.slice > 10 * st.net_runs,
+        "the cap did not act: %lld slices, "
+        "%lld net runs",
+        (long long)st.slice, (long long)st.net_runs);
+  kt_engine_free(e);
+  (void)worst;
+  return n;
+}
+
+static void test_absurd_tempo(void)
+{
+  static abs_ev a[20000], b[20000];
+  int64_t ra, rb;
+  int na = absurd_run(0, a, 20000, &ra);
+  int nb = absurd_run(1, b, 20000, &rb);
+  CHECK(na < 20000, "recording full");
+  CHECK(same_events(a, na, b, nb) && ra == rb,
+        "absurd tempo: blocks of 8192 and random blocks differ (%d / %d "
+        "events, %lld / %lld net runs)",
+        na, nb, (long long)ra, (long long)rb);
+}
+
 /* The audio thread's budget: the shipped models cost at most a quarter of
  * it (KT_COST_MULTIPLE); a model with wide hidden layers is refused with
  * its figures, one within the budget is taken. */
@@ -1096,6 +1189,7 @@ int main(int argc, char **argv)
 {
   int iters = argc > 1 ? atoi(argv[1]) : 200000;
   test_cost_budget();
+  test_absurd_tempo();
   test_scale();
   test_sampling_seed();
   test_grace_and_free_run();

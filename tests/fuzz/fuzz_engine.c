@@ -13,8 +13,12 @@
 /* Work per input is bounded: 8129-frame blocks at 1000 bpm in 1/1 time
  * decide 45 slices each (~60 us apiece under ASan); without a bound the
  * campaign's corpus drifted to inputs of thousands of slices (0.1 s each,
- * 500 exec/s).  Longer sessions are the soak test's job. */
+ * 500 exec/s).  Longer sessions are the soak test's job.  The bound counts
+ * the net's runs, so absurd tempos (1000 bpm x speed 16: a slice every 11
+ * frames, seed many-fast-slices.bin) run thousands of slices through the
+ * decision cap. */
 #define KT_FUZZ_MAX_SLICES 600
+#define KT_FUZZ_MAX_SLICES_CAPPED 20000
 
 static kt_engine *eng;
 static kt_midi_out outbuf[65536];
@@ -129,11 +133,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       ++ne;
     }
     kt_out o = {outbuf, 0, kt_out_capacity_needed(ne, n_frames, 48000), 0};
+    kt_engine_state st0, st;
+    kt_engine_get_state(eng, &st0);
     kt_engine_process(eng, ev, ne, n_frames, &o);
     check(&o, n_frames);
-    kt_engine_state st;
     kt_engine_get_state(eng, &st);
-    if (st.slice > KT_FUZZ_MAX_SLICES)
+    /* the decision cap: at most 2 net runs per KT_DECIDE_GAP_S, plus 3 */
+    if (st.net_runs - st0.net_runs >
+        2 * (int64_t)(n_frames / (uint32_t)(48000 * KT_DECIDE_GAP_S)) + 3)
+      abort();
+    if (st.net_runs > KT_FUZZ_MAX_SLICES ||
+        st.slice > KT_FUZZ_MAX_SLICES_CAPPED)
       break; /* enough: past the history ring's wrap (256 slices) */
   }
   kt_out o = {outbuf, 0, 1024, 0};

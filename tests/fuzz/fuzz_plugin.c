@@ -601,7 +601,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     desc->connect_port(instance, KT_PORT_OUT, out_cap ? out : NULL);
     desc->connect_port(instance, KT_PORT_NOTIFY, notify_cap ? notify : NULL);
     uint32_t dropped = ((kt_pl *)instance)->dropped_out;
+    kt_engine_state st0, st1;
+    kt_engine_get_state(g->engine, &st0);
     desc->run(instance, n_frames);
+    kt_engine_get_state(g->engine, &st1);
+    /* the decision cap, whatever tempo and speed the host sends: at most 2
+       net runs per KT_DECIDE_GAP_S of audio (plus 3) */
+    if (st1.net_runs - st0.net_runs >
+        2 * (int64_t)((double)n_frames /
+                      ceil(rates[(setup >> 3) & 3] * KT_DECIDE_GAP_S)) +
+            3)
+      abort();
     check_output(out, out_cap, n_frames);
     if (trace) trace_block(out, out_cap, n_frames, used);
     check_notify(notify, notify_cap);
