@@ -20,6 +20,7 @@
 #include "engine.h"
 
 #include "clap_log.h"
+#include "fpmode.h"
 #include <clap/entry.h>
 #include <clap/ext/latency.h>
 #include <clap/ext/note-ports.h>
@@ -486,6 +487,8 @@ static clap_process_status process(const clap_plugin_t *pl,
 {
   kt_clap *p = self(pl);
   if (!p->engine || !pr) return CLAP_PROCESS_ERROR;
+  kt_fpmode fp; /* flush-to-zero for the whole block (dsp/fpmode.h) */
+  kt_fpmode_enter(&fp);
   begin(p, pr->frames_count, pr->out_events);
   if (pr->transport) add_transport(p, 0, pr->transport);
   add_events(p, pr->in_events);
@@ -493,6 +496,7 @@ static clap_process_status process(const clap_plugin_t *pl,
   if (p->n_ev > 0) run_chunk(p, 0); /* a block of 0 frames */
   check_latency(p);
   p->out_events = NULL;
+  kt_fpmode_leave(&fp);
   return CLAP_PROCESS_CONTINUE;
 }
 

@@ -10,6 +10,7 @@
 #include "../nn/harmony.h"
 #include "clock.h"
 #include "decode.h"
+#include "fpmode.h"
 #include "melody.h"
 #include "voices.h"
 
@@ -1007,8 +1008,8 @@ static void sort_out(kt_out *out, uint32_t from)
   }
 }
 
-void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
-                       uint32_t n_frames, kt_out *out) KT_RT
+static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
+                    uint32_t n_frames, kt_out *out) KT_RT
 {
   uint32_t out_from = out ? out->n : 0;
   e->st.boundaries = 0;
@@ -1060,4 +1061,13 @@ void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   if (out)
     sort_out(out, out_from);
   e->now = end;
+}
+
+void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
+                       uint32_t n_frames, kt_out *out) KT_RT
+{
+  kt_fpmode fp; /* no subnormals in the trackers' decaying state */
+  kt_fpmode_enter(&fp);
+  process(e, ev, n_ev, n_frames, out);
+  kt_fpmode_leave(&fp);
 }

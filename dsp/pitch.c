@@ -7,6 +7,7 @@
  * energies from a prefix sum, the cross term c from one r2c FFT of the
  * history, one of the window and one c2r of their product. */
 #include "pitch.h"
+#include "fpmode.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -759,8 +760,8 @@ static uint32_t decide(kt_pitch *t, uint32_t frame, kt_event *ev, uint32_t n,
   return n;
 }
 
-uint32_t kt_pitch_process(kt_pitch *t, const float *in, uint32_t n_frames,
-                          kt_event *ev, uint32_t cap) KT_RT
+static uint32_t process(kt_pitch *t, const float *in, uint32_t n_frames,
+                        kt_event *ev, uint32_t cap) KT_RT
 {
   uint32_t n = 0;
   for (uint32_t at = 0; at < n_frames;) {
@@ -800,6 +801,16 @@ uint32_t kt_pitch_process(kt_pitch *t, const float *in, uint32_t n_frames,
     }
     at += len;
   }
+  return n;
+}
+
+uint32_t kt_pitch_process(kt_pitch *t, const float *in, uint32_t n_frames,
+                          kt_event *ev, uint32_t cap) KT_RT
+{
+  kt_fpmode fp; /* the filters' state decays in silence: no subnormals */
+  kt_fpmode_enter(&fp);
+  uint32_t n = process(t, in, n_frames, ev, cap);
+  kt_fpmode_leave(&fp);
   return n;
 }
 

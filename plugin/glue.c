@@ -12,6 +12,7 @@
  * instantiate, hosts' blocks longer than the engine's maximum are processed
  * in chunks. */
 #include "glue.h"
+#include "fpmode.h"
 
 #include <lv2/atom/atom.h>
 #include <lv2/atom/util.h>
@@ -510,7 +511,7 @@ static void read_params(kt_pl *p) KT_RT
   }
 }
 
-void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
+static void pl_run(kt_pl *p, uint32_t n_samples) KT_RT
 {
   const kt_pl_uris *u = &p->u;
 
@@ -615,6 +616,14 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
     *p->latency = (float)(kt_engine_latency(p->engine) + p->extra_latency);
   if (p->key) *p->key = (float)kt_engine_key(p->engine);
   if (p->chord) *p->chord = (float)kt_engine_chord(p->engine);
+}
+
+void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
+{
+  kt_fpmode fp; /* flush-to-zero for the whole block (dsp/fpmode.h) */
+  kt_fpmode_enter(&fp);
+  pl_run(p, n_samples);
+  kt_fpmode_leave(&fp);
 }
 
 /* ---- worker ------------------------------------------------------------- */

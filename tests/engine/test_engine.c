@@ -4,8 +4,11 @@
  * voice, voices in range, output sorted and within capacity). */
 #include "../../dsp/decode.h"
 #include "../../dsp/engine.h"
+#include "../../dsp/fpmode.h"
+#include "../../nn/harmony.h"
 #include "../check.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1026,6 +1029,59 @@ static void test_fixed_key_transposes(void)
   }
 }
 
+/* Flush-to-zero around the real-time work (dsp/fpmode.h): under it a
+ * pitch class the key tracker has not heard for 100 000 melody notes
+ * decays to exactly 0 (without it, to a subnormal number, ~100x slower per
+ * operation on x86); kt_engine_process leaves the caller's mode as it
+ * was. */
+static void test_fpmode(void)
+{
+  if (!kt_fpmode_supported()) {
+    printf("fpmode: no flush-to-zero on this CPU (nothing to test)\n");
+    return;
+  }
+  volatile float tiny = 1e-38f, sub = FLT_MIN / 8.0f, one = 1.0f;
+  kt_fpmode outer, probe;
+  kt_fpmode_enter(&outer);
+  CHECK(tiny * 1e-3f == 0.0f, "flush-to-zero: a subnormal result kept");
+  CHECK(sub * one == 0.0f, "denormals-are-zero: a subnormal input kept");
+  kt_fpmode_enter(&probe); /* nested: harmless */
+  kt_fpmode_leave(&probe);
+  CHECK(tiny * 1e-3f == 0.0f, "nested leave undid the outer mode");
+  kt_key_tracker k;
+  kt_key_tracker_reset(&k);
+  kt_key_tracker_push(&k, 61);
+  for (int i = 0; i < 100000; ++i)
+    kt_key_tracker_push(&k, 60);
+  CHECK(k.pc[1] == 0.0f, "key tracker: C# at %g under flush-to-zero",
+        (double)k.pc[1]);
+  kt_fpmode_leave(&outer);
+  CHECK(tiny * 1e-3f != 0.0f, "the caller's mode not restored");
+  kt_key_tracker_reset(&k);
+  kt_key_tracker_push(&k, 61);
+  for (int i = 0; i < 100000; ++i)
+    kt_key_tracker_push(&k, 60);
+  CHECK(k.pc[1] > 0.0f && k.pc[1] < FLT_MIN,
+        "without it C# should be subnormal (%g): the test proves nothing",
+        (double)k.pc[1]);
+  /* the engine sets and restores it */
+  kt_engine *e = make();
+  kt_midi_out buf[64];
+  kt_out o = {buf, 0, 64, 0};
+  kt_event ev = midi_ev(10, 0x90, 60, 90);
+  kt_fpmode_enter(&probe);
+  kt_fpmode_leave(&probe);
+  uint64_t before = probe.saved;
+  kt_engine_process(e, &ev, 1, 4096, &o);
+  kt_fpmode_enter(&probe);
+  kt_fpmode_leave(&probe);
+  CHECK(probe.saved == before,
+        "kt_engine_process changed the caller's "
+        "floating-point mode (%llx -> %llx)",
+        (unsigned long long)before, (unsigned long long)probe.saved);
+  kt_engine_free(e);
+}
+
 /* The decision cap at the clock's limits: 1000 BPM of whole-note beats at
  * speed 16 (a slice every 11 frames at 48 kHz), 8192-frame blocks, a new
  * melody note every 37 frames: the net runs at most twice per
@@ -1190,6 +1246,7 @@ int main(int argc, char **argv)
   int iters = argc > 1 ? atoi(argv[1]) : 200000;
   test_cost_budget();
   test_absurd_tempo();
+  test_fpmode();
   test_scale();
   test_sampling_seed();
   test_grace_and_free_run();
