@@ -516,13 +516,17 @@ static int player_chorale(player_eval *pe, const eval_opts *o, kt_engine *e,
     chan[0] = (int)kt_engine_get_param(e, KT_P_CH_ALTO) - 1;
     chan[1] = (int)kt_engine_get_param(e, KT_P_CH_TENOR) - 1;
     chan[2] = (int)kt_engine_get_param(e, KT_P_CH_BASS) - 1;
-    /* slices on the score's grid (played has the same tempo map) */
-    recording_to_slices(&rec, mel, dopt, e, c, &g[k]);
     kt_player_timing one;
     kt_player_timing_init(&one);
     ret = kt_player_measure(mel, m, dopt, &rec, kt_engine_latency(e), chan,
                             &one, err, errlen);
     kt_player_timing_add(&pe->tim[k], &one);
+    /* slices on the score's time line as the performance carries it (the
+       exact render: the grid itself) */
+    if (!ret)
+      ret = kt_player_warp_recording(mel, m, dopt, &rec, kt_engine_latency(e),
+                                     err, errlen);
+    recording_to_slices(&rec, mel, dopt, e, c, &g[k]);
     kt_recording_free(&rec);
     gm[k] = (kt_mvoices){c->n_slices, {0}, c->bar_len};
     for (int v = 0; v < KT_NVOICES; ++v)

@@ -336,6 +336,53 @@ static double warp(const onset_pair *p, int n, int64_t f)
   return (double)p[lo].g + x * (double)(p[hi].g - p[lo].g);
 }
 
+/* The melody's onset pairs in order; count, or -1 on out of memory. */
+static int onset_pairs(const kt_melody *grid, const kt_melody *played,
+                       const kt_drive_opts *o, onset_pair **out)
+{
+  int *idx = NULL;
+  *out = malloc(sizeof **out * (size_t)(grid->n_notes + 1));
+  int n = *out ? start_order(grid, &idx) : -1;
+  if (n < 0) {
+    free(*out);
+    *out = NULL;
+    return -1;
+  }
+  for (int k = 0; k < n; ++k) {
+    (*out)[k].a = kt_melody_frame_at(played, o, played->notes[idx[k]].start);
+    (*out)[k].g = kt_melody_frame_at(grid, o, grid->notes[idx[k]].start);
+  }
+  free(idx);
+  return n;
+}
+
+int kt_player_warp_recording(const kt_melody *grid, const kt_melody *played,
+                             const kt_drive_opts *o, kt_recording *rec,
+                             int64_t latency, char *err, size_t errlen)
+{
+  if (played->n_notes != grid->n_notes) {
+    snprintf(err, errlen,
+             "player: the played melody has %d notes, the "
+             "score %d",
+             played->n_notes, grid->n_notes);
+    return -1;
+  }
+  onset_pair *op;
+  int n = onset_pairs(grid, played, o, &op);
+  if (n < 0) {
+    snprintf(err, errlen, "player: out of memory");
+    return -1;
+  }
+  for (int i = 0; i < rec->n; ++i) {
+    int64_t f = rec->ev[i].frame - latency;
+    int64_t w = (int64_t)llround(warp(op, n, f)) + latency;
+    rec->ev[i].frame = w;
+    rec->ev[i].qn = kt_melody_qn_at(grid, o, w);
+  }
+  free(op);
+  return 0;
+}
+
 int kt_player_measure(const kt_melody *grid, const kt_melody *played,
                       const kt_drive_opts *o, const kt_recording *rec,
                       int64_t latency, const int chan[3], kt_player_timing *t,
@@ -359,23 +406,15 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
   int *mel_at = malloc(sizeof *mel_at * (size_t)n_sl);
   uint8_t *on_at = calloc((size_t)n_sl, 3);
   harm_on *h = malloc(sizeof *h * (size_t)(rec->n + 1));
-  onset_pair *op = malloc(sizeof *op * (size_t)(grid->n_notes + 1));
-  int *idx = NULL;
-  int n_op = mel_at && on_at && h && op ? start_order(grid, &idx) : -1;
+  onset_pair *op = NULL;
+  int n_op = mel_at && on_at && h ? onset_pairs(grid, played, o, &op) : -1;
   if (n_op < 0) {
     free(mel_at);
     free(on_at);
     free(h);
-    free(op);
-    free(idx);
     snprintf(err, errlen, "player: out of memory");
     return -1;
   }
-  for (int k = 0; k < n_op; ++k) {
-    op[k].a = kt_melody_frame_at(played, o, played->notes[idx[k]].start);
-    op[k].g = kt_melody_frame_at(grid, o, grid->notes[idx[k]].start);
-  }
-  free(idx);
   for (long k = 0; k < n_sl; ++k)
     mel_at[k] = -1;
   for (int i = 0; i < grid->n_notes; ++i) {

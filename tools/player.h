@@ -112,4 +112,14 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
                       int64_t latency, const int chan[3], kt_player_timing *t,
                       char *err, size_t errlen);
 
+/* The recording carried onto the score's time line (frames and qn moved
+ * as kt_player_measure moves a harmony onset: frame - latency through the
+ * performance's warp, + latency), so that per-slice figures (accuracy,
+ * chord slices, style) put each harmony event in the slice it was meant
+ * for.  The order of the events is kept (the warp does not decrease).
+ * 0, or -1 with err. */
+int kt_player_warp_recording(const kt_melody *grid, const kt_melody *played,
+                             const kt_drive_opts *o, kt_recording *rec,
+                             int64_t latency, char *err, size_t errlen);
+
 #endif

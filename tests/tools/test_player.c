@@ -361,6 +361,14 @@ int main(void)
     CHECK_EQ(t.belong_next, 0);
     CHECK_EQ(t.held, 1);
     CHECK(fabs(f.h_mean - 100) < 1e-9, "held offset %g ms", f.h_mean);
+    /* the recording on the score's time line: each event on its boundary */
+    CHECK(kt_player_warp_recording(&g, &pl, &o, &r, 0, err, sizeof err) == 0);
+    int off_grid = 0;
+    for (int i = 0; i < r.n; ++i)
+      off_grid += r.ev[i].frame % 7200 != 0 ||
+                  fabs(r.ev[i].qn * 4 - (double)(r.ev[i].frame / 7200)) > 1e-9;
+    CHECK(off_grid == 0, "%d events off the grid after the warp", off_grid);
+    CHECK_EQ(r.ev[4].frame, 5 * 7200);
     free(r.ev);
   }
 
