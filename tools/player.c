@@ -487,7 +487,11 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
       t->b_min = fmin(t->b_min, d);
       t->b_max = fmax(t->b_max, d);
     } else {
-      int64_t g = kt_melody_frame_at(grid, o, (double)s / 4.0);
+      /* the host's boundary a quarter slice or less after it, or at or
+         before it: offsets in [-1/4, 3/4) of a slice, whatever the
+         player's jitter */
+      double q = kt_melody_qn_at(grid, o, h[i].frame) * 4;
+      int64_t g = kt_melody_frame_at(grid, o, floor(q + 0.25) / 4.0);
       double d = (double)(h[i].frame - g) / fpm;
       t->held++;
       t->h_sum += d;

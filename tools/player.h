@@ -76,7 +76,8 @@ int kt_player_apply(const kt_player *p, const kt_melody *in,
  * onset in slice s_j + 1 and this voice none in s_j (the change that belonged
  * with the note came a slice later). Its offset is its time - A_j; it is "with"
  * the note when |offset| <= 10 ms.  Every other harmony onset is "under a held
- * note": its offset is its time - the boundary of its slice. */
+ * note": its offset is its time - the host's boundary at or before its time
+ * + a quarter slice (real time, offsets in [-1/4, 3/4) of a slice). */
 typedef struct {
   long mel_onsets;                    /* melody note-ons */
   long harm_onsets;                   /* alto, tenor, bass note-ons */
