@@ -243,11 +243,22 @@ uint32_t kt_out_capacity_needed(uint32_t n_in_events, uint32_t n_frames,
 {
   if (!(rate > 0))
     rate = 48000.0;
-  /* at most 1000 bpm in 1/32 beats: 16 * 1000 / 60 slices per second */
-  double slices = (double)n_frames * (16.0 * 1000.0 / 60.0) / rate + 2.0;
-  if (slices > n_frames + 2.0)
-    slices = n_frames + 2.0;
-  return 64u + 2u * n_in_events + (uint32_t)slices * 4u * (KT_NGEN + 1);
+  /* The net's runs in the block (the decision cap), and never more than
+     twice the boundaries (the clock's fastest: 1000 BPM x speed 16 in
+     whole-note beats, 4267 slices a second; at most n_frames + 16 per
+     block).  Voices: a note-off and a note-on each per run, and the
+     note-offs of what sounded before.  Pass-through: each input event once
+     (now or from the queue), the KT_PT_QUEUE queued before the block, and
+     the note-offs of every note it let through (16 x 128). */
+  double gap = ceil(rate * KT_DECIDE_GAP_S);
+  if (gap < 1.0) gap = 1.0;
+  double runs = 2.0 * floor((double)n_frames / gap) + 3.0;
+  double slices = (double)n_frames * (16.0 * 1000.0 * 16.0 / 60.0) / rate + 2.0;
+  if (slices > n_frames + 16.0) slices = n_frames + 16.0;
+  if (runs > 2.0 * slices) runs = 2.0 * slices;
+  double n = 64.0 + 2.0 * KT_NGEN * (runs + 1.0) +
+             2.0 * ((double)n_in_events + KT_PT_QUEUE) + 16.0 * 128.0;
+  return n >= 4e9 ? 4000000000u : (uint32_t)n;
 }
 
 static void apply_all_params(kt_engine *e);
@@ -994,17 +1005,98 @@ static void apply_param_changes(kt_engine *e, kt_out *out)
   memcpy(e->applied, e->param, sizeof e->param);
 }
 
+/* ---- output order --------------------------------------------------------
+ * The block's events are emitted nearly in frame order (a few runs); they
+ * are sorted stably by frame in place, without a buffer: a natural merge
+ * sort whose merges rotate (libstdc++'s merge without buffer), O(n) when
+ * already sorted, O(n log^2 n) at worst, recursion depth O(log n). */
+
+static void reverse_out(kt_midi_out *a, uint32_t n)
+{
+  for (uint32_t i = 0, j = n; i + 1 < j; ++i, --j) {
+    kt_midi_out t = a[i];
+    a[i] = a[j - 1];
+    a[j - 1] = t;
+  }
+}
+
+/* a[0..n) rotated left by k */
+static void rotate_out(kt_midi_out *a, uint32_t n, uint32_t k)
+{
+  if (k == 0 || k == n) return;
+  reverse_out(a, k);
+  reverse_out(a + k, n - k);
+  reverse_out(a, n);
+}
+
+/* Stable in-place merge of the sorted a[0..n1) and a[n1..n1 + n2). */
+static void merge_out(kt_midi_out *a, uint32_t n1, uint32_t n2)
+{
+  while (n1 > 0 && n2 > 0) {
+    if (n1 + n2 == 2) {
+      if (a[1].frame < a[0].frame) rotate_out(a, 2, 1);
+      return;
+    }
+    uint32_t c1, c2;
+    if (n1 > n2) { /* c2: the first right element not before a[c1] */
+      c1 = n1 / 2;
+      uint32_t lo = 0, hi = n2;
+      while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (a[n1 + m].frame < a[c1].frame)
+          lo = m + 1;
+        else
+          hi = m;
+      }
+      c2 = lo;
+    } else { /* c1: the first left element after a[n1 + c2] */
+      c2 = n2 / 2;
+      uint32_t lo = 0, hi = n1;
+      while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (a[m].frame <= a[n1 + c2].frame)
+          lo = m + 1;
+        else
+          hi = m;
+      }
+      c1 = lo;
+    }
+    rotate_out(a + c1, n1 - c1 + c2, n1 - c1);
+    uint32_t mid = c1 + c2;
+    /* recurse on the smaller half, loop on the larger: depth O(log n) */
+    if (c1 + c2 < (n1 - c1) + (n2 - c2)) {
+      merge_out(a, c1, c2);
+      a += mid;
+      n1 -= c1;
+      n2 -= c2;
+    } else {
+      merge_out(a + mid, n1 - c1, n2 - c2);
+      n1 = c1;
+      n2 = c2;
+    }
+  }
+}
+
 static void sort_out(kt_out *out, uint32_t from)
 {
-  /* stable insertion sort by frame; the list is nearly sorted */
-  for (uint32_t i = from + 1; i < out->n; ++i) {
-    kt_midi_out x = out->ev[i];
-    uint32_t j = i;
-    while (j > from && out->ev[j - 1].frame > x.frame) {
-      out->ev[j] = out->ev[j - 1];
-      --j;
+  if (!out || out->n <= from + 1) return;
+  kt_midi_out *a = out->ev + from;
+  uint32_t n = out->n - from;
+  for (;;) { /* merge neighbouring sorted runs until one is left */
+    uint32_t start = 0, runs = 0;
+    while (start < n) {
+      uint32_t e1 = start + 1;
+      while (e1 < n && a[e1 - 1].frame <= a[e1].frame)
+        ++e1;
+      ++runs;
+      if (e1 == n) break;
+      uint32_t e2 = e1 + 1;
+      while (e2 < n && a[e2 - 1].frame <= a[e2].frame)
+        ++e2;
+      merge_out(a + start, e1 - start, e2 - e1);
+      start = e2;
     }
-    out->ev[j] = x;
+    if (runs <= 1) return;
   }
 }
 

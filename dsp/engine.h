@@ -127,7 +127,13 @@ typedef struct {
   uint32_t dropped; /* note-ons not sent for lack of room (note-offs never are) */
 } kt_out;
 
-/* Minimum output capacity that can never drop anything for a block. */
+/* Output capacity that can never drop anything in one kt_engine_process
+ * call of n_in_events events and n_frames frames, whatever the tempo and
+ * transport speed: the note-on/note-off pairs of the net's runs (at most
+ * KT_DECIDE_GAP_S apart, see below), the pass-through of every input event
+ * and of the KT_PT_QUEUE (256) queued before, and the note-offs of every
+ * note passed through (16 x 128): 2 * (n_in_events + 256) + 6 * runs +
+ * 2118 or so. */
 uint32_t kt_out_capacity_needed(uint32_t n_in_events, uint32_t n_frames,
                                 double rate);
 

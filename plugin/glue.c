@@ -455,7 +455,19 @@ static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
   if (!p->sched) return; /* no worker: files are loaded only by state restore */
   const char *s = (const char *)LV2_ATOM_BODY_CONST(value);
   size_t len = bounded_len(s, value->size);
-  if (len >= KT_PL_PATH) return; /* the worker could not hold it: ignored */
+  if (offsetof(kt_pl_msg, path) + len + 1 > KT_PL_MSG_MAX) {
+    /* too long for a worker message: not sent; the worker logs it */
+    size_t shown = len < KT_PL_PATH_SHOWN ? len : KT_PL_PATH_SHOWN;
+    p->msg.type = KT_MSG_TOOLONG;
+    p->msg.em = NULL;
+    p->msg.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+    memcpy(p->msg.path, s, shown);
+    p->msg.path[shown] = '\0';
+    p->sched->schedule_work(p->sched->handle,
+                            (uint32_t)(offsetof(kt_pl_msg, path) + shown + 1),
+                            &p->msg);
+    return;
+  }
   p->msg.type = KT_MSG_LOAD;
   p->msg.em = NULL;
   p->msg.len = (uint32_t)len;
@@ -668,6 +680,15 @@ static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
   memcpy(&msg, data, size);
   if (msg.type == KT_MSG_FREE) {
     kt_engine_model_free(msg.em);
+    return LV2_WORKER_SUCCESS;
+  }
+  if (msg.type == KT_MSG_TOOLONG) {
+    ((char *)&msg)[size - 1] = '\0';
+    lv2_log_error(&p->logger,
+                  "kantor: model path of %u bytes refused: a worker message "
+                  "holds at most %d (%.*s...)\n",
+                  msg.len, (int)(KT_PL_MSG_MAX - offsetof(kt_pl_msg, path) - 1),
+                  KT_PL_PATH_SHOWN, msg.path);
     return LV2_WORKER_SUCCESS;
   }
   if (msg.type != KT_MSG_LOAD || msg.len >= KT_PL_PATH ||

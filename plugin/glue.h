@@ -55,14 +55,23 @@ typedef struct {
   LV2_URID bufsz_maxBlockLength, bufsz_nominalBlockLength;
 } kt_pl_uris;
 
-/* Worker messages (both directions). */
-enum { KT_MSG_LOAD = 1, KT_MSG_FREE, KT_MSG_LOADED };
+/* Worker messages (both directions).  TOOLONG: a patch:Set path that no
+ * message may carry (KT_PL_MSG_MAX): len is its length, path its first
+ * KT_PL_PATH_SHOWN bytes, for the worker to log. */
+enum { KT_MSG_LOAD = 1, KT_MSG_FREE, KT_MSG_LOADED, KT_MSG_TOOLONG };
 typedef struct {
   uint32_t type;
   uint32_t len;          /* path bytes, without the NUL */
   kt_engine_model *em;   /* FREE, LOADED (NULL: back to built-in models) */
   char path[KT_PL_PATH]; /* LOAD, LOADED; only len + 1 bytes are sent */
 } kt_pl_msg;
+/* The largest message sent to the worker or back: jalv's worker rings hold
+ * 4096 bytes and a write that does not fit is lost without a word (its
+ * size prefix may already be in: the ring is then out of step), so a model
+ * path of more than KT_PL_MSG_MAX - 17 bytes is refused in run() (and
+ * logged by the worker), never sent. */
+#define KT_PL_MSG_MAX 2048
+#define KT_PL_PATH_SHOWN 120
 
 typedef struct kt_pl kt_pl;
 

@@ -380,7 +380,7 @@ static void test_property(int iters)
   static kt_midi_out buf[CAP];
   tracker t;
   memset(&t, 0, sizeof t);
-  double qn = 0, bpm = 120;
+  double qn = 0, bpm = 120, speed = 1.0;
   int rolling = 1;
   for (int it = 0; it < iters; ++it) {
     uint32_t len = 1 + rnd() % (rnd() % 8 == 0 ? 8192 : 512);
@@ -396,8 +396,11 @@ static void test_property(int iters)
     uint32_t ne = 0;
     if (rnd() % 50 == 0) rolling = !rolling;
     if (rnd() % 40 == 0) bpm = 30 + rnd() % 250;
+    /* transport speed up to 16 (kt_out_capacity_needed must hold) */
+    if (rnd() % 40 == 0) speed = rnd() % 2 ? 1.0 : 1.0 + rnd() % 16;
     if (rnd() % 200 == 0) qn = rnd() % 64; /* relocation / loop */
     kt_event pe = pos_ev(0, bpm, qn, rolling);
+    if (rolling) pe.pos.speed = speed;
     if (rnd() % 100 == 0) pe.pos.bpm = (rnd() % 2) ? 0.0 : NAN;
     if (rnd() % 100 == 0) pe.pos.bar_beat = -INFINITY;
     if (rnd() % 3) ev[ne++] = pe;
@@ -419,11 +422,17 @@ static void test_property(int iters)
     }
     kt_midi_out *ob = buf;
     kt_out o = {ob, 0, kt_out_capacity_needed(ne, len, RATE), 0};
-    if (o.cap > CAP) o.cap = CAP;
+    int clamped = o.cap > CAP;
+    if (clamped) o.cap = CAP;
     kt_engine_process(e, ev, ne, len, &o);
     track(&t, &o, len, "property");
+    /* kt_out_capacity_needed is enough: nothing is ever dropped */
+    CHECK(clamped || o.dropped == 0,
+          "property: %u note-ons dropped with "
+          "kt_out_capacity_needed's %u",
+          o.dropped, o.cap);
     /* voice notes within their ranges (channels 2..4 by default) */
-    if (rolling) qn += len / RATE * bpm / 60.0;
+    if (rolling) qn += len / RATE * bpm / 60.0 * speed;
     if (rnd() % 500 == 0) { /* a model swap releases the voices */
       kt_out so = {buf, 0, CAP, 0};
       kt_engine_model *old = kt_engine_swap_model(e, NULL, &so);
