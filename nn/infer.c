@@ -48,18 +48,8 @@ sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
              int n_out, const int32_t *restrict rows, const float *restrict val,
              int n, int relu, float *restrict y)
 {
-  /* The weights are usually cold (a slice comes every 60 ms or so, other
-   * work runs between): ask for each listed row's first 64 outputs now,
-   * and for the next 64 while the current 64 are summed. */
-  for (int k = 0; k < n; ++k)
-    if ((uint32_t)rows[k] < (uint32_t)n_in) {
-      const float *r = w + (size_t)rows[k] * (size_t)n_out;
-      for (int c = 0; c < 64 && c < n_out; c += 16)
-        __builtin_prefetch(r + c, 0, 3);
-    }
   int o = 0;
   for (; o + 64 <= n_out; o += 64) {
-    int pf = o + 128 <= n_out;
     kt_v8 a0, a1, a2, a3, a4, a5, a6, a7;
     V8_LD(a0, bias + o + 0);
     V8_LD(a1, bias + o + 8);
@@ -72,12 +62,6 @@ sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
     for (int k = 0; k < n; ++k) {
       if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
       const float *r = w + (size_t)rows[k] * (size_t)n_out + o;
-      if (pf) { /* the next tile of this row: in cache when it is needed */
-        __builtin_prefetch(r + 64, 0, 3);
-        __builtin_prefetch(r + 80, 0, 3);
-        __builtin_prefetch(r + 96, 0, 3);
-        __builtin_prefetch(r + 112, 0, 3);
-      }
       kt_v8 r0, r1, r2, r3, r4, r5, r6, r7;
       V8_LD(r0, r + 0);
       V8_LD(r1, r + 8);
