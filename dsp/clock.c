@@ -37,14 +37,26 @@ void kt_clock_init(kt_clock *c, double rate, double free_bpm) KT_RT
   update_spf(c);
 }
 
-int64_t kt_clock_next_frame(const kt_clock *c) KT_RT
+/* Frame of boundary k; before the anchor only with `past` (else the
+ * anchor's frame). */
+static int64_t frame_of(const kt_clock *c, int64_t k, int past)
 {
-  double d = ((double)c->next_k - c->anchor_pos) / c->spf;
-  if (!(d >= 0.0)) /* also NaN */
-    d = 0.0;
+  double d = ((double)k - c->anchor_pos) / c->spf;
+  if (!(d >= (past ? -4e15 : 0.0))) /* also NaN */
+    d = past && d < 0.0 ? -4e15 : 0.0;
   if (d > 4e15) /* saturate: never overflow the frame counter */
     d = 4e15;
   return c->anchor_frame + (int64_t)ceil(d - 1e-7);
+}
+
+int64_t kt_clock_next_frame(const kt_clock *c) KT_RT
+{
+  return frame_of(c, c->next_k, 0);
+}
+
+int64_t kt_clock_frame_at(const kt_clock *c, int64_t k) KT_RT
+{
+  return frame_of(c, k, 1);
 }
 
 int64_t kt_clock_advance(kt_clock *c, int *bar_pos, int *bar_len) KT_RT

@@ -28,6 +28,9 @@ typedef struct {
 void kt_clock_init(kt_clock *c, double rate, double free_bpm) KT_RT;
 /* Absolute frame of the next boundary. */
 int64_t kt_clock_next_frame(const kt_clock *c) KT_RT;
+/* Absolute frame of boundary k on the current grid (also one before the
+ * anchor, extrapolated at the current tempo). */
+int64_t kt_clock_frame_at(const kt_clock *c, int64_t k) KT_RT;
 /* Consume the next boundary: returns its slice index, bar position/length. */
 int64_t kt_clock_advance(kt_clock *c, int *bar_pos, int *bar_len) KT_RT;
 /* Apply a host position at absolute frame now.  Returns 1 when the

@@ -96,6 +96,12 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
     }
     if (o->hold_only && (c.onset || c.pitch != prev))
       s -= 1000.0f; /* as a broken rule */
+    if (o->keep && o->keep[h] != KT_KEEP_NONE) {
+      if (c.pitch == o->keep[h])
+        c.onset = 0;
+      else
+        s -= 1000.0f;
+    }
     if (o->temperature > 0.0f)
       s = s / o->temperature + g;
     if (!isfinite(s))

@@ -41,7 +41,13 @@ typedef struct {
                        goes on with what it sounds, unless every choice
                        breaks a rule (the rhythm parameter, at off-eighth
                        sixteenths) */
+  const int *keep;  /* NULL, or per head: a pitch (-1: silence) the voice
+                       must go on sounding without a new attack (its note
+                       started too short a while ago), or KT_KEEP_NONE;
+                       another choice counts as a broken rule */
 } kt_decode_opts;
+
+#define KT_KEEP_NONE (-2)
 
 typedef struct {
   int pitch; /* absolute MIDI pitch or -1 (rest) */

@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "fpmode.h"
 #include "melody.h"
+#include "timing.h"
 #include "voices.h"
 
 #include <math.h>
@@ -24,6 +25,7 @@
 #define KT_HMASK (KT_HIST - 1)
 #define KT_MAX_EMB 8
 #define KT_PT_QUEUE 256
+#define KT_MIN_NOTE_MS 40.0 /* a harmony note lasts at least this (or 0.45 slice) */
 #define KT_KEY_SWITCH 8 /* slices a new key must persist to be taken */
 #define KT_AVG_MAX_OUT (KT_NGEN * 130) /* 3 heads of <= 128 pitches + 2 */
 /* Guard preference for chord tones: log-probability cost of a sonority
@@ -93,11 +95,16 @@ struct kt_engine {
   int8_t heard[KT_HIST][4]; /* decided slices as they sound (kt_slice_view) */
   uint8_t heard_on[KT_HIST];
   int64_t n; /* slices recorded */
-  int64_t last_boundary;
-  int graced;
+  int64_t last_grid; /* grid frame of the last opened slice */
+  int64_t opened[KT_HIST]; /* frame each slice opened at */
+  int64_t grid_k[KT_HIST]; /* its index on the clock's grid */
+  int graced;         /* that slice was decided again for a late note */
+  int by_note;        /* that slice was opened by a note-on */
+  kt_timing timing;   /* the input's lateness (dsp/timing.h) */
+  int64_t struck[KT_NGEN]; /* frame each voice's note started */
   /* the decision cap (KT_DECIDE_GAP_S): the frame of the last decision
      that ran the net, the least gap between two at boundaries, and whether
-     the latest boundary's ran it */
+     the latest opened slice's decision ran it */
   int64_t last_net;
   int64_t net_gap;
   int boundary_net;
@@ -393,6 +400,7 @@ static void apply_all_params(kt_engine *e)
   kt_rng_seed(&e->rng, (uint64_t)iparam(e, KT_P_SEED));
   e->n_gumbel = 0;
   kt_clock_set_free_bpm(&e->clock, e->param[KT_P_BPM], e->now);
+  kt_timing_set(&e->timing, e->param[KT_P_TIMING], e->param[KT_P_GRACE_MS]);
 }
 
 /* ---- pass-through ------------------------------------------------------ */
@@ -502,10 +510,13 @@ void kt_engine_reset(kt_engine *e) KT_RT
   e->voices.other = (const uint8_t(*)[16])e->pt_on;
   e->now = 0;
   e->n = 0;
-  e->last_boundary = -1000000;
+  e->last_grid = -1000000;
+  for (int h = 0; h < KT_NGEN; ++h)
+    e->struck[h] = INT64_MIN / 2;
   e->graced = 0;
   e->last_net = INT64_MIN / 2;
   e->boundary_net = 0;
+  kt_timing_init(&e->timing, e->rate);
   kt_key_tracker_reset(&e->key);
   kt_sig_tracker_reset(&e->sig);
   e->chord = 0;
@@ -637,7 +648,14 @@ static int input_at(kt_engine *e, const kt_engine_model *em, int64_t d,
   uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
   for (int j = 0; j < W + L; ++j) {
     int64_t t = d - W + 1 + j;
-    if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
+    if (t >= e->n && t > d && t - e->n < KT_HIST / 2) {
+      /* not opened yet (its note is late): the melody sounding now */
+      int p = kt_melody_top(&e->mel);
+      sp[j] = (int8_t)(p < 0 ? KT_REST
+                             : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
+                                             r->hi[KT_SOPRANO]));
+      so[j] = 0;
+    } else if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
       sp[j] = KT_REST;
       so[j] = 0;
     } else {
@@ -769,21 +787,37 @@ static int decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out, int net)
   for (int h = 0; h < KT_NGEN; ++h)
     prev[h] = dp >= 0 ? e->gen[dp & KT_HMASK][h] : -1;
 
+  /* A voice struck less than min_note ago goes on sounding: a slice decided
+     again for a late note, or opened by an early one, makes no click of a
+     chord (the slices of a player on the grid are never that close). */
+  int keep[KT_NGEN], n_keep = 0;
+  const int64_t at = e->now + frame;
+  const double min_note =
+      fmin(KT_MIN_NOTE_MS * 0.001 * e->rate,
+           0.45 * kt_clock_frames_per_slice(&e->clock));
+  for (int h = 0; h < KT_NGEN; ++h) {
+    keep[h] = KT_KEEP_NONE;
+    if (e->voices.pitch[h] >= 0 && (double)(at - e->struck[h]) < min_note) {
+      keep[h] = e->voices.pitch[h];
+      ++n_keep;
+    }
+  }
+
   kt_choice ch[KT_NGEN];
   if (sop_now < 0) {
     /* The player let go: the voices rest with the melody. */
     for (int h = 0; h < KT_NGEN; ++h) {
-      ch[h].pitch = -1;
-      ch[h].onset = prev[h] >= 0;
+      ch[h].pitch = keep[h] >= 0 ? keep[h] : -1;
+      ch[h].onset = keep[h] < 0 && prev[h] >= 0;
       ch[h].tok = KT_TOK_REST;
     }
   } else if (!net) {
     /* Over the cap: hold what still sounds, start nothing. */
     for (int h = 0; h < KT_NGEN; ++h) {
-      int keep = prev[h] >= 0 && e->voices.pitch[h] == prev[h];
-      ch[h].pitch = keep ? prev[h] : -1;
+      int held = prev[h] >= 0 && e->voices.pitch[h] == prev[h];
+      ch[h].pitch = held ? prev[h] : -1;
       ch[h].onset = 0;
-      ch[h].tok = keep ? KT_TOK_HOLD : KT_TOK_REST;
+      ch[h].tok = held ? KT_TOK_HOLD : KT_TOK_REST;
     }
   } else {
     ran = 1;
@@ -813,6 +847,7 @@ static int decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out, int net)
        sixteenth (104 of 7013 onsets on a development split, Kantor's
        989 of 7483); the rhythm parameter keeps them from it. */
     o.hold_only = iparam(e, KT_P_RHYTHM) == 1 && e->sbp[di] % 2 == 1;
+    o.keep = n_keep ? keep : NULL;
     for (int h = 0; h < KT_NGEN; ++h)
       voice_range(e, h, &o.lo[h], &o.hi[h]);
     kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,
@@ -827,9 +862,13 @@ static int decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out, int net)
   for (int h = 0; h < KT_NGEN; ++h) {
     e->gen[di][h] = (int8_t)ch[h].pitch;
     e->gon[di][h] = (uint8_t)ch[h].onset;
-    if (voice_on(e, h))
+    if (voice_on(e, h)) {
+      if (ch[h].pitch >= 0 &&
+          (ch[h].onset || ch[h].pitch != e->voices.pitch[h]))
+        e->struck[h] = at;
       kt_voices_set(&e->voices, h, ch[h].pitch, ch[h].onset, voice_chan(e, h),
                     vel, frame, out);
+    }
     else
       kt_voices_off(&e->voices, h, frame, out);
     e->st.voice[h] = e->voices.pitch[h];
@@ -858,12 +897,23 @@ static int pipeline_silent(const kt_engine *e)
   return 1;
 }
 
+/* The decision cap: may the net run at frame? */
+static int cap_ok(const kt_engine *e, uint32_t frame)
+{
+  return e->now + frame - e->last_net >= e->net_gap;
+}
+
+/* Open the next slice at frame (its moment, or the note that starts it):
+ * record its melody and decide the slice due. */
 static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
 {
   int bar_pos, bar_len;
-  kt_clock_advance(&e->clock, &bar_pos, &bar_len);
+  e->last_grid = kt_clock_next_frame(&e->clock);
+  int64_t k = kt_clock_advance(&e->clock, &bar_pos, &bar_len);
   int64_t t = e->n;
   int ti = (int)(t & KT_HMASK);
+  e->opened[ti] = e->now + frame;
+  e->grid_k[ti] = k;
   int prev = t > 0 ? e->sop[(t - 1) & KT_HMASK] : -1;
   int pitch, onset, vel;
   kt_melody_slice(&e->mel, prev, &pitch, &onset, &vel);
@@ -873,8 +923,8 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->sbp[ti] = (uint8_t)bar_pos;
   e->sbl[ti] = (uint8_t)bar_len;
   e->n++;
-  e->last_boundary = e->now + frame;
   e->graced = 0;
+  e->by_note = 0;
   /* The trackers listen whatever the key parameter says: a model with
      key context reads the key tracker even when the key is set. */
   kt_key_tracker_push(&e->key, pitch);
@@ -883,39 +933,80 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
     e->st.boundary_frame[e->st.boundaries] = frame;
   e->st.boundaries++;
   e->st.slice = e->n;
-  int64_t d = t - e->cur->m->repr.lookahead;
-  /* The cap: the net runs for a boundary at least net_gap frames after
-     the last time it ran (absolute frames: the same for any partition) */
+  /* without lookahead the slice is decided as it opens; with lookahead,
+     when it is due (decision_due).  The cap: the net runs for a slice at
+     least net_gap frames after the last time it ran (absolute frames: the
+     same for any partition) */
   e->boundary_net = 0;
-  if (d >= 0)
-    e->boundary_net =
-        decide(e, d, frame, out, e->now + frame - e->last_net >= e->net_gap);
+  if (e->cur->m->repr.lookahead == 0)
+    e->boundary_net = decide(e, t, frame, out, cap_ok(e, frame));
 }
 
-/* A note-on just after a boundary belongs to the slice that started. */
-static void grace(kt_engine *e, int pitch, int vel, uint32_t frame,
-                  kt_out *out)
+/* With lookahead L, slice d is decided L slices after it opened (on the
+ * current grid): its harmony sounds with its melody, which the pass-through
+ * delays by the latency.  A later slice of the window that has not opened
+ * yet (a late note) is read as the melody sounding now.  Frame of the next
+ * decision, or INT64_MAX when none is waiting. */
+static int64_t decision_due(const kt_engine *e)
 {
-  if (e->n == 0 || e->graced)
-    return;
-  double gframes = e->param[KT_P_GRACE_MS] * 0.001 * e->rate;
-  int64_t since = e->now + frame - e->last_boundary;
-  if (since < 0 || since > gframes)
-    return;
-  int64_t t = e->n - 1;
-  int ti = (int)(t & KT_HMASK);
-  if (e->sop[ti] == pitch && e->son[ti])
-    return;
-  e->sop[ti] = (int8_t)pitch;
-  e->son[ti] = 1;
-  e->svel[ti] = (uint8_t)vel;
+  const int L = e->cur->m->repr.lookahead;
+  const int64_t d = e->st.decided;
+  if (L == 0 || d >= e->n)
+    return INT64_MAX;
+  const int di = (int)(d & KT_HMASK);
+  const int64_t k = e->grid_k[di];
+  return e->opened[di] + kt_clock_frame_at(&e->clock, k + L) -
+         kt_clock_frame_at(&e->clock, k);
+}
+
+/* The next slice's moment and listen window (dsp/timing.h): frame of its
+ * opening when no note opens it earlier. */
+static int64_t slice_deadline(const kt_engine *e)
+{
+  double tau, win;
+  kt_timing_offsets(&e->timing, kt_clock_frames_per_slice(&e->clock), &tau,
+                    &win);
+  return kt_clock_next_frame(&e->clock) + (int64_t)llround(tau + win);
+}
+
+/* A melody note-on at frame: it opens the next slice when it is nearer to
+ * that slice's moment than to the last one's; else it is a late note of the
+ * last slice, which is decided again with it (once) when it opened without
+ * a note of its own.  Otherwise the note waits for the next slice. */
+static int note_timing(kt_engine *e, int pitch, int vel, uint32_t frame,
+                       kt_out *out)
+{
+  const double spf = kt_clock_frames_per_slice(&e->clock);
+  double tau, win;
+  kt_timing_offsets(&e->timing, spf, &tau, &win);
+  const int64_t t = e->now + frame;
+  const int64_t g = kt_clock_next_frame(&e->clock);
+  if ((double)(t - g) > tau - 0.5 * spf) {
+    kt_timing_learn(&e->timing, (double)(t - g));
+    boundary(e, frame, out);
+    e->by_note = 1;
+    return 1;
+  }
+  if (e->n == 0 || e->graced || e->by_note)
+    return 0; /* a slice a note opened keeps it; this one starts the next */
+  const double since = (double)(t - e->last_grid);
+  if (since < 0.0 || since - tau > 0.5 * spf)
+    return 0;
+  int64_t s = e->n - 1;
+  int si = (int)(s & KT_HMASK);
+  if (e->son[si] && e->sop[si] == pitch)
+    return 0;
+  kt_timing_learn(&e->timing, since);
+  e->sop[si] = (int8_t)pitch;
+  e->son[si] = 1;
+  e->svel[si] = (uint8_t)vel;
   e->mel.pending = -1; /* consumed by this slice */
   e->graced = 1;
   /* Decided again: the slice its boundary ran the net for (at most once
      per boundary), or, if that was capped, as the cap allows. */
   if (e->cur->m->repr.lookahead == 0)
-    decide(e, t, frame, out,
-           e->boundary_net || e->now + frame - e->last_net >= e->net_gap);
+    decide(e, s, frame, out, e->boundary_net || cap_ok(e, frame));
+  return 1;
 }
 
 /* ---- input ------------------------------------------------------------- */
@@ -957,7 +1048,7 @@ static void handle_midi(kt_engine *e, const kt_event *ev, uint32_t frame,
       kt_clock_restart(&e->clock, e->now + frame);
     }
     kt_melody_note_on(&e->mel, d[1], d[2]);
-    grace(e, d[1], d[2], frame, out);
+    note_timing(e, d[1], d[2], frame, out);
   } else if (st == 0x80 || st == 0x90) {
     kt_melody_note_off(&e->mel, d[1]);
   } else if (st == 0xB0 && d[1] == 120) { /* all sound off: now */
@@ -1002,6 +1093,8 @@ static void apply_param_changes(kt_engine *e, kt_out *out)
   }
   if (a[KT_P_BPM] != p[KT_P_BPM])
     kt_clock_set_free_bpm(&e->clock, p[KT_P_BPM], e->now);
+  if (a[KT_P_TIMING] != p[KT_P_TIMING] || a[KT_P_GRACE_MS] != p[KT_P_GRACE_MS])
+    kt_timing_set(&e->timing, p[KT_P_TIMING], p[KT_P_GRACE_MS]);
   memcpy(e->applied, e->param, sizeof e->param);
 }
 
@@ -1110,7 +1203,8 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   uint32_t max_boundaries = n_frames + 16; /* bounded work per block */
   int64_t end = e->now + n_frames;
   for (;;) {
-    int64_t nb = max_boundaries ? kt_clock_next_frame(&e->clock) : end;
+    int64_t nb = max_boundaries ? slice_deadline(e) : end;
+    int64_t nd = max_boundaries ? decision_due(e) : end;
     uint32_t ef = n_frames;
     if (i < n_ev) {
       ef = ev[i].frame;
@@ -1119,7 +1213,8 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       if (ef >= n_frames)
         ef = n_frames ? n_frames - 1 : 0;
     }
-    if (i < n_ev && (e->now + ef <= nb || nb >= end)) {
+    if (i < n_ev && (e->now + ef <= nb || nb >= end) &&
+        (e->now + ef <= nd || nd >= end)) {
       last_ev_frame = ef;
       /* delayed pass-through first: emission order is frame order, so the
        * bookkeeping sees what a synth will see */
@@ -1137,7 +1232,7 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       ++i;
       continue;
     }
-    if (nb < end) {
+    if (nb < end && nb <= nd) { /* a slice opens before one is decided */
       --max_boundaries;
       uint32_t bf = (uint32_t)(nb < e->now ? 0 : nb - e->now);
       pt_due(e, e->now + bf, out);
@@ -1145,6 +1240,16 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
         boundary(e, bf, out);
       else
         kt_clock_advance(&e->clock, &(int){0}, &(int){0});
+      continue;
+    }
+    if (nd < end) {
+      --max_boundaries;
+      uint32_t df = (uint32_t)(nd < e->now ? 0 : nd - e->now);
+      pt_due(e, e->now + df, out);
+      int64_t d = e->st.decided;
+      if (d <= e->n - KT_HIST / 2) /* fell behind (capped): catch up */
+        d = e->n - 1;
+      e->boundary_net = decide(e, d, df, out, cap_ok(e, df));
       continue;
     }
     break;

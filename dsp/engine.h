@@ -44,6 +44,8 @@ typedef enum {
   KT_P_RHYTHM,       /* 0 free, 1 eighths: alto, tenor and bass start no
                         note on an off-eighth sixteenth (Bach's inner voices
                         almost never do), 0 */
+  KT_P_TIMING,       /* -1 = auto (learned), 0..150 ms: how late the
+                        melody reaches the plugin (dsp/timing.h), -1 */
   KT_NPARAMS
 } kt_param;
 

@@ -70,6 +70,10 @@ static const kt_param_info kt_params[KT_NPARAMS] = {
   [KT_P_RHYTHM] = {"rhythm", "Inner-voice rhythm", 0, 1, 0, 1, 0,
     KT_G_VOICES, NULL, "Free, or Eighths: alto, tenor and bass start "
     "notes only on eighths, as Bach's inner voices do"},
+  [KT_P_TIMING] = {"timing", "Input timing", -1, 150, -1, 0, 0, KT_G_TIMING,
+    "ms", "How late your notes reach the plugin (host buffers, your "
+    "playing); Auto learns it from the notes, so the harmony sounds with "
+    "each melody note"},
 };
 
 static const kt_group_info kt_groups[KT_NGROUPS] = {
@@ -113,6 +117,8 @@ const char *kt_param_label(kt_param p, int value)
     return value == 0 ? "Free" : (value == 1 ? "Eighths" : NULL);
   case KT_P_CH_IN:
     return value == 0 ? "Omni" : NULL;
+  case KT_P_TIMING:
+    return value == -1 ? "Auto" : NULL;
   default:
     return NULL;
   }
@@ -125,7 +131,9 @@ static int is_range(kt_param p)
 
 static const char *unit_of(kt_param p)
 {
-  return p == KT_P_GRACE_MS ? "ms" : (p == KT_P_BPM ? "BPM" : NULL);
+  return p == KT_P_GRACE_MS || p == KT_P_TIMING
+             ? "ms"
+             : (p == KT_P_BPM ? "BPM" : NULL);
 }
 
 void kt_param_format(kt_param p, double v, char *buf, size_t len)
@@ -201,8 +209,10 @@ int kt_param_parse(kt_param p, const char *text, double *v)
     --n;
   if (n == 0) return -1;
   double x;
-  /* labelled parameters are small enumerations (key: 13 values) */
-  for (int k = (int)pi->min; pi->max - pi->min <= 16 && k <= (int)pi->max;
+  /* labelled parameters are small enumerations (key: 13 values), or have
+   * one labelled value at their minimum (timing: Auto) */
+  for (int k = (int)pi->min;
+       k <= (int)pi->max && (pi->max - pi->min <= 16 || k == (int)pi->min);
        ++k) {
     const char *label = kt_param_label(p, k);
     if (label && same_word(text, n, label)) {

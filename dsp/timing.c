@@ -1,0 +1,66 @@
+/* dsp/timing.c -- the input's lateness against the grid (see timing.h). */
+#include "timing.h"
+
+#include <math.h>
+
+#define KT_TIMING_MIN_RATE 0.05 /* the running mean's weight, at least */
+#define KT_TIMING_WIN_SD 2.5    /* listen window, in standard deviations */
+#define KT_TIMING_MAX_TAU 0.45  /* of a slice */
+#define KT_TIMING_MAX_WIN 0.45  /* of a slice */
+
+void kt_timing_init(kt_timing *t, double rate) KT_RT
+{
+  t->rate = rate > 0 ? rate : 48000.0;
+  t->fixed = 0;
+  t->fixed_tau = t->fixed_win = 0.0;
+  kt_timing_reset(t);
+}
+
+void kt_timing_reset(kt_timing *t) KT_RT
+{
+  t->mean = 0.0;
+  t->dev = 0.0;
+  t->seen = 0;
+}
+
+void kt_timing_set(kt_timing *t, double timing_ms, double grace_ms) KT_RT
+{
+  t->fixed = timing_ms >= 0.0;
+  t->fixed_tau = t->fixed ? timing_ms * 0.001 * t->rate : 0.0;
+  t->fixed_win = grace_ms > 0.0 ? grace_ms * 0.001 * t->rate : 0.0;
+}
+
+static double clampd(double v, double lo, double hi)
+{
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+void kt_timing_offsets(const kt_timing *t, double frames_per_slice,
+                       double *tau, double *win) KT_RT
+{
+  double s = isfinite(frames_per_slice) && frames_per_slice > 0
+                 ? frames_per_slice
+                 : 0.0;
+  if (t->fixed) {
+    *tau = t->fixed_tau;
+    *win = t->fixed_win;
+  } else {
+    *tau = t->mean;
+    /* mean absolute deviation -> standard deviation (normal jitter) */
+    *win = KT_TIMING_WIN_SD * 1.2533 * t->dev;
+  }
+  *tau = clampd(*tau, 0.0, KT_TIMING_MAX_TAU * s);
+  *win = clampd(*win, 0.0, KT_TIMING_MAX_WIN * s);
+}
+
+void kt_timing_learn(kt_timing *t, double offset) KT_RT
+{
+  if (!isfinite(offset)) return;
+  /* a running mean at first, then an exponential one */
+  double a = 1.0 / (double)(t->seen + 1);
+  if (a < KT_TIMING_MIN_RATE) a = KT_TIMING_MIN_RATE;
+  double r = offset - t->mean;
+  t->mean += a * r;
+  if (t->seen > 0) t->dev += a * (fabs(r) - t->dev);
+  t->seen++;
+}

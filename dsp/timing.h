@@ -1,0 +1,51 @@
+/* dsp/timing.h -- where the player's notes fall against the host's grid,
+ * and so when the engine opens and decides a slice (live timing).
+ *
+ * A player's note-on reaches the plugin late by the host's buffers and
+ * their own timing (16-64 ms and a jitter of 15-30 ms are usual).  The
+ * engine therefore listens on a grid moved by the input's lateness `tau`:
+ * slice k's moment is G_k + tau (G_k its boundary on the host's grid).
+ *  - A melody note-on from half a slice before that moment on opens slice
+ *    k at once (an early or on-time note: the harmony sounds with it).
+ *  - Without a note, slice k opens `win` frames after its moment (the
+ *    listen window: a late note may still come), with the melody held.
+ *  - A note-on after that, up to half a slice after the moment, still
+ *    belongs to slice k: the slice is decided again with it.
+ * In Auto mode (the `timing` parameter at -1) tau and win are learned from
+ * the onsets themselves: tau follows their mean offset from the grid
+ * (clamped to 0 .. 0.45 slice: an early player is served by the first
+ * rule), win = 2.5 standard deviations of that offset (0 for a player on
+ * the grid, so an exact file is decided on the grid as without any of
+ * this).  A fixed timing sets tau to that many ms and win to the grace
+ * parameter.  Everything is in absolute frames: the same input gives the
+ * same slices whatever the block partition. */
+#ifndef KT_TIMING_H
+#define KT_TIMING_H
+
+#include "../nn/rt.h"
+#include <stdint.h>
+
+typedef struct {
+  double rate;
+  double mean;  /* learned offset of onsets from the grid, frames */
+  double dev;   /* learned mean absolute deviation from `mean`, frames */
+  int64_t seen; /* onsets learned from */
+  /* fixed mode (set_fixed): tau and win in frames; fixed < 0 = auto */
+  double fixed_tau, fixed_win;
+  int fixed;
+} kt_timing;
+
+void kt_timing_init(kt_timing *t, double rate) KT_RT;
+/* Forget what was learned (a new player, a reset). */
+void kt_timing_reset(kt_timing *t) KT_RT;
+/* timing_ms < 0: Auto; else the input is that late, listened to for
+ * grace_ms. */
+void kt_timing_set(kt_timing *t, double timing_ms, double grace_ms) KT_RT;
+/* The moment offset and listen window for a slice of `spf` frames. */
+void kt_timing_offsets(const kt_timing *t, double frames_per_slice,
+                       double *tau, double *win) KT_RT;
+/* An onset that opened or joined a slice: `offset` = its frame minus the
+ * slice's grid boundary. */
+void kt_timing_learn(kt_timing *t, double offset) KT_RT;
+
+#endif
