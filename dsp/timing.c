@@ -7,6 +7,7 @@
 #define KT_TIMING_WIN_SD 2.5    /* listen window, in standard deviations */
 #define KT_TIMING_MAX_TAU 0.45  /* of a slice */
 #define KT_TIMING_MAX_WIN 0.45  /* of a slice */
+#define KT_TIMING_ON_GRID_MS 2.0 /* an onset this near the grid is on it */
 
 void kt_timing_init(kt_timing *t, double rate) KT_RT
 {
@@ -56,6 +57,9 @@ void kt_timing_offsets(const kt_timing *t, double frames_per_slice,
 void kt_timing_learn(kt_timing *t, double offset) KT_RT
 {
   if (!isfinite(offset)) return;
+  /* a file's rounding (abc2midi writes note-ons a tick late) or a host's
+     position arriving a block after a tempo change: on the grid */
+  if (fabs(offset) <= KT_TIMING_ON_GRID_MS * 0.001 * t->rate) offset = 0.0;
   /* a running mean at first, then an exponential one */
   double a = 1.0 / (double)(t->seen + 1);
   if (a < KT_TIMING_MIN_RATE) a = KT_TIMING_MIN_RATE;
