@@ -950,13 +950,21 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
 static int64_t decision_due(const kt_engine *e)
 {
   const int L = e->cur->m->repr.lookahead;
-  const int64_t d = e->st.decided;
-  if (L == 0 || d >= e->n)
+  if (L == 0 || e->st.decided >= e->n)
     return INT64_MAX;
-  const int di = (int)(d & KT_HMASK);
-  const int64_t k = e->grid_k[di];
-  return e->opened[di] + kt_clock_frame_at(&e->clock, k + L) -
-         kt_clock_frame_at(&e->clock, k);
+  /* a slice whose note came early is due before the held slice before it,
+     which is then decided with it (in order: the net reads the voices) */
+  int64_t due = INT64_MAX;
+  int64_t from = e->st.decided, to = e->n;
+  if (to - from > 2 * L + 2) to = from + 2 * L + 2;
+  for (int64_t d = from; d < to; ++d) {
+    const int di = (int)(d & KT_HMASK);
+    const int64_t k = e->grid_k[di];
+    const int64_t f = e->opened[di] + kt_clock_frame_at(&e->clock, k + L) -
+                      kt_clock_frame_at(&e->clock, k);
+    if (f < due) due = f;
+  }
+  return due;
 }
 
 /* The next slice's moment and listen window (dsp/timing.h): frame of its
@@ -1002,6 +1010,7 @@ static int note_timing(kt_engine *e, int pitch, int vel, uint32_t frame,
   e->svel[si] = (uint8_t)vel;
   e->mel.pending = -1; /* consumed by this slice */
   e->graced = 1;
+  e->opened[si] = t; /* with lookahead its harmony sounds with this note */
   /* Decided again: the slice its boundary ran the net for (at most once
      per boundary), or, if that was capped, as the cap allows. */
   if (e->cur->m->repr.lookahead == 0)
@@ -1202,9 +1211,15 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   uint32_t i = 0, last_ev_frame = 0;
   uint32_t max_boundaries = n_frames + 16; /* bounded work per block */
   int64_t end = e->now + n_frames;
+  /* time moves forward: a slice or decision whose moment the last event
+     moved into the past (a learned lateness, a tempo change) comes now,
+     at the same frame for any block partition */
+  int64_t cursor = e->now;
   for (;;) {
     int64_t nb = max_boundaries ? slice_deadline(e) : end;
     int64_t nd = max_boundaries ? decision_due(e) : end;
+    if (nb < cursor) nb = cursor;
+    if (nd < cursor) nd = cursor;
     uint32_t ef = n_frames;
     if (i < n_ev) {
       ef = ev[i].frame;
@@ -1216,6 +1231,7 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
     if (i < n_ev && (e->now + ef <= nb || nb >= end) &&
         (e->now + ef <= nd || nd >= end)) {
       last_ev_frame = ef;
+      cursor = e->now + ef;
       /* delayed pass-through first: emission order is frame order, so the
        * bookkeeping sees what a synth will see */
       pt_due(e, e->now + ef + 1, out);
@@ -1234,7 +1250,8 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
     }
     if (nb < end && nb <= nd) { /* a slice opens before one is decided */
       --max_boundaries;
-      uint32_t bf = (uint32_t)(nb < e->now ? 0 : nb - e->now);
+      uint32_t bf = (uint32_t)(nb - e->now);
+      cursor = nb;
       pt_due(e, e->now + bf, out);
       if (iparam(e, KT_P_ENABLED))
         boundary(e, bf, out);
@@ -1244,7 +1261,8 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
     }
     if (nd < end) {
       --max_boundaries;
-      uint32_t df = (uint32_t)(nd < e->now ? 0 : nd - e->now);
+      uint32_t df = (uint32_t)(nd - e->now);
+      cursor = nd;
       pt_due(e, e->now + df, out);
       int64_t d = e->st.decided;
       if (d <= e->n - KT_HIST / 2) /* fell behind (capped): catch up */

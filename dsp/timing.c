@@ -4,10 +4,12 @@
 #include <math.h>
 
 #define KT_TIMING_MIN_RATE 0.05 /* the running mean's weight, at least */
-#define KT_TIMING_WIN_SD 2.5    /* listen window, in standard deviations */
+#define KT_TIMING_WIN_SD 1.5    /* listen window, in standard deviations */
 #define KT_TIMING_MAX_TAU 0.45  /* of a slice */
 #define KT_TIMING_MAX_WIN 0.45  /* of a slice */
+#define KT_TIMING_MAX_HELD 0.7  /* of a slice: tau + win, at most */
 #define KT_TIMING_ON_GRID_MS 2.0 /* an onset this near the grid is on it */
+#define KT_TIMING_STEP_MS 5.0    /* the offsets in use follow in such steps */
 
 void kt_timing_init(kt_timing *t, double rate) KT_RT
 {
@@ -22,6 +24,7 @@ void kt_timing_reset(kt_timing *t) KT_RT
   t->mean = 0.0;
   t->dev = 0.0;
   t->seen = 0;
+  t->tau = t->win = 0.0;
 }
 
 void kt_timing_set(kt_timing *t, double timing_ms, double grace_ms) KT_RT
@@ -46,12 +49,14 @@ void kt_timing_offsets(const kt_timing *t, double frames_per_slice,
     *tau = t->fixed_tau;
     *win = t->fixed_win;
   } else {
-    *tau = t->mean;
-    /* mean absolute deviation -> standard deviation (normal jitter) */
-    *win = KT_TIMING_WIN_SD * 1.2533 * t->dev;
+    *tau = t->tau;
+    *win = t->win;
   }
   *tau = clampd(*tau, 0.0, KT_TIMING_MAX_TAU * s);
   *win = clampd(*win, 0.0, KT_TIMING_MAX_WIN * s);
+  /* harmony under a held note changes within the slice's first 70 % */
+  if (*tau + *win > KT_TIMING_MAX_HELD * s)
+    *win = fmax(0.0, KT_TIMING_MAX_HELD * s - *tau);
 }
 
 void kt_timing_learn(kt_timing *t, double offset) KT_RT
@@ -67,4 +72,12 @@ void kt_timing_learn(kt_timing *t, double offset) KT_RT
   t->mean += a * r;
   if (t->seen > 0) t->dev += a * (fabs(r) - t->dev);
   t->seen++;
+  /* What the engine uses moves only when the estimate has moved by more
+     than a step: harmony under held notes keeps a steady offset while the
+     estimates wander with the player's jitter. */
+  const double step = KT_TIMING_STEP_MS * 0.001 * t->rate;
+  /* mean absolute deviation -> standard deviation (normal jitter) */
+  const double win = KT_TIMING_WIN_SD * 1.2533 * t->dev;
+  if (fabs(t->mean - t->tau) > step) t->tau = t->mean;
+  if (fabs(win - t->win) > step) t->win = win;
 }

@@ -30,6 +30,7 @@ typedef struct {
   double mean;  /* learned offset of onsets from the grid, frames */
   double dev;   /* learned mean absolute deviation from `mean`, frames */
   int64_t seen; /* onsets learned from */
+  double tau, win; /* in use (auto): mean and window, moved in steps */
   /* fixed mode (set_fixed): tau and win in frames; fixed < 0 = auto */
   double fixed_tau, fixed_win;
   int fixed;

@@ -597,26 +597,28 @@ static void print_player(const player_eval *pe)
   printf("\nplayer %s: the exact render and the played one (docs/timing.md)\n",
          spec);
   printf("%-7s %7s %7s %6s | %6s %6s %5s %6s %6s %6s %6s | %5s %6s %5s "
-         "%6s %6s %5s | %5s %4s %5s\n",
+         "%6s %6s %5s %6s | %5s %4s %5s\n",
          "", "acc", "vs", "chord%", "harm.", "with", "next", "<=10ms", "mean",
-         "sd", "max", "held", "mean", "sd", "min", "max", "dev", "notes", "<40",
-         "%");
+         "sd", "max", "held", "mean", "sd", "min", "max", "dev", "steady",
+         "notes", "<40", "%");
   for (int k = 0; k < 2; ++k) {
     const kt_player_timing *t = &pe->tim[k];
     const kt_player_figures *f = &r.f[k];
     printf("%-7s %7.4f %7.4f %6.2f | %6ld %6ld %5ld %5.1f%% %6.1f %6.1f "
-           "%6.1f | %5ld %6.1f %5.1f %6.1f %6.1f %5.1f | %5ld %4ld %5.2f\n",
+           "%6.1f | %5ld %6.1f %5.1f %6.1f %6.1f %5.1f %5.1f%% | %5ld %4ld "
+           "%5.2f\n",
            k ? "played" : "exact", r.m[k].acc_mean,
            k ? r.vs_exact.acc_mean : 1.0, r.m[k].chord_pct, t->harm_onsets,
            t->belong, t->belong_next, f->within_pct, f->b_mean, f->b_sd,
            f->b_max, t->held, f->h_mean, f->h_sd, f->h_min, f->h_max, f->h_dev,
-           t->notes, t->short_notes, f->short_pct);
+           f->steady_pct, t->notes, t->short_notes, f->short_pct);
   }
   printf("acc: against Bach (mean of alto, tenor, bass); vs: against the "
          "exact render.\nharm.: harmony onsets; with: those with a melody "
          "onset (next: a slice after it);\n<=10ms, mean, sd, max: their "
          "offset from the melody onset as played (ms);\nheld: the others, "
-         "offset from their slice boundary (dev: max |offset - mean|);\n"
+         "offset from their slice boundary (dev: max |offset - mean|;\n"
+         "steady: within 10 ms of their piece's median offset);\n"
          "notes, <40: harmony notes, those shorter than 40 ms.\n");
   printf("style: exact off %d, played off %d of %d against Bach; played "
          "against exact, z by the exact render's spread:\n",
@@ -660,8 +662,10 @@ static void json_player(const player_eval *pe)
            "\"min\": %.6f, \"max\": %.6f},\n",
            f->b_mean, f->b_sd, f->b_min, f->b_max);
     printf("      \"held\": %ld, \"held_offset_ms\": {\"mean\": %.6f, \"sd\": "
-           "%.6f, \"min\": %.6f, \"max\": %.6f, \"max_dev\": %.6f},\n",
-           t->held, f->h_mean, f->h_sd, f->h_min, f->h_max, f->h_dev);
+           "%.6f, \"min\": %.6f, \"max\": %.6f, \"max_dev\": %.6f, "
+           "\"steady_pct\": %.6f},\n",
+           t->held, f->h_mean, f->h_sd, f->h_min, f->h_max, f->h_dev,
+           f->steady_pct);
     printf("      \"harmony_notes\": %ld, \"shorter_than_40ms\": %ld, "
            "\"shorter_than_40ms_pct\": %.6f,\n",
            t->notes, t->short_notes, f->short_pct);

@@ -270,12 +270,19 @@ void kt_player_timing_add(kt_player_timing *d, const kt_player_timing *s)
   d->b_min = fmin(d->b_min, s->b_min);
   d->b_max = fmax(d->b_max, s->b_max);
   d->held += s->held;
+  d->held_steady += s->held_steady;
   d->h_sum += s->h_sum;
   d->h_sum2 += s->h_sum2;
   d->h_min = fmin(d->h_min, s->h_min);
   d->h_max = fmax(d->h_max, s->h_max);
   d->notes += s->notes;
   d->short_notes += s->short_notes;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
 }
 
 static void mean_sd(double sum, double sum2, long n, double *mean, double *sd)
@@ -301,6 +308,7 @@ void kt_player_figures_of(const kt_player_timing *t, kt_player_figures *f)
     f->h_min = t->h_min;
     f->h_max = t->h_max;
     f->h_dev = fmax(t->h_max - f->h_mean, f->h_mean - t->h_min);
+    f->steady_pct = 100.0 * (double)t->held_steady / (double)t->held;
   }
 }
 
@@ -461,6 +469,16 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
         if (rec->frames - sounding[v][p] < short_len) t->short_notes++;
       }
   /* each onset: with a melody onset, or under a held note */
+  double *hoff = malloc(sizeof *hoff * (size_t)(nh + 1));
+  int n_hoff = 0;
+  if (!hoff) {
+    free(mel_at);
+    free(on_at);
+    free(h);
+    free(op);
+    snprintf(err, errlen, "player: out of memory");
+    return -1;
+  }
   for (int i = 0; i < nh; ++i) {
     long s = h[i].slice;
     int j = mel_at[s];
@@ -493,6 +511,7 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
       double q = kt_melody_qn_at(grid, o, h[i].frame) * 4;
       int64_t g = kt_melody_frame_at(grid, o, floor(q + 0.25) / 4.0);
       double d = (double)(h[i].frame - g) / fpm;
+      hoff[n_hoff++] = d;
       t->held++;
       t->h_sum += d;
       t->h_sum2 += d * d;
@@ -500,6 +519,14 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
       t->h_max = fmax(t->h_max, d);
     }
   }
+  /* steady: within 10 ms of the piece's median held offset */
+  if (n_hoff > 0) {
+    qsort(hoff, (size_t)n_hoff, sizeof *hoff, cmp_double);
+    double med = hoff[n_hoff / 2];
+    for (int i = 0; i < n_hoff; ++i)
+      t->held_steady += fabs(hoff[i] - med) <= 10.0;
+  }
+  free(hoff);
   free(mel_at);
   free(on_at);
   free(h);

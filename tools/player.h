@@ -85,6 +85,7 @@ typedef struct {
   long within;                        /* belonging and within 10 ms */
   double b_sum, b_sum2, b_min, b_max; /* belonging offsets, ms */
   long held;                          /* the others */
+  long held_steady; /* of those, within 10 ms of their piece's median */
   double h_sum, h_sum2, h_min, h_max; /* their offsets from the grid, ms */
   long notes, short_notes; /* harmony notes; those shorter than 40 ms */
 } kt_player_timing;
@@ -98,6 +99,7 @@ typedef struct {
   double h_mean, h_sd; /* ms */
   double h_min, h_max; /* ms */
   double h_dev;        /* max |offset - h_mean| over held onsets, ms */
+  double steady_pct;   /* 100 * held_steady / held */
 } kt_player_figures;
 
 void kt_player_timing_init(kt_player_timing *t);
