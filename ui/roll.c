@@ -30,6 +30,7 @@ typedef enum {
   C_TENOR,
   C_BASS,
   C_RHYTHM,
+  C_TIMING,
   C_N
 } ctl;
 
@@ -41,7 +42,7 @@ typedef struct {
   rect roll, ctl[C_N];
 } layout;
 
-static const double ctl_w[C_N] = {0, 180, 112, 64, 104, 62, 70, 62, 100};
+static const double ctl_w[C_N] = {0, 180, 112, 64, 104, 62, 70, 62, 100, 100};
 static const char *const part_name[4] = {"Melody", "Alto", "Tenor", "Bass"};
 
 static double clampd(double v, double lo, double hi)
@@ -205,9 +206,8 @@ void kt_roll_area(double w, double h, double box[4])
 int kt_roll_control_box(double w, double h, kt_param p, double box[4])
 {
   static const kt_param of[C_N] = {
-      KT_NPARAMS,     KT_P_TEMPERATURE, KT_P_KEY,      KT_P_MODE,
-      KT_P_LOOKAHEAD, KT_P_ALTO_ON,     KT_P_TENOR_ON, KT_P_BASS_ON,
-      KT_P_RHYTHM};
+      KT_NPARAMS,   KT_P_TEMPERATURE, KT_P_KEY,     KT_P_MODE,   KT_P_LOOKAHEAD,
+      KT_P_ALTO_ON, KT_P_TENOR_ON,    KT_P_BASS_ON, KT_P_RHYTHM, KT_P_TIMING};
   layout L = get_layout(w, h);
   for (int c = C_TEMP; c < C_N; ++c)
     if (of[c] == p) {
@@ -374,6 +374,13 @@ static void draw_controls(cairo_t *cr, const kt_roll *r, const layout *L)
   box(cr, &L->ctl[C_RHYTHM], 0, 0);
   label(cr, &L->ctl[C_RHYTHM], 0xe8e8e8,
         iparam(r, KT_P_RHYTHM) ? "Eighths" : "Free rhythm");
+  /* how late the melody comes in: Auto (learned) or fixed */
+  box(cr, &L->ctl[C_TIMING], 0, 0);
+  if (r->param[KT_P_TIMING] < 0)
+    snprintf(s, sizeof s, "Timing auto");
+  else
+    snprintf(s, sizeof s, "Timing %d ms", iparam(r, KT_P_TIMING));
+  label(cr, &L->ctl[C_TIMING], 0xe8e8e8, s);
 }
 
 void kt_roll_draw(const kt_roll *r, cairo_t *cr, double w, double h)
@@ -481,6 +488,23 @@ int kt_roll_press(kt_roll *r, double w, double h, double x, double y,
   case C_RHYTHM:
     return set(r, KT_P_RHYTHM, wheel ? (up ? 1 : 0) : !iparam(r, KT_P_RHYTHM),
                p, v);
+  case C_TIMING: {
+    /* click: Auto, then a host's usual lateness; wheel: 1 ms steps */
+    static const int stops[] = {-1, 0, 16, 32, 48, 64, 96, 128};
+    const int n = (int)(sizeof stops / sizeof stops[0]);
+    int cur = iparam(r, KT_P_TIMING);
+    if (wheel)
+      return set(r, KT_P_TIMING, cur < 0 ? (up ? 0 : -1) : cur + (up ? 1 : -1),
+                 p, v);
+    int i = 0;
+    while (i < n - 1 && stops[i] < cur)
+      ++i;
+    if (up)
+      i = stops[i] > cur ? i : (i + 1) % n;
+    else
+      i = (i + n - 1) % n;
+    return set(r, KT_P_TIMING, stops[i], p, v);
+  }
   case C_ALTO:
   case C_TENOR:
   case C_BASS:

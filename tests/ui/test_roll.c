@@ -243,6 +243,19 @@ static void test_controls(void)
   CHECK(n == 1 && p == KT_P_RHYTHM && v == 1, "rhythm eighths: %g", v);
   click(&r, KT_P_RHYTHM, 0.5, 1, &p, &v, &n);
   CHECK(n == 1 && p == KT_P_RHYTHM && v == 0, "rhythm free again: %g", v);
+  /* input timing: Auto, then 0, 16 ms ...; right click back; wheel 1 ms */
+  r.param[KT_P_TIMING] = -1;
+  click(&r, KT_P_TIMING, 0.5, 1, &p, &v, &n);
+  CHECK(n == 1 && p == KT_P_TIMING && v == 0, "timing after auto: %g", v);
+  click(&r, KT_P_TIMING, 0.5, 1, &p, &v, &n);
+  CHECK(v == 16, "timing 16 ms: %g", v);
+  click(&r, KT_P_TIMING, 0.5, 4, &p, &v, &n);
+  CHECK(v == 17, "timing wheel up: %g", v);
+  click(&r, KT_P_TIMING, 0.5, 3, &p, &v, &n);
+  CHECK(v == 16, "timing right click down to 16: %g", v);
+  click(&r, KT_P_TIMING, 0.5, 3, &p, &v, &n);
+  click(&r, KT_P_TIMING, 0.5, 3, &p, &v, &n);
+  CHECK(v == -1, "timing back to auto: %g", v);
   for (int i = 0; i < 12; ++i)
     click(&r, KT_P_LOOKAHEAD, 0.5, 5, &p, &v, &n); /* wheel down: clamps */
   CHECK(n == 1 && p == KT_P_LOOKAHEAD && v == 0, "lookahead floor: %g", v);
