@@ -50,6 +50,11 @@ def parse():
                     help="play the melody as sine tones into --in")
     ap.add_argument("--free", action="store_true",
                     help="the host runs the transport; play at once")
+    ap.add_argument("--late-periods", type=float, default=0.0,
+                    help="play every note this many JACK periods late, as "
+                    "a player on the beat reaches a plugin behind the "
+                    "host's buffers; then check that the harmony comes "
+                    "with the melody notes, not on the grid")
     ap.add_argument("--wait-stop", type=float, default=0.0,
                     help="with --free: record until the host's ports are "
                     "gone, at most this many seconds from the start")
@@ -104,11 +109,13 @@ def main():
         out = player.midi_outports.register("out")
     inp = recorder.midi_inports.register("in")
 
-    # melody: quarter notes from bar 2 on, released 300 frames early
+    # melody: quarter notes from bar 2 on, released 300 frames early;
+    # --late-periods: every note that many periods after the beat
     pitches = [72, 71, 69, 67, 65, 67, 69, 71, 72, 74, 72, 71, 72]
+    late = int(round(a.late_periods * player.blocksize))
     melody = []  # (frame, bytes)
     tones = []   # (start, end, pitch) for --audio
-    t = 4 * FPB
+    t = 4 * FPB + late
     for p in pitches:
         melody.append((t, bytes([0x90, p, 90])))
         melody.append((t + FPB - 300, bytes([0x80, p, 0])))
@@ -240,7 +247,7 @@ def main():
             n_on[ch] += 1
             if ch in (1, 2, 3):
                 r = frame % SIX
-                if a.free or a.audio:
+                if a.free or a.audio or late:
                     pass  # the host's or the tracker's clock: not checked
                 elif r in (1, SIX - 1):
                     off_by_one += 1
@@ -269,6 +276,26 @@ def main():
         fails.append(f"melody pass-through: {n_on[0]} of {len(pitches)}")
     if misaligned:
         fails.append(f"{misaligned} harmony note-ons off the sixteenths")
+    if late:
+        # each melody note-on that passed through, and the harmony note-ons
+        # of its slice (within half a sixteenth after it): with it, within
+        # 10 ms (480 frames), once the plugin has learned the lateness
+        mel = [f for f, d, r in events
+               if len(d) == 3 and d[0] == 0x90 and d[2] > 0]
+        harm = [f for f, d, r in events if len(d) == 3 and
+                d[0] & 0xF0 == 0x90 and d[2] > 0 and d[0] & 15 in (1, 2, 3)]
+        near = with_ = 0
+        for f in harm:
+            m = [x for x in mel if -SIX // 2 <= f - x < SIX // 2]
+            if not m:
+                continue
+            near += 1
+            with_ += abs(f - m[0]) <= 480
+        print(f"played {late} frames ({1000 * late / RATE:.1f} ms) late: "
+              f"{with_} of {near} harmony onsets in a melody note's slice "
+              f"sound within 10 ms of it")
+        if near < 3 * 8 or with_ < 0.9 * near:
+            fails.append(f"harmony with the late melody: {with_} of {near}")
     if stuck:
         fails.append(f"notes still sounding at the end: {stuck}")
     for f in fails:

@@ -2,7 +2,9 @@
 # jalv + JACK round trip: a private jackd (dummy backend, 48 kHz, 256-frame
 # periods, no realtime) under a unique server name, jalv (console) running
 # the bundle from LV2_PATH with stdin from a FIFO held open, and
-# jack_roundtrip.py as timebase master, player and recorder.
+# jack_roundtrip.py as timebase master, player and recorder.  Arguments go
+# to jack_roundtrip.py (--late-periods 3: a player on the beat behind 3 x
+# KANTOR_JACK_PERIOD frames of buffers).
 # Skips (77) when jackd, jalv or python3-jack-client are missing.  Every
 # process started here is stopped on exit.
 set -u
@@ -47,7 +49,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -S -d dummy -r 48000 -p 256 \
+jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -S -d dummy -r 48000 \
+  -p "${KANTOR_JACK_PERIOD:-256}" \
   >"$tmp/jackd.log" 2>&1 &
 jackd_pid=$!
 i=0
@@ -66,7 +69,7 @@ exec 3<>"$tmp/stdin" # held open read-write: jalv never sees EOF
 stdbuf -oL jalv -n kt-jalv -x "$KANTOR_PLUGIN_URI" <&3 >"$tmp/jalv.log" 2>&1 &
 jalv_pid=$!
 
-/usr/bin/python3 "$here/jack_roundtrip.py" kt-jalv
+/usr/bin/python3 "$here/jack_roundtrip.py" kt-jalv "$@"
 rc=$?
 # a preset through jalv's console: "Strict chorale" has one beat of
 # lookahead, so the latency jalv prints ("monitors") must become non-zero
