@@ -3,11 +3,11 @@
 
 #include <math.h>
 
-#define KT_TIMING_MIN_RATE 0.05 /* the running mean's weight, at least */
-#define KT_TIMING_WIN_SD 1.5    /* listen window, in standard deviations */
-#define KT_TIMING_MAX_TAU 0.45  /* of a slice */
-#define KT_TIMING_MAX_WIN 0.45  /* of a slice */
-#define KT_TIMING_MAX_HELD 0.7  /* of a slice: tau + win, at most */
+#define KT_TIMING_MIN_RATE 0.05  /* the running mean's weight, at least */
+#define KT_TIMING_WIN_SD 1.5     /* listen window, in standard deviations */
+#define KT_TIMING_MAX_TAU 0.45   /* of a slice */
+#define KT_TIMING_MAX_WIN 0.45   /* of a slice */
+#define KT_TIMING_MAX_HELD 0.7   /* of a slice: tau + win, at most */
 #define KT_TIMING_ON_GRID_MS 2.0 /* an onset this near the grid is on it */
 #define KT_TIMING_STEP_MS 5.0    /* the offsets in use follow in such steps */
 
@@ -39,8 +39,8 @@ static double clampd(double v, double lo, double hi)
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-void kt_timing_offsets(const kt_timing *t, double frames_per_slice,
-                       double *tau, double *win) KT_RT
+void kt_timing_offsets(const kt_timing *t, double frames_per_slice, double *tau,
+                       double *win) KT_RT
 {
   double s = isfinite(frames_per_slice) && frames_per_slice > 0
                  ? frames_per_slice

@@ -27,9 +27,9 @@
 
 typedef struct {
   double rate;
-  double mean;  /* learned offset of onsets from the grid, frames */
-  double dev;   /* learned mean absolute deviation from `mean`, frames */
-  int64_t seen; /* onsets learned from */
+  double mean;     /* learned offset of onsets from the grid, frames */
+  double dev;      /* learned mean absolute deviation from `mean`, frames */
+  int64_t seen;    /* onsets learned from */
   double tau, win; /* in use (auto): mean and window, moved in steps */
   /* fixed mode (set_fixed): tau and win in frames; fixed < 0 = auto */
   double fixed_tau, fixed_win;
@@ -43,8 +43,8 @@ void kt_timing_reset(kt_timing *t) KT_RT;
  * grace_ms. */
 void kt_timing_set(kt_timing *t, double timing_ms, double grace_ms) KT_RT;
 /* The moment offset and listen window for a slice of `spf` frames. */
-void kt_timing_offsets(const kt_timing *t, double frames_per_slice,
-                       double *tau, double *win) KT_RT;
+void kt_timing_offsets(const kt_timing *t, double frames_per_slice, double *tau,
+                       double *win) KT_RT;
 /* An onset that opened or joined a slice: `offset` = its frame minus the
  * slice's grid boundary. */
 void kt_timing_learn(kt_timing *t, double offset) KT_RT;

@@ -70,8 +70,8 @@ static int melody(ev_at *ev, double late, double jit)
     ev[n] = (ev_at){t, {0x90, (uint8_t)pitch[i], 90}};
     ++n;
   }
-  ev[n] = (ev_at){(int64_t)(4.0 * SIX * 16 + late * 0.001 * RATE),
-                  {0x80, 67, 0}};
+  ev[n] =
+      (ev_at){(int64_t)(4.0 * SIX * 16 + late * 0.001 * RATE), {0x80, 67, 0}};
   return n + 1;
 }
 
@@ -132,8 +132,7 @@ static void check_player(double late, double jit)
   play(ev, n_ev, 256, &a);
   play(ev, n_ev, 64, &b);
   play(ev, n_ev, 0, &c);
-  CHECK(a.n == b.n && a.n == c.n, "partition: %d %d %d events", a.n, b.n,
-        c.n);
+  CHECK(a.n == b.n && a.n == c.n, "partition: %d %d %d events", a.n, b.n, c.n);
   int same = a.n == b.n && a.n == c.n;
   for (int i = 0; same && i < a.n; ++i)
     same = a.at[i] == b.at[i] && a.at[i] == c.at[i] &&
@@ -156,8 +155,7 @@ static void check_player(double late, double jit)
       ++sounding;
       ++harm;
       for (int k = 0; k < n_ev; ++k)
-        if (ev[k].d[0] == 0x90 && llabs(ev[k].frame - a.at[i]) <= 480)
-          ++with;
+        if (ev[k].d[0] == 0x90 && llabs(ev[k].frame - a.at[i]) <= 480) ++with;
     } else if (st == 0x80 || st == 0x90) {
       if (started[ch][d[1]] >= 0) {
         --sounding;
