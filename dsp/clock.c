@@ -165,11 +165,17 @@ int kt_clock_position(kt_clock *c, const kt_position *p, int64_t now) KT_RT
     double origin = (double)p->bar * c->bar_len;
     double hpos = origin + p->bar_beat * slices_per_beat(c->beat_unit);
     double tol = 2.0 * (old_spf > c->spf ? old_spf : c->spf) + 1e-9;
-    if (!was_rolling || fabs(hpos - pred) > tol) {
+    if (!was_rolling || fabs(hpos - pred) > 0.5) {
       /* Start, relocation or loop: jump to the host position. */
       c->anchor_frame = now;
       c->anchor_pos = hpos;
       c->next_k = (int64_t)ceil(hpos - 1e-7);
+    } else if (fabs(hpos - pred) > tol) {
+      /* A host whose positions wander by a few frames (Ardour: ~6): follow
+       * it, but keep the boundary count, so that a boundary whose slice has
+       * not opened yet (the engine listens a little after it) is kept. */
+      c->anchor_frame = now;
+      c->anchor_pos = hpos;
     } else {
       /* Same place (maybe a new tempo): re-anchor on our own exact
        * position (hosts send barBeat as a float, rounded), keep the

@@ -929,8 +929,10 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
      key context reads the key tracker even when the key is set. */
   kt_key_tracker_push(&e->key, pitch);
   kt_sig_tracker_push(&e->sig, pitch);
-  if (e->st.boundaries < 8)
+  if (e->st.boundaries < 8) {
     e->st.boundary_frame[e->st.boundaries] = frame;
+    e->st.grid_frame[e->st.boundaries] = e->last_grid;
+  }
   e->st.boundaries++;
   e->st.slice = e->n;
   /* without lookahead the slice is decided as it opens; with lookahead,

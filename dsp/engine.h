@@ -210,7 +210,10 @@ typedef struct {
   int soprano;                /* melody pitch of the last decided slice or -1 */
   int voice[3];               /* sounding pitch, heads alto/tenor/bass, -1 */
   uint32_t boundaries;        /* boundaries seen in the last block */
-  uint32_t boundary_frame[8]; /* their frames (first 8) */
+  uint32_t boundary_frame[8]; /* their frames (first 8): where each slice
+                                 opened (at its note, or its moment) */
+  int64_t grid_frame[8];       /* the same slices' boundaries on the host's
+                                  grid (absolute frames) */
   int64_t decided;            /* 1 + index of the last decided slice, 0 none */
   int64_t net_runs;           /* decisions that ran the net (the cap) */
   uint32_t pt_queued;         /* pass-through events waiting (latency) */

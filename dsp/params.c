@@ -52,7 +52,9 @@ static const kt_param_info kt_params[KT_NPARAMS] = {
   [KT_P_PASSTHRU] = {"passthrough", "Melody pass-through", 0, 1, 1, 1, 1,
     KT_G_MELODY, NULL, "Send the melody to the output too"},
   [KT_P_GRACE_MS] = {"grace", "Grace window", 0, 50, 12, 0, 0, KT_G_MELODY,
-    "ms", "A melody note this late after a sixteenth still counts for it"},
+    "ms", "With a fixed input timing: how long after a sixteenth's moment "
+    "the harmony waits for its melody note before changing under a held "
+    "one"},
   [KT_P_BPM] = {"bpm", "Free-run tempo", 20, 300, 100, 0, 0, KT_G_TIMING,
     "bpm", "Tempo used when the host sends no transport"},
   [KT_P_ALTO_LO] = {"alto_low", "Alto lowest", 36, 96, 53, 1, 0, KT_G_RANGES,

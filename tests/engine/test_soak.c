@@ -262,7 +262,8 @@ int main(int argc, char **argv)
     kt_engine_state st;
     kt_engine_get_state(e, &st);
     for (uint32_t i = 0; i < st.boundaries && i < 8; ++i) {
-      eng_q[n_eng++ & 63] = now + st.boundary_frame[i];
+      eng_q[n_eng++ & 63] = st.grid_frame[i]; /* the clock's, not the
+                                                 slice's opening */
       if (pl.silent_frame >= 0 && now + st.boundary_frame[i] > pl.silent_frame)
         pl.silent_b++;
     }

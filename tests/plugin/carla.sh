@@ -140,6 +140,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
+# a jackd that was killed hard leaves its entry in JACK's shared registry, and
+# a few of those make every new server fail ("Too many servers already
+# active"): with no jackd running at all, the registry is stale
+pgrep -x jackd >/dev/null 2>&1 ||
+  rm -f /dev/shm/jack-shm-registry /dev/shm/jack-[0-9]*-[0-9]* 2>/dev/null
 jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -S -d dummy -r 48000 -p 256 \
   >"$tmp/jackd.log" 2>&1 &
 jackd_pid=$!
