@@ -100,6 +100,7 @@ struct kt_engine {
   int64_t grid_k[KT_HIST]; /* its index on the clock's grid */
   int graced;         /* that slice was decided again for a late note */
   int by_note;        /* that slice was opened by a note-on */
+  int open_by_note;   /* a note-on opens the next slice at its frame */
   kt_timing timing;   /* the input's lateness (dsp/timing.h) */
   int64_t struck[KT_NGEN]; /* frame each voice's note started */
   /* the decision cap (KT_DECIDE_GAP_S): the frame of the last decision
@@ -511,6 +512,7 @@ void kt_engine_reset(kt_engine *e) KT_RT
   e->now = 0;
   e->n = 0;
   e->last_grid = -1000000;
+  e->open_by_note = 0;
   for (int h = 0; h < KT_NGEN; ++h)
     e->struck[h] = INT64_MIN / 2;
   e->graced = 0;
@@ -924,7 +926,8 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->sbl[ti] = (uint8_t)bar_len;
   e->n++;
   e->graced = 0;
-  e->by_note = 0;
+  e->by_note = e->open_by_note;
+  e->open_by_note = 0;
   /* The trackers listen whatever the key parameter says: a model with
      key context reads the key tracker even when the key is set. */
   kt_key_tracker_push(&e->key, pitch);
@@ -973,6 +976,8 @@ static int64_t decision_due(const kt_engine *e)
  * opening when no note opens it earlier. */
 static int64_t slice_deadline(const kt_engine *e)
 {
+  if (e->open_by_note)
+    return e->now; /* at once (the loop keeps time from going back) */
   double tau, win;
   kt_timing_offsets(&e->timing, kt_clock_frames_per_slice(&e->clock), &tau,
                     &win);
@@ -992,9 +997,10 @@ static int note_timing(kt_engine *e, int pitch, int vel, uint32_t frame,
   const int64_t t = e->now + frame;
   const int64_t g = kt_clock_next_frame(&e->clock);
   if ((double)(t - g) > tau - 0.5 * spf) {
+    /* opened once every event of this frame is in (a transport position
+       at the same frame places the slice) */
     kt_timing_learn(&e->timing, (double)(t - g));
-    boundary(e, frame, out);
-    e->by_note = 1;
+    e->open_by_note = 1;
     return 1;
   }
   if (e->n == 0 || e->graced || e->by_note)
@@ -1259,6 +1265,7 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
         boundary(e, bf, out);
       else
         kt_clock_advance(&e->clock, &(int){0}, &(int){0});
+      e->open_by_note = 0;
       continue;
     }
     if (nd < end) {
