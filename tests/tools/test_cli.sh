@@ -112,9 +112,15 @@ if command -v jackd >/dev/null 2>&1; then
   JACK_NO_AUDIO_RESERVATION=1 jackd -n "$srv" -d dummy -r 48000 -p 256 \
     >"$T/jackd.log" 2>&1 &
   jpid=$!
-  sleep 2
+  # up when jack_lsp answers (a loaded machine takes seconds)
+  n=0
+  while [ $n -lt 50 ] && kill -0 "$jpid" 2>/dev/null &&
+    ! JACK_NO_START_SERVER=1 JACK_DEFAULT_SERVER=$srv jack_lsp >/dev/null 2>&1; do
+    sleep 0.2
+    n=$((n + 1))
+  done
   if kill -0 "$jpid" 2>/dev/null; then
-    JACK_DEFAULT_SERVER=$srv timeout -s INT 4 "$K" live --no-midi --click \
+    JACK_DEFAULT_SERVER=$srv timeout -s INT 8 "$K" live --no-midi --click \
       --bpm 120 >"$T/out" 2>"$T/err"
     if grep -q "stopped after [1-9]" "$T/out"; then
       echo "ok: live ran on the JACK dummy device: $(tail -1 "$T/out")"
