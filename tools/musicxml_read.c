@@ -84,6 +84,9 @@ typedef struct {
   char *err;
   size_t errlen;
   const char *name;
+  const xdoc *doc; /* for the measure an error is in */
+  const int *stack;
+  int depth;
 } xparser;
 
 static int perr(xparser *p, const char *fmt, ...)
@@ -93,8 +96,20 @@ static int perr(xparser *p, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  snprintf(p->err, p->errlen, "%s: line %d: malformed XML: %s", p->name,
-           p->line, msg);
+  const char *measure = NULL;
+  for (int k = p->depth - 1; k >= 0 && !measure; --k) {
+    const xnode *x = &p->doc->n[p->stack[k]];
+    if (!strcmp(p->doc->pool + x->name, "measure"))
+      for (int a = 0; a < x->n_attr && !measure; ++a)
+        if (!strcmp(p->doc->pool + p->doc->a[x->attr + a].name, "number"))
+          measure = p->doc->pool + p->doc->a[x->attr + a].value;
+  }
+  if (measure)
+    snprintf(p->err, p->errlen, "%s: line %d (measure %s): malformed XML: %s",
+             p->name, p->line, measure, msg);
+  else
+    snprintf(p->err, p->errlen, "%s: line %d: malformed XML: %s", p->name,
+             p->line, msg);
   return -1;
 }
 
@@ -244,7 +259,10 @@ static int new_attr(xdoc *d, int name, int value)
 static int xml_parse(xparser *p, xdoc *d)
 {
   int stack[MAX_DEPTH];
-  int depth = 0, root_done = 0;
+  int root_done = 0;
+  p->depth = 0;
+  p->doc = d;
+  p->stack = stack;
   if (starts(p, "\xef\xbb\xbf")) adv(p, 3);
   while (p->i < p->len) {
     if (starts(p, "<?")) {
@@ -252,11 +270,11 @@ static int xml_parse(xparser *p, xdoc *d)
     } else if (starts(p, "<!--")) {
       if (skip_past(p, "-->", "a comment") < 0) return -1;
     } else if (starts(p, "<![CDATA[")) {
-      if (depth == 0) return perr(p, "CDATA outside the root element");
+      if (p->depth == 0) return perr(p, "CDATA outside the root element");
       adv(p, 9);
       size_t a = p->i;
       if (skip_past(p, "]]>", "a CDATA section") < 0) return -1;
-      xnode *x = &d->n[stack[depth - 1]];
+      xnode *x = &d->n[stack[p->depth - 1]];
       if (x->text < 0) {
         x->text = pool_add(d, p->buf + a, p->i - 3 - a);
         if (x->text < 0) return perr(p, "out of memory");
@@ -282,14 +300,14 @@ static int xml_parse(xparser *p, xdoc *d)
       if (p->i >= p->len || p->buf[p->i] != '>')
         return perr(p, "unterminated closing tag");
       adv(p, 1);
-      if (depth == 0)
+      if (p->depth == 0)
         return perr(p, "closing tag </%.*s> with nothing open", (int)nl,
                     p->buf + a);
-      const char *open = S(d, d->n[stack[depth - 1]].name);
+      const char *open = S(d, d->n[stack[p->depth - 1]].name);
       if (strlen(open) != nl || memcmp(open, p->buf + a, nl))
         return perr(p, "</%.*s> closes <%s> (opened on line %d)", (int)nl,
-                    p->buf + a, open, d->n[stack[depth - 1]].line);
-      if (--depth == 0) root_done = 1;
+                    p->buf + a, open, d->n[stack[p->depth - 1]].line);
+      if (--p->depth == 0) root_done = 1;
     } else if (p->buf[p->i] == '<') {
       adv(p, 1);
       size_t a = p->i;
@@ -297,7 +315,7 @@ static int xml_parse(xparser *p, xdoc *d)
         adv(p, 1);
       if (p->i == a) return perr(p, "a '<' that starts no tag");
       if (root_done) return perr(p, "a second root element");
-      if (depth == MAX_DEPTH)
+      if (p->depth == MAX_DEPTH)
         return perr(p, "elements nested deeper than %d", MAX_DEPTH);
       int k = new_node(d);
       if (k < 0) return perr(p, "out of memory");
@@ -306,8 +324,8 @@ static int xml_parse(xparser *p, xdoc *d)
       x->name = pool_add(d, p->buf + a, p->i - a);
       x->attr = d->na;
       if (x->name < 0) return perr(p, "out of memory");
-      if (depth > 0) {
-        xnode *par = &d->n[stack[depth - 1]];
+      if (p->depth > 0) {
+        xnode *par = &d->n[stack[p->depth - 1]];
         if (par->last >= 0)
           d->n[par->last].next = k;
         else
@@ -360,9 +378,9 @@ static int xml_parse(xparser *p, xdoc *d)
         d->n[k].n_attr++;
       }
       if (self_close) {
-        if (depth == 0) root_done = 1;
+        if (p->depth == 0) root_done = 1;
       } else {
-        stack[depth++] = k;
+        stack[p->depth++] = k;
       }
     } else {
       size_t a = p->i;
@@ -374,16 +392,17 @@ static int xml_parse(xparser *p, xdoc *d)
       while (e > b && is_space(p->buf[e - 1]))
         --e;
       if (b == e) continue;
-      if (depth == 0) return perr(p, "text outside the root element");
+      if (p->depth == 0) return perr(p, "text outside the root element");
       int t = decode(p, d, p->buf + b, e - b);
       if (t < 0) return -1;
-      xnode *x = &d->n[stack[depth - 1]];
+      xnode *x = &d->n[stack[p->depth - 1]];
       if (x->text < 0) x->text = t;
     }
   }
-  if (depth > 0)
+  if (p->depth > 0)
     return perr(p, "the file ends inside <%s> (opened on line %d)",
-                S(d, d->n[stack[depth - 1]].name), d->n[stack[depth - 1]].line);
+                S(d, d->n[stack[p->depth - 1]].name),
+                d->n[stack[p->depth - 1]].line);
   if (d->nn == 0) return perr(p, "no root element");
   return 0;
 }
@@ -477,6 +496,11 @@ static int read_part(const xdoc *d, int part, int part_no, mctx *c,
 {
   mbuf b = {0};
   int ret = -1;
+#define FAIL(...)                                                              \
+  do {                                                                         \
+    merr(c, __VA_ARGS__);                                                      \
+    goto fail;                                                                 \
+  } while (0)
   double divisions = 0, t0 = 0; /* measure start, quarter notes */
   int num = 4, den = 4, have_meter = 0;
   double first_len = -1, first_nominal = 0;
@@ -497,7 +521,7 @@ static int read_part(const xdoc *d, int part, int part_no, mctx *c,
         const char *dv = xchild_text(d, e, "divisions");
         if (dv) {
           if (num_of(dv, 1, 1e6, &divisions) < 0)
-            return merr(c, "<divisions> '%s' is not a number 1..1000000", dv);
+            FAIL("<divisions> '%s' is not a number 1..1000000", dv);
         }
         int tm = xchild(d, e, "time");
         if (tm >= 0) {
@@ -505,13 +529,12 @@ static int read_part(const xdoc *d, int part, int part_no, mctx *c,
           const char *bu = xchild_text(d, tm, "beat-type");
           double nb, nu;
           if (xchild(d, tm, "senza-misura") >= 0)
-            return merr(c, "a time signature without meter (senza misura)");
+            FAIL("a time signature without meter (senza misura)");
           if (num_of(bt, 1, 64, &nb) < 0 || nb != floor(nb) ||
               num_of(bu, 1, 64, &nu) < 0 || nu != floor(nu))
-            return merr(c,
-                        "time signature '%s/%s' is not supported (one "
-                        "whole number over another)",
-                        bt ? bt : "?", bu ? bu : "?");
+            FAIL("time signature '%s/%s' is not supported (one "
+                 "whole number over another)",
+                 bt ? bt : "?", bu ? bu : "?");
           if ((int)nb != num || (int)nu != den || !have_meter) {
             if (grow((void **)&b.m, &b.capm, b.nm, sizeof *b.m) < 0) goto oom;
             b.m[b.nm++] = (kt_meter){t0 + pos, (int)nb, (int)nu};
@@ -525,7 +548,7 @@ static int read_part(const xdoc *d, int part, int part_no, mctx *c,
         const char *tp = snd >= 0 ? xattr_get(d, snd, "tempo") : NULL;
         if (tp) {
           if (num_of(tp, 1, 1000, &v) < 0)
-            return merr(c, "tempo '%s' is not a number 1..1000", tp);
+            FAIL("tempo '%s' is not a number 1..1000", tp);
           if (grow((void **)&b.t, &b.capt, b.nt, sizeof *b.t) < 0) goto oom;
           b.t[b.nt++] = (kt_tempo){t0 + pos, v};
         } else if (snd < 0 && metronome == 0) {
@@ -544,57 +567,55 @@ static int read_part(const xdoc *d, int part, int part_no, mctx *c,
           }
         }
       } else if (!strcmp(en, "backup") || !strcmp(en, "forward")) {
-        if (divisions <= 0)
-          return merr(c, "<%s> before <divisions> is known", en);
+        if (divisions <= 0) FAIL("<%s> before <divisions> is known", en);
         if (num_of(xchild_text(d, e, "duration"), 0, 1e9, &v) < 0)
-          return merr(c, "<%s> without a valid <duration>", en);
+          FAIL("<%s> without a valid <duration>", en);
         pos += (en[0] == 'b' ? -v : v) / divisions;
         if (pos < -1e-9)
-          return merr(c, "<backup> goes back past the start of the measure");
+          FAIL("<backup> goes back past the start of the measure");
         if (en[0] == 'b') after_backup = 1;
         if (pos > maxpos) maxpos = pos;
       } else if (!strcmp(en, "note")) {
         if (xchild(d, e, "grace") >= 0 || xchild(d, e, "cue") >= 0) continue;
         if (xchild(d, e, "chord") >= 0)
-          return merr(c, "a chord (several notes at once) in the melody "
-                         "part: the melody must be one voice");
+          FAIL("a chord (several notes at once) in the melody "
+               "part: the melody must be one voice");
         if (xchild(d, e, "time-modification") >= 0)
-          return merr(c, "a tuplet (<time-modification>): tuplets are not "
-                         "supported");
-        if (divisions <= 0) return merr(c, "a note before <divisions>");
+          FAIL("a tuplet (<time-modification>): tuplets are not "
+               "supported");
+        if (divisions <= 0) FAIL("a note before <divisions>");
         if (num_of(xchild_text(d, e, "duration"), 0, 1e9, &v) < 0)
-          return merr(c, "a note without a valid <duration>");
+          FAIL("a note without a valid <duration>");
         double dur = v / divisions;
         int is_rest = xchild(d, e, "rest") >= 0;
         const char *voice = xchild_text(d, e, "voice");
         int other_voice = voice && voice0 && strcmp(voice, voice0);
         if (!is_rest && other_voice)
-          return merr(c,
-                      "several voices in the part (voice %s and voice "
-                      "%s): the melody must be one voice (choose another "
-                      "part with --part N)",
-                      voice0, voice);
+          FAIL("several voices in the part (voice %s and voice "
+               "%s): the melody must be one voice (choose another "
+               "part with --part N)",
+               voice0, voice);
         if (!is_rest && after_backup && pos < maxnote - 1e-9)
-          return merr(c, "notes over other notes (after a <backup>): the "
-                         "melody must be one voice");
+          FAIL("notes over other notes (after a <backup>): the "
+               "melody must be one voice");
         if (!is_rest) {
           if (voice && !voice0) voice0 = voice;
           int pt = xchild(d, e, "pitch");
           if (pt < 0)
-            return merr(c, "a note with neither <pitch> nor <rest> "
-                           "(unpitched notes are not a melody)");
+            FAIL("a note with neither <pitch> nor <rest> "
+                 "(unpitched notes are not a melody)");
           const char *step = xchild_text(d, pt, "step");
           double alter = 0, octave;
           const char *at = xchild_text(d, pt, "alter");
           static const int semi[7] = {9, 11, 0, 2, 4, 5, 7}; /* A..G */
           if (!step || step[0] < 'A' || step[0] > 'G' || step[1])
-            return merr(c, "a pitch with step '%s'", step ? step : "");
+            FAIL("a pitch with step '%s'", step ? step : "");
           if (at && (num_of(at, -2, 2, &alter) < 0 || alter != floor(alter)))
-            return merr(c, "alter '%s': only whole semitones -2..2", at);
+            FAIL("alter '%s': only whole semitones -2..2", at);
           if (num_of(xchild_text(d, pt, "octave"), 0, 9, &octave) < 0)
-            return merr(c, "a pitch without a valid <octave> 0..9");
+            FAIL("a pitch without a valid <octave> 0..9");
           int p = (int)octave * 12 + 12 + semi[step[0] - 'A'] + (int)alter;
-          if (p < 0 || p > 127) return merr(c, "pitch %d out of MIDI", p);
+          if (p < 0 || p > 127) FAIL("pitch %d out of MIDI", p);
           int tie_stop = 0, tie_start = 0;
           for (int t = d->n[e].first; t >= 0; t = d->n[t].next)
             if (!strcmp(xname(d, t), "tie")) {
@@ -629,7 +650,7 @@ static int read_part(const xdoc *d, int part, int part_no, mctx *c,
       first_implicit = im && !strcmp(im, "yes");
     }
     t0 += len;
-    if (t0 > 1e6) return merr(c, "the piece is longer than a million beats");
+    if (t0 > 1e6) FAIL("the piece is longer than a million beats");
   }
   c->measure = NULL;
   if (b.n == 0) {
@@ -667,6 +688,7 @@ fail:
   free(b.t);
   free(b.m);
   return ret;
+#undef FAIL
 }
 
 int kt_mxl_read_melody_mem(const char *buf, size_t len, const char *name,
@@ -683,7 +705,7 @@ int kt_mxl_read_melody_mem(const char *buf, size_t len, const char *name,
   }
   xdoc d;
   memset(&d, 0, sizeof d);
-  xparser p = {buf, len, 0, 1, err, errlen, name};
+  xparser p = {buf, len, 0, 1, err, errlen, name, NULL, NULL, 0};
   if (xml_parse(&p, &d) < 0) {
     xdoc_free(&d);
     return -1;

@@ -4,11 +4,16 @@
  * with pickups, ties over bar lines and inside a bar, dotted values, whole
  * bar rests, a meter change; the MusicXML is well formed (xmllint when
  * installed); with lilypond installed the .ly compiles without a warning
- * (else that part is skipped with a message). */
+ * (else that part is skipped with a message).  The MusicXML melody reader:
+ * pickup, tempo, meters, ties; what it refuses (compressed, chords, several
+ * voices, tuplets, malformed XML...) names the file and the measure or
+ * line; every prefix of a file is read without a crash; Kantor's own
+ * four-stave file reads back voice by voice. */
 #include "../check.h"
 #include "lily.h"
 #include "musicxml.h"
 #include "score.h"
+#include "smf.h"
 #include "xmlcheck.h"
 
 #include <stdio.h>
@@ -293,11 +298,181 @@ static void test_writers(const char *dir)
   remove(path);
 }
 
+static int read_mem(const char *xml, int part, kt_melody *m, char *err,
+                    size_t errlen)
+{
+  return kt_mxl_read_melody_mem(xml, strlen(xml), "t.musicxml", part, m, err,
+                                errlen);
+}
+
+#define HEAD                                                                   \
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE score-partwise "      \
+  "PUBLIC \"-//Recordare//DTD MusicXML 3.1 Partwise//EN\" "                    \
+  "\"http://www.musicxml.org/dtds/partwise.dtd\" [ <!ENTITY x \"y\"> ]>\n"     \
+  "<score-partwise version=\"3.1\"><!-- a comment -->\n"                       \
+  "<part-list><score-part id=\"P1\"><part-name>A &amp; B</part-name>"          \
+  "</score-part></part-list>\n"
+#define NOTE(step, oct, dur, extra)                                            \
+  "<note><pitch><step>" step "</step><octave>" oct "</octave></pitch>"         \
+  "<duration>" dur "</duration>" extra "</note>\n"
+
+static void test_reader(void)
+{
+  char err[512];
+  kt_melody m;
+  /* 3/4 with a one-beat pickup, a tempo, a tie over the bar line, a rest,
+   * then 4/4; divisions 2 */
+  /* clang-format off */
+  const char *ok = HEAD
+      "<part id=\"P1\">\n"
+      "<measure number=\"0\" implicit=\"yes\">"
+      "<attributes><divisions>2</divisions><key><fifths>2</fifths></key>"
+      "<time><beats>3</beats><beat-type>4</beat-type></time></attributes>"
+      "<direction><direction-type><metronome><beat-unit>quarter</beat-unit>"
+      "<per-minute>60</per-minute></metronome></direction-type>"
+      "<sound tempo=\"66\"/></direction>\n"
+      NOTE("D", "5", "2", "<voice>1</voice>")
+      "</measure>\n"
+      "<measure number=\"1\">"
+      "<note><pitch><step>F</step><alter>1</alter><octave>5</octave></pitch>"
+      "<duration>4</duration><voice>1</voice><tie type=\"start\"/></note>"
+      "<note><pitch><step>F</step><alter>1</alter><octave>5</octave></pitch>"
+      "<duration>2</duration><voice>1</voice><tie type=\"stop\"/></note>"
+      "</measure>\n"
+      "<measure number=\"2\"><attributes><time><beats>4</beats>"
+      "<beat-type>4</beat-type></time></attributes>"
+      "<note><rest/><duration>2</duration><voice>1</voice></note>"
+      "<note><pitch><step>C</step><alter>1</alter><octave>5</octave></pitch>"
+      "<duration>6</duration><voice>1</voice></note>"
+      "</measure>\n</part>\n</score-partwise>\n";
+  /* clang-format on */
+  CHECK(read_mem(ok, 1, &m, err, sizeof err) == 0, "%s", err);
+  CHECK_EQ(m.n_notes, 3);
+  if (m.n_notes == 3) {
+    CHECK(m.notes[0].start == 2 && m.notes[0].dur == 1 &&
+          m.notes[0].pitch == 74);
+    CHECK(m.notes[1].start == 3 && m.notes[1].dur == 3 &&
+              m.notes[1].pitch == 78,
+          "the tie joins the two F#s: start %g dur %g", m.notes[1].start,
+          m.notes[1].dur);
+    CHECK(m.notes[2].start == 7 && m.notes[2].dur == 3 &&
+          m.notes[2].pitch == 73);
+  }
+  CHECK(m.n_tempo == 1 && m.tempo[0].at == 0 && m.tempo[0].qpm == 66);
+  CHECK(m.n_meter == 2 && m.meter[0].num == 3 && m.meter[1].at == 6 &&
+            m.meter[1].num == 4,
+        "meters: %d", m.n_meter);
+  CHECK(m.end == 10);
+  kt_melody_free(&m);
+  CHECK(read_mem(ok, 2, &m, err, sizeof err) < 0);
+  CHECK_ERR(err, "t.musicxml: no part 2: the score has 1 part");
+
+  /* what is refused, with the file, the measure or line, and why */
+  /* clang-format off */
+#define PART(num) HEAD "<part id=\"P1\"><measure number=\"" num "\">"
+#define DIV(d) "<attributes><divisions>" d "</divisions></attributes>"
+#define END "</measure></part></score-partwise>"
+  struct {
+    const char *xml, *needle;
+  } bad[] = {
+      {"PK\3\4zipzip", "compressed MusicXML"},
+      {PART("1") DIV("1") NOTE("C", "4", "1", "")
+       NOTE("E", "4", "1", "<chord/>") END, "measure 1: a chord"},
+      {PART("7") DIV("1") NOTE("C", "4", "1", "<voice>1</voice>")
+       "<backup><duration>1</duration></backup>"
+       NOTE("E", "4", "1", "<voice>2</voice>") END,
+       "measure 7: several voices"},
+      {PART("3") DIV("3") NOTE("C", "4", "1",
+       "<time-modification><actual-notes>3</actual-notes>"
+       "<normal-notes>2</normal-notes></time-modification>") END,
+       "measure 3: a tuplet"},
+      {PART("1") DIV("1") "<note><rest/><duration>4</duration></note>" END,
+       "no notes in part 1"},
+      {PART("5") "<note></measure>",
+       "line 5 (measure 5): malformed XML: </measure> closes <note>"},
+      {PART("1") "R & B</measure>", "bare '&'"},
+      {PART("1"), "the file ends"},
+      {"<score-timewise/>", "score-timewise"},
+      {"<svg></svg>", "root element is <svg>"},
+      {PART("2") DIV("1") NOTE("H", "4", "1", "") END,
+       "measure 2: a pitch with step 'H'"},
+      {PART("2") NOTE("C", "4", "1", "") END,
+       "measure 2: a note before <divisions>"},
+  };
+  /* clang-format on */
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i) {
+    CHECK(read_mem(bad[i].xml, 1, &m, err, sizeof err) < 0, "case %zu", i);
+    CHECK(strstr(err, "t.musicxml") && strstr(err, bad[i].needle),
+          "case %zu: '%s' lacks '%s'", i, err, bad[i].needle);
+    CHECK(m.notes == NULL && m.n_notes == 0);
+  }
+  /* every prefix of a good file: an error or a melody, never a crash */
+  size_t n = strlen(ok);
+  char *cut = malloc(n + 1);
+  for (size_t k = 0; k < n; ++k) {
+    memcpy(cut, ok, k);
+    if (kt_mxl_read_melody_mem(cut, k, "cut", 1, &m, err, sizeof err) == 0)
+      kt_melody_free(&m);
+  }
+  free(cut);
+}
+
+/* Kantor's four-stave MusicXML read back: part 1 is the soprano. */
+static void test_roundtrip(const char *dir)
+{
+  char path[512], err[512];
+  snprintf(path, sizeof path, "%s/kt_mxl_rt_%d.musicxml", dir, (int)getpid());
+  kt_meter m[1] = {{0, 3, 4}};
+  kt_sc_note sop[] = {{2, 1, 74}, {3, 2.5, 78}, {5.5, 0.5, 76}, {6, 5, 73}};
+  kt_sc_note low[] = {{2, 9, 50}};
+  kt_score s;
+  memset(&s, 0, sizeof s);
+  s.n_voices = 4;
+  s.notes[0] = sop;
+  s.n[0] = 4;
+  for (int v = 1; v < 4; ++v) {
+    s.notes[v] = low;
+    s.n[v] = 1;
+  }
+  s.meter = m;
+  s.n_meter = 1;
+  s.bpm = 100;
+  s.tonic = 11;
+  s.minor = 1;
+  s.staves = 4;
+  CHECK(kt_mxl_write(path, &s, err, sizeof err) == 0, "%s", err);
+  kt_melody mel;
+  CHECK(kt_mxl_read_melody(path, 1, &mel, err, sizeof err) == 0, "%s", err);
+  CHECK_EQ(mel.n_notes, 4);
+  for (int i = 0; i < mel.n_notes && i < 4; ++i)
+    CHECK(mel.notes[i].start == sop[i].start &&
+              mel.notes[i].dur == sop[i].dur &&
+              mel.notes[i].pitch == sop[i].pitch,
+          "note %d: %g %g %d", i, mel.notes[i].start, mel.notes[i].dur,
+          mel.notes[i].pitch);
+  CHECK(mel.n_tempo == 1 && mel.tempo[0].qpm == 100);
+  CHECK(mel.n_meter == 1 && mel.meter[0].num == 3);
+  kt_melody_free(&mel);
+  /* part 4, the bass: one note tied over two bar lines */
+  CHECK(kt_mxl_read_melody(path, 4, &mel, err, sizeof err) == 0, "%s", err);
+  CHECK(mel.n_notes == 1 && mel.notes[0].start == 2 && mel.notes[0].dur == 9 &&
+        mel.notes[0].pitch == 50);
+  kt_melody_free(&mel);
+  /* the two-stave file: its top part holds two voices */
+  s.staves = 2;
+  CHECK(kt_mxl_write(path, &s, err, sizeof err) == 0, "%s", err);
+  CHECK(kt_mxl_read_melody(path, 1, &mel, err, sizeof err) < 0);
+  CHECK_ERR(err, "several voices");
+  remove(path);
+}
+
 int main(void)
 {
   const char *tmp = getenv("TMPDIR");
   test_spelling();
   test_layout();
   test_writers(tmp ? tmp : "/tmp");
+  test_reader();
+  test_roundtrip(tmp ? tmp : "/tmp");
   DONE();
 }
