@@ -3,6 +3,8 @@
  * MusicXML Kantor writes plays back what Kantor's own MIDI file holds.
  *
  *   midicmp A.mid B.mid [--group N]
+ *   midicmp --track N IN.mid OUT.mid   OUT: IN's first track (tempo,
+ *                                      meters) and its track N only
  *
  * Each file's tracks with notes, in order; with --group N, every N tracks
  * of A are merged (a staff that holds two voices in B).  Notes are times
@@ -102,8 +104,43 @@ static void mono(track *t)
   t->n = m;
 }
 
+/* IN's track 0 and track k as a new file (a melody alone). */
+static int extract(int k, const char *in, const char *out)
+{
+  kt_smf s, o;
+  char err[512];
+  if (kt_smf_read_file(in, &s, err, sizeof err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    return 2;
+  }
+  if (k < 1 || k >= s.n_tracks) {
+    fprintf(stderr, "%s: no track %d\n", in, k);
+    kt_smf_free(&s);
+    return 2;
+  }
+  kt_smf_init(&o, 1, s.division);
+  int tr[2] = {0, k};
+  for (int i = 0; i < 2; ++i) {
+    kt_smf_track *t = kt_smf_add_track(&o);
+    for (int j = 0; t && j < s.trk[tr[i]].n; ++j) {
+      const kt_smf_event *e = &s.trk[tr[i]].ev[j];
+      if (e->status == 0xff && e->meta != 0x2f)
+        kt_smf_add_meta(t, e->tick, e->meta, e->data, e->len);
+      else if (e->status >= 0x80 && e->status < 0xf0)
+        kt_smf_add_midi(t, e->tick, e->status, e->d[0], e->d[1]);
+    }
+  }
+  int r = kt_smf_write_file(&o, out, err, sizeof err);
+  if (r < 0) fprintf(stderr, "%s\n", err);
+  kt_smf_free(&s);
+  kt_smf_free(&o);
+  return r < 0 ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
+  if (argc == 5 && !strcmp(argv[1], "--track"))
+    return extract(atoi(argv[2]), argv[3], argv[4]);
   if (argc < 3) {
     fprintf(stderr, "usage: midicmp A.mid B.mid [--group N]\n");
     return 2;
