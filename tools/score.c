@@ -177,8 +177,9 @@ int kt_sc_layout_make(const kt_score *s, kt_sc_layout *out, char *err,
   }
   m_at[0] = 0;
   if (end <= 0) end = meter_len(m_num[0], m_den[0]);
-  out->fifths = kt_sc_fifths(s->tonic, s->minor);
-  out->minor = s->tonic >= 0 && s->minor;
+  out->fifths = s->use_fifths ? s->fifths : kt_sc_fifths(s->tonic, s->minor);
+  if (out->fifths < -7 || out->fifths > 7) out->fifths = 0;
+  out->minor = (s->tonic >= 0 || s->use_fifths) && s->minor;
 
   /* the measures */
   int cap = 16;

@@ -31,6 +31,9 @@ typedef struct {
   int n_tempo;
   double bpm;
   int tonic, minor; /* key (tonic pitch class; -1: C major) */
+  int use_fifths;   /* 1: the signature is fifths (e.g. a kern file's, for a
+                       modal chorale), spelled as minor if minor */
+  int fifths;
   int staves;       /* per group: 2 (S+A, T+B) or 4 */
 } kt_score;
 

@@ -283,6 +283,8 @@ run 2 "usage: epochs not a number" --epochs train --data "$FX" --epochs abc \
 run 2 "usage: hidden sizes malformed" --hidden train --data "$FX" \
   --hidden 8,x -o out/m.kmod
 run 2 "usage: unknown set" --set eval --data "$FX" --set nope
+run 2 "usage: unknown score format" --score-format eval --data "$FX" \
+  --set all --score-dir out/s --score-format doc
 fi
 
 # ---- good runs (under valgrind: memory errors and leaks on success) -------
@@ -299,6 +301,7 @@ if [ "$MODE" = --valgrind ]; then
     --hidden 8,8 --epochs 2 --batch 8 --quiet -o m.kmod --curves out/m
   run 0 "render: trained model" "" render "$MEL" -o out/o.mid --model m.kmod
   run 0 "eval" "" eval --data "$FX" --set all
+  run 0 "eval: scores" "" eval --data "$FX" --set all --score-dir out/s
   run 0 "eval: json, model" "" eval --data "$FX" --set all --json \
     --model m.kmod
   run 0 "corpus" "" corpus --data "$FX"

@@ -8,7 +8,8 @@
 #     the pitches sounding in every sixteenth per staff with two (MuseScore
 #     plays a unison of two voices on one staff once);
 #   - musicxml2ly (LilyPond) converts every one of them;
-#   - LilyPond compiles every .ly Kantor writes without a warning;
+#   - LilyPond compiles every .ly Kantor writes without a warning (render
+#     --score, and eval --score-dir for BWV 423, also engraved as PNG);
 #   - a MusicXML melody exported by MuseScore from a MIDI melody (the
 #     demo's, and the sopranos of the first test-split chorales: MIDI
 #     files of one track, made by midicmp --track) renders to the same
@@ -118,7 +119,24 @@ else
   echo "skip: musicxml2ly not installed (apt-get install lilypond)"
 fi
 
+# kantor eval --score-dir: Bach above Kantor, BWV 423 (chor237, test)
+if "$K" eval --data "$DATA" --set test --only chor237.krn --score-dir \
+  "$T/k" >/dev/null 2>"$T/err" && [ -s "$T/k/chor237.musicxml" ] &&
+  [ -s "$T/k/chor237.ly" ] && xmllint --noout "$T/k/chor237.musicxml" &&
+  [ "$(grep -c '<score-part ' "$T/k/chor237.musicxml")" = 4 ]; then
+  echo "ok: eval --score-dir: chor237 (BWV 423), Bach's and Kantor's staves"
+else
+  echo "FAIL: eval --score-dir: $(cat "$T/err")"; fail=1
+fi
+
 if have lilypond; then
+  if "$K" eval --data "$DATA" --set test --only chor237.krn --score-dir \
+    "$T/png" --score-format png >/dev/null 2>"$T/err" &&
+    [ -s "$T/png/chor237.png" ] && [ -z "$(cat "$T/err")" ]; then
+    echo "ok: eval --score-format png: engraved without a word from lilypond"
+  else
+    echo "FAIL: eval --score-format png: $(cat "$T/err")"; fail=1
+  fi
   (cd "$T/k" && lilypond --loglevel=WARNING -dno-point-and-click \
     ./*.ly >"$T/ly.log" 2>&1)
   rc=$?
