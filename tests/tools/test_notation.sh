@@ -119,6 +119,16 @@ else
   echo "skip: musicxml2ly not installed (apt-get install lilypond)"
 fi
 
+# kantor live --record: the take holds the notes render writes
+"$K" render "$SRC/demo/melody.mid" -o "$T/demo.mid" >/dev/null 2>&1
+if "$K" live --in "$SRC/demo/melody.mid" --wav "$T/live.wav" --record \
+  "$T/takes" >/dev/null 2>"$T/err" &&
+  "$CMP" "$T/demo.mid" "$T/takes/take-1.mid" >"$T/cmp.log"; then
+  echo "ok: live --record: the take's notes are render's"
+else
+  echo "FAIL: live --record:"; cat "$T/err" "$T/cmp.log"; fail=1
+fi
+
 # kantor eval --score-dir: Bach above Kantor, BWV 423 (chor237, test)
 if "$K" eval --data "$DATA" --set test --only chor237.krn --score-dir \
   "$T/k" >/dev/null 2>"$T/err" && [ -s "$T/k/chor237.musicxml" ] &&
