@@ -82,19 +82,14 @@ static void ly_pitch(FILE *f, int pitch, int fifths, int minor)
 static void ly_voice(FILE *f, const kt_sc_layout *L, int v, int first,
                      const char *clef)
 {
-  static const char *const keyname[12] = {
-      "c", "des", "d", "ees", "e", "f", "fis", "g", "aes", "a", "bes", "b"};
-  /* the tonic of the signature: fifths -> major tonic pitch class */
-  int major_pc = ((L->fifths * 7) % 12 + 12) % 12;
-  int tonic = L->minor ? (major_pc + 9) % 12 : major_pc;
-  const char *kn = keyname[tonic];
-  if (L->fifths == 6 && !L->minor) kn = "fis";
-  if (L->fifths == -6 && !L->minor) kn = "ges";
-  if (L->fifths == 6 && L->minor) kn = "dis";
-  if (L->fifths == -6 && L->minor) kn = "ees";
-  if (L->fifths == 5 && L->minor) kn = "gis";
-  if (L->fifths == 4 && L->minor) kn = "cis";
-  if (L->fifths == 3 && L->minor) kn = "fis";
+  /* the tonic of the signature on the line of fifths: major at fifths,
+   * minor three fifths up (D major 2: D; b minor 2+3: B) */
+  static const char *const letter[7] = {"f", "c", "g", "d", "a", "e", "b"};
+  static const char *const alter[3] = {"es", "", "is"};
+  int q = L->fifths + (L->minor ? 3 : 0);
+  int li = ((q + 1) % 7 + 7) % 7, al = q + 1 >= 0 ? (q + 1) / 7 : -1;
+  char kn[8];
+  snprintf(kn, sizeof kn, "%s%s", letter[li], alter[al + 1]);
   fprintf(f, "    \\clef \"%s\" \\key %s \\%s\n", clef, kn,
           L->minor ? "minor" : "major");
   for (int i = 0; i < L->n_measures; ++i) {

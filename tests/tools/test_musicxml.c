@@ -275,6 +275,25 @@ static void test_writers(const char *dir)
   CHECK(count(x, "fis''") >= 1);
   CHECK(count(x, "gis'") >= 1);
   free(x);
+  /* LilyPond key names from the signature */
+  struct {
+    int tonic, minor;
+    const char *key;
+  } keys[] = {{11, 1, "\\key b \\minor"},  {3, 1, "\\key ees \\minor"},
+              {6, 0, "\\key fis \\major"}, {1, 1, "\\key cis \\minor"},
+              {8, 0, "\\key aes \\major"}, {5, 1, "\\key f \\minor"},
+              {-1, 0, "\\key c \\major"}};
+  for (size_t k = 0; k < sizeof keys / sizeof *keys; ++k) {
+    s.tonic = keys[k].tonic;
+    s.minor = keys[k].minor;
+    CHECK(kt_ly_write(ly, &s, 0, err, sizeof err) == 0, "%s", err);
+    x = slurp(ly);
+    CHECK(count(x, keys[k].key) == 4, "%s", keys[k].key);
+    free(x);
+  }
+  s.tonic = 2;
+  s.minor = 0;
+  CHECK(kt_ly_write(ly, &s, 0, err, sizeof err) == 0, "%s", err);
   if (system("command -v lilypond >/dev/null 2>&1") == 0) {
     char cmd[4096], log[600];
     snprintf(log, sizeof log, "%s.log", ly);
