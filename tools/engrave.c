@@ -30,8 +30,8 @@ static int add_voices(kt_score *s, int at, const kt_chorale *c, int offset,
     }
     kt_chorale_notes(c, v, tmp, nn);
     for (int i = 0; i < nn; ++i)
-      bufs[k][i] = (kt_sc_note){(tmp[i].start + offset) / 4.0,
-                                tmp[i].len / 4.0, tmp[i].pitch};
+      bufs[k][i] = (kt_sc_note){(tmp[i].start + offset) / 4.0, tmp[i].len / 4.0,
+                                tmp[i].pitch};
     free(tmp);
     s->notes[k] = bufs[k];
     s->n[k] = nn;
@@ -49,8 +49,8 @@ int kt_engrave_pair(const char *stem, const kt_chorale *bach,
   memset(&s, 0, sizeof s);
   char title[200], path[3][4200];
   int n_written = 0, ret = -1;
-  snprintf(title, sizeof title, "%s: Bach (above) and %s (below)",
-           bach->name, gen_name);
+  snprintf(title, sizeof title, "%s: Bach (above) and %s (below)", bach->name,
+           gen_name);
   s.title = title;
   s.n_voices = 8;
   s.group[0] = "Bach";

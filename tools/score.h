@@ -34,7 +34,7 @@ typedef struct {
   int use_fifths;   /* 1: the signature is fifths (e.g. a kern file's, for a
                        modal chorale), spelled as minor if minor */
   int fifths;
-  int staves;       /* per group: 2 (S+A, T+B) or 4 */
+  int staves; /* per group: 2 (S+A, T+B) or 4 */
 } kt_score;
 
 /* One written note or rest. */

@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   kt_melody m;
   char err[512];
   err[0] = 0;
-  if (kt_mxl_read_melody_mem((const char *)data, size, "fuzz.musicxml", 1,
-                             &m, err, sizeof err) != 0) {
+  if (kt_mxl_read_melody_mem((const char *)data, size, "fuzz.musicxml", 1, &m,
+                             err, sizeof err) != 0) {
     if (!strstr(err, "fuzz.musicxml")) abort();
     return 0;
   }
@@ -49,8 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       int sum = 0;
       for (int k = 0; k < L.m[i].n_it[0]; ++k) {
         const kt_sc_item *it = &L.m[i].it[0][k];
-        if (it->len != it->base * (it->dots ? 3 : 2) / 2 &&
-            !it->measure_rest)
+        if (it->len != it->base * (it->dots ? 3 : 2) / 2 && !it->measure_rest)
           abort();
         sum += it->len;
       }
