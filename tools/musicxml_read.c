@@ -703,6 +703,13 @@ int kt_mxl_read_melody_mem(const char *buf, size_t len, const char *name,
              name);
     return -1;
   }
+  if (len >= 2 &&
+      ((unsigned char)buf[0] == 0xff || (unsigned char)buf[0] == 0xfe) &&
+      ((unsigned char)buf[1] == 0xfe || (unsigned char)buf[1] == 0xff)) {
+    snprintf(err, errlen,
+             "%s: a UTF-16 file is not read: save the MusicXML as UTF-8", name);
+    return -1;
+  }
   xdoc d;
   memset(&d, 0, sizeof d);
   xparser p = {buf, len, 0, 1, err, errlen, name, NULL, NULL, 0};

@@ -395,6 +395,7 @@ static void test_reader(void)
     const char *xml, *needle;
   } bad[] = {
       {"PK\3\4zipzip", "compressed MusicXML"},
+      {"\xff\xfe<\0s\0", "UTF-16"},
       {PART("1") DIV("1") NOTE("C", "4", "1", "")
        NOTE("E", "4", "1", "<chord/>") END, "measure 1: a chord"},
       {PART("7") DIV("1") NOTE("C", "4", "1", "<voice>1</voice>")
