@@ -93,6 +93,17 @@ has "$T/err" "apt-get install lilypond" "how to install LilyPond said"
 [ ! -e "$T/x2.mid" ] && [ ! -e "$T/x2.pdf" ] && echo "ok: nothing written" \
   || { echo "FAIL: output left without lilypond"; fail=1; }
 
+if command -v lilypond >/dev/null 2>&1; then
+  ck 0 "render --score .svg" "$K" render "$M" -o "$T/x3.mid" \
+    --score "$T/x3.svg"
+  grep -q '<svg' "$T/x3.svg" 2>/dev/null && echo "ok: score engraved as SVG" \
+    || { echo "FAIL: no SVG score"; fail=1; }
+  [ -z "$(ls -A "$T" | grep kantor-ly)" ] && echo "ok: no temporary left" \
+    || { echo "FAIL: lilypond's temporary folder left"; fail=1; }
+else
+  echo "skip: lilypond not installed: --score not engraved"
+fi
+
 # live, file mode: the same per-block path, to a WAV
 ck 0 "live file mode" "$K" live --in "$SRC/demo/melody.mid" \
   --wav "$T/live.wav" --click --block 128
