@@ -759,7 +759,7 @@ int kt_mxl_read_melody(const char *path, int part, kt_melody *m, char *err,
   size_t n = 0, cap = 0;
   for (;;) {
     if (n == cap) {
-      if (cap > (size_t)MAX_FILE) {
+      if (cap >= (size_t)MAX_FILE) {
         free(buf);
         fclose(f);
         snprintf(err, errlen, "%s: larger than %ld MB: not a melody", path,

@@ -56,7 +56,8 @@ typedef struct {
   int num, den;
   int new_meter; /* 1: print the time signature */
   int number;    /* 0: the pickup */
-  double tempo;  /* > 0: a tempo mark at its start (quarter notes/min) */
+  double tempo;  /* > 0: a tempo mark at its start (quarter notes/min; a
+                    change inside a bar is marked at the bar) */
   kt_sc_item *it[KT_SC_MAXV];
   int n_it[KT_SC_MAXV];
 } kt_sc_measure;
