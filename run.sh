@@ -94,11 +94,12 @@ case "$cmd" in
       echo "(corpus not found at $DATA: the demo does not need it)"
     fi
     "$BUILD/tools/kantor" render demo/melody.mid -o out/demo.mid \
-      --wav out/demo.wav --svg out/demo.svg
+      --wav out/demo.wav --svg out/demo.svg --musicxml out/demo.musicxml
     echo
     echo "Harmonized: $ROOT/out/demo.mid  (four tracks: Soprano Alto Tenor Bass)"
     echo "Audio:      $ROOT/out/demo.wav"
     echo "Piano roll: $ROOT/out/demo.svg"
+    echo "Score:      $ROOT/out/demo.musicxml  (MusicXML: MuseScore, Dorico, ...)"
     echo
     sed -n '/^## Loading the plugin/,/^## /p' README.md | sed '$d'
     sed -n '/^## CLAP/,/^## /p' README.md | sed '$d'
