@@ -29,9 +29,8 @@
 
 static const char *usage_text =
     "usage: kantor render IN.mid -o OUT.mid [options]\n"
-    "       kantor render --audio-in IN.wav -o OUT.mid [options]\n"
-    "\n"
     "       kantor render MELODY.musicxml -o OUT.mid [--part N] [options]\n"
+    "       kantor render --audio-in IN.wav -o OUT.mid [options]\n"
     "\n"
     "Harmonize the melody of a MIDI file (type 0 or 1; where notes overlap\n"
     "the highest one is the melody; its tempo map and time signatures are\n"
