@@ -20,7 +20,8 @@ TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
   python3-mido sordi lv2-examples valgrind ardour libxml2-utils
   xvfb libsuil-0-0 fonts-dejavu-core
   libjack-jackd2-dev libmagic-dev # Carla (../shared/tools/carla, built by its test)
-  libelf-dev libcurl4-openssl-dev) # lv2lint (../shared/tools/lv2lint, built by its test)
+  libelf-dev libcurl4-openssl-dev # lv2lint (../shared/tools/lv2lint, built by its test)
+  lilypond musescore3) # the notation test: LilyPond, musicxml2ly, MuseScore 3 (~1 min each to install)
 BENCH_PKGS=(python3-torch libaubio-dev) # torch_train.py (training speed vs PyTorch),
 # bench_pitch (the audio tracker vs aubio, ~15 min)
 
@@ -93,11 +94,12 @@ case "$cmd" in
       echo "(corpus not found at $DATA: the demo does not need it)"
     fi
     "$BUILD/tools/kantor" render demo/melody.mid -o out/demo.mid \
-      --wav out/demo.wav --svg out/demo.svg
+      --wav out/demo.wav --svg out/demo.svg --musicxml out/demo.musicxml
     echo
     echo "Harmonized: $ROOT/out/demo.mid  (four tracks: Soprano Alto Tenor Bass)"
     echo "Audio:      $ROOT/out/demo.wav"
     echo "Piano roll: $ROOT/out/demo.svg"
+    echo "Score:      $ROOT/out/demo.musicxml  (MusicXML: MuseScore, Dorico, ...)"
     echo
     sed -n '/^## Loading the plugin/,/^## /p' README.md | sed '$d'
     sed -n '/^## CLAP/,/^## /p' README.md | sed '$d'

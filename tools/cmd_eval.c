@@ -16,6 +16,7 @@
 #include "../nn/metrics.h"
 #include "../nn/style.h"
 #include "drive.h"
+#include "engrave.h"
 #include "player.h"
 #include "smf.h"
 #include "svg.h"
@@ -53,6 +54,7 @@ typedef struct {
   int block, random_blocks;
   int use_player; /* --player: also the played render (player) */
   kt_player player;
+  const char *score_dir, *score_fmt; /* --score-dir, --score-format */
 } eval_opts;
 
 static void usage(FILE *f)
@@ -66,6 +68,8 @@ static void usage(FILE *f)
           "                   [--shift-avg N|model] [--rhythm free|eighths]\n"
           "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
+          "                   [--score-dir DIR [--score-format "
+          "ly|pdf|png|svg]]\n"
           "                   [--baseline interval] [--no-engine] "
           "[--verbose]\n"
           "                   [--block N] [--random-blocks] [--dump]\n"
@@ -84,6 +88,10 @@ static void usage(FILE *f)
           "  --baseline interval  also measure the fixed-interval harmonizer:\n"
           "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
           "              below the soprano, in the key signature's scale\n"
+          "  --score-dir DIR  per chorale Bach's four voices above Kantor's\n"
+          "              as a score: DIR/NAME.musicxml and NAME.ly, and\n"
+          "              with --score-format pdf|png|svg engraved by\n"
+          "              LilyPond (Debian: apt-get install lilypond)\n"
           "  --player SPEC  also play each melody as a person would (every\n"
           "              note-on/off moved by late ms + normal jitter of sd\n"
           "              jitter ms; release=joined|free) and report that\n"
@@ -951,6 +959,17 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       if (opt_value(argc, argv, &i, &o->svg_dir)) return -1;
     } else if (!strcmp(a, "--mid-dir")) {
       if (opt_value(argc, argv, &i, &o->mid_dir)) return -1;
+    } else if (!strcmp(a, "--score-dir")) {
+      if (opt_value(argc, argv, &i, &o->score_dir)) return -1;
+    } else if (!strcmp(a, "--score-format")) {
+      if (opt_value(argc, argv, &i, &o->score_fmt)) return -1;
+      if (!kt_engrave_fmt_ok(o->score_fmt)) {
+        fprintf(stderr,
+                "kantor eval: --score-format %s: not ly, pdf, png "
+                "or svg\n",
+                o->score_fmt);
+        return -1;
+      }
     } else if (!strcmp(a, "--only")) {
       if (opt_value(argc, argv, &i, &o->only)) return -1;
     } else if (!strcmp(a, "--set")) {
@@ -1172,7 +1191,8 @@ int kt_cmd_eval(int argc, char **argv)
     }
   }
   if ((o.svg_dir && ensure_dir(o.svg_dir, err, sizeof err)) ||
-      (o.mid_dir && ensure_dir(o.mid_dir, err, sizeof err))) {
+      (o.mid_dir && ensure_dir(o.mid_dir, err, sizeof err)) ||
+      (o.score_dir && ensure_dir(o.score_dir, err, sizeof err))) {
     fprintf(stderr, "kantor eval: %s\n", err);
     kt_engine_free(e);
     kt_corpus_free(cs, n_alloc);
@@ -1290,7 +1310,7 @@ int kt_cmd_eval(int argc, char **argv)
               m1.acc_mean, m1.par_per100, c->n_slices, melody_offset(c),
               mel.n_meter);
     }
-    if (ret == KT_EXIT_OK && (o.svg_dir || o.mid_dir)) {
+    if (ret == KT_EXIT_OK && (o.svg_dir || o.mid_dir || o.score_dir)) {
       kt_chorale shown;
       const char *title = e ? "Kantor" : "Interval baseline";
       shell_chorale(c, e ? g.v : b.v, &shown);
@@ -1315,6 +1335,15 @@ int kt_cmd_eval(int argc, char **argv)
                  e ? "kantor" : "interval");
         if (ret == KT_EXIT_OK &&
             write_midi(path, &shown, &mel, o.bpm, err, sizeof err)) {
+          fprintf(stderr, "kantor eval: %s\n", err);
+          ret = KT_EXIT_FAIL;
+        }
+      }
+      if (ret == KT_EXIT_OK && o.score_dir) {
+        snprintf(path, sizeof path, "%s/%s", o.score_dir, stem);
+        if (kt_engrave_pair(path, c, &shown, title, melody_offset(c), &mel,
+                            o.bpm, o.score_fmt ? o.score_fmt : "ly", err,
+                            sizeof err)) {
           fprintf(stderr, "kantor eval: %s\n", err);
           ret = KT_EXIT_FAIL;
         }

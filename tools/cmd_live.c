@@ -15,6 +15,7 @@
 #include "drive.h"
 #include "smf.h"
 #include "synth.h"
+#include "take.h"
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
@@ -52,6 +53,9 @@ static const char *usage_text =
     "  --click              metronome click (GM percussion, channel 10)\n"
     "  --in FILE.mid        file mode: the melody from a MIDI file\n"
     "  --wav OUT.wav        file mode: the audio to a WAV file\n"
+    "  --record DIR         keep what was played: when it stops, the melody\n"
+    "                       and the three voices as DIR/take-N.mid and\n"
+    "                       DIR/take-N.musicxml\n"
     "  --instrument NAME    choir (default), organ or strings\n"
     "  --lookahead N        0..8 slices (adds latency), default 0\n"
     "  --key K|auto         C C# Db ... B (lowercase = minor), or auto\n"
@@ -84,6 +88,7 @@ typedef struct {
   kt_event ev[MAX_IN + 1];
   kt_midi_out out_buf[4096];
   kt_out out;
+  kt_take *take; /* --record: NULL when off */
 } live_ctx;
 
 static void synth_upto(live_ctx *c, float *l, float *r, uint32_t *done,
@@ -121,6 +126,7 @@ static void live_block(live_ctx *c, const kt_event *in, uint32_t n_in,
   c->out.n = 0;
   c->out.dropped = 0;
   kt_engine_process(c->e, c->ev, n_in + 1, n, &c->out);
+  if (c->take) kt_take_block(c->take, c->now, in, n_in, &c->out);
 
   /* Synth: render up to each event's frame, then apply it. */
   uint32_t done = 0, oi = 0;
@@ -198,11 +204,51 @@ static void live_ctx_free(live_ctx *c)
 
 /* ---- file mode ---------------------------------------------------------- */
 
+/* --record: storage for about 2.5 hours of four voices, made before the
+ * audio starts. */
+#define TAKE_CAP (1 << 18)
+static int take_start(live_ctx *c, kt_take *t, const char *dir)
+{
+  if (!dir) return 0;
+  if (kt_take_init(t, TAKE_CAP, c->rate, c->bpm, c->beats_per_bar,
+                   (int)kt_engine_get_param(c->e, KT_P_CH_ALTO) - 1,
+                   (int)kt_engine_get_param(c->e, KT_P_CH_TENOR) - 1,
+                   (int)kt_engine_get_param(c->e, KT_P_CH_BASS) - 1,
+                   kt_engine_latency(c->e)) < 0) {
+    fprintf(stderr, "kantor live: --record: out of memory\n");
+    return -1;
+  }
+  c->take = t;
+  return 0;
+}
+
+/* When it stops: the take to DIR.  0 or -1 (reported). */
+static int take_finish(live_ctx *c, const char *dir)
+{
+  if (!c->take) return 0;
+  char stem[4300], err[512];
+  int r = kt_take_write(c->take, dir, kt_engine_key(c->e), c->now, stem,
+                        sizeof stem, err, sizeof err);
+  if (r < 0)
+    fprintf(stderr, "kantor live: --record: %s\n", err);
+  else if (!stem[0])
+    printf("kantor live: nothing was played: no take written\n");
+  else
+    printf("kantor live: recorded %s.mid and %s.musicxml%s\n", stem, stem,
+           c->take->dropped ? " (the recording filled up: later notes lost)"
+                            : "");
+  kt_take_free(c->take);
+  c->take = NULL;
+  return r;
+}
+
 static int file_mode(live_ctx *c, const char *in, const char *wav,
                      double bpm_opt, uint32_t block, double rate,
-                     const float *params, int instrument, int click)
+                     const float *params, int instrument, int click,
+                     const char *record)
 {
   char err[512];
+  kt_take take;
   kt_smf smf;
   kt_melody mel;
   if (kt_smf_read_file(in, &smf, err, sizeof err) < 0) {
@@ -234,6 +280,11 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
   }
   for (int p = 0; p < KT_NPARAMS; ++p)
     if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
+  if (take_start(c, &take, record) < 0) {
+    kt_melody_free(&mel);
+    live_ctx_free(c);
+    return KT_EXIT_FAIL;
+  }
   /* The melody's note events, by absolute frame (offs before ons). */
   int nev = 0;
   kt_rec_event *ev = malloc(sizeof *ev * (size_t)(2 * mel.n_notes + 1));
@@ -309,8 +360,12 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
   w = NULL;
   printf("kantor live: file mode: %s -> %s (%lld frames at %g Hz, %g bpm)\n",
          in, wav, (long long)c->now, rate, bpm);
-  ret = KT_EXIT_OK;
+  ret = take_finish(c, record) < 0 ? KT_EXIT_FAIL : KT_EXIT_OK;
 done:
+  if (c->take) {
+    kt_take_free(c->take);
+    c->take = NULL;
+  }
   if (w) kt_wav_close(w, 0, err, sizeof err);
   free(ev);
   free(l);
@@ -566,9 +621,11 @@ static void midi_loop(snd_seq_t *seq)
 
 static int device_mode(const char *device, const char *connect, int no_midi,
                        double bpm, uint32_t block, double rate,
-                       const float *params, int instrument, int click)
+                       const float *params, int instrument, int click,
+                       const char *record)
 {
   char err[512];
+  kt_take take;
   snd_lib_error_set_handler(alsa_silent); /* headless: no ALSA lib noise */
   if (pa_init_quiet() != paNoError) {
     fprintf(stderr, "kantor live: PortAudio failed to initialize: no audio "
@@ -598,6 +655,12 @@ static int device_mode(const char *device, const char *connect, int no_midi,
   }
   for (int p = 0; p < KT_NPARAMS; ++p)
     if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
+  if (take_start(c, &take, record) < 0) {
+    live_ctx_free(c);
+    if (seq) snd_seq_close(seq);
+    Pa_Terminate();
+    return KT_EXIT_FAIL;
+  }
   PaStreamParameters op = {0};
   op.device = dev;
   op.channelCount = 2;
@@ -611,6 +674,8 @@ static int device_mode(const char *device, const char *connect, int no_midi,
     fprintf(stderr, "kantor live: cannot start audio on '%s': %s\n",
             Pa_GetDeviceInfo(dev)->name, Pa_GetErrorText(pe));
     if (st) Pa_CloseStream(st);
+    if (c->take) kt_take_free(c->take);
+    c->take = NULL;
     live_ctx_free(c);
     if (seq) snd_seq_close(seq);
     Pa_Terminate();
@@ -633,14 +698,16 @@ static int device_mode(const char *device, const char *connect, int no_midi,
   Pa_Terminate();
   if (seq) snd_seq_close(seq);
   int64_t frames = c->now;
-  live_ctx_free(c);
   printf("kantor live: stopped after %.1f s of audio\n", frames / rate);
-  return KT_EXIT_OK;
+  int r = take_finish(c, record);
+  live_ctx_free(c);
+  return r < 0 ? KT_EXIT_FAIL : KT_EXIT_OK;
 }
 
 int kt_cmd_live(int argc, char **argv)
 {
   const char *in = NULL, *wav = NULL, *device = NULL, *connect = NULL;
+  const char *record = NULL;
   double bpm = 0, block = 256, rate = 48000, v;
   int click = 0, list = 0, no_midi = 0, instrument = KT_SYNTH_CHOIR;
   float params[KT_NPARAMS];
@@ -673,6 +740,8 @@ int kt_cmd_live(int argc, char **argv)
       wav = s;
     else if (!strcmp(a, "--device"))
       device = s;
+    else if (!strcmp(a, "--record"))
+      record = s;
     else if (!strcmp(a, "--connect"))
       connect = s;
     else if (!strcmp(a, "--instrument")) {
@@ -722,8 +791,8 @@ int kt_cmd_live(int argc, char **argv)
       return usage_err("%s", "file mode needs both --in FILE.mid and "
                              "--wav OUT.wav");
     return file_mode(&g_ctx, in, wav, bpm, (uint32_t)block, rate, params,
-                     instrument, click);
+                     instrument, click, record);
   }
   return device_mode(device, connect, no_midi, bpm > 0 ? bpm : 100,
-                     (uint32_t)block, rate, params, instrument, click);
+                     (uint32_t)block, rate, params, instrument, click, record);
 }

@@ -9,6 +9,8 @@
 #include "args.h"
 #include "cmds.h"
 #include "drive.h"
+#include "lily.h"
+#include "musicxml.h"
 #include "pitch.h"
 #include "player.h"
 #include "smf.h"
@@ -27,6 +29,7 @@
 
 static const char *usage_text =
     "usage: kantor render IN.mid -o OUT.mid [options]\n"
+    "       kantor render MELODY.musicxml -o OUT.mid [--part N] [options]\n"
     "       kantor render --audio-in IN.wav -o OUT.mid [options]\n"
     "\n"
     "Harmonize the melody of a MIDI file (type 0 or 1; where notes overlap\n"
@@ -38,11 +41,22 @@ static const char *usage_text =
     "FLAC, ... any libsndfile reads; channels are mixed): the pitch tracker\n"
     "of the audio plugin finds it, the engine harmonizes it at --bpm, and\n"
     "the Soprano track is the detected melody.\n"
+    "A melody in MusicXML (.musicxml or .xml, uncompressed; one voice, no\n"
+    "chords or tuplets) is read from its top part (or --part N) with its\n"
+    "tempo and meters.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE    the harmonized MIDI file (required)\n"
     "  --wav FILE           also render audio (fluidsynth, FluidR3 GM)\n"
     "  --svg FILE           also draw a piano roll\n"
+    "  --musicxml FILE      also write the chorale as MusicXML (S+A on a\n"
+    "                       treble staff, T+B on a bass staff)\n"
+    "  --score FILE         also engrave it with LilyPond: FILE.pdf, .png\n"
+    "                       or .svg (needs lilypond; Debian: apt-get\n"
+    "                       install lilypond), or FILE.ly: the source only\n"
+    "  --staves 2|4         staves of --musicxml and --score (default 2)\n"
+    "  --part N             the MusicXML input's part holding the melody\n"
+    "                       (1 = the top one, default)\n"
     "  --instrument NAME    choir (default), organ or strings (for --wav)\n"
     "  --lookahead N        0..8 slices of lookahead (nearest model), 0\n"
     "  --key K|auto         C C# Db D ... B (lowercase = minor), or auto\n"
@@ -202,10 +216,67 @@ static int wav_cmp(const void *a, const void *b)
   return x->seq - y->seq;
 }
 
+/* --musicxml and --score: the four voices as a chorale is printed, in the
+ * key set or detected (tools/score.h, musicxml.h, lily.h).  Each file
+ * written is added to written[]; 0, or -1 with err. */
+static int write_notation(const char *in, const note_list nl[NV],
+                          const kt_melody *mel, double bpm, int key, int staves,
+                          const char *out_mxl, const char *out_score,
+                          const char **written, int *n_written, char *err,
+                          size_t errlen)
+{
+  kt_sc_note *buf[NV] = {0};
+  int ret = -1;
+  kt_score sc;
+  memset(&sc, 0, sizeof sc);
+  const char *base = strrchr(in, '/');
+  base = base ? base + 1 : in;
+  char title[300];
+  snprintf(title, sizeof title, "%s (Kantor)", base);
+  sc.title = title;
+  sc.n_voices = NV;
+  for (int v = 0; v < NV; ++v) {
+    buf[v] = malloc(sizeof *buf[v] * (size_t)(nl[v].n + 1));
+    if (!buf[v]) {
+      snprintf(err, errlen, "out of memory");
+      goto out;
+    }
+    for (int i = 0; i < nl[v].n; ++i)
+      buf[v][i] = (kt_sc_note){
+          nl[v].v[i].on / (double)OUT_DIV,
+          (nl[v].v[i].off - nl[v].v[i].on) / (double)OUT_DIV, nl[v].v[i].pitch};
+    sc.notes[v] = buf[v];
+    sc.n[v] = nl[v].n;
+  }
+  sc.meter = mel->meter;
+  sc.n_meter = mel->n_meter;
+  sc.tempo = mel->tempo;
+  sc.n_tempo = mel->n_tempo;
+  sc.bpm = bpm;
+  sc.tonic = key >= 0 ? key % 12 : -1;
+  sc.minor = key >= 12;
+  sc.staves = staves;
+  if (out_mxl) {
+    if (kt_mxl_write(out_mxl, &sc, err, errlen) < 0) goto out;
+    written[(*n_written)++] = out_mxl;
+  }
+  if (out_score) {
+    if (kt_ly_engrave(out_score, &sc, NULL, err, errlen) < 0) goto out;
+    written[(*n_written)++] = out_score;
+  }
+  ret = 0;
+out:
+  for (int v = 0; v < NV; ++v)
+    free(buf[v]);
+  return ret;
+}
+
 int kt_cmd_render(int argc, char **argv)
 {
   const char *in = NULL, *out_mid = NULL, *out_wav = NULL, *out_svg = NULL;
   const char *model_path = NULL, *audio_in = NULL;
+  const char *out_mxl = NULL, *out_score = NULL;
+  double staves = 2, part = 1;
   double pitch_param[KT_NPITCH_PARAMS];
   for (int i = 0; i < KT_NPITCH_PARAMS; ++i)
     pitch_param[i] = kt_pitch_param_get_info((kt_pitch_param)i)->def;
@@ -235,7 +306,20 @@ int kt_cmd_render(int argc, char **argv)
       out_wav = v;
     else if (!strcmp(a, "--svg"))
       out_svg = v;
-    else if (!strcmp(a, "--model"))
+    else if (!strcmp(a, "--musicxml"))
+      out_mxl = v;
+    else if (!strcmp(a, "--score")) {
+      if (!kt_ly_score_name_ok(v))
+        return usage_err("--score: '%s' is not a .pdf, .png, .svg or .ly file",
+                         v);
+      out_score = v;
+    } else if (!strcmp(a, "--staves")) {
+      if (kt_arg_number(v, 2, 4, 1, &staves) < 0 || staves == 3)
+        return usage_err("--staves: '%s' is not 2 or 4", v);
+    } else if (!strcmp(a, "--part")) {
+      if (kt_arg_number(v, 1, 1000, 1, &part) < 0)
+        return usage_err("--part: '%s' is not an integer 1..1000", v);
+    } else if (!strcmp(a, "--model"))
       model_path = v;
     else if (!strcmp(a, "--audio-in"))
       audio_in = v;
@@ -326,7 +410,7 @@ int kt_cmd_render(int argc, char **argv)
   kt_svg_note *svgn = NULL;
   wav_ev *wev = NULL;
   kt_rec_event *wrec = NULL;
-  const char *written[3];
+  const char *written[5];
   int n_written = 0;
 
   float *audio = NULL;
@@ -340,6 +424,11 @@ int kt_cmd_render(int argc, char **argv)
     }
     if (bpm <= 0) bpm = 100;
     mel.end = (double)audio_len / rate * bpm / 60.0;
+  } else if (kt_mxl_is_musicxml_name(in)) {
+    if (kt_mxl_read_melody(in, (int)part, &mel, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      return KT_EXIT_FAIL;
+    }
   } else {
     if (kt_smf_read_file(in, &smf, err, sizeof err) < 0) {
       fprintf(stderr, "kantor render: %s\n", err);
@@ -507,6 +596,14 @@ int kt_cmd_render(int argc, char **argv)
     goto done;
   }
   written[n_written++] = out_mid;
+  if (out_mxl || out_score) {
+    int key = key_tonic >= 0 ? key_tonic + 12 * key_minor : kt_engine_key(e);
+    if (write_notation(in, nl, &mel, o.bpm, key, (int)staves, out_mxl,
+                       out_score, written, &n_written, err, sizeof err) < 0) {
+      fprintf(stderr, "kantor render: %s\n", err);
+      goto done;
+    }
+  }
 
   int total_notes = 0;
   double end_qn = mel.end;

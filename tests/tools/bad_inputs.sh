@@ -149,6 +149,33 @@ for k in bad_3spines bad_token bad_truncated bad_unequal; do
   printf 'file\tbwv\tsplit_group\tsplit\n%s.krn\t1\t0\ttrain\n' "$k" \
     >"$k/split.tsv"
 done
+# MusicXML melodies: mx HEAD MEASURE1-BODY > FILE (a one-part score)
+mx() {
+  printf '<?xml version="1.0" encoding="UTF-8"?>\n<score-partwise version="3.1">\n'
+  printf '<part-list><score-part id="P1"><part-name>M</part-name></score-part></part-list>\n'
+  printf '<part id="P1">\n<measure number="1">\n<attributes><divisions>2</divisions>'
+  printf '<time><beats>4</beats><beat-type>4</beat-type></time></attributes>\n'
+  printf '%s\n' "$1"
+  printf '</measure>\n<measure number="2">\n%s\n</measure>\n</part>\n</score-partwise>\n' "$2"
+}
+N1='<note><pitch><step>C</step><octave>5</octave></pitch><duration>8</duration><voice>1</voice></note>'
+R1='<note><rest/><duration>8</duration><voice>1</voice></note>'
+printf 'PK\3\4\24\0\0\0\10\0' >score.mxl
+mx "$N1" '<note><pitch><step>D</step><octave>5</octave></pitch><duration>8</duration></note' \
+  >malformed.musicxml
+mx "$R1" "$R1" >rests.musicxml
+mx "$N1" "<note><pitch><step>D</step><octave>5</octave></pitch><duration>8</duration><voice>1</voice></note>
+<backup><duration>8</duration></backup>
+<note><pitch><step>G</step><octave>4</octave></pitch><duration>8</duration><voice>2</voice></note>" \
+  >voices.musicxml
+mx "$N1" "<note><pitch><step>D</step><octave>5</octave></pitch><duration>8</duration></note>
+<note><chord/><pitch><step>G</step><octave>4</octave></pitch><duration>8</duration></note>" \
+  >chord.musicxml
+mx "$N1" "<note><pitch><step>D</step><octave>5</octave></pitch><duration>2</duration><time-modification><actual-notes>3</actual-notes><normal-notes>2</normal-notes></time-modification></note>" \
+  >tuplet.musicxml
+printf '<?xml version="1.0"?>\n<html><body>not a score</body></html>\n' \
+  >page.musicxml
+mx "$N1" "$N1" >good.musicxml
 mkdir -p nokern sp/kern
 cp "$KF"/*.krn sp/kern/
 printf 'file\tbwv\tsplit_group\tsplit\nmissing.krn\t1\t0\ttrain\n' \
@@ -175,6 +202,24 @@ run 1 "MIDI: a directory" dir.mid render dir.mid -o out/o.mid
 run 1 "MIDI: unwritable output" nodir render "$MEL" -o nodir/o.mid
 run 1 "WAV: unwritable output" nodir render "$MEL" -o out/o.mid \
   --wav nodir/o.wav
+run 1 "MusicXML: unwritable output" nodir render "$MEL" -o out/o.mid \
+  --musicxml nodir/o.musicxml
+
+# ---- MusicXML in -----------------------------------------------------------
+run 1 "MusicXML: compressed (.mxl)" score.mxl render score.mxl -o out/o.mid
+run 1 "MusicXML: malformed XML" "malformed.musicxml: line" \
+  render malformed.musicxml -o out/o.mid
+run 1 "MusicXML: not a score" page.musicxml render page.musicxml -o out/o.mid
+run 1 "MusicXML: no notes" rests.musicxml render rests.musicxml -o out/o.mid
+run 1 "MusicXML: several voices in the part" "measure 2" \
+  render voices.musicxml -o out/o.mid
+run 1 "MusicXML: a chord in the melody" "measure 2" \
+  render chord.musicxml -o out/o.mid
+run 1 "MusicXML: a tuplet" "measure 2" render tuplet.musicxml -o out/o.mid
+run 1 "MusicXML: no such part" good.musicxml render good.musicxml \
+  -o out/o.mid --part 3
+run 1 "MusicXML: missing file" nothere.musicxml \
+  render nothere.musicxml -o out/o.mid
 
 # ---- model files -----------------------------------------------------------
 run 1 "model: missing file" nothere.kmod render "$MEL" -o out/o.mid \
@@ -229,17 +274,26 @@ run 2 "usage: unknown key" --key render "$MEL" -o out/o.mid --key H
 run 2 "usage: lookahead 99" --lookahead render "$MEL" -o out/o.mid \
   --lookahead 99
 run 2 "usage: guard maybe" --guard render "$MEL" -o out/o.mid --guard maybe
+run 2 "usage: three staves" --staves render "$MEL" -o out/o.mid \
+  --musicxml out/o.musicxml --staves 3
+run 2 "usage: score of an unknown kind" --score render "$MEL" -o out/o.mid \
+  --score out/o.doc
 run 2 "usage: epochs not a number" --epochs train --data "$FX" --epochs abc \
   -o out/m.kmod
 run 2 "usage: hidden sizes malformed" --hidden train --data "$FX" \
   --hidden 8,x -o out/m.kmod
 run 2 "usage: unknown set" --set eval --data "$FX" --set nope
+run 2 "usage: unknown score format" --score-format eval --data "$FX" \
+  --set all --score-dir out/s --score-format doc
 fi
 
 # ---- good runs (under valgrind: memory errors and leaks on success) -------
 if [ "$MODE" = --valgrind ]; then
   [ "$PART" = bad ] && exit $fail
   run 0 "render: MIDI and SVG" "" render "$MEL" -o out/o.mid --svg out/o.svg
+  run 0 "render: MusicXML and LilyPond out" "" render "$MEL" -o out/o.mid \
+    --musicxml out/o.musicxml --score out/o.ly
+  run 0 "render: MusicXML in" "" render good.musicxml -o out/o.mid
   run 0 "render: WAV" "" render "$MEL" -o out/o.mid --wav out/o.wav
   run 0 "render: options" "" render "$MEL" -o out/o.mid --lookahead 4 \
     --temperature 0.7 --seed 3 --key a --guard off --block 100 --rate 44100
@@ -247,6 +301,7 @@ if [ "$MODE" = --valgrind ]; then
     --hidden 8,8 --epochs 2 --batch 8 --quiet -o m.kmod --curves out/m
   run 0 "render: trained model" "" render "$MEL" -o out/o.mid --model m.kmod
   run 0 "eval" "" eval --data "$FX" --set all
+  run 0 "eval: scores" "" eval --data "$FX" --set all --score-dir out/s
   run 0 "eval: json, model" "" eval --data "$FX" --set all --json \
     --model m.kmod
   run 0 "corpus" "" corpus --data "$FX"

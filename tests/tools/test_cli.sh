@@ -77,6 +77,33 @@ ck 2 "render --player bad value" "$K" render "$M" -o "$T/p4.mid" \
 has "$T/err" "late=900: want milliseconds -500..500" "bad --player value named"
 [ ! -e "$T/p4.mid" ] || { echo "FAIL: p4.mid written"; fail=1; }
 
+# MusicXML out and back in: the four-stave file's top part is the melody,
+# and it renders to the same MIDI file; --score .ly writes LilyPond source;
+# --score .pdf without lilypond on PATH: exit 1, how to install it, nothing
+# written
+ck 0 "render --musicxml --staves 4" "$K" render "$M" -o "$T/x0.mid" \
+  --musicxml "$T/x0.musicxml" --staves 4 --score "$T/x0.ly"
+ck 0 "render the MusicXML melody" "$K" render "$T/x0.musicxml" -o "$T/x1.mid"
+cmp -s "$T/x0.mid" "$T/x1.mid" && echo "ok: MusicXML melody = MIDI melody" \
+  || { echo "FAIL: the MusicXML melody renders differently"; fail=1; }
+has "$T/x0.ly" '\\new ChoirStaff' "LilyPond source written"
+ck 1 "render --score without lilypond" env PATH=/nonexistent "$K" render \
+  "$M" -o "$T/x2.mid" --score "$T/x2.pdf"
+has "$T/err" "apt-get install lilypond" "how to install LilyPond said"
+[ ! -e "$T/x2.mid" ] && [ ! -e "$T/x2.pdf" ] && echo "ok: nothing written" \
+  || { echo "FAIL: output left without lilypond"; fail=1; }
+
+if command -v lilypond >/dev/null 2>&1; then
+  ck 0 "render --score .svg" "$K" render "$M" -o "$T/x3.mid" \
+    --score "$T/x3.svg"
+  grep -q '<svg' "$T/x3.svg" 2>/dev/null && echo "ok: score engraved as SVG" \
+    || { echo "FAIL: no SVG score"; fail=1; }
+  [ -z "$(ls -A "$T" | grep kantor-ly)" ] && echo "ok: no temporary left" \
+    || { echo "FAIL: lilypond's temporary folder left"; fail=1; }
+else
+  echo "skip: lilypond not installed: --score not engraved"
+fi
+
 # live, file mode: the same per-block path, to a WAV
 ck 0 "live file mode" "$K" live --in "$SRC/demo/melody.mid" \
   --wav "$T/live.wav" --click --block 128
@@ -86,6 +113,21 @@ else
   echo "FAIL: live WAV missing or short"; fail=1
 fi
 [ ! -e "$T/live.wav.tmp" ] || { echo "FAIL: live tmp left"; fail=1; }
+# --record DIR: the session kept as take-1, then take-2 (test_notation.sh
+# also checks the take's notes are the render's)
+ck 0 "live --record" "$K" live --in "$SRC/demo/melody.mid" \
+  --wav "$T/live.wav" --record "$T/takes"
+ck 0 "live --record again" "$K" live --in "$SRC/demo/melody.mid" \
+  --wav "$T/live.wav" --record "$T/takes"
+if [ -s "$T/takes/take-1.mid" ] && [ -s "$T/takes/take-1.musicxml" ] &&
+  [ -s "$T/takes/take-2.musicxml" ]; then
+  echo "ok: live --record wrote take-1 and take-2 (.mid, .musicxml)"
+else
+  echo "FAIL: live --record: $(ls "$T/takes" 2>&1)"; fail=1
+fi
+cmp -s "$T/takes/take-1.mid" "$T/takes/take-2.mid" &&
+  echo "ok: the same melody, the same take" ||
+  { echo "FAIL: two takes of one melody differ"; fail=1; }
 ck 2 "live --in without --wav" "$K" live --in "$SRC/demo/melody.mid"
 ck 1 "live file mode, bad file" "$K" live --in "$T/trunc.mid" \
   --wav "$T/bad.wav"
