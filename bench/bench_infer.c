@@ -245,6 +245,11 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
     exit(1);
   }
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
+  /* KANTOR_BENCH_DECODE=classic|style: the guard without or with its style
+     terms (dsp/decode.h); unset: the engine's default */
+  const char *dec = getenv("KANTOR_BENCH_DECODE");
+  if (dec && !strcmp(dec, "classic")) kt_engine_set_style(e, 0, NULL);
+  if (dec && !strcmp(dec, "style")) kt_engine_set_style(e, 1, NULL);
   double *t = malloc(sizeof(double) * (size_t)blocks);
   double *tb = malloc(sizeof(double) * (size_t)blocks);
   double *tn = malloc(sizeof(double) * (size_t)blocks);
