@@ -123,10 +123,25 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
 /* Consecutive fifths or octaves by style.py's definition: both voices
  * move, in any direction, and the interval class (upper - lower) mod 12 is
  * 0 or 7 before and after. */
+static int pc_of(int p) KT_RT
+{
+  /* a division costs more than this on the guard's innermost loop */
+  static const unsigned char pc[128] = {
+#define KT_PC12 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+      KT_PC12, KT_PC12, KT_PC12, KT_PC12, KT_PC12, KT_PC12, KT_PC12,
+      KT_PC12, KT_PC12, KT_PC12, 0,       1,       2,       3,
+      4,       5,       6,       7
+#undef KT_PC12
+  };
+  return p >= 0 && p < 128 ? pc[p] : ((p % 12) + 12) % 12;
+}
+
 static int parallel_any(int a0, int b0, int a1, int b1) KT_RT
 {
   if (a0 < 0 || b0 < 0 || a1 < 0 || b1 < 0 || a0 == a1 || b0 == b1) return 0;
-  int i0 = ((a0 - b0) % 12 + 12) % 12, i1 = ((a1 - b1) % 12 + 12) % 12;
+  int i0 = pc_of(a0) - pc_of(b0), i1 = pc_of(a1) - pc_of(b1);
+  if (i0 < 0) i0 += 12;
+  if (i1 < 0) i1 += 12;
   return i0 == i1 && (i1 == 0 || i1 == 7);
 }
 
@@ -169,12 +184,13 @@ static float style_cost(const kt_decode_style *st, const int p[4],
   for (int h = 1; h < 4; ++h)
     if (p[h] >= 0 && q[h] >= 0) {
       int d = q[h] > p[h] ? q[h] - p[h] : p[h] - q[h];
-      if (d > 2) c += st->move[h - 1] * (float)(d - 2);
+      int free = st->step[h - 1] > 0 ? st->step[h - 1] : 2;
+      if (d > free) c += st->move[h - 1] * (float)(d - free);
     }
   if (q[0] < 0) return c;
   unsigned pcs = 0;
   for (int v = 0; v < 4; ++v)
-    if (q[v] >= 0) pcs |= 1u << (q[v] % 12);
+    if (q[v] >= 0) pcs |= 1u << pc_of(q[v]);
   int root, qual;
   if (st->chord_tab) {
     unsigned e = st->chord_tab[pcs];
@@ -187,12 +203,12 @@ static float style_cost(const kt_decode_style *st, const int p[4],
   if (cadence) {
     /* a major or minor triad in root position, or the cost */
     if (qual == KT_SQ_MAJ || qual == KT_SQ_MIN)
-      return q[3] >= 0 && q[3] % 12 == root ? c : c + st->cadence;
+      return q[3] >= 0 && pc_of(q[3]) == root ? c : c + st->cadence;
     return c + st->cadence + (qual < 0 ? none : st->quality[qual]);
   }
   if (qual < 0) return c + none;
   c += st->quality[qual];
-  if (q[3] >= 0 && q[3] % 12 == root) c += st->root_pos;
+  if (q[3] >= 0 && pc_of(q[3]) == root) c += st->root_pos;
   return c;
 }
 
@@ -250,14 +266,18 @@ void kt_decode(const kt_repr *r, const float *logits,
         if (!(s + gain > best)) break;
         int q[4] = {sop_now, cl[0].c[a].pitch, cl[1].c[t].pitch,
                     cl[2].c[b].pitch};
+        if (o->style) {
+          /* the style terms first: a table lookup, and once they are in
+             the score is exact but for the costs still to come */
+          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence);
+          if (!(s > best)) continue;
+        }
         s -= 1000.0f * (float)violations(p, q, o);
         if (!(s + gain > best)) continue;
         s -= o->leap_cost * (float)wide_leaps(p, q);
         if (!(s + gain > best)) continue;
-        if (o->style) {
-          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence);
-        } else if (o->chord_bias > 0.0f && sop_now >= 0 &&
-                   kt_chord_label(q, 4, NULL, NULL) == 0)
+        if (!o->style && o->chord_bias > 0.0f && sop_now >= 0 &&
+            kt_chord_label(q, 4, NULL, NULL) == 0)
           s -= o->chord_bias;
         if (s > best) {
           best = s;
@@ -334,7 +354,14 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
       s->none = f;
     else if (!strcmp(name, "cad"))
       s->cadence = f;
-    else if (!strcmp(name, "root"))
+    else if (!strcmp(name, "step_a") || !strcmp(name, "step_t") ||
+             !strcmp(name, "step_b")) {
+      if (v != floor(v) || v > 12) {
+        snprintf(err, errlen, "style term %s wants 0..12 semitones", name);
+        return -1;
+      }
+      s->step[name[5] == 'a' ? 0 : name[5] == 't' ? 1 : 2] = (int)v;
+    } else if (!strcmp(name, "root"))
       s->root_pos = f;
     else {
       int q = -1;
@@ -343,8 +370,8 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
           if (!strcmp(name + 2, qn[i])) q = i;
       if (q < 0) {
         snprintf(err, errlen,
-                 "unknown style term '%s' (par, hold[_a|_t|_b], move_a, "
-                 "move_t, move_b, root, cad, none, q_QUALITY)",
+                 "unknown style term '%s' (par, hold[_a|_t|_b], "
+                 "move_a|t|b, step_a|t|b, root, cad, none, q_QUALITY)",
                  name);
         return -1;
       }

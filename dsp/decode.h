@@ -36,9 +36,11 @@ typedef struct kt_decode_style {
                              (style.py's definition), not only in similar */
   float hold[KT_NGEN];    /* replace kt_decode_opts.hold_bonus, per voice
                              (alto, tenor, bass; < 0: a cost) */
-  float move[KT_NGEN];    /* per semitone beyond a whole step of a voice's
+  float move[KT_NGEN];    /* per semitone beyond step[] of a voice's
                              move from its previous pitch (alto, tenor,
                              bass) */
+  int step[KT_NGEN];      /* semitones of a move that cost nothing (0: 2,
+                             a whole step) */
   float root_pos;         /* a chord with its root in the bass */
   float cadence;          /* at a cadence (kt_decode_opts.cadence): any
                              sonority but a root-position major or minor
@@ -95,7 +97,8 @@ void kt_decode(const kt_repr *r, const float *logits,
     KT_RT;
 
 /* Not RT: the style terms named in spec ("name=value,...": par (0/1),
- * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b, root,
+ * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b,
+ * step_a, step_t, step_b (0..12, whole semitones), root,
  * cad, none, q_QUALITY with QUALITY one of aug dim dim7
  * dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set on
  * *s; the others are left as they are.  Returns 0, or -1 with a message in err.

@@ -496,24 +496,27 @@ void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT
 
 void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
 {
+  /* chosen on the valid split by a coordinate search over these terms
+     (models/MODEL.md, "Decoding towards Bach's style") */
+  int l4 = lookahead >= 2;
   *s = (kt_decode_style){0};
   s->par_any = 1;
-  s->none = 0.2f;
-  s->cadence = 1.0f;
-  s->root_pos = 0.3f;
+  s->hold[0] = l4 ? 0.1f : 0.0f;
+  s->hold[1] = l4 ? 0.2f : 0.0f;
+  s->hold[2] = l4 ? 0.0f : -0.1f;
   s->move[0] = 0.4f;
   s->move[1] = 0.1f;
   s->move[2] = 0.2f;
-  s->quality[KT_SQ_MIN7] = 0.1f;
+  s->root_pos = l4 ? 0.3f : 0.2f;
+  s->cadence = l4 ? 1.0f : 0.5f;
+  s->none = 0.2f;
+  s->quality[KT_SQ_MIN7] = l4 ? 0.2f : 0.1f;
   s->quality[KT_SQ_MAJ7] = 0.2f;
-  s->quality[KT_SQ_AUG] = 0.2f;
-  s->quality[KT_SQ_DOM7] = -0.1f;
+  s->quality[KT_SQ_MIN] = l4 ? 0.1f : 0.0f;
+  s->quality[KT_SQ_DOM7] = l4 ? -0.2f : -0.1f;
   s->quality[KT_SQ_DIM] = -0.2f;
   s->quality[KT_SQ_DIM7] = -1.0f;
-  s->quality[KT_SQ_HDIM7] = -0.1f;
-  float hold = lookahead < 2 ? 0.0f : 0.1f;
-  s->hold[0] = s->hold[1] = hold;
-  s->hold[2] = -0.1f;
+  s->quality[KT_SQ_HDIM7] = l4 ? 0.0f : -0.1f;
 }
 
 /* The style terms in use for the current model, or NULL. */

@@ -1077,6 +1077,10 @@ static void test_style_terms(void)
   st.move[2] = 0.1f;
   kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
   CHECK(c[2].pitch == 48, "move cost 0.1: bass %d", c[2].pitch);
+  st.step[2] = 5; /* moves up to a fourth are free: G2 again */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 43, "move cost 0.1 beyond a fourth: bass %d", c[2].pitch);
+  st.step[2] = 0;
   st.move[2] = 0.0f;
 
   /* qualities: E5 over C4 C3, the alto G4 (C major, likeliest) or A4
@@ -1112,16 +1116,16 @@ static void test_style_terms(void)
   char err[160];
   CHECK(kt_decode_style_parse(&s,
                               "par=1,move_b=0.25,root=0.5,q_min7=0.4,"
-                              "cad=1,none=0.1,hold=0.3",
+                              "cad=1,none=0.1,hold=0.3,step_t=3",
                               err, sizeof err) == 0 &&
             s.par_any == 1 && s.move[2] == 0.25f && s.root_pos == 0.5f &&
             s.quality[KT_SQ_MIN7] == 0.4f && s.cadence == 1.0f &&
             s.none == 0.1f && s.hold[0] == 0.3f && s.hold[2] == 0.3f &&
-            s.move[0] == 0.0f,
+            s.step[1] == 3 && s.move[0] == 0.0f,
         "parse: a good spec");
   static const char *const bad_specs[] = {
-      "root",    "root=", "root=-1",     "q_foo=1",  "bogus=1",
-      "root=1x", "=1",    "move_b=1000", "root=-0.5"};
+      "root", "root=",       "root=-1",   "q_foo=1",    "bogus=1",  "root=1x",
+      "=1",   "move_b=1000", "root=-0.5", "step_b=2.5", "step_b=13"};
   for (size_t i = 0; i < sizeof bad_specs / sizeof bad_specs[0]; ++i) {
     err[0] = 0;
     CHECK(kt_decode_style_parse(&s, bad_specs[i], err, sizeof err) != 0 &&
