@@ -1095,21 +1095,6 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   kt_engine_set_param(e, KT_P_GUARD, (float)o->guard);
   kt_engine_set_param(e, KT_P_RHYTHM, (float)o->rhythm);
   kt_engine_set_shift_avg(e, o->shift_avg);
-  if (o->decode == 0) {
-    kt_engine_set_style(e, 0, NULL);
-  } else if (o->decode == 1 && !o->style) {
-    kt_engine_set_style(e, 1, NULL); /* the shipped weights */
-  } else if (o->decode == 1) {
-    kt_decode_style s;
-    char serr[160];
-    kt_engine_style_default(&s, o->lookahead);
-    if (kt_decode_style_parse(&s, o->style, serr, sizeof serr)) {
-      set_err(err, errlen, "--style: %s", serr);
-      kt_engine_free(e);
-      return NULL;
-    }
-    kt_engine_set_style(e, 1, &s);
-  }
   kt_engine_set_param(e, KT_P_PASSTHRU, 0);
   kt_engine_set_param(e, KT_P_BPM, (float)o->bpm);
   if (o->key >= 0) {
@@ -1141,6 +1126,19 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
     snprintf(desc, desclen, "embedded (lookahead %d asked)", o->lookahead);
   }
   kt_engine_reset(e); /* applies the parameters: picks the model */
+  if (o->decode >= 0) /* the shipped weights for the model picked */
+    kt_engine_set_style(e, o->decode, NULL);
+  if (o->decode == 1 && o->style) {
+    kt_decode_style s;
+    char serr[160];
+    kt_engine_get_style(e, &s);
+    if (kt_decode_style_parse(&s, o->style, serr, sizeof serr)) {
+      set_err(err, errlen, "--style: %s", serr);
+      kt_engine_free(e);
+      return NULL;
+    }
+    kt_engine_set_style(e, 1, &s);
+  }
   const kt_model *cur = kt_engine_current_model(e);
   if (cur) {
     size_t l = strlen(desc);
