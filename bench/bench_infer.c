@@ -7,6 +7,7 @@
  * at 240 BPM and every voice on; the cost growth (bench_growth.c); and
  * training speed against PyTorch (bench_train.c).  Prints tables and one
  * JSON line.  Reports only: nothing here asserts time. */
+#include "../dsp/decode.h"
 #include "../dsp/engine.h"
 #include "../nn/model.h"
 #include "bench.h"
@@ -245,6 +246,11 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
     exit(1);
   }
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
+  /* KANTOR_BENCH_DECODE=classic|style: the guard without or with its style
+     terms (dsp/decode.h); unset: the engine's default */
+  const char *dec = getenv("KANTOR_BENCH_DECODE");
+  if (dec && !strcmp(dec, "classic")) kt_engine_set_style(e, 0, NULL);
+  if (dec && !strcmp(dec, "style")) kt_engine_set_style(e, 1, NULL);
   double *t = malloc(sizeof(double) * (size_t)blocks);
   double *tb = malloc(sizeof(double) * (size_t)blocks);
   double *tn = malloc(sizeof(double) * (size_t)blocks);
@@ -383,11 +389,74 @@ static const char *env_or(const char *name, const char *def)
   return v && *v ? v : def;
 }
 
+/* `bench_infer decode`: one kt_decode (guard on, 6 candidates per voice)
+ * without and with the style terms (the shipped L4 weights), on random
+ * logits and on flat ones (every combination scores the same, so the
+ * best-first pruning stops nothing early); min over 5 repeats of 20 000
+ * calls, each including the filling of the logits. */
+static int bench_decode_only(void)
+{
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 1;
+  r.tgt_sound = 1;
+  static const int lo[4] = {36, 45, 50, 55}, hi[4] = {64, 72, 80, 84};
+  memcpy(r.lo, lo, sizeof lo);
+  memcpy(r.hi, hi, sizeof hi);
+  float lg[3 * 64];
+  int n = 0;
+  for (int h = 0; h < 3; ++h)
+    n += kt_repr_n_tok(&r, kt_head_voice(h));
+  static unsigned char tab[4096];
+  kt_style_chord_table(tab);
+  kt_decode_style st;
+  kt_engine_style_default(&st, 4);
+  st.chord_tab = tab;
+  for (int flat = 0; flat < 2; ++flat)
+    for (int sty = 0; sty < 2; ++sty) {
+      kt_decode_opts o;
+      memset(&o, 0, sizeof o);
+      o.guard = 1;
+      o.leap_cost = 0.5f;
+      o.chord_bias = 0.2f;
+      o.hold_bonus = 0.2f;
+      o.style = sty ? &st : NULL;
+      for (int h = 0; h < 3; ++h) {
+        o.lo[h] = lo[kt_head_voice(h)];
+        o.hi[h] = hi[kt_head_voice(h)];
+      }
+      unsigned s = 1;
+      kt_rng rng;
+      kt_rng_seed(&rng, 1);
+      kt_choice c[3];
+      const int prev[3] = {67, 60, 48};
+      double best = 1e9;
+      for (int rep = 0; rep < 5; ++rep) {
+        const int N = 20000;
+        double t0 = now_us();
+        for (int i = 0; i < N; ++i) {
+          for (int j = 0; j < n; ++j) {
+            s = s * 1103515245u + 12345u;
+            lg[j] = flat ? 0.0f : -(float)((s >> 16) % 1000) / 100.0f;
+          }
+          kt_decode(&r, lg, &o, 0, 72, 74, prev, &rng, c);
+        }
+        double t = (now_us() - t0) / N;
+        if (t < best) best = t;
+      }
+      printf("kt_decode, %s logits, %s guard: %.2f us\n",
+             flat ? "flat" : "random", sty ? "style" : "classic", best);
+    }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   openblas_set_num_threads(1);
   const char *src = env_or("KANTOR_SRC", ".");
   const char *data = env_or("KANTOR_DATA", "../shared/data/bach-370-chorales");
+  if (argc > 1 && !strcmp(argv[1], "decode")) return bench_decode_only();
   if (argc > 1 && !strcmp(argv[1], "engine"))
     return bench_engine_only(argc > 2 ? atoi(argv[2]) : 200000,
                              argc > 3 ? atoi(argv[3]) : 3);

@@ -4,6 +4,9 @@
 #include "../nn/model.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 void kt_rng_seed(kt_rng *r, uint64_t seed) KT_RT
 {
@@ -91,8 +94,7 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
          struck again only if the caller says so; and it is preferred a
          little over a near-equal other pitch. */
       c.onset = o->restrike;
-      if (j >= 2)
-        s += o->hold_bonus;
+      if (j >= 2) s += o->style ? o->style->hold[h] : o->hold_bonus;
     }
     if (o->hold_only && (c.onset || c.pitch != prev))
       s -= 1000.0f; /* as a broken rule */
@@ -124,7 +126,33 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
   }
 }
 
-static int violations(const int p[4], const int q[4], const kt_decode_opts *o)
+/* Consecutive fifths or octaves by style.py's definition: both voices
+ * move, in any direction, and the interval class (upper - lower) mod 12 is
+ * 0 or 7 before and after. */
+static int pc_of(int p) KT_RT
+{
+  /* a division costs more than this on the guard's innermost loop */
+  static const unsigned char pc[128] = {
+#define KT_PC12 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+      KT_PC12, KT_PC12, KT_PC12, KT_PC12, KT_PC12, KT_PC12, KT_PC12,
+      KT_PC12, KT_PC12, KT_PC12, 0,       1,       2,       3,
+      4,       5,       6,       7
+#undef KT_PC12
+  };
+  return p >= 0 && p < 128 ? pc[p] : ((p % 12) + 12) % 12;
+}
+
+static int parallel_any(int a0, int b0, int a1, int b1) KT_RT
+{
+  if (a0 < 0 || b0 < 0 || a1 < 0 || b1 < 0 || a0 == a1 || b0 == b1) return 0;
+  int i0 = pc_of(a0) - pc_of(b0), i1 = pc_of(a1) - pc_of(b1);
+  if (i0 < 0) i0 += 12;
+  if (i1 < 0) i1 += 12;
+  return i0 == i1 && (i1 == 0 || i1 == 7);
+}
+
+static int violations(const int p[4], const int q[4],
+                      const kt_decode_opts *o) KT_RT
 {
   /* p: previous S A T B, q: new S A T B (-1 rest) */
   int v = 0;
@@ -134,7 +162,9 @@ static int violations(const int p[4], const int q[4], const kt_decode_opts *o)
     for (int j = i + 1; j < 4; ++j) {
       if (q[i] >= 0 && q[j] >= 0 && q[j] > q[i])
         ++v; /* crossing: a lower voice above a higher one */
-      v += kt_is_parallel(p[i], p[j], q[i], q[j]);
+      v += o->style && o->style->par_any
+               ? parallel_any(p[i], p[j], q[i], q[j])
+               : kt_is_parallel(p[i], p[j], q[i], q[j]);
     }
   return v;
 }
@@ -150,6 +180,42 @@ static int wide_leaps(const int p[4], const int q[4]) KT_RT
     n += d > 7 && !(h == 3 && d == 12);
   }
   return n;
+}
+
+/* The style terms' cost of the sonority q (S A T B, -1 rest) after p. */
+static float style_cost(const kt_decode_style *st, const int p[4],
+                        const int q[4], float chord_bias, int cadence) KT_RT
+{
+  float c = 0.0f;
+  for (int h = 1; h < 4; ++h)
+    if (p[h] >= 0 && q[h] >= 0) {
+      int d = q[h] > p[h] ? q[h] - p[h] : p[h] - q[h];
+      int free = st->step[h - 1] > 0 ? st->step[h - 1] : 2;
+      if (d > free) c += st->move[h - 1] * (float)(d - free);
+    }
+  if (q[0] < 0) return c;
+  unsigned pcs = 0;
+  for (int v = 0; v < 4; ++v)
+    if (q[v] >= 0) pcs |= 1u << pc_of(q[v]);
+  int root, qual;
+  if (st->chord_tab) {
+    unsigned e = st->chord_tab[pcs];
+    qual = (int)(e & 15u) - 1;
+    root = (int)(e >> 4);
+  } else {
+    qual = kt_style_chord(pcs, &root);
+  }
+  float none = st->none >= 0.0f ? st->none : chord_bias;
+  if (cadence) {
+    /* a major or minor triad in root position, or the cost */
+    if (qual == KT_SQ_MAJ || qual == KT_SQ_MIN)
+      return q[3] >= 0 && pc_of(q[3]) == root ? c : c + st->cadence;
+    return c + st->cadence + (qual < 0 ? none : st->quality[qual]);
+  }
+  if (qual < 0) return c + none;
+  c += st->quality[qual];
+  if (q[3] >= 0 && pc_of(q[3]) == root) c += st->root_pos;
+  return c;
 }
 
 void kt_decode(const kt_repr *r, const float *logits,
@@ -186,6 +252,11 @@ void kt_decode(const kt_repr *r, const float *logits,
   }
   const int p[4] = {sop_prev, prev[0], prev[1], prev[2]};
   float best = -INFINITY;
+  /* the most a combination's terms can add (a chord quality's bonus) */
+  float gain = 0.0f;
+  if (o->style)
+    for (int q = 0; q < KT_SQ_N; ++q)
+      if (-o->style->quality[q] > gain) gain = -o->style->quality[q];
   int bi[KT_NGEN] = {0, 0, 0};
   /* Score = sum of the three log-probabilities, minus 1000 per broken rule,
    * minus leap_cost per wide leap, minus chord_bias if the sonority is no
@@ -198,16 +269,20 @@ void kt_decode(const kt_repr *r, const float *logits,
     for (int t = 0; t < cl[1].n; ++t)
       for (int b = 0; b < cl[2].n; ++b) {
         float s = cl[0].score[a] + cl[1].score[t] + cl[2].score[b];
-        if (!(s > best))
-          break;
+        if (!(s + gain > best)) break;
         int q[4] = {sop_now, cl[0].c[a].pitch, cl[1].c[t].pitch,
                     cl[2].c[b].pitch};
+        if (o->style) {
+          /* the style terms first: a table lookup, and once they are in
+             the score is exact but for the costs still to come */
+          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence);
+          if (!(s > best)) continue;
+        }
         s -= 1000.0f * (float)violations(p, q, o);
-        if (!(s > best)) continue;
+        if (!(s + gain > best)) continue;
         s -= o->leap_cost * (float)wide_leaps(p, q);
-        if (!(s > best))
-          continue;
-        if (o->chord_bias > 0.0f && sop_now >= 0 &&
+        if (!(s + gain > best)) continue;
+        if (!o->style && o->chord_bias > 0.0f && sop_now >= 0 &&
             kt_chord_label(q, 4, NULL, NULL) == 0)
           s -= o->chord_bias;
         if (s > best) {
@@ -226,4 +301,89 @@ void kt_decode(const kt_repr *r, const float *logits,
       out[h].onset = 1;
     }
   }
+}
+
+/* Not RT: "key=value,..." onto *s (see decode.h). */
+int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
+                          size_t errlen)
+{
+  static const char *const qn[KT_SQ_N] = {
+      "aug", "dim", "dim7", "dom7", "hdim7", "maj", "maj7", "min", "min7"};
+  const char *p = spec;
+  while (p && *p) {
+    const char *eq = strchr(p, '='), *end = strchr(p, ',');
+    if (!end) end = p + strlen(p);
+    if (!eq || eq > end) {
+      snprintf(err, errlen, "style term '%.*s' wants name=value",
+               (int)(end - p), p);
+      return -1;
+    }
+    char name[16];
+    size_t nl = (size_t)(eq - p);
+    if (nl == 0 || nl >= sizeof name) {
+      snprintf(err, errlen, "unknown style term '%.*s'", (int)nl, p);
+      return -1;
+    }
+    memcpy(name, p, nl);
+    name[nl] = 0;
+    char *stop;
+    double v = strtod(eq + 1, &stop);
+    if (stop == eq + 1 || stop != end || !(v >= -100.0 && v <= 100.0)) {
+      snprintf(err, errlen,
+               "style term %s wants a value in 0..100 (q_, hold: -100..100), "
+               "not '%.*s'",
+               name, (int)(end - eq - 1), eq + 1);
+      return -1;
+    }
+    float f = (float)v;
+    if (v < 0.0 && strncmp(name, "q_", 2) && strncmp(name, "hold", 4)) {
+      snprintf(err, errlen, "style term %s wants a value in 0..100", name);
+      return -1;
+    }
+    if (!strcmp(name, "par"))
+      s->par_any = v != 0.0;
+    else if (!strcmp(name, "move_a"))
+      s->move[0] = f;
+    else if (!strcmp(name, "move_t"))
+      s->move[1] = f;
+    else if (!strcmp(name, "move_b"))
+      s->move[2] = f;
+    else if (!strcmp(name, "hold"))
+      s->hold[0] = s->hold[1] = s->hold[2] = f;
+    else if (!strcmp(name, "hold_a"))
+      s->hold[0] = f;
+    else if (!strcmp(name, "hold_t"))
+      s->hold[1] = f;
+    else if (!strcmp(name, "hold_b"))
+      s->hold[2] = f;
+    else if (!strcmp(name, "none"))
+      s->none = f;
+    else if (!strcmp(name, "cad"))
+      s->cadence = f;
+    else if (!strcmp(name, "step_a") || !strcmp(name, "step_t") ||
+             !strcmp(name, "step_b")) {
+      if (v != floor(v) || v > 12) {
+        snprintf(err, errlen, "style term %s wants 0..12 semitones", name);
+        return -1;
+      }
+      s->step[name[5] == 'a' ? 0 : name[5] == 't' ? 1 : 2] = (int)v;
+    } else if (!strcmp(name, "root"))
+      s->root_pos = f;
+    else {
+      int q = -1;
+      if (!strncmp(name, "q_", 2))
+        for (int i = 0; i < KT_SQ_N; ++i)
+          if (!strcmp(name + 2, qn[i])) q = i;
+      if (q < 0) {
+        snprintf(err, errlen,
+                 "unknown style term '%s' (par, hold[_a|_t|_b], "
+                 "move_a|t|b, step_a|t|b, root, cad, none, q_QUALITY)",
+                 name);
+        return -1;
+      }
+      s->quality[q] = f;
+    }
+    p = *end ? end + 1 : end;
+  }
+  return 0;
 }

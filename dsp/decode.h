@@ -8,7 +8,9 @@
 #define KT_DECODE_H
 
 #include "../nn/encode.h"
+#include "../nn/harmony.h"
 #include "voices.h"
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -19,6 +21,36 @@ void kt_rng_seed(kt_rng *r, uint64_t seed) KT_RT;
 uint64_t kt_rng_next(kt_rng *r) KT_RT;
 double kt_rng_uniform(kt_rng *r) KT_RT; /* (0, 1) */
 float kt_gumbel(kt_rng *r) KT_RT;       /* -log(-log(uniform)) */
+
+/* The style terms of the guard (kt_decode_opts.style): costs in
+ * log-probability, each >= 0 but the qualities', taken off the score of an
+ * (alto, tenor, bass) combination, so that the joint choice leans towards
+ * Bach's statistics
+ * (../shared/style: a bass that moves by step and takes inversions,
+ * dominant sevenths and diminished chords, no consecutive fifths or
+ * octaves even in contrary motion).  The chord is kt_style_chord's label
+ * of the sounding pitch classes, soprano included. */
+typedef struct kt_decode_style {
+  int par_any;            /* consecutive fifths / octaves between any two
+                             voices in contrary motion too break the rule
+                             (style.py's definition), not only in similar */
+  float hold[KT_NGEN];    /* replace kt_decode_opts.hold_bonus, per voice
+                             (alto, tenor, bass; < 0: a cost) */
+  float move[KT_NGEN];    /* per semitone beyond step[] of a voice's
+                             move from its previous pitch (alto, tenor,
+                             bass) */
+  int step[KT_NGEN];      /* semitones of a move that cost nothing (0: 2,
+                             a whole step) */
+  float root_pos;         /* a chord with its root in the bass */
+  float cadence;          /* at a cadence (kt_decode_opts.cadence): any
+                             sonority but a root-position major or minor
+                             triad (instead of root_pos) */
+  float quality[KT_SQ_N]; /* per chord quality (enum kt_style_quality);
+                             < 0: a bonus */
+  float none;             /* no chord; < 0: kt_decode_opts.chord_bias */
+  const unsigned char *chord_tab; /* kt_style_chord_table, or NULL (then
+                                     kt_style_chord per combination) */
+} kt_decode_style;
 
 typedef struct {
   float temperature; /* 0 = argmax */
@@ -45,6 +77,10 @@ typedef struct {
                        must go on sounding without a new attack (its note
                        started too short a while ago), or KT_KEEP_NONE;
                        another choice counts as a broken rule */
+  const kt_decode_style *style; /* guard: the style terms, NULL = none
+                                   (the classic guard) */
+  int cadence; /* 1: a likely cadence (the soprano on the detected key's
+                  tonic, on a beat), for the style terms */
 } kt_decode_opts;
 
 #define KT_KEEP_NONE (-2)
@@ -65,6 +101,16 @@ void kt_decode(const kt_repr *r, const float *logits,
                const kt_decode_opts *o, int shift, int sop_prev, int sop_now,
                const int prev[KT_NGEN], kt_rng *rng, kt_choice out[KT_NGEN])
     KT_RT;
+
+/* Not RT: the style terms named in spec ("name=value,...": par (0/1),
+ * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b,
+ * step_a, step_t, step_b (0..12, whole semitones), root,
+ * cad, none, q_QUALITY with QUALITY one of aug dim dim7
+ * dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set on
+ * *s; the others are left as they are.  Returns 0, or -1 with a message in err.
+ */
+int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
+                          size_t errlen);
 
 /* Rule checks, shared with the evaluator's statistics. */
 int kt_is_parallel(int a0, int b0, int a1, int b1) KT_RT;

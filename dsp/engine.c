@@ -43,6 +43,11 @@
  * the pitch already sounding (kt_decode_opts.hold_bonus), so that two
  * near-equal pitches do not take turns slice by slice; chosen on the
  * development splits (models/MODEL.md). */
+/* 1: the engine starts with the guard's style terms on (the shipped
+ * weights, kt_engine_style_default); 0: the classic guard. */
+#ifndef KT_STYLE_DEFAULT_ON
+#define KT_STYLE_DEFAULT_ON 0
+#endif
 #ifndef KT_HOLD_BONUS
 #define KT_HOLD_BONUS 0.2f
 #endif
@@ -109,6 +114,11 @@ struct kt_engine {
   int64_t last_net;
   int64_t net_gap;
   int boundary_net;
+
+  kt_decode_style style;         /* the guard's style terms (style_on 2) */
+  kt_decode_style style_def[2];  /* the shipped ones, L < 2 and L >= 2 */
+  int style_on;                  /* 0 off, 1 the shipped ones, 2 style */
+  unsigned char chord_tab[4096]; /* kt_style_chord_table */
 
   kt_key_tracker key; /* the detected key (key parameter auto) */
   kt_sig_tracker sig; /* the detected key signature (key_norm 2 models) */
@@ -287,6 +297,12 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   e->max_block = max_block ? max_block : 8192;
   e->net_gap = (int64_t)ceil(rate * KT_DECIDE_GAP_S);
   e->shift_avg = -1;
+  kt_style_chord_table(e->chord_tab);
+  for (int i = 0; i < 2; ++i) {
+    kt_engine_style_default(&e->style_def[i], 4 * i);
+    e->style_def[i].chord_tab = e->chord_tab;
+  }
+  e->style_on = KT_STYLE_DEFAULT_ON;
   int n = kt_model_embedded_count();
   for (int i = 0; i < n && e->n_emb < KT_MAX_EMB; ++i) {
     size_t len = 0;
@@ -573,6 +589,56 @@ void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT
   e->shift_avg = n < 0 ? -1 : n > KT_MAX_SHIFT_AVG ? KT_MAX_SHIFT_AVG : n;
 }
 
+void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
+{
+  /* chosen on the valid split by a coordinate search over these terms
+     (models/MODEL.md, "Decoding towards Bach's style") */
+  int l4 = lookahead >= 2;
+  *s = (kt_decode_style){0};
+  s->par_any = 1;
+  s->hold[0] = l4 ? 0.1f : 0.0f;
+  s->hold[1] = l4 ? 0.2f : 0.0f;
+  s->hold[2] = l4 ? 0.0f : -0.1f;
+  s->move[0] = 0.4f;
+  s->move[1] = 0.1f;
+  s->move[2] = 0.2f;
+  s->root_pos = l4 ? 0.3f : 0.2f;
+  s->cadence = l4 ? 1.0f : 0.5f;
+  s->none = 0.2f;
+  s->quality[KT_SQ_MIN7] = l4 ? 0.2f : 0.1f;
+  s->quality[KT_SQ_MAJ7] = 0.2f;
+  s->quality[KT_SQ_MIN] = l4 ? 0.1f : 0.0f;
+  s->quality[KT_SQ_DOM7] = l4 ? -0.2f : -0.1f;
+  s->quality[KT_SQ_DIM] = -0.2f;
+  s->quality[KT_SQ_DIM7] = -1.0f;
+  s->quality[KT_SQ_HDIM7] = l4 ? 0.0f : -0.1f;
+}
+
+/* The style terms in use for the current model, or NULL. */
+static const kt_decode_style *style_now(const kt_engine *e) KT_RT
+{
+  if (!e->style_on) return NULL;
+  if (e->style_on == 2) return &e->style;
+  int L = e->cur ? e->cur->m->repr.lookahead : 0;
+  return &e->style_def[L >= 2];
+}
+
+void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT
+{
+  e->style_on = !on ? 0 : s ? 2 : 1;
+  if (on && s) {
+    e->style = *s;
+    e->style.chord_tab = e->chord_tab;
+  }
+}
+
+int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT
+{
+  const kt_decode_style *st = style_now(e);
+  if (st && s) *s = *st;
+  return st != NULL;
+}
+
 uint32_t kt_engine_latency(const kt_engine *e) KT_RT
 {
   int L = e->cur ? e->cur->m->repr.lookahead : 0;
@@ -840,6 +906,9 @@ static int decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out, int net)
     o.chord_bias = KT_CHORD_BIAS;
     o.leap_cost = KT_LEAP_COST;
     o.hold_bonus = KT_HOLD_BONUS;
+    o.style = style_now(e);
+    int key = kt_engine_key(e);
+    o.cadence = key >= 0 && sop_now % 12 == key % 12 && e->sbp[di] % 4 == 0;
     /* Sounding-pitch heads say which pitch sounds, not whether it is
        struck again.  Bach strikes a voice's unchanged pitch again when the
        melody moves on a beat (75 % of those cases in the train split's

@@ -172,6 +172,22 @@ float kt_engine_get_param(const kt_engine *e, kt_param p) KT_RT;
  * For measuring (kantor eval --shift-avg); not a plugin parameter. */
 void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT;
 
+/* The guard's style terms (dsp/decode.h, kt_decode_style), which lean the
+ * joint choice of alto, tenor and bass towards Bach's style statistics.
+ * on 0: none (the classic guard); on 1: s, or when s is NULL the shipped
+ * weights for the current model's lookahead (kt_engine_style_default).  A
+ * copy of s is used (its chord_tab is replaced by the engine's own).
+ * kt_engine_new starts as KT_STYLE_DEFAULT_ON says.  For measuring
+ * (kantor eval --decode / --style); not a plugin parameter.
+ * kt_engine_get_style: 1 and *s (may be NULL) = the terms in use for the
+ * current model, or 0 when off. */
+typedef struct kt_decode_style kt_decode_style; /* dsp/decode.h */
+void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT;
+int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT;
+/* The shipped weights of the style terms for a model of this lookahead
+ * (chosen on the valid split, models/MODEL.md). */
+void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT;
+
 /* RT: install a user model (NULL: back to the embedded ones).  Sounding
  * voices are released first.  Returns the previous user model (or NULL),
  * which the caller frees off the audio thread. */

@@ -24,6 +24,30 @@ void kt_chord_name(int chord_class, char *buf, int buflen);
 /* Key (tonic + 12 * minor) as "Eb major", "F# minor"..., "?" if < 0. */
 void kt_key_name(int key, char *buf, int buflen);
 
+/* The chord labels of the style statistics (../shared/style/style.py,
+ * nn/style.h), also read by the decoder's style terms (dsp/decode.h).
+ * Chord qualities of kt_style_chord (alphabetical, the tie-break order). */
+enum kt_style_quality {
+  KT_SQ_NONE = -1,
+  KT_SQ_AUG = 0,
+  KT_SQ_DIM,
+  KT_SQ_DIM7,
+  KT_SQ_DOM7,
+  KT_SQ_HDIM7,
+  KT_SQ_MAJ,
+  KT_SQ_MAJ7,
+  KT_SQ_MIN,
+  KT_SQ_MIN7,
+  KT_SQ_N
+};
+
+/* Chord of a pitch-class set (bit p = pitch class p): the quality (enum
+ * kt_style_quality, KT_SQ_NONE for no chord) and *root (0..11; -1). */
+int kt_style_chord(unsigned pcs, int *root) KT_RT;
+/* The same for every pitch-class set at once: tab[pcs] = (quality + 1) |
+ * root << 4 (0 for no chord), for a lookup on the audio thread. */
+void kt_style_chord_table(unsigned char tab[4096]);
+
 /* Key finding (Krumhansl-Kessler profiles on a pitch-class histogram).
  * Returns tonic 0..11 and *minor 0/1. */
 int kt_key_find(const float hist[12], int *minor) KT_RT;

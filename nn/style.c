@@ -107,53 +107,6 @@ const char *kt_style_quality_name(int q)
   return q >= 0 && q < KT_SQ_N ? quality_names[q] : "none";
 }
 
-/* style.py's TRIADS as pitch-class masks over the root, by quality. */
-static const unsigned templates[KT_SQ_N] = {
-    [KT_SQ_AUG] = (1u << 0) | (1u << 4) | (1u << 8),
-    [KT_SQ_DIM] = (1u << 0) | (1u << 3) | (1u << 6),
-    [KT_SQ_DIM7] = (1u << 0) | (1u << 3) | (1u << 6) | (1u << 9),
-    [KT_SQ_DOM7] = (1u << 0) | (1u << 4) | (1u << 7) | (1u << 10),
-    [KT_SQ_HDIM7] = (1u << 0) | (1u << 3) | (1u << 6) | (1u << 10),
-    [KT_SQ_MAJ] = (1u << 0) | (1u << 4) | (1u << 7),
-    [KT_SQ_MAJ7] = (1u << 0) | (1u << 4) | (1u << 7) | (1u << 11),
-    [KT_SQ_MIN] = (1u << 0) | (1u << 3) | (1u << 7),
-    [KT_SQ_MIN7] = (1u << 0) | (1u << 3) | (1u << 7) | (1u << 10),
-};
-
-static int popcount12(unsigned x)
-{
-  int n = 0;
-  for (int i = 0; i < 12; ++i)
-    n += (x >> i) & 1u;
-  return n;
-}
-
-int kt_style_chord(unsigned pcs, int *root)
-{
-  pcs &= 0xfffu;
-  int n = popcount12(pcs);
-  int best_miss = 99, best_root = -1, best_q = KT_SQ_NONE;
-  for (int r = 0; r < 12; ++r) {
-    /* bit k of rel = pitch class r + k present */
-    unsigned rel = ((pcs >> r) | (pcs << (12 - r))) & 0xfffu;
-    if (!(rel & 1u)) continue;
-    for (int q = 0; q < KT_SQ_N; ++q) {
-      int nt = popcount12(templates[q]);
-      if ((rel & ~templates[q]) || n < (nt < 3 ? nt : 3)) continue;
-      int miss = nt - n;
-      /* (missing, root, name): r ascends, q ascends alphabetically, so
-       * only a strictly smaller miss replaces the best */
-      if (miss < best_miss) {
-        best_miss = miss;
-        best_root = r;
-        best_q = q;
-      }
-    }
-  }
-  if (root) *root = best_root;
-  return best_q;
-}
-
 /* Python's % for a positive modulus: never negative. */
 static int pmod12(int x)
 {

@@ -52,6 +52,7 @@
 #ifndef KT_STYLE_H
 #define KT_STYLE_H
 
+#include "harmony.h"
 #include "metrics.h"
 
 /* In style.py's output order. */
@@ -91,21 +92,6 @@ enum kt_style_stat {
   KT_ST_N
 };
 
-/* Chord qualities of kt_style_chord (alphabetical, the tie-break order). */
-enum kt_style_quality {
-  KT_SQ_NONE = -1,
-  KT_SQ_AUG = 0,
-  KT_SQ_DIM,
-  KT_SQ_DIM7,
-  KT_SQ_DOM7,
-  KT_SQ_HDIM7,
-  KT_SQ_MAJ,
-  KT_SQ_MAJ7,
-  KT_SQ_MIN,
-  KT_SQ_MIN7,
-  KT_SQ_N
-};
-
 /* How style_check.py judges a statistic. */
 enum kt_style_check {
   KT_SC_NONE = 0,  /* reported, not judged (rests, q_none) */
@@ -124,10 +110,6 @@ const char *kt_style_name(int stat);      /* "mean_move_B" (style.py's key) */
 const char *kt_style_desc(int stat);      /* a short English description */
 int kt_style_check_of(int stat);          /* enum kt_style_check */
 const char *kt_style_quality_name(int q); /* "dom7"; "none" for -1 */
-
-/* Chord of a pitch-class set (bit p = pitch class p): the quality (enum
- * kt_style_quality, KT_SQ_NONE for no chord) and *root (0..11; -1). */
-int kt_style_chord(unsigned pcs, int *root);
 
 /* The statistics of one piece (all voices read through kt_mvoices; a
  * NULL voice rests throughout). */

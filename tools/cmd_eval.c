@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cmds.h"
 
+#include "../dsp/decode.h"
 #include "../nn/harmony.h"
 #include "../nn/metrics.h"
 #include "../nn/style.h"
@@ -43,6 +44,8 @@ typedef struct {
   int guard;
   int rhythm; /* KT_P_RHYTHM: 0 free, 1 eighths */
   int shift_avg; /* -1: the model's */
+  int decode;    /* -1: the engine's default, 0: classic guard, 1: style */
+  const char *style; /* --style SPEC (kt_decode_style_parse), or NULL */
   unsigned seed;
   int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
   int json;
@@ -66,6 +69,7 @@ static void usage(FILE *f)
           "T]\n"
           "                   [--guard on|off] [--key K|auto|file] [--seed S]\n"
           "                   [--shift-avg N|model] [--rhythm free|eighths]\n"
+          "                   [--decode classic|style] [--style SPEC]\n"
           "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
           "                   [--score-dir DIR [--score-format "
@@ -85,6 +89,11 @@ static void usage(FILE *f)
           "  --key auto  the engine detects the key as it plays (default)\n"
           "  --shift-avg N  average the net over the melody moved by -N..+N\n"
           "              semitones (0 = off; default: as the model says)\n"
+          "  --decode classic|style  the guard without or with its style\n"
+          "              terms (default: the engine's, dsp/decode.h)\n"
+          "  --style SPEC  style terms over the shipped ones, name=value,...\n"
+          "              (par, move_a, move_t, move_b, root, q_QUALITY);\n"
+          "              implies --decode style\n"
           "  --baseline interval  also measure the fixed-interval harmonizer:\n"
           "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
           "              below the soprano, in the key signature's scale\n"
@@ -922,6 +931,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
   o->set = KT_SET_TEST;
   o->guard = 1;
   o->shift_avg = -1;
+  o->decode = -1;
   o->seed = 1;
   o->key = KEY_AUTO;
   o->engine = 1;
@@ -1027,6 +1037,25 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         return -1;
       }
       o->rhythm = r;
+    } else if (!strcmp(a, "--decode")) {
+      if (opt_value(argc, argv, &i, &v)) return -1;
+      int r = kt_arg_choice(v, "classic|style");
+      if (r < 0) {
+        fprintf(stderr, "kantor eval: --decode wants classic or style\n");
+        return -1;
+      }
+      o->decode = r;
+    } else if (!strcmp(a, "--style")) {
+      if (opt_value(argc, argv, &i, &v)) return -1;
+      kt_decode_style s;
+      char serr[160];
+      kt_engine_style_default(&s, 0);
+      if (kt_decode_style_parse(&s, v, serr, sizeof serr)) {
+        fprintf(stderr, "kantor eval: --style: %s\n", serr);
+        return -1;
+      }
+      o->style = v;
+      if (o->decode < 0) o->decode = 1;
     } else if (!strcmp(a, "--shift-avg")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "model"))
@@ -1124,6 +1153,19 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
     snprintf(desc, desclen, "embedded (lookahead %d asked)", o->lookahead);
   }
   kt_engine_reset(e); /* applies the parameters: picks the model */
+  if (o->decode >= 0) /* the shipped weights for the model picked */
+    kt_engine_set_style(e, o->decode, NULL);
+  if (o->decode == 1 && o->style) {
+    kt_decode_style s;
+    char serr[160];
+    kt_engine_get_style(e, &s);
+    if (kt_decode_style_parse(&s, o->style, serr, sizeof serr)) {
+      set_err(err, errlen, "--style: %s", serr);
+      kt_engine_free(e);
+      return NULL;
+    }
+    kt_engine_set_style(e, 1, &s);
+  }
   const kt_model *cur = kt_engine_current_model(e);
   if (cur) {
     size_t l = strlen(desc);
@@ -1132,6 +1174,10 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
              ", lookahead %d, window %d, feedback %d, shift-avg %d%s",
              cur->repr.lookahead, cur->repr.window, cur->repr.feedback, sa,
              cur->repr.tgt_sound ? ", heads name the sounding pitch" : "");
+    l = strlen(desc);
+    snprintf(desc + l, desclen - l, ", decode %s%s%s",
+             kt_engine_get_style(e, NULL) ? "style" : "classic",
+             o->style ? " " : "", o->style ? o->style : "");
   }
   return e;
 }

@@ -6,6 +6,7 @@
  * With --audio-in the melody is a WAV file: the pitch tracker (dsp/pitch.h)
  * is kt_drive's event source, exactly as in the audio plugin, and the
  * soprano track is the melody the engine passed through. */
+#include "../dsp/decode.h"
 #include "args.h"
 #include "cmds.h"
 #include "drive.h"
@@ -65,6 +66,10 @@ static const char *usage_text =
     "  --guard on|off       voice-leading guard (default on)\n"
     "  --rhythm free|eighths  eighths: alto, tenor and bass start notes\n"
     "                       only on eighths, as Bach's do (default free)\n"
+    "  --decode classic|style  the guard without or with its style terms\n"
+    "                       (default: the engine's; docs/eval.md)\n"
+    "  --style SPEC         style terms over the shipped ones, name=value,...\n"
+    "                       (implies --decode style)\n"
     "  --model FILE         a live model file instead of the built-in ones\n"
     "  --bpm N              20..300 quarter notes per minute, replacing the\n"
     "                       file's tempo map (default: the file's, else 120)\n"
@@ -283,7 +288,8 @@ int kt_cmd_render(int argc, char **argv)
   double lookahead = 0, temperature = 0, seed = 1, bpm = 0, block = 256,
          rate = 48000;
   int key_tonic = -1, key_minor = 0, guard = 1, instrument = KT_SYNTH_CHOIR;
-  int rhythm = 0;
+  int rhythm = 0, decode = -1;
+  const char *style_spec = NULL;
   kt_player player;
   kt_player_default(&player);
   const char *player_spec = NULL;
@@ -375,6 +381,17 @@ int kt_cmd_render(int argc, char **argv)
     } else if (!strcmp(a, "--rhythm")) {
       if ((rhythm = kt_arg_choice(v, "free|eighths")) < 0)
         return usage_err("--rhythm: '%s' is not free or eighths", v);
+    } else if (!strcmp(a, "--decode")) {
+      if ((decode = kt_arg_choice(v, "classic|style")) < 0)
+        return usage_err("--decode: '%s' is not classic or style", v);
+    } else if (!strcmp(a, "--style")) {
+      kt_decode_style s;
+      char serr[160];
+      kt_engine_style_default(&s, 0);
+      if (kt_decode_style_parse(&s, v, serr, sizeof serr))
+        return usage_err("--style: %s", serr);
+      style_spec = v;
+      if (decode < 0) decode = 1;
     } else if (!strcmp(a, "--bpm")) {
       if (kt_arg_number(v, 20, 300, 0, &bpm) < 0)
         return usage_err("--bpm: '%s' is not a tempo 20..300", v);
@@ -507,6 +524,17 @@ int kt_cmd_render(int argc, char **argv)
     kt_midi_out tmp[64];
     kt_out xo = {tmp, 0, 64, 0};
     kt_engine_model_free(kt_engine_swap_model(e, em, &xo));
+  }
+
+  if (decode >= 0) {
+    kt_engine_reset(e); /* applies the parameters: picks the model */
+    kt_engine_set_style(e, decode, NULL); /* its shipped weights */
+    if (decode == 1 && style_spec) {
+      kt_decode_style s;
+      kt_engine_get_style(e, &s);
+      kt_decode_style_parse(&s, style_spec, err, sizeof err); /* checked */
+      kt_engine_set_style(e, 1, &s);
+    }
   }
 
   if (kt_drive(e, &mel, &o, &rec, err, sizeof err) < 0) {

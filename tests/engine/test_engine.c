@@ -424,6 +424,17 @@ static void test_property(int iters)
     kt_out o = {ob, 0, kt_out_capacity_needed(ne, len, RATE), 0};
     int clamped = o.cap > CAP;
     if (clamped) o.cap = CAP;
+    if (rnd() % 300 == 0) { /* the guard's style terms on or off */
+      kt_decode_style st;
+      kt_engine_style_default(&st, (int)(rnd() % 2) * 4);
+      st.par_any = (int)(rnd() % 2);
+      st.root_pos = (float)(rnd() % 100) / 100.0f;
+      st.move[2] = (float)(rnd() % 100) / 100.0f;
+      st.quality[KT_SQ_MAJ] = (float)(rnd() % 100) / 100.0f;
+      st.cadence = (float)(rnd() % 100) / 50.0f;
+      int m = (int)(rnd() % 3);
+      kt_engine_set_style(e, m > 0, m == 2 ? &st : NULL);
+    }
     kt_engine_process(e, ev, ne, len, &o);
     track(&t, &o, len, "property");
     /* kt_out_capacity_needed is enough: nothing is ever dropped */
@@ -1009,6 +1020,241 @@ static void test_hold_bonus(void)
   }
 }
 
+/* The guard's style terms (kt_decode_style): parallels in contrary motion
+ * break the rule with par_any; the root-position, move and quality costs
+ * tip near-equal candidates; the spec parser; the chord table. */
+static void test_style_terms(void)
+{
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  kt_decode_style st;
+  memset(&st, 0, sizeof st);
+  st.none = -1.0f;
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+
+  /* soprano C5 -> D5 (72 -> 74), alto C4 (60) -> D3 (50, an octave by
+     contrary motion, likeliest) or G3 (55, 0.5 less likely); tenor and
+     bass hold */
+  decode_setup(&r, lg, off, &o);
+  set_logit(lg, off, 0, 50, 0.0f);
+  set_logit(lg, off, 0, 55, -0.5f);
+  set_logit(lg, off, 1, 48, 0.0f);
+  set_logit(lg, off, 2, 36, 0.0f);
+  const int prev1[3] = {60, 48, 36};
+  kt_decode(&r, lg, &o, 0, 72, 74, prev1, &rng, c);
+  CHECK(c[0].pitch == 50, "classic guard: contrary octave kept, alto %d",
+        c[0].pitch);
+  o.style = &st;
+  kt_decode(&r, lg, &o, 0, 72, 74, prev1, &rng, c);
+  CHECK(c[0].pitch == 50, "style without par_any: alto %d", c[0].pitch);
+  st.par_any = 1;
+  kt_decode(&r, lg, &o, 0, 72, 74, prev1, &rng, c);
+  CHECK(c[0].pitch == 55 && c[1].pitch == 48 && c[2].pitch == 36,
+        "par_any: alto %d tenor %d bass %d (want 55 48 36)", c[0].pitch,
+        c[1].pitch, c[2].pitch);
+
+  /* C major over E5 G4 C4: bass C3 (root position, likeliest) or E3
+     (0.2 less likely); a root-position cost of 0.3 takes E3 */
+  decode_setup(&r, lg, off, &o);
+  o.style = &st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  set_logit(lg, off, 2, 52, -0.2f);
+  const int prev2[3] = {67, 60, 50};
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 48, "no root cost: bass %d", c[2].pitch);
+  st.root_pos = 0.3f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 52, "root cost 0.3: bass %d", c[2].pitch);
+  /* ... but not at a cadence, where a root-position triad is wanted */
+  st.cadence = 1.0f;
+  o.cadence = 1;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 48, "cadence: bass %d", c[2].pitch);
+  o.cadence = 0;
+  st.root_pos = 0.0f;
+
+  /* the bass from D3 (50): G2 (43, a fifth down, likeliest) or C3 (48,
+     a step, 0.3 less likely); 0.1 per semitone beyond a step takes C3 */
+  set_logit(lg, off, 2, 52, -20.0f);
+  set_logit(lg, off, 2, 43, 0.0f);
+  set_logit(lg, off, 2, 48, -0.3f);
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 43, "no move cost: bass %d", c[2].pitch);
+  st.move[2] = 0.1f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 48, "move cost 0.1: bass %d", c[2].pitch);
+  st.step[2] = 5; /* moves up to a fourth are free: G2 again */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 43, "move cost 0.1 beyond a fourth: bass %d", c[2].pitch);
+  st.step[2] = 0;
+  st.move[2] = 0.0f;
+
+  /* qualities: E5 over C4 C3, the alto G4 (C major, likeliest) or A4
+     (A minor, 0.2 less likely); a cost of 0.3 on major takes A4 */
+  decode_setup(&r, lg, off, &o);
+  o.style = &st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 0, 69, -0.2f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  const int prev3[3] = {67, 60, 48};
+  kt_decode(&r, lg, &o, 0, 76, 76, prev3, &rng, c);
+  CHECK(c[0].pitch == 67, "no quality cost: alto %d", c[0].pitch);
+  st.quality[KT_SQ_MAJ] = 0.3f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev3, &rng, c);
+  CHECK(c[0].pitch == 69, "major costs 0.3: alto %d", c[0].pitch);
+  /* the same through the engine's table */
+  unsigned char tab[4096];
+  kt_style_chord_table(tab);
+  st.chord_tab = tab;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev3, &rng, c);
+  CHECK(c[0].pitch == 69, "major costs 0.3 (table): alto %d", c[0].pitch);
+  int bad = 0;
+  for (unsigned pcs = 0; pcs < 4096; ++pcs) {
+    int root, q = kt_style_chord(pcs, &root);
+    bad += tab[pcs] != (q < 0 ? 0 : ((q + 1) | root << 4));
+  }
+  CHECK(bad == 0, "chord table: %d sets differ from kt_style_chord", bad);
+
+  /* the parser */
+  kt_decode_style s;
+  memset(&s, 0, sizeof s);
+  char err[160];
+  CHECK(kt_decode_style_parse(&s,
+                              "par=1,move_b=0.25,root=0.5,q_min7=0.4,"
+                              "cad=1,none=0.1,hold=0.3,step_t=3",
+                              err, sizeof err) == 0 &&
+            s.par_any == 1 && s.move[2] == 0.25f && s.root_pos == 0.5f &&
+            s.quality[KT_SQ_MIN7] == 0.4f && s.cadence == 1.0f &&
+            s.none == 0.1f && s.hold[0] == 0.3f && s.hold[2] == 0.3f &&
+            s.step[1] == 3 && s.move[0] == 0.0f,
+        "parse: a good spec");
+  static const char *const bad_specs[] = {
+      "root", "root=",       "root=-1",   "q_foo=1",    "bogus=1",  "root=1x",
+      "=1",   "move_b=1000", "root=-0.5", "step_b=2.5", "step_b=13"};
+  for (size_t i = 0; i < sizeof bad_specs / sizeof bad_specs[0]; ++i) {
+    err[0] = 0;
+    CHECK(kt_decode_style_parse(&s, bad_specs[i], err, sizeof err) != 0 &&
+              err[0],
+          "parse: '%s' accepted", bad_specs[i]);
+  }
+}
+
+/* Random candidates with the style terms at large weights: every choice
+ * stays in its voice's range, and where a rule-abiding combination of the
+ * candidates is at hand (here: all three holding, which no rule forbids
+ * when the previous slice broke none) no parallel by style.py's
+ * definition and no crossing is chosen.  Repeated calls give the same
+ * choice (no state but the rng, unused at temperature 0). */
+static void test_style_random(void)
+{
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  kt_decode_style st;
+  kt_engine_style_default(&st, 0);
+  st.par_any = 1;
+  st.root_pos = 0.3f;
+  st.move[0] = st.move[1] = 0.2f;
+  st.move[2] = 0.3f;
+  st.quality[KT_SQ_MAJ] = 0.2f;
+  st.quality[KT_SQ_MIN7] = 0.5f;
+  st.cadence = 1.0f;
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  int broken = 0, outside = 0, differ = 0;
+  for (int it = 0; it < 3000; ++it) {
+    decode_setup(&r, lg, off, &o);
+    o.style = &st;
+    o.cadence = (int)(rnd() % 4 == 0);
+    r.tgt_sound = 1;
+    o.hold_bonus = 0.2f;
+    for (int h = 0; h < 3; ++h) {
+      int nt = kt_repr_n_tok(&r, kt_head_voice(h));
+      for (int j = 0; j < nt; ++j)
+        lg[off[h] + j] = -(float)(rnd() % 1000) / 100.0f;
+    }
+    /* a previous slice that breaks no rule: S > A > T > B, spaced */
+    int sp = 64 + (int)(rnd() % 16), sn = sp + (int)(rnd() % 5) - 2;
+    const int prev[3] = {sp - 3 - (int)(rnd() % 6), sp - 12 - (int)(rnd() % 4),
+                         sp - 22 - (int)(rnd() % 6)};
+    for (int h = 0; h < 3; ++h) /* the held pitches are candidates */
+      set_logit(lg, off, h, prev[h], -0.5f);
+    kt_choice c[3], c2[3];
+    kt_decode(&r, lg, &o, 0, sp, sn, prev, &rng, c);
+    kt_decode(&r, lg, &o, 0, sp, sn, prev, &rng, c2);
+    const int p4[4] = {sp, prev[0], prev[1], prev[2]};
+    const int q4[4] = {sn, c[0].pitch, c[1].pitch, c[2].pitch};
+    for (int h = 0; h < 3; ++h) {
+      outside +=
+          c[h].pitch >= 0 && (c[h].pitch < o.lo[h] || c[h].pitch > o.hi[h]);
+      differ += c[h].pitch != c2[h].pitch || c[h].onset != c2[h].onset;
+    }
+    for (int i = 0; i < 4; ++i)
+      for (int j = i + 1; j < 4; ++j) {
+        if (q4[i] >= 0 && q4[j] > q4[i]) broken++;
+        if (p4[i] != q4[i] && p4[j] != q4[j] && q4[i] >= 0 && q4[j] >= 0) {
+          int i0 = ((p4[i] - p4[j]) % 12 + 12) % 12;
+          int i1 = ((q4[i] - q4[j]) % 12 + 12) % 12;
+          broken += i0 == i1 && (i0 == 0 || i0 == 7);
+        }
+      }
+  }
+  CHECK(outside == 0, "style: %d choices out of range", outside);
+  CHECK(broken == 0, "style: %d parallels or crossings chosen", broken);
+  CHECK(differ == 0, "style: %d choices differ between two calls", differ);
+}
+
+/* The engine with the style terms on (the shipped models): the same
+ * events for any block partition, every note released, and a different
+ * harmonization than the classic guard's is possible but both are
+ * reproducible. */
+static void test_style_engine(void)
+{
+  static abs_ev a[4096], b[4096], c[4096];
+  int64_t total;
+  kt_decode_style st;
+  kt_engine_style_default(&st, 4);
+  kt_decode_style_parse(&st, "root=0.35", NULL, 0);
+  int n[3];
+  for (int k = 0; k < 3; ++k) {
+    kt_engine *e = make();
+    kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+    kt_engine_set_param(e, KT_P_LOOKAHEAD, k == 2 ? 0 : 4);
+    kt_engine_reset(e); /* applies the parameters: picks the model */
+    kt_decode_style got, want;
+    kt_engine_set_style(e, 1, NULL); /* the shipped weights */
+    kt_engine_style_default(&want, k == 2 ? 0 : 4);
+    CHECK(kt_engine_get_style(e, &got) == 1 && got.hold[0] == want.hold[0] &&
+              got.root_pos == want.root_pos && got.chord_tab != NULL,
+          "engine: the shipped style terms for L%d", k == 2 ? 0 : 4);
+    if (k < 2) {
+      kt_engine_set_style(e, 1, &st);
+      CHECK(kt_engine_get_style(e, &got) == 1 && got.root_pos == 0.35f,
+            "engine keeps the style terms");
+    }
+    n[k] = play_scale(e, k == 1 ? 0 : 256,
+                      k == 0   ? a
+                      : k == 1 ? b
+                               : c,
+                      4096, &total);
+    kt_engine_set_style(e, 0, NULL);
+    CHECK(kt_engine_get_style(e, &got) == 0, "style off");
+    kt_engine_free(e);
+  }
+  CHECK(n[0] > 0 && same_events(a, n[0], b, n[1]),
+        "style, L4: blocks of 256 and random blocks differ (%d / %d events)",
+        n[0], n[1]);
+  CHECK(n[2] > 0, "style, L0: no events");
+}
+
 /* A key-normalized net (key signature to C's, as the shipped L0 was
  * before it was trained on moved copies) with the key set by the user: the
  * same melody a tone higher in the key a tone higher gets the same voices a
@@ -1269,6 +1515,9 @@ int main(int argc, char **argv)
   test_leap_cost();
   test_hold_bonus();
   test_hold_only();
+  test_style_terms();
+  test_style_random();
+  test_style_engine();
   test_key_ctx();
   test_rhythm();
   test_property(iters);

@@ -171,6 +171,36 @@ int main(void)
   free(j1);
   free(j2);
 
+  /* the guard's style terms: reproducible, for any block partition, and
+     no consecutive fifths or octaves by style.py's definition */
+  j1 = j2 = NULL;
+  snprintf(cmd, sizeof cmd,
+           "'%s' eval --set test --only chor005,chor237 --json --lookahead 4 "
+           "--decode style",
+           k);
+  CHECK(run(cmd, &j1) == 0);
+  snprintf(cmd, sizeof cmd,
+           "'%s' eval --set test --only chor005,chor237 --json --lookahead 4 "
+           "--style root=0.3 --random-blocks --block 1024",
+           k);
+  CHECK(run(cmd, &j2) == 0);
+  CHECK(j1 && strstr(j1, "decode style"));
+  /* the same weights (root=0.3 is the shipped L4 one), other blocks */
+  if (j1 && j2) {
+    char *m1 = strstr(j1, "\"lookahead\":"), *m2 = strstr(j2, "\"lookahead\":");
+    CHECK(m1 && m2 && !strcmp(m1, m2));
+    char *ps = strstr(j1, "\"parallels_per_100\": {\"mean\": ");
+    CHECK(ps && atof(ps + strlen("\"parallels_per_100\": {\"mean\": ")) == 0.0);
+  }
+  free(j1);
+  free(j2);
+  snprintf(cmd, sizeof cmd, "'%s' eval --decode bogus 2>/dev/null", k);
+  CHECK(run(cmd, NULL) == 2);
+  snprintf(cmd, sizeof cmd, "'%s' eval --style root=x 2>/dev/null", k);
+  CHECK(run(cmd, NULL) == 2);
+  snprintf(cmd, sizeof cmd, "'%s' eval --style nothing=1 2>/dev/null", k);
+  CHECK(run(cmd, NULL) == 2);
+
   /* usage errors exit 2, a missing corpus exits 1 naming the file */
   snprintf(cmd, sizeof cmd, "'%s' eval --set bogus 2>/dev/null", k);
   CHECK(run(cmd, NULL) == 2);
