@@ -120,7 +120,7 @@ case "$cmd" in
       "${FEATURES[@]}"
     ninja -C build-fuzz tests/fuzz/fuzz_engine tests/fuzz/fuzz_model \
       tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf tests/fuzz/fuzz_plugin \
-      tests/fuzz/fuzz_pitch
+      tests/fuzz/fuzz_pitch tests/fuzz/fuzz_musicxml
     meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
     ;;
   bench)
