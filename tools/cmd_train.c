@@ -31,7 +31,8 @@ static void usage(FILE *f)
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--label-smooth E] [--in-dropout P]\n"
-      "         [--distil-from MODEL] [--distil-hard W]\n"
+      "         [--distil-from MODEL] [--distil-hard W] "
+      "[--distil-shift-avg N]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
       "       kantor train [options as above] --export-data FILE\n"
@@ -71,7 +72,9 @@ static void usage(FILE *f)
       "each train example, as the engine decides a slice with it (its\n"
       "ensemble's mean, averaged over its shift_avg moves), mixed with\n"
       "Bach's token by --distil-hard W (0..1, default 0: the teacher's\n"
-      "only); the options must give MODEL's representation (window,\n"
+      "only); --distil-shift-avg N averages the teacher over -N..+N\n"
+      "instead of its own shift_avg (0: its ensemble's mean only);\n"
+      "the options must give MODEL's representation (window,\n"
       "lookahead, key context, target, augmentation); the net is written\n"
       "with shift_avg 0 unless --shift-avg says otherwise.\n"
       "--export-data FILE writes the encoded train set these options give\n"
@@ -347,6 +350,8 @@ int kt_cmd_train(int argc, char **argv)
       export_path = v;
     else if (!strcmp(a, "--distil-from"))
       distil = v;
+    else if (!strcmp(a, "--distil-shift-avg"))
+      bad = parse_int(a, v, 0, KT_MAX_SHIFT_AVG, &o.distil_shift);
     else if (!strcmp(a, "--distil-hard"))
       bad = parse_float(a, v, 0, 1, &o.distil_hard);
     else if (!strcmp(a, "--arch")) {

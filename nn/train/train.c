@@ -53,6 +53,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->fb_own = 0.5f;
   o->fb_noise = 0.05f;
   o->shift_avg = -1;
+  o->distil_shift = -1;
   o->near_span = KT_AUG_NEAR_MAX;
   o->seed = 1;
   o->verbose = 0;
@@ -706,10 +707,12 @@ int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
   return 0;
 }
 
-int kt_distil_targets(const kt_model *t, const kt_dataset *ds, float *soft)
+int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
+                      float *soft)
 {
   const kt_repr *r = &t->repr;
-  int n = r->shift_avg, np = 2 * n + 1, sw = kt_repr_n_out_live(r);
+  int n = n_shift >= 0 ? n_shift : r->shift_avg, np = 2 * n + 1;
+  int sw = kt_repr_n_out_live(r);
   int maxa = kt_repr_max_active(&ds->repr);
   size_t per = kt_model_scratch_floats(t);
   float *scratch = malloc((size_t)np * per * sizeof(float));
@@ -780,9 +783,11 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
       return NULL;
     }
     double ts = kt_train_clock_s();
+    int dsh =
+        o->distil_shift >= 0 ? o->distil_shift : o->teacher->repr.shift_avg;
     soft = malloc((size_t)(dtr.n_ex ? dtr.n_ex : 1) *
                   (size_t)kt_repr_n_out_live(&r) * sizeof(float));
-    if (!soft || kt_distil_targets(o->teacher, &dtr, soft)) {
+    if (!soft || kt_distil_targets(o->teacher, &dtr, o->distil_shift, soft)) {
       snprintf(err, errlen, "out of memory (distillation targets)");
       free(soft);
       kt_dataset_free(&dtr);
@@ -794,8 +799,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
               "teacher: %d nets, averaged over moves -%d..+%d, %d examples' "
               "distributions in %.1f s; targets (1 - %.2f) x teacher + %.2f x "
               "Bach\n",
-              o->teacher->n_nets, o->teacher->repr.shift_avg,
-              o->teacher->repr.shift_avg, dtr.n_ex, kt_train_clock_s() - ts,
+              o->teacher->n_nets, dsh, dsh, dtr.n_ex, kt_train_clock_s() - ts,
               (double)o->distil_hard, (double)o->distil_hard);
   }
   kt_model *m = model_like(&r, o), *best = model_like(&r, o);

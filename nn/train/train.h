@@ -95,6 +95,8 @@ typedef struct {
   float distil_hard;       /* with a teacher: the training target is
                               (1 - w) x the teacher's distribution + w x Bach's
                               token (0 = the teacher's only) */
+  int distil_shift;        /* with a teacher: the moves -N..+N its targets
+                              are averaged over (-1 = its own shift_avg) */
   uint64_t seed;
   int verbose; /* progress lines on stderr */
   int net_no;  /* > 0: progress lines start "net N: " (ensemble members) */
@@ -191,10 +193,12 @@ int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
  * engine decides a slice with it: its ensemble's mean probability
  * (kt_model_live_logits_batch), averaged over its repr.shift_avg moves
  * (kt_dataset_example_moved, kt_shift_avg_combine: the engine's passes and
- * geometric mean), normalized per head.  soft: ds->n_ex rows of
- * kt_repr_n_out_live floats (probabilities), row i for ds->ex[i].
- * Returns 0, or -1 (out of memory). */
-int kt_distil_targets(const kt_model *t, const kt_dataset *ds, float *soft);
+ * geometric mean), normalized per head.  n_shift >= 0: averaged over the
+ * moves -n_shift..+n_shift instead (0: one pass, the ensemble's mean).  soft:
+ * ds->n_ex rows of kt_repr_n_out_live floats (probabilities), row i for
+ * ds->ex[i]. Returns 0, or -1 (out of memory). */
+int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
+                      float *soft);
 
 /* ---- training (train.c) ---- */
 

@@ -166,7 +166,7 @@ static void targets(const kt_model *teacher)
   int sw = kt_repr_n_out_live(&teacher->repr);
   CHECK(sw <= 512, "heads %d", sw);
   float *soft = malloc((size_t)ds.n_ex * sw * sizeof(float));
-  CHECK(kt_distil_targets(teacher, &ds, soft) == 0, "targets");
+  CHECK(kt_distil_targets(teacher, &ds, -1, soft) == 0, "targets");
   int32_t a[512], b[512];
   int tgt[3], bad_in = 0, bad_p = 0, bad_sum = 0, moved_differs = 0;
   double want[512], worst = 0;
@@ -205,6 +205,30 @@ static void targets(const kt_model *teacher)
         "not summing to 1",
         bad_p, bad_sum);
   CHECK(worst < 1e-4, "targets differ from the averaging by hand by %g", worst);
+  /* no moves: the softmax of the ensemble's scores */
+  CHECK(kt_distil_targets(teacher, &ds, 0, soft) == 0, "targets, no moves");
+  float *scratch = malloc(kt_model_scratch_floats(teacher) * sizeof(float));
+  float *lg = malloc((size_t)teacher->n_out_total * sizeof(float));
+  worst = 0;
+  for (int i = 0; i < ds.n_ex; i += 5) {
+    int k = kt_dataset_example(&ds, &ds.ex[i], 0, 0, 0, NULL, a, tgt);
+    kt_model_live_logits(teacher, a, k, kt_dataset_ref(&ds, &ds.ex[i]), scratch,
+                         lg);
+    for (int h = 0, off = 0; h < 3; ++h) {
+      int nt = kt_repr_n_tok(&teacher->repr, kt_head_voice(h));
+      double s = 0;
+      for (int j = 0; j < nt; ++j)
+        s += exp(lg[off + j]);
+      for (int j = 0; j < nt; ++j) {
+        double d = fabs(exp(lg[off + j]) / s - soft[(size_t)i * sw + off + j]);
+        worst = d > worst ? d : worst;
+      }
+      off += nt;
+    }
+  }
+  CHECK(worst < 1e-5, "no moves: targets differ from the softmax by %g", worst);
+  free(scratch);
+  free(lg);
   free(soft);
   kt_dataset_free(&ds);
 }
