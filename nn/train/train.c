@@ -776,7 +776,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
     return NULL;
   }
   float *soft = NULL;
-  if (o->teacher && r.arch == KT_ARCH_LIVE) {
+  if (o->teacher) {
     if (kt_distil_check(o->teacher, &r, err, errlen)) {
       kt_dataset_free(&dtr);
       kt_dataset_free(&dva);
