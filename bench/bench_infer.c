@@ -235,6 +235,10 @@ static double thread_cpu_us(void)
   return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
+/* bench_infer engine: model files in place of the embedded L0 / L4 ones
+ * (NULL: embedded). */
+static const char *g_model[2];
+
 static void bench_engine(int lookahead, int cpu_clock, int blocks,
                          engine_res *res)
 {
@@ -251,6 +255,19 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
   const char *dec = getenv("KANTOR_BENCH_DECODE");
   if (dec && !strcmp(dec, "classic")) kt_engine_set_style(e, 0, NULL);
   if (dec && !strcmp(dec, "style")) kt_engine_set_style(e, 1, NULL);
+  const char *mp = g_model[lookahead > 0];
+  if (mp) {
+    kt_model *m = NULL;
+    kt_engine_model *em = NULL;
+    if (kt_model_load_file(mp, &m, err, sizeof err) ||
+        !(em = kt_engine_model_new(m, err, sizeof err))) {
+      fprintf(stderr, "engine: %s\n", err);
+      exit(1);
+    }
+    kt_midi_out sb[64];
+    kt_out so = {sb, 0, 64, 0};
+    kt_engine_swap_model(e, em, &so);
+  }
   double *t = malloc(sizeof(double) * (size_t)blocks);
   double *tb = malloc(sizeof(double) * (size_t)blocks);
   double *tn = malloc(sizeof(double) * (size_t)blocks);
@@ -322,7 +339,7 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
   free(t);
   free(tb);
   free(tn);
-  kt_engine_free(e);
+  kt_engine_free(e); /* and the user model */
 }
 
 /* Engine runs repeated: min and median of each figure over the runs. */
@@ -457,9 +474,12 @@ int main(int argc, char **argv)
   const char *src = env_or("KANTOR_SRC", ".");
   const char *data = env_or("KANTOR_DATA", "../shared/data/bach-370-chorales");
   if (argc > 1 && !strcmp(argv[1], "decode")) return bench_decode_only();
-  if (argc > 1 && !strcmp(argv[1], "engine"))
+  if (argc > 1 && !strcmp(argv[1], "engine")) {
+    for (int i = 0; i < 2 && argc > 4 + i; ++i)
+      g_model[i] = strcmp(argv[4 + i], "-") ? argv[4 + i] : NULL;
     return bench_engine_only(argc > 2 ? atoi(argv[2]) : 200000,
                              argc > 3 ? atoi(argv[3]) : 3);
+  }
   int train_epochs = argc > 1 ? atoi(argv[1]) : 3;
   evict_buf = calloc(EVICT_BYTES, 1);
   if (!evict_buf) return 1;

@@ -779,16 +779,7 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
                            int64_t d, int shift, int mode_family, int n)
 {
   const kt_repr *r = &em->m->repr;
-  int nt[KT_NGEN], n_out = 0;
-  for (int h = 0; h < KT_NGEN; ++h)
-    n_out += nt[h] = kt_repr_n_tok(r, kt_head_voice(h));
-  if (n_out > KT_AVG_MAX_OUT) return 0;
-  float acc[KT_AVG_MAX_OUT];
-  uint8_t cnt[KT_AVG_MAX_OUT];
-  for (int i = 0; i < n_out; ++i) {
-    acc[i] = 0;
-    cnt[i] = 0;
-  }
+  if (kt_repr_n_out_live(r) > KT_SHIFT_AVG_MAX_OUT) return 0;
   if (2 * n + 1 > KT_MAX_BATCH) return 0;
   /* the 2n + 1 passes through the net together, layer by layer */
   const int32_t *idx[KT_MAX_BATCH];
@@ -803,22 +794,8 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
   }
   kt_model_live_logits_batch(em->m, 2 * n + 1, idx, n_idx, ref, em->scratch,
                              lgp);
-  for (int s = -n; s <= n; ++s) {
-    for (int h = 0, off = 0; h < KT_NGEN; off += nt[h++]) {
-      const float *lg = lgp[s + n] + off;
-      float lse = kt_log_sum_exp(lg, nt[h]);
-      for (int tok = 0; tok < nt[h]; ++tok) {
-        /* hold and rest stay; a pitch token moves back by s */
-        int b = tok < 2 ? tok : tok - s;
-        if (tok >= 2 && (b < 2 || b >= nt[h])) continue;
-        acc[off + b] += lg[tok] - lse;
-        cnt[off + b]++;
-      }
-    }
-  }
-  for (int i = 0; i < n_out; ++i)
-    em->logits[i] = cnt[i] ? acc[i] / cnt[i] : -1e9f;
-  return 1;
+  /* into pass 0's logits, which decide() reads */
+  return kt_shift_avg_combine(r, n, (const float *const *)lgp, em->logits);
 }
 
 /* The noise for sampling from a sounding-pitch model: such a net has no

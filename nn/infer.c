@@ -279,3 +279,35 @@ void kt_model_live_logits_batch(const kt_model *m, int n,
   for (int p = 0; p < n; ++p)
     live_heads(m, ref[p], out[p]);
 }
+
+int kt_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
+                         float *out)
+{
+  int nt[KT_NHEADS_LIVE], n_out = 0;
+  for (int h = 0; h < KT_NHEADS_LIVE; ++h)
+    n_out += nt[h] = kt_repr_n_tok(r, kt_head_voice(h));
+  if (n_out > KT_SHIFT_AVG_MAX_OUT || n < 0 || 2 * n + 1 > KT_MAX_BATCH)
+    return 0;
+  float acc[KT_SHIFT_AVG_MAX_OUT];
+  uint8_t cnt[KT_SHIFT_AVG_MAX_OUT];
+  for (int i = 0; i < n_out; ++i) {
+    acc[i] = 0;
+    cnt[i] = 0;
+  }
+  for (int s = -n; s <= n; ++s) {
+    for (int h = 0, off = 0; h < KT_NHEADS_LIVE; off += nt[h++]) {
+      const float *l = lg[s + n] + off;
+      float lse = kt_log_sum_exp(l, nt[h]);
+      for (int tok = 0; tok < nt[h]; ++tok) {
+        /* hold and rest stay; a pitch token moves back by s */
+        int b = tok < 2 ? tok : tok - s;
+        if (tok >= 2 && (b < 2 || b >= nt[h])) continue;
+        acc[off + b] += l[tok] - lse;
+        cnt[off + b]++;
+      }
+    }
+  }
+  for (int i = 0; i < n_out; ++i)
+    out[i] = cnt[i] ? acc[i] / cnt[i] : -1e9f;
+  return 1;
+}

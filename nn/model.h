@@ -100,6 +100,23 @@ void kt_model_live_logits_batch(const kt_model *m, int n,
                                 const int *ref, float *scratch,
                                 float *const *out) KT_RT;
 
+/* repr.shift_avg: the heads' log-probabilities of the 2n + 1 passes of a
+ * slice (n <= KT_MAX_SHIFT_AVG), lg[s + n] the live logits
+ * (kt_model_live_logits) of the melody moved by s semitones, combined:
+ * each pass's pitch tokens moved back by s, hold and rest kept, and the
+ * mean log-probability of each token over the passes that have it (a
+ * pitch that leaves the voice's range under a move has fewer terms; none:
+ * -1e9).  The geometric mean of the passes' probabilities, unnormalized.
+ * out: kt_repr_n_out_live(r) floats; it may be one of the lg[p] (all are
+ * read before out is written).  Returns 0 (nothing written) if the
+ * heads are wider than KT_SHIFT_AVG_MAX_OUT or n is out of range.  The
+ * engine's averaging (dsp/engine.c) and the trainer's distillation
+ * targets (nn/train) are this function. */
+/* 3 heads of at most 128 pitches + hold and rest */
+#define KT_SHIFT_AVG_MAX_OUT (KT_NHEADS_LIVE * 130)
+int kt_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
+                         float *out) KT_RT;
+
 /* log(sum exp x[j]) over n >= 1 entries, computed stably: the
  * normalizer that turns a head's logits into log-probabilities. */
 float kt_log_sum_exp(const float *x, int n) KT_RT;

@@ -31,6 +31,8 @@ static void usage(FILE *f)
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--label-smooth E] [--in-dropout P]\n"
+      "         [--distil-from MODEL] [--distil-hard W] "
+      "[--distil-shift-avg N]\n"
       "         [--seed N] [--quiet]\n"
       "         -o FILE [--curves PREFIX]\n"
       "       kantor train [options as above] --export-data FILE\n"
@@ -66,6 +68,15 @@ static void usage(FILE *f)
       "--shift-avg N (live) has the engine average the net over the\n"
       "melody moved by -N..+N semitones (default: --augment near's N,\n"
       "at most 3, else 0); the trainer's own free-running figures do not.\n"
+      "--distil-from MODEL (live) trains towards MODEL's distribution at\n"
+      "each train example, as the engine decides a slice with it (its\n"
+      "ensemble's mean, averaged over its shift_avg moves), mixed with\n"
+      "Bach's token by --distil-hard W (0..1, default 0: the teacher's\n"
+      "only); --distil-shift-avg N averages the teacher over -N..+N\n"
+      "instead of its own shift_avg (0: its ensemble's mean only);\n"
+      "the options must give MODEL's representation (window,\n"
+      "lookahead, key context, target, augmentation); the net is written\n"
+      "with shift_avg 0 unless --shift-avg says otherwise.\n"
       "--export-data FILE writes the encoded train set these options give\n"
       "(the first epoch's teacher-forced examples, network sizes, batch,\n"
       "lr, dropout; format in nn/train/train.h) and exits without\n"
@@ -308,7 +319,7 @@ int kt_cmd_train(int argc, char **argv)
   o.verbose = 1;
   const char *data = NULL, *split = NULL, *out = NULL, *curves = NULL;
   int n_ens = 1, jobs = 0;
-  const char *export_path = NULL;
+  const char *export_path = NULL, *distil = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -337,6 +348,12 @@ int kt_cmd_train(int argc, char **argv)
       curves = v;
     else if (!strcmp(a, "--export-data"))
       export_path = v;
+    else if (!strcmp(a, "--distil-from"))
+      distil = v;
+    else if (!strcmp(a, "--distil-shift-avg"))
+      bad = parse_int(a, v, 0, KT_MAX_SHIFT_AVG, &o.distil_shift);
+    else if (!strcmp(a, "--distil-hard"))
+      bad = parse_float(a, v, 0, 1, &o.distil_hard);
     else if (!strcmp(a, "--arch")) {
       static const int arch[4] = {KT_ARCH_LIVE, KT_ARCH_FORWARDBACH,
                                   KT_ARCH_FORWARD3BACH, KT_ARCH_CHORD};
@@ -483,6 +500,18 @@ int kt_cmd_train(int argc, char **argv)
     remove(probe);
   }
   char err[512];
+  kt_model *teacher = NULL;
+  if (distil) {
+    if (o.arch != KT_ARCH_LIVE) {
+      fprintf(stderr, "kantor train: --distil-from needs --arch live\n");
+      return KT_EXIT_USAGE;
+    }
+    if (kt_model_load_file(distil, &teacher, err, sizeof err)) {
+      fprintf(stderr, "kantor train: %s\n", err);
+      return KT_EXIT_FAIL;
+    }
+    o.teacher = teacher;
+  }
   kt_chorale *tr = NULL, *va = NULL, *te = NULL;
   int ntr = 0, nva = 0, nte = 0;
   if (kt_corpus_load(data, split, KT_SET_TRAIN, &tr, &ntr, err, sizeof err) ||
@@ -491,6 +520,7 @@ int kt_cmd_train(int argc, char **argv)
     fprintf(stderr, "kantor train: %s\n", err);
     kt_corpus_free(tr, ntr);
     kt_corpus_free(va, nva);
+    kt_model_free(teacher);
     return KT_EXIT_FAIL;
   }
   if (ntr == 0) {
@@ -499,6 +529,7 @@ int kt_cmd_train(int argc, char **argv)
     kt_corpus_free(tr, ntr);
     kt_corpus_free(va, nva);
     kt_corpus_free(te, nte);
+    kt_model_free(teacher);
     return KT_EXIT_FAIL;
   }
   member_job job[KT_MAX_NETS];
@@ -618,5 +649,6 @@ done:
   kt_corpus_free(tr, ntr);
   kt_corpus_free(va, nva);
   kt_corpus_free(te, nte);
+  kt_model_free(teacher);
   return rc;
 }

@@ -329,9 +329,12 @@ static int corrupt(const kt_repr *r, int h, int tok, int sounding,
   return t < nt ? t : tok;
 }
 
-int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
-                       int own, float noise, uint64_t *rng, int32_t *idx,
-                       int *tgt)
+/* kt_dataset_example; live examples with the melody (and the voices fed
+ * back) moved by mv more semitones and the key context with them
+ * (kt_live_ctx.key_rot), as the engine's averaging pass mv encodes it. */
+static int example_at(const kt_dataset *ds, const kt_example *e, int net,
+                      int own, float noise, uint64_t *rng, int mv, int32_t *idx,
+                      int *tgt)
 {
   const kt_repr *r = &ds->repr;
   const kt_seq *s = &ds->seq[e->seq];
@@ -339,7 +342,7 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
   int8_t sp[KT_MAX_WINDOW];
   uint8_t so[KT_MAX_WINDOW];
   if (r->arch == KT_ARCH_LIVE) {
-    int sh = s->kshift[t];
+    int sh = s->kshift[t] + mv;
     int n = r->window + r->lookahead;
     for (int j = 0; j < n; ++j) {
       int u = t - r->window + 1 + j;
@@ -377,7 +380,7 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
     kt_live_ctx ctx = {sp,          so,
                        s->bar_pos[t], s->bar_len[t],
                        s->kmode[t], fb,
-                       s->ktrk ? &s->ktrk[t] : NULL, snd, 0};
+                       s->ktrk ? &s->ktrk[t] : NULL, snd, mv};
     int k = kt_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
       int v = kt_head_voice(h);
@@ -424,6 +427,26 @@ int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
     break;
   }
   return k;
+}
+
+int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
+                       int own, float noise, uint64_t *rng, int32_t *idx,
+                       int *tgt)
+{
+  return example_at(ds, e, net, own, noise, rng, 0, idx, tgt);
+}
+
+int kt_dataset_example_moved(const kt_dataset *ds, const kt_example *e, int mv,
+                             int32_t *idx, int *ref)
+{
+  const kt_repr *r = &ds->repr;
+  const kt_seq *s = &ds->seq[e->seq];
+  int tgt[KT_NHEADS_LIVE];
+  int p = s->sop[e->t];
+  *ref = p < 0 ? KT_REST
+               : kt_fold_pitch(p + s->kshift[e->t] + mv, r->lo[KT_SOPRANO],
+                               r->hi[KT_SOPRANO]);
+  return example_at(ds, e, 0, 0, 0, NULL, mv, idx, tgt);
 }
 
 int kt_dataset_ref(const kt_dataset *ds, const kt_example *e)

@@ -53,6 +53,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->fb_own = 0.5f;
   o->fb_noise = 0.05f;
   o->shift_avg = -1;
+  o->distil_shift = -1;
   o->near_span = KT_AUG_NEAR_MAX;
   o->seed = 1;
   o->verbose = 0;
@@ -183,9 +184,10 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
  * Live heads of a repr.rel_out net (r) first combine their outputs into
  * token logits (kt_rel_combine, with ref[b] the example's soprano pitch;
  * NULL: none), and the gradient goes back to both terms. */
-static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
-                         const int *tgt, int nt, int nb, long *hits,
-                         long *count, int want_grad)
+static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
+                              const int *tgt, const float *soft, int sw,
+                              float hard, int nt, int nb, long *hits,
+                              long *count, int want_grad)
 {
   kt_net *net = st->net;
   int no = net->layer[st->nl - 1].n_out;
@@ -200,7 +202,7 @@ static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
     for (int h = 0; h < nt; ++h)
       valid += tgt[b * nt + h] >= 0;
     float scale = valid ? 1.0f / ((float)valid * (float)nb) : 0.0f;
-    int off = 0;
+    int off = 0, soff = 0;
     for (int h = 0; h < net->n_heads; ++h) {
       int hs = net->head_size[h], y = tgt[b * nt + h];
       const float *z = zb + off;
@@ -227,10 +229,14 @@ static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
         ++*count;
       }
       if (want_grad) {
+        /* soft (distillation): (1 - hard) x the teacher's probabilities +
+           hard x Bach's token; else Bach's token, label-smoothed */
+        const float *q = soft ? soft + (size_t)b * sw + soff : NULL;
         float e = st->smooth, u = e / (float)hs;
         for (int j = 0; j < hs; ++j) {
           float pj = (float)(exp((double)(z[j] - mx)) / sum);
-          float tj = (j == y ? 1.0f - e : 0.0f) + u;
+          float tj = q ? (1.0f - hard) * q[j] + (j == y ? hard : 0.0f)
+                       : (j == y ? 1.0f - e : 0.0f) + u;
           dz[j] = y >= 0 ? (pj - tj) * scale : 0;
         }
         if (rel) { /* each term gets the gradient of the tokens it adds to */
@@ -244,9 +250,19 @@ static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
         }
       }
       off += net->head_size[h];
+      soff += hs;
     }
   }
   return loss;
+}
+
+/* batch_loss_soft with Bach's tokens as the targets. */
+static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
+                         const int *tgt, int nt, int nb, long *hits,
+                         long *count, int want_grad)
+{
+  return batch_loss_soft(st, r, ref, tgt, NULL, 0, 0, nt, nb, hits, count,
+                         want_grad);
 }
 
 KT_CLONES static void batch_backward(net_state *st, const int32_t *idx,
@@ -402,11 +418,15 @@ static void ema_update(kt_model *ema, const kt_model *m, float d)
 typedef struct {
   int32_t *idx;
   int *cnt, *tgt, *ref;
+  float *soft;
 } batch_buf;
 
+/* soft: with a teacher (training passes), ds->n_ex rows of the teacher's
+ * distribution (kt_distil_targets), else NULL. */
 static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
                        const int *order, const kt_train_opts *o, int train,
-                       uint64_t *rng, long *step, double *acc, kt_model *ema)
+                       uint64_t *rng, long *step, double *acc, kt_model *ema,
+                       const float *soft)
 {
   const kt_repr *r = &ds->repr;
   int B = st[0].B, maxa = st[0].maxa;
@@ -418,10 +438,14 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
   bb.cnt = malloc((size_t)B * sizeof(int));
   bb.tgt = malloc((size_t)B * mt * sizeof(int));
   bb.ref = malloc((size_t)B * sizeof(int));
+  int sw = r->arch == KT_ARCH_LIVE ? kt_repr_n_out_live(r) : 0;
+  if (!train) soft = NULL;
+  bb.soft = soft ? malloc((size_t)B * sw * sizeof(float)) : NULL;
   int *own = malloc((size_t)B * sizeof(int));
   double loss = 0;
   long hits = 0, count = 0, nloss = 0;
-  if (!bb.idx || !bb.cnt || !bb.tgt || !bb.ref || !own) goto done;
+  if (!bb.idx || !bb.cnt || !bb.tgt || !bb.ref || !own || (soft && !bb.soft))
+    goto done;
   for (int b0 = 0; b0 < ds->n_ex; b0 += B) {
     int nb = ds->n_ex - b0 < B ? ds->n_ex - b0 : B;
     if (train)
@@ -437,12 +461,16 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
             ds, e, n, train ? own[b] : 0, train ? o->fb_noise : 0, rng,
             bb.idx + (size_t)b * maxa, bb.tgt + (size_t)b * nt);
         bb.ref[b] = kt_dataset_ref(ds, e);
+        if (bb.soft)
+          memcpy(bb.soft + (size_t)b * sw,
+                 soft + (size_t)(order ? order[b0 + b] : b0 + b) * sw,
+                 (size_t)sw * sizeof(float));
       }
       st[n].smooth = train ? o->label_smooth : 0.0f;
       st[n].in_drop = train ? o->in_dropout : 0.0f;
       batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
-      loss +=
-          batch_loss(&st[n], r, bb.ref, bb.tgt, nt, nb, &hits, &count, train);
+      loss += batch_loss_soft(&st[n], r, bb.ref, bb.tgt, bb.soft, sw,
+                              o->distil_hard, nt, nb, &hits, &count, train);
       if (train) {
         batch_backward(&st[n], bb.idx, bb.cnt, nb);
         adam_update(&st[n], o, *step + 1);
@@ -457,6 +485,7 @@ done:
   free(bb.cnt);
   free(bb.tgt);
   free(bb.ref);
+  free(bb.soft);
   free(own);
   *acc = count ? (double)hits / (double)count : 0;
   return nloss ? loss / (double)nloss / m->n_nets : 0;
@@ -479,8 +508,8 @@ void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
   long step = 0;
   *loss = *acc = 0;
   if (states_init(st, (kt_model *)m, 256, kt_repr_max_active(&ds->repr)) == 0)
-    *loss =
-        run_pass((kt_model *)m, st, ds, NULL, &o, 0, NULL, &step, acc, NULL);
+    *loss = run_pass((kt_model *)m, st, ds, NULL, &o, 0, NULL, &step, acc, NULL,
+                     NULL);
   for (int n = 0; n < m->n_nets; ++n)
     state_free(&st[n]);
 }
@@ -621,6 +650,7 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
   if (span > KT_MAX_SHIFT_AVG) span = KT_MAX_SHIFT_AVG;
   r.shift_avg = o->arch != KT_ARCH_LIVE     ? 0
                 : o->shift_avg >= 0         ? o->shift_avg
+                : o->teacher                ? 0 /* the teacher averaged */
                 : o->augment == KT_AUG_NEAR ? span
                                             : 0;
   r.chord_len = o->arch == KT_ARCH_CHORD ? o->chord_len : 0;
@@ -638,6 +668,91 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
     }
   *rp = r;
   return 0;
+}
+
+int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
+                    size_t errlen)
+{
+  const kt_repr *a = &t->repr;
+  if (a->arch != KT_ARCH_LIVE || r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "distillation: teacher and student must be live");
+    return -1;
+  }
+  if (a->feedback != 0 || a->sounding) {
+    snprintf(err, errlen,
+             "distillation: the teacher feeds back its voices (feedback %d, "
+             "sounding %d); only feedback 0 without sounding inputs",
+             a->feedback, a->sounding);
+    return -1;
+  }
+  int same = a->window == r->window && a->lookahead == r->lookahead &&
+             a->feedback == r->feedback && a->key_norm == r->key_norm &&
+             a->key_ctx == r->key_ctx && a->sounding == r->sounding &&
+             a->tgt_sound == r->tgt_sound && a->rel_out == r->rel_out &&
+             a->rel_in == r->rel_in;
+  for (int v = 0; v < KT_NVOICES; ++v)
+    same = same && a->lo[v] == r->lo[v] && a->hi[v] == r->hi[v];
+  if (!same) {
+    snprintf(err, errlen,
+             "distillation: the teacher's representation differs from the "
+             "student's (window %d/%d, lookahead %d/%d, key_norm %d/%d, "
+             "key_ctx %d/%d, target sound %d/%d, rel_out %d/%d, rel_in "
+             "%d/%d, or the pitch ranges): train the student with the "
+             "teacher's options",
+             a->window, r->window, a->lookahead, r->lookahead, a->key_norm,
+             r->key_norm, a->key_ctx, r->key_ctx, a->tgt_sound, r->tgt_sound,
+             a->rel_out, r->rel_out, a->rel_in, r->rel_in);
+    return -1;
+  }
+  return 0;
+}
+
+int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
+                      float *soft)
+{
+  const kt_repr *r = &t->repr;
+  int n = n_shift >= 0 ? n_shift : r->shift_avg, np = 2 * n + 1;
+  int sw = kt_repr_n_out_live(r);
+  int maxa = kt_repr_max_active(&ds->repr);
+  size_t per = kt_model_scratch_floats(t);
+  float *scratch = malloc((size_t)np * per * sizeof(float));
+  float *lg = malloc((size_t)np * t->n_out_total * sizeof(float));
+  int32_t *ib = malloc((size_t)np * maxa * sizeof(int32_t));
+  int rc = -1;
+  if (!scratch || !lg || !ib || np > KT_MAX_BATCH) goto done;
+  const int32_t *idx[KT_MAX_BATCH];
+  float *out[KT_MAX_BATCH];
+  int n_idx[KT_MAX_BATCH], ref[KT_MAX_BATCH];
+  for (int p = 0; p < np; ++p) {
+    idx[p] = ib + (size_t)p * maxa;
+    out[p] = lg + (size_t)p * t->n_out_total;
+  }
+  for (int i = 0; i < ds->n_ex; ++i) {
+    for (int mv = -n; mv <= n; ++mv)
+      n_idx[mv + n] = kt_dataset_example_moved(
+          ds, &ds->ex[i], mv, ib + (size_t)(mv + n) * maxa, &ref[mv + n]);
+    kt_model_live_logits_batch(t, np, idx, n_idx, ref, scratch, out);
+    float *row = soft + (size_t)i * sw;
+    if (n > 0) {
+      if (!kt_shift_avg_combine(r, n, (const float *const *)out, row))
+        goto done;
+    } else {
+      memcpy(row, out[0], (size_t)sw * sizeof(float));
+    }
+    for (int h = 0, off = 0; h < KT_NHEADS_LIVE; ++h) {
+      int nt = kt_repr_n_tok(r, kt_head_voice(h));
+      float lse = kt_log_sum_exp(row + off, nt);
+      for (int j = 0; j < nt; ++j)
+        row[off + j] = (float)exp((double)(row[off + j] - lse));
+      off += nt;
+    }
+  }
+  rc = 0;
+done:
+  free(scratch);
+  free(lg);
+  free(ib);
+  return rc;
 }
 
 kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
@@ -659,6 +774,33 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   if (kt_dataset_build(&dva, &r, valid, n_valid, vaug, 0, err, errlen)) {
     kt_dataset_free(&dtr);
     return NULL;
+  }
+  float *soft = NULL;
+  if (o->teacher) {
+    if (kt_distil_check(o->teacher, &r, err, errlen)) {
+      kt_dataset_free(&dtr);
+      kt_dataset_free(&dva);
+      return NULL;
+    }
+    double ts = kt_train_clock_s();
+    int dsh =
+        o->distil_shift >= 0 ? o->distil_shift : o->teacher->repr.shift_avg;
+    soft = malloc((size_t)(dtr.n_ex ? dtr.n_ex : 1) *
+                  (size_t)kt_repr_n_out_live(&r) * sizeof(float));
+    if (!soft || kt_distil_targets(o->teacher, &dtr, o->distil_shift, soft)) {
+      snprintf(err, errlen, "out of memory (distillation targets)");
+      free(soft);
+      kt_dataset_free(&dtr);
+      kt_dataset_free(&dva);
+      return NULL;
+    }
+    if (o->verbose)
+      fprintf(stderr,
+              "teacher: %d nets, averaged over moves -%d..+%d, %d examples' "
+              "distributions in %.1f s; targets (1 - %.2f) x teacher + %.2f x "
+              "Bach\n",
+              o->teacher->n_nets, dsh, dsh, dtr.n_ex, kt_train_clock_s() - ts,
+              (double)o->distil_hard, (double)o->distil_hard);
   }
   kt_model *m = model_like(&r, o), *best = model_like(&r, o);
   kt_model *ema = o->ema > 0 ? model_like(&r, o) : NULL;
@@ -705,8 +847,8 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
     if (o->lr_cosine)
       oe.lr = (float)(o->lr * 0.5 *
                       (1 + cos(3.141592653589793 * (ep - 1) / o->epochs)));
-    pt.train_loss =
-        run_pass(m, st, &dtr, order, &oe, 1, &rng, &step, &pt.train_acc, ema);
+    pt.train_loss = run_pass(m, st, &dtr, order, &oe, 1, &rng, &step,
+                             &pt.train_acc, ema, soft);
     kt_evaluate(ev, &dva, &pt.valid_loss, &pt.valid_acc);
     pt.valid_free_acc = -1;
     if (live) {
@@ -750,6 +892,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   kt_model_free(m);
   kt_model_free(ema);
   free(order);
+  free(soft);
   kt_dataset_free(&dtr);
   kt_dataset_free(&dva);
   return best;
@@ -760,6 +903,7 @@ fail:
   kt_model_free(ema);
   kt_model_free(best);
   free(order);
+  free(soft);
   kt_dataset_free(&dtr);
   kt_dataset_free(&dva);
   return NULL;

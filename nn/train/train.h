@@ -90,6 +90,13 @@ typedef struct {
                       KT_MAX_SHIFT_AVG; else 0) */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
+  const kt_model *teacher; /* live: distil this model (kt_distil_targets)
+                              into the net, NULL = off */
+  float distil_hard;       /* with a teacher: the training target is
+                              (1 - w) x the teacher's distribution + w x Bach's
+                              token (0 = the teacher's only) */
+  int distil_shift;        /* with a teacher: the moves -N..+N its targets
+                              are averaged over (-1 = its own shift_avg) */
   uint64_t seed;
   int verbose; /* progress lines on stderr */
   int net_no;  /* > 0: progress lines start "net N: " (ensemble members) */
@@ -161,12 +168,37 @@ int kt_dataset_n_targets(const kt_repr *r, int net);
 int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
                        int own, float noise, uint64_t *rng, int32_t *idx,
                        int *tgt);
+/* Live: the input of example e (Bach's voices fed back, no noise) with
+ * the melody moved by mv more semitones and the key context with it, as
+ * the engine encodes its averaging pass mv (repr.shift_avg); *ref: the
+ * soprano at the slice as encoded.  mv = 0: kt_dataset_example's input. */
+int kt_dataset_example_moved(const kt_dataset *ds, const kt_example *e, int mv,
+                             int32_t *idx, int *ref);
 /* Live: the soprano pitch sounding at the example's slice as encoded
  * (moved, folded), KT_REST if none: what repr.rel_out heads measure from. */
 int kt_dataset_ref(const kt_dataset *ds, const kt_example *e);
 /* Live: run the model free-running over every sequence (argmax), filling
  * seq->own*; returns exact-pitch accuracy over all voices and slices. */
 double kt_dataset_rollout(kt_dataset *ds, const kt_model *m);
+
+/* ---- distillation (train.c) ---- */
+
+/* Whether teacher t can be distilled into a net of representation r: a
+ * live model of the same inputs and outputs (every kt_repr field but
+ * shift_avg equal), no fed-back voices (feedback 0, sounding off: its
+ * input must not depend on what it played).  0, or -1 with err. */
+int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
+                    size_t errlen);
+/* The teacher's distribution for every example of ds (live), as the
+ * engine decides a slice with it: its ensemble's mean probability
+ * (kt_model_live_logits_batch), averaged over its repr.shift_avg moves
+ * (kt_dataset_example_moved, kt_shift_avg_combine: the engine's passes and
+ * geometric mean), normalized per head.  n_shift >= 0: averaged over the
+ * moves -n_shift..+n_shift instead (0: one pass, the ensemble's mean).  soft:
+ * ds->n_ex rows of kt_repr_n_out_live floats (probabilities), row i for
+ * ds->ex[i]. Returns 0, or -1 (out of memory). */
+int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
+                      float *soft);
 
 /* ---- training (train.c) ---- */
 
