@@ -24,50 +24,18 @@ export JACK_DEFAULT_SERVER="kantor-test-$$"
 export JACK_NO_AUDIO_RESERVATION=1
 export JACK_NO_START_SERVER=1
 tmp=$(mktemp -d /tmp/kantor-jalv.XXXXXX)
-jackd_pid=
 jalv_pid=
-stop() { # stop one process we started: TERM, up to 5 s, then KILL
-  [ -n "$1" ] || return 0
-  kill "$1" 2>/dev/null || return 0
-  n=0
-  while kill -0 "$1" 2>/dev/null && [ $n -lt 50 ]; do
-    sleep 0.1
-    n=$((n + 1))
-  done
-  kill -9 "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-}
+. "$here/jackd.sh"
 cleanup() {
-  stop "$jalv_pid"
-  stop "$jackd_pid"
+  kt_stop "$jalv_pid"
+  kt_jackd_stop
   exec 3>&- 2>/dev/null
   rm -rf "$tmp"
-  # what a killed jackd may leave behind, for this server name only
-  rm -f /dev/shm/jack_*"$JACK_DEFAULT_SERVER"* \
-    /dev/shm/jack_sem.*"$JACK_DEFAULT_SERVER"* 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-# a jackd that was killed hard leaves its entry in JACK's shared registry, and
-# a few of those make every new server fail ("Too many servers already
-# active"): with no jackd running at all, the registry is stale
-pgrep -x jackd >/dev/null 2>&1 ||
-  rm -f /dev/shm/jack-shm-registry /dev/shm/jack-[0-9]*-[0-9]* 2>/dev/null
-jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -S -d dummy -r 48000 \
-  -p "${KANTOR_JACK_PERIOD:-256}" \
-  >"$tmp/jackd.log" 2>&1 &
-jackd_pid=$!
-i=0
-until /usr/bin/python3 -c '
-import jack, sys
-jack.Client("kt-probe", no_start_server=True).close()' >/dev/null 2>&1; do
-  i=$((i + 1))
-  if [ $i -gt 50 ] || ! kill -0 $jackd_pid 2>/dev/null; then
-    echo "FAIL: jackd did not start"; cat "$tmp/jackd.log"; exit 1
-  fi
-  sleep 0.2
-done
+kt_jackd_start "${KANTOR_JACK_PERIOD:-256}"
 
 mkfifo "$tmp/stdin"
 exec 3<>"$tmp/stdin" # held open read-write: jalv never sees EOF
