@@ -1,5 +1,6 @@
 /* tools/musicxml.c -- MusicXML 3.1 partwise writer (see musicxml.h). */
 #include "musicxml.h"
+#include "svg.h" /* kt_xml_text */
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,28 +22,6 @@ int kt_mxl_is_musicxml_name(const char *path)
     if (same) return 1;
   }
   return 0;
-}
-
-static void xml_text(FILE *f, const char *s)
-{
-  for (; s && *s; ++s) {
-    switch (*s) {
-    case '<':
-      fputs("&lt;", f);
-      break;
-    case '>':
-      fputs("&gt;", f);
-      break;
-    case '&':
-      fputs("&amp;", f);
-      break;
-    case '"':
-      fputs("&quot;", f);
-      break;
-    default:
-      if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, f);
-    }
-  }
 }
 
 static const char *type_name(int base)
@@ -192,7 +171,7 @@ int kt_mxl_write(const char *path, const kt_score *s, char *err, size_t errlen)
         f);
   if (s->title) {
     fputs("  <work><work-title>", f);
-    xml_text(f, s->title);
+    kt_xml_text(f, s->title);
     fputs("</work-title></work>\n", f);
   }
   fputs("  <identification><encoding><software>Kantor</software>"
@@ -207,7 +186,7 @@ int kt_mxl_write(const char *path, const kt_score *s, char *err, size_t errlen)
       fprintf(f, "    <part-group type=\"start\" number=\"%d\">", g + 1);
       if (s->group[g]) {
         fputs("<group-name>", f);
-        xml_text(f, s->group[g]);
+        kt_xml_text(f, s->group[g]);
         fputs("</group-name>", f);
       }
       fputs("<group-symbol>bracket</group-symbol></part-group>\n", f);
@@ -215,7 +194,7 @@ int kt_mxl_write(const char *path, const kt_score *s, char *err, size_t errlen)
     for (int p = 0; p < staves; ++p) {
       fprintf(f, "    <score-part id=\"P%d\"><part-name>", g * staves + p + 1);
       if (ngroups > 1 && s->group[g]) {
-        xml_text(f, s->group[g]);
+        kt_xml_text(f, s->group[g]);
         fputc(' ', f);
       }
       fprintf(f,

@@ -6,6 +6,7 @@
 
 #include "drive.h"
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
   double start, dur; /* quarter notes */
@@ -25,5 +26,9 @@ int kt_svg_write(const char *path, const char *title,
                  const kt_svg_panel *panels, int n_panels,
                  const kt_meter *meters, int n_meter, double end, char *err,
                  size_t errlen);
+
+/* Text as XML character data or attribute value: < > & " escaped, control
+ * characters other than tab dropped (the SVG and the MusicXML writers). */
+void kt_xml_text(FILE *f, const char *s);
 
 #endif
