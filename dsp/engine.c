@@ -5,15 +5,14 @@
  * the soprano up to t, the bar position of d and the voices it decided
  * before; the decoder picks the notes; the voices module turns changes into
  * note-off/note-on pairs at the boundary's frame.  The output is thus L
- * slices late, which the engine reports as latency. */
-#include "engine.h"
-#include "../nn/harmony.h"
-#include "clock.h"
-#include "decode.h"
+ * slices late, which the engine reports as latency.
+ *
+ * This file owns the engine: creation, models, parameters, state and the
+ * block loop (slice boundaries, MIDI input, output order); the slice
+ * decision is in decide.c, the melody's pass-through in passthru.c, the
+ * struct they share in engine_impl.h. */
+#include "engine_impl.h"
 #include "fpmode.h"
-#include "melody.h"
-#include "timing.h"
-#include "voices.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -21,117 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KT_HIST 256 /* slices of history kept (power of two) */
-#define KT_HMASK (KT_HIST - 1)
-#define KT_MAX_EMB 8
-#define KT_PT_QUEUE 256
-#define KT_MIN_NOTE_MS 40.0 /* a harmony note lasts at least this (or 0.45 slice) */
-#define KT_KEY_SWITCH 8 /* slices a new key must persist to be taken */
-#define KT_AVG_MAX_OUT (KT_NGEN * 130) /* 3 heads of <= 128 pitches + 2 */
-/* Guard preference for chord tones: log-probability cost of a sonority
- * that is no triad or seventh (tuned on the valid split, models/MODEL.md). */
-#ifndef KT_CHORD_BIAS
-#define KT_CHORD_BIAS 0.2f
-#endif
-/* The guard's cost of a leap wider than a fifth in a lower voice
- * (kt_decode_opts.leap_cost), chosen on development splits carved from
- * the train set (models/MODEL.md). */
-#ifndef KT_LEAP_COST
-#define KT_LEAP_COST 0.5f
-#endif
-/* For sounding-pitch models: the log-probability added to going on with
- * the pitch already sounding (kt_decode_opts.hold_bonus), so that two
- * near-equal pitches do not take turns slice by slice; chosen on the
- * development splits (models/MODEL.md). */
 /* 1: the engine starts with the guard's style terms on (the shipped
  * weights, kt_engine_style_default); 0: the classic guard. */
 #ifndef KT_STYLE_DEFAULT_ON
 #define KT_STYLE_DEFAULT_ON 0
 #endif
-#ifndef KT_HOLD_BONUS
-#define KT_HOLD_BONUS 0.2f
-#endif
-
-/* Buffers for a slice's passes (KT_MAX_BATCH: the shifted passes of
- * repr.shift_avg go through the net together, kt_model_live_logits_batch):
- * pass p's input at idx + p * idx_stride, its logits at logits + p *
- * out_stride (pass 0's are what decide() reads), its scratch at scratch +
- * p * kt_model_scratch_floats. */
-struct kt_engine_model {
-  kt_model *m;
-  float *scratch;
-  float *logits;
-  int32_t *idx;
-  size_t out_stride, idx_stride;
-};
-
-typedef struct {
-  int64_t due;
-  uint8_t d[3];
-} kt_pt_event;
-
-struct kt_engine {
-  double rate;
-  uint32_t max_block;
-  float param[KT_NPARAMS];
-  float applied[KT_NPARAMS];
-
-  kt_engine_model *emb[KT_MAX_EMB];
-  int n_emb;
-  kt_engine_model *user;
-  kt_engine_model *cur;
-  int shift_avg; /* -1: the model's repr.shift_avg */
-
-  kt_clock clock;
-  kt_melody mel;
-  kt_voices voices;
-  kt_rng rng;
-  /* Sampling with a sounding-pitch model: the Gumbel noise, drawn anew at
-     each melody note (kt_decode_opts.gumbel); n_gumbel = 0: none yet */
-  float gumbel[KT_AVG_MAX_OUT];
-  int n_gumbel;
-  int64_t now; /* absolute frame of the current block's start */
-
-  /* history, indexed by slice count & KT_HMASK */
-  int8_t sop[KT_HIST];
-  uint8_t son[KT_HIST], svel[KT_HIST], sbp[KT_HIST], sbl[KT_HIST];
-  int8_t gen[KT_HIST][KT_NGEN];
-  uint8_t gon[KT_HIST][KT_NGEN];
-  int8_t heard[KT_HIST][4]; /* decided slices as they sound (kt_slice_view) */
-  uint8_t heard_on[KT_HIST];
-  int64_t n; /* slices recorded */
-  int64_t last_grid; /* grid frame of the last opened slice */
-  int64_t opened[KT_HIST]; /* frame each slice opened at */
-  int64_t grid_k[KT_HIST]; /* its index on the clock's grid */
-  int graced;         /* that slice was decided again for a late note */
-  int by_note;        /* that slice was opened by a note-on */
-  int open_by_note;   /* a note-on opens the next slice at its frame */
-  kt_timing timing;   /* the input's lateness (dsp/timing.h) */
-  int64_t struck[KT_NGEN]; /* frame each voice's note started */
-  /* the decision cap (KT_DECIDE_GAP_S): the frame of the last decision
-     that ran the net, the least gap between two at boundaries, and whether
-     the latest opened slice's decision ran it */
-  int64_t last_net;
-  int64_t net_gap;
-  int boundary_net;
-
-  kt_decode_style style;         /* the guard's style terms (style_on 2) */
-  kt_decode_style style_def[2];  /* the shipped ones, L < 2 and L >= 2 */
-  int style_on;                  /* 0 off, 1 the shipped ones, 2 style */
-  unsigned char chord_tab[4096]; /* kt_style_chord_table */
-
-  kt_key_tracker key; /* the detected key (key parameter auto) */
-  kt_sig_tracker sig; /* the detected key signature (key_norm 2 models) */
-  int chord;
-
-  /* melody pass-through, delayed by the latency */
-  kt_pt_event ptq[KT_PT_QUEUE];
-  int pt_head, pt_n;
-  int64_t pt_last_due;
-  uint8_t pt_on[16][16]; /* bitset of passed-through notes sounding */
-
-  kt_engine_state st;
-};
 
 /* ---- models ------------------------------------------------------------ */
 
@@ -367,8 +260,6 @@ float kt_engine_get_param(const kt_engine *e, kt_param p) KT_RT
   return e->param[p];
 }
 
-static int iparam(const kt_engine *e, kt_param p) { return (int)e->param[p]; }
-
 static kt_engine_model *choose_model(const kt_engine *e)
 {
   if (e->user)
@@ -384,32 +275,6 @@ static kt_engine_model *choose_model(const kt_engine *e)
   return best;
 }
 
-static void voice_range(const kt_engine *e, int h, int *lo, int *hi)
-{
-  static const kt_param lop[KT_NGEN] = {KT_P_ALTO_LO, KT_P_TENOR_LO,
-                                        KT_P_BASS_LO};
-  static const kt_param hip[KT_NGEN] = {KT_P_ALTO_HI, KT_P_TENOR_HI,
-                                        KT_P_BASS_HI};
-  *lo = iparam(e, lop[h]);
-  *hi = iparam(e, hip[h]);
-  if (*hi < *lo + 11) /* at least an octave, so folding always lands */
-    *hi = *lo + 11;
-}
-
-static int voice_on(const kt_engine *e, int h)
-{
-  static const kt_param onp[KT_NGEN] = {KT_P_ALTO_ON, KT_P_TENOR_ON,
-                                        KT_P_BASS_ON};
-  return iparam(e, KT_P_ENABLED) && iparam(e, onp[h]);
-}
-
-static int voice_chan(const kt_engine *e, int h)
-{
-  static const kt_param chp[KT_NGEN] = {KT_P_CH_ALTO, KT_P_CH_TENOR,
-                                        KT_P_CH_BASS};
-  return iparam(e, chp[h]) - 1;
-}
-
 static void apply_all_params(kt_engine *e)
 {
   memcpy(e->applied, e->param, sizeof e->param);
@@ -419,104 +284,6 @@ static void apply_all_params(kt_engine *e)
   kt_clock_set_free_bpm(&e->clock, e->param[KT_P_BPM], e->now);
   kt_timing_set(&e->timing, e->param[KT_P_TIMING], e->param[KT_P_GRACE_MS]);
 }
-
-/* ---- pass-through ------------------------------------------------------ */
-
-static void pt_mark(kt_engine *e, const uint8_t d[3])
-{
-  int ch = d[0] & 15, st = d[0] & 0xF0;
-  if (st == 0x90 && d[2] > 0)
-    e->pt_on[ch][d[1] >> 3] |= (uint8_t)(1u << (d[1] & 7));
-  else if (st == 0x80 || st == 0x90)
-    e->pt_on[ch][d[1] >> 3] &= (uint8_t)~(1u << (d[1] & 7));
-  else if (st == 0xB0 && (d[1] == 123 || d[1] == 120))
-    memset(e->pt_on[ch], 0, sizeof e->pt_on[ch]);
-}
-
-static int pt_sounding(const kt_engine *e, int ch, int n)
-{
-  return (e->pt_on[ch][n >> 3] >> (n & 7)) & 1;
-}
-
-/* Every MIDI message that goes out unchanged from the input passes here:
- * note-ons of notes already sounding and note-offs of notes not sounding
- * are dropped, so the output stays well-formed whatever comes in. */
-static void pt_emit(kt_engine *e, uint32_t frame, const uint8_t d[3],
-                    kt_out *out)
-{
-  int st = d[0] & 0xF0;
-  int is_on = st == 0x90 && d[2] > 0;
-  int ch = d[0] & 15, n = d[1] & 127;
-  if (is_on && (pt_sounding(e, ch, n) || kt_voices_busy(&e->voices, ch, n)))
-    return;
-  if (!is_on && (st == 0x80 || st == 0x90) && !pt_sounding(e, ch, n))
-    return;
-  if (kt_out_push(out, frame, d[0], d[1], d[2], is_on ? KT_NGEN + 2 : 0))
-    pt_mark(e, d);
-  else if (is_on)
-    out->dropped++;
-}
-
-static void pt_flush(kt_engine *e, uint32_t frame, kt_out *out)
-{
-  while (e->pt_n > 0) {
-    pt_emit(e, frame, e->ptq[e->pt_head].d, out);
-    e->pt_head = (e->pt_head + 1) % KT_PT_QUEUE;
-    e->pt_n--;
-  }
-}
-
-static void pt_all_off(kt_engine *e, uint32_t frame, kt_out *out)
-{
-  pt_flush(e, frame, out);
-  for (int ch = 0; ch < 16; ++ch)
-    for (int n = 0; n < 128; ++n)
-      if (e->pt_on[ch][n >> 3] & (1u << (n & 7))) {
-        uint8_t d[3] = {(uint8_t)(0x80 | ch), (uint8_t)n, 64};
-        pt_emit(e, frame, d, out);
-      }
-}
-
-static void pt_due(kt_engine *e, int64_t until, kt_out *out)
-{
-  while (e->pt_n > 0 && e->ptq[e->pt_head].due < until) {
-    int64_t f = e->ptq[e->pt_head].due - e->now;
-    pt_emit(e, (uint32_t)(f < 0 ? 0 : f), e->ptq[e->pt_head].d, out);
-    e->pt_head = (e->pt_head + 1) % KT_PT_QUEUE;
-    e->pt_n--;
-  }
-}
-
-static void pt_send(kt_engine *e, uint32_t frame, const uint8_t d[3],
-                    kt_out *out)
-{
-  int st = d[0] & 0xF0;
-  int is_on = st == 0x90 && d[2] > 0;
-  if (!iparam(e, KT_P_PASSTHRU)) {
-    /* Pass-through off: still release what it let through before. */
-    if (!is_on && (st == 0x80 || st == 0x90))
-      pt_emit(e, frame, d, out);
-    return;
-  }
-  uint32_t lat = kt_engine_latency(e);
-  if (lat == 0 && e->pt_n == 0) {
-    pt_emit(e, frame, d, out);
-    return;
-  }
-  if (e->pt_n == KT_PT_QUEUE) { /* full: never lose it, send it now */
-    pt_emit(e, frame, d, out);
-    return;
-  }
-  int64_t due = e->now + frame + lat;
-  if (due < e->pt_last_due)
-    due = e->pt_last_due;
-  e->pt_last_due = due;
-  kt_pt_event *q = &e->ptq[(e->pt_head + e->pt_n) % KT_PT_QUEUE];
-  q->due = due;
-  memcpy(q->d, d, 3);
-  e->pt_n++;
-}
-
 /* ---- state ------------------------------------------------------------- */
 
 void kt_engine_reset(kt_engine *e) KT_RT
@@ -566,7 +333,7 @@ static void forget_melody(kt_engine *e)
 void kt_engine_all_off(kt_engine *e, uint32_t frame, kt_out *out) KT_RT
 {
   kt_voices_all_off(&e->voices, frame, out);
-  pt_all_off(e, frame, out);
+  kt_pt_all_off(e, frame, out);
   forget_melody(e);
   for (int h = 0; h < KT_NGEN; ++h)
     e->st.voice[h] = e->voices.pitch[h];
@@ -612,15 +379,6 @@ void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
   s->quality[KT_SQ_DIM] = -0.2f;
   s->quality[KT_SQ_DIM7] = -1.0f;
   s->quality[KT_SQ_HDIM7] = l4 ? 0.0f : -0.1f;
-}
-
-/* The style terms in use for the current model, or NULL. */
-static const kt_decode_style *style_now(const kt_engine *e) KT_RT
-{
-  if (!e->style_on) return NULL;
-  if (e->style_on == 2) return &e->style;
-  int L = e->cur ? e->cur->m->repr.lookahead : 0;
-  return &e->style_def[L >= 2];
 }
 
 void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT
@@ -682,255 +440,6 @@ int kt_engine_slice(const kt_engine *e, int64_t d, kt_slice_view *v) KT_RT
   return 1;
 }
 
-/* ---- the slice decision ------------------------------------------------ */
-
-/* The shift a model of key handling key_norm wants (0 = written pitches,
- * 1 = tonic to C, 2 = key signature to C's) and the mode family.  A key
- * set by the user implies its signature; else the trackers' detections. */
-static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
-{
-  int k = kt_engine_key(e);
-  *mode_family = k >= 12;
-  if (key_norm == 2) {
-    if (iparam(e, KT_P_KEY) >= 0)
-      return kt_key_shift_to_c(kt_sig_of_key(k % 12, k >= 12));
-    return e->sig.known ? kt_key_shift_to_c(e->sig.sig) : 0;
-  }
-  if (k < 0 || key_norm != 1) return 0;
-  return kt_key_shift_to_c(k % 12);
-}
-
-/* The net's input for slice d with every pitch moved by shift, rot of
- * which is the averaging's move (repr.shift_avg): the key tracker's
- * inputs move by that much too.  Writes idx, returns its length; *ref is
- * the soprano of the slice as encoded (kt_model_live_logits). */
-static int input_at(kt_engine *e, const kt_engine_model *em, int64_t d,
-                    int shift, int rot, int mode_family, int32_t *idx, int *ref)
-{
-  const kt_repr *r = &em->m->repr;
-  const int W = r->window, L = r->lookahead, K = r->feedback;
-  int di = (int)(d & KT_HMASK);
-  int64_t dp = d - 1;
-  int8_t sp[KT_HIST / 2];
-  uint8_t so[KT_HIST / 2];
-  uint8_t fb[KT_MAX_FEEDBACK * KT_NGEN];
-  for (int j = 0; j < W + L; ++j) {
-    int64_t t = d - W + 1 + j;
-    if (t >= e->n && t > d && t - e->n < KT_HIST / 2) {
-      /* not opened yet (its note is late): the melody sounding now */
-      int p = kt_melody_top(&e->mel);
-      sp[j] = (int8_t)(p < 0 ? KT_REST
-                             : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
-                                             r->hi[KT_SOPRANO]));
-      so[j] = 0;
-    } else if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
-      sp[j] = KT_REST;
-      so[j] = 0;
-    } else {
-      int p = e->sop[t & KT_HMASK];
-      sp[j] = (int8_t)(p < 0 ? KT_REST
-                             : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
-                                             r->hi[KT_SOPRANO]));
-      so[j] = e->son[t & KT_HMASK];
-    }
-  }
-  for (int k = 0; k < K; ++k) {
-    int64_t t = d - 1 - k;
-    for (int h = 0; h < KT_NGEN; ++h) {
-      int v = kt_head_voice(h);
-      if (t < 0 || t <= e->n - KT_HIST) {
-        fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(r, v, KT_REST, 0);
-      } else {
-        int p = e->gen[t & KT_HMASK][h];
-        fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(
-            r, v, p < 0 ? KT_REST : p + shift, e->gon[t & KT_HMASK][h]);
-      }
-    }
-  }
-  int8_t snd[KT_NGEN];
-  for (int h = 0; h < KT_NGEN; ++h) {
-    int v = kt_head_voice(h);
-    int p = dp >= 0 ? e->gen[dp & KT_HMASK][h] : -1;
-    snd[h] = (int8_t)(p < 0 ? KT_REST
-                            : kt_fold_pitch(p + shift, r->lo[v], r->hi[v]));
-  }
-  kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
-                     &e->key, snd, rot};
-  *ref = sp[W - 1];
-  return kt_encode_live(r, &ctx, idx);
-}
-
-/* The net's logits for slice d (see input_at) in em->logits. */
-static void net_at(kt_engine *e, const kt_engine_model *em, int64_t d,
-                   int shift, int mode_family)
-{
-  int ref;
-  int n_idx = input_at(e, em, d, shift, 0, mode_family, em->idx, &ref);
-  kt_model_live_logits(em->m, em->idx, n_idx, ref, em->scratch, em->logits);
-}
-
-/* repr.shift_avg: the net's log-probabilities averaged over the melody and
- * voices moved by -n..+n semitones, each moved back (a note that leaves
- * the voice's range under a shift has fewer terms: the mean is over those
- * it has).  Geometric mean: the heads' scores stay log-probabilities, as
- * the guard sums them.  Returns 0 (nothing written) if the heads are
- * wider than the stack buffer. */
-static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
-                           int64_t d, int shift, int mode_family, int n)
-{
-  const kt_repr *r = &em->m->repr;
-  if (kt_repr_n_out_live(r) > KT_SHIFT_AVG_MAX_OUT) return 0;
-  if (2 * n + 1 > KT_MAX_BATCH) return 0;
-  /* the 2n + 1 passes through the net together, layer by layer */
-  const int32_t *idx[KT_MAX_BATCH];
-  float *lgp[KT_MAX_BATCH];
-  int n_idx[KT_MAX_BATCH], ref[KT_MAX_BATCH];
-  for (int s = -n; s <= n; ++s) {
-    int32_t *ip = em->idx + (size_t)(s + n) * em->idx_stride;
-    n_idx[s + n] =
-        input_at(e, em, d, shift + s, s, mode_family, ip, &ref[s + n]);
-    idx[s + n] = ip;
-    lgp[s + n] = em->logits + (size_t)(s + n) * em->out_stride;
-  }
-  kt_model_live_logits_batch(em->m, 2 * n + 1, idx, n_idx, ref, em->scratch,
-                             lgp);
-  /* into pass 0's logits, which decide() reads */
-  return kt_shift_avg_combine(r, n, (const float *const *)lgp, em->logits);
-}
-
-/* The noise for sampling from a sounding-pitch model: such a net has no
- * memory of what it played, so noise drawn anew at every slice would make
- * each voice change pitch at almost every slice; held for the length of a
- * melody note, a voice changes when the net's scores do (or at the next
- * note).  Redrawn at every melody onset, deterministically from the seed. */
-static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
-{
-  int n = kt_repr_n_out_live(r);
-  if (n > (int)(sizeof e->gumbel / sizeof e->gumbel[0])) return NULL;
-  if (onset || e->n_gumbel != n) {
-    for (int i = 0; i < n; ++i)
-      e->gumbel[i] = kt_gumbel(&e->rng);
-    e->n_gumbel = n;
-  }
-  return e->gumbel;
-}
-
-/* Decide slice d and emit the changes at frame.  net 0 (the decision cap,
- * KT_DECIDE_GAP_S): the net does not run; a voice still sounding what it
- * decided before holds it, the others rest (no note starts), and a melody
- * rest still silences every voice.  Returns 1 if the net ran. */
-static int decide(kt_engine *e, int64_t d, uint32_t frame, kt_out *out, int net)
-{
-  int ran = 0;
-  const kt_engine_model *em = e->cur;
-  const kt_repr *r = &em->m->repr;
-  int di = (int)(d & KT_HMASK);
-  int sop_now = e->sop[di];
-  int64_t dp = d - 1;
-  int sop_prev = dp >= 0 ? e->sop[dp & KT_HMASK] : -1;
-  int prev[KT_NGEN];
-  for (int h = 0; h < KT_NGEN; ++h)
-    prev[h] = dp >= 0 ? e->gen[dp & KT_HMASK][h] : -1;
-
-  /* A voice struck less than min_note ago goes on sounding: a slice decided
-     again for a late note, or opened by an early one, makes no click of a
-     chord (the slices of a player on the grid are never that close). */
-  int keep[KT_NGEN], n_keep = 0;
-  const int64_t at = e->now + frame;
-  const double min_note =
-      fmin(KT_MIN_NOTE_MS * 0.001 * e->rate,
-           0.45 * kt_clock_frames_per_slice(&e->clock));
-  for (int h = 0; h < KT_NGEN; ++h) {
-    keep[h] = KT_KEEP_NONE;
-    if (e->voices.pitch[h] >= 0 && (double)(at - e->struck[h]) < min_note) {
-      keep[h] = e->voices.pitch[h];
-      ++n_keep;
-    }
-  }
-
-  kt_choice ch[KT_NGEN];
-  if (sop_now < 0) {
-    /* The player let go: the voices rest with the melody. */
-    for (int h = 0; h < KT_NGEN; ++h) {
-      ch[h].pitch = keep[h] >= 0 ? keep[h] : -1;
-      ch[h].onset = keep[h] < 0 && prev[h] >= 0;
-      ch[h].tok = KT_TOK_REST;
-    }
-  } else if (!net) {
-    /* Over the cap: hold what still sounds, start nothing. */
-    for (int h = 0; h < KT_NGEN; ++h) {
-      int held = prev[h] >= 0 && e->voices.pitch[h] == prev[h];
-      ch[h].pitch = held ? prev[h] : -1;
-      ch[h].onset = 0;
-      ch[h].tok = held ? KT_TOK_HOLD : KT_TOK_REST;
-    }
-  } else {
-    ran = 1;
-    e->last_net = e->now + frame;
-    e->st.net_runs++;
-    int mode_family = 0;
-    /* written pitches (key_norm 0): shift 0, the net still gets the mode */
-    int shift = key_shift(e, r->key_norm, &mode_family);
-    int n_avg = e->shift_avg >= 0 ? e->shift_avg : r->shift_avg;
-    if (n_avg <= 0 || !avg_over_shifts(e, em, d, shift, mode_family, n_avg))
-      net_at(e, em, d, shift, mode_family);
-    kt_decode_opts o;
-    o.temperature = e->param[KT_P_TEMPERATURE];
-    o.gumbel = NULL;
-    if (o.temperature > 0.0f && r->tgt_sound)
-      o.gumbel = note_noise(e, r, e->son[di]);
-    o.guard = iparam(e, KT_P_GUARD);
-    o.chord_bias = KT_CHORD_BIAS;
-    o.leap_cost = KT_LEAP_COST;
-    o.hold_bonus = KT_HOLD_BONUS;
-    o.style = style_now(e);
-    int key = kt_engine_key(e);
-    o.cadence = key >= 0 && sop_now % 12 == key % 12 && e->sbp[di] % 4 == 0;
-    /* Sounding-pitch heads say which pitch sounds, not whether it is
-       struck again.  Bach strikes a voice's unchanged pitch again when the
-       melody moves on a beat (75 % of those cases in the train split's
-       chorales; elsewhere almost never): so does the engine. */
-    o.restrike = e->son[di] && e->sbp[di] % 4 == 0;
-    /* Bach's inner voices almost never start a note on an off-eighth
-       sixteenth (104 of 7013 onsets on a development split, Kantor's
-       989 of 7483); the rhythm parameter keeps them from it. */
-    o.hold_only = iparam(e, KT_P_RHYTHM) == 1 && e->sbp[di] % 2 == 1;
-    o.keep = n_keep ? keep : NULL;
-    for (int h = 0; h < KT_NGEN; ++h)
-      voice_range(e, h, &o.lo[h], &o.hi[h]);
-    kt_decode(r, em->logits, &o, shift, sop_prev, sop_now, prev, &e->rng,
-              ch);
-  }
-
-  int vel = iparam(e, KT_P_VEL_MODE) ? iparam(e, KT_P_VELOCITY)
-                                     : e->svel[di];
-  int pitches[4] = {sop_now, -1, -1, -1};
-  e->heard[di][0] = (int8_t)sop_now;
-  e->heard_on[di] = e->son[di] && sop_now >= 0;
-  for (int h = 0; h < KT_NGEN; ++h) {
-    e->gen[di][h] = (int8_t)ch[h].pitch;
-    e->gon[di][h] = (uint8_t)ch[h].onset;
-    if (voice_on(e, h)) {
-      if (ch[h].pitch >= 0 &&
-          (ch[h].onset || ch[h].pitch != e->voices.pitch[h]))
-        e->struck[h] = at;
-      kt_voices_set(&e->voices, h, ch[h].pitch, ch[h].onset, voice_chan(e, h),
-                    vel, frame, out);
-    }
-    else
-      kt_voices_off(&e->voices, h, frame, out);
-    e->st.voice[h] = e->voices.pitch[h];
-    e->heard[di][h + 1] = (int8_t)e->voices.pitch[h];
-    if (e->voices.pitch[h] >= 0 && ch[h].onset)
-      e->heard_on[di] |= (uint8_t)(2u << h);
-    pitches[h + 1] = ch[h].pitch;
-  }
-  e->st.decided = d + 1;
-  e->chord = sop_now >= 0 ? kt_chord_label(pitches, 4, NULL, NULL) : 0;
-  e->st.soprano = sop_now;
-  return ran;
-}
-
 static int pipeline_silent(const kt_engine *e)
 {
   if (e->mel.n > 0 || e->mel.pending >= 0)
@@ -990,7 +499,7 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
      same for any partition) */
   e->boundary_net = 0;
   if (e->cur->m->repr.lookahead == 0)
-    e->boundary_net = decide(e, t, frame, out, cap_ok(e, frame));
+    e->boundary_net = kt_decide_slice(e, t, frame, out, cap_ok(e, frame));
 }
 
 /* With lookahead L, slice d is decided L slices after it opened (on the
@@ -1068,7 +577,7 @@ static int note_timing(kt_engine *e, int pitch, int vel, uint32_t frame,
   /* Decided again: the slice its boundary ran the net for (at most once
      per boundary), or, if that was capped, as the cap allows. */
   if (e->cur->m->repr.lookahead == 0)
-    decide(e, s, frame, out, e->boundary_net || cap_ok(e, frame));
+    kt_decide_slice(e, s, frame, out, e->boundary_net || cap_ok(e, frame));
   return 1;
 }
 
@@ -1101,7 +610,7 @@ static void handle_midi(kt_engine *e, const kt_event *ev, uint32_t frame,
   int ch_in = iparam(e, KT_P_CH_IN);
   if (!iparam(e, KT_P_ENABLED) || (ch_in > 0 && (d[0] & 15) != ch_in - 1)) {
     /* bypassed, or not the melody: through untouched (and undelayed) */
-    pt_emit(e, frame, d, out);
+    kt_pt_emit(e, frame, d, out);
     return;
   }
   int st = d[0] & 0xF0;
@@ -1120,7 +629,7 @@ static void handle_midi(kt_engine *e, const kt_event *ev, uint32_t frame,
   } else if (st == 0xB0 && d[1] == 123) { /* all notes off: next boundary */
     kt_melody_reset(&e->mel);
   }
-  pt_send(e, frame, d, out);
+  kt_pt_send(e, frame, d, out);
 }
 
 static void apply_param_changes(kt_engine *e, kt_out *out)
@@ -1130,11 +639,11 @@ static void apply_param_changes(kt_engine *e, kt_out *out)
   const float *a = e->applied, *p = e->param;
   if (a[KT_P_ENABLED] != p[KT_P_ENABLED]) {
     kt_voices_all_off(&e->voices, 0, out);
-    pt_all_off(e, 0, out);
+    kt_pt_all_off(e, 0, out);
     forget_melody(e);
   }
   if (a[KT_P_PASSTHRU] != p[KT_P_PASSTHRU] && p[KT_P_PASSTHRU] == 0)
-    pt_all_off(e, 0, out);
+    kt_pt_all_off(e, 0, out);
   if (a[KT_P_CH_IN] != p[KT_P_CH_IN])
     kt_melody_reset(&e->mel); /* keys held on the old channel are gone */
   for (int h = 0; h < KT_NGEN; ++h) {
@@ -1147,7 +656,7 @@ static void apply_param_changes(kt_engine *e, kt_out *out)
   kt_engine_model *m = choose_model(e);
   if (m != e->cur) {
     kt_voices_all_off(&e->voices, 0, out);
-    pt_flush(e, 0, out);
+    kt_pt_flush(e, 0, out);
     e->cur = m;
   }
   if (a[KT_P_SEED] != p[KT_P_SEED]) {
@@ -1288,12 +797,12 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       cursor = e->now + ef;
       /* delayed pass-through first: emission order is frame order, so the
        * bookkeeping sees what a synth will see */
-      pt_due(e, e->now + ef + 1, out);
+      kt_pt_due(e, e->now + ef + 1, out);
       if (ev[i].type == KT_EV_POSITION) {
         if (kt_clock_position(&e->clock, &ev[i].pos, e->now + ef)) {
           /* transport stopped: every voice off, the melody forgotten */
           kt_voices_all_off(&e->voices, ef, out);
-          pt_flush(e, ef, out);
+          kt_pt_flush(e, ef, out);
           forget_melody(e);
         }
       } else if (ev[i].type == KT_EV_MIDI) {
@@ -1306,7 +815,7 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       --max_boundaries;
       uint32_t bf = (uint32_t)(nb - e->now);
       cursor = nb;
-      pt_due(e, e->now + bf, out);
+      kt_pt_due(e, e->now + bf, out);
       if (iparam(e, KT_P_ENABLED))
         boundary(e, bf, out);
       else
@@ -1318,16 +827,16 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       --max_boundaries;
       uint32_t df = (uint32_t)(nd - e->now);
       cursor = nd;
-      pt_due(e, e->now + df, out);
+      kt_pt_due(e, e->now + df, out);
       int64_t d = e->st.decided;
       if (d <= e->n - KT_HIST / 2) /* fell behind (capped): catch up */
         d = e->n - 1;
-      e->boundary_net = decide(e, d, df, out, cap_ok(e, df));
+      e->boundary_net = kt_decide_slice(e, d, df, out, cap_ok(e, df));
       continue;
     }
     break;
   }
-  pt_due(e, end, out);
+  kt_pt_due(e, end, out);
   if (out)
     sort_out(out, out_from);
   e->now = end;
