@@ -3,7 +3,7 @@
  * output) over the same one-hot input; their outputs are split into softmax
  * heads.
  *
- * The file format is read and written by nn/model.c, the inference kernel
+ * The file format is read and written by nn/model_io.c, the inference kernel
  * is nn/infer.c.
  *
  * File format (little endian), versions 1 to 6:
@@ -71,9 +71,8 @@ int kt_model_load_file(const char *path, kt_model **out, char *err,
 int kt_model_save(const kt_model *m, const char *path, char *err,
                   size_t errlen);
 
-/* Embedded defaults compiled into the binaries: the live model whose
- * lookahead is closest to the one asked for. */
-const void *kt_model_embedded(int lookahead, size_t *len);
+/* The embedded defaults compiled into the binaries (models/live-l*.kmod):
+ * how many, and the file bytes of the i-th (NULL if none). */
 int kt_model_embedded_count(void);
 const void *kt_model_embedded_at(int i, size_t *len);
 
@@ -134,6 +133,6 @@ void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
  * NULL. */
 kt_model *kt_model_stack(const kt_model *const *ms, int n);
 
-uint32_t kt_crc32(const void *data, size_t len);
+uint32_t kt_model_crc32(const void *data, size_t len);
 
 #endif

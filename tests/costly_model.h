@@ -8,6 +8,7 @@
 #define KT_TEST_COSTLY_MODEL_H
 
 #include "engine.h"
+#include "embedded.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ static inline int kt_test_write_costly(const char *path, char *err,
 {
   size_t len = 0;
   kt_model *ref = NULL;
-  const void *d = kt_model_embedded(0, &len);
+  const void *d = kt_test_embedded(0, &len);
   if (kt_model_load_mem(d, len, &ref, err, errlen) != 0) return -1;
   kt_repr r = ref->repr;
   kt_model_free(ref);

@@ -149,7 +149,7 @@ int kt_train_export(const kt_train_opts *o, const kt_chorale *train,
     snprintf(err, errlen, "out of memory");
     goto done;
   }
-  put_u32(&all, kt_crc32(all.p, all.len));
+  put_u32(&all, kt_model_crc32(all.p, all.len));
   if (!all.ok) {
     snprintf(err, errlen, "out of memory");
     goto done;
@@ -233,7 +233,7 @@ int kt_train_data_load(const char *path, kt_train_data *d, char *err,
   if (len < 16) FAIL("byte %zu: truncated", len);
   crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 |
         (uint32_t)buf[len - 2] << 16 | (uint32_t)buf[len - 1] << 24;
-  if (crc != kt_crc32(buf, len - 4))
+  if (crc != kt_model_crc32(buf, len - 4))
     FAIL("byte %zu: CRC mismatch: corrupted or truncated", len - 4);
   b.len = len - 4;
   GET(u, "version");

@@ -7,6 +7,7 @@
 #include "../../dsp/fpmode.h"
 #include "../../nn/harmony.h"
 #include "../check.h"
+#include "../embedded.h"
 
 #include <float.h>
 #include <math.h>
@@ -520,7 +521,7 @@ static void test_ensemble(void)
   int64_t total;
   char err[256];
   size_t len;
-  const void *d = kt_model_embedded(4, &len); /* L4: two nets */
+  const void *d = kt_test_embedded(4, &len); /* L4: two nets */
   kt_model *one = NULL, *m1 = NULL;
   CHECK(kt_model_load_mem(d, len, &one, err, sizeof err) == 0, "%s", err);
   CHECK(kt_model_load_mem(d, len, &m1, err, sizeof err) == 0, "%s", err);

@@ -3,6 +3,7 @@
  * the embedded table. */
 #include "../../nn/model.h"
 #include "../check.h"
+#include "../embedded.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -141,7 +142,7 @@ static void put32(unsigned char *p, uint32_t v)
 
 static void recrc(unsigned char *b, size_t len)
 {
-  put32(b + len - 4, kt_crc32(b, len - 4));
+  put32(b + len - 4, kt_model_crc32(b, len - 4));
 }
 
 static int rejects(const unsigned char *b, size_t len, const char *what,
@@ -306,7 +307,7 @@ int main(void)
 {
   test_rel_logits();
   char err[256];
-  CHECK(kt_crc32("123456789", 9) == 0xCBF43926u, "crc32 check value");
+  CHECK(kt_model_crc32("123456789", 9) == 0xCBF43926u, "crc32 check value");
 
   int hid[2] = {7, 5};
   kt_model *m = make_model(3, hid);
@@ -695,9 +696,9 @@ int main(void)
   if (ne > 0) {
     size_t el;
     kt_model *e0 = NULL, *e9 = NULL;
-    const void *d0 = kt_model_embedded(0, &el);
+    const void *d0 = kt_test_embedded(0, &el);
     CHECK(kt_model_load_mem(d0, el, &e0, err, sizeof err) == 0, "%s", err);
-    const void *d9 = kt_model_embedded(9, &el);
+    const void *d9 = kt_test_embedded(9, &el);
     CHECK(kt_model_load_mem(d9, el, &e9, err, sizeof err) == 0, "%s", err);
     if (e0 && e9)
       CHECK(e0->repr.lookahead <= e9->repr.lookahead, "nearest lookahead");

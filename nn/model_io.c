@@ -1,5 +1,6 @@
-/* nn/model.c -- model file format (see model.h), validation, embedded
- * defaults; the inference kernel is nn/infer.c. */
+/* nn/model_io.c -- the model file format (see model.h): load, save,
+ * validation, CRC-32, the embedded defaults, ensembles (kt_model_stack).
+ * The inference kernel is nn/infer.c. */
 #include "model.h"
 #include "harmony.h"
 
@@ -30,7 +31,7 @@ static int repr_fields(uint32_t version)
 
 /* ---- CRC-32 (IEEE, reflected, as zlib) ---- */
 
-uint32_t kt_crc32(const void *data, size_t len)
+uint32_t kt_model_crc32(const void *data, size_t len)
 {
   uint32_t table[256]; /* cheap to build; keeps the function reentrant */
   for (uint32_t i = 0; i < 256; ++i) {
@@ -321,7 +322,7 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out, char *err,
     FAIL("byte %llu: %llu trailing bytes after the CRC",
          (unsigned long long)want, (unsigned long long)(len - want));
   rd_u32(&(rd){data, len, len - 4}, &u);
-  uint32_t crc = kt_crc32(data, len - 4);
+  uint32_t crc = kt_model_crc32(data, len - 4);
   if (crc != u)
     FAIL("byte %zu: CRC mismatch (stored %08x, computed %08x): corrupted",
          len - 4, u, crc);
@@ -473,7 +474,7 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
         put_f32(&p, L->b[i]);
     }
   }
-  put_u32(&p, kt_crc32(buf, len - 4));
+  put_u32(&p, kt_model_crc32(buf, len - 4));
 
   size_t plen = strlen(path);
   char *tmp = malloc(plen + 5);
@@ -522,24 +523,6 @@ const void *kt_model_embedded_at(int i, size_t *len)
   }
   if (len) *len = kt_embedded_len[i];
   return kt_embedded_data[i];
-}
-
-const void *kt_model_embedded(int lookahead, size_t *len)
-{
-  int best = -1, bd = 1 << 30;
-  for (int i = 0; i < kt_embedded_n; ++i) {
-    const unsigned char *d = kt_embedded_data[i];
-    if (kt_embedded_len[i] < 28) continue;
-    /* repr.lookahead: after magic, version, header bytes, arch, window */
-    int32_t la = (int32_t)((uint32_t)d[24] | (uint32_t)d[25] << 8 |
-                           (uint32_t)d[26] << 16 | (uint32_t)d[27] << 24);
-    int dist = abs(la - lookahead);
-    if (dist < bd) {
-      bd = dist;
-      best = i;
-    }
-  }
-  return kt_model_embedded_at(best, len);
 }
 
 kt_model *kt_model_stack(const kt_model *const *ms, int n)
