@@ -152,7 +152,7 @@ static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
   if (n > (int)(sizeof e->gumbel / sizeof e->gumbel[0])) return NULL;
   if (onset || e->n_gumbel != n) {
     for (int i = 0; i < n; ++i)
-      e->gumbel[i] = kt_gumbel(&e->rng);
+      e->gumbel[i] = kt_rng_gumbel(&e->rng);
     e->n_gumbel = n;
   }
   return e->gumbel;

@@ -8,29 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void kt_rng_seed(kt_rng *r, uint64_t seed) KT_RT
-{
-  r->s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-}
-
-uint64_t kt_rng_next(kt_rng *r) KT_RT
-{ /* splitmix64 */
-  uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-double kt_rng_uniform(kt_rng *r) KT_RT
-{
-  return ((double)(kt_rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-float kt_gumbel(kt_rng *r) KT_RT
-{
-  return -(float)log(-log(kt_rng_uniform(r)));
-}
-
 int kt_is_parallel(int a0, int b0, int a1, int b1) KT_RT
 {
   if (a0 < 0 || b0 < 0 || a1 < 0 || b1 < 0)
@@ -73,7 +50,7 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
     /* one noise draw per token, used or not (deterministic), or the
        caller's */
     float g = 0.0f;
-    if (o->temperature > 0.0f) g = gumbel ? gumbel[j] : kt_gumbel(rng);
+    if (o->temperature > 0.0f) g = gumbel ? gumbel[j] : kt_rng_gumbel(rng);
     kt_choice c;
     c.tok = j;
     if (j == KT_TOK_HOLD) {

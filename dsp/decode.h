@@ -9,18 +9,10 @@
 
 #include "../nn/encode.h"
 #include "../nn/harmony.h"
+#include "../nn/rng.h"
 #include "voices.h"
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct {
-  uint64_t s;
-} kt_rng;
-
-void kt_rng_seed(kt_rng *r, uint64_t seed) KT_RT;
-uint64_t kt_rng_next(kt_rng *r) KT_RT;
-double kt_rng_uniform(kt_rng *r) KT_RT; /* (0, 1) */
-float kt_gumbel(kt_rng *r) KT_RT;       /* -log(-log(uniform)) */
 
 /* The style terms of the guard (kt_decode_opts.style): costs in
  * log-probability, each >= 0 but the qualities', taken off the score of an

@@ -315,15 +315,15 @@ static int tok_of(const kt_repr *r, int v, int p, int on, int sh)
 }
 
 static int corrupt(const kt_repr *r, int h, int tok, int sounding,
-                   uint64_t *rng)
+                   kt_rng *rng)
 {
   int v = kt_head_voice(h);
   int nt = kt_repr_n_tok(r, v);
-  int u = (int)(kt_train_rng_next(rng) % 6);
+  int u = (int)(kt_rng_next(rng) % 6);
   if (tok >= 2 && u < 2) return KT_TOK_HOLD; /* a missed attack */
   int p = tok >= 2 ? kt_tok_pitch(r, v, tok) : sounding;
   if (p < 0) return tok;
-  int d = (int)(kt_train_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
+  int d = (int)(kt_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
   int q = kt_fold_pitch(p + d, r->lo[v], r->hi[v]);
   int t = 2 + q - r->lo[v];
   return t < nt ? t : tok;
@@ -333,7 +333,7 @@ static int corrupt(const kt_repr *r, int h, int tok, int sounding,
  * back) moved by mv more semitones and the key context with them
  * (kt_live_ctx.key_rot), as the engine's averaging pass mv encodes it. */
 static int example_at(const kt_dataset *ds, const kt_example *e, int net,
-                      int own, float noise, uint64_t *rng, int mv, int32_t *idx,
+                      int own, float noise, kt_rng *rng, int mv, int32_t *idx,
                       int *tgt)
 {
   const kt_repr *r = &ds->repr;
@@ -362,7 +362,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
           int p = own ? s->own_p[h][u] : s->vp[h][u];
           int on = own ? s->own_on[h][u] : s->von[h][u];
           tok = tok_of(r, v, p, on, sh);
-          if (noise > 0 && kt_train_rng_unif(rng) < noise)
+          if (noise > 0 && kt_rng_unit(rng) < noise)
             tok = corrupt(r, h, tok,
                           p < 0 ? p : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]),
                           rng);
@@ -430,7 +430,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
 }
 
 int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
-                       int own, float noise, uint64_t *rng, int32_t *idx,
+                       int own, float noise, kt_rng *rng, int32_t *idx,
                        int *tgt)
 {
   return example_at(ds, e, net, own, noise, rng, 0, idx, tgt);

@@ -27,9 +27,9 @@ static void blas_single(void)
 
 /* ---- PRNG: splitmix64 (train.h) ---- */
 
-static double rng_normal(uint64_t *s)
+static double rng_normal(kt_rng *s)
 {
-  double u1 = kt_train_rng_unif(s), u2 = kt_train_rng_unif(s);
+  double u1 = kt_rng_unit(s), u2 = kt_rng_unit(s);
   if (u1 < 1e-300) u1 = 1e-300;
   return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
 }
@@ -136,7 +136,7 @@ static void state_free(net_state *st)
  * act[nl]. */
 KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
                                     const int *cnt, int nb, float p,
-                                    uint64_t *rng)
+                                    kt_rng *rng)
 {
   kt_net *net = st->net;
   for (int l = 0; l < st->nl; ++l) {
@@ -152,7 +152,7 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
         for (int k = 0; k < cnt[b]; ++k) {
           const float *restrict row = L->w + (size_t)idx[b * st->maxa + k] * no;
           float sk = 1.0f; /* 1 * row is exact: no dropout, same sums */
-          if (pi > 0) sk = kt_train_rng_unif(rng) < pi ? 0.0f : keep;
+          if (pi > 0) sk = kt_rng_unit(rng) < pi ? 0.0f : keep;
           st->in_mask[b * st->maxa + k] = sk;
           if (sk != 0.0f)
             for (int o = 0; o < no; ++o)
@@ -168,7 +168,7 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
       float keep = 1.0f / (1.0f - p);
       for (size_t i = 0; i < (size_t)nb * no; ++i) {
         float s = (y[i] > 0.0f) ? 1.0f : 0.0f;
-        if (p > 0 && s > 0 && kt_train_rng_unif(rng) < p)
+        if (p > 0 && s > 0 && kt_rng_unit(rng) < p)
           s = 0.0f;
         else if (p > 0)
           s *= keep;
@@ -331,7 +331,7 @@ KT_CLONES static void adam_update(net_state *st, const kt_train_opts *o,
   }
 }
 
-static void init_weights(kt_model *m, int max_active, uint64_t *rng)
+static void init_weights(kt_model *m, int max_active, kt_rng *rng)
 {
   for (int n = 0; n < m->n_nets; ++n)
     for (int l = 0; l < m->net[n].n_layers; ++l) {
@@ -425,7 +425,7 @@ typedef struct {
  * distribution (kt_distil_targets), else NULL. */
 static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
                        const int *order, const kt_train_opts *o, int train,
-                       uint64_t *rng, long *step, double *acc, kt_model *ema,
+                       kt_rng *rng, long *step, double *acc, kt_model *ema,
                        const float *soft)
 {
   const kt_repr *r = &ds->repr;
@@ -451,7 +451,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
     if (train)
       for (int b = 0; b < nb; ++b) {
         const kt_seq *s = &ds->seq[ds->ex[order[b0 + b]].seq];
-        own[b] = s->has_own && kt_train_rng_unif(rng) < o->fb_own;
+        own[b] = s->has_own && kt_rng_unit(rng) < o->fb_own;
       }
     for (int n = 0; n < m->n_nets; ++n) {
       int nt = kt_dataset_n_targets(r, n);
@@ -578,7 +578,7 @@ double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
   o.batch = B;
   o.lr = d->lr;
   o.dropout = d->dropout;
-  uint64_t rng = seed ^ 0x4B414E544F52ull;
+  kt_rng rng = {seed ^ 0x4B414E544F52ull};
   init_weights(m, maxa, &rng);
   for (int i = 0; i < d->n_ex; ++i)
     order[i] = i;
@@ -587,7 +587,7 @@ double kt_train_fixed(const kt_train_data *d, uint64_t seed, int epochs,
     double t0 = kt_train_clock_s(), sum = 0;
     long hits = 0, count = 0;
     for (int i = d->n_ex - 1; i > 0; --i) {
-      int j = (int)(kt_train_rng_next(&rng) % (uint64_t)(i + 1));
+      int j = (int)(kt_rng_next(&rng) % (uint64_t)(i + 1));
       int t = order[i];
       order[i] = order[j];
       order[j] = t;
@@ -813,7 +813,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
     snprintf(err, errlen, "out of memory (model too large?)");
     goto fail;
   }
-  uint64_t rng = o->seed ^ 0x4B414E544F52ull;
+  kt_rng rng = {o->seed ^ 0x4B414E544F52ull};
   init_weights(m, maxa, &rng);
   copy_weights(best, m);
   if (ema) copy_weights(ema, m);
@@ -835,7 +835,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   int live = r.arch == KT_ARCH_LIVE;
   for (int ep = 1; ep <= o->epochs; ++ep) {
     for (int i = dtr.n_ex - 1; i > 0; --i) {
-      int j = (int)(kt_train_rng_next(&rng) % (uint64_t)(i + 1));
+      int j = (int)(kt_rng_next(&rng) % (uint64_t)(i + 1));
       int t = order[i];
       order[i] = order[j];
       order[j] = t;

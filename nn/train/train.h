@@ -6,6 +6,7 @@
 
 #include "../chorale.h"
 #include "../model.h"
+#include "../rng.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -166,7 +167,7 @@ int kt_dataset_n_targets(const kt_repr *r, int net);
 /* Input indices and targets (-1 = ignored) of an example for net `net`.
  * own: feed back the model's own tokens (live); noise/rng: corruption. */
 int kt_dataset_example(const kt_dataset *ds, const kt_example *e, int net,
-                       int own, float noise, uint64_t *rng, int32_t *idx,
+                       int own, float noise, kt_rng *rng, int32_t *idx,
                        int *tgt);
 /* Live: the input of example e (Bach's voices fed back, no noise) with
  * the melody moved by mv more semitones and the key context with it, as
@@ -201,19 +202,6 @@ int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
                       float *soft);
 
 /* ---- training (train.c) ---- */
-
-/* splitmix64; inline: the dropout masks draw one per active unit */
-static inline uint64_t kt_train_rng_next(uint64_t *s)
-{
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-static inline double kt_train_rng_unif(uint64_t *s) /* [0, 1) */
-{
-  return (double)(kt_train_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 /* The representation kt_train uses for these options and chorales. */
 int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,

@@ -27,8 +27,9 @@ static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
   static const int scale[7] = {0, 2, 4, 5, 7, 9, 11};
   static const int below[4] = {19, 12, 7, 0};
   int deg = 0;
+  kt_rng g = {seed};
   for (int t = 0; t < n; ++t) {
-    if (t % 4 == 0) deg = (int)(kt_train_rng_next(&seed) % 7);
+    if (t % 4 == 0) deg = (int)(kt_rng_next(&g) % 7);
     c->bar_pos[t] = (uint8_t)(t % 16);
     c->bar_len[t] = 16;
     for (int v = 0; v < KT_NVOICES; ++v) {

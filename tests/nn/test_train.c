@@ -24,8 +24,9 @@ static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
   static const int scale[7] = {0, 2, 4, 5, 7, 9, 11};
   static const int below[4] = {19, 12, 7, 0}; /* bass, tenor, alto, sop */
   int deg = 0;
+  kt_rng g = {seed};
   for (int t = 0; t < n; ++t) {
-    if (t % 4 == 0) deg = (int)(kt_train_rng_next(&seed) % 7);
+    if (t % 4 == 0) deg = (int)(kt_rng_next(&g) % 7);
     c->bar_pos[t] = (uint8_t)(t % 16);
     c->bar_len[t] = 16;
     for (int v = 0; v < KT_NVOICES; ++v) {
@@ -71,13 +72,13 @@ static void gradcheck(int rel)
   CHECK(m != NULL, "%s", err);
   if (!m) return;
   /* random weights, so ReLUs are neither all on nor all off */
-  uint64_t s = 7;
+  kt_rng s = {7};
   for (int l = 0; l < m->net[0].n_layers; ++l) {
     kt_layer *L = &m->net[0].layer[l];
     for (int i = 0; i < L->n_in * L->n_out; ++i)
-      L->w[i] = (float)(kt_train_rng_unif(&s) - 0.5);
+      L->w[i] = (float)(kt_rng_unit(&s) - 0.5);
     for (int i = 0; i < L->n_out; ++i)
-      L->b[i] = (float)(kt_train_rng_unif(&s) - 0.5) * 0.2f;
+      L->b[i] = (float)(kt_rng_unit(&s) - 0.5) * 0.2f;
   }
   kt_model *g = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
   kt_dataset ds;
@@ -88,7 +89,7 @@ static void gradcheck(int rel)
   int maxa = kt_repr_max_active(&m->repr);
   int32_t idx[NB * 64];
   int cnt[NB], tgt[NB * 3], ref[NB], n_ref = 0;
-  uint64_t r = 3;
+  kt_rng r = {3};
   for (int b = 0; b < NB; ++b) {
     cnt[b] = kt_dataset_example(&ds, &ds.ex[b * 5 + 1], 0, 0, 0.5f, &r,
                                 idx + b * maxa, tgt + b * 3);
@@ -105,14 +106,14 @@ static void gradcheck(int rel)
     int nw = L->n_in * L->n_out;
     for (int k = 0; k < 60; ++k) {
       int isb = k % 4 == 3;
-      int i = (int)(kt_train_rng_next(&r) % (uint64_t)(isb ? L->n_out : nw));
+      int i = (int)(kt_rng_next(&r) % (uint64_t)(isb ? L->n_out : nw));
       if (l == 0 && !isb && k % 2 == 0) /* a row that is active */
         i = idx[(k / 2) % cnt[0]] * L->n_out + k % L->n_out;
       int last = l == m->net[0].n_layers - 1, n_tok0 = 0, col = -1;
       if (rel && last && !isb && k % 2 == 0) { /* a distance of head 0 */
         n_tok0 = kt_repr_n_tok(&m->repr, kt_head_voice(0));
-        col = n_tok0 + (int)(kt_train_rng_next(&r) % KT_NREL);
-        i = (int)(kt_train_rng_next(&r) % (uint64_t)L->n_in) * L->n_out + col;
+        col = n_tok0 + (int)(kt_rng_next(&r) % KT_NREL);
+        i = (int)(kt_rng_next(&r) % (uint64_t)L->n_in) * L->n_out + col;
       }
       float *p = isb ? &L->b[i] : &L->w[i];
       float ana = isb ? G->b[i] : G->w[i];
@@ -280,11 +281,11 @@ static void sound_targets(void)
   kt_model *m = kt_train(&o, c, 2, c, 1, cv, &nc, &be, err, sizeof err);
   CHECK(m && m->repr.tgt_sound == 1, "%s", m ? "tgt_sound not set" : err);
   if (!m) return;
-  uint64_t s = 11; /* random weights: a rollout that moves */
+  kt_rng s = {11}; /* random weights: a rollout that moves */
   for (int l = 0; l < m->net[0].n_layers; ++l) {
     kt_layer *L = &m->net[0].layer[l];
     for (int i = 0; i < L->n_in * L->n_out; ++i)
-      L->w[i] = (float)(kt_train_rng_unif(&s) - 0.5) * 4.0f;
+      L->w[i] = (float)(kt_rng_unit(&s) - 0.5) * 4.0f;
   }
   for (int ts = 0; ts < 2; ++ts) {
     kt_repr r = m->repr;
