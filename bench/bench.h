@@ -4,7 +4,7 @@
 #ifndef KT_BENCH_H
 #define KT_BENCH_H
 
-#include "../nn/model.h"
+#include "model.h"
 
 #include <stdio.h>
 

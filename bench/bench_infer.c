@@ -7,9 +7,9 @@
  * at 240 BPM and every voice on; the cost growth (bench_growth.c); and
  * training speed against PyTorch (bench_train.c).  Prints tables and one
  * JSON line.  Reports only: nothing here asserts time. */
-#include "../dsp/decode.h"
-#include "../dsp/engine.h"
-#include "../nn/model.h"
+#include "decode.h"
+#include "engine.h"
+#include "model.h"
 #include "bench.h"
 
 #include <cblas.h>

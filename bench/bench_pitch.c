@@ -31,9 +31,9 @@
  *               [--rate HZ] [--instruments flute,oboe,...]
  *               [--misses FILE] (one line per slice Kantor missed)
  *               [--trace S [--from C] [--trace-vib 0|1]] (chorale C) */
-#include "../dsp/pitch.h"
-#include "../nn/chorale.h"
-#include "../tools/synth.h"
+#include "pitch.h"
+#include "chorale.h"
+#include "synth.h"
 
 #include <aubio/aubio.h>
 #include <math.h>

@@ -5,8 +5,8 @@
  * hidden 512,256, --augment none, batch 128, Adam, dropout 0.2), one
  * thread each.  Seconds per epoch of the gradient passes only (no
  * validation or roll-outs on either side). */
-#include "../nn/chorale.h"
-#include "../nn/train/train.h"
+#include "chorale.h"
+#include "train.h"
 #include "bench.h"
 
 #include <stdio.h>

@@ -5,7 +5,9 @@
 #ifndef KT_CLOCK_H
 #define KT_CLOCK_H
 
-#include "engine.h"
+#include "rt.h"
+#include "types.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -3,7 +3,7 @@
  * melody moved by -N..+N semitones), the decoder, and the voices' note
  * changes. */
 #include "engine_impl.h"
-#include "../nn/harmony.h"
+#include "harmony.h"
 
 #include <math.h>
 

@@ -1,7 +1,7 @@
 /* dsp/decode.c -- decoding with temperature, seed and guard (see decode.h). */
 #include "decode.h"
-#include "../nn/harmony.h"
-#include "../nn/model.h"
+#include "harmony.h"
+#include "model.h"
 
 #include <math.h>
 #include <stdio.h>

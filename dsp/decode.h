@@ -7,9 +7,9 @@
 #ifndef KT_DECODE_H
 #define KT_DECODE_H
 
-#include "../nn/encode.h"
-#include "../nn/harmony.h"
-#include "../nn/rng.h"
+#include "encode.h"
+#include "harmony.h"
+#include "rng.h"
 #include "voices.h"
 #include <stddef.h>
 #include <stdint.h>

@@ -670,101 +670,6 @@ static void apply_param_changes(kt_engine *e, kt_out *out)
   memcpy(e->applied, e->param, sizeof e->param);
 }
 
-/* ---- output order --------------------------------------------------------
- * The block's events are emitted nearly in frame order (a few runs); they
- * are sorted stably by frame in place, without a buffer: a natural merge
- * sort whose merges rotate (libstdc++'s merge without buffer), O(n) when
- * already sorted, O(n log^2 n) at worst, recursion depth O(log n). */
-
-static void reverse_out(kt_midi_out *a, uint32_t n)
-{
-  for (uint32_t i = 0, j = n; i + 1 < j; ++i, --j) {
-    kt_midi_out t = a[i];
-    a[i] = a[j - 1];
-    a[j - 1] = t;
-  }
-}
-
-/* a[0..n) rotated left by k */
-static void rotate_out(kt_midi_out *a, uint32_t n, uint32_t k)
-{
-  if (k == 0 || k == n) return;
-  reverse_out(a, k);
-  reverse_out(a + k, n - k);
-  reverse_out(a, n);
-}
-
-/* Stable in-place merge of the sorted a[0..n1) and a[n1..n1 + n2). */
-static void merge_out(kt_midi_out *a, uint32_t n1, uint32_t n2)
-{
-  while (n1 > 0 && n2 > 0) {
-    if (n1 + n2 == 2) {
-      if (a[1].frame < a[0].frame) rotate_out(a, 2, 1);
-      return;
-    }
-    uint32_t c1, c2;
-    if (n1 > n2) { /* c2: the first right element not before a[c1] */
-      c1 = n1 / 2;
-      uint32_t lo = 0, hi = n2;
-      while (lo < hi) {
-        uint32_t m = lo + (hi - lo) / 2;
-        if (a[n1 + m].frame < a[c1].frame)
-          lo = m + 1;
-        else
-          hi = m;
-      }
-      c2 = lo;
-    } else { /* c1: the first left element after a[n1 + c2] */
-      c2 = n2 / 2;
-      uint32_t lo = 0, hi = n1;
-      while (lo < hi) {
-        uint32_t m = lo + (hi - lo) / 2;
-        if (a[m].frame <= a[n1 + c2].frame)
-          lo = m + 1;
-        else
-          hi = m;
-      }
-      c1 = lo;
-    }
-    rotate_out(a + c1, n1 - c1 + c2, n1 - c1);
-    uint32_t mid = c1 + c2;
-    /* recurse on the smaller half, loop on the larger: depth O(log n) */
-    if (c1 + c2 < (n1 - c1) + (n2 - c2)) {
-      merge_out(a, c1, c2);
-      a += mid;
-      n1 -= c1;
-      n2 -= c2;
-    } else {
-      merge_out(a + mid, n1 - c1, n2 - c2);
-      n1 = c1;
-      n2 = c2;
-    }
-  }
-}
-
-static void sort_out(kt_out *out, uint32_t from)
-{
-  if (!out || out->n <= from + 1) return;
-  kt_midi_out *a = out->ev + from;
-  uint32_t n = out->n - from;
-  for (;;) { /* merge neighbouring sorted runs until one is left */
-    uint32_t start = 0, runs = 0;
-    while (start < n) {
-      uint32_t e1 = start + 1;
-      while (e1 < n && a[e1 - 1].frame <= a[e1].frame)
-        ++e1;
-      ++runs;
-      if (e1 == n) break;
-      uint32_t e2 = e1 + 1;
-      while (e2 < n && a[e2 - 1].frame <= a[e2].frame)
-        ++e2;
-      merge_out(a + start, e1 - start, e2 - e1);
-      start = e2;
-    }
-    if (runs <= 1) return;
-  }
-}
-
 static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
                     uint32_t n_frames, kt_out *out) KT_RT
 {
@@ -838,7 +743,7 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   }
   kt_pt_due(e, end, out);
   if (out)
-    sort_out(out, out_from);
+    kt_out_sort(out, out_from);
   e->now = end;
 }
 

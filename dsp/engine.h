@@ -9,8 +9,9 @@
 #ifndef KT_ENGINE_H
 #define KT_ENGINE_H
 
-#include "../nn/model.h"
-#include "../nn/rt.h"
+#include "model.h"
+#include "rt.h"
+#include "types.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,48 +87,6 @@ const kt_param_info *kt_param_get_info(kt_param p);
 const char *kt_param_label(kt_param p, int value);
 void kt_param_format(kt_param p, double v, char *buf, size_t len);
 int kt_param_parse(kt_param p, const char *text, double *v);
-
-/* Transport position, as LV2 time:Position carries it. */
-enum {
-  KT_POS_SPEED = 1u << 0,
-  KT_POS_BPM = 1u << 1,
-  KT_POS_BAR = 1u << 2,
-  KT_POS_BARBEAT = 1u << 3,
-  KT_POS_BPB = 1u << 4,
-  KT_POS_BEATUNIT = 1u << 5,
-  KT_POS_FRAME = 1u << 6
-};
-typedef struct {
-  uint32_t flags;       /* which fields are present */
-  double speed;         /* 0 stopped, 1 rolling */
-  double bpm;           /* beats (of beat_unit) per minute */
-  int64_t bar;          /* 0-based */
-  double bar_beat;      /* beats since the bar started */
-  double beats_per_bar;
-  int beat_unit;        /* 4 = quarter */
-  int64_t frame;        /* host transport frame */
-} kt_position;
-
-enum { KT_EV_MIDI = 0, KT_EV_POSITION = 1 };
-typedef struct {
-  uint32_t frame; /* offset inside the block */
-  uint8_t type;   /* KT_EV_MIDI or KT_EV_POSITION */
-  uint8_t size;   /* MIDI: byte count (only 1..3-byte channel messages are used) */
-  uint8_t midi[3];
-  kt_position pos;
-} kt_event;
-
-typedef struct {
-  uint32_t frame;
-  uint8_t size;
-  uint8_t data[3];
-} kt_midi_out;
-
-typedef struct {
-  kt_midi_out *ev; /* caller-owned storage */
-  uint32_t n, cap;
-  uint32_t dropped; /* note-ons not sent for lack of room (note-offs never are) */
-} kt_out;
 
 /* Output capacity that can never drop anything in one kt_engine_process
  * call of n_in_events events and n_frames frames, whatever the tempo and

@@ -11,6 +11,7 @@
 #include "decode.h"
 #include "engine.h"
 #include "melody.h"
+#include "out.h"
 #include "timing.h"
 #include "voices.h"
 

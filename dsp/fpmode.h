@@ -12,7 +12,7 @@
 #ifndef KT_FPMODE_H
 #define KT_FPMODE_H
 
-#include "../nn/rt.h"
+#include "rt.h"
 #include <stdint.h>
 
 #if defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__))

@@ -4,7 +4,7 @@
 #ifndef KT_MELODY_H
 #define KT_MELODY_H
 
-#include "../nn/rt.h"
+#include "rt.h"
 #include <stdint.h>
 
 #define KT_MELODY_STACK 16

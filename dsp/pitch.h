@@ -20,7 +20,9 @@
 #ifndef KT_PITCH_H
 #define KT_PITCH_H
 
-#include "engine.h"
+#include "rt.h"
+#include "types.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -22,7 +22,7 @@
 #ifndef KT_TIMING_H
 #define KT_TIMING_H
 
-#include "../nn/rt.h"
+#include "rt.h"
 #include <stdint.h>
 
 typedef struct {

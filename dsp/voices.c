@@ -1,19 +1,6 @@
 /* dsp/voices.c -- note bookkeeping (see voices.h). */
 #include "voices.h"
-
-int kt_out_push(kt_out *out, uint32_t frame, uint8_t s, uint8_t d1,
-                uint8_t d2, uint32_t reserve) KT_RT
-{
-  if (!out || out->n + reserve >= out->cap)
-    return 0;
-  kt_midi_out *e = &out->ev[out->n++];
-  e->frame = frame;
-  e->size = 3;
-  e->data[0] = s;
-  e->data[1] = d1;
-  e->data[2] = d2;
-  return 1;
-}
+#include "out.h"
 
 int kt_voices_busy(const kt_voices *v, int chan, int pitch) KT_RT
 {

@@ -5,7 +5,8 @@
 #ifndef KT_VOICES_H
 #define KT_VOICES_H
 
-#include "engine.h"
+#include "rt.h"
+#include "types.h"
 
 #define KT_NGEN 3 /* heads: alto, tenor, bass */
 
@@ -26,10 +27,5 @@ void kt_voices_set(kt_voices *v, int h, int pitch, int onset, int chan,
                    int vel, uint32_t frame, kt_out *out) KT_RT;
 void kt_voices_off(kt_voices *v, int h, uint32_t frame, kt_out *out) KT_RT;
 void kt_voices_all_off(kt_voices *v, uint32_t frame, kt_out *out) KT_RT;
-
-/* Append a MIDI message; keeps `reserve` slots free (0 for note-offs).
- * Returns 1 if written. */
-int kt_out_push(kt_out *out, uint32_t frame, uint8_t s, uint8_t d1,
-                uint8_t d2, uint32_t reserve) KT_RT;
 
 #endif

@@ -5,13 +5,10 @@
 #define KT_CHORALE_H
 
 #include "harmony.h"
+#include "satb.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-#define KT_NVOICES 4
-enum kt_voice { KT_BASS = 0, KT_TENOR = 1, KT_ALTO = 2, KT_SOPRANO = 3 };
-
-#define KT_REST (-1) /* pitch value of a rest slice */
 
 /* Modes as written in the kern key labels (*G:, *a:, *g:dor, ...). */
 enum kt_mode {

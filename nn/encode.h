@@ -46,9 +46,11 @@
 #ifndef KT_ENCODE_H
 #define KT_ENCODE_H
 
-#include "chorale.h"
 #include "harmony.h"
 #include "rt.h"
+#include "satb.h"
+
+#include <stddef.h>
 #include <stdint.h>
 
 enum kt_arch {

@@ -6,7 +6,7 @@
  * With --audio-in the melody is a WAV file: the pitch tracker (dsp/pitch.h)
  * is kt_drive's event source, exactly as in the audio plugin, and the
  * soprano track is the melody the engine passed through. */
-#include "../dsp/decode.h"
+#include "decode.h"
 #include "args.h"
 #include "cmds.h"
 #include "drive.h"

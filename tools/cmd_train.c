@@ -2,7 +2,7 @@
  * write it (atomically), with learning curves (CSV + SVG). */
 #include "cmds.h"
 
-#include "../nn/train/train.h"
+#include "train.h"
 #include "args.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
 #ifndef KT_DRIVE_H
 #define KT_DRIVE_H
 
-#include "../dsp/engine.h"
+#include "engine.h"
 #include <stdint.h>
 
 /* Times are in quarter notes from the start (beat 0 = a barline). */

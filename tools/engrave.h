@@ -4,7 +4,7 @@
 #ifndef KT_ENGRAVE_H
 #define KT_ENGRAVE_H
 
-#include "../nn/chorale.h"
+#include "chorale.h"
 #include "drive.h"
 #include <stddef.h>
 

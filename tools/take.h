@@ -7,7 +7,7 @@
 #ifndef KT_TAKE_H
 #define KT_TAKE_H
 
-#include "../dsp/engine.h"
+#include "engine.h"
 #include <stddef.h>
 #include <stdint.h>
 

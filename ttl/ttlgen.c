@@ -1,9 +1,9 @@
 /* ttl/ttlgen.c -- writes kantor.ttl from the engine's parameter table
  * (kt_param_get_info), so the LV2 ports can never drift from kt_param.
  * Build-time tool: kantor_ttlgen URI OUT.ttl (writes OUT.ttl.tmp, renames). */
-#include "../dsp/engine.h"
-#include "../dsp/pitch.h"
-#include "../nn/harmony.h"
+#include "engine.h"
+#include "pitch.h"
+#include "harmony.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * examples for every arch (see nn/encode.h for the representation). */
 #include "train.h"
 
-#include "../harmony.h"
+#include "harmony.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
  * cross-entropy per head.  Deterministic for a seed. */
 #include "train.h"
 
-#include "../harmony.h"
-#include "../simd.h"
+#include "harmony.h"
+#include "simd.h"
 
 #include <cblas.h>
 #include <math.h>

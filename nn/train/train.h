@@ -4,9 +4,9 @@
 #ifndef KT_TRAIN_H
 #define KT_TRAIN_H
 
-#include "../chorale.h"
-#include "../model.h"
-#include "../rng.h"
+#include "chorale.h"
+#include "model.h"
+#include "rng.h"
 #include <stddef.h>
 #include <stdint.h>
 

@@ -2,7 +2,7 @@
  * every block size, sample rate and through tempo changes, relocations and
  * transport stop/start. */
 #include "../check.h"
-#include "../../dsp/clock.h"
+#include "clock.h"
 
 #include <math.h>
 #include <stdio.h>

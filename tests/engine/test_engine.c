@@ -2,10 +2,10 @@
  * quantizing to slices, grace window, lookahead latency, determinism, and
  * the invariants under random input (no stuck notes, at most one note per
  * voice, voices in range, output sorted and within capacity). */
-#include "../../dsp/decode.h"
-#include "../../dsp/engine.h"
-#include "../../dsp/fpmode.h"
-#include "../../nn/harmony.h"
+#include "decode.h"
+#include "engine.h"
+#include "fpmode.h"
+#include "harmony.h"
 #include "../check.h"
 #include "../embedded.h"
 

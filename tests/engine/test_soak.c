@@ -13,7 +13,7 @@
  *  - memory: no allocation at all after warm-up (malloc interposer), the
  *    heap in use (mallinfo2) and the peak RSS (getrusage) do not grow.
  * Usage: test_soak [HOURS]   (default 12) */
-#include "../../dsp/engine.h"
+#include "engine.h"
 #include "../check.h"
 
 #include <malloc.h>

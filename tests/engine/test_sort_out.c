@@ -1,9 +1,8 @@
-/* tests/engine/test_sort_out.c -- the engine's output sort (sort_out in
- * dsp/engine.c, static: this file includes engine.c, and the dsp library's
- * own engine.o is then not linked): stable by frame, in place, against an
+/* tests/engine/test_sort_out.c -- the engine's output sort (kt_out_sort,
+ * dsp/out.h): stable by frame, in place, against an
  * insertion sort on random lists of 1..5000 events with few and many
  * distinct frames, already sorted, reversed and nearly sorted. */
-#include "../../dsp/engine.c"
+#include "out.h"
 #include "../check.h"
 
 static uint64_t s = 7;
@@ -41,9 +40,9 @@ int main(void)
       r[j] = x;
     }
     kt_out o = {a, n, n, 0};
-    sort_out(&o, 0);
+    kt_out_sort(&o, 0);
     CHECK(!memcmp(a, r, sizeof(kt_midi_out) * n),
           "list %d (%u events, %u frames): not the stable sort", it, n, range);
   }
-  return kt_check_done("sort_out");
+  return kt_check_done("kt_out_sort");
 }

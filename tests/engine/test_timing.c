@@ -2,8 +2,8 @@
  * lateness and window, and the engine playing the harmony with each melody
  * note of a late, uneven player: at the note, for any block partition, with
  * nothing stuck and no click of a chord (no harmony note under 40 ms). */
-#include "../../dsp/engine.h"
-#include "../../dsp/timing.h"
+#include "engine.h"
+#include "timing.h"
 #include "../check.h"
 
 #include <math.h>

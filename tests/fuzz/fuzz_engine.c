@@ -4,7 +4,7 @@
  * NaN or infinite, absurd bars and beats), random block sizes and parameter
  * automation.  Invariants: output sorted, within the block and capacity,
  * well-formed, and no note left sounding after all-off. */
-#include "../../dsp/engine.h"
+#include "engine.h"
 
 #include <stdint.h>
 #include <stdlib.h>

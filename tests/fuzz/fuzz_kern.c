@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_kern.c -- libFuzzer target: the kern reader reports
  * malformed input as FILE:LINE errors and never crashes. */
-#include "../../nn/chorale.h"
+#include "chorale.h"
 
 #include <stdlib.h>
 

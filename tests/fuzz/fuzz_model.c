@@ -7,7 +7,7 @@
  * and with its last four bytes replaced by the right CRC (so every field
  * check behind the CRC is reached too; without this, a campaign of 10^7
  * executions covered only ~150 edges of the loader). */
-#include "../../nn/model.h"
+#include "model.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,9 @@
  * reader rejects malformed files with a message naming the file; never
  * crashes.  A melody it accepts is laid out as a score (tools/score.h) and
  * each of its written values is checked: they fill every measure. */
-#include "../../tools/musicxml.h"
-#include "../../tools/score.h"
-#include "../../tools/smf.h"
+#include "musicxml.h"
+#include "score.h"
+#include "smf.h"
 
 #include <stdlib.h>
 #include <string.h>

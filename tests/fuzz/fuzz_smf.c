@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_smf.c -- libFuzzer target: the MIDI-file reader rejects
  * malformed files with a message naming the place; never crashes. */
-#include "../../tools/smf.h"
+#include "smf.h"
 
 #include <stdlib.h>
 

@@ -4,7 +4,7 @@
  * engine's passes, a teacher of another representation or with fed-back
  * voices is refused, and training towards Bach's token only (distil_hard
  * 1) is bitwise the training without a teacher. */
-#include "../../nn/train/train.h"
+#include "train.h"
 #include "../check.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* tests/nn/test_encode.c -- the representation: token <-> pitch round
  * trips, folding, index bounds and counts, repr validation. */
-#include "../../nn/encode.h"
+#include "encode.h"
 #include "../check.h"
 
 #include <stdint.h>

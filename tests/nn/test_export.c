@@ -3,7 +3,7 @@
  * order), the reader accepts it and rejects damaged copies naming the file
  * and the place, kt_train_fixed trains on it.  Uses the synthetic fixture
  * corpus (tests/nn/fixtures, no real corpus needed). */
-#include "../../nn/train/train.h"
+#include "train.h"
 #include "../check.h"
 
 #include <math.h>

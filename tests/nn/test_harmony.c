@@ -1,5 +1,5 @@
 /* tests/nn/test_harmony.c -- chord labels, names and key finding. */
-#include "../../nn/harmony.h"
+#include "harmony.h"
 #include "../check.h"
 
 #include <string.h>

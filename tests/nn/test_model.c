@@ -1,7 +1,7 @@
 /* tests/nn/test_model.c -- model file round trip, the loader rejecting
  * damaged files with a message, forward against a naive dense reference,
  * the embedded table. */
-#include "../../nn/model.h"
+#include "model.h"
 #include "../check.h"
 #include "../embedded.h"
 

@@ -3,7 +3,7 @@
  * accuracy and free-running exact-pitch accuracy (trainer's own rollout,
  * key from the file's label, without the engine's averaging over moved
  * melodies) above floors.  Needs the corpus (exit 77). */
-#include "../../nn/train/train.h"
+#include "train.h"
 #include "../check.h"
 
 #include <stdio.h>

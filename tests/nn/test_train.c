@@ -1,7 +1,7 @@
 /* tests/nn/test_train.c -- finite-difference gradient check on a tiny net,
  * trainer determinism (same seed -> identical bytes) on synthetic chorales,
  * every arch trains to a file the loader accepts, loss goes down. */
-#include "../../nn/train/train.h"
+#include "train.h"
 #include "../check.h"
 
 #include <math.h>
