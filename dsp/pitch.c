@@ -813,14 +813,3 @@ uint32_t kt_pitch_process(kt_pitch *t, const float *in, uint32_t n_frames,
   kt_fpmode_leave(&fp);
   return n;
 }
-
-uint32_t kt_pitch_release(kt_pitch *t, uint32_t frame, kt_event *ev,
-                          uint32_t cap) KT_RT
-{
-  t->cand = -1;
-  t->cand_n = 0;
-  if (t->note < 0 || cap == 0) return 0;
-  put(ev, frame, 0x80, t->note, 0);
-  t->note = -1;
-  return 1;
-}

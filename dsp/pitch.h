@@ -66,10 +66,6 @@ uint32_t kt_pitch_max_events(const kt_pitch *t, uint32_t n_frames) KT_RT;
 uint32_t kt_pitch_process(kt_pitch *t, const float *in, uint32_t n_frames,
                           kt_event *ev, uint32_t cap) KT_RT;
 
-/* RT: release the sounding note now (note-off at frame) and forget the
- * candidate.  Returns events written (0 or 1). */
-uint32_t kt_pitch_release(kt_pitch *t, uint32_t frame, kt_event *ev,
-                          uint32_t cap) KT_RT;
 /* RT: back to the just-created state (no event: the caller forgets). */
 void kt_pitch_reset(kt_pitch *t) KT_RT;
 

@@ -12,7 +12,8 @@
  * What must hold: at most kt_pitch_max_events(n) events per call, within
  * the block and sorted; channel-1 note-ons (velocity 1..127) and note-offs
  * only; never a note-on while a note sounds, never a note-off of a note
- * that does not; after kt_pitch_release nothing sounds. */
+ * that does not; after kt_test_pitch_release nothing sounds. */
+#include "../pitch_release.h"
 #include "pitch.h"
 
 #include <math.h>
@@ -123,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         kt_pitch_set_param(t, (kt_pitch_param)(p % (KT_NPITCH_PARAMS + 1)), v);
       continue;
     } else if (kind == 6) { /* release */
-      uint32_t ne = kt_pitch_release(t, 0, ev, 4);
+      uint32_t ne = kt_test_pitch_release(t, 0, ev, 4);
       check(t, 0, ne, 1, &sounding);
       if (sounding >= 0) abort();
       continue;
@@ -137,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t ne = kt_pitch_process(t, buf, n, ev, cap);
     check(t, n, ne, cap, &sounding);
   }
-  uint32_t ne = kt_pitch_release(t, 0, ev, 4);
+  uint32_t ne = kt_test_pitch_release(t, 0, ev, 4);
   check(t, 0, ne, 1, &sounding);
   if (sounding >= 0) abort();
   return 0;

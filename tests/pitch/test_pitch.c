@@ -6,6 +6,7 @@
  * gate and gain; every note-on gets its note-off; determinism.
  * Times are signal time (frames), never wall-clock. */
 #include "../check.h"
+#include "../pitch_release.h"
 #include "pitch.h"
 
 #include <math.h>
@@ -45,7 +46,7 @@ static void track(kt_pitch *t, const float *x, int64_t len, uint32_t block,
   for (int64_t at = 0; at <= len; at += block) {
     uint32_t n = (uint32_t)(len - at < block ? len - at : block);
     uint32_t ne = n ? kt_pitch_process(t, x + at, n, ev, cap)
-                    : kt_pitch_release(t, 0, ev, cap);
+                    : kt_test_pitch_release(t, 0, ev, cap);
     for (uint32_t i = 0; i < ne; ++i) {
       CHECK(n == 0 || ev[i].frame < n, "frame %u of %u", ev[i].frame, n);
       CHECK(i == 0 || ev[i].frame >= ev[i - 1].frame);
