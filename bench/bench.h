@@ -1,4 +1,4 @@
-/* bench/bench.h -- shared helpers of the benchmark program (bench_*.c):
+/* bench/bench.h -- shared helpers of the benchmark program (bench.c):
  * timing, min/median statistics, a realistic one-hot input and the dense
  * OpenBLAS reference.  Benchmarks report; nothing asserts time. */
 #ifndef KT_BENCH_H
@@ -17,6 +17,7 @@ typedef struct {
 double now_us(void);
 double cpu_s(void); /* CPU time of this process, seconds */
 stat summarize(double *v, int n);
+int bench_cmp_double(const void *a, const void *b); /* qsort, ascending */
 extern volatile float bench_sink;
 
 /* Time body over iters runs, REPEATS times: microseconds per run. */

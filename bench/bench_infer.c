@@ -20,100 +20,7 @@
 
 void openblas_set_num_threads(int n);
 
-double now_us(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
-}
-
-double cpu_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-stat summarize(double *v, int n)
-{
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  stat s = {v[0], v[n / 2]};
-  return s;
-}
-
-volatile float bench_sink;
 #define sink bench_sink
-
-/* A realistic input: the encoding of a melody context. */
-int bench_make_input(const kt_repr *r, int32_t *idx, unsigned seed)
-{
-  int8_t sp[KT_MAX_WINDOW];
-  uint8_t so[KT_MAX_WINDOW], fb[KT_MAX_FEEDBACK * 3];
-  srand(seed);
-  for (int j = 0; j < r->window + r->lookahead; ++j) {
-    sp[j] = (int8_t)(60 + rand() % 14);
-    so[j] = (uint8_t)(rand() % 3 == 0);
-  }
-  for (int k = 0; k < r->feedback * 3; ++k)
-    fb[k] = (uint8_t)(rand() % 12);
-  kt_key_tracker kt; /* a tracker that heard the window (key_ctx models) */
-  kt_key_tracker_reset(&kt);
-  for (int j = 0; j < r->window + r->lookahead; ++j)
-    kt_key_tracker_push(&kt, sp[j]);
-  int8_t snd[3] = {64, 55, 43}; /* sounding-pitch models */
-  kt_live_ctx c = {sp, so, 3, 16, 0, fb, &kt, snd, 0};
-  return kt_encode_live(r, &c, idx);
-}
-
-void bench_dense_blas(const kt_model *m, const float *x, float *a, float *b,
-                      float *out)
-{
-  const kt_net *net = &m->net[0];
-  const float *in = x;
-  for (int l = 0; l < net->n_layers; ++l) {
-    const kt_layer *L = &net->layer[l];
-    int last = l == net->n_layers - 1;
-    float *y = last ? out : (l % 2 ? b : a);
-    memcpy(y, L->b, (size_t)L->n_out * sizeof(float));
-    cblas_sgemv(CblasRowMajor, CblasTrans, L->n_in, L->n_out, 1.0f, L->w,
-                L->n_out, in, 1, 1.0f, y, 1);
-    if (!last)
-      for (int o = 0; o < L->n_out; ++o)
-        y[o] = y[o] > 0 ? y[o] : 0;
-    in = y;
-  }
-}
-
-void bench_kernel_pair(const kt_model *m, int iters, stat *kantor, stat *blas)
-{
-  const kt_repr *r = &m->repr;
-  int n_in = kt_repr_n_inputs(r);
-  int32_t *idx = calloc((size_t)kt_repr_max_active(r) + 1, sizeof *idx);
-  float *scratch = calloc(kt_model_scratch_floats(m) + 1, sizeof(float));
-  float *out = calloc((size_t)m->n_out_total + 1, sizeof(float));
-  float *x = calloc((size_t)n_in, sizeof(float));
-  float *a = calloc(KT_MAX_WIDTH, sizeof(float));
-  float *b = calloc(KT_MAX_WIDTH, sizeof(float));
-  int n = bench_make_input(r, idx, 1);
-  for (int k = 0; k < n; ++k)
-    x[idx[k]] = 1.0f;
-  TIME(*kantor, iters, kt_model_forward(m, idx, n, scratch, out);
-       sink += out[0]);
-  int bi = iters / 6 > 10 ? iters / 6 : 10;
-  TIME(*blas, bi, bench_dense_blas(m, x, a, b, out); sink += out[0]);
-  free(idx);
-  free(scratch);
-  free(out);
-  free(x);
-  free(a);
-  free(b);
-}
 
 static void dense_loops(const kt_model *m, const float *x, float *a, float *b,
                         float *out)
@@ -328,13 +235,13 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
   for (int i = 0; i < blocks; ++i)
     s += t[i];
   res->mean = s / blocks;
-  qsort(t, (size_t)blocks, sizeof *t, cmp_d);
+  qsort(t, (size_t)blocks, sizeof *t, bench_cmp_double);
   res->median = t[blocks / 2];
   res->p99 = t[(int)(blocks * 0.99)];
   res->p999 = t[(int)(blocks * 0.999)];
   res->worst = t[blocks - 1];
-  qsort(tb, (size_t)nb, sizeof *tb, cmp_d);
-  qsort(tn, (size_t)nn, sizeof *tn, cmp_d);
+  qsort(tb, (size_t)nb, sizeof *tb, bench_cmp_double);
+  qsort(tn, (size_t)nn, sizeof *tn, bench_cmp_double);
   res->slice = nb && nn ? tb[nb / 2] - tn[nn / 2] : 0;
   free(t);
   free(tb);

@@ -13,12 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_d(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 void bench_train(const char *src_dir, const char *data_dir, int epochs,
                  bench_train_res *res)
 {
@@ -64,7 +58,7 @@ void bench_train(const char *src_dir, const char *data_dir, int epochs,
   kt_train_data_free(&d);
   for (int e = 0; e < epochs; ++e)
     printf("kantor epoch %d: %.3f s\n", e + 1, es[e]);
-  qsort(es, (size_t)epochs, sizeof *es, cmp_d);
+  qsort(es, (size_t)epochs, sizeof *es, bench_cmp_double);
   res->kantor_s = es[epochs / 2];
   res->kantor_min_s = es[0];
 
