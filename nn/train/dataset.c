@@ -1,6 +1,6 @@
 /* nn/train/dataset.c -- chorales -> sequences of tokens and training
  * examples for every arch (see nn/encode.h for the representation). */
-#include "train.h"
+#include "dataset.h"
 
 #include "harmony.h"
 
