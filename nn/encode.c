@@ -261,8 +261,8 @@ static int bar_len_class(int len)
   return 2;
 }
 
-static int encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
-                      int n, int32_t *idx, int k)
+int kt_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
+                  int n, int32_t *idx, int k)
 {
   int sw = kt_repr_sop_width(r), nc = sop_classes(r);
   for (int s = 0; s < n; ++s) {
@@ -275,7 +275,7 @@ static int encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
 int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
 {
   int n = r->window + r->lookahead;
-  int k = encode_sop(r, c->sop_pitch, c->sop_onset, n, idx, 0);
+  int k = kt_encode_sop(r, c->sop_pitch, c->sop_onset, n, idx, 0);
   int base = n * kt_repr_sop_width(r);
   int pos = c->bar_pos < 0          ? 0
             : c->bar_pos >= KT_NPOS ? KT_NPOS - 1
@@ -331,10 +331,4 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
     }
   }
   return k;
-}
-
-int kt_encode_window(const kt_repr *r, const int8_t *sop_pitch,
-                     const uint8_t *sop_onset, int32_t *idx)
-{
-  return encode_sop(r, sop_pitch, sop_onset, r->window, idx, 0);
 }

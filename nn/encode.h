@@ -169,7 +169,12 @@ int kt_keyctx_bin(float w, float wmax) KT_RT;
 
 /* Writes the active input indices, returns how many (<= max_active). */
 int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx) KT_RT;
-/* Offline window of r->window soprano slices starting at slice 0. */
+/* The soprano inputs of n slices (kt_repr_sop_width each, slice s at
+ * s * width) appended at idx[k..]: returns the new count. */
+int kt_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on, int n,
+                  int32_t *idx, int k) KT_RT;
+/* Offline window of r->window soprano slices starting at slice 0
+ * (nn/offline.c: tools and trainer only). */
 int kt_encode_window(const kt_repr *r, const int8_t *sop_pitch,
                      const uint8_t *sop_onset, int32_t *idx);
 

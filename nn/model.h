@@ -130,7 +130,7 @@ void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,
                           int ref, float *scratch, float *out) KT_RT;
 /* A live ensemble of the nets of n live models (single nets or ensembles)
  * of the same representation, at most KT_MAX_NETS in all (copied), or
- * NULL. */
+ * NULL.  nn/offline.c: tools and trainer only. */
 kt_model *kt_model_stack(const kt_model *const *ms, int n);
 
 uint32_t kt_model_crc32(const void *data, size_t len);
