@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int kt_is_parallel(int a0, int b0, int a1, int b1) KT_RT
+int kt_decode_is_parallel(int a0, int b0, int a1, int b1) KT_RT
 {
   if (a0 < 0 || b0 < 0 || a1 < 0 || b1 < 0)
     return 0;
@@ -141,7 +141,7 @@ static int violations(const int p[4], const int q[4],
         ++v; /* crossing: a lower voice above a higher one */
       v += o->style && o->style->par_any
                ? parallel_any(p[i], p[j], q[i], q[j])
-               : kt_is_parallel(p[i], p[j], q[i], q[j]);
+               : kt_decode_is_parallel(p[i], p[j], q[i], q[j]);
     }
   return v;
 }

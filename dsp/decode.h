@@ -105,6 +105,6 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
                           size_t errlen);
 
 /* Rule checks, shared with the evaluator's statistics. */
-int kt_is_parallel(int a0, int b0, int a1, int b1) KT_RT;
+int kt_decode_is_parallel(int a0, int b0, int a1, int b1) KT_RT;
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-void kt_mvoices_from_chorale(const kt_chorale *c, kt_mvoices *out)
+void kt_metrics_voices_from_chorale(const kt_chorale *c, kt_metrics_voices *out)
 {
   memset(out, 0, sizeof *out);
   if (!c) return;
@@ -16,12 +16,12 @@ void kt_mvoices_from_chorale(const kt_chorale *c, kt_mvoices *out)
   out->bar_len = c->bar_len;
 }
 
-void kt_mcount_init(kt_mcount *c)
+void kt_metrics_count_init(kt_metrics_count *c)
 {
   memset(c, 0, sizeof *c);
 }
 
-void kt_mcount_add(kt_mcount *dst, const kt_mcount *src)
+void kt_metrics_count_add(kt_metrics_count *dst, const kt_metrics_count *src)
 {
   dst->cmp_slices += src->cmp_slices;
   for (int v = 0; v < KT_NVOICES; ++v) {
@@ -46,15 +46,15 @@ void kt_mcount_add(kt_mcount *dst, const kt_mcount *src)
   dst->pieces += src->pieces;
 }
 
-static int pitch_at(const kt_mvoices *m, int v, int t)
+static int pitch_at(const kt_metrics_voices *m, int v, int t)
 {
   if (!m->v[v] || t < 0 || t >= m->n_slices) return KT_REST;
   int p = m->v[v][t].pitch;
   return p < 0 ? KT_REST : p;
 }
 
-void kt_metrics_compare(const kt_mvoices *ref, const kt_mvoices *gen,
-                        kt_mcount *c)
+void kt_metrics_compare(const kt_metrics_voices *ref,
+                        const kt_metrics_voices *gen, kt_metrics_count *c)
 {
   for (int t = 0; t < ref->n_slices; ++t) {
     c->cmp_slices++;
@@ -70,7 +70,7 @@ void kt_metrics_compare(const kt_mvoices *ref, const kt_mvoices *gen,
   }
 }
 
-void kt_metrics_style(const kt_mvoices *m, kt_mcount *c)
+void kt_metrics_style(const kt_metrics_voices *m, kt_metrics_count *c)
 {
   c->pieces++;
   for (int t = 0; t < m->n_slices; ++t) {
@@ -147,7 +147,7 @@ static double ratio(double num, double den, double scale)
   return den > 0 ? scale * num / den : 0.0;
 }
 
-void kt_metrics_finish(const kt_mcount *c, kt_metrics *m)
+void kt_metrics_finish(const kt_metrics_count *c, kt_metrics *m)
 {
   memset(m, 0, sizeof *m);
   double sum = 0, pcsum = 0;

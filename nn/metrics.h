@@ -2,8 +2,8 @@
  * resolution, for the evaluator (kantor eval) and the tests.  Pure C, no
  * I/O, no allocation.
  *
- * Counts are accumulated (kt_mcount, sums over any number of chorales) and
- * turned into rates at the end (kt_metrics_finish), so a set's figure is a
+ * Counts are accumulated (kt_metrics_count, sums over any number of chorales)
+ * and turned into rates at the end (kt_metrics_finish), so a set's figure is a
  * pooled rate, not a mean of per-chorale rates.  The same functions are
  * applied to Bach's voices and to generated ones.
  *
@@ -50,9 +50,10 @@ typedef struct {
   int n_slices;
   const kt_slice *v[KT_NVOICES]; /* by enum kt_voice */
   const uint8_t *bar_len; /* sixteenths per bar at each slice; NULL: 16 */
-} kt_mvoices;
+} kt_metrics_voices;
 
-void kt_mvoices_from_chorale(const kt_chorale *c, kt_mvoices *out);
+void kt_metrics_voices_from_chorale(const kt_chorale *c,
+                                    kt_metrics_voices *out);
 
 typedef struct {
   /* kt_metrics_compare */
@@ -74,7 +75,7 @@ typedef struct {
   long flicker[KT_NVOICES];  /* one-slice returns A B A */
   double bars;
   int pieces;
-} kt_mcount;
+} kt_metrics_count;
 
 typedef struct {
   double acc[KT_NVOICES]; /* per voice (soprano: trivially 1 when copied) */
@@ -92,14 +93,14 @@ typedef struct {
   double flicker_pct[KT_NVOICES]; /* 0..100: one-slice returns per change */
 } kt_metrics;
 
-void kt_mcount_init(kt_mcount *c);
-void kt_mcount_add(kt_mcount *dst, const kt_mcount *src);
+void kt_metrics_count_init(kt_metrics_count *c);
+void kt_metrics_count_add(kt_metrics_count *dst, const kt_metrics_count *src);
 /* Accuracy counts of gen against ref over ref's slices. */
-void kt_metrics_compare(const kt_mvoices *ref, const kt_mvoices *gen,
-                        kt_mcount *c);
+void kt_metrics_compare(const kt_metrics_voices *ref,
+                        const kt_metrics_voices *gen, kt_metrics_count *c);
 /* Parallels, crossings, chords, onsets of one set of voices. */
-void kt_metrics_style(const kt_mvoices *v, kt_mcount *c);
+void kt_metrics_style(const kt_metrics_voices *v, kt_metrics_count *c);
 /* Rates from counts (0 where a denominator is 0). */
-void kt_metrics_finish(const kt_mcount *c, kt_metrics *m);
+void kt_metrics_finish(const kt_metrics_count *c, kt_metrics *m);
 
 #endif

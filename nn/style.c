@@ -114,7 +114,7 @@ static int pmod12(int x)
   return m < 0 ? m + 12 : m;
 }
 
-static int pitch(const kt_mvoices *m, int v, int t)
+static int pitch(const kt_metrics_voices *m, int v, int t)
 {
   if (!m->v[v]) return KT_REST;
   int p = m->v[v][t].pitch;
@@ -126,7 +126,7 @@ static double ratio(long num, long den)
   return (double)num / (double)(den > 1 ? den : 1);
 }
 
-void kt_style_piece_stats(const kt_mvoices *m, kt_style_piece *out)
+void kt_style_piece_stats(const kt_metrics_voices *m, kt_style_piece *out)
 {
   memset(out, 0, sizeof *out);
   int n = m->n_slices > 0 ? m->n_slices : 0;
@@ -263,7 +263,7 @@ void kt_style_acc_init(kt_style_acc *a)
   memset(a, 0, sizeof *a);
 }
 
-int kt_style_acc_add(kt_style_acc *a, const kt_mvoices *m)
+int kt_style_acc_add(kt_style_acc *a, const kt_metrics_voices *m)
 {
   if (a->n == a->cap) {
     int cap = a->cap ? 2 * a->cap : 64;

@@ -111,7 +111,7 @@ const char *kt_style_desc(int stat);      /* a short English description */
 int kt_style_check_of(int stat);          /* enum kt_style_check */
 const char *kt_style_quality_name(int q); /* "dom7"; "none" for -1 */
 
-/* The statistics of one piece (all voices read through kt_mvoices; a
+/* The statistics of one piece (all voices read through kt_metrics_voices; a
  * NULL voice rests throughout). */
 typedef struct {
   double v[KT_ST_N];
@@ -120,7 +120,7 @@ typedef struct {
   long moves, parallels;
 } kt_style_piece;
 
-void kt_style_piece_stats(const kt_mvoices *m, kt_style_piece *out);
+void kt_style_piece_stats(const kt_metrics_voices *m, kt_style_piece *out);
 
 /* Pieces of a set, in the order added. */
 typedef struct {
@@ -130,7 +130,7 @@ typedef struct {
 
 void kt_style_acc_init(kt_style_acc *a);
 /* Adds one piece; -1 on out of memory (the accumulator is unchanged). */
-int kt_style_acc_add(kt_style_acc *a, const kt_mvoices *m);
+int kt_style_acc_add(kt_style_acc *a, const kt_metrics_voices *m);
 void kt_style_acc_free(kt_style_acc *a);
 
 typedef struct {

@@ -475,8 +475,9 @@ static int write_svg(const char *path, const kt_chorale *bach,
  * statistics of Bach, the exact and the played render. */
 typedef struct {
   kt_player p;
-  kt_mcount cnt[2];   /* 0 exact, 1 played: against Bach, and their style */
-  kt_mcount vs_exact; /* played against the exact render */
+  kt_metrics_count
+      cnt[2]; /* 0 exact, 1 played: against Bach, and their style */
+  kt_metrics_count vs_exact; /* played against the exact render */
   kt_player_timing tim[2];
   kt_style_acc sty[3]; /* 0 Bach, 1 exact, 2 played */
 } player_eval;
@@ -486,10 +487,10 @@ static void player_init(player_eval *pe, const kt_player *p)
   memset(pe, 0, sizeof *pe);
   pe->p = *p;
   for (int k = 0; k < 2; ++k) {
-    kt_mcount_init(&pe->cnt[k]);
+    kt_metrics_count_init(&pe->cnt[k]);
     kt_player_timing_init(&pe->tim[k]);
   }
-  kt_mcount_init(&pe->vs_exact);
+  kt_metrics_count_init(&pe->vs_exact);
   for (int k = 0; k < 3; ++k)
     kt_style_acc_init(&pe->sty[k]);
 }
@@ -504,13 +505,14 @@ static void player_free(player_eval *pe)
  * (the key set as for the main row).  0, or -1 with err. */
 static int player_chorale(player_eval *pe, const eval_opts *o, kt_engine *e,
                           const kt_chorale *c, const kt_melody *mel,
-                          const kt_drive_opts *dopt, const kt_mvoices *bach,
-                          char *err, size_t errlen)
+                          const kt_drive_opts *dopt,
+                          const kt_metrics_voices *bach, char *err,
+                          size_t errlen)
 {
   kt_melody played;
   if (kt_player_apply(&pe->p, mel, dopt, &played, err, errlen)) return -1;
   gen_voices g[2] = {{0}, {0}};
-  kt_mvoices gm[2];
+  kt_metrics_voices gm[2];
   int ret = 0;
   int chan[3];
   for (int k = 0; k < 2 && !ret; ++k) {
@@ -545,7 +547,7 @@ static int player_chorale(player_eval *pe, const eval_opts *o, kt_engine *e,
                                      err, errlen);
     recording_to_slices(&rec, mel, dopt, e, c, &g[k]);
     kt_recording_free(&rec);
-    gm[k] = (kt_mvoices){c->n_slices, {0}, c->bar_len};
+    gm[k] = (kt_metrics_voices){c->n_slices, {0}, c->bar_len};
     for (int v = 0; v < KT_NVOICES; ++v)
       gm[k].v[v] = g[k].v[v];
     kt_metrics_compare(bach, &gm[k], &pe->cnt[k]);
@@ -710,7 +712,7 @@ static void json_player(const player_eval *pe)
 
 typedef struct {
   const char *label;
-  kt_mcount cnt;
+  kt_metrics_count cnt;
   int compared; /* accuracy meaningful */
 } row;
 
@@ -1258,7 +1260,7 @@ int kt_cmd_eval(int argc, char **argv)
   r_bach = n_rows;
   rows[n_rows++] = (row){"bach", {0}, 0};
   for (int i = 0; i < n_rows; ++i)
-    kt_mcount_init(&rows[i].cnt);
+    kt_metrics_count_init(&rows[i].cnt);
   style_set sty;
   style_init(&sty, n_rows);
 
@@ -1271,8 +1273,8 @@ int kt_cmd_eval(int argc, char **argv)
   }
   for (int ci = 0; ci < n && ret == KT_EXIT_OK; ++ci) {
     const kt_chorale *c = &cs[ci];
-    kt_mvoices bach;
-    kt_mvoices_from_chorale(c, &bach);
+    kt_metrics_voices bach;
+    kt_metrics_voices_from_chorale(c, &bach);
     kt_metrics_style(&bach, &rows[r_bach].cnt);
     if (kt_style_acc_add(&sty.acc[r_bach], &bach)) {
       fprintf(stderr, "kantor eval: out of memory\n");
@@ -1292,8 +1294,8 @@ int kt_cmd_eval(int argc, char **argv)
       fprintf(stderr, "kantor eval: %s: out of memory\n", c->name);
       ret = KT_EXIT_FAIL;
     }
-    kt_mcount one;
-    kt_mcount_init(&one);
+    kt_metrics_count one;
+    kt_metrics_count_init(&one);
     if (ret == KT_EXIT_OK && e) {
       kt_engine_reset(e);
       if (o.key == KEY_FILE) {
@@ -1313,12 +1315,12 @@ int kt_cmd_eval(int argc, char **argv)
           dump_slices(c, &g, &rec, e);
         }
         kt_recording_free(&rec);
-        kt_mvoices gm = {c->n_slices, {0}, c->bar_len};
+        kt_metrics_voices gm = {c->n_slices, {0}, c->bar_len};
         for (int v = 0; v < KT_NVOICES; ++v)
           gm.v[v] = g.v[v];
         kt_metrics_compare(&bach, &gm, &one);
         kt_metrics_style(&gm, &one);
-        kt_mcount_add(&rows[r_model].cnt, &one);
+        kt_metrics_count_add(&rows[r_model].cnt, &one);
         if (kt_style_acc_add(&sty.acc[r_model], &gm)) {
           fprintf(stderr, "kantor eval: out of memory\n");
           ret = KT_EXIT_FAIL;
@@ -1327,7 +1329,7 @@ int kt_cmd_eval(int argc, char **argv)
     }
     if (ret == KT_EXIT_OK && o.baseline) {
       baseline_voices(c, &b);
-      kt_mvoices bm = {c->n_slices, {0}, c->bar_len};
+      kt_metrics_voices bm = {c->n_slices, {0}, c->bar_len};
       for (int v = 0; v < KT_NVOICES; ++v)
         bm.v[v] = b.v[v];
       kt_metrics_compare(&bach, &bm, &rows[r_base].cnt);

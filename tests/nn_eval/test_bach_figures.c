@@ -31,11 +31,11 @@ int main(void)
     fprintf(stderr, "corpus load: %s\n", err);
     return 1;
   }
-  kt_mcount c;
-  kt_mcount_init(&c);
+  kt_metrics_count c;
+  kt_metrics_count_init(&c);
   for (int i = 0; i < n; ++i) {
-    kt_mvoices m;
-    kt_mvoices_from_chorale(&cs[i], &m);
+    kt_metrics_voices m;
+    kt_metrics_voices_from_chorale(&cs[i], &m);
     kt_metrics_style(&m, &c);
     kt_metrics_compare(&m, &m, &c);
   }

@@ -12,7 +12,7 @@
 typedef struct {
   kt_slice s[KT_NVOICES][NS];
   uint8_t bar_len[NS];
-  kt_mvoices m;
+  kt_metrics_voices m;
 } piece;
 
 /* pitches[voice][slice], -1 rest; a slice is an onset when the pitch
@@ -51,8 +51,8 @@ static void test_parallel_fifth(void)
   };
   piece p;
   make(&p, 4, pit);
-  kt_mcount c;
-  kt_mcount_init(&c);
+  kt_metrics_count c;
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   CHECK(c.moves == 1);
   CHECK(c.par5 == 1);
@@ -72,7 +72,7 @@ static void test_parallel_fifth(void)
       {84, 84, 84, 84},
   };
   make(&p, 4, pit2);
-  kt_mcount_init(&c);
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   /* 2 move slices; per move: B-T octave, B-A compound fifth (31), T-A
    * compound fifth (19) */
@@ -88,7 +88,7 @@ static void test_parallel_fifth(void)
       {72, 72, 72, 72},
   };
   make(&p, 4, pit3);
-  kt_mcount_init(&c);
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   CHECK(c.moves == 2);
   CHECK(c.par5 == 0 && c.par8 == 0);
@@ -103,7 +103,7 @@ static void test_parallel_fifth(void)
   };
   make(&p, 4, pit4);
   p.s[KT_SOPRANO][1].onset = 1; /* repeated note */
-  kt_mcount_init(&c);
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   CHECK(c.moves == 0);
   CHECK(c.par8 == 0 && c.par5 == 0);
@@ -121,8 +121,8 @@ static void test_crossing(void)
   };
   piece p;
   make(&p, 3, pit);
-  kt_mcount c;
-  kt_mcount_init(&c);
+  kt_metrics_count c;
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   CHECK(c.crossing_slices == 1);
   kt_metrics m;
@@ -131,7 +131,7 @@ static void test_crossing(void)
   /* unison is not a crossing */
   const int uni[KT_NVOICES][NS] = {{48}, {60}, {60}, {72}};
   make(&p, 1, uni);
-  kt_mcount_init(&c);
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   CHECK(c.crossing_slices == 0);
 }
@@ -148,8 +148,8 @@ static void test_chords(void)
   };
   piece p;
   make(&p, 3, pit);
-  kt_mcount c;
-  kt_mcount_init(&c);
+  kt_metrics_count c;
+  kt_metrics_count_init(&c);
   kt_metrics_style(&p.m, &c);
   CHECK(c.sounding_slices == 3);
   CHECK(c.chord_slices == 2);
@@ -169,8 +169,8 @@ static void test_accuracy(void)
   piece a, b;
   make(&a, 4, pit);
   make(&b, 4, pit);
-  kt_mcount c;
-  kt_mcount_init(&c);
+  kt_metrics_count c;
+  kt_metrics_count_init(&c);
   kt_metrics_compare(&a.m, &b.m, &c);
   kt_metrics m;
   kt_metrics_finish(&c, &m);
@@ -187,7 +187,7 @@ static void test_accuracy(void)
   b.s[KT_BASS][3].pitch = 48;
   b.s[KT_TENOR][0].pitch = 56;
   b.s[KT_TENOR][1].pitch = 51;
-  kt_mcount_init(&c);
+  kt_metrics_count_init(&c);
   kt_metrics_compare(&a.m, &b.m, &c);
   kt_metrics_finish(&c, &m);
   CHECK(near(m.acc[KT_ALTO], 0.75));
@@ -203,7 +203,7 @@ static void test_accuracy(void)
   for (int v = 0; v < KT_NVOICES; ++v)
     b.m.v[v] = b.s[v];
   b.m.n_slices = 2;
-  kt_mcount_init(&c);
+  kt_metrics_count_init(&c);
   kt_metrics_compare(&a.m, &b.m, &c);
   CHECK(c.cmp_slices == 4);
   CHECK(c.exact[KT_BASS] == 3); /* slice 3 is a rest in both */
@@ -211,12 +211,12 @@ static void test_accuracy(void)
 }
 
 /* Style counts and rates of an 8-slice piece. */
-static void style_of(const int pit[KT_NVOICES][NS], kt_mcount *c,
+static void style_of(const int pit[KT_NVOICES][NS], kt_metrics_count *c,
                      kt_metrics *m)
 {
   piece p;
   make(&p, 8, pit);
-  kt_mcount_init(c);
+  kt_metrics_count_init(c);
   kt_metrics_style(&p.m, c);
   kt_metrics_finish(c, m);
 }
@@ -229,7 +229,7 @@ static void test_onsets_per_bar(void)
       {64, 65, 67, 69, 67, 65, 64, 62},
       {72, 72, 72, 72, 72, 72, 72, 72},
   };
-  kt_mcount c;
+  kt_metrics_count c;
   kt_metrics m;
   style_of(pit, &c, &m);
   /* 8 slices, bar_len 4: 2 bars */
@@ -249,7 +249,7 @@ static void test_onsets_per_bar(void)
         {64, 64, 64, 64, 64, 64, 64, 64},
         {72, 72, 72, 72, 72, 72, 72, 72},
     };
-    kt_mcount d;
+    kt_metrics_count d;
     style_of(leap, &d, &m);
     /* 12, 5, 7, 2, 12: two of five wider than a fifth (a fifth is not) */
     CHECK(d.changes[KT_BASS] == 5 && near(m.wide_pct[KT_BASS], 40));
@@ -260,10 +260,10 @@ static void test_onsets_per_bar(void)
     CHECK(near(m.flicker_pct[KT_TENOR], 60) && d.flicker[KT_BASS] == 0);
   }
   /* pooled counts */
-  kt_mcount sum;
-  kt_mcount_init(&sum);
-  kt_mcount_add(&sum, &c);
-  kt_mcount_add(&sum, &c);
+  kt_metrics_count sum;
+  kt_metrics_count_init(&sum);
+  kt_metrics_count_add(&sum, &c);
+  kt_metrics_count_add(&sum, &c);
   CHECK(sum.pieces == 2 && near(sum.bars, 4) && sum.moves == 2 * c.moves);
 }
 

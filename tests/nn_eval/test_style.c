@@ -59,7 +59,7 @@ static void test_chords(void)
 #define NS 8
 typedef struct {
   kt_slice s[KT_NVOICES][NS];
-  kt_mvoices m;
+  kt_metrics_voices m;
 } piece;
 
 /* rows S, A, T, B (style.py's order); -1 rest */

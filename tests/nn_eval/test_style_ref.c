@@ -135,8 +135,8 @@ static void check_pieces(const char *data, const char *style)
     CHECK(c != NULL, "%s: not loaded by kt_corpus_load", name);
     if (!c) continue;
     pieces++;
-    kt_mvoices m;
-    kt_mvoices_from_chorale(c, &m);
+    kt_metrics_voices m;
+    kt_metrics_voices_from_chorale(c, &m);
     kt_style_piece p;
     kt_style_piece_stats(&m, &p);
     CHECK(p.slices == slices, "%s: %ld slices, style.py %ld", name, p.slices,
@@ -183,8 +183,8 @@ static void check_bach_test(const char *data, const char *style,
   kt_style_acc a;
   kt_style_acc_init(&a);
   for (int i = 0; i < n; ++i) {
-    kt_mvoices m;
-    kt_mvoices_from_chorale(&cs[i], &m);
+    kt_metrics_voices m;
+    kt_metrics_voices_from_chorale(&cs[i], &m);
     CHECK(kt_style_acc_add(&a, &m) == 0);
   }
   kt_style_finish(&a, bach);
