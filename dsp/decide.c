@@ -32,7 +32,7 @@
  * set by the user implies its signature; else the trackers' detections. */
 static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
 {
-  int k = kt_engine_key(e);
+  int k = engine_key(e);
   *mode_family = k >= 12;
   if (key_norm == 2) {
     if (iparam(e, KT_P_KEY) >= 0)
@@ -228,7 +228,7 @@ int kt_decide_slice(kt_engine *e, int64_t d, uint32_t frame, kt_out *out,
     o.leap_cost = KT_LEAP_COST;
     o.hold_bonus = KT_HOLD_BONUS;
     o.style = style_now(e);
-    int key = kt_engine_key(e);
+    int key = engine_key(e);
     o.cadence = key >= 0 && sop_now % 12 == key % 12 && e->sbp[di] % 4 == 0;
     /* Sounding-pitch heads say which pitch sounds, not whether it is
        struck again.  Bach strikes a voice's unchanged pitch again when the

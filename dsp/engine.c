@@ -399,18 +399,10 @@ int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT
 
 uint32_t kt_engine_latency(const kt_engine *e) KT_RT
 {
-  int L = e->cur ? e->cur->m->repr.lookahead : 0;
-  double f = L * kt_clock_frames_per_slice(&e->clock);
-  return f > 0 ? (uint32_t)lround(f) : 0u;
+  return engine_latency(e);
 }
 
-int kt_engine_key(const kt_engine *e) KT_RT
-{
-  int k = iparam(e, KT_P_KEY);
-  if (k >= 0)
-    return k + 12 * iparam(e, KT_P_MODE);
-  return e->key.known ? e->key.tonic + 12 * e->key.minor : -1;
-}
+int kt_engine_key(const kt_engine *e) KT_RT { return engine_key(e); }
 
 int kt_engine_chord(const kt_engine *e) KT_RT { return e->chord; }
 

@@ -15,6 +15,8 @@
 #include "timing.h"
 #include "voices.h"
 
+#include <math.h>
+
 #define KT_HIST 256 /* slices of history kept (power of two) */
 #define KT_HMASK (KT_HIST - 1)
 #define KT_MAX_EMB 8
@@ -143,6 +145,23 @@ static inline const kt_decode_style *style_now(const kt_engine *e) KT_RT
   if (e->style_on == 2) return &e->style;
   int L = e->cur ? e->cur->m->repr.lookahead : 0;
   return &e->style_def[L >= 2];
+}
+
+/* kt_engine_latency and kt_engine_key, for decide.c and passthru.c (which
+ * call nothing in engine.c: no circle between the files). */
+static inline uint32_t engine_latency(const kt_engine *e) KT_RT
+{
+  int L = e->cur ? e->cur->m->repr.lookahead : 0;
+  double f = L * kt_clock_frames_per_slice(&e->clock);
+  return f > 0 ? (uint32_t)lround(f) : 0u;
+}
+
+static inline int engine_key(const kt_engine *e) KT_RT
+{
+  int k = iparam(e, KT_P_KEY);
+  if (k >= 0)
+    return k + 12 * iparam(e, KT_P_MODE);
+  return e->key.known ? e->key.tonic + 12 * e->key.minor : -1;
 }
 
 /* ---- decide.c ------------------------------------------------------------ */

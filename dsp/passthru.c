@@ -82,7 +82,7 @@ void kt_pt_send(kt_engine *e, uint32_t frame, const uint8_t d[3],
       kt_pt_emit(e, frame, d, out);
     return;
   }
-  uint32_t lat = kt_engine_latency(e);
+  uint32_t lat = engine_latency(e);
   if (lat == 0 && e->pt_n == 0) {
     kt_pt_emit(e, frame, d, out);
     return;
