@@ -41,8 +41,18 @@ void kt_engine_run(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       uint32_t f = clamp_frame(ev[i].frame, prev, n_frames);
       if (len > 0 && f >= start + len) break;
       if (k == KT_ENGINE_RUN_EVENTS) {
-        /* batch full: the chunk ends at this event (at the start when a
-           whole batch shares one frame: those go now, in 0 frames) */
+        /* batch full: the chunk ends at this event's frame, and the events
+           on that frame wait for the next chunk; a whole batch on the
+           chunk's first frame goes now, in 0 frames */
+        if (f == start) {
+          len = 0;
+          break;
+        }
+        uint32_t j = k;
+        while (j > 0 && batch[j - 1].frame == f - start)
+          --j;
+        i -= k - j;
+        k = j;
         len = f - start;
         break;
       }
