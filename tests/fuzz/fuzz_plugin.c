@@ -429,7 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   worker = desc->extension_data(LV2_WORKER__interface);
   n_jobs = 0;
   kt_pl *g = (kt_pl *)instance;
-  if (g->sched && (g->rt_path[0] || g->has_pending)) {
+  if (g->sched && (g->rt_path[0] || kt_shell_has_pending(&g->sh))) {
     /* the previous input loaded a file: back to the built-in models (the
      * swap happens in the first run) */
     kt_pl_msg m;
