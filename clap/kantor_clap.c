@@ -442,8 +442,8 @@ static bool activate(const clap_plugin_t *pl, double rate, uint32_t min_frames,
   if (p->sh.engine) return false;
   char err[256] = "out of memory";
   const kt_shell_output io = {NULL, out_write, p}; /* no limit but try_push */
-  if (kt_shell_init(&p->sh, rate, kt_shell_block_size(max_frames),
-                    KT_CL_EVENTS, io, err, sizeof err) != 0) {
+  if (kt_shell_init(&p->sh, rate, kt_shell_block_size(max_frames), KT_CL_EVENTS,
+                    io, err, sizeof err) != 0) {
     fprintf(stderr, "kantor: cannot start the engine: %s\n", err);
     return false;
   }

@@ -163,8 +163,8 @@ kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
 
   char err[256] = "out of memory";
   const kt_shell_output io = {out_room, out_write, p};
-  int ok = kt_shell_init(&p->sh, rate, max_block, KT_PL_EVENTS + p->src_cap,
-                         io, err, sizeof err) == 0;
+  int ok = kt_shell_init(&p->sh, rate, max_block, KT_PL_EVENTS + p->src_cap, io,
+                         err, sizeof err) == 0;
   p->src_ev = p->src_cap ? calloc(p->src_cap, sizeof *p->src_ev) : NULL;
   if (!ok || (p->src_cap && !p->src_ev)) {
     lv2_log_error(&p->logger, "kantor: cannot start the engine: %s\n", err);
@@ -422,8 +422,7 @@ static void notify_model(kt_pl *p, uint32_t frame) KT_RT
   lv2_atom_forge_key(f, p->u.patch_value);
   lv2_atom_forge_path(f, p->rt_path, len);
   lv2_atom_forge_pop(f, &obj);
-  if (f == &p->forge && (int64_t)frame > p->sh.last_out)
-    p->sh.last_out = frame;
+  if (f == &p->forge && (int64_t)frame > p->sh.last_out) p->sh.last_out = frame;
 }
 
 int kt_pl_asked(const kt_pl *p, const LV2_Atom_Sequence *seq) KT_RT

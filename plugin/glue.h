@@ -24,8 +24,9 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#define KT_PL_EVENTS 1024        /* input events queued per block (more: the
-                                    block is processed up to the next one) */
+/* Input events queued per block (more: the block is processed up to the
+ * next one). */
+#define KT_PL_EVENTS 1024
 #define KT_PL_PATH 4096 /* longest model path, with the NUL */
 
 typedef struct {

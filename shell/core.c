@@ -46,7 +46,8 @@ void kt_shell_fini(kt_shell *s)
   memset(s, 0, sizeof *s);
 }
 
-/* ---- output --------------------------------------------------------------- */
+/* ---- output ---------------------------------------------------------------
+ */
 
 static uint32_t room(const kt_shell *s) KT_RT
 {
@@ -97,7 +98,8 @@ static void take(void *ctx, kt_out *out, uint32_t offset) KT_RT
   kt_shell_put(s, out, s->start + offset);
 }
 
-/* ---- the event queue ------------------------------------------------------ */
+/* ---- the event queue ------------------------------------------------------
+ */
 
 void kt_shell_begin(kt_shell *s, uint32_t n_frames) KT_RT
 {
@@ -151,15 +153,15 @@ kt_event *kt_shell_event(kt_shell *s, uint32_t f) KT_RT
   return k;
 }
 
-/* ---- models --------------------------------------------------------------- */
+/* ---- models ---------------------------------------------------------------
+ */
 
 void kt_shell_retire(kt_shell *s, kt_engine_model *em) KT_RT
 {
   if (!em) return;
   for (int i = 0; i < KT_SHELL_GRAVE; ++i) {
     uintptr_t z = 0;
-    if (atomic_compare_exchange_strong(&s->grave[i], &z, (uintptr_t)em))
-      return;
+    if (atomic_compare_exchange_strong(&s->grave[i], &z, (uintptr_t)em)) return;
   }
   /* All taken (the shell empties the grave at each block): leaking beats
    * freeing on the audio thread. */
@@ -221,8 +223,7 @@ kt_engine_model *kt_shell_detach_model(kt_shell *s)
   return cur;
 }
 
-kt_engine_model *kt_shell_load_model(const char *path, char *err,
-                                     size_t errlen)
+kt_engine_model *kt_shell_load_model(const char *path, char *err, size_t errlen)
 {
   kt_model *m = NULL;
   if (kt_model_load_file(path, &m, err, errlen) != 0) return NULL;

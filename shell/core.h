@@ -52,8 +52,8 @@ typedef struct {
   uint32_t block; /* frames in the current block */
 
   kt_out out;
-  uint32_t out_alloc; /* events allocated in out.ev */
-  int64_t last_out;   /* output frames never go back */
+  uint32_t out_alloc;      /* events allocated in out.ev */
+  int64_t last_out;        /* output frames never go back */
   atomic_uint dropped_out; /* events the host did not take */
 
   /* model hand-off: 0, KT_SHELL_BUILTIN or a kt_engine_model * */

@@ -111,8 +111,7 @@ static kt_engine *make(uint32_t max_block)
 }
 
 /* The next block: [at, at + len), the events in it rebased into ev. */
-static uint32_t block_events(int *next, int64_t at, uint32_t len,
-                             kt_event *ev)
+static uint32_t block_events(int *next, int64_t at, uint32_t len, kt_event *ev)
 {
   uint32_t n = 0;
   while (*next < n_in && in_at[*next] < at + (int64_t)len) {
@@ -163,7 +162,8 @@ static int same_as_ref(const char *what)
   for (int i = 0; !diff && i < n_got; ++i) {
     diff = got[i].frame != ref[i].frame || memcmp(got[i].d, ref[i].d, 3);
     if (diff)
-      fprintf(stderr, "%s: event %d: %lld %02x %d %d, reference %lld %02x %d %d\n",
+      fprintf(stderr,
+              "%s: event %d: %lld %02x %d %d, reference %lld %02x %d %d\n",
               what, i, (long long)got[i].frame, got[i].d[0], got[i].d[1],
               got[i].d[2], (long long)ref[i].frame, ref[i].d[0], ref[i].d[1],
               ref[i].d[2]);
@@ -175,8 +175,8 @@ static int same_as_ref(const char *what)
 static void test_engine_run(int with_take)
 {
   kt_engine *e = make(64);
-  uint32_t cap =
-      with_take ? kt_engine_out_capacity(e) : kt_out_capacity_needed(MAXEV, 5000, RATE);
+  uint32_t cap = with_take ? kt_engine_out_capacity(e)
+                           : kt_out_capacity_needed(MAXEV, 5000, RATE);
   kt_out out = {calloc(cap, sizeof(kt_midi_out)), 0, cap, 0};
   int next = 0;
   n_got = 0;
@@ -225,8 +225,8 @@ static void start_shell(uint32_t n_events)
 {
   char err[256];
   kt_shell_output io = {room, write_ev, &cur_block};
-  CHECK(kt_shell_init(&sh, RATE, 64, n_events, io, err, sizeof err) == 0,
-        "%s", err);
+  CHECK(kt_shell_init(&sh, RATE, 64, n_events, io, err, sizeof err) == 0, "%s",
+        err);
 }
 
 static void shell_block(int *next, int64_t at, uint32_t len)
@@ -294,8 +294,8 @@ static void test_shell_room(void)
   int in_ref = 0;
   while (in_ref < n_ref && ref[in_ref].frame < at)
     ++in_ref;
-  CHECK(n_got < in_ref, "the host was short of room: %d events, not %d",
-        n_got, in_ref);
+  CHECK(n_got < in_ref, "the host was short of room: %d events, not %d", n_got,
+        in_ref);
   for (; at < LEN; at += 256) {
     room_left = UINT32_MAX;
     shell_block(&next, at, 256);
