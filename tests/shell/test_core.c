@@ -311,6 +311,39 @@ static void test_shell_room(void)
   kt_shell_fini(&sh);
 }
 
+/* A parameter change (the block run up to its frame), then more events on
+ * one later frame than the queue holds: each on its frame, none lost (main
+ * 18886d5's CLAP shell wrote past its queue here). */
+static void test_shell_full_later(void)
+{
+  start_shell(8);
+  room_left = UINT32_MAX;
+  n_got = 0;
+  block_at = 0;
+  cur_block = 1000;
+  kt_shell_begin(&sh, 1000);
+  kt_shell_run_to(&sh, 100);
+  for (int i = 0; i < 20; ++i) {
+    kt_event *k = kt_shell_event(&sh, 500);
+    k->type = KT_EV_MIDI;
+    k->size = 3;
+    k->midi[0] = 0xB0;
+    k->midi[1] = 1;
+    k->midi[2] = (uint8_t)i;
+  }
+  kt_shell_end(&sh);
+  int cc = 0;
+  for (int i = 0; i < n_got; ++i)
+    if (got[i].d[0] == 0xB0) {
+      CHECK(got[i].frame == 500, "a controller at %lld",
+            (long long)got[i].frame);
+      CHECK(got[i].d[2] == cc, "controller %d out of order", cc);
+      ++cc;
+    }
+  CHECK(cc == 20, "%d of 20 controllers passed through", cc);
+  kt_shell_fini(&sh);
+}
+
 static kt_engine_model *model(void)
 {
   size_t len = 0;
@@ -365,6 +398,7 @@ int main(void)
   test_engine_run(0);
   test_shell_queue(8);
   test_shell_queue(1024);
+  test_shell_full_later();
   test_shell_room();
   test_hand_off();
   return kt_check_done("shell core");
