@@ -10,14 +10,15 @@
  * Threads.  Parameter values live in atomics: the audio thread writes them
  * on automation, the main thread on state load (and marks them dirty for
  * the audio thread).  A model file is loaded on the main thread (state
- * load) and handed to process() through one atomic slot; the model it
- * replaces comes back through another set of slots and is freed on the main
+ * load) and handed to process() through the shell core's atomic slot
+ * (shell/core.h, which also keeps the event queue and clamps the output);
+ * the model it replaces waits in the core's grave and is freed on the main
  * thread (on_main_thread, the next load, deactivate or destroy).  Note-offs
  * that cannot go out at once (stop_processing, reset, deactivate) wait in
  * `held` for the next process() or flush().  Everything reachable from
  * process(), flush() (when active), start/stop_processing and reset is
  * KT_RT: no allocation, lock or I/O. */
-#include "engine.h"
+#include "core.h"
 
 #include "clap_log.h"
 #include "fpmode.h"
@@ -41,12 +42,10 @@
 #endif
 #define KT_CLAP_ID "org.example.kantor"
 
-#define KT_CL_EVENTS 1024     /* input events per engine call */
+#define KT_CL_EVENTS 1024     /* input events queued per block */
 #define KT_CL_HELD 2304       /* note-offs one all-off can send (3 + 16*128) */
-#define KT_CL_GRAVE 8         /* retired models waiting for the main thread */
 #define KT_CL_PATH 4096       /* longest model path, with the NUL */
 #define KT_CL_STATE_MAX 65536 /* largest state accepted */
-#define KT_CL_BUILTIN ((uintptr_t)1) /* inbox: back to the built-in models */
 #define KT_CL_STATE_MAGIC "kantor-clap-state"
 #define KT_CL_STATE_VERSION 1
 
@@ -63,22 +62,13 @@ typedef struct {
   atomic_uint value[KT_NPARAMS];
   atomic_uint dirty;
 
-  /* model hand-off */
-  atomic_uintptr_t inbox; /* 0, KT_CL_BUILTIN or a kt_engine_model * */
-  atomic_uintptr_t grave[KT_CL_GRAVE];
+  /* model hand-off: sh.inbox while active */
   kt_engine_model *idle_model; /* user model while inactive (main thread) */
   char model_path[KT_CL_PATH]; /* main thread: "" = built-in models */
 
-  /* while active */
-  kt_engine *engine;
-  double rate;
-  uint32_t max_block;
-  kt_event *ev;
-  uint32_t n_ev;  /* queued input events, frames relative to `start` */
-  uint32_t start; /* first frame of the block not processed yet */
-  uint32_t block; /* frames of the current block */
-  kt_out out;
-  int64_t last_out; /* output frames never go back */
+  /* the engine, its event queue, output clamp and model hand-off; active
+   * while sh.engine */
+  kt_shell sh;
   const clap_output_events_t *out_events;
   kt_out held;   /* note-offs for the next process / flush */
   int lookahead; /* slices of the model in use when activated */
@@ -86,7 +76,6 @@ typedef struct {
 
   atomic_uint latency;     /* frames, as last reported */
   _Atomic double host_bpm; /* last tempo the host sent (0: none) */
-  atomic_uint dropped_in, dropped_out;
 } kt_clap;
 
 static kt_clap *self(const clap_plugin_t *pl)
@@ -150,7 +139,7 @@ static void set_param(kt_clap *p, const clap_event_param_value_t *ev) KT_RT
   float v = legal_value(i, ev->value);
   if (isnan(v)) return;
   atomic_store_explicit(&p->value[i], f2u(v), memory_order_relaxed);
-  if (p->engine) kt_engine_set_param(p->engine, (kt_param)i, v);
+  if (p->sh.engine) kt_engine_set_param(p->sh.engine, (kt_param)i, v);
 }
 
 /* Audio thread: the values the main thread changed (state load). */
@@ -159,7 +148,7 @@ static void take_dirty(kt_clap *p) KT_RT
   uint32_t bits = atomic_exchange_explicit(&p->dirty, 0, memory_order_acquire);
   for (int i = 0; bits; ++i, bits >>= 1)
     if (bits & 1)
-      kt_engine_set_param(p->engine, (kt_param)i, param_value(p, i));
+      kt_engine_set_param(p->sh.engine, (kt_param)i, param_value(p, i));
 }
 
 static uint32_t params_count(const clap_plugin_t *pl)
@@ -216,136 +205,42 @@ static bool params_text_to_value(const clap_plugin_t *pl, clap_id id,
 
 /* ---- output ------------------------------------------------------------- */
 
-/* kt_out (frames relative to `base`) -> CLAP MIDI events, sorted. */
-static void push_out(kt_clap *p, kt_out *o, uint32_t base) KT_RT
+/* The core's output (clamped, sorted) -> a CLAP MIDI event. */
+static int out_write(void *ctx, uint32_t frame, const uint8_t *data,
+                     uint32_t size) KT_RT
 {
-  for (uint32_t i = 0; i < o->n; ++i) {
-    const kt_midi_out *m = &o->ev[i];
-    int64_t f = (int64_t)base + m->frame;
-    if (f < p->last_out) f = p->last_out;
-    if (f >= p->block) f = p->block ? p->block - 1 : 0;
-    clap_event_midi_t ev = {
-        {sizeof ev, (uint32_t)f, CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_MIDI, 0},
-        0,
-        {0, 0, 0}};
-    memcpy(ev.data, m->data, m->size < 3 ? m->size : 3);
-    if (m->size < 1 || m->size > 3 || !p->out_events ||
-        !p->out_events->try_push(p->out_events, &ev.header)) {
-      atomic_fetch_add_explicit(&p->dropped_out, 1, memory_order_relaxed);
-      continue;
-    }
-    p->last_out = f;
-  }
-  o->n = 0;
-  o->dropped = 0;
+  kt_clap *p = (kt_clap *)ctx;
+  clap_event_midi_t ev = {
+      {sizeof ev, frame, CLAP_CORE_EVENT_SPACE_ID, CLAP_EVENT_MIDI, 0},
+      0,
+      {0, 0, 0}};
+  memcpy(ev.data, data, size < 3 ? size : 3);
+  return p->out_events && p->out_events->try_push(p->out_events, &ev.header);
 }
 
 /* ---- models ------------------------------------------------------------- */
 
-/* Main thread: free the models process() has retired. */
-static void reap(kt_clap *p)
-{
-  for (int i = 0; i < KT_CL_GRAVE; ++i) {
-    uintptr_t v = atomic_exchange(&p->grave[i], 0);
-    if (v) kt_engine_model_free((kt_engine_model *)v);
-  }
-}
-
-/* Audio thread: a model left the engine; the main thread frees it. */
-static void retire(kt_clap *p, kt_engine_model *em) KT_RT
-{
-  if (!em) return;
-  for (int i = 0; i < KT_CL_GRAVE; ++i) {
-    uintptr_t z = 0;
-    if (atomic_compare_exchange_strong(&p->grave[i], &z, (uintptr_t)em)) {
-      p->host->request_callback(p->host);
-      return;
-    }
-  }
-  /* Unreachable: the main thread reaps before each hand-off, and each
-   * hand-off retires at most one model.  Leaking beats freeing here. */
-}
-
-/* Audio thread: install the model the main thread handed over, if any. */
-static void take_model(kt_clap *p) KT_RT
-{
-  uintptr_t v = atomic_exchange_explicit(&p->inbox, 0, memory_order_acquire);
-  if (!v) return;
-  kt_engine_model *em = v == KT_CL_BUILTIN ? NULL : (kt_engine_model *)v;
-  p->out.n = 0;
-  kt_engine_model *old = kt_engine_swap_model(p->engine, em, &p->out);
-  push_out(p, &p->out, 0);
-  retire(p, old);
-}
-
 /* Main thread: em (NULL: the built-in models) becomes the user model. */
 static void hand_over(kt_clap *p, kt_engine_model *em)
 {
-  reap(p);
-  if (!p->engine) {
+  kt_shell_reap(&p->sh);
+  if (!p->sh.engine) {
     kt_engine_model_free(p->idle_model);
     p->idle_model = em;
     return;
   }
-  uintptr_t old = atomic_exchange_explicit(
-      &p->inbox, em ? (uintptr_t)em : KT_CL_BUILTIN, memory_order_acq_rel);
-  if (old > KT_CL_BUILTIN) /* never installed: still ours */
-    kt_engine_model_free((kt_engine_model *)old);
+  /* one handed over before and never installed: still ours */
+  kt_engine_model_free(kt_shell_hand_over(&p->sh, em));
 }
 
 /* ---- input -------------------------------------------------------------- */
-
-static uint32_t min_u32(uint32_t a, uint32_t b) KT_RT
-{
-  return a < b ? a : b;
-}
-
-/* Process `len` frames from `start` with the queued events before it. */
-static void run_chunk(kt_clap *p, uint32_t len) KT_RT
-{
-  uint32_t k = 0;
-  while (k < p->n_ev && (len == 0 || p->ev[k].frame < len))
-    ++k;
-  p->out.n = 0;
-  p->out.dropped = 0;
-  kt_engine_process(p->engine, p->ev, k, len, &p->out);
-  push_out(p, &p->out, p->start);
-  p->n_ev -= k;
-  memmove(p->ev, p->ev + k, p->n_ev * sizeof *p->ev);
-  for (uint32_t i = 0; i < p->n_ev; ++i)
-    p->ev[i].frame -= len;
-  p->start += len;
-}
-
-static void run_to(kt_clap *p, uint32_t t) KT_RT
-{
-  while (p->start < t)
-    run_chunk(p, min_u32(t - p->start, p->max_block));
-}
-
-/* Room for one input event at block frame f (clamped to the block, never
- * before an earlier event); NULL if f is out of range of a bad host. */
-static kt_event *slot(kt_clap *p, uint32_t f) KT_RT
-{
-  if (f >= p->block) f = p->block ? p->block - 1 : 0;
-  if (f < p->start) f = p->start;
-  if (p->n_ev > 0 && f < p->start + p->ev[p->n_ev - 1].frame)
-    f = p->start + p->ev[p->n_ev - 1].frame;
-  while (f - p->start >= p->max_block)
-    run_chunk(p, p->max_block);
-  if (p->n_ev == KT_CL_EVENTS) run_chunk(p, f - p->start); /* 0: all now */
-  kt_event *k = &p->ev[p->n_ev++];
-  memset(k, 0, sizeof *k);
-  k->frame = f - p->start;
-  return k;
-}
 
 /* Raw MIDI bytes; the engine checks them (length by status, data bytes,
  * system and running-status messages dropped). */
 static void add_midi(kt_clap *p, uint32_t f, uint8_t a, uint8_t b,
                      uint8_t c) KT_RT
 {
-  kt_event *k = slot(p, f);
+  kt_event *k = kt_shell_event(&p->sh, f);
   k->type = KT_EV_MIDI;
   k->size = 3;
   k->midi[0] = a;
@@ -380,7 +275,7 @@ static void add_note(kt_clap *p, uint32_t f, const clap_event_note_t *n) KT_RT
 static void add_transport(kt_clap *p, uint32_t f,
                           const clap_event_transport_t *t) KT_RT
 {
-  kt_event *k = slot(p, f);
+  kt_event *k = kt_shell_event(&p->sh, f);
   kt_position *pos = &k->pos;
   k->type = KT_EV_POSITION;
   pos->flags = KT_POS_SPEED | KT_POS_BEATUNIT;
@@ -404,7 +299,7 @@ static void add_transport(kt_clap *p, uint32_t f,
   }
   if (t->flags & CLAP_TRANSPORT_HAS_SECONDS_TIMELINE) {
     double fr =
-        (double)t->song_pos_seconds / (double)CLAP_SECTIME_FACTOR * p->rate;
+        (double)t->song_pos_seconds / (double)CLAP_SECTIME_FACTOR * p->sh.rate;
     if (fabs(fr) < 9.0e15) { /* far from overflow */
       pos->flags |= KT_POS_FRAME;
       pos->frame = (int64_t)llround(fr);
@@ -438,7 +333,7 @@ static void add_event(kt_clap *p, const clap_event_header_t *h) KT_RT
   case CLAP_EVENT_PARAM_VALUE:
     if (h->size >= sizeof(clap_event_param_value_t)) {
       /* sample-accurate: what comes before it runs with the old value */
-      run_to(p, f < p->block ? f : p->block);
+      kt_shell_run_to(&p->sh, f);
       set_param(p, (const clap_event_param_value_t *)h);
     }
     break;
@@ -461,20 +356,18 @@ static void add_events(kt_clap *p, const clap_input_events_t *in) KT_RT
 static void begin(kt_clap *p, uint32_t frames,
                   const clap_output_events_t *out) KT_RT
 {
-  p->block = frames;
-  p->start = 0;
-  p->n_ev = 0;
-  p->last_out = 0;
+  kt_shell_begin(&p->sh, frames);
   p->out_events = out;
-  push_out(p, &p->held, 0);
+  kt_shell_put(&p->sh, &p->held, 0);
   take_dirty(p);
-  take_model(p);
+  if (kt_shell_take_model(&p->sh)) /* the model replaced: in the grave */
+    p->host->request_callback(p->host);
 }
 
 /* The lookahead (hence the latency) may only change across a restart. */
 static void check_latency(kt_clap *p) KT_RT
 {
-  const kt_model *m = kt_engine_current_model(p->engine);
+  const kt_model *m = kt_engine_current_model(p->sh.engine);
   int la = m ? m->repr.lookahead : 0;
   if (la != p->lookahead && !p->restart_requested) {
     p->restart_requested = 1;
@@ -486,14 +379,13 @@ static clap_process_status process(const clap_plugin_t *pl,
                                    const clap_process_t *pr) KT_RT
 {
   kt_clap *p = self(pl);
-  if (!p->engine || !pr) return CLAP_PROCESS_ERROR;
+  if (!p->sh.engine || !pr) return CLAP_PROCESS_ERROR;
   kt_fpmode fp; /* flush-to-zero for the whole block (dsp/fpmode.h) */
   kt_fpmode_enter(&fp);
   begin(p, pr->frames_count, pr->out_events);
   if (pr->transport) add_transport(p, 0, pr->transport);
   add_events(p, pr->in_events);
-  run_to(p, p->block);
-  if (p->n_ev > 0) run_chunk(p, 0); /* a block of 0 frames */
+  kt_shell_end(&p->sh);
   check_latency(p);
   p->out_events = NULL;
   kt_fpmode_leave(&fp);
@@ -506,7 +398,7 @@ static void params_flush(const clap_plugin_t *pl, const clap_input_events_t *in,
                          const clap_output_events_t *out) KT_RT
 {
   kt_clap *p = self(pl);
-  if (p->engine) begin(p, 0, out);
+  if (p->sh.engine) begin(p, 0, out);
   const uint32_t n = in ? in->size(in) : 0;
   for (uint32_t i = 0; i < n; ++i) {
     const clap_event_header_t *h = in->get(in, i);
@@ -529,15 +421,15 @@ static bool start_processing(const clap_plugin_t *pl) KT_RT
 static void stop_processing(const clap_plugin_t *pl) KT_RT
 {
   kt_clap *p = self(pl);
-  if (p->engine) kt_engine_all_off(p->engine, 0, &p->held);
+  if (p->sh.engine) kt_engine_all_off(p->sh.engine, 0, &p->held);
 }
 
 static void reset(const clap_plugin_t *pl) KT_RT
 {
   kt_clap *p = self(pl);
-  if (!p->engine) return;
-  kt_engine_all_off(p->engine, 0, &p->held);
-  kt_engine_reset(p->engine);
+  if (!p->sh.engine) return;
+  kt_engine_all_off(p->sh.engine, 0, &p->held);
+  kt_engine_reset(p->sh.engine);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -547,26 +439,19 @@ static bool activate(const clap_plugin_t *pl, double rate, uint32_t min_frames,
 {
   kt_clap *p = self(pl);
   (void)min_frames;
-  if (p->engine) return false;
-  uint32_t maxb =
-      max_frames < 16 ? 16 : (max_frames > 65536 ? 65536 : max_frames);
+  if (p->sh.engine) return false;
   char err[256] = "out of memory";
-  kt_engine *e = kt_engine_new(rate, maxb, err, sizeof err);
-  uint32_t cap = kt_out_capacity_needed(KT_CL_EVENTS, maxb, rate) + 256;
-  kt_event *ev = calloc(KT_CL_EVENTS, sizeof *ev);
-  kt_midi_out *o = calloc(cap, sizeof *o);
-  if (!e || !ev || !o) {
+  const kt_shell_output io = {NULL, out_write, p}; /* no limit but try_push */
+  if (kt_shell_init(&p->sh, rate, kt_shell_block_size(max_frames), KT_CL_EVENTS,
+                    io, err, sizeof err) != 0) {
     fprintf(stderr, "kantor: cannot start the engine: %s\n", err);
-    if (e) kt_engine_free(e);
-    free(ev);
-    free(o);
     return false;
   }
+  kt_engine *e = p->sh.engine;
   for (int i = 0; i < KT_NPARAMS; ++i)
     kt_engine_set_param(e, (kt_param)i, param_value(p, i));
   atomic_store(&p->dirty, 0);
-  p->out = (kt_out){o, 0, cap, 0};
-  kt_engine_swap_model(e, p->idle_model, &p->out); /* fresh: returns NULL */
+  kt_engine_swap_model(e, p->idle_model, &p->sh.out); /* fresh: NULL */
   p->idle_model = NULL;
   /* the latency in frames is at the host's tempo, as last seen */
   double bpm = atomic_load(&p->host_bpm);
@@ -577,13 +462,9 @@ static bool activate(const clap_plugin_t *pl, double rate, uint32_t min_frames,
     k.pos.flags = KT_POS_SPEED | KT_POS_BPM | KT_POS_BEATUNIT;
     k.pos.bpm = bpm;
     k.pos.beat_unit = 4;
-    kt_engine_process(e, &k, 1, 0, &p->out);
+    kt_engine_process(e, &k, 1, 0, &p->sh.out);
   }
-  p->out.n = 0;
-  p->engine = e;
-  p->ev = ev;
-  p->rate = rate;
-  p->max_block = maxb;
+  p->sh.out.n = 0;
   const kt_model *m = kt_engine_current_model(e);
   p->lookahead = m ? m->repr.lookahead : 0;
   p->restart_requested = 0;
@@ -596,28 +477,15 @@ static bool activate(const clap_plugin_t *pl, double rate, uint32_t min_frames,
 static void deactivate(const clap_plugin_t *pl)
 {
   kt_clap *p = self(pl);
-  if (!p->engine) return;
-  kt_engine_all_off(p->engine, 0, &p->held);
-  uintptr_t v = atomic_exchange(&p->inbox, 0);
-  p->out.n = 0;
-  kt_engine_model *cur = kt_engine_swap_model(p->engine, NULL, &p->out);
-  if (v) { /* a model handed over but never installed: the newest */
-    kt_engine_model_free(cur);
-    cur = v == KT_CL_BUILTIN ? NULL : (kt_engine_model *)v;
-  }
-  p->idle_model = cur;
-  reap(p);
-  kt_engine_free(p->engine);
-  p->engine = NULL;
-  free(p->ev);
-  p->ev = NULL;
-  free(p->out.ev);
-  p->out = (kt_out){NULL, 0, 0, 0};
+  if (!p->sh.engine) return;
+  kt_engine_all_off(p->sh.engine, 0, &p->held);
+  p->idle_model = kt_shell_detach_model(&p->sh); /* the newest */
+  kt_shell_fini(&p->sh);
 }
 
 static void on_main_thread(const clap_plugin_t *pl)
 {
-  reap(self(pl));
+  kt_shell_reap(&self(pl)->sh);
 }
 
 /* ---- state: versioned text, one "symbol value" line per parameter ------- */
@@ -744,16 +612,6 @@ static void report(const kt_clap *p, const char *fmt, ...)
     fprintf(stderr, "%s\n", msg);
 }
 
-/* Main thread: a model file -> an engine model, or NULL + err. */
-static kt_engine_model *load_model(const char *path, char *err, size_t errlen)
-{
-  kt_model *m = NULL;
-  if (kt_model_load_file(path, &m, err, errlen) != 0) return NULL;
-  kt_engine_model *em = kt_engine_model_new(m, err, errlen);
-  if (!em) kt_model_free(m);
-  return em;
-}
-
 /* Malformed state: nothing changes.  Parameters missing from it take their
  * defaults.  A model that cannot be loaded: the parameters are restored,
  * the model in use stays, and load reports failure. */
@@ -801,7 +659,7 @@ static bool state_load(const clap_plugin_t *pl, const clap_istream_t *s)
   atomic_fetch_or_explicit(&p->dirty, mask, memory_order_release);
   if (strcmp(st->path, p->model_path) != 0) {
     kt_engine_model *em =
-        st->path[0] ? load_model(st->path, err, sizeof err) : NULL;
+        st->path[0] ? kt_shell_load_model(st->path, err, sizeof err) : NULL;
     if (st->path[0] && !em) {
       report(p, "kantor: state: model %s: %s (the current model stays)",
              st->path, err);
@@ -813,7 +671,7 @@ static bool state_load(const clap_plugin_t *pl, const clap_istream_t *s)
   }
   if (p->host_params) {
     p->host_params->rescan(p->host, CLAP_PARAM_RESCAN_VALUES);
-    if (p->engine) p->host_params->request_flush(p->host);
+    if (p->sh.engine) p->host_params->request_flush(p->host);
   }
   free(buf);
   free(st);
@@ -886,7 +744,7 @@ static void destroy(const clap_plugin_t *pl)
   kt_clap *p = self(pl);
   deactivate(pl);
   kt_engine_model_free(p->idle_model);
-  reap(p);
+  kt_shell_reap(&p->sh);
   free(p->held.ev);
   free(p);
 }

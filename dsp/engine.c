@@ -747,3 +747,15 @@ void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   process(e, ev, n_ev, n_frames, out);
   kt_fpmode_leave(&fp);
 }
+
+/* ---- for kt_engine_run (dsp/engine_run.c) ------------------------------- */
+
+uint32_t kt_engine_max_block(const kt_engine *e) KT_RT
+{
+  return e->max_block;
+}
+
+double kt_engine_rate(const kt_engine *e) KT_RT
+{
+  return e->rate;
+}

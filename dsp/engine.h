@@ -10,83 +10,11 @@
 #define KT_ENGINE_H
 
 #include "model.h"
+#include "params.h" /* kt_param, kt_slice_view */
 #include "rt.h"
 #include "types.h"
 #include <stddef.h>
 #include <stdint.h>
-
-/* Parameters: the plugin's control ports, in port order after the atom ports. */
-typedef enum {
-  KT_P_ENABLED = 0,  /* toggle, 1 */
-  KT_P_TEMPERATURE,  /* 0..2, 0 = argmax */
-  KT_P_SEED,         /* 0..65535 integer, 1 */
-  KT_P_KEY,          /* -1 = auto (detected), 0..11 = C..B, -1 */
-  KT_P_MODE,         /* 0 major, 1 minor (used when key is not auto) */
-  KT_P_LOOKAHEAD,    /* 0..8 slices; the nearest model is used, 0 */
-  KT_P_GUARD,        /* toggle, 1 */
-  KT_P_ALTO_ON,      /* toggles, 1 */
-  KT_P_TENOR_ON,
-  KT_P_BASS_ON,
-  KT_P_VEL_MODE,     /* 0 follow melody, 1 fixed */
-  KT_P_VELOCITY,     /* 1..127, 80 */
-  KT_P_CH_ALTO,      /* 1..16, 2 */
-  KT_P_CH_TENOR,     /* 1..16, 3 */
-  KT_P_CH_BASS,      /* 1..16, 4 */
-  KT_P_CH_IN,        /* 0 = omni, 1..16 */
-  KT_P_PASSTHRU,     /* toggle, 1: the melody goes out too (channel kept) */
-  KT_P_GRACE_MS,     /* 0..50 ms, 12 */
-  KT_P_BPM,          /* 20..300, 100: free-run tempo when the host sends none */
-  KT_P_ALTO_LO,      /* voice ranges, MIDI pitches */
-  KT_P_ALTO_HI,
-  KT_P_TENOR_LO,
-  KT_P_TENOR_HI,
-  KT_P_BASS_LO,
-  KT_P_BASS_HI,
-  KT_P_RHYTHM,       /* 0 free, 1 eighths: alto, tenor and bass start no
-                        note on an off-eighth sixteenth (Bach's inner voices
-                        almost never do), 0 */
-  KT_P_TIMING,       /* -1 = auto (learned), 0..150 ms: how late the
-                        melody reaches the plugin (dsp/timing.h), -1 */
-  KT_NPARAMS
-} kt_param;
-
-/* Port groups: how hosts lay the parameters out (LV2 pg:group, the CLAP
- * parameter's module path).  KT_G_AUDIO holds the audio plugin's own ports. */
-typedef enum {
-  KT_G_HARMONY = 0, /* on/off, key, mode, sampling, guard, rhythm */
-  KT_G_MELODY,      /* melody input: what comes in, pass-through, grace */
-  KT_G_VOICES,      /* which voices sound, their velocity */
-  KT_G_CHANNELS,    /* MIDI channels in and out */
-  KT_G_RANGES,      /* lowest and highest note of each voice */
-  KT_G_TIMING,      /* lookahead, free-run tempo, latency */
-  KT_G_AUDIO,       /* audio input: the pitch tracker (audio plugin) */
-  KT_NGROUPS
-} kt_group;
-typedef struct {
-  const char *symbol; /* the group's LV2 lv2:symbol */
-  const char *name;   /* rdfs:label, the CLAP parameters' module */
-} kt_group_info;
-const kt_group_info *kt_group_get_info(kt_group g);
-
-typedef struct {
-  const char *symbol; /* LV2 port symbol / CLI name */
-  const char *name;
-  float min, max, def;
-  int integer, toggle;
-  kt_group group;
-  const char *unit;    /* LV2 units: local name ("ms"), NULL = none */
-  const char *comment; /* one sentence: rdfs:comment, hosts' tooltips */
-} kt_param_info;
-const kt_param_info *kt_param_get_info(kt_param p);
-/* A parameter value as text and back (CLAP value-to-text, the TTL scale
- * points).  kt_param_label: the label of an enumerated value ("Auto", "C#",
- * "Minor", "Follow melody", "Omni") or NULL.  kt_param_format: the label,
- * else On/Off for toggles, a note name for the voice ranges ("F3"), or the
- * number with its unit ("12.0 ms").  kt_param_parse reads all of those and
- * plain numbers back: 0, or -1 if the text is no legal value of p. */
-const char *kt_param_label(kt_param p, int value);
-void kt_param_format(kt_param p, double v, char *buf, size_t len);
-int kt_param_parse(kt_param p, const char *text, double *v);
 
 /* Output capacity that can never drop anything in one kt_engine_process
  * call of n_in_events events and n_frames frames, whatever the tempo and
@@ -118,7 +46,8 @@ void kt_engine_model_free(kt_engine_model *em);
 uint64_t kt_engine_model_cost(const kt_model *m);
 uint64_t kt_engine_cost_budget(void);
 
-/* Non-RT: create with the embedded models. max_block bounds n_frames. */
+/* Non-RT: create with the embedded models.  max_block: the chunk size of
+ * kt_engine_run (kt_engine_process takes any n_frames). */
 kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
                          size_t errlen);
 void kt_engine_free(kt_engine *e);
@@ -164,9 +93,32 @@ kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
 #define KT_DECIDE_GAP_S 0.005
 
 /* RT: process one block.  Events sorted by frame (out-of-order or
- * out-of-block frames are clamped; malformed MIDI is dropped). */
+ * out-of-block frames are clamped; malformed MIDI is dropped).  Any
+ * n_frames; out must hold what the whole call sends (kt_out_capacity_needed),
+ * else note-ons are dropped (out->dropped) and notes it cannot release
+ * are released later: nothing is ever written beyond out->cap. */
 void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
                        uint32_t n_frames, kt_out *out) KT_RT;
+
+/* RT: a host block of any length and any number of events (sorted by
+ * frame; out-of-order or out-of-block frames are clamped), cut by the
+ * engine into chunks of at most kt_engine_new's max_block frames and
+ * KT_ENGINE_RUN_EVENTS events.  After each chunk take(ctx, out, offset)
+ * gets its output (frames relative to `offset`, the chunk's first frame in
+ * the block), and must empty out (out->n = 0); it may set out->cap to what
+ * the next chunk may send (the host's room).  An out of
+ * kt_engine_out_capacity events never drops anything in a chunk.  take
+ * NULL: the whole block's output stays in out, frames from the block's
+ * start.  The same output as one kt_engine_process call of the block
+ * (block-partition identity). */
+#define KT_ENGINE_RUN_EVENTS 64
+typedef void (*kt_engine_take)(void *ctx, kt_out *out, uint32_t offset);
+void kt_engine_run(kt_engine *e, const kt_event *ev, uint32_t n_ev,
+                   uint32_t n_frames, kt_out *out, kt_engine_take take,
+                   void *ctx) KT_RT;
+uint32_t kt_engine_out_capacity(const kt_engine *e) KT_RT;
+uint32_t kt_engine_max_block(const kt_engine *e) KT_RT; /* the chunk size */
+double kt_engine_rate(const kt_engine *e) KT_RT;
 
 /* RT: silence every voice now (note-offs at frame), forget the melody. */
 void kt_engine_all_off(kt_engine *e, uint32_t frame, kt_out *out) KT_RT;
@@ -196,15 +148,8 @@ typedef struct {
 } kt_engine_state;
 void kt_engine_get_state(const kt_engine *e, kt_engine_state *st) KT_RT;
 
-/* One decided slice as it sounded (the plugin's notify port, the UI). */
-typedef struct {
-  int64_t index;        /* slice index since creation/reset */
-  int bar_pos, bar_len; /* sixteenths since the barline, sixteenths per bar */
-  int pitch[4];         /* melody, alto, tenor, bass as sounding; -1 none */
-  unsigned onset;       /* bit v: pitch[v] starts (or restarts) here */
-} kt_slice_view;
-/* RT: slice d if it is decided and still in the history (the last 128 at
- * least): 1, else 0. */
+/* RT: slice d (kt_slice_view, params.h) if it is decided and still in the
+ * history (the last 128 at least): 1, else 0. */
 int kt_engine_slice(const kt_engine *e, int64_t d, kt_slice_view *v) KT_RT;
 
 #endif

@@ -7,10 +7,11 @@
  * thread by the worker and swapped in by run() with one pointer exchange;
  * the model it replaces goes back to the worker to be freed.
  *
- * Everything reachable from run() and work_response() (KT_RT) is
- * allocation-, lock- and I/O-free: the event and output arrays are sized at
- * instantiate, hosts' blocks longer than the engine's maximum are processed
- * in chunks. */
+ * The event queue, the clamp of the output to the host's buffer and the
+ * model hand-off are the shell core's (shell/core.h); the engine cuts the
+ * host's block itself.  Everything reachable from run() and
+ * work_response() (KT_RT) is allocation-, lock- and I/O-free: the event and
+ * output arrays are sized at instantiate. */
 #include "glue.h"
 #include "fpmode.h"
 
@@ -61,6 +62,37 @@ static void map_uris(LV2_URID_Map *map, kt_pl_uris *u)
   u->bufsz_nominalBlockLength = m(h, LV2_BUF_SIZE__nominalBlockLength);
 }
 
+/* ---- output: kt_out -> the output sequence (shell/core.h clamps) ------- */
+
+/* Room for one more event with a body of `size` bytes in the sequence. */
+static int forge_room(const LV2_Atom_Forge *f, uint32_t size) KT_RT
+{
+  uint32_t need = (uint32_t)sizeof(LV2_Atom_Event) + lv2_atom_pad_size(size);
+  return f->buf && f->offset + need <= f->size;
+}
+
+/* MIDI events (of up to 3 bytes) the host's buffer can still take. */
+static uint32_t out_room(void *ctx) KT_RT
+{
+  const kt_pl *p = (const kt_pl *)ctx;
+  const uint32_t per =
+      (uint32_t)(sizeof(LV2_Atom_Event) + lv2_atom_pad_size(3));
+  return p->forge.buf && p->forge.offset < p->forge.size
+             ? (p->forge.size - p->forge.offset) / per
+             : 0;
+}
+
+static int out_write(void *ctx, uint32_t frame, const uint8_t *data,
+                     uint32_t size) KT_RT
+{
+  kt_pl *p = (kt_pl *)ctx;
+  if (!forge_room(&p->forge, size)) return 0;
+  lv2_atom_forge_frame_time(&p->forge, frame);
+  lv2_atom_forge_atom(&p->forge, size, p->u.midi_Event);
+  lv2_atom_forge_write(&p->forge, data, size);
+  return 1;
+}
+
 /* ---- instantiation ------------------------------------------------------ */
 
 static uint32_t option_block(const kt_pl_uris *u, const LV2_Options_Option *opt)
@@ -79,27 +111,16 @@ static uint32_t option_block(const kt_pl_uris *u, const LV2_Options_Option *opt)
     else if (opt->key == u->bufsz_nominalBlockLength)
       nominal = v;
   }
-  /* Nominal is no bound (longer blocks are chunked anyway) but a hint. */
-  int64_t b = max > 0 ? max : KT_PL_DEFAULT_BLOCK;
+  /* Nominal is no bound (the engine cuts longer blocks) but a hint. */
+  int64_t b = max > 0 ? max : KT_SHELL_DEFAULT_BLOCK;
   if (max <= 0 && nominal > b) b = nominal;
-  if (b < 16) b = 16;
-  if (b > KT_PL_MAX_BLOCK) b = KT_PL_MAX_BLOCK;
-  return (uint32_t)b;
+  return kt_shell_block_size(b);
 }
 
 static void free_plugin(kt_pl *p)
 {
-  if (p->engine) {
-    p->out.n = 0;
-    kt_engine_model_free(kt_engine_swap_model(p->engine, NULL, &p->out));
-    kt_engine_free(p->engine);
-  }
-  if (p->has_pending) kt_engine_model_free(p->pending);
-  for (int i = 0; i < KT_PL_GRAVE; ++i)
-    kt_engine_model_free(p->grave[i]);
-  free(p->ev);
-  free(p->mix);
-  free(p->out.ev);
+  kt_shell_fini(&p->sh);
+  free(p->src_ev);
   pthread_mutex_destroy(&p->path_lock);
   free(p);
 }
@@ -134,23 +155,18 @@ kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
   p->logger = logger;
   map_uris(map, &p->u);
   lv2_atom_forge_init(&p->forge, map);
-  p->rate = rate;
-  p->max_block = option_block(&p->u, opts);
+  uint32_t max_block = option_block(&p->u, opts);
   p->midi_in = 1;
   if (src_events_per_kframe)
     p->src_cap =
-        (uint32_t)((uint64_t)p->max_block * src_events_per_kframe / 1000) + 16;
+        (uint32_t)((uint64_t)max_block * src_events_per_kframe / 1000) + 16;
 
   char err[256] = "out of memory";
-  p->engine = kt_engine_new(rate, p->max_block, err, sizeof err);
-  uint32_t n_ev = KT_PL_EVENTS + p->src_cap;
-  uint32_t cap = kt_out_capacity_needed(n_ev, p->max_block, rate) + 256;
-  p->ev = calloc(n_ev, sizeof *p->ev);
-  p->mix = p->src_cap ? calloc(n_ev, sizeof *p->mix) : NULL;
-  p->out.ev = calloc(cap, sizeof *p->out.ev);
-  p->out_alloc = p->out.ev ? cap : 0;
-  p->out.cap = p->out_alloc;
-  if (!p->engine || !p->ev || (p->src_cap && !p->mix) || !p->out.ev) {
+  const kt_shell_output io = {out_room, out_write, p};
+  int ok = kt_shell_init(&p->sh, rate, max_block, KT_PL_EVENTS + p->src_cap, io,
+                         err, sizeof err) == 0;
+  p->src_ev = p->src_cap ? calloc(p->src_cap, sizeof *p->src_ev) : NULL;
+  if (!ok || (p->src_cap && !p->src_ev)) {
     lv2_log_error(&p->logger, "kantor: cannot start the engine: %s\n", err);
     free_plugin(p);
     return NULL;
@@ -184,17 +200,9 @@ int kt_pl_connect(kt_pl *p, uint32_t port, void *data)
   return 1;
 }
 
-static void empty_grave(kt_pl *p)
-{
-  for (int i = 0; i < KT_PL_GRAVE; ++i) {
-    kt_engine_model_free(p->grave[i]);
-    p->grave[i] = NULL;
-  }
-}
-
 void kt_pl_activate(kt_pl *p)
 {
-  kt_engine_reset(p->engine);
+  kt_engine_reset(p->sh.engine);
   for (int i = 0; i < KT_NPARAMS; ++i)
     p->last[i] = NAN; /* resend every control on the first run */
 }
@@ -203,8 +211,8 @@ void kt_pl_deactivate(kt_pl *p)
 {
   /* The engine forgets what sounds: the host silences its outputs itself,
    * and the next activate starts clean (no note-off for forgotten notes). */
-  kt_engine_reset(p->engine);
-  empty_grave(p);
+  kt_engine_reset(p->sh.engine);
+  kt_shell_reap(&p->sh);
 }
 
 /* ---- run ---------------------------------------------------------------- */
@@ -230,117 +238,38 @@ static int schedule_free(kt_pl *p, kt_engine_model *em) KT_RT
                                  &p->msg) == LV2_WORKER_SUCCESS;
 }
 
-/* A model no longer in use: the worker frees it; when the host's worker
- * queue is full it waits in the grave, which run() hands to the worker as
- * soon as the queue has room again (deactivate, restore and cleanup free it
- * themselves).  Lost only if more than KT_PL_GRAVE models retire while the
- * queue stays full. */
-static void retire(kt_pl *p, kt_engine_model *em) KT_RT
+/* Models out of use wait in the core's grave; the worker frees them.  When
+ * the host's worker queue is full they stay there until it has room again
+ * (deactivate, restore and cleanup free them themselves). */
+static void flush_grave(kt_pl *p) KT_RT
 {
-  if (!em || schedule_free(p, em)) return;
-  for (int i = 0; i < KT_PL_GRAVE; ++i)
-    if (!p->grave[i]) {
-      p->grave[i] = em;
+  if (!p->sched) return;
+  for (kt_engine_model *em; (em = kt_shell_unbury(&p->sh));)
+    if (!schedule_free(p, em)) {
+      kt_shell_retire(&p->sh, em); /* still full */
       return;
     }
 }
 
-/* Hand what waits in the grave to the worker (start of run()). */
-static void flush_grave(kt_pl *p) KT_RT
+/* The source's events for frames [src_done, f) of the block, queued before
+ * the host's events at f (at one frame the host's come first). */
+static void source_to(kt_pl *p, uint32_t f) KT_RT
 {
-  if (!p->sched) return;
-  for (int i = 0; i < KT_PL_GRAVE; ++i)
-    if (p->grave[i]) {
-      if (!schedule_free(p, p->grave[i])) return; /* still full */
-      p->grave[i] = NULL;
+  if (!p->source) return;
+  if (f > p->sh.block) f = p->sh.block;
+  while (p->src_done < f) {
+    uint32_t len = f - p->src_done;
+    if (len > p->sh.max_block) len = p->sh.max_block;
+    uint32_t n = p->source(p, p->src_done, len, p->src_ev, p->src_cap);
+    if (n > p->src_cap) n = p->src_cap;
+    for (uint32_t i = 0; i < n; ++i) {
+      kt_event *k = kt_shell_event(&p->sh, p->src_done + p->src_ev[i].frame);
+      uint32_t frame = k->frame;
+      *k = p->src_ev[i];
+      k->frame = frame;
     }
-}
-
-/* Room for one more event with a body of `size` bytes in the sequence. */
-static int forge_room(const LV2_Atom_Forge *f, uint32_t size) KT_RT
-{
-  uint32_t need = (uint32_t)sizeof(LV2_Atom_Event) + lv2_atom_pad_size(size);
-  return f->buf && f->offset + need <= f->size;
-}
-
-static int is_note_on(const kt_midi_out *m) KT_RT
-{
-  return m->size == 3 && (m->data[0] & 0xF0) == 0x90 && m->data[2] > 0;
-}
-
-/* Give the engine only as many output events as the host's buffer can
- * still take (3-byte MIDI events), so that what the engine believes it
- * sent is what the host gets: when the buffer is full, kt_voices keeps a
- * note it could not release and releases it later (a note-off lost here
- * would leave a note stuck), and the engine's own reserve keeps note-ons
- * from taking the room note-offs need. */
-static void out_fit(kt_pl *p) KT_RT
-{
-  const uint32_t per =
-      (uint32_t)(sizeof(LV2_Atom_Event) + lv2_atom_pad_size(3));
-  uint32_t room = p->forge.buf && p->forge.offset < p->forge.size
-                      ? (p->forge.size - p->forge.offset) / per
-                      : 0;
-  p->out.n = 0;
-  p->out.cap = room < p->out_alloc ? room : p->out_alloc;
-}
-
-/* kt_out -> the output sequence.  If the host's buffer cannot take them
- * all, note-ons are dropped first so that note-offs still get out. */
-static void write_out(kt_pl *p, uint32_t offset, uint32_t n_frames) KT_RT
-{
-  uint64_t need = 0;
-  for (uint32_t i = 0; i < p->out.n; ++i)
-    need += sizeof(LV2_Atom_Event) + lv2_atom_pad_size(p->out.ev[i].size);
-  const int short_of_room =
-      !p->forge.buf || p->forge.offset + need > p->forge.size;
-  for (uint32_t i = 0; i < p->out.n; ++i) {
-    const kt_midi_out *m = &p->out.ev[i];
-    int64_t f = (int64_t)offset + m->frame;
-    if (f < p->last_out_frame) f = p->last_out_frame;
-    if (n_frames > 0 && f >= n_frames) f = n_frames - 1;
-    if (m->size < 1 || m->size > 3 || (short_of_room && is_note_on(m)) ||
-        !forge_room(&p->forge, m->size)) {
-      p->dropped_out++;
-      continue;
-    }
-    lv2_atom_forge_frame_time(&p->forge, f);
-    lv2_atom_forge_atom(&p->forge, m->size, p->u.midi_Event);
-    lv2_atom_forge_write(&p->forge, m->data, m->size);
-    p->last_out_frame = f;
+    p->src_done += len;
   }
-  p->out.n = 0;
-}
-
-/* The source's events for [start, start + len) merged by frame after the
- * host's (stable: at one frame the host's come first). */
-static const kt_event *add_source(kt_pl *p, uint32_t start, uint32_t len,
-                                  uint32_t *n_ev) KT_RT
-{
-  if (!p->source || len == 0) return p->ev;
-  uint32_t n_src = p->source(p, start, len, p->ev + *n_ev, p->src_cap);
-  if (n_src > p->src_cap) n_src = p->src_cap;
-  if (n_src == 0) return p->ev;
-  const kt_event *a = p->ev, *b = p->ev + *n_ev;
-  uint32_t na = *n_ev, ia = 0, ib = 0, k = 0;
-  while (ia < na || ib < n_src) {
-    if (ib == n_src || (ia < na && a[ia].frame <= b[ib].frame))
-      p->mix[k++] = a[ia++];
-    else
-      p->mix[k++] = b[ib++];
-  }
-  *n_ev = k;
-  return p->mix;
-}
-
-static void process_chunk(kt_pl *p, uint32_t start, uint32_t len, uint32_t n_ev,
-                          uint32_t n_frames) KT_RT
-{
-  out_fit(p);
-  p->out.dropped = 0;
-  const kt_event *ev = add_source(p, start, len, &n_ev);
-  kt_engine_process(p->engine, ev, n_ev, len, &p->out);
-  write_out(p, start, n_frames);
 }
 
 static int atom_number(const kt_pl_uris *u, const LV2_Atom *a, double *v) KT_RT
@@ -493,8 +422,7 @@ static void notify_model(kt_pl *p, uint32_t frame) KT_RT
   lv2_atom_forge_key(f, p->u.patch_value);
   lv2_atom_forge_path(f, p->rt_path, len);
   lv2_atom_forge_pop(f, &obj);
-  if (f == &p->forge && (int64_t)frame > p->last_out_frame)
-    p->last_out_frame = frame;
+  if (f == &p->forge && (int64_t)frame > p->sh.last_out) p->sh.last_out = frame;
 }
 
 int kt_pl_asked(const kt_pl *p, const LV2_Atom_Sequence *seq) KT_RT
@@ -518,116 +446,87 @@ static void read_params(kt_pl *p) KT_RT
     if (!p->param[i]) continue;
     float v = *p->param[i];
     if (isnan(v) || v == p->last[i]) continue;
-    kt_engine_set_param(p->engine, (kt_param)i, v);
+    kt_engine_set_param(p->sh.engine, (kt_param)i, v);
     p->last[i] = v;
+  }
+}
+
+/* The host's input sequence -> the core's event queue (patch:Set: a model
+ * for the worker to load; patch:Get: answered before). */
+static void read_input(kt_pl *p, uint32_t n_samples) KT_RT
+{
+  const kt_pl_uris *u = &p->u;
+  LV2_ATOM_SEQUENCE_FOREACH(p->in, e)
+  {
+    if (!kt_pl_event_ok(p->in, e)) break;
+    int64_t t = e->time.frames;
+    uint32_t f = t < 0 ? 0
+                       : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)
+                                         : (uint32_t)t);
+    const LV2_Atom *body = &e->body;
+    if (body->type == u->midi_Event) {
+      if (body->size < 1 || body->size > 3 || !p->midi_in)
+        continue; /* sysex and the like: not for us */
+      const uint8_t *d = (const uint8_t *)LV2_ATOM_BODY_CONST(body);
+      source_to(p, f);
+      kt_event *k = kt_shell_event(&p->sh, f);
+      k->type = KT_EV_MIDI;
+      k->size = (uint8_t)body->size;
+      k->midi[0] = d[0];
+      k->midi[1] = body->size > 1 ? d[1] : 0;
+      k->midi[2] = body->size > 2 ? d[2] : 0;
+    } else if (lv2_atom_forge_is_object_type(&p->forge, body->type) &&
+               body->size >= sizeof(LV2_Atom_Object_Body)) {
+      const LV2_Atom_Object *obj = (const LV2_Atom_Object *)body;
+      if (obj->body.otype == u->time_Position) {
+        source_to(p, f);
+        kt_event *k = kt_shell_event(&p->sh, f);
+        k->type = KT_EV_POSITION;
+        read_position(u, obj, &k->pos);
+      } else if (obj->body.otype == u->patch_Set) {
+        patch_set(p, obj);
+      }
+    }
   }
 }
 
 static void pl_run(kt_pl *p, uint32_t n_samples) KT_RT
 {
-  const kt_pl_uris *u = &p->u;
-
   /* Output sequence: the host set atom.size to the buffer's capacity. */
   LV2_Atom_Forge_Frame seq;
-  p->last_out_frame = 0;
   p->forge.buf = NULL;
   if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom_Sequence)) {
     lv2_atom_forge_set_buffer(&p->forge, (uint8_t *)p->out_port,
                               p->out_port->atom.size);
     if (!lv2_atom_forge_sequence_head(&p->forge, &seq, 0)) p->forge.buf = NULL;
   }
+  kt_shell_begin(&p->sh, n_samples);
+  p->src_done = 0;
 
   read_params(p);
-  flush_grave(p);
-
-  if (p->has_pending) { /* a model from the worker or from restore */
-    out_fit(p);
-    kt_engine_model *old = kt_engine_swap_model(p->engine, p->pending, &p->out);
-    write_out(p, 0, n_samples);
-    retire(p, old);
+  if (kt_shell_take_model(&p->sh)) { /* from the worker or from restore */
     memcpy(p->rt_path, p->pending_path, sizeof p->rt_path);
-    p->pending = NULL;
-    p->has_pending = 0;
     p->notify_model = 1;
   }
+  flush_grave(p);
   if (kt_pl_asked(p, p->in)) p->notify_model = 1; /* answered at frame 0 */
   if (p->notify_model) {
     notify_model(p, 0);
     p->notify_model = 0;
   }
 
-  uint32_t start = 0, n_ev = 0;
-  if (p->in) {
-    LV2_ATOM_SEQUENCE_FOREACH(p->in, e)
-    {
-      if (!kt_pl_event_ok(p->in, e)) break;
-      int64_t t = e->time.frames;
-      uint32_t f = t < 0 ? 0
-                         : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)
-                                           : (uint32_t)t);
-      if (f < start) f = start; /* out of order: keep time moving forward */
-      while (f - start >= p->max_block) {
-        process_chunk(p, start, p->max_block, n_ev, n_samples);
-        start += p->max_block;
-        n_ev = 0;
-      }
-      if (n_ev == KT_PL_EVENTS) {
-        if (f > start) {
-          process_chunk(p, start, f - start, n_ev, n_samples);
-          start = f;
-          n_ev = 0;
-        } else {
-          p->dropped_in++; /* > KT_PL_EVENTS events on one frame */
-          continue;
-        }
-      }
-      kt_event *k = &p->ev[n_ev];
-      const LV2_Atom *body = &e->body;
-      if (body->type == u->midi_Event) {
-        if (body->size < 1 || body->size > 3 || !p->midi_in)
-          continue; /* sysex and the like: not for us */
-        const uint8_t *d = (const uint8_t *)LV2_ATOM_BODY_CONST(body);
-        k->frame = f - start;
-        k->type = KT_EV_MIDI;
-        k->size = (uint8_t)body->size;
-        k->midi[0] = d[0];
-        k->midi[1] = body->size > 1 ? d[1] : 0;
-        k->midi[2] = body->size > 2 ? d[2] : 0;
-        ++n_ev;
-      } else if (lv2_atom_forge_is_object_type(&p->forge, body->type) &&
-                 body->size >= sizeof(LV2_Atom_Object_Body)) {
-        const LV2_Atom_Object *obj = (const LV2_Atom_Object *)body;
-        if (obj->body.otype == u->time_Position) {
-          k->frame = f - start;
-          k->type = KT_EV_POSITION;
-          k->size = 0;
-          read_position(u, obj, &k->pos);
-          ++n_ev;
-        } else if (obj->body.otype == u->patch_Set) {
-          patch_set(p, obj);
-        } /* patch:Get: answered before the loop */
-      }
-    }
-  }
-  if (n_samples == 0) {
-    if (n_ev > 0) process_chunk(p, 0, 0, n_ev, 0);
-  } else {
-    while (start < n_samples) {
-      uint32_t len = n_samples - start;
-      if (len > p->max_block) len = p->max_block;
-      process_chunk(p, start, len, n_ev, n_samples);
-      n_ev = 0;
-      start += len;
-    }
-  }
+  if (p->in) read_input(p, n_samples);
+  source_to(p, n_samples);
+  kt_shell_end(&p->sh);
   if (p->forge.buf)
     lv2_atom_forge_pop(&p->forge, &seq);
   else if (p->out_port && p->out_port->atom.size >= sizeof(LV2_Atom))
     p->out_port->atom.size = 0; /* no room even for an empty sequence */
+  const kt_engine *e = p->sh.engine;
   if (p->latency)
-    *p->latency = (float)(kt_engine_latency(p->engine) + p->extra_latency);
-  if (p->key) *p->key = (float)kt_engine_key(p->engine);
-  if (p->chord) *p->chord = (float)kt_engine_chord(p->engine);
+    *p->latency = (float)(kt_engine_latency(e) + p->extra_latency);
+  if (p->key) *p->key = (float)kt_engine_key(e);
+  if (p->chord) *p->chord = (float)kt_engine_chord(e);
 }
 
 void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
@@ -644,14 +543,8 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
 static kt_engine_model *load_model(kt_pl *p, const char *path)
 {
   char err[512];
-  kt_model *m = NULL;
-  if (kt_model_load_file(path, &m, err, sizeof err) != 0) {
-    lv2_log_error(&p->logger, "kantor: model %s: %s\n", path, err);
-    return NULL;
-  }
-  kt_engine_model *em = kt_engine_model_new(m, err, sizeof err);
+  kt_engine_model *em = kt_shell_load_model(path, err, sizeof err);
   if (!em) {
-    kt_model_free(m);
     lv2_log_error(&p->logger, "kantor: model %s: %s\n", path, err);
     return NULL;
   }
@@ -720,12 +613,10 @@ static LV2_Worker_Status work_response(LV2_Handle h, uint32_t size,
   if (size < offsetof(kt_pl_msg, path) + 1 || msg->type != KT_MSG_LOADED ||
       msg->len >= KT_PL_PATH || offsetof(kt_pl_msg, path) + msg->len + 1 > size)
     return LV2_WORKER_ERR_UNKNOWN;
-  if (p->has_pending) /* two loads before one run: the older is not used */
-    retire(p, p->pending);
-  p->pending = msg->em;
   memcpy(p->pending_path, msg->path, msg->len);
   p->pending_path[msg->len] = '\0';
-  p->has_pending = 1;
+  /* two loads before one run: the older is not used */
+  kt_shell_retire(&p->sh, kt_shell_hand_over(&p->sh, msg->em));
   return LV2_WORKER_SUCCESS;
 }
 
@@ -770,8 +661,8 @@ static LV2_State_Status save(LV2_Handle h, LV2_State_Store_Function store,
   return st;
 }
 
-/* Restore is never concurrent with run(): load here and leave the model
- * for the next run() to swap in (so the note-offs of the voices it
+/* Restore is never concurrent with run(): load here and hand the model
+ * over for the next run() to swap in (so the note-offs of the voices it
  * releases still reach the output). */
 static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
                                 LV2_State_Handle sh, uint32_t flags,
@@ -816,14 +707,12 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
     }
     em = load_model(p, path);
     if (!em) return LV2_STATE_SUCCESS; /* logged; the current model stays */
-  } else if (!cur[0] && !p->has_pending) {
+  } else if (!cur[0] && !kt_shell_has_pending(&p->sh)) {
     return LV2_STATE_SUCCESS; /* already on the built-in models */
   }
-  empty_grave(p); /* not concurrent with run(): retired models can go */
-  if (p->has_pending) kt_engine_model_free(p->pending);
-  p->pending = em;
+  kt_shell_reap(&p->sh); /* not concurrent with run(): retired models go */
   memcpy(p->pending_path, path, sizeof path);
-  p->has_pending = 1;
+  kt_engine_model_free(kt_shell_hand_over(&p->sh, em));
   set_model_path(p, path);
   return LV2_STATE_SUCCESS;
 }

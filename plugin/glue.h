@@ -7,12 +7,13 @@
  * state interfaces can cast the LV2_Handle); kt_pl_new allocates `size`
  * bytes.  Ports 0 .. KT_PL_NPORTS-1 are the shared ones, a plugin's own
  * ports follow.  An optional event source (the audio plugin's pitch
- * tracker) adds events to each engine chunk, merged by frame with the
- * host's. */
+ * tracker) adds events, merged by frame with the host's.  The engine's
+ * event queue, output clamp and model hand-off are shell/core.h's. */
 #ifndef KT_PL_GLUE_H
 #define KT_PL_GLUE_H
 
-#include "engine.h"
+#include "core.h"
+#include "kantor_uris.h" /* URIs, ports */
 
 #include <lv2/atom/forge.h>
 #include <lv2/core/lv2.h>
@@ -23,26 +24,10 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#ifndef KT_PLUGIN_URI
-#define KT_PLUGIN_URI "https://kantor.example.org/plugins/kantor"
-#endif
-#define KT_MODEL_URI KT_PLUGIN_URI "#model"
-
-enum {
-  KT_PORT_CONTROL = 0,
-  KT_PORT_OUT = 1,
-  KT_PORT_PARAM0 = 2,
-  KT_PORT_LATENCY = KT_PORT_PARAM0 + KT_NPARAMS,
-  KT_PORT_KEY,
-  KT_PORT_CHORD,
-  KT_PL_NPORTS /* a plugin's own ports start here */
-};
-
-#define KT_PL_EVENTS 1024        /* input events per engine call */
-#define KT_PL_DEFAULT_BLOCK 8192 /* when the host gives no maxBlockLength */
-#define KT_PL_MAX_BLOCK 65536
+/* Input events queued per block (more: the block is processed up to the
+ * next one). */
+#define KT_PL_EVENTS 1024
 #define KT_PL_PATH 4096 /* longest model path, with the NUL */
-#define KT_PL_GRAVE 16  /* retired models waiting for a non-RT free */
 
 typedef struct {
   LV2_URID atom_Path, atom_String, atom_URID, atom_Int, atom_Long, atom_Float,
@@ -76,7 +61,9 @@ typedef struct {
 typedef struct kt_pl kt_pl;
 
 /* RT: append up to `cap` events for frames [start, start + len) of the
- * current block to ev (frames relative to start, sorted); returns how many. */
+ * current block to ev (frames relative to start, sorted); returns how many.
+ * Called for consecutive pieces of the block (len <= the engine's chunk
+ * size), each before the host's events that follow it. */
 typedef uint32_t (*kt_pl_source)(kt_pl *g, uint32_t start, uint32_t len,
                                  kt_event *ev, uint32_t cap);
 
@@ -98,32 +85,22 @@ struct kt_pl {
    * set up before kt_pl_run, so that midi_out carries MIDI only). */
   LV2_Atom_Forge *ctl;
 
-  /* engine and its preallocated I/O */
-  kt_engine *engine;
-  double rate;
-  uint32_t max_block;
-  kt_event *ev;  /* KT_PL_EVENTS host events + src_cap source events */
-  kt_event *mix; /* merge scratch, same size */
-  kt_out out;
-  uint32_t out_alloc;     /* events allocated in out.ev; out.cap is set to what
-                             the host's output buffer can still take */
+  /* the engine, its event queue, output clamp and model hand-off */
+  kt_shell sh;
   float last[KT_NPARAMS]; /* last value sent; NaN = send on the next run */
-  int64_t last_out_frame; /* output is kept sorted */
-  uint32_t dropped_in, dropped_out;
 
   /* plugin specifics */
   int midi_in;            /* MIDI on the control port feeds the engine */
   kt_pl_source source;    /* NULL: none */
-  uint32_t src_cap;       /* events the source may add per chunk */
+  uint32_t src_cap;       /* events the source may add per piece */
+  kt_event *src_ev;       /* src_cap events */
+  uint32_t src_done;      /* frames of the block the source has covered */
   uint32_t extra_latency; /* frames added to the engine's in `latency` */
 
-  /* model hand-off (audio thread side) */
-  int has_pending;
-  kt_engine_model *pending; /* NULL + has_pending: back to built-in */
+  /* model hand-off (audio thread side; the model waits in sh.inbox) */
   char pending_path[KT_PL_PATH];
   char rt_path[KT_PL_PATH]; /* path of the model in use ("" built-in) */
   int notify_model; /* send a patch:Set of the model on the control output */
-  kt_engine_model *grave[KT_PL_GRAVE];
   kt_pl_msg msg; /* scratch for building worker messages in run() */
 
   /* non-RT side: the path state save stores (worker thread, restore) */

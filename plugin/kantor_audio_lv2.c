@@ -36,7 +36,7 @@ typedef struct {
   float *note;
 } kt_apl;
 
-/* The glue's event source: the tracker on this chunk of the block. */
+/* The glue's event source: the tracker on this piece of the block. */
 static uint32_t track(kt_pl *g, uint32_t start, uint32_t len, kt_event *ev,
                       uint32_t cap) KT_RT
 {
@@ -65,9 +65,9 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
   kt_apl *a = (kt_apl *)kt_pl_new(sizeof *a, rate, features, per_kframe);
   if (!a) return NULL;
   char err[256];
-  a->tracker = kt_pitch_new(rate, a->g.max_block, err, sizeof err);
+  a->tracker = kt_pitch_new(rate, a->g.sh.max_block, err, sizeof err);
   if (!a->tracker ||
-      kt_pitch_max_events(a->tracker, a->g.max_block) > a->g.src_cap) {
+      kt_pitch_max_events(a->tracker, a->g.sh.max_block) > a->g.src_cap) {
     lv2_log_error(&a->g.logger, "kantor-audio: pitch tracker: %s\n",
                   a->tracker ? "event room" : err);
     cleanup((LV2_Handle)a);

@@ -1,10 +1,10 @@
 /* plugin/kantor_lv2.c -- the MIDI plugin: MIDI melody in, melody and three
  * voices out.  The shared LV2 glue (glue.h) around the engine
  * (dsp/engine.h), plus the `notify` port that feeds the UI (ui/): one
- * kantor:Slice per decided sixteenth (kantor_lv2.h), forged into the host's
+ * kantor:Slice per decided sixteenth (kantor_uris.h), forged into the host's
  * buffer in run() -- nothing allocated, and the plugin runs the same whether
  * the port is connected or not. */
-#include "kantor_lv2.h"
+#include "glue.h"
 
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
@@ -55,7 +55,7 @@ static void notify_slices(kt_midi_pl *p, int64_t from, int64_t to,
                           uint32_t frame) KT_RT
 {
   LV2_Atom_Forge *f = &p->nforge;
-  const kt_engine *e = p->g.engine;
+  const kt_engine *e = p->g.sh.engine;
   int32_t d[KT_NOTE_N];
   d[KT_NOTE_KEY] = kt_engine_key(e);
   d[KT_NOTE_CHORD] = kt_engine_chord(e);
@@ -101,7 +101,7 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
   p->g.ctl = NULL;
 
   kt_engine_state st;
-  kt_engine_get_state(p->g.engine, &st);
+  kt_engine_get_state(p->g.sh.engine, &st);
   int64_t from = p->notified;
   if (st.decided > p->notified) p->notified = st.decided;
   if (!have_notify) return;

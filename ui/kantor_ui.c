@@ -13,7 +13,7 @@
  * (ConfigureNotify); ui:resize, deprecated in LV2, is not used.  Nothing
  * here runs in the audio thread; the plugin works the same with or
  * without this UI. */
-#include "kantor_lv2.h"
+#include "kantor_uris.h"
 #include "roll.h"
 
 #include <lv2/atom/atom.h>

@@ -11,7 +11,7 @@
 #ifndef KT_ROLL_H
 #define KT_ROLL_H
 
-#include "engine.h"
+#include "params.h" /* kt_param, kt_slice_view: no engine */
 
 #include <cairo.h>
 #include <stdint.h>

@@ -16,7 +16,7 @@
  * note-on for a note already sounding on that channel.  At the end all
  * controls go back to their defaults and an all-sound-off on every channel
  * must leave nothing sounding. */
-#include "../../plugin/kantor_lv2.h"
+#include "../../plugin/glue.h"
 
 #include <lv2/atom/util.h>
 #include <lv2/log/log.h>
@@ -429,7 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   worker = desc->extension_data(LV2_WORKER__interface);
   n_jobs = 0;
   kt_pl *g = (kt_pl *)instance;
-  if (g->sched && (g->rt_path[0] || g->has_pending)) {
+  if (g->sched && (g->rt_path[0] || kt_shell_has_pending(&g->sh))) {
     /* the previous input loaded a file: back to the built-in models (the
      * swap happens in the first run) */
     kt_pl_msg m;
@@ -600,11 +600,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         notify_cap ? notify_cap - (uint32_t)sizeof(LV2_Atom) : 0;
     desc->connect_port(instance, KT_PORT_OUT, out_cap ? out : NULL);
     desc->connect_port(instance, KT_PORT_NOTIFY, notify_cap ? notify : NULL);
-    uint32_t dropped = ((kt_pl *)instance)->dropped_out;
+    uint32_t dropped = ((kt_pl *)instance)->sh.dropped_out;
     kt_engine_state st0, st1;
-    kt_engine_get_state(g->engine, &st0);
+    kt_engine_get_state(g->sh.engine, &st0);
     desc->run(instance, n_frames);
-    kt_engine_get_state(g->engine, &st1);
+    kt_engine_get_state(g->sh.engine, &st1);
     /* the decision cap, whatever tempo and speed the host sends: at most 2
        net runs per KT_DECIDE_GAP_S of audio (plus 3) */
     if (st1.net_runs - st0.net_runs >
@@ -616,10 +616,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (trace) trace_block(out, out_cap, n_frames, used);
     check_notify(notify, notify_cap);
     free(in);
-    if (!out_cap || ((kt_pl *)instance)->dropped_out != dropped) {
+    if (!out_cap || ((kt_pl *)instance)->sh.dropped_out != dropped) {
       /* lost events (no buffer, or no room): later checks would be blind */
       memset(sounding, 0, sizeof sounding);
-      dropped = ((kt_pl *)instance)->dropped_out;
+      dropped = ((kt_pl *)instance)->sh.dropped_out;
     }
     run_jobs();
     if (connect_outputs &&
@@ -654,7 +654,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
    * then the check is skipped. */
   ((LV2_Atom_Sequence *)build)->atom.size = sizeof(LV2_Atom_Sequence_Body);
   kt_engine_state st;
-  kt_engine_get_state(g->engine, &st);
+  kt_engine_get_state(g->sh.engine, &st);
   int check = st.pt_wait <= (1 << 23);
   for (int64_t wait = st.pt_wait + 1; check && wait > 0;) {
     uint32_t n = wait > 65536 ? 65536 : (uint32_t)wait;
@@ -665,7 +665,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wait -= n;
   }
   if (check) {
-    kt_engine_get_state(g->engine, &st);
+    kt_engine_get_state(g->sh.engine, &st);
     if (st.pt_queued) abort(); /* all due by now */
     for (int ch = 0; ch < 16; ++ch)
       for (int n = 0; n < 128; ++n)

@@ -30,7 +30,7 @@
 #include "../costly_model.h"
 #include "engine.h"
 #include "harmony.h"
-#include "kantor_lv2.h"
+#include "glue.h" /* KT_PL_MSG_MAX, kantor_uris.h */
 #include "pitch.h"
 
 #include <unistd.h>

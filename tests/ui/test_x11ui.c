@@ -9,7 +9,7 @@
  * the plugin's port.
  *   test_x11ui BUNDLE_DIR */
 #include "../check.h"
-#include "kantor_lv2.h"
+#include "kantor_uris.h"
 #include "roll.h"
 
 #include <lv2/atom/forge.h>

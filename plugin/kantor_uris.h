@@ -1,5 +1,7 @@
-/* plugin/kantor_lv2.h -- what the MIDI plugin and its UI (ui/) agree on:
- * port indices (glue.h, and the notify port) and the notify message.
+/* plugin/kantor_uris.h -- what the MIDI plugin and its UI (ui/) agree on,
+ * and nothing else: the URIs, the port indices and the notify message.
+ * (The UI needs neither the engine nor the LV2 glue: dsp/params.h gives it
+ * the parameter table.)
  *
  * For each slice it decides, the plugin writes one kantor:Slice object to
  * the `notify` output port (at the block's first boundary frame):
@@ -7,18 +9,33 @@
  *   kantor:data   atom:Vector of atom:Int, KT_NOTE_N values (kt_note_field)
  * A patch:Get on the control port makes the plugin send the last
  * KT_NOTE_RESEND slices again (a UI that just opened asks for them). */
-#ifndef KT_KANTOR_LV2_H
-#define KT_KANTOR_LV2_H
+#ifndef KT_KANTOR_URIS_H
+#define KT_KANTOR_URIS_H
 
-#include "glue.h" /* the shared ports, KT_PLUGIN_URI */
+#include "params.h" /* KT_NPARAMS */
 
+#ifndef KT_PLUGIN_URI
+#define KT_PLUGIN_URI "https://kantor.example.org/plugins/kantor"
+#endif
+#define KT_MODEL_URI KT_PLUGIN_URI "#model"
 #define KT_UI_URI KT_PLUGIN_URI "#ui"
 #define KT_SLICE_URI KT_PLUGIN_URI "#Slice"
 #define KT_SLICE_INDEX_URI KT_PLUGIN_URI "#index"
 #define KT_SLICE_DATA_URI KT_PLUGIN_URI "#data"
 
-/* The MIDI plugin's own ports, after the shared ones. */
-enum { KT_PORT_NOTIFY = KT_PL_NPORTS, KT_NPORTS };
+/* Ports every Kantor LV2 plugin has (plugin/glue.h), then the MIDI
+ * plugin's own. */
+enum {
+  KT_PORT_CONTROL = 0,
+  KT_PORT_OUT = 1,
+  KT_PORT_PARAM0 = 2,
+  KT_PORT_LATENCY = KT_PORT_PARAM0 + KT_NPARAMS,
+  KT_PORT_KEY,
+  KT_PORT_CHORD,
+  KT_PL_NPORTS, /* a plugin's own ports start here */
+  KT_PORT_NOTIFY = KT_PL_NPORTS,
+  KT_NPORTS
+};
 
 typedef enum {
   KT_NOTE_BAR_POS = 0, /* sixteenths since the barline */
