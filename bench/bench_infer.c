@@ -468,7 +468,10 @@ static int bench_decode_only(void)
       }
       printf("kt_decode, %s logits, %s guard: %.2f us\n",
              flat ? "flat" : "random",
-             sty == 2 ? "light" : sty ? "style" : "classic", best);
+             sty == 2 ? "light"
+             : sty    ? "style"
+                      : "classic",
+             best);
     }
   return 0;
 }

@@ -121,7 +121,7 @@ struct kt_engine {
   kt_decode_style style;         /* the guard's style terms (style_on 2) */
   kt_decode_style style_def[2];  /* the shipped ones, L < 2 and L >= 2 */
   kt_decode_style style_light[2]; /* the light ones, L < 2 and L >= 2 */
-  int light_on[2];               /* the light ones are the default */
+  int light_on[2];                /* the light ones are the default */
   int style_on; /* 0 off, 1 the shipped ones, 2 style, 3 the light ones,
                    4 the light ones where light_on, else off */
   unsigned char chord_tab[4096]; /* kt_style_chord_table */
@@ -672,8 +672,8 @@ int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT
   const kt_decode_style *st = style_now(e);
   if (st && s) *s = *st;
   if (!st) return 0;
-  return st == &e->style_light[0] || st == &e->style_light[1] ? 3
-         : st == &e->style ? 2 : 1;
+  if (st == &e->style_light[0] || st == &e->style_light[1]) return 3;
+  return st == &e->style ? 2 : 1;
 }
 
 uint32_t kt_engine_latency(const kt_engine *e) KT_RT

@@ -44,8 +44,8 @@ typedef struct {
   int guard;
   int rhythm; /* KT_P_RHYTHM: 0 free, 1 eighths */
   int shift_avg; /* -1: the model's */
-  int decode; /* -1: the engine's default, 0: classic guard, 1: style,
-                 3: light (kt_engine_set_style) */
+  int decode;    /* -1: the engine's default, 0: classic guard, 1: style,
+                    3: light (kt_engine_set_style) */
   const char *style; /* --style SPEC (kt_decode_style_parse), or NULL */
   unsigned seed;
   int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
@@ -1181,8 +1181,8 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
     l = strlen(desc);
     static const char *const dn[] = {"classic", "style", "style", "light"};
     snprintf(desc + l, desclen - l, ", decode %s%s%s",
-             dn[kt_engine_get_style(e, NULL)],
-             o->style ? " " : "", o->style ? o->style : "");
+             dn[kt_engine_get_style(e, NULL)], o->style ? " " : "",
+             o->style ? o->style : "");
   }
   return e;
 }
