@@ -162,6 +162,7 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
   const char *dec = getenv("KANTOR_BENCH_DECODE");
   if (dec && !strcmp(dec, "classic")) kt_engine_set_style(e, 0, NULL);
   if (dec && !strcmp(dec, "style")) kt_engine_set_style(e, 1, NULL);
+  if (dec && !strcmp(dec, "light")) kt_engine_set_style(e, 3, NULL);
   const char *mp = g_model[lookahead > 0];
   if (mp) {
     kt_model *m = NULL;
@@ -314,7 +315,8 @@ static const char *env_or(const char *name, const char *def)
 }
 
 /* `bench_infer decode`: one kt_decode (guard on, 6 candidates per voice)
- * without and with the style terms (the shipped L4 weights), on random
+ * without and with the style terms (the shipped L4 weights, then the
+ * light L4 ones), on random
  * logits and on flat ones (every combination scores the same, so the
  * best-first pruning stops nothing early); min over 5 repeats of 20 000
  * calls, each including the filling of the logits. */
@@ -334,18 +336,20 @@ static int bench_decode_only(void)
     n += kt_repr_n_tok(&r, kt_head_voice(h));
   static unsigned char tab[4096];
   kt_style_chord_table(tab);
-  kt_decode_style st;
+  kt_decode_style st, lt;
   kt_engine_style_default(&st, 4);
   st.chord_tab = tab;
+  kt_engine_style_light(&lt, 4);
+  lt.chord_tab = tab;
   for (int flat = 0; flat < 2; ++flat)
-    for (int sty = 0; sty < 2; ++sty) {
+    for (int sty = 0; sty < 3; ++sty) {
       kt_decode_opts o;
       memset(&o, 0, sizeof o);
       o.guard = 1;
       o.leap_cost = 0.5f;
       o.chord_bias = 0.2f;
       o.hold_bonus = 0.2f;
-      o.style = sty ? &st : NULL;
+      o.style = sty == 2 ? &lt : sty ? &st : NULL;
       for (int h = 0; h < 3; ++h) {
         o.lo[h] = lo[kt_head_voice(h)];
         o.hi[h] = hi[kt_head_voice(h)];
@@ -370,7 +374,11 @@ static int bench_decode_only(void)
         if (t < best) best = t;
       }
       printf("kt_decode, %s logits, %s guard: %.2f us\n",
-             flat ? "flat" : "random", sty ? "style" : "classic", best);
+             flat ? "flat" : "random",
+             sty == 2 ? "light"
+             : sty    ? "style"
+                      : "classic",
+             best);
     }
   return 0;
 }

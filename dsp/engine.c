@@ -20,10 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 1: the engine starts with the guard's style terms on (the shipped
- * weights, kt_engine_style_default); 0: the classic guard. */
+/* How the engine starts (kt_engine_set_style): 0 the classic guard; 1 the
+ * guard's style terms with the shipped weights (kt_engine_style_default);
+ * 2 the light weights (kt_engine_style_light) for the lookaheads where
+ * they cost no accuracy on the valid split, the classic guard for the
+ * others. */
 #ifndef KT_STYLE_DEFAULT_ON
-#define KT_STYLE_DEFAULT_ON 0
+#define KT_STYLE_DEFAULT_ON 2
 #endif
 
 /* ---- models ------------------------------------------------------------ */
@@ -194,8 +197,10 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   for (int i = 0; i < 2; ++i) {
     kt_engine_style_default(&e->style_def[i], 4 * i);
     e->style_def[i].chord_tab = e->chord_tab;
+    e->light_on[i] = kt_engine_style_light(&e->style_light[i], 4 * i);
+    e->style_light[i].chord_tab = e->chord_tab;
   }
-  e->style_on = KT_STYLE_DEFAULT_ON;
+  kt_engine_set_style(e, -1, NULL);
   int n = kt_model_embedded_count();
   for (int i = 0; i < n && e->n_emb < KT_MAX_EMB; ++i) {
     size_t len = 0;
@@ -381,10 +386,36 @@ void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
   s->quality[KT_SQ_HDIM7] = l4 ? 0.0f : -0.1f;
 }
 
+int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
+{
+  /* chosen on the valid split by a coordinate search that keeps exact
+     accuracy no lower than the classic guard's (models/MODEL.md,
+     "Light style weights") */
+  int l4 = lookahead >= 2;
+  *s = (kt_decode_style){0};
+  s->par_any = 1;
+  s->hold[0] = l4 ? 0.2f : 0.3f;
+  s->hold[1] = l4 ? 0.3f : 0.0f;
+  s->hold[2] = l4 ? 0.2f : 0.0f;
+  s->move[0] = l4 ? 0.05f : 0.15f;
+  s->move[1] = l4 ? 0.05f : 0.1f;
+  s->move[2] = l4 ? 0.0f : 0.05f;
+  s->root_pos = l4 ? 0.05f : 0.0f;
+  s->cadence = 0.5f;
+  s->none = 0.05f;
+  s->quality[KT_SQ_MAJ] = l4 ? 0.1f : 0.0f;
+  s->quality[KT_SQ_MIN7] = l4 ? 0.1f : 0.05f;
+  s->quality[KT_SQ_DOM7] = l4 ? -0.2f : -0.1f;
+  s->quality[KT_SQ_DIM] = l4 ? -0.2f : -0.1f;
+  s->quality[KT_SQ_DIM7] = -1.0f;
+  return 1;
+}
+
 void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT
 {
-  e->style_on = !on ? 0 : s ? 2 : 1;
-  if (on && s) {
+  if (on < 0) on = KT_STYLE_DEFAULT_ON;
+  e->style_on = on == 2 ? 4 : on == 3 ? 3 : !on ? 0 : s ? 2 : 1;
+  if (e->style_on == 2) {
     e->style = *s;
     e->style.chord_tab = e->chord_tab;
   }
@@ -394,7 +425,9 @@ int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT
 {
   const kt_decode_style *st = style_now(e);
   if (st && s) *s = *st;
-  return st != NULL;
+  if (!st) return 0;
+  if (st == &e->style_light[0] || st == &e->style_light[1]) return 3;
+  return st == &e->style ? 2 : 1;
 }
 
 uint32_t kt_engine_latency(const kt_engine *e) KT_RT

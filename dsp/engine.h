@@ -63,18 +63,28 @@ void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT;
 /* The guard's style terms (dsp/decode.h, kt_decode_style), which lean the
  * joint choice of alto, tenor and bass towards Bach's style statistics.
  * on 0: none (the classic guard); on 1: s, or when s is NULL the shipped
- * weights for the current model's lookahead (kt_engine_style_default).  A
- * copy of s is used (its chord_tab is replaced by the engine's own).
- * kt_engine_new starts as KT_STYLE_DEFAULT_ON says.  For measuring
- * (kantor eval --decode / --style); not a plugin parameter.
- * kt_engine_get_style: 1 and *s (may be NULL) = the terms in use for the
- * current model, or 0 when off. */
+ * weights for the current model's lookahead (kt_engine_style_default);
+ * on 2: the light weights (kt_engine_style_light) for the lookaheads where
+ * they are the default, the classic guard for the others; on 3: the light
+ * weights for any lookahead; on -1: as kt_engine_new starts
+ * (KT_STYLE_DEFAULT_ON, 2).  A copy of s is used (its chord_tab is
+ * replaced by the engine's own).  For measuring (kantor eval --decode /
+ * --style); not a plugin parameter.
+ * kt_engine_get_style: the terms in use for the current model in *s (may
+ * be NULL) and which: 1 the shipped weights, 2 the caller's, 3 the light
+ * ones; or 0 when off. */
 typedef struct kt_decode_style kt_decode_style; /* dsp/decode.h */
 void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT;
 int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT;
 /* The shipped weights of the style terms for a model of this lookahead
- * (chosen on the valid split, models/MODEL.md). */
+ * (chosen on the valid split, models/MODEL.md): Bach's statistics first,
+ * at some cost in exact accuracy. */
 void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT;
+/* The light weights for this lookahead: chosen on the valid split to put
+ * fewer of Bach's statistics off without lowering exact accuracy
+ * (models/MODEL.md).  Returns 1 when they are the engine's default for
+ * that lookahead (the classic guard otherwise). */
+int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT;
 
 /* RT: install a user model (NULL: back to the embedded ones).  Sounding
  * voices are released first.  Returns the previous user model (or NULL),

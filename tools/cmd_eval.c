@@ -44,7 +44,8 @@ typedef struct {
   int guard;
   int rhythm; /* KT_P_RHYTHM: 0 free, 1 eighths */
   int shift_avg; /* -1: the model's */
-  int decode;    /* -1: the engine's default, 0: classic guard, 1: style */
+  int decode;    /* -1: the engine's default, 0: classic guard, 1: style,
+                    3: light (kt_engine_set_style) */
   const char *style; /* --style SPEC (kt_decode_style_parse), or NULL */
   unsigned seed;
   int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
@@ -69,7 +70,7 @@ static void usage(FILE *f)
           "T]\n"
           "                   [--guard on|off] [--key K|auto|file] [--seed S]\n"
           "                   [--shift-avg N|model] [--rhythm free|eighths]\n"
-          "                   [--decode classic|style] [--style SPEC]\n"
+          "                   [--decode classic|style|light] [--style SPEC]\n"
           "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
           "                   [--score-dir DIR [--score-format "
@@ -89,11 +90,13 @@ static void usage(FILE *f)
           "  --key auto  the engine detects the key as it plays (default)\n"
           "  --shift-avg N  average the net over the melody moved by -N..+N\n"
           "              semitones (0 = off; default: as the model says)\n"
-          "  --decode classic|style  the guard without or with its style\n"
-          "              terms (default: the engine's, dsp/decode.h)\n"
-          "  --style SPEC  style terms over the shipped ones, name=value,...\n"
-          "              (par, move_a, move_t, move_b, root, q_QUALITY);\n"
-          "              implies --decode style\n"
+          "  --decode classic|style|light  the guard without its style\n"
+          "              terms, with the shipped weights, or with the light\n"
+          "              ones (default: the engine's, dsp/engine.h)\n"
+          "  --style SPEC  style terms over the shipped (or with --decode\n"
+          "              light the light) ones, name=value,... (par,\n"
+          "              move_a, move_t, move_b, root, q_QUALITY); implies\n"
+          "              --decode style unless --decode light\n"
           "  --baseline interval  also measure the fixed-interval harmonizer:\n"
           "              alto a diatonic 3rd, tenor an octave, bass a 10th\n"
           "              below the soprano, in the key signature's scale\n"
@@ -1041,12 +1044,13 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       o->rhythm = r;
     } else if (!strcmp(a, "--decode")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
-      int r = kt_arg_choice(v, "classic|style");
+      int r = kt_arg_choice(v, "classic|style|light");
       if (r < 0) {
-        fprintf(stderr, "kantor eval: --decode wants classic or style\n");
+        fprintf(stderr,
+                "kantor eval: --decode wants classic, style or light\n");
         return -1;
       }
-      o->decode = r;
+      o->decode = r == 2 ? 3 : r; /* kt_engine_set_style's values */
     } else if (!strcmp(a, "--style")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       kt_decode_style s;
@@ -1157,7 +1161,7 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   kt_engine_reset(e); /* applies the parameters: picks the model */
   if (o->decode >= 0) /* the shipped weights for the model picked */
     kt_engine_set_style(e, o->decode, NULL);
-  if (o->decode == 1 && o->style) {
+  if ((o->decode == 1 || o->decode == 3) && o->style) {
     kt_decode_style s;
     char serr[160];
     kt_engine_get_style(e, &s);
@@ -1177,9 +1181,10 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
              cur->repr.lookahead, cur->repr.window, cur->repr.feedback, sa,
              cur->repr.tgt_sound ? ", heads name the sounding pitch" : "");
     l = strlen(desc);
+    static const char *const dn[] = {"classic", "style", "style", "light"};
     snprintf(desc + l, desclen - l, ", decode %s%s%s",
-             kt_engine_get_style(e, NULL) ? "style" : "classic",
-             o->style ? " " : "", o->style ? o->style : "");
+             dn[kt_engine_get_style(e, NULL)], o->style ? " " : "",
+             o->style ? o->style : "");
   }
   return e;
 }

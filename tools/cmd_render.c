@@ -66,10 +66,12 @@ static const char *usage_text =
     "  --guard on|off       voice-leading guard (default on)\n"
     "  --rhythm free|eighths  eighths: alto, tenor and bass start notes\n"
     "                       only on eighths, as Bach's do (default free)\n"
-    "  --decode classic|style  the guard without or with its style terms\n"
+    "  --decode classic|style|light  the guard without its style terms,\n"
+    "                       with the shipped or the light weights\n"
     "                       (default: the engine's; docs/eval.md)\n"
-    "  --style SPEC         style terms over the shipped ones, name=value,...\n"
-    "                       (implies --decode style)\n"
+    "  --style SPEC         style terms over the shipped (--decode light:\n"
+    "                       the light) ones, name=value,... (implies\n"
+    "                       --decode style unless --decode light)\n"
     "  --model FILE         a live model file instead of the built-in ones\n"
     "  --bpm N              20..300 quarter notes per minute, replacing the\n"
     "                       file's tempo map (default: the file's, else 120)\n"
@@ -382,8 +384,9 @@ int kt_cmd_render(int argc, char **argv)
       if ((rhythm = kt_arg_choice(v, "free|eighths")) < 0)
         return usage_err("--rhythm: '%s' is not free or eighths", v);
     } else if (!strcmp(a, "--decode")) {
-      if ((decode = kt_arg_choice(v, "classic|style")) < 0)
-        return usage_err("--decode: '%s' is not classic or style", v);
+      if ((decode = kt_arg_choice(v, "classic|style|light")) < 0)
+        return usage_err("--decode: '%s' is not classic, style or light", v);
+      if (decode == 2) decode = 3; /* kt_engine_set_style's light */
     } else if (!strcmp(a, "--style")) {
       kt_decode_style s;
       char serr[160];
@@ -529,7 +532,7 @@ int kt_cmd_render(int argc, char **argv)
   if (decode >= 0) {
     kt_engine_reset(e); /* applies the parameters: picks the model */
     kt_engine_set_style(e, decode, NULL); /* its shipped weights */
-    if (decode == 1 && style_spec) {
+    if ((decode == 1 || decode == 3) && style_spec) {
       kt_decode_style s;
       kt_engine_get_style(e, &s);
       kt_decode_style_parse(&s, style_spec, err, sizeof err); /* checked */

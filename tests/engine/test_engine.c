@@ -1238,9 +1238,23 @@ static void test_style_engine(void)
           "engine: the shipped style terms for L%d", k == 2 ? 0 : 4);
     if (k < 2) {
       kt_engine_set_style(e, 1, &st);
-      CHECK(kt_engine_get_style(e, &got) == 1 && got.root_pos == 0.35f,
+      CHECK(kt_engine_get_style(e, &got) == 2 && got.root_pos == 0.35f,
             "engine keeps the style terms");
     }
+    /* the default: the light weights where they are on, else classic */
+    kt_decode_style lw;
+    int lon = kt_engine_style_light(&lw, k == 2 ? 0 : 4);
+    kt_engine_set_style(e, -1, NULL);
+    CHECK(kt_engine_get_style(e, &got) == (lon ? 3 : 0) &&
+              (!lon || (got.move[0] == lw.move[0] && got.par_any &&
+                        got.chord_tab != NULL)),
+          "engine: the default for L%d (light weights %s)", k == 2 ? 0 : 4,
+          lon ? "on" : "off");
+    kt_engine_set_style(e, 3, NULL);
+    CHECK(kt_engine_get_style(e, &got) == 3 && got.hold[1] == lw.hold[1] &&
+              got.root_pos == lw.root_pos,
+          "engine: the light weights for L%d", k == 2 ? 0 : 4);
+    kt_engine_set_style(e, 1, k < 2 ? &st : NULL);
     n[k] = play_scale(e, k == 1 ? 0 : 256,
                       k == 0   ? a
                       : k == 1 ? b

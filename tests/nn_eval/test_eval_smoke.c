@@ -194,6 +194,21 @@ int main(void)
   }
   free(j1);
   free(j2);
+  /* the engine's default is the light weights (kt_engine_style_light):
+     the same as --decode light, for any block partition */
+  j1 = j2 = NULL;
+  snprintf(cmd, sizeof cmd,
+           "'%s' eval --set test --only chor005,chor237 --json --lookahead 0",
+           k);
+  CHECK(run(cmd, &j1) == 0);
+  snprintf(cmd, sizeof cmd,
+           "'%s' eval --set test --only chor005,chor237 --json --lookahead 0 "
+           "--decode light --random-blocks --block 1024",
+           k);
+  CHECK(run(cmd, &j2) == 0);
+  CHECK(j1 && strstr(j1, "decode light") && j2 && !strcmp(j1, j2));
+  free(j1);
+  free(j2);
   snprintf(cmd, sizeof cmd, "'%s' eval --decode bogus 2>/dev/null", k);
   CHECK(run(cmd, NULL) == 2);
   snprintf(cmd, sizeof cmd, "'%s' eval --style root=x 2>/dev/null", k);
