@@ -388,25 +388,25 @@ void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
 
 int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
 {
-  /* chosen on the valid split by a coordinate search that keeps exact
-     accuracy no lower than the classic guard's (models/MODEL.md,
-     "Light style weights") */
+  /* chosen for the shipped students on the valid split by a coordinate
+     search that keeps exact accuracy no lower than the classic guard's
+     (tools/style_search.py; models/MODEL.md, "Light style weights") */
   int l4 = lookahead >= 2;
   *s = (kt_decode_style){0};
   s->par_any = 1;
-  s->hold[0] = l4 ? 0.2f : 0.3f;
-  s->hold[1] = l4 ? 0.3f : 0.0f;
-  s->hold[2] = l4 ? 0.2f : 0.0f;
-  s->move[0] = l4 ? 0.05f : 0.15f;
-  s->move[1] = l4 ? 0.05f : 0.1f;
-  s->move[2] = l4 ? 0.0f : 0.05f;
-  s->root_pos = l4 ? 0.05f : 0.0f;
-  s->cadence = 0.5f;
-  s->none = 0.05f;
-  s->quality[KT_SQ_MAJ] = l4 ? 0.1f : 0.0f;
-  s->quality[KT_SQ_MIN7] = l4 ? 0.1f : 0.05f;
-  s->quality[KT_SQ_DOM7] = l4 ? -0.2f : -0.1f;
-  s->quality[KT_SQ_DIM] = l4 ? -0.2f : -0.1f;
+  s->hold[0] = 0.15f;
+  s->hold[1] = l4 ? 0.2f : 0.1f;
+  s->hold[2] = 0.0f;
+  s->move[0] = l4 ? 0.15f : 0.05f;
+  s->move[1] = l4 ? 0.05f : 0.0f;
+  s->move[2] = l4 ? 0.05f : 0.02f;
+  s->root_pos = 0.0f;
+  s->cadence = l4 ? 0.0f : 0.5f;
+  s->none = l4 ? 0.1f : 0.05f;
+  s->quality[KT_SQ_MAJ] = l4 ? 0.0f : 0.05f;
+  s->quality[KT_SQ_MIN7] = 0.1f;
+  s->quality[KT_SQ_DOM7] = l4 ? 0.0f : -0.1f;
+  s->quality[KT_SQ_DIM] = l4 ? -0.1f : -0.2f;
   s->quality[KT_SQ_DIM7] = -1.0f;
   return 1;
 }
