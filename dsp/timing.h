@@ -44,7 +44,7 @@ typedef struct {
   double tau_held; /* the tau `held` was set with */
   double first;    /* the first onset off the grid, frames */
   int64_t off;     /* onsets since (and with) the first off the grid */
-  int64_t jit;     /* onsets since the off-grid onsets first disagreed */
+  int64_t jit;     /* onsets taken for a jittery player's, in a row */
   int64_t strikes; /* onsets in a row whose estimate left `held` */
   int disagree;    /* the off-grid onsets disagree: a jittery player */
   double recent[KT_TIMING_RECENT]; /* the last offsets (a jittery player) */
