@@ -14,16 +14,24 @@
  * In Auto mode (the `timing` parameter at -1) tau and win are learned from
  * the onsets themselves: tau follows their mean offset from the grid
  * (clamped to 0 .. 0.45 slice: an early player is served by the first
- * rule), win = 2.5 standard deviations of that offset (0 for a player on
- * the grid, so an exact file is decided on the grid as without any of
- * this).  A fixed timing sets tau to that many ms and win to the grace
- * parameter.  Everything is in absolute frames: the same input gives the
- * same slices whatever the block partition. */
+ * rule), win = 1.5 standard deviations of that offset.  A player on the
+ * grid keeps both at 0 (an exact file is decided on the grid as without
+ * any of this); a steady one (every onset off the grid by the same
+ * amount) gets tau = that amount and no window.  For a jittery player the
+ * held offset tau + win, where harmony under a held note changes, is kept
+ * steady: set from a prior spread on the first onset off the grid, risen
+ * over the next few, and then moved only when the estimate stays far from
+ * it for KT_TIMING_RECENT onsets (timing.c).  A fixed timing sets tau to
+ * that many ms and win to the grace parameter.  Everything is in absolute
+ * frames: the same input gives the same slices whatever the block
+ * partition. */
 #ifndef KT_TIMING_H
 #define KT_TIMING_H
 
 #include "rt.h"
 #include <stdint.h>
+
+#define KT_TIMING_RECENT 16 /* onsets that show a changed player */
 
 typedef struct {
   double rate;
@@ -31,6 +39,16 @@ typedef struct {
   double dev;      /* learned mean absolute deviation from `mean`, frames */
   int64_t seen;    /* onsets learned from */
   double tau, win; /* in use (auto): mean and window, moved in steps */
+  /* the held-slice offset in use (auto): tau + win, kept steady */
+  double held;
+  double tau_held; /* the tau `held` was set with */
+  double first;    /* the first onset off the grid, frames */
+  int64_t off;     /* onsets since (and with) the first off the grid */
+  int64_t jit;     /* onsets taken for a jittery player's, in a row */
+  int64_t strikes; /* onsets in a row whose estimate left `held` */
+  int disagree;    /* the off-grid onsets disagree: a jittery player */
+  double recent[KT_TIMING_RECENT]; /* the last offsets (a jittery player) */
+  int64_t n_recent;
   /* fixed mode (set_fixed): tau and win in frames; fixed < 0 = auto */
   double fixed_tau, fixed_win;
   int fixed;

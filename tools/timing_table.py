@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Runs kantor eval --player for the issue-22 players and prints markdown tables.
-usage: timing_table.py KANTOR SET"""
+usage: timing_table.py KANTOR SET
+env: KANTOR_DATA (the corpus), KANTOR_MODEL_L0 / KANTOR_MODEL_L4 (a --model for
+that lookahead instead of the embedded one: for quick tuning runs only)"""
 import json, os, subprocess, sys
 K, SET = sys.argv[1], sys.argv[2]
 D = os.environ.get("KANTOR_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "bach-370-chorales"))
@@ -11,12 +13,15 @@ players = [('exact', 'exact'), ('jitter sd 15', 'jitter=15,seed=1'), ('jitter sd
 for L in (0, 4):
     cols = []
     for name, spec in players:
+        model = os.environ.get(f'KANTOR_MODEL_L{L}')
         out = subprocess.run([K, 'eval', '--data', D, '--split', D + '/split.tsv', '--set', SET,
-                              '--lookahead', str(L), '--json', '--player', spec],
+                              '--lookahead', str(L), '--json', '--player', spec] +
+                             (['--model', model] if model else []),
                              capture_output=True, text=True, check=True).stdout
         p = json.loads(out)['player']
         cols.append((name, p))
-    print(f'\n**L{L}** (`--lookahead {L}`, `--set {SET}`)\n')
+    model = os.environ.get(f'KANTOR_MODEL_L{L}')
+    print(f'\n**L{L}** (`--lookahead {L}`, `--set {SET}`' + (f', `--model {model}`' if model else '') + ')\n')
     print('| player | ' + ' | '.join(n for n, _ in cols) + ' |')
     print('|---' * (len(cols) + 1) + '|')
     def row(label, f):

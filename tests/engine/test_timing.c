@@ -47,6 +47,98 @@ static void test_learning(void)
         "fixed %g %g", tau, win);
 }
 
+/* A normal draw (splitmix64, Box-Muller): a player's jitter. */
+static double gauss(uint64_t *s)
+{
+  uint64_t x[2];
+  for (int i = 0; i < 2; ++i) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    x[i] = z ^ (z >> 31);
+  }
+  double u1 = ((double)(x[0] >> 11) + 1.0) * 0x1p-53,
+         u2 = (double)(x[1] >> 11) * 0x1p-53;
+  return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/* The held-slice offset (tau + win: where harmony under a held note
+ * changes) after each onset of a player `late` ms late with jitter of sd
+ * `sd` ms; returns how many times it changed after onset `from`. */
+static int held_moves(kt_timing *t, double late, double sd, int n, int from,
+                      uint64_t seed, double *last)
+{
+  double tau, win, prev = -1;
+  int moves = 0;
+  for (int i = 0; i < n; ++i) {
+    kt_timing_learn(t, (late + sd * gauss(&seed)) * 0.001 * RATE);
+    kt_timing_offsets(t, SIX, &tau, &win);
+    double h = tau + win;
+    CHECK(win >= 0 && h <= 0.7 * SIX + 1e-6, "onset %d: tau %g win %g", i, tau,
+          win);
+    if (i > from && fabs(h - prev) > 1.0) ++moves; /* a frame */
+    prev = h;
+  }
+  *last = prev;
+  return moves;
+}
+
+/* Harmony under held notes at a steady offset: a jittery player's held
+ * offset is set on the first onsets and then kept while the estimate
+ * wanders; it follows a player whose lateness really changes. */
+static void test_held_steady(void)
+{
+  kt_timing t;
+  double h, tau, win;
+  int worst = 0, moved = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const double players[][2] = {
+        {0, 15}, {0, 30}, {16, 15}, {32, 30}, {64, 30}};
+    for (int p = 0; p < 5; ++p) {
+      kt_timing_init(&t, RATE);
+      /* 200 onsets, a long piece: no move after the 4th onset */
+      int m = held_moves(&t, players[p][0], players[p][1], 200, 3, seed, &h);
+      if (m > worst) worst = m;
+      moved += m > 0;
+      /* later than the player's lateness: a window for late notes */
+      CHECK(h >= players[p][0] * 0.001 * RATE, "seed %d: held %g ms", (int)seed,
+            h / RATE * 1000);
+    }
+  }
+  /* at most one correction of a wild first guess in 200 onsets, and in
+     most runs none */
+  printf("held offset: moved after the 4th onset in %d of 100 runs of 200 "
+         "onsets (at most %d times)\n",
+         moved, worst);
+  CHECK(worst <= 1 && moved <= 10,
+        "the held offset moved after the 4th "
+        "onset in %d runs, up to %d times",
+        moved, worst);
+  /* a player whose lateness grows by 60 ms (a bigger host buffer): the
+     held offset follows, once, to the new lateness and its window */
+  kt_timing_init(&t, RATE);
+  double h0, h1;
+  held_moves(&t, 10, 10, 100, 3, 7, &h0);
+  int m = held_moves(&t, 70, 10, 100, 0, 8, &h1);
+  CHECK(m == 1 && h1 > h0 && h1 >= 0.075 * RATE && h1 <= 0.7 * SIX + 1e-6,
+        "lateness 10 -> 70 ms: %d moves, held %g -> %g ms", m, h0 / RATE * 1000,
+        h1 / RATE * 1000);
+  /* a steady player: the held slice opens at their lateness, from the
+     second onset on */
+  kt_timing_init(&t, RATE);
+  m = held_moves(&t, 30, 0, 50, 1, 1, &h);
+  CHECK(m == 0 && fabs(h - 0.030 * RATE) < 1, "steady 30 ms: %d moves, %g ms",
+        m, h / RATE * 1000);
+  /* an early player whose first note is on the grid (a piece's first note
+     cannot come before frame 0): on the grid, no window */
+  kt_timing_init(&t, RATE);
+  kt_timing_learn(&t, 0);
+  for (int i = 0; i < 50; ++i)
+    kt_timing_learn(&t, -0.020 * RATE);
+  kt_timing_offsets(&t, SIX, &tau, &win);
+  CHECK(tau == 0 && win == 0, "20 ms early: tau %g win %g", tau, win);
+}
+
 /* A melody of quarter notes played late by `late` ms with a fixed pattern
  * of +-`jit` ms, free-running at BPM (the first note starts the grid). */
 typedef struct {
@@ -178,6 +270,7 @@ static void check_player(double late, double jit)
 int main(void)
 {
   test_learning();
+  test_held_steady();
   check_player(0, 0);
   check_player(30, 0);
   check_player(64, 0);
