@@ -23,7 +23,7 @@
 #include "../costly_model.h"
 #include "engine.h"
 
-#include "../../clap/clap_log.h"
+#include "clap_log.h"
 #include <clap/entry.h>
 #include <clap/ext/latency.h>
 #include <clap/ext/note-ports.h>

@@ -16,7 +16,7 @@
  * note-on for a note already sounding on that channel.  At the end all
  * controls go back to their defaults and an all-sound-off on every channel
  * must leave nothing sounding. */
-#include "../../plugin/glue.h"
+#include "glue.h"
 
 #include <lv2/atom/util.h>
 #include <lv2/log/log.h>
