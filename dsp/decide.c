@@ -138,7 +138,8 @@ static int avg_over_shifts(kt_engine *e, const kt_engine_model *em,
   kt_model_live_logits_batch(em->m, 2 * n + 1, idx, n_idx, ref, em->scratch,
                              lgp);
   /* into pass 0's logits, which decide() reads */
-  return kt_shift_avg_combine(r, n, (const float *const *)lgp, em->logits);
+  return kt_model_shift_avg_combine(r, n, (const float *const *)lgp,
+                                    em->logits);
 }
 
 /* The noise for sampling from a sounding-pitch model: such a net has no

@@ -44,7 +44,7 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
 {
   int voice = kt_head_voice(h);
   int n = kt_repr_n_tok(r, voice);
-  float lse = kt_log_sum_exp(lg, n);
+  float lse = kt_model_log_sum_exp(lg, n);
   cl->n = 0;
   for (int j = 0; j < n; ++j) {
     /* one noise draw per token, used or not (deterministic), or the

@@ -152,8 +152,8 @@ void kt_engine_model_free(kt_engine_model *em)
 
 /* ---- creation ---------------------------------------------------------- */
 
-uint32_t kt_out_capacity_needed(uint32_t n_in_events, uint32_t n_frames,
-                                double rate)
+uint32_t kt_engine_out_needed(uint32_t n_in_events, uint32_t n_frames,
+                              double rate)
 {
   if (!(rate > 0))
     rate = 48000.0;

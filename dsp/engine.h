@@ -23,8 +23,8 @@
  * and of the KT_PT_QUEUE (256) queued before, and the note-offs of every
  * note passed through (16 x 128): 2 * (n_in_events + 256) + 6 * runs +
  * 2118 or so. */
-uint32_t kt_out_capacity_needed(uint32_t n_in_events, uint32_t n_frames,
-                                double rate);
+uint32_t kt_engine_out_needed(uint32_t n_in_events, uint32_t n_frames,
+                              double rate);
 
 typedef struct kt_engine kt_engine;
 typedef struct kt_engine_model kt_engine_model; /* a model + its buffers */
@@ -104,7 +104,7 @@ kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
 
 /* RT: process one block.  Events sorted by frame (out-of-order or
  * out-of-block frames are clamped; malformed MIDI is dropped).  Any
- * n_frames; out must hold what the whole call sends (kt_out_capacity_needed),
+ * n_frames; out must hold what the whole call sends (kt_engine_out_needed),
  * else note-ons are dropped (out->dropped) and notes it cannot release
  * are released later: nothing is ever written beyond out->cap. */
 void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,

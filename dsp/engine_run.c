@@ -12,8 +12,8 @@
 
 uint32_t kt_engine_out_capacity(const kt_engine *e) KT_RT
 {
-  return kt_out_capacity_needed(KT_ENGINE_RUN_EVENTS, kt_engine_max_block(e),
-                                kt_engine_rate(e)) +
+  return kt_engine_out_needed(KT_ENGINE_RUN_EVENTS, kt_engine_max_block(e),
+                              kt_engine_rate(e)) +
          256;
 }
 

@@ -1,6 +1,8 @@
 /* nn/harmony.h -- chord labels and key finding, shared by the evaluator, the
  * chord classifier, the engine's "current chord" output and key detection.
- * Pure arithmetic: safe on the audio thread. */
+ * Pure arithmetic: safe on the audio thread.  One module, four sub-prefixes:
+ * kt_chord_ (labels), kt_key_ (key finding, tracker), kt_sig_ (signatures,
+ * tracker), kt_style_chord (the style statistics' labels). */
 #ifndef KT_HARMONY_H
 #define KT_HARMONY_H
 

@@ -214,7 +214,7 @@ void kt_model_forward_batch(const kt_model *m, int n, const int32_t *const *idx,
   forward_batch(m, n, idx, n_idx, scratch, out);
 }
 
-float kt_log_sum_exp(const float *x, int n)
+float kt_model_log_sum_exp(const float *x, int n)
 {
   float mx = x[0];
   for (int j = 1; j < n; ++j)
@@ -250,7 +250,7 @@ static void live_heads(const kt_model *m, int ref, float *out) KT_RT
     int nt = kt_repr_n_tok(r, kt_head_voice(h));
     float lse[KT_MAX_NETS];
     for (int n = 0; n < nn; ++n)
-      lse[n] = kt_log_sum_exp(out + n * width + off, nt);
+      lse[n] = kt_model_log_sum_exp(out + n * width + off, nt);
     for (int j = 0; j < nt; ++j) {
       double p = 0.0;
       for (int n = 0; n < nn; ++n)
@@ -280,8 +280,8 @@ void kt_model_live_logits_batch(const kt_model *m, int n,
     live_heads(m, ref[p], out[p]);
 }
 
-int kt_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
-                         float *out)
+int kt_model_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
+                               float *out)
 {
   int nt[KT_NHEADS_LIVE], n_out = 0;
   for (int h = 0; h < KT_NHEADS_LIVE; ++h)
@@ -297,7 +297,7 @@ int kt_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
   for (int s = -n; s <= n; ++s) {
     for (int h = 0, off = 0; h < KT_NHEADS_LIVE; off += nt[h++]) {
       const float *l = lg[s + n] + off;
-      float lse = kt_log_sum_exp(l, nt[h]);
+      float lse = kt_model_log_sum_exp(l, nt[h]);
       for (int tok = 0; tok < nt[h]; ++tok) {
         /* hold and rest stay; a pitch token moves back by s */
         int b = tok < 2 ? tok : tok - s;

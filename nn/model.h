@@ -113,12 +113,12 @@ void kt_model_live_logits_batch(const kt_model *m, int n,
  * targets (nn/train) are this function. */
 /* 3 heads of at most 128 pitches + hold and rest */
 #define KT_SHIFT_AVG_MAX_OUT (KT_NHEADS_LIVE * 130)
-int kt_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
-                         float *out) KT_RT;
+int kt_model_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
+                               float *out) KT_RT;
 
 /* log(sum exp x[j]) over n >= 1 entries, computed stably: the
  * normalizer that turns a head's logits into log-probabilities. */
-float kt_log_sum_exp(const float *x, int n) KT_RT;
+float kt_model_log_sum_exp(const float *x, int n) KT_RT;
 
 /* Live models: the three heads' token logits in out[0 ..
  * kt_repr_n_out_live).  ref: the soprano pitch sounding at the slice, as

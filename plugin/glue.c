@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void map_uris(LV2_URID_Map *map, kt_pl_uris *u)
+static void map_uris(LV2_URID_Map *map, kt_lv2_uris *u)
 {
   LV2_URID (*m)(LV2_URID_Map_Handle, const char *) = map->map;
   LV2_URID_Map_Handle h = map->handle;
@@ -74,7 +74,7 @@ static int forge_room(const LV2_Atom_Forge *f, uint32_t size) KT_RT
 /* MIDI events (of up to 3 bytes) the host's buffer can still take. */
 static uint32_t out_room(void *ctx) KT_RT
 {
-  const kt_pl *p = (const kt_pl *)ctx;
+  const kt_lv2 *p = (const kt_lv2 *)ctx;
   const uint32_t per =
       (uint32_t)(sizeof(LV2_Atom_Event) + lv2_atom_pad_size(3));
   return p->forge.buf && p->forge.offset < p->forge.size
@@ -85,7 +85,7 @@ static uint32_t out_room(void *ctx) KT_RT
 static int out_write(void *ctx, uint32_t frame, const uint8_t *data,
                      uint32_t size) KT_RT
 {
-  kt_pl *p = (kt_pl *)ctx;
+  kt_lv2 *p = (kt_lv2 *)ctx;
   if (!forge_room(&p->forge, size)) return 0;
   lv2_atom_forge_frame_time(&p->forge, frame);
   lv2_atom_forge_atom(&p->forge, size, p->u.midi_Event);
@@ -95,7 +95,8 @@ static int out_write(void *ctx, uint32_t frame, const uint8_t *data,
 
 /* ---- instantiation ------------------------------------------------------ */
 
-static uint32_t option_block(const kt_pl_uris *u, const LV2_Options_Option *opt)
+static uint32_t option_block(const kt_lv2_uris *u,
+                             const LV2_Options_Option *opt)
 {
   int64_t max = 0, nominal = 0;
   for (; opt && opt->key; ++opt) {
@@ -117,7 +118,7 @@ static uint32_t option_block(const kt_pl_uris *u, const LV2_Options_Option *opt)
   return kt_shell_block_size(b);
 }
 
-static void free_plugin(kt_pl *p)
+static void free_plugin(kt_lv2 *p)
 {
   kt_shell_fini(&p->sh);
   free(p->src_ev);
@@ -125,8 +126,8 @@ static void free_plugin(kt_pl *p)
   free(p);
 }
 
-kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
-                 uint32_t src_events_per_kframe)
+kt_lv2 *kt_lv2_new(size_t size, double rate, const LV2_Feature *const *features,
+                   uint32_t src_events_per_kframe)
 {
   LV2_URID_Map *map = NULL;
   LV2_Log_Log *log = NULL;
@@ -143,8 +144,8 @@ kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
                   missing);
     return NULL;
   }
-  if (size < sizeof(kt_pl)) size = sizeof(kt_pl);
-  kt_pl *p = calloc(1, size);
+  if (size < sizeof(kt_lv2)) size = sizeof(kt_lv2);
+  kt_lv2 *p = calloc(1, size);
   if (!p) return NULL;
   if (pthread_mutex_init(&p->path_lock, NULL) != 0) {
     free(p);
@@ -163,8 +164,8 @@ kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
 
   char err[256] = "out of memory";
   const kt_shell_output io = {out_room, out_write, p};
-  int ok = kt_shell_init(&p->sh, rate, max_block, KT_PL_EVENTS + p->src_cap, io,
-                         err, sizeof err) == 0;
+  int ok = kt_shell_init(&p->sh, rate, max_block, KT_LV2_EVENTS + p->src_cap,
+                         io, err, sizeof err) == 0;
   p->src_ev = p->src_cap ? calloc(p->src_cap, sizeof *p->src_ev) : NULL;
   if (!ok || (p->src_cap && !p->src_ev)) {
     lv2_log_error(&p->logger, "kantor: cannot start the engine: %s\n", err);
@@ -176,12 +177,12 @@ kt_pl *kt_pl_new(size_t size, double rate, const LV2_Feature *const *features,
   return p;
 }
 
-void kt_pl_free(kt_pl *g)
+void kt_lv2_free(kt_lv2 *g)
 {
   if (g) free_plugin(g);
 }
 
-int kt_pl_connect(kt_pl *p, uint32_t port, void *data)
+int kt_lv2_connect(kt_lv2 *p, uint32_t port, void *data)
 {
   if (port == KT_PORT_CONTROL)
     p->in = (const LV2_Atom_Sequence *)data;
@@ -200,14 +201,14 @@ int kt_pl_connect(kt_pl *p, uint32_t port, void *data)
   return 1;
 }
 
-void kt_pl_activate(kt_pl *p)
+void kt_lv2_activate(kt_lv2 *p)
 {
   kt_engine_reset(p->sh.engine);
   for (int i = 0; i < KT_NPARAMS; ++i)
     p->last[i] = NAN; /* resend every control on the first run */
 }
 
-void kt_pl_deactivate(kt_pl *p)
+void kt_lv2_deactivate(kt_lv2 *p)
 {
   /* The engine forgets what sounds: the host silences its outputs itself,
    * and the next activate starts clean (no note-off for forgotten notes). */
@@ -226,7 +227,7 @@ static size_t bounded_len(const char *s, size_t max) KT_RT
 }
 
 /* Ask the worker to free a model; 0 if there is no worker or no room. */
-static int schedule_free(kt_pl *p, kt_engine_model *em) KT_RT
+static int schedule_free(kt_lv2 *p, kt_engine_model *em) KT_RT
 {
   if (!p->sched) return 0;
   p->msg.type = KT_MSG_FREE;
@@ -234,14 +235,14 @@ static int schedule_free(kt_pl *p, kt_engine_model *em) KT_RT
   p->msg.em = em;
   p->msg.path[0] = '\0';
   return p->sched->schedule_work(p->sched->handle,
-                                 (uint32_t)offsetof(kt_pl_msg, path) + 1,
+                                 (uint32_t)offsetof(kt_lv2_msg, path) + 1,
                                  &p->msg) == LV2_WORKER_SUCCESS;
 }
 
 /* Models out of use wait in the core's grave; the worker frees them.  When
  * the host's worker queue is full they stay there until it has room again
  * (deactivate, restore and cleanup free them themselves). */
-static void flush_grave(kt_pl *p) KT_RT
+static void flush_grave(kt_lv2 *p) KT_RT
 {
   if (!p->sched) return;
   for (kt_engine_model *em; (em = kt_shell_unbury(&p->sh));)
@@ -253,7 +254,7 @@ static void flush_grave(kt_pl *p) KT_RT
 
 /* The source's events for frames [src_done, f) of the block, queued before
  * the host's events at f (at one frame the host's come first). */
-static void source_to(kt_pl *p, uint32_t f) KT_RT
+static void source_to(kt_lv2 *p, uint32_t f) KT_RT
 {
   if (!p->source) return;
   if (f > p->sh.block) f = p->sh.block;
@@ -272,7 +273,7 @@ static void source_to(kt_pl *p, uint32_t f) KT_RT
   }
 }
 
-static int atom_number(const kt_pl_uris *u, const LV2_Atom *a, double *v) KT_RT
+static int atom_number(const kt_lv2_uris *u, const LV2_Atom *a, double *v) KT_RT
 {
   if (!a) return 0;
   if (a->type == u->atom_Float && a->size >= sizeof(float))
@@ -290,7 +291,7 @@ static int atom_number(const kt_pl_uris *u, const LV2_Atom *a, double *v) KT_RT
   return isfinite(*v); /* NaN / inf: treated as absent */
 }
 
-int kt_pl_event_ok(const LV2_Atom_Sequence *seq, const LV2_Atom_Event *e) KT_RT
+int kt_lv2_event_ok(const LV2_Atom_Sequence *seq, const LV2_Atom_Event *e) KT_RT
 {
   const uint8_t *end = (const uint8_t *)&seq->body + seq->atom.size;
   const uint8_t *b = (const uint8_t *)e;
@@ -298,8 +299,8 @@ int kt_pl_event_ok(const LV2_Atom_Sequence *seq, const LV2_Atom_Event *e) KT_RT
          e->body.size <= (size_t)(end - b) - sizeof *e;
 }
 
-void kt_pl_object_get(const LV2_Atom_Object *obj, int n, const LV2_URID *keys,
-                      const LV2_Atom **vals) KT_RT
+void kt_lv2_object_get(const LV2_Atom_Object *obj, int n, const LV2_URID *keys,
+                       const LV2_Atom **vals) KT_RT
 {
   for (int i = 0; i < n; ++i)
     vals[i] = NULL;
@@ -326,7 +327,7 @@ static int64_t clamp_i64(double v, double lo, double hi) KT_RT
 }
 
 /* time:Position -> kt_position with flags for the fields present. */
-static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
+static void read_position(const kt_lv2_uris *u, const LV2_Atom_Object *obj,
                           kt_position *pos) KT_RT
 {
   const LV2_URID keys[7] = {u->time_frame,         u->time_speed,
@@ -334,7 +335,7 @@ static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
                             u->time_beatsPerBar,   u->time_beatUnit,
                             u->time_beatsPerMinute};
   const LV2_Atom *v7[7];
-  kt_pl_object_get(obj, 7, keys, v7);
+  kt_lv2_object_get(obj, 7, keys, v7);
   const LV2_Atom *frame = v7[0], *speed = v7[1], *bar = v7[2],
                  *bar_beat = v7[3], *bpb = v7[4], *unit = v7[5], *bpm = v7[6];
   memset(pos, 0, sizeof *pos);
@@ -371,11 +372,11 @@ static void read_position(const kt_pl_uris *u, const LV2_Atom_Object *obj,
 }
 
 /* patch:Set of kantor:model: ask the worker to load the file. */
-static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
+static void patch_set(kt_lv2 *p, const LV2_Atom_Object *obj) KT_RT
 {
   const LV2_URID keys[2] = {p->u.patch_property, p->u.patch_value};
   const LV2_Atom *v2[2];
-  kt_pl_object_get(obj, 2, keys, v2);
+  kt_lv2_object_get(obj, 2, keys, v2);
   const LV2_Atom *prop = v2[0], *value = v2[1];
   if (!prop || prop->type != p->u.atom_URID || prop->size < sizeof(LV2_URID) ||
       ((const LV2_Atom_URID *)prop)->body != p->u.kantor_model || !value ||
@@ -384,16 +385,16 @@ static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
   if (!p->sched) return; /* no worker: files are loaded only by state restore */
   const char *s = (const char *)LV2_ATOM_BODY_CONST(value);
   size_t len = bounded_len(s, value->size);
-  if (offsetof(kt_pl_msg, path) + len + 1 > KT_PL_MSG_MAX) {
+  if (offsetof(kt_lv2_msg, path) + len + 1 > KT_LV2_MSG_MAX) {
     /* too long for a worker message: not sent; the worker logs it */
-    size_t shown = len < KT_PL_PATH_SHOWN ? len : KT_PL_PATH_SHOWN;
+    size_t shown = len < KT_LV2_PATH_SHOWN ? len : KT_LV2_PATH_SHOWN;
     p->msg.type = KT_MSG_TOOLONG;
     p->msg.em = NULL;
     p->msg.len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
     memcpy(p->msg.path, s, shown);
     p->msg.path[shown] = '\0';
     p->sched->schedule_work(p->sched->handle,
-                            (uint32_t)(offsetof(kt_pl_msg, path) + shown + 1),
+                            (uint32_t)(offsetof(kt_lv2_msg, path) + shown + 1),
                             &p->msg);
     return;
   }
@@ -403,16 +404,16 @@ static void patch_set(kt_pl *p, const LV2_Atom_Object *obj) KT_RT
   memcpy(p->msg.path, s, len);
   p->msg.path[len] = '\0';
   p->sched->schedule_work(p->sched->handle,
-                          (uint32_t)(offsetof(kt_pl_msg, path) + len + 1),
+                          (uint32_t)(offsetof(kt_lv2_msg, path) + len + 1),
                           &p->msg);
 }
 
 /* patch:Set kantor:model <path> on the control output (after a swap or a
  * patch:Get). */
-static void notify_model(kt_pl *p, uint32_t frame) KT_RT
+static void notify_model(kt_lv2 *p, uint32_t frame) KT_RT
 {
   LV2_Atom_Forge *f = p->ctl ? p->ctl : &p->forge;
-  uint32_t len = (uint32_t)bounded_len(p->rt_path, KT_PL_PATH - 1);
+  uint32_t len = (uint32_t)bounded_len(p->rt_path, KT_LV2_PATH - 1);
   if (!f->buf || !forge_room(f, 96 + len)) return;
   LV2_Atom_Forge_Frame obj;
   lv2_atom_forge_frame_time(f, frame);
@@ -425,12 +426,12 @@ static void notify_model(kt_pl *p, uint32_t frame) KT_RT
   if (f == &p->forge && (int64_t)frame > p->sh.last_out) p->sh.last_out = frame;
 }
 
-int kt_pl_asked(const kt_pl *p, const LV2_Atom_Sequence *seq) KT_RT
+int kt_lv2_asked(const kt_lv2 *p, const LV2_Atom_Sequence *seq) KT_RT
 {
   if (!seq) return 0;
   LV2_ATOM_SEQUENCE_FOREACH(seq, e)
   {
-    if (!kt_pl_event_ok(seq, e)) break;
+    if (!kt_lv2_event_ok(seq, e)) break;
     const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&e->body;
     if (lv2_atom_forge_is_object_type(&p->forge, e->body.type) &&
         e->body.size >= sizeof(LV2_Atom_Object_Body) &&
@@ -440,7 +441,7 @@ int kt_pl_asked(const kt_pl *p, const LV2_Atom_Sequence *seq) KT_RT
   return 0;
 }
 
-static void read_params(kt_pl *p) KT_RT
+static void read_params(kt_lv2 *p) KT_RT
 {
   for (int i = 0; i < KT_NPARAMS; ++i) {
     if (!p->param[i]) continue;
@@ -453,12 +454,12 @@ static void read_params(kt_pl *p) KT_RT
 
 /* The host's input sequence -> the core's event queue (patch:Set: a model
  * for the worker to load; patch:Get: answered before). */
-static void read_input(kt_pl *p, uint32_t n_samples) KT_RT
+static void read_input(kt_lv2 *p, uint32_t n_samples) KT_RT
 {
-  const kt_pl_uris *u = &p->u;
+  const kt_lv2_uris *u = &p->u;
   LV2_ATOM_SEQUENCE_FOREACH(p->in, e)
   {
-    if (!kt_pl_event_ok(p->in, e)) break;
+    if (!kt_lv2_event_ok(p->in, e)) break;
     int64_t t = e->time.frames;
     uint32_t f = t < 0 ? 0
                        : (t >= n_samples ? (n_samples ? n_samples - 1 : 0)
@@ -490,7 +491,7 @@ static void read_input(kt_pl *p, uint32_t n_samples) KT_RT
   }
 }
 
-static void pl_run(kt_pl *p, uint32_t n_samples) KT_RT
+static void pl_run(kt_lv2 *p, uint32_t n_samples) KT_RT
 {
   /* Output sequence: the host set atom.size to the buffer's capacity. */
   LV2_Atom_Forge_Frame seq;
@@ -509,7 +510,7 @@ static void pl_run(kt_pl *p, uint32_t n_samples) KT_RT
     p->notify_model = 1;
   }
   flush_grave(p);
-  if (kt_pl_asked(p, p->in)) p->notify_model = 1; /* answered at frame 0 */
+  if (kt_lv2_asked(p, p->in)) p->notify_model = 1; /* answered at frame 0 */
   if (p->notify_model) {
     notify_model(p, 0);
     p->notify_model = 0;
@@ -529,7 +530,7 @@ static void pl_run(kt_pl *p, uint32_t n_samples) KT_RT
   if (p->chord) *p->chord = (float)kt_engine_chord(e);
 }
 
-void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
+void kt_lv2_run(kt_lv2 *p, uint32_t n_samples) KT_RT
 {
   kt_fpmode fp; /* flush-to-zero for the whole block (dsp/fpmode.h) */
   kt_fpmode_enter(&fp);
@@ -540,7 +541,7 @@ void kt_pl_run(kt_pl *p, uint32_t n_samples) KT_RT
 /* ---- worker ------------------------------------------------------------- */
 
 /* Load a model file; NULL + logged error if it cannot be used. */
-static kt_engine_model *load_model(kt_pl *p, const char *path)
+static kt_engine_model *load_model(kt_lv2 *p, const char *path)
 {
   char err[512];
   kt_engine_model *em = kt_shell_load_model(path, err, sizeof err);
@@ -552,11 +553,11 @@ static kt_engine_model *load_model(kt_pl *p, const char *path)
   return em;
 }
 
-static void set_model_path(kt_pl *p, const char *path)
+static void set_model_path(kt_lv2 *p, const char *path)
 {
   pthread_mutex_lock(&p->path_lock);
   size_t len = strlen(path);
-  if (len >= KT_PL_PATH) len = KT_PL_PATH - 1;
+  if (len >= KT_LV2_PATH) len = KT_LV2_PATH - 1;
   memcpy(p->model_path, path, len);
   p->model_path[len] = '\0';
   pthread_mutex_unlock(&p->path_lock);
@@ -566,9 +567,9 @@ static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
                               LV2_Worker_Respond_Handle rh, uint32_t size,
                               const void *data)
 {
-  kt_pl *p = (kt_pl *)h;
-  kt_pl_msg msg;
-  if (size < offsetof(kt_pl_msg, path) + 1 || size > sizeof msg)
+  kt_lv2 *p = (kt_lv2 *)h;
+  kt_lv2_msg msg;
+  if (size < offsetof(kt_lv2_msg, path) + 1 || size > sizeof msg)
     return LV2_WORKER_ERR_UNKNOWN;
   memcpy(&msg, data, size);
   if (msg.type == KT_MSG_FREE) {
@@ -580,12 +581,13 @@ static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
     lv2_log_error(&p->logger,
                   "kantor: model path of %u bytes refused: a worker message "
                   "holds at most %d (%.*s...)\n",
-                  msg.len, (int)(KT_PL_MSG_MAX - offsetof(kt_pl_msg, path) - 1),
-                  KT_PL_PATH_SHOWN, msg.path);
+                  msg.len,
+                  (int)(KT_LV2_MSG_MAX - offsetof(kt_lv2_msg, path) - 1),
+                  KT_LV2_PATH_SHOWN, msg.path);
     return LV2_WORKER_SUCCESS;
   }
-  if (msg.type != KT_MSG_LOAD || msg.len >= KT_PL_PATH ||
-      offsetof(kt_pl_msg, path) + msg.len + 1 > size)
+  if (msg.type != KT_MSG_LOAD || msg.len >= KT_LV2_PATH ||
+      offsetof(kt_lv2_msg, path) + msg.len + 1 > size)
     return LV2_WORKER_ERR_UNKNOWN;
   msg.path[msg.len] = '\0';
   kt_engine_model *em = NULL;
@@ -596,7 +598,7 @@ static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
   set_model_path(p, msg.path);
   msg.type = KT_MSG_LOADED;
   msg.em = em;
-  if (respond(rh, (uint32_t)(offsetof(kt_pl_msg, path) + msg.len + 1), &msg) !=
+  if (respond(rh, (uint32_t)(offsetof(kt_lv2_msg, path) + msg.len + 1), &msg) !=
       LV2_WORKER_SUCCESS) {
     kt_engine_model_free(em);
     lv2_log_error(&p->logger, "kantor: model %s: worker response lost\n",
@@ -608,10 +610,11 @@ static LV2_Worker_Status work(LV2_Handle h, LV2_Worker_Respond_Function respond,
 static LV2_Worker_Status work_response(LV2_Handle h, uint32_t size,
                                        const void *data) KT_RT
 {
-  kt_pl *p = (kt_pl *)h;
-  const kt_pl_msg *msg = (const kt_pl_msg *)data;
-  if (size < offsetof(kt_pl_msg, path) + 1 || msg->type != KT_MSG_LOADED ||
-      msg->len >= KT_PL_PATH || offsetof(kt_pl_msg, path) + msg->len + 1 > size)
+  kt_lv2 *p = (kt_lv2 *)h;
+  const kt_lv2_msg *msg = (const kt_lv2_msg *)data;
+  if (size < offsetof(kt_lv2_msg, path) + 1 || msg->type != KT_MSG_LOADED ||
+      msg->len >= KT_LV2_PATH ||
+      offsetof(kt_lv2_msg, path) + msg->len + 1 > size)
     return LV2_WORKER_ERR_UNKNOWN;
   memcpy(p->pending_path, msg->path, msg->len);
   p->pending_path[msg->len] = '\0';
@@ -625,7 +628,7 @@ static LV2_Worker_Status work_response(LV2_Handle h, uint32_t size,
  * worker now rather than at the next run(). */
 static LV2_Worker_Status end_run(LV2_Handle h) KT_RT
 {
-  flush_grave((kt_pl *)h);
+  flush_grave((kt_lv2 *)h);
   return LV2_WORKER_SUCCESS;
 }
 
@@ -636,8 +639,8 @@ static LV2_State_Status save(LV2_Handle h, LV2_State_Store_Function store,
                              const LV2_Feature *const *features)
 {
   (void)flags;
-  kt_pl *p = (kt_pl *)h;
-  char path[KT_PL_PATH];
+  kt_lv2 *p = (kt_lv2 *)h;
+  char path[KT_LV2_PATH];
   pthread_mutex_lock(&p->path_lock);
   memcpy(path, p->model_path, sizeof path);
   pthread_mutex_unlock(&p->path_lock);
@@ -669,21 +672,21 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
                                 const LV2_Feature *const *features)
 {
   (void)flags;
-  kt_pl *p = (kt_pl *)h;
+  kt_lv2 *p = (kt_lv2 *)h;
   size_t size = 0;
   uint32_t type = 0, vflags = 0;
   const void *value = ret(sh, p->u.kantor_model, &size, &type, &vflags);
 
-  char cur[KT_PL_PATH];
+  char cur[KT_LV2_PATH];
   pthread_mutex_lock(&p->path_lock);
   memcpy(cur, p->model_path, sizeof cur);
   pthread_mutex_unlock(&p->path_lock);
 
   kt_engine_model *em = NULL;
-  char path[KT_PL_PATH] = "";
+  char path[KT_LV2_PATH] = "";
   if (value) {
     if ((type != p->u.atom_Path && type != p->u.atom_String) || size < 1 ||
-        size > KT_PL_PATH || ((const char *)value)[size - 1] != '\0') {
+        size > KT_LV2_PATH || ((const char *)value)[size - 1] != '\0') {
       lv2_log_error(&p->logger, "kantor: state: bad model property\n");
       return LV2_STATE_ERR_BAD_TYPE;
     }
@@ -694,14 +697,14 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
     char *abs = mp ? mp->absolute_path(mp->handle, (const char *)value) : NULL;
     const char *src = abs ? abs : (const char *)value;
     size_t len = strlen(src);
-    if (len < KT_PL_PATH) memcpy(path, src, len + 1);
+    if (len < KT_LV2_PATH) memcpy(path, src, len + 1);
     if (abs) {
       if (fp)
         fp->free_path(fp->handle, abs);
       else
         free(abs);
     }
-    if (len >= KT_PL_PATH) {
+    if (len >= KT_LV2_PATH) {
       lv2_log_error(&p->logger, "kantor: state: model path too long\n");
       return LV2_STATE_ERR_UNKNOWN;
     }
@@ -717,7 +720,7 @@ static LV2_State_Status restore(LV2_Handle h, LV2_State_Retrieve_Function ret,
   return LV2_STATE_SUCCESS;
 }
 
-const void *kt_pl_extension_data(const char *uri)
+const void *kt_lv2_extension_data(const char *uri)
 {
   static const LV2_State_Interface state = {save, restore};
   static const LV2_Worker_Interface worker = {work, work_response, end_run};

@@ -21,14 +21,14 @@
 #endif
 
 enum {
-  KT_APORT_AUDIO = KT_PL_NPORTS,
+  KT_APORT_AUDIO = KT_LV2_NPORTS,
   KT_APORT_PARAM0,
   KT_APORT_NOTE = KT_APORT_PARAM0 + KT_NPITCH_PARAMS,
   KT_APORT_N
 };
 
 typedef struct {
-  kt_pl g; /* first: the glue's interfaces cast the handle */
+  kt_lv2 g; /* first: the glue's interfaces cast the handle */
   kt_pitch *tracker;
   const float *audio;
   const float *pparam[KT_NPITCH_PARAMS];
@@ -37,7 +37,7 @@ typedef struct {
 } kt_apl;
 
 /* The glue's event source: the tracker on this piece of the block. */
-static uint32_t track(kt_pl *g, uint32_t start, uint32_t len, kt_event *ev,
+static uint32_t track(kt_lv2 *g, uint32_t start, uint32_t len, kt_event *ev,
                       uint32_t cap) KT_RT
 {
   kt_apl *a = (kt_apl *)g;
@@ -49,7 +49,7 @@ static void cleanup(LV2_Handle h)
 {
   kt_apl *a = (kt_apl *)h;
   kt_pitch_free(a->tracker);
-  kt_pl_free(&a->g);
+  kt_lv2_free(&a->g);
 }
 
 static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
@@ -62,7 +62,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
   /* tracker events: two per analysis hop at most */
   uint32_t per_kframe =
       (uint32_t)ceil(2000.0 * KT_PITCH_RATE / rate / KT_PITCH_HOP) + 2;
-  kt_apl *a = (kt_apl *)kt_pl_new(sizeof *a, rate, features, per_kframe);
+  kt_apl *a = (kt_apl *)kt_lv2_new(sizeof *a, rate, features, per_kframe);
   if (!a) return NULL;
   char err[256];
   a->tracker = kt_pitch_new(rate, a->g.sh.max_block, err, sizeof err);
@@ -84,7 +84,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
 static void connect_port(LV2_Handle h, uint32_t port, void *data)
 {
   kt_apl *a = (kt_apl *)h;
-  if (kt_pl_connect(&a->g, port, data)) return;
+  if (kt_lv2_connect(&a->g, port, data)) return;
   if (port == KT_APORT_AUDIO)
     a->audio = (const float *)data;
   else if (port >= KT_APORT_PARAM0 && port < KT_APORT_NOTE)
@@ -96,14 +96,14 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data)
 static void activate(LV2_Handle h)
 {
   kt_apl *a = (kt_apl *)h;
-  kt_pl_activate(&a->g);
+  kt_lv2_activate(&a->g);
   kt_pitch_reset(a->tracker);
 }
 
 static void deactivate(LV2_Handle h)
 {
   kt_apl *a = (kt_apl *)h;
-  kt_pl_deactivate(&a->g);
+  kt_lv2_deactivate(&a->g);
   kt_pitch_reset(a->tracker); /* the engine forgot the melody too */
 }
 
@@ -117,7 +117,7 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
     kt_pitch_set_param(a->tracker, (kt_pitch_param)i, v);
     a->plast[i] = v;
   }
-  kt_pl_run(&a->g, n_samples);
+  kt_lv2_run(&a->g, n_samples);
   if (a->note) {
     kt_pitch_state st;
     kt_pitch_get_state(a->tracker, &st);
@@ -127,7 +127,7 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
 
 static const LV2_Descriptor descriptor = {
     KT_AUDIO_URI, instantiate, connect_port, activate,
-    run,          deactivate,  cleanup,      kt_pl_extension_data};
+    run,          deactivate,  cleanup,      kt_lv2_extension_data};
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {

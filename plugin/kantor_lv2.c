@@ -11,7 +11,7 @@
 #include <lv2/core/lv2.h>
 
 typedef struct {
-  kt_pl g; /* first: the shared interfaces cast the handle to a kt_pl */
+  kt_lv2 g; /* first: the shared interfaces cast the handle to a kt_lv2 */
   LV2_Atom_Sequence *notify;
   LV2_Atom_Forge nforge;
   LV2_URID atom_Int, kantor_Slice, kantor_index, kantor_data;
@@ -25,7 +25,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
   (void)desc;
   (void)bundle_path;
   kt_midi_pl *p =
-      (kt_midi_pl *)kt_pl_new(sizeof(kt_midi_pl), rate, features, 0);
+      (kt_midi_pl *)kt_lv2_new(sizeof(kt_midi_pl), rate, features, 0);
   if (!p) return NULL;
   LV2_URID_Map *map = p->g.map;
   lv2_atom_forge_init(&p->nforge, map);
@@ -39,14 +39,14 @@ static LV2_Handle instantiate(const LV2_Descriptor *desc, double rate,
 static void connect_port(LV2_Handle h, uint32_t port, void *data)
 {
   kt_midi_pl *p = (kt_midi_pl *)h;
-  if (!kt_pl_connect(&p->g, port, data) && port == KT_PORT_NOTIFY)
+  if (!kt_lv2_connect(&p->g, port, data) && port == KT_PORT_NOTIFY)
     p->notify = (LV2_Atom_Sequence *)data;
 }
 
 static void activate(LV2_Handle h)
 {
   kt_midi_pl *p = (kt_midi_pl *)h;
-  kt_pl_activate(&p->g);
+  kt_lv2_activate(&p->g);
   p->notified = 0;
 }
 
@@ -84,7 +84,7 @@ static void notify_slices(kt_midi_pl *p, int64_t from, int64_t to,
 static void run(LV2_Handle h, uint32_t n_samples) KT_RT
 {
   kt_midi_pl *p = (kt_midi_pl *)h;
-  const int resend = kt_pl_asked(&p->g, p->g.in);
+  const int resend = kt_lv2_asked(&p->g, p->g.in);
   /* notify is the lv2:control output: the glue writes the model's
    * patch:Set there (at frame 0), the slices follow; unconnected, the
    * patch:Set goes on midi_out */
@@ -97,7 +97,7 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
     if (!have_notify) p->notify->atom.size = 0;
   }
   p->g.ctl = have_notify ? &p->nforge : NULL;
-  kt_pl_run(&p->g, n_samples);
+  kt_lv2_run(&p->g, n_samples);
   p->g.ctl = NULL;
 
   kt_engine_state st;
@@ -116,17 +116,17 @@ static void run(LV2_Handle h, uint32_t n_samples) KT_RT
 
 static void deactivate(LV2_Handle h)
 {
-  kt_pl_deactivate((kt_pl *)h);
+  kt_lv2_deactivate((kt_lv2 *)h);
 }
 
 static void cleanup(LV2_Handle h)
 {
-  kt_pl_free((kt_pl *)h);
+  kt_lv2_free((kt_lv2 *)h);
 }
 
 static const LV2_Descriptor descriptor = {
     KT_PLUGIN_URI, instantiate, connect_port, activate,
-    run,           deactivate,  cleanup,      kt_pl_extension_data};
+    run,           deactivate,  cleanup,      kt_lv2_extension_data};
 
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {

@@ -32,8 +32,8 @@ enum {
   KT_PORT_LATENCY = KT_PORT_PARAM0 + KT_NPARAMS,
   KT_PORT_KEY,
   KT_PORT_CHORD,
-  KT_PL_NPORTS, /* a plugin's own ports start here */
-  KT_PORT_NOTIFY = KT_PL_NPORTS,
+  KT_LV2_NPORTS, /* a plugin's own ports start here */
+  KT_PORT_NOTIFY = KT_LV2_NPORTS,
   KT_NPORTS
 };
 

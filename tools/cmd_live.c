@@ -181,7 +181,7 @@ static int live_ctx_init(live_ctx *c, double rate, uint32_t block, double bpm,
   c->click_off = -1;
   c->out.ev = c->out_buf;
   c->out.cap = (uint32_t)(sizeof c->out_buf / sizeof c->out_buf[0]);
-  if (kt_out_capacity_needed(MAX_IN + 1, block, rate) > c->out.cap) {
+  if (kt_engine_out_needed(MAX_IN + 1, block, rate) > c->out.cap) {
     snprintf(err, errlen, "block of %u frames is too large", block);
     return -1;
   }

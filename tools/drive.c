@@ -288,7 +288,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
       }
       ne += ns;
     }
-    uint32_t need = kt_out_capacity_needed(ne, n, o->rate);
+    uint32_t need = kt_engine_out_needed(ne, n, o->rate);
     if (need > out.cap) {
       kt_midi_out *no = realloc(out.ev, sizeof *no * need);
       if (!no) {

@@ -734,14 +734,14 @@ int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
     kt_model_live_logits_batch(t, np, idx, n_idx, ref, scratch, out);
     float *row = soft + (size_t)i * sw;
     if (n > 0) {
-      if (!kt_shift_avg_combine(r, n, (const float *const *)out, row))
+      if (!kt_model_shift_avg_combine(r, n, (const float *const *)out, row))
         goto done;
     } else {
       memcpy(row, out[0], (size_t)sw * sizeof(float));
     }
     for (int h = 0, off = 0; h < KT_NHEADS_LIVE; ++h) {
       int nt = kt_repr_n_tok(r, kt_head_voice(h));
-      float lse = kt_log_sum_exp(row + off, nt);
+      float lse = kt_model_log_sum_exp(row + off, nt);
       for (int j = 0; j < nt; ++j)
         row[off + j] = (float)exp((double)(row[off + j] - lse));
       off += nt;

@@ -83,8 +83,8 @@ int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
 /* The teacher's distribution for every example of ds (live), as the
  * engine decides a slice with it: its ensemble's mean probability
  * (kt_model_live_logits_batch), averaged over its repr.shift_avg moves
- * (kt_dataset_example_moved, kt_shift_avg_combine: the engine's passes and
- * geometric mean), normalized per head.  n_shift >= 0: averaged over the
+ * (kt_dataset_example_moved, kt_model_shift_avg_combine: the engine's passes
+ * and geometric mean), normalized per head.  n_shift >= 0: averaged over the
  * moves -n_shift..+n_shift instead (0: one pass, the ensemble's mean).  soft:
  * ds->n_ex rows of kt_repr_n_out_live floats (probabilities), row i for
  * ds->ex[i]. Returns 0, or -1 (out of memory). */

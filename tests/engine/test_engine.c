@@ -401,7 +401,7 @@ static void test_property(int iters)
     uint32_t ne = 0;
     if (rnd() % 50 == 0) rolling = !rolling;
     if (rnd() % 40 == 0) bpm = 30 + rnd() % 250;
-    /* transport speed up to 16 (kt_out_capacity_needed must hold) */
+    /* transport speed up to 16 (kt_engine_out_needed must hold) */
     if (rnd() % 40 == 0) speed = rnd() % 2 ? 1.0 : 1.0 + rnd() % 16;
     if (rnd() % 200 == 0) qn = rnd() % 64; /* relocation / loop */
     kt_event pe = pos_ev(0, bpm, qn, rolling);
@@ -426,7 +426,7 @@ static void test_property(int iters)
       ev[ne++] = m;
     }
     kt_midi_out *ob = buf;
-    kt_out o = {ob, 0, kt_out_capacity_needed(ne, len, RATE), 0};
+    kt_out o = {ob, 0, kt_engine_out_needed(ne, len, RATE), 0};
     int clamped = o.cap > CAP;
     if (clamped) o.cap = CAP;
     if (rnd() % 300 == 0) { /* the guard's style terms on or off */
@@ -442,10 +442,10 @@ static void test_property(int iters)
     }
     kt_engine_process(e, ev, ne, len, &o);
     track(&t, &o, len, "property");
-    /* kt_out_capacity_needed is enough: nothing is ever dropped */
+    /* kt_engine_out_needed is enough: nothing is ever dropped */
     CHECK(clamped || o.dropped == 0,
           "property: %u note-ons dropped with "
-          "kt_out_capacity_needed's %u",
+          "kt_engine_out_needed's %u",
           o.dropped, o.cap);
     /* voice notes within their ranges (channels 2..4 by default) */
     if (rolling) qn += len / RATE * bpm / 60.0 * speed;
@@ -1404,7 +1404,7 @@ static int absurd_run(int random_blocks, abs_ev *rec, int cap, int64_t *runs)
     }
     kt_engine_state st0, st1;
     kt_engine_get_state(e, &st0);
-    kt_out o = {buf, 0, kt_out_capacity_needed(ne, len, RATE), 0};
+    kt_out o = {buf, 0, kt_engine_out_needed(ne, len, RATE), 0};
     if (o.cap > CAP) o.cap = CAP;
     kt_engine_process(e, ev, ne, len, &o);
     kt_engine_get_state(e, &st1);

@@ -253,7 +253,7 @@ int main(int argc, char **argv)
       }
     }
 
-    kt_out o = {buf, 0, kt_out_capacity_needed((uint32_t)ne, BLOCK, RATE), 0};
+    kt_out o = {buf, 0, kt_engine_out_needed((uint32_t)ne, BLOCK, RATE), 0};
     if (o.cap > CAP) o.cap = CAP;
     kt_engine_process(e, ev, (uint32_t)ne, BLOCK, &o);
     dropped += o.dropped;

@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       }
       ++ne;
     }
-    kt_out o = {outbuf, 0, kt_out_capacity_needed(ne, n_frames, 48000), 0};
+    kt_out o = {outbuf, 0, kt_engine_out_needed(ne, n_frames, 48000), 0};
     kt_engine_state st0, st;
     kt_engine_get_state(eng, &st0);
     kt_engine_process(eng, ev, ne, n_frames, &o);

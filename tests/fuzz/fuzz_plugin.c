@@ -78,7 +78,7 @@ static int log_vprintf(LV2_Log_Handle h, LV2_URID type, const char *fmt,
 }
 
 #define N_JOBS 8
-static unsigned char jobs[N_JOBS][sizeof(kt_pl_msg)];
+static unsigned char jobs[N_JOBS][sizeof(kt_lv2_msg)];
 static uint32_t job_size[N_JOBS];
 static int n_jobs;
 
@@ -108,11 +108,11 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle h, uint32_t size,
 static void run_jobs(void)
 {
   for (int j = 0; j < n_jobs; ++j) {
-    kt_pl_msg m;
+    kt_lv2_msg m;
     memset(&m, 0, sizeof m);
     memcpy(&m, jobs[j], job_size[j]);
     uint32_t size = job_size[j];
-    if (m.type == KT_MSG_LOAD && size > offsetof(kt_pl_msg, path)) {
+    if (m.type == KT_MSG_LOAD && size > offsetof(kt_lv2_msg, path)) {
       const char *path = "/nonexistent/kantor-fuzz.kmod";
       if (m.len == 0)
         path = "";
@@ -122,7 +122,7 @@ static void run_jobs(void)
         path = KT_FUZZ_MODEL_L4;
       m.len = (uint32_t)strlen(path);
       memcpy(m.path, path, m.len + 1);
-      size = (uint32_t)(offsetof(kt_pl_msg, path) + m.len + 1);
+      size = (uint32_t)(offsetof(kt_lv2_msg, path) + m.len + 1);
     }
     worker->work(instance, respond, NULL, size, &m);
   }
@@ -428,15 +428,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   instance = cache[key];
   worker = desc->extension_data(LV2_WORKER__interface);
   n_jobs = 0;
-  kt_pl *g = (kt_pl *)instance;
+  kt_lv2 *g = (kt_lv2 *)instance;
   if (g->sched && (g->rt_path[0] || kt_shell_has_pending(&g->sh))) {
     /* the previous input loaded a file: back to the built-in models (the
      * swap happens in the first run) */
-    kt_pl_msg m;
+    kt_lv2_msg m;
     memset(&m, 0, sizeof m);
     m.type = KT_MSG_LOAD;
     worker->work(instance, respond, NULL,
-                 (uint32_t)offsetof(kt_pl_msg, path) + 1, &m);
+                 (uint32_t)offsetof(kt_lv2_msg, path) + 1, &m);
   }
 
   for (int i = 0; i < KT_NPARAMS; ++i) {
@@ -600,7 +600,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         notify_cap ? notify_cap - (uint32_t)sizeof(LV2_Atom) : 0;
     desc->connect_port(instance, KT_PORT_OUT, out_cap ? out : NULL);
     desc->connect_port(instance, KT_PORT_NOTIFY, notify_cap ? notify : NULL);
-    uint32_t dropped = ((kt_pl *)instance)->sh.dropped_out;
+    uint32_t dropped = ((kt_lv2 *)instance)->sh.dropped_out;
     kt_engine_state st0, st1;
     kt_engine_get_state(g->sh.engine, &st0);
     desc->run(instance, n_frames);
@@ -616,10 +616,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (trace) trace_block(out, out_cap, n_frames, used);
     check_notify(notify, notify_cap);
     free(in);
-    if (!out_cap || ((kt_pl *)instance)->sh.dropped_out != dropped) {
+    if (!out_cap || ((kt_lv2 *)instance)->sh.dropped_out != dropped) {
       /* lost events (no buffer, or no room): later checks would be blind */
       memset(sounding, 0, sizeof sounding);
-      dropped = ((kt_pl *)instance)->sh.dropped_out;
+      dropped = ((kt_lv2 *)instance)->sh.dropped_out;
     }
     run_jobs();
     if (connect_outputs &&

@@ -29,8 +29,8 @@
 #include "../check.h"
 #include "../costly_model.h"
 #include "engine.h"
+#include "glue.h" /* KT_LV2_MSG_MAX, kantor_uris.h */
 #include "harmony.h"
-#include "glue.h" /* KT_PL_MSG_MAX, kantor_uris.h */
 #include "pitch.h"
 
 #include <unistd.h>
@@ -1499,7 +1499,7 @@ static void test_model(LilvWorld *world, const LilvPlugin *plugin)
     snprintf(want, sizeof want, "model path of %zu bytes refused", n);
     CHECK(H->log.n_error == before + 1 && strstr(H->log.last_error, want),
           "a %zu-byte path: %s", n, H->log.last_error);
-    CHECK(H->max_work <= KT_PL_MSG_MAX, "a worker message of %u bytes",
+    CHECK(H->max_work <= KT_LV2_MSG_MAX, "a worker message of %u bytes",
           H->max_work);
   }
   CHECK(H->latency == 0, "a long path changed the latency: %g", H->latency);

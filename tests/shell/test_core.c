@@ -138,7 +138,7 @@ static kt_event blk[MAXEV];
 static void reference(void)
 {
   kt_engine *e = make(8192);
-  uint32_t cap = kt_out_capacity_needed(400, 512, RATE) + 256;
+  uint32_t cap = kt_engine_out_needed(400, 512, RATE) + 256;
   kt_out out = {calloc(cap, sizeof(kt_midi_out)), 0, cap, 0};
   int next = 0;
   n_got = 0;
@@ -176,7 +176,7 @@ static void test_engine_run(int with_take)
 {
   kt_engine *e = make(64);
   uint32_t cap = with_take ? kt_engine_out_capacity(e)
-                           : kt_out_capacity_needed(MAXEV, 5000, RATE);
+                           : kt_engine_out_needed(MAXEV, 5000, RATE);
   kt_out out = {calloc(cap, sizeof(kt_midi_out)), 0, cap, 0};
   int next = 0;
   n_got = 0;
