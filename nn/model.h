@@ -67,7 +67,8 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out,
                       char *err, size_t errlen);
 int kt_model_load_file(const char *path, kt_model **out, char *err,
                        size_t errlen);
-/* Writes to path.tmp then renames: never a half-written file. */
+/* Writes to path.tmp then renames: never a half-written file.  nn/offline.c:
+ * tools and trainer only. */
 int kt_model_save(const kt_model *m, const char *path, char *err,
                   size_t errlen);
 
