@@ -823,10 +823,11 @@ static void engine_warm(kt_engine *e)
       kt_engine_set_param(e, KT_P_BPM, 300.0f);
       int64_t d0 = e->st.decided;
       /* a new note every 16th (the fastest free-run tempo) until 8 slices
-         are decided, at most 3 s of audio */
+         are decided, at most 3 s of audio and 20 000 calls (tiny blocks) */
       int64_t frames = 0, gap = (int64_t)(e->rate * 0.05), next = 0;
-      for (int note = 0; e->st.decided < d0 + 8 && frames < 3 * e->rate;
-           frames += blk) {
+      for (int note = 0, calls = 0; e->st.decided < d0 + 8 &&
+                                    frames < 3 * e->rate && calls < 20000;
+           frames += blk, ++calls) {
         kt_event ev[2];
         uint32_t n = 0;
         memset(ev, 0, sizeof ev);
