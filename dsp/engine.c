@@ -31,6 +31,19 @@
 
 /* ---- models ------------------------------------------------------------ */
 
+/* Write every page of a fresh allocation once, off the audio thread, so
+ * that the first run() takes no page fault for it (calloc's pages are
+ * mapped on first write; the compiler may drop a memset after calloc, not
+ * volatile stores). */
+static void prefault(void *p, size_t bytes)
+{
+  volatile unsigned char *b = p;
+  for (size_t i = 0; i < bytes; i += 4096)
+    b[i] = 0;
+  if (bytes)
+    b[bytes - 1] = 0;
+}
+
 kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
 {
   if (!m) {
@@ -92,6 +105,10 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
+  prefault(em->scratch,
+           (KT_MAX_BATCH * kt_model_scratch_floats(m) + 16) * sizeof(float));
+  prefault(em->logits, KT_MAX_BATCH * em->out_stride * sizeof(float));
+  prefault(em->idx, KT_MAX_BATCH * em->idx_stride * sizeof(int32_t));
   return em;
 }
 
@@ -176,6 +193,7 @@ uint32_t kt_engine_out_needed(uint32_t n_in_events, uint32_t n_frames,
 }
 
 static void apply_all_params(kt_engine *e);
+static void engine_warm(kt_engine *e);
 
 kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
                          size_t errlen)
@@ -229,6 +247,7 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   for (int p = 0; p < KT_NPARAMS; ++p)
     e->param[p] = kt_param_get_info((kt_param)p)->def;
   kt_engine_reset(e);
+  engine_warm(e);
   return e;
 }
 
@@ -779,6 +798,58 @@ void kt_engine_process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
   kt_fpmode_enter(&fp);
   process(e, ev, n_ev, n_frames, out);
   kt_fpmode_leave(&fp);
+}
+
+/* ---- warm-up ----------------------------------------------------------- */
+
+/* The first decisions of a fresh engine cost several times the later ones
+ * (issue 24: 140-190 us against 25 us at L0): first touches of the
+ * engine's pages, of libm's (lazy binding), cold code and tables.  At
+ * creation, off the audio thread, play a few slices of a melody through
+ * each embedded model, then put the engine back byte for byte as it was
+ * (a saved copy of the struct: the models' buffers hold nothing between
+ * decisions), so the output is the same as without it. */
+static void engine_warm(kt_engine *e)
+{
+  uint32_t blk = e->max_block < 64 ? e->max_block : 64;
+  uint32_t cap = kt_out_capacity_needed(1, blk, e->rate);
+  kt_engine *save = malloc(sizeof *e);
+  kt_midi_out *ob = malloc(sizeof *ob * cap);
+  if (save && ob) {
+    memcpy(save, e, sizeof *e);
+    for (int mi = 0; mi < e->n_emb; ++mi) {
+      kt_engine_set_param(e, KT_P_LOOKAHEAD,
+                          (float)e->emb[mi]->m->repr.lookahead);
+      kt_engine_set_param(e, KT_P_BPM, 300.0f);
+      int64_t d0 = e->st.decided;
+      /* a new note every 16th (the fastest free-run tempo) until 8 slices
+         are decided, at most 3 s of audio and 20 000 calls (tiny blocks) */
+      int64_t frames = 0, gap = (int64_t)(e->rate * 0.05), next = 0;
+      for (int note = 0, calls = 0; e->st.decided < d0 + 8 &&
+                                    frames < 3 * e->rate && calls < 20000;
+           frames += blk, ++calls) {
+        kt_event ev[2];
+        uint32_t n = 0;
+        memset(ev, 0, sizeof ev);
+        if (frames >= next) {
+          for (int on = 0; on < 2; ++on, ++n) {
+            ev[n].type = KT_EV_MIDI;
+            ev[n].size = 3;
+            ev[n].midi[0] = on ? 0x90 : 0x80;
+            ev[n].midi[1] = (uint8_t)(60 + (on ? note % 12 : (note + 11) % 12));
+            ev[n].midi[2] = 90;
+          }
+          ++note;
+          next += gap;
+        }
+        kt_out o = {ob, 0, cap, 0};
+        kt_engine_process(e, ev, n, blk, &o);
+      }
+      memcpy(e, save, sizeof *e);
+    }
+  }
+  free(ob);
+  free(save);
 }
 
 /* ---- for kt_engine_run (dsp/engine_run.c) ------------------------------- */
