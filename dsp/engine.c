@@ -384,6 +384,7 @@ void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
   s->quality[KT_SQ_DIM] = -0.2f;
   s->quality[KT_SQ_DIM7] = -1.0f;
   s->quality[KT_SQ_HDIM7] = l4 ? 0.0f : -0.1f;
+  s->chord_prior = kt_decode_chord_prior(lookahead); /* weight 0: off */
 }
 
 int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
@@ -408,6 +409,7 @@ int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
   s->quality[KT_SQ_DOM7] = l4 ? 0.0f : -0.1f;
   s->quality[KT_SQ_DIM] = l4 ? -0.1f : -0.2f;
   s->quality[KT_SQ_DIM7] = -1.0f;
+  s->chord_prior = kt_decode_chord_prior(lookahead); /* weight 0: off */
   return 1;
 }
 
