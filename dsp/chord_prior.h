@@ -5,7 +5,7 @@
  * alpha 1, clip 3. */
 #ifndef KT_CHORD_PRIOR_H
 #define KT_CHORD_PRIOR_H
-#define KT_CHORD_PRIOR_N 109
+#include "decode.h" /* KT_CHORD_PRIOR_N */
 static const float kt_chord_prior[2][KT_CHORD_PRIOR_N] = {
     {
         0.1456f, 0.5123f, 0.0015f, 0.0015f, 0.0015f, 2.2873f,

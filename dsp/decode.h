@@ -109,6 +109,8 @@ void kt_decode(const kt_repr *r, const float *logits,
 int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
                           size_t errlen);
 
+#define KT_CHORD_PRIOR_N (1 + KT_SQ_N * 12)
+
 /* The compiled chord table (dsp/chord_prior.h, tools/chord_table.py) for a
  * lookahead (0: L0's, >= 2: L4's), and its cell of a full sonority: 0 no
  * chord, 1 + quality * 12 + (bass - root) mod 12. */

@@ -127,7 +127,7 @@ def main():
                                        ', style ' + a.style if a.style else ''),
         '#ifndef KT_CHORD_PRIOR_H',
         '#define KT_CHORD_PRIOR_H',
-        '#define KT_CHORD_PRIOR_N %d' % (len(QUALS) * 12 + 1),
+        '#include "decode.h" /* KT_CHORD_PRIOR_N */',
         'static const float kt_chord_prior[2][KT_CHORD_PRIOR_N] = {']
     for t in tabs:
         lines.append('    {')
