@@ -1094,11 +1094,12 @@ static void test_chord_prior(void)
   st.chord = 0.3f / d; /* 0.3 > 0.2: the first inversion */
   kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
   CHECK(c[2].pitch == 52, "chord %g: bass %d", (double)st.chord, c[2].pitch);
-  /* the shipped light weights: the term at L4 only */
+  /* the shipped light weights: the term at L0 and L4 */
   kt_decode_style l0, l4;
   kt_engine_style_light(&l0, 0);
   kt_engine_style_light(&l4, 4);
-  CHECK(l0.chord == 0.0f && l4.chord > 0.0f && l4.chord_prior,
+  CHECK(l0.chord > 0.0f && l0.chord_prior && l4.chord > 0.0f &&
+            l4.chord_prior,
         "light chord weights L0 %g L4 %g", (double)l0.chord, (double)l4.chord);
 }
 
