@@ -54,7 +54,8 @@ static float chord_gain(const kt_decode_style *st) KT_RT
   float g = 0.0f;
   if (st->chord_prior && st->chord > 0.0f)
     for (int i = 0; i < KT_CHORD_PRIOR_N; ++i)
-      if (st->chord * st->chord_prior[i] > g) g = st->chord * st->chord_prior[i];
+      if (st->chord * st->chord_prior[i] > g)
+        g = st->chord * st->chord_prior[i];
   return g;
 }
 

@@ -1051,8 +1051,7 @@ static void test_chord_prior(void)
   }
   CHECK(kt_decode_chord_cell(KT_SQ_NONE, -1, 3) == 0, "no chord: cell 0");
   CHECK(kt_decode_chord_cell(KT_SQ_MIN7, 2, 0) == 1 + KT_SQ_MIN7 * 12 + 10,
-        "min7 on D over C: cell %d",
-        kt_decode_chord_cell(KT_SQ_MIN7, 2, 0));
+        "min7 on D over C: cell %d", kt_decode_chord_cell(KT_SQ_MIN7, 2, 0));
   CHECK(kt_decode_chord_cell(KT_SQ_MIN7, 2, 0) < KT_CHORD_PRIOR_N,
         "cells fit the table");
 
@@ -1098,8 +1097,7 @@ static void test_chord_prior(void)
   kt_decode_style l0, l4;
   kt_engine_style_light(&l0, 0);
   kt_engine_style_light(&l4, 4);
-  CHECK(l0.chord > 0.0f && l0.chord_prior && l4.chord > 0.0f &&
-            l4.chord_prior,
+  CHECK(l0.chord > 0.0f && l0.chord_prior && l4.chord > 0.0f && l4.chord_prior,
         "light chord weights L0 %g L4 %g", (double)l0.chord, (double)l4.chord);
 }
 
