@@ -3,7 +3,8 @@
 
 Counts, on a development split (train), the chord (quality x the bass's
 interval above the root) of every full slice, Bach's and Kantor's own
-(`kantor eval --dump` at the default decoding), for lookahead 0 and 4, and
+(`kantor eval --dump --decode light --style SPEC`), for lookahead 0 and 4,
+and
 writes log(p_Bach / p_Kantor) per cell (add-ALPHA smoothing, clipped to
 +-CLIP) as a C table.  The decoder adds chord * that log ratio to an (alto,
 tenor, bass) combination's score (kt_decode_style.chord).  Labels are
@@ -11,7 +12,11 @@ tenor, bass) combination's score (kt_decode_style.chord).  Labels are
 
 usage: tools/chord_table.py [--kantor build/tools/kantor]
          [--data ../shared/data/bach-370-chorales] [--set train]
-         [--style SPEC] [--alpha 1] [--clip 3] [-o dsp/chord_prior.h]
+         [--style-l0 SPEC] [--style-l4 SPEC] [--alpha 1] [--clip 3]
+         [-o dsp/chord_prior.h]
+The defaults of --style-l0/-l4 are the light weights as they were before
+the term (main 1679f0d, the term off): the committed table is what this
+prints with no options.
 Standard library only.
 """
 import argparse
@@ -41,9 +46,10 @@ def cell(chord_of, s, a, t, b):
 def count(a, la):
     cmd = [a.kantor, 'eval', '--data', a.data, '--split',
            a.data + '/split.tsv', '--set', a.set, '--lookahead', str(la),
-           '--dump']
-    if a.style:
-        cmd += ['--style', a.style]
+           '--dump', '--decode', 'light']
+    style = a.style_l4 if la else a.style_l0
+    if style:
+        cmd += ['--style', style]
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
     chord_of = load_chord_of(a.style_dir)
     n = len(QUALS) * 12 + 1
@@ -94,7 +100,11 @@ def main():
     ap.add_argument('--style-dir',
                     default=os.path.join(here, '../../shared/style'))
     ap.add_argument('--set', default='train', choices=['train', 'valid'])
-    ap.add_argument('--style', help='--style SPEC for the counted decoding')
+    ap.add_argument('--style-l0', default='hold_a=0.15,none=0.05,move_t=0,'
+                    'q_min7=0.1,q_hdim7=0,q_min=0,chord=0',
+                    help='--style SPEC over the light weights at L0')
+    ap.add_argument('--style-l4', default='chord=0',
+                    help='--style SPEC over the light weights at L4')
     ap.add_argument('--alpha', type=float, default=1.0)
     ap.add_argument('--clip', type=float, default=3.0)
     ap.add_argument('-o', '--out')
@@ -123,8 +133,9 @@ def main():
         ' * log(p_Bach / p_Kantor) per chord cell of a full slice: [0] no chord,',
         ' * [1 + quality * 12 + (bass - root) mod 12] (enum kt_style_quality),',
         ' * counted on the %s split at lookahead 0 ([0]) and 4 ([1]);' % a.set,
-        ' * alpha %g, clip %g%s. */' % (a.alpha, a.clip,
-                                       ', style ' + a.style if a.style else ''),
+        ' * alpha %g, clip %g; the light weights with --style %s (L0),'
+        % (a.alpha, a.clip, a.style_l0),
+        ' * %s (L4). */' % a.style_l4,
         '#ifndef KT_CHORD_PRIOR_H',
         '#define KT_CHORD_PRIOR_H',
         '#include "decode.h" /* KT_CHORD_PRIOR_N */',
