@@ -1,5 +1,6 @@
 /* dsp/decode.c -- decoding with temperature, seed and guard (see decode.h). */
 #include "decode.h"
+#include "chord_prior.h"
 #include "harmony.h"
 #include "model.h"
 
@@ -34,6 +35,28 @@ static int fold(int p, int lo, int hi)
   if (p < 0)
     return p;
   return kt_fold_pitch(p, lo, hi);
+}
+
+const float *kt_decode_chord_prior(int lookahead) KT_RT
+{
+  return kt_chord_prior[lookahead >= 2];
+}
+
+int kt_decode_chord_cell(int qual, int root, int bass_pc) KT_RT
+{
+  if (qual < 0 || qual >= KT_SQ_N || root < 0) return 0;
+  return 1 + qual * 12 + ((bass_pc - root) % 12 + 12) % 12;
+}
+
+/* The largest bonus of the chord term (for the search's bound). */
+static float chord_gain(const kt_decode_style *st) KT_RT
+{
+  float g = 0.0f;
+  if (st->chord_prior && st->chord > 0.0f)
+    for (int i = 0; i < KT_CHORD_PRIOR_N; ++i)
+      if (st->chord * st->chord_prior[i] > g)
+        g = st->chord * st->chord_prior[i];
+  return g;
 }
 
 /* Candidates of one head, best first. */
@@ -183,6 +206,10 @@ static float style_cost(const kt_decode_style *st, const int p[4],
     qual = kt_style_chord(pcs, &root);
   }
   float none = st->none >= 0.0f ? st->none : chord_bias;
+  if (st->chord_prior && st->chord > 0.0f && q[1] >= 0 && q[2] >= 0 &&
+      q[3] >= 0)
+    c -= st->chord *
+         st->chord_prior[kt_decode_chord_cell(qual, root, pc_of(q[3]))];
   if (cadence) {
     /* a major or minor triad in root position, or the cost */
     if (qual == KT_SQ_MAJ || qual == KT_SQ_MIN)
@@ -234,6 +261,7 @@ void kt_decode(const kt_repr *r, const float *logits,
   if (o->style)
     for (int q = 0; q < KT_SQ_N; ++q)
       if (-o->style->quality[q] > gain) gain = -o->style->quality[q];
+  if (o->style) gain += chord_gain(o->style);
   int bi[KT_NGEN] = {0, 0, 0};
   /* Score = sum of the three log-probabilities, minus 1000 per broken rule,
    * minus leap_cost per wide leap, minus chord_bias if the sonority is no

@@ -42,6 +42,11 @@ typedef struct kt_decode_style {
   float none;             /* no chord; < 0: kt_decode_opts.chord_bias */
   const unsigned char *chord_tab; /* kt_style_chord_table, or NULL (then
                                      kt_style_chord per combination) */
+  float chord; /* the data-driven chord term's weight: chord *
+                  chord_prior[cell] is added to a full sonority's score */
+  const float *chord_prior; /* KT_CHORD_PRIOR_N log(p_Bach / p_Kantor) per
+                               (quality x bass above the root) cell, or
+                               NULL (no term): kt_decode_chord_prior */
 } kt_decode_style;
 
 typedef struct {
@@ -97,12 +102,20 @@ void kt_decode(const kt_repr *r, const float *logits,
 /* Not RT: the style terms named in spec ("name=value,...": par (0/1),
  * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b,
  * step_a, step_t, step_b (0..12, whole semitones), root,
- * cad, none, q_QUALITY with QUALITY one of aug dim dim7
+ * cad, none, chord (0..100), q_QUALITY with QUALITY one of aug dim dim7
  * dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set on
  * *s; the others are left as they are.  Returns 0, or -1 with a message in err.
  */
 int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
                           size_t errlen);
+
+#define KT_CHORD_PRIOR_N (1 + KT_SQ_N * 12)
+
+/* The compiled chord table (dsp/chord_prior.h, tools/chord_table.py) for a
+ * lookahead (0: L0's, >= 2: L4's), and its cell of a full sonority: 0 no
+ * chord, 1 + quality * 12 + (bass - root) mod 12. */
+const float *kt_decode_chord_prior(int lookahead) KT_RT;
+int kt_decode_chord_cell(int qual, int root, int bass_pc) KT_RT;
 
 /* Rule checks, shared with the evaluator's statistics. */
 int kt_decode_is_parallel(int a0, int b0, int a1, int b1) KT_RT;

@@ -9,7 +9,7 @@ weights") were found.  Tune on train/valid only, never on test.
 usage: tools/style_search.py [--kantor build/tools/kantor]
          [--data ../shared/data/bach-370-chorales] [--set valid]
          [--lookahead 0|4] [--model FILE] [--only chorNNN,...]
-         [--passes 2] [--start name=value,...]
+         [--passes 2] [--start name=value,...] [--floor ACC]
 Prints one line per run (accuracy, off, parallels, final triad, root
 position, the statistics off) and the best SPEC last; use it with
 `kantor eval|render --style SPEC`.  Standard library only.
@@ -22,7 +22,7 @@ import sys
 TERMS = dict(par=1, hold_a=0.2, hold_t=0.2, hold_b=0.2, none=0.2, move_a=0,
              move_t=0, move_b=0, root=0, cad=0, q_min7=0, q_maj7=0,
              q_dom7=0, q_dim=0, q_dim7=0, q_hdim7=0, q_min=0, q_maj=0,
-             q_aug=0)
+             q_aug=0, chord=0)
 GRID = dict(hold_a=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_t=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_b=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
@@ -34,7 +34,7 @@ GRID = dict(hold_a=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             q_maj7=[0, 0.1, 0.2], q_dom7=[0, -0.05, -0.1, -0.2],
             q_dim=[0, -0.05, -0.1, -0.2], q_dim7=[0, -0.2, -0.5, -1],
             q_hdim7=[0, -0.05, -0.1], q_min=[0, 0.05, 0.1],
-            q_maj=[0, 0.05, 0.1])
+            q_maj=[0, 0.05, 0.1], chord=[0, 0.02, 0.05, 0.1, 0.2])
 
 
 def spec_of(st):
@@ -51,6 +51,9 @@ def main():
     ap.add_argument('--only')
     ap.add_argument('--passes', type=int, default=2)
     ap.add_argument('--start', default='')
+    ap.add_argument('--floor', type=float,
+                    help='exact accuracy to keep (default: the classic '
+                    'guard\'s on the same chorales)')
     a = ap.parse_args()
     base = [a.kantor, 'eval', '--data', a.data, '--split',
             a.data + '/split.tsv', '--set', a.set, '--lookahead',
@@ -84,6 +87,8 @@ def main():
         return r
 
     floor = run(['--decode', 'classic'], 'classic')[0]
+    if a.floor is not None:
+        floor = a.floor
     state = dict(TERMS)
     for kv in filter(None, a.start.split(',')):
         name, v = kv.split('=')

@@ -1031,6 +1031,76 @@ static void test_hold_bonus(void)
 /* The guard's style terms (kt_decode_style): parallels in contrary motion
  * break the rule with par_any; the root-position, move and quality costs
  * tip near-equal candidates; the spec parser; the chord table. */
+/* The data-driven chord term (dsp/chord_prior.h): its cells, bounds, and
+ * that its weight turns a likelier root-position bass into Bach's more
+ * frequent first inversion. */
+static void test_chord_prior(void)
+{
+  for (int l = 0; l < 5; l += 4) {
+    const float *p = kt_decode_chord_prior(l);
+    CHECK(p != NULL, "chord prior L%d", l);
+    for (int i = 0; i < KT_CHORD_PRIOR_N; ++i)
+      CHECK(isfinite(p[i]) && p[i] >= -3.0f && p[i] <= 3.0f,
+            "chord prior L%d cell %d = %g", l, i, (double)p[i]);
+    /* Bach takes fewer root-position major triads and more first
+       inversions than Kantor's own decoding (counted on train) */
+    int c0 = kt_decode_chord_cell(KT_SQ_MAJ, 0, 0);
+    int c1 = kt_decode_chord_cell(KT_SQ_MAJ, 0, 4);
+    CHECK(p[c0] < 0.0f && p[c1] > 0.0f, "L%d maj/0 %g maj/4 %g", l,
+          (double)p[c0], (double)p[c1]);
+  }
+  CHECK(kt_decode_chord_cell(KT_SQ_NONE, -1, 3) == 0, "no chord: cell 0");
+  CHECK(kt_decode_chord_cell(KT_SQ_MIN7, 2, 0) == 1 + KT_SQ_MIN7 * 12 + 10,
+        "min7 on D over C: cell %d", kt_decode_chord_cell(KT_SQ_MIN7, 2, 0));
+  CHECK(kt_decode_chord_cell(KT_SQ_MIN7, 2, 0) < KT_CHORD_PRIOR_N,
+        "cells fit the table");
+
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  kt_decode_style st;
+  memset(&st, 0, sizeof st);
+  st.none = -1.0f;
+  char err[160];
+  CHECK(kt_decode_style_parse(&st, "chord=0.1", err, sizeof err) == 0 &&
+            st.chord == 0.1f,
+        "parse chord=0.1: %s", err);
+  CHECK(kt_decode_style_parse(&st, "chord=-1", err, sizeof err) != 0,
+        "chord=-1 refused");
+  st.chord_prior = kt_decode_chord_prior(0);
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  /* C major over E5 G4 C4: bass C3 (root position, likeliest) or E3 (0.2
+     less likely) */
+  decode_setup(&r, lg, off, &o);
+  o.style = &st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  set_logit(lg, off, 2, 52, -0.2f);
+  const int prev[3] = {67, 60, 50};
+  const float *p = st.chord_prior;
+  float d = p[kt_decode_chord_cell(KT_SQ_MAJ, 0, 4)] -
+            p[kt_decode_chord_cell(KT_SQ_MAJ, 0, 0)];
+  st.chord = 0.0f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 48, "chord 0: bass %d", c[2].pitch);
+  st.chord = 0.1f / d; /* the term's difference: 0.1 < 0.2 */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 48, "chord %g: bass %d", (double)st.chord, c[2].pitch);
+  st.chord = 0.3f / d; /* 0.3 > 0.2: the first inversion */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 52, "chord %g: bass %d", (double)st.chord, c[2].pitch);
+  /* the shipped light weights: the term at L0 and L4 */
+  kt_decode_style l0, l4;
+  kt_engine_style_light(&l0, 0);
+  kt_engine_style_light(&l4, 4);
+  CHECK(l0.chord > 0.0f && l0.chord_prior && l4.chord > 0.0f && l4.chord_prior,
+        "light chord weights L0 %g L4 %g", (double)l0.chord, (double)l4.chord);
+}
+
 static void test_style_terms(void)
 {
   kt_repr r;
@@ -1538,6 +1608,7 @@ int main(int argc, char **argv)
   test_hold_bonus();
   test_hold_only();
   test_style_terms();
+  test_chord_prior();
   test_style_random();
   test_style_engine();
   test_key_ctx();
