@@ -59,8 +59,8 @@ int bench_make_input(const kt_repr *r, int32_t *idx, unsigned seed)
   for (int j = 0; j < r->window + r->lookahead; ++j)
     kt_key_tracker_push(&kt, sp[j]);
   int8_t snd[3] = {64, 55, 43}; /* sounding-pitch models */
-  kt_live_ctx c = {sp, so, 3, 16, 0, fb, &kt, snd, 0};
-  return kt_encode_live(r, &c, idx);
+  kt_repr_live_ctx c = {sp, so, 3, 16, 0, fb, &kt, snd, 0};
+  return kt_repr_encode_live(r, &c, idx);
 }
 
 void bench_dense_blas(const kt_model *m, const float *x, float *a, float *b,

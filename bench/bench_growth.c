@@ -29,7 +29,7 @@ static kt_model *random_model(const kt_repr *base, int hidden, int window,
   sizes[0][1] = hidden;
   sizes[0][2] = hidden / 2;
   for (int h = 0; h < 3; ++h)
-    tot += heads[0][h] = kt_repr_n_tok(&r, kt_head_voice(h));
+    tot += heads[0][h] = kt_repr_n_tok(&r, kt_repr_head_voice(h));
   sizes[0][3] = tot;
   kt_model *m =
       kt_model_new(&r, 1, &nl, (const int(*)[KT_MAX_LAYERS + 1]) sizes, &nh,

@@ -420,7 +420,7 @@ static int bench_decode_only(void)
   float lg[3 * 64];
   int n = 0;
   for (int h = 0; h < 3; ++h)
-    n += kt_repr_n_tok(&r, kt_head_voice(h));
+    n += kt_repr_n_tok(&r, kt_repr_head_voice(h));
   static unsigned char tab[4096];
   kt_style_chord_table(tab);
   kt_decode_style st, lt;
@@ -438,8 +438,8 @@ static int bench_decode_only(void)
       o.hold_bonus = 0.2f;
       o.style = sty == 2 ? &lt : sty ? &st : NULL;
       for (int h = 0; h < 3; ++h) {
-        o.lo[h] = lo[kt_head_voice(h)];
-        o.hi[h] = hi[kt_head_voice(h)];
+        o.lo[h] = lo[kt_repr_head_voice(h)];
+        o.hi[h] = hi[kt_repr_head_voice(h)];
       }
       unsigned s = 1;
       kt_rng rng;

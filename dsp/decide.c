@@ -63,7 +63,7 @@ static int input_at(kt_engine *e, const kt_engine_model *em, int64_t d,
       /* not opened yet (its note is late): the melody sounding now */
       int p = kt_melody_top(&e->mel);
       sp[j] = (int8_t)(p < 0 ? KT_REST
-                             : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
+                             : kt_repr_fold_pitch(p + shift, r->lo[KT_SOPRANO],
                                              r->hi[KT_SOPRANO]));
       so[j] = 0;
     } else if (t < 0 || t >= e->n || t <= e->n - KT_HIST) {
@@ -72,7 +72,7 @@ static int input_at(kt_engine *e, const kt_engine_model *em, int64_t d,
     } else {
       int p = e->sop[t & KT_HMASK];
       sp[j] = (int8_t)(p < 0 ? KT_REST
-                             : kt_fold_pitch(p + shift, r->lo[KT_SOPRANO],
+                             : kt_repr_fold_pitch(p + shift, r->lo[KT_SOPRANO],
                                              r->hi[KT_SOPRANO]));
       so[j] = e->son[t & KT_HMASK];
     }
@@ -80,27 +80,27 @@ static int input_at(kt_engine *e, const kt_engine_model *em, int64_t d,
   for (int k = 0; k < K; ++k) {
     int64_t t = d - 1 - k;
     for (int h = 0; h < KT_NGEN; ++h) {
-      int v = kt_head_voice(h);
+      int v = kt_repr_head_voice(h);
       if (t < 0 || t <= e->n - KT_HIST) {
-        fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(r, v, KT_REST, 0);
+        fb[k * KT_NGEN + h] = (uint8_t)kt_repr_tok_from_slice(r, v, KT_REST, 0);
       } else {
         int p = e->gen[t & KT_HMASK][h];
-        fb[k * KT_NGEN + h] = (uint8_t)kt_tok_from_slice(
+        fb[k * KT_NGEN + h] = (uint8_t)kt_repr_tok_from_slice(
             r, v, p < 0 ? KT_REST : p + shift, e->gon[t & KT_HMASK][h]);
       }
     }
   }
   int8_t snd[KT_NGEN];
   for (int h = 0; h < KT_NGEN; ++h) {
-    int v = kt_head_voice(h);
+    int v = kt_repr_head_voice(h);
     int p = dp >= 0 ? e->gen[dp & KT_HMASK][h] : -1;
     snd[h] = (int8_t)(p < 0 ? KT_REST
-                            : kt_fold_pitch(p + shift, r->lo[v], r->hi[v]));
+                            : kt_repr_fold_pitch(p + shift, r->lo[v], r->hi[v]));
   }
-  kt_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
+  kt_repr_live_ctx ctx = {sp, so, e->sbp[di], e->sbl[di], mode_family, fb,
                      &e->key, snd, rot};
   *ref = sp[W - 1];
-  return kt_encode_live(r, &ctx, idx);
+  return kt_repr_encode_live(r, &ctx, idx);
 }
 
 /* The net's logits for slice d (see input_at) in em->logits. */

@@ -34,7 +34,7 @@ static int fold(int p, int lo, int hi)
 {
   if (p < 0)
     return p;
-  return kt_fold_pitch(p, lo, hi);
+  return kt_repr_fold_pitch(p, lo, hi);
 }
 
 const float *kt_decode_chord_prior(int lookahead) KT_RT
@@ -65,7 +65,7 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
                             int shift, int prev, kt_rng *rng, int n_keep,
                             cand_list *cl)
 {
-  int voice = kt_head_voice(h);
+  int voice = kt_repr_head_voice(h);
   int n = kt_repr_n_tok(r, voice);
   float lse = kt_model_log_sum_exp(lg, n);
   cl->n = 0;
@@ -83,7 +83,7 @@ static void head_candidates(const kt_repr *r, int h, const float *lg,
       c.pitch = -1;
       c.onset = prev >= 0;
     } else {
-      c.pitch = kt_tok_pitch(r, voice, j) - shift;
+      c.pitch = kt_repr_tok_pitch(r, voice, j) - shift;
       c.onset = 1;
       if (c.pitch < 0 || c.pitch > 127)
         continue;
@@ -232,7 +232,7 @@ void kt_decode(const kt_repr *r, const float *logits,
   for (int h = 0, off = 0; h < KT_NGEN; ++h) {
     head_candidates(r, h, logits + off, o->gumbel ? o->gumbel + off : NULL, o,
                     shift, prev[h], rng, n_keep, &cl[h]);
-    off += kt_repr_n_tok(r, kt_head_voice(h));
+    off += kt_repr_n_tok(r, kt_repr_head_voice(h));
   }
   for (int h = 0; h < KT_NGEN; ++h) {
     if (cl[h].n == 0) { /* nothing usable: rest */

@@ -65,10 +65,10 @@ kt_engine_model *kt_engine_model_new(kt_model *m, char *err, size_t errlen)
     return NULL;
   }
   for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-    if (m->net[0].head_size[h] != kt_repr_n_head(r, kt_head_voice(h))) {
+    if (m->net[0].head_size[h] != kt_repr_n_head(r, kt_repr_head_voice(h))) {
       snprintf(err, errlen, "model head %d has %d classes, its "
                "representation says %d", h, m->net[0].head_size[h],
-               kt_repr_n_head(r, kt_head_voice(h)));
+               kt_repr_n_head(r, kt_repr_head_voice(h)));
       return NULL;
     }
   uint64_t cost = kt_engine_model_cost(m), budget = kt_engine_cost_budget();

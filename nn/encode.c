@@ -2,7 +2,7 @@
  *
  * Padding convention (trainer and engine agree): soprano slices before the
  * first or after the last slice are KT_REST with onset 0; fed-back tokens
- * before the first slice are KT_TOK_HOLD (kt_tok_from_slice(r, v, KT_REST,
+ * before the first slice are KT_TOK_HOLD (kt_repr_tok_from_slice(r, v, KT_REST,
  * 0), as dsp/engine.c does). */
 #include "encode.h"
 
@@ -26,7 +26,7 @@ int kt_repr_n_tok(const kt_repr *r, int voice)
 /* Sounding-pitch classes of head h: rest + the voice's range. */
 static int sounding_width(const kt_repr *r, int h)
 {
-  return kt_repr_n_tok(r, kt_head_voice(h)) - 1;
+  return kt_repr_n_tok(r, kt_repr_head_voice(h)) - 1;
 }
 
 static int sounding_total(const kt_repr *r)
@@ -41,7 +41,7 @@ int kt_repr_n_out_live(const kt_repr *r) KT_RT
 {
   int w = 0;
   for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-    w += kt_repr_n_tok(r, kt_head_voice(h));
+    w += kt_repr_n_tok(r, kt_repr_head_voice(h));
   return w;
 }
 
@@ -51,7 +51,7 @@ int kt_repr_n_head(const kt_repr *r, int voice) KT_RT
          (r->rel_out & KT_REL_PC ? 12 : 0);
 }
 
-int kt_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT
+int kt_repr_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT
 {
   int nt = kt_repr_n_tok(r, voice), n = 0, base = nt;
   if (j < 2 || j >= nt) return 0;
@@ -65,12 +65,12 @@ int kt_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT
   return n;
 }
 
-void kt_rel_combine(const kt_repr *r, int voice, int ref, const float *raw,
+void kt_repr_rel_combine(const kt_repr *r, int voice, int ref, const float *raw,
                     float *out) KT_RT
 {
   int nt = kt_repr_n_tok(r, voice);
   for (int j = 0; j < nt; ++j) {
-    int at[2], n = kt_rel_terms(r, voice, ref, j, at);
+    int at[2], n = kt_repr_rel_terms(r, voice, ref, j, at);
     out[j] = raw[j];
     for (int k = 0; k < n; ++k)
       out[j] += raw[at[k]];
@@ -213,7 +213,7 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
   return 1;
 }
 
-int kt_fold_pitch(int pitch, int lo, int hi)
+int kt_repr_fold_pitch(int pitch, int lo, int hi)
 {
   if (pitch < 0) return pitch;
   while (pitch < lo)
@@ -225,14 +225,14 @@ int kt_fold_pitch(int pitch, int lo, int hi)
   return pitch;
 }
 
-int kt_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset)
+int kt_repr_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset)
 {
   if (!onset) return KT_TOK_HOLD;
   if (pitch < 0) return KT_TOK_REST;
-  return 2 + kt_fold_pitch(pitch, r->lo[voice], r->hi[voice]) - r->lo[voice];
+  return 2 + kt_repr_fold_pitch(pitch, r->lo[voice], r->hi[voice]) - r->lo[voice];
 }
 
-int kt_tok_pitch(const kt_repr *r, int voice, int tok)
+int kt_repr_tok_pitch(const kt_repr *r, int voice, int tok)
 {
   if (tok == KT_TOK_REST) return KT_REST;
   if (tok < 2 || tok >= kt_repr_n_tok(r, voice)) return -2;
@@ -243,10 +243,10 @@ static int sop_class(const kt_repr *r, int pitch)
 {
   if (pitch < 0) return 0;
   int lo = r->lo[KT_SOPRANO], hi = r->hi[KT_SOPRANO];
-  return 1 + kt_fold_pitch(pitch, lo, hi) - lo;
+  return 1 + kt_repr_fold_pitch(pitch, lo, hi) - lo;
 }
 
-int kt_keyctx_bin(float w, float wmax)
+int kt_repr_keyctx_bin(float w, float wmax)
 {
   if (!(wmax > 0) || !(w > 0.05f * wmax)) return 0; /* NaN-safe */
   if (w < 0.35f * wmax) return 1;
@@ -261,7 +261,7 @@ static int bar_len_class(int len)
   return 2;
 }
 
-int kt_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
+int kt_repr_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
                   int n, int32_t *idx, int k)
 {
   int sw = kt_repr_sop_width(r), nc = sop_classes(r);
@@ -272,10 +272,10 @@ int kt_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on,
   return k;
 }
 
-int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
+int kt_repr_encode_live(const kt_repr *r, const kt_repr_live_ctx *c, int32_t *idx)
 {
   int n = r->window + r->lookahead;
-  int k = kt_encode_sop(r, c->sop_pitch, c->sop_onset, n, idx, 0);
+  int k = kt_repr_encode_sop(r, c->sop_pitch, c->sop_onset, n, idx, 0);
   int base = n * kt_repr_sop_width(r);
   int pos = c->bar_pos < 0          ? 0
             : c->bar_pos >= KT_NPOS ? KT_NPOS - 1
@@ -295,23 +295,23 @@ int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx)
     for (int i = 0; kt && i < 12; ++i)
       if (kt->pc[i] > wmax) wmax = kt->pc[i];
     for (int i = 0; i < 12; ++i) { /* class i heard as i - rot */
-      idx[k++] = base + (kt ? kt_keyctx_bin(kt->pc[(i + 12 - rot) % 12], wmax)
+      idx[k++] = base + (kt ? kt_repr_keyctx_bin(kt->pc[(i + 12 - rot) % 12], wmax)
                             : 0);
       base += KT_KEYCTX_BINS;
     }
   }
   if (r->sounding) {
     for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
-      int v = kt_head_voice(h);
+      int v = kt_repr_head_voice(h);
       int p = c->sounding ? c->sounding[h] : KT_REST;
-      int cls = p < 0 ? 0 : 1 + kt_fold_pitch(p, r->lo[v], r->hi[v]) - r->lo[v];
+      int cls = p < 0 ? 0 : 1 + kt_repr_fold_pitch(p, r->lo[v], r->hi[v]) - r->lo[v];
       idx[k++] = base + cls;
       base += sounding_width(r, h);
     }
   }
   for (int f = 0; f < r->feedback; ++f) {
     for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
-      int nt = kt_repr_n_tok(r, kt_head_voice(h));
+      int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
       int t = c->fb_tok[f * KT_NHEADS_LIVE + h];
       if (t >= nt) t = KT_TOK_HOLD;
       idx[k++] = base + t;

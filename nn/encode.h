@@ -29,7 +29,7 @@
  *   key context (repr.key_ctx = 1 only): the running key tracker's tonic
  *     (12 pitch classes + 1 "no note yet"), then for each pitch class its
  *     share of the tracker's decaying melody histogram in KT_KEYCTX_BINS
- *     levels (kt_keyctx_bin): tonal context from the whole melody so far,
+ *     levels (kt_repr_keyctx_bin): tonal context from the whole melody so far,
  *     longer than the window, without trusting the detected key alone
  *   sounding pitches (repr.sounding = 1 only): for heads alto, tenor, bass
  *     the pitch the voice sounds at slice t-1 (0 = rest, 1 + pitch - lo):
@@ -39,7 +39,7 @@
  *   melody intervals (repr.rel_in = 1 only): for each soprano slice of the
  *   window that sounds, its interval from the pitch at t, -KT_RELIN_SPAN ..
  *   +KT_RELIN_SPAN (clamped; none when t rests)
- * Heads: 0 = alto, 1 = tenor, 2 = bass (kt_head_voice()).
+ * Heads: 0 = alto, 1 = tenor, 2 = bass (kt_repr_head_voice()).
  *
  * Offline (KT_ARCH_FORWARDBACH / FORWARD3BACH): soprano slices 0..W-1 only;
  * heads j*3 + h for slice j (forward3bach: net h has heads j). */
@@ -102,7 +102,7 @@ typedef struct {
                     besides its tokens the voice's distance below the
                     soprano sounding at the slice (KT_NREL more outputs),
                     and a pitch's logit is its own plus its distance's
-                    (kt_rel_combine): "a third below the melody" is learnt
+                    (kt_repr_rel_combine): "a third below the melody" is learnt
                     once for every melody pitch.  KT_REL_PC: 12 more, one
                     per pitch class, added to each pitch of the class
                     (model format >= 6) */
@@ -113,7 +113,7 @@ typedef struct {
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */
-static inline int kt_head_voice(int h) { return KT_ALTO - h; }
+static inline int kt_repr_head_voice(int h) { return KT_ALTO - h; }
 
 int kt_repr_valid(const kt_repr *r, char *err, size_t errlen);
 int kt_repr_sop_width(const kt_repr *r);
@@ -131,21 +131,21 @@ int kt_repr_n_head(const kt_repr *r, int voice) KT_RT;
 #define KT_LIVE_MAX_RAW (3 * (130 + KT_NREL + 12))
 /* Where token j of head voice takes its extra terms from among the net's
  * outputs for the head (at most 2, written to at); returns how many. */
-int kt_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT;
+int kt_repr_rel_terms(const kt_repr *r, int voice, int ref, int j, int *at) KT_RT;
 /* The token logits of head voice from its net outputs raw
  * (kt_repr_n_head floats) into out (kt_repr_n_tok floats): a copy, and
- * with rel_out each pitch token's logit plus its terms (kt_rel_terms): its
+ * with rel_out each pitch token's logit plus its terms (kt_repr_rel_terms): its
  * distance below ref, the soprano pitch sounding at the slice (as encoded:
  * moved and folded; KT_REST: no distance term), and its pitch class. */
-void kt_rel_combine(const kt_repr *r, int voice, int ref, const float *raw,
+void kt_repr_rel_combine(const kt_repr *r, int voice, int ref, const float *raw,
                     float *out) KT_RT;
 
 /* Fold pitch into [lo, hi] by octaves (rests unchanged). */
-int kt_fold_pitch(int pitch, int lo, int hi) KT_RT;
+int kt_repr_fold_pitch(int pitch, int lo, int hi) KT_RT;
 /* Token of a voice slice; pitch folded into range. */
-int kt_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset) KT_RT;
+int kt_repr_tok_from_slice(const kt_repr *r, int voice, int pitch, int onset) KT_RT;
 /* Pitch of a token: >= 0 pitch, KT_REST for rest, -2 for hold. */
-int kt_tok_pitch(const kt_repr *r, int voice, int tok) KT_RT;
+int kt_repr_tok_pitch(const kt_repr *r, int voice, int tok) KT_RT;
 
 typedef struct {
   const int8_t *sop_pitch;  /* W + L entries, oldest first (normalized) */
@@ -161,21 +161,21 @@ typedef struct {
                                 by beyond what the tracker heard (the
                                 engine's shift_avg passes); its tonic and
                                 histogram are moved with it */
-} kt_live_ctx;
+} kt_repr_live_ctx;
 
 /* Level 0..KT_KEYCTX_BINS-1 of one pitch class's histogram weight w
  * relative to the largest weight wmax. */
-int kt_keyctx_bin(float w, float wmax) KT_RT;
+int kt_repr_keyctx_bin(float w, float wmax) KT_RT;
 
 /* Writes the active input indices, returns how many (<= max_active). */
-int kt_encode_live(const kt_repr *r, const kt_live_ctx *c, int32_t *idx) KT_RT;
+int kt_repr_encode_live(const kt_repr *r, const kt_repr_live_ctx *c, int32_t *idx) KT_RT;
 /* The soprano inputs of n slices (kt_repr_sop_width each, slice s at
  * s * width) appended at idx[k..]: returns the new count. */
-int kt_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on, int n,
+int kt_repr_encode_sop(const kt_repr *r, const int8_t *p, const uint8_t *on, int n,
                   int32_t *idx, int k) KT_RT;
 /* Offline window of r->window soprano slices starting at slice 0
  * (nn/offline.c: tools and trainer only). */
-int kt_encode_window(const kt_repr *r, const int8_t *sop_pitch,
+int kt_repr_encode_window(const kt_repr *r, const int8_t *sop_pitch,
                      const uint8_t *sop_onset, int32_t *idx);
 
 #endif

@@ -236,8 +236,8 @@ static void live_heads(const kt_model *m, int ref, float *out) KT_RT
     for (int n = 0; n < nn; ++n) {
       memcpy(raw, out + n * width, sizeof(float) * (size_t)width);
       for (int h = 0, ro = 0, co = n * w2; h < KT_NHEADS_LIVE; ++h) {
-        int v = kt_head_voice(h);
-        kt_rel_combine(r, v, ref, raw + ro, out + co);
+        int v = kt_repr_head_voice(h);
+        kt_repr_rel_combine(r, v, ref, raw + ro, out + co);
         ro += kt_repr_n_head(r, v);
         co += kt_repr_n_tok(r, v);
       }
@@ -247,7 +247,7 @@ static void live_heads(const kt_model *m, int ref, float *out) KT_RT
   if (nn < 2) return;
   int off = 0;
   for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
-    int nt = kt_repr_n_tok(r, kt_head_voice(h));
+    int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
     float lse[KT_MAX_NETS];
     for (int n = 0; n < nn; ++n)
       lse[n] = kt_model_log_sum_exp(out + n * width + off, nt);
@@ -285,7 +285,7 @@ int kt_model_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
 {
   int nt[KT_NHEADS_LIVE], n_out = 0;
   for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-    n_out += nt[h] = kt_repr_n_tok(r, kt_head_voice(h));
+    n_out += nt[h] = kt_repr_n_tok(r, kt_repr_head_voice(h));
   if (n_out > KT_SHIFT_AVG_MAX_OUT || n < 0 || 2 * n + 1 > KT_MAX_BATCH)
     return 0;
   float acc[KT_SHIFT_AVG_MAX_OUT];

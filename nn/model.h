@@ -124,7 +124,7 @@ float kt_model_log_sum_exp(const float *x, int n) KT_RT;
 /* Live models: the three heads' token logits in out[0 ..
  * kt_repr_n_out_live).  ref: the soprano pitch sounding at the slice, as
  * encoded (KT_REST if none), which repr.rel_out models score their
- * distances from (kt_rel_combine).  A live model of several nets is an
+ * distances from (kt_repr_rel_combine).  A live model of several nets is an
  * ensemble: the result is the log of the nets' mean probability per head
  * (out needs n_out_total floats). */
 void kt_model_live_logits(const kt_model *m, const int32_t *idx, int n_idx,

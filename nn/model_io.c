@@ -160,16 +160,16 @@ static int expected_heads(const kt_repr *r, int n, int *heads)
   switch (r->arch) {
   case KT_ARCH_LIVE:
     for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-      heads[k++] = kt_repr_n_head(r, kt_head_voice(h));
+      heads[k++] = kt_repr_n_head(r, kt_repr_head_voice(h));
     break;
   case KT_ARCH_FORWARDBACH:
     for (int j = 0; j < r->window; ++j)
       for (int h = 0; h < KT_NHEADS_LIVE; ++h)
-        heads[k++] = kt_repr_n_tok(r, kt_head_voice(h));
+        heads[k++] = kt_repr_n_tok(r, kt_repr_head_voice(h));
     break;
   case KT_ARCH_FORWARD3BACH:
     for (int j = 0; j < r->window; ++j)
-      heads[k++] = kt_repr_n_tok(r, kt_head_voice(n));
+      heads[k++] = kt_repr_n_tok(r, kt_repr_head_voice(n));
     break;
   case KT_ARCH_CHORD:
     heads[k++] = KT_NCHORDS;

@@ -1,6 +1,6 @@
 /* nn/offline.c -- the model code only the tools and the trainer use, kept
  * out of the plugin's library (kantor_nn_core): the offline architectures'
- * input (kt_encode_window), live ensembles (kt_model_stack) and writing a
+ * input (kt_repr_encode_window), live ensembles (kt_model_stack) and writing a
  * model file (kt_model_save). */
 #include "encode.h"
 #include "model.h"
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int kt_encode_window(const kt_repr *r, const int8_t *sop_pitch,
+int kt_repr_encode_window(const kt_repr *r, const int8_t *sop_pitch,
                      const uint8_t *sop_onset, int32_t *idx)
 {
-  return kt_encode_sop(r, sop_pitch, sop_onset, r->window, idx, 0);
+  return kt_repr_encode_sop(r, sop_pitch, sop_onset, r->window, idx, 0);
 }
 
 kt_model *kt_model_stack(const kt_model *const *ms, int n)

@@ -31,7 +31,7 @@ static inline int kt_test_write_costly(const char *path, char *err,
   sizes[0][0] = kt_repr_n_inputs(&r);
   sizes[0][1] = sizes[0][2] = h;
   for (int i = 0; i < 3; ++i)
-    tot += heads[0][i] = kt_repr_n_head(&r, kt_head_voice(i));
+    tot += heads[0][i] = kt_repr_n_head(&r, kt_repr_head_voice(i));
   sizes[0][3] = tot;
   kt_model *m =
       kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,

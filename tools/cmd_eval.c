@@ -253,7 +253,7 @@ static void recording_to_slices(const kt_recording *rec, const kt_melody *m,
       }
     }
     for (int h = 0; h < 3; ++h) {
-      int v = kt_head_voice(h);
+      int v = kt_repr_head_voice(h);
       g->v[v][t].pitch = (int8_t)cur[h];
       g->v[v][t].onset =
           (uint8_t)(onset[h] || (t > 0 ? g->v[v][t - 1].pitch != cur[h] : 1));

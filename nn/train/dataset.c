@@ -225,7 +225,7 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
     }
     s->chord[t] = (int16_t)kt_chord_label(all, KT_NVOICES, NULL, NULL);
     for (int h = 0; h < 3; ++h) {
-      int v = kt_head_voice(h);
+      int v = kt_repr_head_voice(h);
       s->vp[h][t] = (int8_t)all[v];
       s->von[h][t] = (uint8_t)(c->v[v][t].onset || t == 0);
       s->own_p[h][t] = KT_REST;
@@ -311,27 +311,27 @@ int kt_dataset_n_targets(const kt_repr *r, int net)
  * makes it (fold into range). */
 static int tok_of(const kt_repr *r, int v, int p, int on, int sh)
 {
-  return kt_tok_from_slice(r, v, p < 0 ? KT_REST : p + sh, on);
+  return kt_repr_tok_from_slice(r, v, p < 0 ? KT_REST : p + sh, on);
 }
 
 static int corrupt(const kt_repr *r, int h, int tok, int sounding,
                    kt_rng *rng)
 {
-  int v = kt_head_voice(h);
+  int v = kt_repr_head_voice(h);
   int nt = kt_repr_n_tok(r, v);
   int u = (int)(kt_rng_next(rng) % 6);
   if (tok >= 2 && u < 2) return KT_TOK_HOLD; /* a missed attack */
-  int p = tok >= 2 ? kt_tok_pitch(r, v, tok) : sounding;
+  int p = tok >= 2 ? kt_repr_tok_pitch(r, v, tok) : sounding;
   if (p < 0) return tok;
   int d = (int)(kt_rng_next(rng) % 5) - 2; /* -2..2, 0 = re-attack */
-  int q = kt_fold_pitch(p + d, r->lo[v], r->hi[v]);
+  int q = kt_repr_fold_pitch(p + d, r->lo[v], r->hi[v]);
   int t = 2 + q - r->lo[v];
   return t < nt ? t : tok;
 }
 
 /* kt_dataset_example; live examples with the melody (and the voices fed
  * back) moved by mv more semitones and the key context with them
- * (kt_live_ctx.key_rot), as the engine's averaging pass mv encodes it. */
+ * (kt_repr_live_ctx.key_rot), as the engine's averaging pass mv encodes it. */
 static int example_at(const kt_dataset *ds, const kt_example *e, int net,
                       int own, float noise, kt_rng *rng, int mv, int32_t *idx,
                       int *tgt)
@@ -347,7 +347,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
     for (int j = 0; j < n; ++j) {
       int u = t - r->window + 1 + j;
       int in = u >= 0 && u < s->n && s->sop[u] >= 0;
-      sp[j] = (int8_t)(in ? kt_fold_pitch(s->sop[u] + sh, r->lo[KT_SOPRANO],
+      sp[j] = (int8_t)(in ? kt_repr_fold_pitch(s->sop[u] + sh, r->lo[KT_SOPRANO],
                                           r->hi[KT_SOPRANO])
                           : KT_REST);
       so[j] = u >= 0 && u < s->n ? s->son[u] : 0;
@@ -356,7 +356,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
     for (int k = 0; k < r->feedback; ++k) {
       int u = t - 1 - k;
       for (int h = 0; h < 3; ++h) {
-        int v = kt_head_voice(h);
+        int v = kt_repr_head_voice(h);
         int tok = KT_TOK_HOLD;
         if (u >= 0) {
           int p = own ? s->own_p[h][u] : s->vp[h][u];
@@ -364,7 +364,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
           tok = tok_of(r, v, p, on, sh);
           if (noise > 0 && kt_rng_unit(rng) < noise)
             tok = corrupt(r, h, tok,
-                          p < 0 ? p : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]),
+                          p < 0 ? p : kt_repr_fold_pitch(p + sh, r->lo[v], r->hi[v]),
                           rng);
         }
         fb[k * 3 + h] = (uint8_t)tok;
@@ -372,25 +372,25 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
     }
     int8_t snd[3];
     for (int h = 0; h < 3; ++h) {
-      int v = kt_head_voice(h);
+      int v = kt_repr_head_voice(h);
       int p = t < 1 ? KT_REST : own ? s->own_p[h][t - 1] : s->vp[h][t - 1];
       snd[h] = (int8_t)(p < 0 ? KT_REST
-                              : kt_fold_pitch(p + sh, r->lo[v], r->hi[v]));
+                              : kt_repr_fold_pitch(p + sh, r->lo[v], r->hi[v]));
     }
-    kt_live_ctx ctx = {sp,          so,
+    kt_repr_live_ctx ctx = {sp,          so,
                        s->bar_pos[t], s->bar_len[t],
                        s->kmode[t], fb,
                        s->ktrk ? &s->ktrk[t] : NULL, snd, mv};
-    int k = kt_encode_live(r, &ctx, idx);
+    int k = kt_repr_encode_live(r, &ctx, idx);
     for (int h = 0; h < 3; ++h) {
-      int v = kt_head_voice(h);
+      int v = kt_repr_head_voice(h);
       int bp = s->vp[h][t];
       /* tgt_sound: what sounds, at every slice */
       int tg = tok_of(r, v, bp, r->tgt_sound || s->von[h][t], sh);
       if (own && tg == KT_TOK_HOLD && t > 0) {
         int op = s->own_p[h][t - 1];
-        int fo = op < 0 ? op : kt_fold_pitch(op + sh, r->lo[v], r->hi[v]);
-        int fb_ = bp < 0 ? bp : kt_fold_pitch(bp + sh, r->lo[v], r->hi[v]);
+        int fo = op < 0 ? op : kt_repr_fold_pitch(op + sh, r->lo[v], r->hi[v]);
+        int fb_ = bp < 0 ? bp : kt_repr_fold_pitch(bp + sh, r->lo[v], r->hi[v]);
         if (fo != fb_) /* our voice drifted: teach the way back to Bach's */
           tg = tok_of(r, v, bp, 1, sh);
       }
@@ -404,7 +404,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
     sp[j] = in ? s->sop[u] : KT_REST;
     so[j] = in ? s->son[u] : 0;
   }
-  int k = kt_encode_window(r, sp, so, idx);
+  int k = kt_repr_encode_window(r, sp, so, idx);
   switch (r->arch) {
   case KT_ARCH_FORWARDBACH:
   case KT_ARCH_FORWARD3BACH: {
@@ -412,7 +412,7 @@ static int example_at(const kt_dataset *ds, const kt_example *e, int net,
     for (int j = 0; j < r->window; ++j)
       for (int h = 0; h < 3; ++h) {
         if (fwd3 && h != net) continue;
-        int u = t + j, v = kt_head_voice(h);
+        int u = t + j, v = kt_repr_head_voice(h);
         /* window start: say the note even if it is held from before */
         int tg = u < s->n ? tok_of(r, v, s->vp[h][u], s->von[h][u] || j == 0, 0)
                           : -1;
@@ -444,7 +444,7 @@ int kt_dataset_example_moved(const kt_dataset *ds, const kt_example *e, int mv,
   int tgt[KT_NHEADS_LIVE];
   int p = s->sop[e->t];
   *ref = p < 0 ? KT_REST
-               : kt_fold_pitch(p + s->kshift[e->t] + mv, r->lo[KT_SOPRANO],
+               : kt_repr_fold_pitch(p + s->kshift[e->t] + mv, r->lo[KT_SOPRANO],
                                r->hi[KT_SOPRANO]);
   return example_at(ds, e, 0, 0, 0, NULL, mv, idx, tgt);
 }
@@ -454,7 +454,7 @@ int kt_dataset_ref(const kt_dataset *ds, const kt_example *e)
   const kt_repr *r = &ds->repr;
   const kt_seq *s = &ds->seq[e->seq];
   if (r->arch != KT_ARCH_LIVE || s->sop[e->t] < 0) return KT_REST;
-  return kt_fold_pitch(s->sop[e->t] + s->kshift[e->t], r->lo[KT_SOPRANO],
+  return kt_repr_fold_pitch(s->sop[e->t] + s->kshift[e->t], r->lo[KT_SOPRANO],
                        r->hi[KT_SOPRANO]);
 }
 
@@ -488,15 +488,15 @@ double kt_dataset_rollout(kt_dataset *ds, const kt_model *m)
       kt_model_live_logits(m, idx, k, kt_dataset_ref(ds, &e), scratch, out);
       int off = 0;
       for (int h = 0; h < 3; ++h) {
-        int nt = kt_repr_n_tok(r, kt_head_voice(h)), best = 0;
+        int nt = kt_repr_n_tok(r, kt_repr_head_voice(h)), best = 0;
         for (int j = 1; j < nt; ++j)
           if (out[off + j] > out[off + best]) best = j;
         off += nt;
-        int v = kt_head_voice(h);
+        int v = kt_repr_head_voice(h);
         int prev = t > 0 ? s->own_p[h][t - 1] : KT_REST;
         int p = best == KT_TOK_HOLD   ? prev
                 : best == KT_TOK_REST ? KT_REST
-                                      : kt_tok_pitch(r, v, best) - sh;
+                                      : kt_repr_tok_pitch(r, v, best) - sh;
         s->own_p[h][t] = (int8_t)p;
         /* as kt_decode: with tgt_sound a change of pitch (or from a note
            to a rest) is an onset, the same pitch or rest continues */

@@ -124,7 +124,7 @@ int kt_train_export(const kt_train_opts *o, const kt_chorale *train,
   put_u32(&all, (uint32_t)nt);
   for (int h = 0; h < nt; ++h) {
     hs[h] = r.arch == KT_ARCH_CHORD ? KT_NCHORDS
-                                    : kt_repr_n_tok(&r, kt_head_voice(h % 3));
+                                    : kt_repr_n_tok(&r, kt_repr_head_voice(h % 3));
     put_u32(&all, (uint32_t)hs[h]);
   }
   put_u32(&all, (uint32_t)o->batch);

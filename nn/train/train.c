@@ -182,7 +182,7 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
 /* Softmax cross-entropy per head; writes dlogits into dact[nl] (scaled by
  * 1 / (nb * heads with a target)); returns loss sum, adds hits/count.
  * Live heads of a repr.rel_out net (r) first combine their outputs into
- * token logits (kt_rel_combine, with ref[b] the example's soprano pitch;
+ * token logits (kt_repr_rel_combine, with ref[b] the example's soprano pitch;
  * NULL: none), and the gradient goes back to both terms. */
 static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
                               const int *tgt, const float *soft, int sw,
@@ -207,9 +207,9 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
       int hs = net->head_size[h], y = tgt[b * nt + h];
       const float *z = zb + off;
       float *dz = dzb + off;
-      int v = rel ? kt_head_voice(h) : 0;
+      int v = rel ? kt_repr_head_voice(h) : 0;
       if (rel) { /* the token logits; hs: their count */
-        kt_rel_combine(r, v, rb, z, zc);
+        kt_repr_rel_combine(r, v, rb, z, zc);
         z = zc;
         hs = kt_repr_n_tok(r, v);
       }
@@ -243,7 +243,7 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
           for (int i = hs; i < net->head_size[h]; ++i)
             dz[i] = 0;
           for (int j = 2; j < hs; ++j) {
-            int at[2], n = kt_rel_terms(r, v, rb, j, at);
+            int at[2], n = kt_repr_rel_terms(r, v, rb, j, at);
             for (int k = 0; k < n; ++k)
               dz[at[k]] += dz[j];
           }
@@ -373,16 +373,16 @@ static kt_model *model_like(const kt_repr *r, const kt_train_opts *o)
     switch (r->arch) {
     case KT_ARCH_LIVE:
       for (int h = 0; h < 3; ++h)
-        heads[n][k++] = kt_repr_n_head(r, kt_head_voice(h));
+        heads[n][k++] = kt_repr_n_head(r, kt_repr_head_voice(h));
       break;
     case KT_ARCH_FORWARDBACH:
       for (int j = 0; j < r->window; ++j)
         for (int h = 0; h < 3; ++h)
-          heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(h));
+          heads[n][k++] = kt_repr_n_tok(r, kt_repr_head_voice(h));
       break;
     case KT_ARCH_FORWARD3BACH:
       for (int j = 0; j < r->window; ++j)
-        heads[n][k++] = kt_repr_n_tok(r, kt_head_voice(n));
+        heads[n][k++] = kt_repr_n_tok(r, kt_repr_head_voice(n));
       break;
     default:
       heads[n][k++] = KT_NCHORDS;
@@ -740,7 +740,7 @@ int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
       memcpy(row, out[0], (size_t)sw * sizeof(float));
     }
     for (int h = 0, off = 0; h < KT_NHEADS_LIVE; ++h) {
-      int nt = kt_repr_n_tok(r, kt_head_voice(h));
+      int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
       float lse = kt_model_log_sum_exp(row + off, nt);
       for (int j = 0; j < nt; ++j)
         row[off + j] = (float)exp((double)(row[off + j] - lse));

@@ -568,7 +568,7 @@ static kt_model *zero_model(const kt_repr *r)
   int n_layers = 1, n_heads = 3, tot = 0;
   sizes[0][0] = kt_repr_n_inputs(r);
   for (int h = 0; h < 3; ++h)
-    tot += heads[0][h] = kt_repr_n_head(r, kt_head_voice(h));
+    tot += heads[0][h] = kt_repr_n_head(r, kt_repr_head_voice(h));
   sizes[0][1] = tot;
   kt_model *m =
       kt_model_new(r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
@@ -607,7 +607,7 @@ static kt_model *handmade(int key_norm, int tenor_fixed)
   for (int p = r.lo[KT_SOPRANO]; p <= r.hi[KT_SOPRANO]; ++p) {
     int in = j * sw + 1 + p - r.lo[KT_SOPRANO];
     for (int h = 0, off = 0; h < 3; off += heads[h++]) {
-      int v = kt_head_voice(h), q = p - below[h];
+      int v = kt_repr_head_voice(h), q = p - below[h];
       if (q >= r.lo[v] && q <= r.hi[v] && !(h == 1 && tenor_fixed))
         L->w[(size_t)in * L->n_out + off + 2 + q - r.lo[v]] = 8.0f;
     }
@@ -635,7 +635,7 @@ static kt_model *rel_follower(void)
   kt_layer *L = &m->net[0].layer[0];
   static const int below[3] = {4, 12, 24};
   for (int h = 0, off = 0; h < 3; off += m->net[0].head_size[h++])
-    L->b[off + kt_repr_n_tok(&r, kt_head_voice(h)) + below[h] - KT_REL_MIN] =
+    L->b[off + kt_repr_n_tok(&r, kt_repr_head_voice(h)) + below[h] - KT_REL_MIN] =
         8.0f;
   return m;
 }
@@ -870,15 +870,15 @@ static void decode_setup(kt_repr *r, float *lg, int off[3],
   memcpy(r->lo, dlo, sizeof dlo);
   memcpy(r->hi, dhi, sizeof dhi);
   for (int h = 0; h < 3; ++h) {
-    int nt = kt_repr_n_tok(r, kt_head_voice(h));
-    off[h] = h ? off[h - 1] + kt_repr_n_tok(r, kt_head_voice(h - 1)) : 0;
+    int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
+    off[h] = h ? off[h - 1] + kt_repr_n_tok(r, kt_repr_head_voice(h - 1)) : 0;
     for (int j = 0; j < nt; ++j) lg[off[h] + j] = -20.0f;
   }
   memset(o, 0, sizeof *o);
   o->guard = 1;
   for (int h = 0; h < 3; ++h) {
-    o->lo[h] = dlo[kt_head_voice(h)];
-    o->hi[h] = dhi[kt_head_voice(h)];
+    o->lo[h] = dlo[kt_repr_head_voice(h)];
+    o->hi[h] = dhi[kt_repr_head_voice(h)];
   }
 }
 
@@ -886,7 +886,7 @@ static void decode_setup(kt_repr *r, float *lg, int off[3],
  * layout). */
 static void set_logit(float *lg, const int off[3], int h, int pitch, float x)
 {
-  lg[off[h] + 2 + pitch - dlo[kt_head_voice(h)]] = x;
+  lg[off[h] + 2 + pitch - dlo[kt_repr_head_voice(h)]] = x;
 }
 
 /* The alto between going on with its G4 (x below A4) and A4; the tenor
@@ -1255,7 +1255,7 @@ static void test_style_random(void)
     r.tgt_sound = 1;
     o.hold_bonus = 0.2f;
     for (int h = 0; h < 3; ++h) {
-      int nt = kt_repr_n_tok(&r, kt_head_voice(h));
+      int nt = kt_repr_n_tok(&r, kt_repr_head_voice(h));
       for (int j = 0; j < nt; ++j)
         lg[off[h] + j] = -(float)(rnd() % 1000) / 100.0f;
     }
@@ -1557,7 +1557,7 @@ static void test_cost_budget(void)
     sizes[0][1] = hid[0];
     sizes[0][2] = hid[1];
     for (int h = 0; h < 3; ++h)
-      tot += heads[0][h] = kt_repr_n_head(&r, kt_head_voice(h));
+      tot += heads[0][h] = kt_repr_n_head(&r, kt_repr_head_voice(h));
     sizes[0][3] = tot;
     kt_model *m =
         kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,

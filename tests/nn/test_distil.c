@@ -125,7 +125,7 @@ static void by_hand(const kt_model *t, const kt_dataset *ds, int i, double *out)
     int ref, k = kt_dataset_example_moved(ds, &ds->ex[i], mv, idx, &ref);
     kt_model_live_logits(t, idx, k, ref, scratch, lg);
     for (int h = 0, off = 0; h < 3; ++h) {
-      int nt = kt_repr_n_tok(r, kt_head_voice(h));
+      int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
       double mx = -1e30, s = 0;
       for (int j = 0; j < nt; ++j)
         mx = lg[off + j] > mx ? lg[off + j] : mx;
@@ -141,7 +141,7 @@ static void by_hand(const kt_model *t, const kt_dataset *ds, int i, double *out)
     }
   }
   for (int h = 0, off = 0; h < 3; ++h) {
-    int nt = kt_repr_n_tok(r, kt_head_voice(h));
+    int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
     double mx = -1e30, s = 0;
     for (int j = 0; j < nt; ++j) {
       out[off + j] = cnt[off + j] ? acc[off + j] / cnt[off + j] : -1e9;
@@ -180,7 +180,7 @@ static void targets(const kt_model *teacher)
     moved_differs += kc != ka || memcmp(a, b, sizeof(int32_t) * (size_t)ka);
     const float *row = soft + (size_t)i * sw;
     for (int h = 0, off = 0; h < 3; ++h) {
-      int nt = kt_repr_n_tok(&teacher->repr, kt_head_voice(h));
+      int nt = kt_repr_n_tok(&teacher->repr, kt_repr_head_voice(h));
       double s = 0;
       for (int j = 0; j < nt; ++j) {
         bad_p += !(row[off + j] >= 0 && row[off + j] <= 1);
@@ -216,7 +216,7 @@ static void targets(const kt_model *teacher)
     kt_model_live_logits(teacher, a, k, kt_dataset_ref(&ds, &ds.ex[i]), scratch,
                          lg);
     for (int h = 0, off = 0; h < 3; ++h) {
-      int nt = kt_repr_n_tok(&teacher->repr, kt_head_voice(h));
+      int nt = kt_repr_n_tok(&teacher->repr, kt_repr_head_voice(h));
       double s = 0;
       for (int j = 0; j < nt; ++j)
         s += exp(lg[off + j]);

@@ -40,27 +40,27 @@ int main(void)
   for (int v = 0; v < KT_NVOICES; ++v) {
     CHECK(kt_repr_n_tok(&r, v) == r.hi[v] - r.lo[v] + 3, "n_tok voice %d", v);
     for (int p = r.lo[v]; p <= r.hi[v]; ++p) {
-      int t = kt_tok_from_slice(&r, v, p, 1);
+      int t = kt_repr_tok_from_slice(&r, v, p, 1);
       CHECK(t >= 2 && t < kt_repr_n_tok(&r, v), "token %d", t);
-      CHECK(kt_tok_pitch(&r, v, t) == p, "round trip %d -> %d -> %d", p, t,
-            kt_tok_pitch(&r, v, t));
+      CHECK(kt_repr_tok_pitch(&r, v, t) == p, "round trip %d -> %d -> %d", p, t,
+            kt_repr_tok_pitch(&r, v, t));
     }
-    CHECK(kt_tok_from_slice(&r, v, 60, 0) == KT_TOK_HOLD, "hold");
-    CHECK(kt_tok_from_slice(&r, v, KT_REST, 1) == KT_TOK_REST, "rest");
-    CHECK(kt_tok_pitch(&r, v, KT_TOK_REST) == KT_REST, "rest pitch");
-    CHECK(kt_tok_pitch(&r, v, KT_TOK_HOLD) == -2, "hold pitch");
-    CHECK(kt_tok_pitch(&r, v, kt_repr_n_tok(&r, v)) == -2, "bad token");
+    CHECK(kt_repr_tok_from_slice(&r, v, 60, 0) == KT_TOK_HOLD, "hold");
+    CHECK(kt_repr_tok_from_slice(&r, v, KT_REST, 1) == KT_TOK_REST, "rest");
+    CHECK(kt_repr_tok_pitch(&r, v, KT_TOK_REST) == KT_REST, "rest pitch");
+    CHECK(kt_repr_tok_pitch(&r, v, KT_TOK_HOLD) == -2, "hold pitch");
+    CHECK(kt_repr_tok_pitch(&r, v, kt_repr_n_tok(&r, v)) == -2, "bad token");
   }
   /* folding: by octaves into the range, same pitch class */
   for (int p = 0; p < 128; ++p) {
-    int f = kt_fold_pitch(p, 53, 74);
+    int f = kt_repr_fold_pitch(p, 53, 74);
     CHECK(f >= 53 && f <= 74 && (f - p) % 12 == 0, "fold %d -> %d", p, f);
     if (p >= 53 && p <= 74)
       CHECK(f == p, "in-range pitch %d moved to %d", p, f);
   }
-  CHECK(kt_fold_pitch(KT_REST, 53, 74) == KT_REST, "rest unchanged");
-  CHECK(kt_tok_from_slice(&r, KT_ALTO, 90, 1) ==
-            kt_tok_from_slice(&r, KT_ALTO, kt_fold_pitch(90, 53, 74), 1),
+  CHECK(kt_repr_fold_pitch(KT_REST, 53, 74) == KT_REST, "rest unchanged");
+  CHECK(kt_repr_tok_from_slice(&r, KT_ALTO, 90, 1) ==
+            kt_repr_tok_from_slice(&r, KT_ALTO, kt_repr_fold_pitch(90, 53, 74), 1),
         "out-of-range folded");
 
   /* random live contexts: indices in bounds, increasing, count bounded */
@@ -82,7 +82,7 @@ int main(void)
         so[j] = (uint8_t)rnd(2);
       }
       for (int k = 0; k < q.feedback * 3; ++k)
-        fb[k] = (uint8_t)rnd(kt_repr_n_tok(&q, kt_head_voice(k % 3)) + 2);
+        fb[k] = (uint8_t)rnd(kt_repr_n_tok(&q, kt_repr_head_voice(k % 3)) + 2);
       /* a key tracker that heard some random melody (or nothing) */
       kt_key_tracker kt;
       kt_key_tracker_reset(&kt);
@@ -91,11 +91,11 @@ int main(void)
       int8_t snd[3];
       for (int h = 0; h < 3; ++h)
         snd[h] = (int8_t)(rnd(5) == 0 ? KT_REST : rnd(128));
-      kt_live_ctx ctx = {sp,     so, rnd(40) - 5,          12 + 4 * rnd(4),
+      kt_repr_live_ctx ctx = {sp,     so, rnd(40) - 5,          12 + 4 * rnd(4),
                          rnd(2), fb, rnd(4) ? &kt : NULL, rnd(4) ? snd : NULL,
                          rnd(24) - 12};
       int32_t idx[2 * KT_MAX_WINDOW + 3 + 13 + 3 + 3 * KT_MAX_FEEDBACK];
-      int k = kt_encode_live(&q, &ctx, idx);
+      int k = kt_repr_encode_live(&q, &ctx, idx);
       int want =
           n + 3 + (q.key_ctx ? 13 : 0) + (q.sounding ? 3 : 0) + 3 * q.feedback;
       CHECK(k >= want && k <= ma, "count %d of %d", k, ma);
@@ -119,8 +119,8 @@ int main(void)
     kt_key_tracker kt;
     kt_key_tracker_reset(&kt);
     int32_t idx[64];
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt, NULL, 0};
-    int k = kt_encode_live(&q, &ctx, idx);
+    kt_repr_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt, NULL, 0};
+    int k = kt_repr_encode_live(&q, &ctx, idx);
     CHECK(k == 16 + 3 + 13, "count %d", k);
     CHECK(idx[19] == base + 12, "unknown tonic class");
     for (int i = 0; i < 12; ++i)
@@ -129,19 +129,19 @@ int main(void)
     for (int rep = 0; rep < 20; ++rep)
       for (int j = 0; j < 10; ++j)
         kt_key_tracker_push(&kt, gmaj[j]);
-    k = kt_encode_live(&q, &ctx, idx);
+    k = kt_repr_encode_live(&q, &ctx, idx);
     CHECK(idx[19] == base + 7, "tonic G, got class %d", idx[19] - base);
     CHECK(idx[20 + 7] == base + 13 + 7 * KT_KEYCTX_BINS + 3, "G is the top");
     CHECK(idx[20 + 1] == base + 13 + 1 * KT_KEYCTX_BINS, "C# absent");
     ctx.key_rot = -3; /* the melody moved down a minor third: E major's
                          collection, the tonic E, A# (was C#) absent */
-    k = kt_encode_live(&q, &ctx, idx);
+    k = kt_repr_encode_live(&q, &ctx, idx);
     CHECK(idx[19] == base + 4, "moved tonic: class %d", idx[19] - base);
     CHECK(idx[20 + 4] == base + 13 + 4 * KT_KEYCTX_BINS + 3 &&
               idx[20 + 10] == base + 13 + 10 * KT_KEYCTX_BINS,
           "moved histogram");
     ctx.key_rot = 0;
-    CHECK(kt_keyctx_bin(1, 0) == 0 && kt_keyctx_bin(0.0f / 0.0f, 1) == 0,
+    CHECK(kt_repr_keyctx_bin(1, 0) == 0 && kt_repr_keyctx_bin(0.0f / 0.0f, 1) == 0,
           "degenerate histograms");
     kt_repr b = q;
     b.key_ctx = 2;
@@ -167,10 +167,10 @@ int main(void)
     int base = kt_repr_n_inputs(&q0);
     int8_t sp[4] = {60, KT_REST, 67, 79}; /* t is slice 2, G4 */
     uint8_t so[4] = {1, 0, 1, 1}, fb[3] = {0, 0, 0};
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, NULL, 0};
+    kt_repr_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, NULL, 0};
     int32_t idx[64], i0[64];
-    int k = kt_encode_live(&q, &ctx, idx);
-    int k0 = kt_encode_live(&q0, &ctx, i0);
+    int k = kt_repr_encode_live(&q, &ctx, idx);
+    int k0 = kt_repr_encode_live(&q0, &ctx, i0);
     CHECK(k == k0 + 3 && !memcmp(idx, i0, sizeof(int32_t) * (size_t)k0),
           "rel_in: %d indices after the %d of the plain layout", k - k0, k0);
     CHECK(idx[k0] == base + 0 * span + KT_RELIN_SPAN - 7, "C4: a fifth below");
@@ -178,7 +178,7 @@ int main(void)
     CHECK(idx[k0 + 2] == base + 3 * span + KT_RELIN_SPAN + 12,
           "lookahead: an octave above");
     sp[2] = KT_REST;
-    CHECK(kt_encode_live(&q, &ctx, idx) == kt_encode_live(&q0, &ctx, i0),
+    CHECK(kt_repr_encode_live(&q, &ctx, idx) == kt_repr_encode_live(&q0, &ctx, i0),
           "t rests: no intervals");
     kt_repr b = q;
     b.rel_in = 2;
@@ -212,18 +212,18 @@ int main(void)
     uint8_t so[4] = {0}, fb[3] = {KT_TOK_HOLD, KT_TOK_HOLD, KT_TOK_HOLD};
     int lo_a = q.lo[KT_ALTO], lo_b = q.lo[KT_BASS];
     int8_t snd[3] = {(int8_t)(lo_a + 3), KT_REST, (int8_t)(lo_b + 12 + 24)};
-    kt_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, snd, 0};
+    kt_repr_live_ctx ctx = {sp, so, 0, 16, 0, fb, NULL, snd, 0};
     int32_t idx[32];
-    int k = kt_encode_live(&q, &ctx, idx);
+    int k = kt_repr_encode_live(&q, &ctx, idx);
     CHECK(k == 4 + 3 + 3 + 3, "count %d", k);
     int hi_b = q.hi[KT_BASS];
-    int fold_b = kt_fold_pitch(lo_b + 36, lo_b, hi_b);
+    int fold_b = kt_repr_fold_pitch(lo_b + 36, lo_b, hi_b);
     CHECK(idx[7] == base + 1 + 3, "alto's sounding pitch");
     CHECK(idx[8] == base + wa, "tenor rests");
     CHECK(idx[9] == base + wa + wt + 1 + fold_b - lo_b, "bass folded");
     CHECK(idx[10] == base + wa + wt + wb + KT_TOK_HOLD, "fed-back tokens after");
     ctx.sounding = NULL; /* nothing given: every voice rests */
-    k = kt_encode_live(&q, &ctx, idx);
+    k = kt_repr_encode_live(&q, &ctx, idx);
     CHECK(idx[7] == base && idx[8] == base + wa && idx[9] == base + wa + wt,
           "no sounding pitches: rests");
     kt_repr b = q;
@@ -286,7 +286,7 @@ int main(void)
     so[j] = (uint8_t)(j % 2);
   }
   int32_t idx[128];
-  int k = kt_encode_window(&o, sp, so, idx);
+  int k = kt_repr_encode_window(&o, sp, so, idx);
   CHECK(k == 64 + 32 && k <= kt_repr_max_active(&o), "window count %d", k);
   for (int i = 0; i < k; ++i)
     CHECK(idx[i] >= 0 && idx[i] < kt_repr_n_inputs(&o), "window idx");

@@ -70,7 +70,7 @@ int main(void)
   }
   CHECK(same, "exported examples differ from kt_dataset_example");
   for (int h = 0; h < 3; ++h)
-    CHECK_EQ(d.head_size[h], kt_repr_n_tok(&r, kt_head_voice(h)));
+    CHECK_EQ(d.head_size[h], kt_repr_n_tok(&r, kt_repr_head_voice(h)));
   kt_dataset_free(&ds);
 
   /* trains; deterministic for a seed */

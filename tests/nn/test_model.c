@@ -54,7 +54,7 @@ static kt_model *make_model_rel(int nl, const int *hidden, int key_ctx,
     sizes[0][l + 1] = hidden[l];
   int tot = 0;
   for (int h = 0; h < 3; ++h)
-    tot += heads[0][h] = kt_repr_n_head(&r, kt_head_voice(h));
+    tot += heads[0][h] = kt_repr_n_head(&r, kt_repr_head_voice(h));
   sizes[0][nl] = tot;
   kt_model *m =
       kt_model_new(&r, 1, &n_layers, (const int(*)[KT_MAX_LAYERS + 1]) sizes,
@@ -98,7 +98,7 @@ static void test_rel_logits(void)
   kt_model_live_logits(ens, idx, 3, ref, sc, eo);
   int ro = 0, co = 0, seen_dist = 0;
   for (int h = 0; h < 3; ++h) {
-    int v = kt_head_voice(h), nt = kt_repr_n_tok(r, v);
+    int v = kt_repr_head_voice(h), nt = kt_repr_n_tok(r, v);
     CHECK(kt_repr_n_head(r, v) == nt + KT_NREL + 12, "head %d width", h);
     double lse = 0;
     for (int j = 0; j < nt; ++j)
@@ -124,7 +124,7 @@ static void test_rel_logits(void)
   CHECK(seen_dist > 30, "%d pitches with a distance term", seen_dist);
   /* no soprano: the pitch-class term only */
   kt_model_live_logits(m, idx, 3, KT_REST, sc, out);
-  int v = kt_head_voice(0), nt = kt_repr_n_tok(r, v);
+  int v = kt_repr_head_voice(0), nt = kt_repr_n_tok(r, v);
   CHECK(out[2] == raw[2] + raw[nt + KT_NREL + r->lo[v] % 12],
         "rest: no distance term");
   free(sc);
@@ -225,7 +225,7 @@ static int forward_bitwise(const kt_model *m, const int32_t *idx, int n_idx,
 /* A batch of passes (a slice's shifted passes) gives each pass bitwise
  * what it gives alone: kt_model_forward_batch and, for live models,
  * kt_model_live_logits_batch, for 1..KT_MAX_BATCH passes of different
- * inputs (ascending as kt_encode_live writes them, or in any order, with
+ * inputs (ascending as kt_repr_encode_live writes them, or in any order, with
  * repeats and out-of-range rows). */
 static void check_batch(const kt_model *m, const char *what)
 {

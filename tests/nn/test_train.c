@@ -111,7 +111,7 @@ static void gradcheck(int rel)
         i = idx[(k / 2) % cnt[0]] * L->n_out + k % L->n_out;
       int last = l == m->net[0].n_layers - 1, n_tok0 = 0, col = -1;
       if (rel && last && !isb && k % 2 == 0) { /* a distance of head 0 */
-        n_tok0 = kt_repr_n_tok(&m->repr, kt_head_voice(0));
+        n_tok0 = kt_repr_n_tok(&m->repr, kt_repr_head_voice(0));
         col = n_tok0 + (int)(kt_rng_next(&r) % KT_NREL);
         i = (int)(kt_rng_next(&r) % (uint64_t)L->n_in) * L->n_out + col;
       }
@@ -300,10 +300,10 @@ static void sound_targets(void)
       const kt_example *e = &ds.ex[i];
       kt_dataset_example(&ds, e, 0, 0, 0, NULL, idx, tgt);
       for (int h = 0; h < 3; ++h) {
-        int v = kt_head_voice(h);
+        int v = kt_repr_head_voice(h);
         int p = c[e->seq].v[v][e->t].pitch;
         holds += tgt[h] == KT_TOK_HOLD;
-        bad += ts && tgt[h] != kt_tok_from_slice(&r, v, p, 1);
+        bad += ts && tgt[h] != kt_repr_tok_from_slice(&r, v, p, 1);
       }
     }
     CHECK(ts ? holds == 0 && bad == 0 : holds == 3 * 2 * 24,
