@@ -439,7 +439,7 @@ static void print_trace(kt_pitch *t, const float *x, int64_t len, double rate,
 
 int main(int argc, char **argv)
 {
-  const char *data = kt_default_data_dir(), *set_name = "test";
+  const char *data = kt_corpus_default_dir(), *set_name = "test";
   const char *only = NULL;
   int limit = 0, from = 0, trace_vib = 0;
   double trace = 0; /* s of per-frame Kantor state of the first render */
@@ -468,7 +468,7 @@ int main(int argc, char **argv)
       return 2;
     }
   }
-  int set = kt_set_from_name(set_name);
+  int set = kt_split_set_from_name(set_name);
   char err[512];
   kt_chorale *ch = NULL;
   int n_ch = 0;

@@ -170,7 +170,7 @@ static bool params_get_info(const clap_plugin_t *pl, uint32_t index,
   snprintf(info->name, sizeof info->name, "%s", pi->name);
   /* the LV2 port group, as the parameter's module (hosts group by it) */
   snprintf(info->module, sizeof info->module, "%s",
-           kt_group_get_info(pi->group)->name);
+           kt_param_group_info(pi->group)->name);
   info->min_value = pi->min;
   info->max_value = pi->max;
   info->default_value = pi->def;

@@ -88,7 +88,7 @@ static const kt_group_info kt_groups[KT_NGROUPS] = {
   [KT_G_AUDIO] = {"audio", "Audio input"},
 };
 
-const kt_group_info *kt_group_get_info(kt_group g)
+const kt_group_info *kt_param_group_info(kt_group g)
 {
   return (int)g >= 0 && g < KT_NGROUPS ? &kt_groups[g] : NULL;
 }

@@ -59,7 +59,7 @@ typedef struct {
   const char *symbol; /* the group's LV2 lv2:symbol */
   const char *name;   /* rdfs:label, the CLAP parameters' module */
 } kt_group_info;
-const kt_group_info *kt_group_get_info(kt_group g);
+const kt_group_info *kt_param_group_info(kt_group g);
 
 typedef struct {
   const char *symbol; /* LV2 port symbol / CLI name */

@@ -8,7 +8,7 @@
 /* Measured by the kern reader over all 333 files of bach-370-chorales
  * (`kantor corpus`).  They equal the reference figures; see nn/README.md
  * for which bounds come from chor194/chor197. */
-const kt_ranges kt_corpus_ranges = {
+const kt_ranges kt_chorale_ranges = {
     .lo = {36, 48, 52, 57}, /* bass, tenor, alto, soprano */
     .hi = {64, 69, 74, 81},
 };

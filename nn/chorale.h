@@ -65,7 +65,7 @@ typedef struct {
 } kt_ranges;
 
 /* Corpus-wide ranges (the reader's figures over all 333 files). */
-extern const kt_ranges kt_corpus_ranges;
+extern const kt_ranges kt_chorale_ranges;
 
 /* Read a kern chorale.  Returns 0 on success; on error returns -1 and
  * writes "FILE:LINE: message" into err.  Never crashes on bad input. */
@@ -102,7 +102,7 @@ typedef struct {
 } kt_split_entry;
 int kt_split_load(const char *path, kt_split_entry **out, int *n, char *err,
                   size_t errlen);
-int kt_set_from_name(const char *name); /* "train"... -> enum, -1 if unknown */
+int kt_split_set_from_name(const char *name); /* "train"... -> enum, -1 if unknown */
 
 /* Load every chorale of one set (or all if set < 0) from DATA/kern.
  * split_path may be NULL for DATA/split.tsv.  Returns 0 or -1 with err. */
@@ -111,6 +111,6 @@ int kt_corpus_load(const char *data_dir, const char *split_path, int set,
 void kt_corpus_free(kt_chorale *c, int n);
 
 /* Default data directory: $KANTOR_DATA or ../shared/data/bach-370-chorales */
-const char *kt_default_data_dir(void);
+const char *kt_corpus_default_dir(void);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *kt_default_data_dir(void)
+const char *kt_corpus_default_dir(void)
 {
   const char *e = getenv("KANTOR_DATA");
   if (e && *e) return e;
@@ -25,7 +25,7 @@ int kt_corpus_load(const char *data_dir, const char *split_path, int set,
 {
   *out = NULL;
   *n = 0;
-  if (!data_dir) data_dir = kt_default_data_dir();
+  if (!data_dir) data_dir = kt_corpus_default_dir();
   char path[4096];
   if (!split_path) {
     snprintf(path, sizeof path, "%s/split.tsv", data_dir);

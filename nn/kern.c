@@ -45,7 +45,7 @@
  *  Of the reference ranges (soprano 57-81, alto 52-74, tenor 48-69, bass
  *  36-64) only the soprano's low bound comes from these files: 57 from
  *  chor197, next 58 from chor194; without both the soprano range is 60-81
- *  and the other three voices are unchanged.  kt_corpus_ranges keeps the
+ *  and the other three voices are unchanged.  kt_chorale_ranges keeps the
  *  all-file figures; a trainer that wants to drop the two files can.
  */
 #include "chorale.h"

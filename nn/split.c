@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int kt_set_from_name(const char *name)
+int kt_split_set_from_name(const char *name)
 {
   if (!name) return -1;
   if (!strcmp(name, "train")) return KT_SET_TRAIN;
@@ -94,7 +94,7 @@ int kt_split_load(const char *path, kt_split_entry **out, int *n, char *err,
       snprintf(err, errlen, "%s:%d: bad split_group '%.20s'", path, line, f[2]);
       goto fail;
     }
-    int set = kt_set_from_name(f[3]);
+    int set = kt_split_set_from_name(f[3]);
     if (set < 0) {
       snprintf(err, errlen,
                "%s:%d: unknown split '%.20s' (train, valid or test)", path,

@@ -67,23 +67,23 @@ int main(int argc, char **argv)
             "/* %s: %ld bytes, FNV-1a %016llx */\n"
             "__asm__(\".section .rodata\\n\"\n"
             "        \".balign 16\\n\"\n"
-            "        \".globl kt_emb_%d\\n\"\n"
-            "        \".hidden kt_emb_%d\\n\"\n"
-            "        \".type kt_emb_%d, @object\\n\"\n"
-            "        \".size kt_emb_%d, %ld\\n\"\n"
-            "        \"kt_emb_%d:\\n\"\n"
+            "        \".globl kt_model_emb_%d\\n\"\n"
+            "        \".hidden kt_model_emb_%d\\n\"\n"
+            "        \".type kt_model_emb_%d, @object\\n\"\n"
+            "        \".size kt_model_emb_%d, %ld\\n\"\n"
+            "        \"kt_model_emb_%d:\\n\"\n"
             "        \".incbin \\\"%s\\\"\\n\"\n"
             "        \".previous\\n\");\n"
-            "extern const unsigned char kt_emb_%d[]\n"
+            "extern const unsigned char kt_model_emb_%d[]\n"
             "    __attribute__((visibility(\"hidden\")));\n",
             path, size, (unsigned long long)h, i, i, i, i, size, i, path, i);
     free(path);
   }
-  fprintf(out, "const int kt_embedded_n = %d;\n", n);
-  fprintf(out, "const unsigned char *const kt_embedded_data[] = {");
+  fprintf(out, "const int kt_model_embedded_n = %d;\n", n);
+  fprintf(out, "const unsigned char *const kt_model_embedded_data[] = {");
   for (int i = 0; i < n; ++i)
-    fprintf(out, "kt_emb_%d, ", i);
-  fprintf(out, "NULL};\nconst size_t kt_embedded_len[] = {");
+    fprintf(out, "kt_model_emb_%d, ", i);
+  fprintf(out, "NULL};\nconst size_t kt_model_embedded_len[] = {");
   for (int i = 0; i < n; ++i)
     fprintf(out, "%ld, ", sizes[i]);
   fprintf(out, "0};\n");

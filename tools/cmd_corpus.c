@@ -313,7 +313,7 @@ int kt_cmd_corpus(int argc, char **argv)
     data = (e && *e) ? e : KT_DATA_DIR;
 #else
     (void)e;
-    data = kt_default_data_dir();
+    data = kt_corpus_default_dir();
 #endif
   }
   char split_buf[4200];

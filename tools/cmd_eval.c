@@ -233,7 +233,7 @@ static void recording_to_slices(const kt_recording *rec, const kt_melody *m,
     int onset[3] = {0, 0, 0};
     for (; ei < rec->n; ++ei) {
       const kt_rec_event *x = &rec->ev[ei];
-      double qn = kt_melody_qn_at(m, o, x->frame - lat);
+      double qn = kt_drive_qn_at(m, o, x->frame - lat);
       long es = lround(qn * 4.0) - off;
       if (es > t) break;
       if (x->size < 3) continue;
@@ -549,7 +549,7 @@ static int player_chorale(player_eval *pe, const eval_opts *o, kt_engine *e,
       ret = kt_player_warp_recording(mel, m, dopt, &rec, kt_engine_latency(e),
                                      err, errlen);
     recording_to_slices(&rec, mel, dopt, e, c, &g[k]);
-    kt_recording_free(&rec);
+    kt_drive_recording_free(&rec);
     gm[k] = (kt_metrics_voices){c->n_slices, {0}, c->bar_len};
     for (int v = 0; v < KT_NVOICES; ++v)
       gm[k].v[v] = g[k].v[v];
@@ -569,7 +569,7 @@ static int player_chorale(player_eval *pe, const eval_opts *o, kt_engine *e,
   }
   free(g[0].buf);
   free(g[1].buf);
-  kt_melody_free(&played);
+  kt_smf_free_melody(&played);
   return ret;
 }
 
@@ -991,7 +991,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "all"))
         o->set = -1;
-      else if ((o->set = kt_set_from_name(v)) < 0) {
+      else if ((o->set = kt_split_set_from_name(v)) < 0) {
         fprintf(stderr,
                 "kantor eval: --set %s: not test, valid, train or "
                 "all\n",
@@ -1319,7 +1319,7 @@ int kt_cmd_eval(int argc, char **argv)
                     mel.meter[i].num, mel.meter[i].den);
           dump_slices(c, &g, &rec, e);
         }
-        kt_recording_free(&rec);
+        kt_drive_recording_free(&rec);
         kt_metrics_voices gm = {c->n_slices, {0}, c->bar_len};
         for (int v = 0; v < KT_NVOICES; ++v)
           gm.v[v] = g.v[v];

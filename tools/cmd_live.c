@@ -275,13 +275,13 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
   if (live_ctx_init(c, rate, block, bpm, bpb, click, instrument, err,
                     sizeof err) < 0) {
     fprintf(stderr, "kantor live: %s\n", err);
-    kt_melody_free(&mel);
+    kt_smf_free_melody(&mel);
     return KT_EXIT_FAIL;
   }
   for (int p = 0; p < KT_NPARAMS; ++p)
     if (!isnan(params[p])) kt_engine_set_param(c->e, (kt_param)p, params[p]);
   if (take_start(c, &take, record) < 0) {
-    kt_melody_free(&mel);
+    kt_smf_free_melody(&mel);
     live_ctx_free(c);
     return KT_EXIT_FAIL;
   }
@@ -302,10 +302,10 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
       memset(x, 0, sizeof *x);
       x->size = 3;
       if (pass == 0) {
-        x->frame = kt_melody_frame_at(&mel, &o, n->start + n->dur);
+        x->frame = kt_drive_frame_at(&mel, &o, n->start + n->dur);
         x->data[0] = (uint8_t)(0x80 | (n->channel & 15));
       } else {
-        x->frame = kt_melody_frame_at(&mel, &o, n->start);
+        x->frame = kt_drive_frame_at(&mel, &o, n->start);
         x->data[0] = (uint8_t)(0x90 | (n->channel & 15));
         x->data[2] = (uint8_t)(n->vel < 1 ? 1 : n->vel);
       }
@@ -322,14 +322,14 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
     ev[j] = x;
   }
   double bar_qn = bpb;
-  int64_t total = kt_melody_frame_at(&mel, &o, mel.end + bar_qn) +
+  int64_t total = kt_drive_frame_at(&mel, &o, mel.end + bar_qn) +
                   kt_engine_latency(c->e) + (int64_t)(2.0 * rate);
   if ((double)total > rate * 12 * 3600) {
     fprintf(stderr, "kantor live: %s lasts %.1f hours at %g bpm: too long\n",
             in, (double)total / rate / 3600, bpm);
     goto done;
   }
-  w = kt_wav_open(wav, rate, err, sizeof err);
+  w = kt_synth_wav_open(wav, rate, err, sizeof err);
   if (!w) {
     fprintf(stderr, "kantor live: %s\n", err);
     goto done;
@@ -350,9 +350,9 @@ static int file_mode(live_ctx *c, const char *in, const char *wav,
       ++k;
     }
     live_block(c, inev, n_in, n, l, rr);
-    if (kt_wav_write(w, l, rr, (int)n) < 0) break;
+    if (kt_synth_wav_write(w, l, rr, (int)n) < 0) break;
   }
-  if (kt_wav_close(w, 1, err, sizeof err) < 0) {
+  if (kt_synth_wav_close(w, 1, err, sizeof err) < 0) {
     w = NULL;
     fprintf(stderr, "kantor live: %s\n", err);
     goto done;
@@ -366,11 +366,11 @@ done:
     kt_take_free(c->take);
     c->take = NULL;
   }
-  if (w) kt_wav_close(w, 0, err, sizeof err);
+  if (w) kt_synth_wav_close(w, 0, err, sizeof err);
   free(ev);
   free(l);
   free(rr);
-  kt_melody_free(&mel);
+  kt_smf_free_melody(&mel);
   live_ctx_free(c);
   return ret;
 }

@@ -478,7 +478,7 @@ int kt_cmd_render(int argc, char **argv)
       fprintf(stderr, "kantor render: %s\n", err);
       goto done;
     }
-    kt_melody_free(&mel);
+    kt_smf_free_melody(&mel);
     mel = played;
   }
 
@@ -572,7 +572,7 @@ int kt_cmd_render(int argc, char **argv)
     for (int k = 0; k < NV; ++k)
       if (ch_of[k] == ch) v = k;
     if (v < 0) continue;
-    uint32_t t = qn_tick(kt_melody_qn_at(&mel, &o, x->frame - lat));
+    uint32_t t = qn_tick(kt_drive_qn_at(&mel, &o, x->frame - lat));
     if (sounding[v][p]) { /* note-off, or a retrigger */
       if (nl_push(&nl[v], (uint32_t)sounding[v][p] - 1, t, p, svel[v][p]) < 0)
         goto oom;
@@ -583,7 +583,7 @@ int kt_cmd_render(int argc, char **argv)
       svel[v][p] = x->data[2];
     }
   }
-  uint32_t last_tick = qn_tick(kt_melody_qn_at(&mel, &o, rec.frames));
+  uint32_t last_tick = qn_tick(kt_drive_qn_at(&mel, &o, rec.frames));
   for (int v = audio_in ? 0 : 1; v < NV; ++v)
     for (int p = 0; p < 128; ++p)
       if (sounding[v][p] && nl_push(&nl[v], (uint32_t)sounding[v][p] - 1,
@@ -677,7 +677,7 @@ int kt_cmd_render(int argc, char **argv)
         for (int on = 1; on >= 0; --on) {
           wav_ev *w = &wev[k];
           memset(w, 0, sizeof *w);
-          w->frame = kt_melody_frame_at(
+          w->frame = kt_drive_frame_at(
               &mel, &o, (on ? n->on : n->off) / (double)OUT_DIV);
           w->seq = k;
           w->e.frame = w->frame;
@@ -691,7 +691,7 @@ int kt_cmd_render(int argc, char **argv)
     qsort(wev, (size_t)k, sizeof *wev, wav_cmp);
     for (int i = 0; i < k; ++i)
       wrec[i] = wev[i].e;
-    int64_t frames = kt_melody_frame_at(&mel, &o, end_qn);
+    int64_t frames = kt_drive_frame_at(&mel, &o, end_qn);
     if (kt_synth_render_wav(out_wav, rate, wrec, k, frames, 2.0, instrument,
                             NULL, err, sizeof err) < 0) {
       fprintf(stderr, "kantor render: %s\n", err);
@@ -727,9 +727,9 @@ done:
   for (int v = 0; v < NV; ++v)
     free(nl[v].v);
   kt_smf_free(&outf);
-  kt_recording_free(&rec);
+  kt_drive_recording_free(&rec);
   kt_engine_free(e);
-  kt_melody_free(&mel);
+  kt_smf_free_melody(&mel);
   kt_pitch_free(tracker);
   free(asrc.pad);
   free(audio);

@@ -471,7 +471,7 @@ int kt_cmd_train(int argc, char **argv)
                     "written pitches)\n");
     return KT_EXIT_USAGE;
   }
-  if (!data) data = kt_default_data_dir();
+  if (!data) data = kt_corpus_default_dir();
   if (export_path) {
     char xerr[512];
     kt_chorale *xtr = NULL;
@@ -624,7 +624,7 @@ int kt_cmd_train(int argc, char **argv)
     if (kt_dataset_build(&dte, &m->repr, te, nte, aug, 0, err, sizeof err) ==
         0) {
       double l, a;
-      kt_evaluate(m, &dte, &l, &a);
+      kt_train_evaluate(m, &dte, &l, &a);
       printf("test (%d chorales): loss %.4f acc %.4f", nte, l, a);
       if (m->repr.arch == KT_ARCH_LIVE)
         printf(" free-running %.4f", kt_dataset_rollout(&dte, m));

@@ -19,7 +19,7 @@ void kt_drive_opts_default(kt_drive_opts *o)
   o->send_position = 1;
 }
 
-void kt_recording_free(kt_recording *r)
+void kt_drive_recording_free(kt_recording *r)
 {
   if (!r) return;
   free(r->ev);
@@ -58,13 +58,13 @@ static double seconds_at(const kt_melody *m, const kt_drive_opts *o, double qn)
   return sec;
 }
 
-int64_t kt_melody_frame_at(const kt_melody *m, const kt_drive_opts *o,
+int64_t kt_drive_frame_at(const kt_melody *m, const kt_drive_opts *o,
                            double qn)
 {
   return (int64_t)llround(seconds_at(m, o, qn) * o->rate);
 }
 
-double kt_melody_qn_at(const kt_melody *m, const kt_drive_opts *o,
+double kt_drive_qn_at(const kt_melody *m, const kt_drive_opts *o,
                        int64_t frame)
 {
   double t = (double)frame / o->rate;
@@ -195,13 +195,13 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
     if (n->pitch < 0 || n->pitch > 127 || n->dur <= 0) continue;
     uint8_t ch = (uint8_t)(n->channel & 15);
     uint8_t vel = (uint8_t)(n->vel < 1 ? 1 : n->vel > 127 ? 127 : n->vel);
-    sc[k] = (sched_ev){kt_melody_frame_at(m, o, n->start),
+    sc[k] = (sched_ev){kt_drive_frame_at(m, o, n->start),
                        2,
                        k,
                        0,
                        {(uint8_t)(0x90 | ch), (uint8_t)n->pitch, vel}};
     ++k;
-    sc[k] = (sched_ev){kt_melody_frame_at(m, o, n->start + n->dur),
+    sc[k] = (sched_ev){kt_drive_frame_at(m, o, n->start + n->dur),
                        1,
                        k,
                        0,
@@ -211,7 +211,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   if (o->send_position) {
     for (int i = 0; i < m->n_tempo; ++i)
       if (m->tempo[i].at > 0) {
-        sc[k] = (sched_ev){kt_melody_frame_at(m, o, m->tempo[i].at),
+        sc[k] = (sched_ev){kt_drive_frame_at(m, o, m->tempo[i].at),
                            0,
                            k,
                            m->tempo[i].at,
@@ -220,7 +220,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
       }
     for (int i = 0; i < m->n_meter; ++i)
       if (m->meter[i].at > 0) {
-        sc[k] = (sched_ev){kt_melody_frame_at(m, o, m->meter[i].at),
+        sc[k] = (sched_ev){kt_drive_frame_at(m, o, m->meter[i].at),
                            0,
                            k,
                            m->meter[i].at,
@@ -240,7 +240,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   meter_at(m, m->end, &num, &den, &bar, &bar_qn);
   double tail = num * 4.0 / den;
   int64_t total =
-      kt_melody_frame_at(m, o, m->end + tail) + kt_engine_latency(e);
+      kt_drive_frame_at(m, o, m->end + tail) + kt_engine_latency(e);
   if (total < 1) total = 1;
   if ((double)total > o->rate * 12 * 3600) {
     snprintf(err, errlen,
@@ -260,7 +260,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
     if (o->send_position) {
       ev[ne].frame = 0;
       ev[ne].type = KT_EV_POSITION;
-      position_at(m, o, kt_melody_qn_at(m, o, start), start, &ev[ne].pos);
+      position_at(m, o, kt_drive_qn_at(m, o, start), start, &ev[ne].pos);
       ++ne;
     }
     for (; si < n_sched && sc[si].frame < start + n; ++si) {
@@ -310,7 +310,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
     }
     for (uint32_t i = 0; i < out.n; ++i) {
       int64_t f = start + out.ev[i].frame;
-      if (rec_push(rec, f, kt_melody_qn_at(m, o, f), &out.ev[i]) < 0) {
+      if (rec_push(rec, f, kt_drive_qn_at(m, o, f), &out.ev[i]) < 0) {
         snprintf(err, errlen, "drive: out of memory");
         goto done;
       }
@@ -320,7 +320,7 @@ int kt_drive(kt_engine *e, const kt_melody *m, const kt_drive_opts *o,
   rec->frames = total;
   ret = 0;
 done:
-  if (ret < 0) kt_recording_free(rec);
+  if (ret < 0) kt_drive_recording_free(rec);
   free(sc);
   free(ev);
   free(out.ev);

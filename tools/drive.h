@@ -61,12 +61,12 @@ typedef struct {
   int n, cap;
   int64_t frames; /* total frames run */
 } kt_recording;
-void kt_recording_free(kt_recording *r);
+void kt_drive_recording_free(kt_recording *r);
 
 /* Map quarter notes <-> frames with the melody's tempo map. */
-int64_t kt_melody_frame_at(const kt_melody *m, const kt_drive_opts *o,
+int64_t kt_drive_frame_at(const kt_melody *m, const kt_drive_opts *o,
                            double qn);
-double kt_melody_qn_at(const kt_melody *m, const kt_drive_opts *o,
+double kt_drive_qn_at(const kt_melody *m, const kt_drive_opts *o,
                        int64_t frame);
 
 /* Runs the melody through e; 0 or -1 with err. */

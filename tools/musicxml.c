@@ -1,6 +1,6 @@
 /* tools/musicxml.c -- MusicXML 3.1 partwise writer (see musicxml.h). */
 #include "musicxml.h"
-#include "svg.h" /* kt_xml_text */
+#include "svg.h" /* kt_svg_xml_text */
 
 #include <ctype.h>
 #include <errno.h>
@@ -171,7 +171,7 @@ int kt_mxl_write(const char *path, const kt_score *s, char *err, size_t errlen)
         f);
   if (s->title) {
     fputs("  <work><work-title>", f);
-    kt_xml_text(f, s->title);
+    kt_svg_xml_text(f, s->title);
     fputs("</work-title></work>\n", f);
   }
   fputs("  <identification><encoding><software>Kantor</software>"
@@ -186,7 +186,7 @@ int kt_mxl_write(const char *path, const kt_score *s, char *err, size_t errlen)
       fprintf(f, "    <part-group type=\"start\" number=\"%d\">", g + 1);
       if (s->group[g]) {
         fputs("<group-name>", f);
-        kt_xml_text(f, s->group[g]);
+        kt_svg_xml_text(f, s->group[g]);
         fputs("</group-name>", f);
       }
       fputs("<group-symbol>bracket</group-symbol></part-group>\n", f);
@@ -194,7 +194,7 @@ int kt_mxl_write(const char *path, const kt_score *s, char *err, size_t errlen)
     for (int p = 0; p < staves; ++p) {
       fprintf(f, "    <score-part id=\"P%d\"><part-name>", g * staves + p + 1);
       if (ngroups > 1 && s->group[g]) {
-        kt_xml_text(f, s->group[g]);
+        kt_svg_xml_text(f, s->group[g]);
         fputc(' ', f);
       }
       fprintf(f,

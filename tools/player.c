@@ -205,10 +205,10 @@ int kt_player_apply(const kt_player *p, const kt_melody *in,
     const kt_mnote *x = &in->notes[idx[k]];
     double z = normal(&rng);
     zo[k] = normal(&rng);
-    int64_t g = kt_melody_frame_at(in, o, x->start);
+    int64_t g = kt_drive_frame_at(in, o, x->start);
     int64_t f = g + llround((p->late_ms + p->jitter_ms * z) * fpm);
     if (k > 0) {
-      int64_t gp = kt_melody_frame_at(in, o, in->notes[idx[k - 1]].start);
+      int64_t gp = kt_drive_frame_at(in, o, in->notes[idx[k - 1]].start);
       int64_t gap = llround(20 * fpm);
       if (gap > (g - gp) / 2) gap = (g - gp) / 2;
       if (gap < 1) gap = 1;
@@ -220,11 +220,11 @@ int kt_player_apply(const kt_player *p, const kt_melody *in,
   /* note-offs */
   for (int k = 0; k < n; ++k) {
     const kt_mnote *x = &in->notes[idx[k]];
-    int64_t g0 = kt_melody_frame_at(in, o, x->start);
-    int64_t g1 = kt_melody_frame_at(in, o, x->start + x->dur);
+    int64_t g0 = kt_drive_frame_at(in, o, x->start);
+    int64_t g1 = kt_drive_frame_at(in, o, x->start + x->dur);
     const kt_mnote *nx = k + 1 < n ? &in->notes[idx[k + 1]] : NULL;
     int joined = nx && p->release == KT_PLAYER_JOINED &&
-                 kt_melody_frame_at(in, o, nx->start) == g1;
+                 kt_drive_frame_at(in, o, nx->start) == g1;
     int64_t f = joined
                     ? on[k + 1]
                     : g1 + llround((p->late_ms + p->jitter_ms * zo[k]) * fpm);
@@ -237,8 +237,8 @@ int kt_player_apply(const kt_player *p, const kt_melody *in,
   }
   for (int k = 0; k < n; ++k) {
     kt_mnote *y = &out->notes[idx[k]];
-    double a = kt_melody_qn_at(in, o, on[k]);
-    double b = kt_melody_qn_at(in, o, off[k]);
+    double a = kt_drive_qn_at(in, o, on[k]);
+    double b = kt_drive_qn_at(in, o, off[k]);
     y->start = a;
     y->dur = b - a;
   }
@@ -357,8 +357,8 @@ static int onset_pairs(const kt_melody *grid, const kt_melody *played,
     return -1;
   }
   for (int k = 0; k < n; ++k) {
-    (*out)[k].a = kt_melody_frame_at(played, o, played->notes[idx[k]].start);
-    (*out)[k].g = kt_melody_frame_at(grid, o, grid->notes[idx[k]].start);
+    (*out)[k].a = kt_drive_frame_at(played, o, played->notes[idx[k]].start);
+    (*out)[k].g = kt_drive_frame_at(grid, o, grid->notes[idx[k]].start);
   }
   free(idx);
   return n;
@@ -385,7 +385,7 @@ int kt_player_warp_recording(const kt_melody *grid, const kt_melody *played,
     int64_t f = rec->ev[i].frame - latency;
     int64_t w = (int64_t)llround(warp(op, n, f)) + latency;
     rec->ev[i].frame = w;
-    rec->ev[i].qn = kt_melody_qn_at(grid, o, w);
+    rec->ev[i].qn = kt_drive_qn_at(grid, o, w);
   }
   free(op);
   return 0;
@@ -405,7 +405,7 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
     return -1;
   }
   /* slices: up to the recording's end and the last note */
-  long n_sl = lround(kt_melody_qn_at(grid, o, rec->frames) * 4) + 2;
+  long n_sl = lround(kt_drive_qn_at(grid, o, rec->frames) * 4) + 2;
   for (int i = 0; i < grid->n_notes; ++i) {
     long s = lround(grid->notes[i].start * 4) + 2;
     if (s > n_sl) n_sl = s;
@@ -455,7 +455,7 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
       sounding[v][p] = x->frame;
       int64_t f = x->frame - latency;
       int64_t w = (int64_t)llround(warp(op, n_op, f));
-      long s = lround(kt_melody_qn_at(grid, o, w) * 4);
+      long s = lround(kt_drive_qn_at(grid, o, w) * 4);
       if (s < 0) s = 0;
       if (s >= n_sl) s = n_sl - 1;
       h[nh++] = (harm_on){f, v, s};
@@ -486,8 +486,8 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
     if (j < 0 && s > 0 && mel_at[s - 1] >= 0 &&
         !on_at[(s - 1) * 3 + h[i].voice]) {
       int q = mel_at[s - 1];
-      int64_t gq = kt_melody_frame_at(grid, o, (double)(s - 1) / 4.0);
-      int64_t aq = kt_melody_frame_at(played, o, played->notes[q].start);
+      int64_t gq = kt_drive_frame_at(grid, o, (double)(s - 1) / 4.0);
+      int64_t aq = kt_drive_frame_at(played, o, played->notes[q].start);
       if (aq > gq) {
         j = q;
         next = 1;
@@ -495,7 +495,7 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
     }
     t->harm_onsets++;
     if (j >= 0) {
-      int64_t a = kt_melody_frame_at(played, o, played->notes[j].start);
+      int64_t a = kt_drive_frame_at(played, o, played->notes[j].start);
       double d = (double)(h[i].frame - a) / fpm;
       t->belong++;
       t->belong_next += next;
@@ -508,8 +508,8 @@ int kt_player_measure(const kt_melody *grid, const kt_melody *played,
       /* the host's boundary a quarter slice or less after it, or at or
          before it: offsets in [-1/4, 3/4) of a slice, whatever the
          player's jitter */
-      double q = kt_melody_qn_at(grid, o, h[i].frame) * 4;
-      int64_t g = kt_melody_frame_at(grid, o, floor(q + 0.25) / 4.0);
+      double q = kt_drive_qn_at(grid, o, h[i].frame) * 4;
+      int64_t g = kt_drive_frame_at(grid, o, floor(q + 0.25) / 4.0);
       double d = (double)(h[i].frame - g) / fpm;
       hoff[n_hoff++] = d;
       t->held++;

@@ -54,7 +54,7 @@ void kt_player_format(const kt_player *p, char *buf, size_t cap);
 /* out = in as the player plays it, with in's tempo map and meters and its
  * grid (o: rate and bpm, as kt_drive will use them): the same notes in the
  * same order, moved.  out owns its arrays (free them with smf.h's
- * kt_melody_free).
+ * kt_smf_free_melody).
  * 0, or -1 with err (out of memory). */
 int kt_player_apply(const kt_player *p, const kt_melody *in,
                     const kt_drive_opts *o, kt_melody *out, char *err,

@@ -639,7 +639,7 @@ static int map_cmp(const void *a, const void *b)
   return x->seq - y->seq;
 }
 
-void kt_melody_free(kt_melody *m)
+void kt_smf_free_melody(kt_melody *m)
 {
   if (!m) return;
   free(m->notes);
@@ -814,6 +814,6 @@ fail:
   free(raw);
   free(tmp);
   free(met);
-  kt_melody_free(m);
+  kt_smf_free_melody(m);
   return -1;
 }

@@ -67,6 +67,6 @@ int kt_smf_write_mem(const kt_smf *s, uint8_t **out, size_t *len);
  * Fails (naming the file) when there are no notes. */
 int kt_smf_to_melody(const kt_smf *s, const char *name, kt_melody *m, char *err,
                      size_t errlen);
-void kt_melody_free(kt_melody *m);
+void kt_smf_free_melody(kt_melody *m);
 
 #endif

@@ -17,7 +17,7 @@ static const char *voice_color[4] = {"#d62728", "#2ca02c", "#1f77b4",
                                      "#9467bd"};
 static const char *voice_name[4] = {"Soprano", "Alto", "Tenor", "Bass"};
 
-void kt_xml_text(FILE *f, const char *s)
+void kt_svg_xml_text(FILE *f, const char *s)
 {
   for (; s && *s; ++s) {
     switch (*s) {
@@ -129,7 +129,7 @@ int kt_svg_write(const char *path, const char *title,
           "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
           width, height, width, height);
   fputs("<text x=\"8\" y=\"18\" font-size=\"13\">", f);
-  kt_xml_text(f, title ? title : "Kantor");
+  kt_svg_xml_text(f, title ? title : "Kantor");
   fputs("</text>\n", f);
   for (int v = 0; v < 4; ++v)
     fprintf(f,
@@ -144,7 +144,7 @@ int kt_svg_write(const char *path, const char *title,
     if (panels[p].title) {
       fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\">", LEFT,
               y0 - 13);
-      kt_xml_text(f, panels[p].title);
+      kt_svg_xml_text(f, panels[p].title);
       fputs("</text>\n", f);
     }
     fprintf(f,

@@ -29,6 +29,6 @@ int kt_svg_write(const char *path, const char *title,
 
 /* Text as XML character data or attribute value: < > & " escaped, control
  * characters other than tab dropped (the SVG and the MusicXML writers). */
-void kt_xml_text(FILE *f, const char *s);
+void kt_svg_xml_text(FILE *f, const char *s);
 
 #endif

@@ -134,7 +134,7 @@ struct kt_wav {
   int failed;
 };
 
-kt_wav *kt_wav_open(const char *path, double rate, char *err, size_t errlen)
+kt_wav *kt_synth_wav_open(const char *path, double rate, char *err, size_t errlen)
 {
   kt_wav *w = calloc(1, sizeof *w);
   size_t pl = strlen(path);
@@ -163,7 +163,7 @@ kt_wav *kt_wav_open(const char *path, double rate, char *err, size_t errlen)
   return w;
 }
 
-int kt_wav_write(kt_wav *w, const float *l, const float *r, int n)
+int kt_synth_wav_write(kt_wav *w, const float *l, const float *r, int n)
 {
   while (n > 0 && !w->failed) {
     int k = n > 1024 ? 1024 : n;
@@ -179,7 +179,7 @@ int kt_wav_write(kt_wav *w, const float *l, const float *r, int n)
   return w->failed ? -1 : 0;
 }
 
-int kt_wav_close(kt_wav *w, int commit, char *err, size_t errlen)
+int kt_synth_wav_close(kt_wav *w, int commit, char *err, size_t errlen)
 {
   int ret = 0;
   if (w->failed && commit) {
@@ -207,7 +207,7 @@ int kt_synth_render_wav(const char *path, double rate, const kt_rec_event *ev,
 {
   kt_synth *s = kt_synth_new(rate, sf2, instrument, err, errlen);
   if (!s) return -1;
-  kt_wav *w = kt_wav_open(path, rate, err, errlen);
+  kt_wav *w = kt_synth_wav_open(path, rate, err, errlen);
   if (!w) {
     kt_synth_free(s);
     return -1;
@@ -224,9 +224,9 @@ int kt_synth_render_wav(const char *path, double rate, const kt_rec_event *ev,
     if (i < n && ev[i].frame < stop) stop = ev[i].frame;
     int k = (int)(stop - now);
     kt_synth_render(s, l, r, k);
-    bad = kt_wav_write(w, l, r, k) < 0;
+    bad = kt_synth_wav_write(w, l, r, k) < 0;
     now = stop;
   }
   kt_synth_free(s);
-  return kt_wav_close(w, !bad, err, errlen);
+  return kt_synth_wav_close(w, !bad, err, errlen);
 }

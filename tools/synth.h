@@ -27,10 +27,10 @@ void kt_synth_render(kt_synth *s, float *l, float *r, int n);
 
 /* WAV (16-bit PCM stereo) written to path.tmp and renamed on commit. */
 typedef struct kt_wav kt_wav;
-kt_wav *kt_wav_open(const char *path, double rate, char *err, size_t errlen);
-int kt_wav_write(kt_wav *w, const float *l, const float *r, int n);
+kt_wav *kt_synth_wav_open(const char *path, double rate, char *err, size_t errlen);
+int kt_synth_wav_write(kt_wav *w, const float *l, const float *r, int n);
 /* commit 1: rename into place; 0: remove the tmp.  Frees w. */
-int kt_wav_close(kt_wav *w, int commit, char *err, size_t errlen);
+int kt_synth_wav_close(kt_wav *w, int commit, char *err, size_t errlen);
 
 /* Render timed MIDI events (frames at rate, sorted) for 'frames' frames
  * plus a release tail of tail_s seconds into a WAV. */

@@ -15,7 +15,7 @@ static const char *plugin_uri; /* the MIDI plugin's: groups hang off it */
 static void group(FILE *f, kt_group g)
 {
   fprintf(f, "\t\tpg:group <%s#group-%s> ;\n", plugin_uri,
-          kt_group_get_info(g)->symbol);
+          kt_param_group_info(g)->symbol);
 }
 
 /* A Turtle decimal literal (always with a point) or an integer. */
@@ -125,7 +125,7 @@ static int write_ttl(FILE *f, const char *uri)
           uri, uri, uri, uri);
   /* the port groups (dsp/params.c), shared by both plugins */
   for (int g = 0; g < KT_NGROUPS; ++g) {
-    const kt_group_info *gi = kt_group_get_info((kt_group)g);
+    const kt_group_info *gi = kt_param_group_info((kt_group)g);
     fprintf(f,
             "<%s#group-%s>\n"
             "\ta pg:Group ;\n"
@@ -179,7 +179,7 @@ static void write_audio_ports(FILE *f, int index)
           "\t\tlv2:minimum -1 ;\n"
           "\t\tlv2:maximum 127\n"
           "\t]",
-          index, plugin_uri, kt_group_get_info(KT_G_AUDIO)->symbol);
+          index, plugin_uri, kt_param_group_info(KT_G_AUDIO)->symbol);
 }
 
 /* One plugin: the MIDI one (audio 0) or the audio one (audio 1), sharing
@@ -188,7 +188,7 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
 {
   const char *gsym[KT_NGROUPS];
   for (int g = 0; g < KT_NGROUPS; ++g)
-    gsym[g] = kt_group_get_info((kt_group)g)->symbol;
+    gsym[g] = kt_param_group_info((kt_group)g)->symbol;
   fprintf(f,
           "<%s>\n"
           "\ta lv2:Plugin , %s ;\n"
@@ -250,7 +250,7 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
   int index = 2;
   for (int p = 0; p < KT_NPARAMS; ++p) {
     const kt_param_info *pi = kt_param_get_info((kt_param)p);
-    if (!pi || !pi->comment || !kt_group_get_info(pi->group)) {
+    if (!pi || !pi->comment || !kt_param_group_info(pi->group)) {
       fprintf(stderr, "ttlgen: parameter %d has no info, comment or group\n",
               p);
       return -1;

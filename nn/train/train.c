@@ -422,7 +422,7 @@ typedef struct {
 } batch_buf;
 
 /* soft: with a teacher (training passes), ds->n_ex rows of the teacher's
- * distribution (kt_distil_targets), else NULL. */
+ * distribution (kt_train_distil_targets), else NULL. */
 static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
                        const int *order, const kt_train_opts *o, int train,
                        kt_rng *rng, long *step, double *acc, kt_model *ema,
@@ -498,7 +498,7 @@ static int states_init(net_state *st, kt_model *m, int B, int maxa)
   return 0;
 }
 
-void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
+void kt_train_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
                  double *acc)
 {
   net_state st[KT_MAX_NETS];
@@ -670,7 +670,7 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
   return 0;
 }
 
-int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
+int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
                     size_t errlen)
 {
   const kt_repr *a = &t->repr;
@@ -707,7 +707,7 @@ int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
   return 0;
 }
 
-int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
+int kt_train_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
                       float *soft)
 {
   const kt_repr *r = &t->repr;
@@ -777,7 +777,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
   }
   float *soft = NULL;
   if (o->teacher) {
-    if (kt_distil_check(o->teacher, &r, err, errlen)) {
+    if (kt_train_distil_check(o->teacher, &r, err, errlen)) {
       kt_dataset_free(&dtr);
       kt_dataset_free(&dva);
       return NULL;
@@ -787,7 +787,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
         o->distil_shift >= 0 ? o->distil_shift : o->teacher->repr.shift_avg;
     soft = malloc((size_t)(dtr.n_ex ? dtr.n_ex : 1) *
                   (size_t)kt_repr_n_out_live(&r) * sizeof(float));
-    if (!soft || kt_distil_targets(o->teacher, &dtr, o->distil_shift, soft)) {
+    if (!soft || kt_train_distil_targets(o->teacher, &dtr, o->distil_shift, soft)) {
       snprintf(err, errlen, "out of memory (distillation targets)");
       free(soft);
       kt_dataset_free(&dtr);
@@ -849,7 +849,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
                       (1 + cos(3.141592653589793 * (ep - 1) / o->epochs)));
     pt.train_loss = run_pass(m, st, &dtr, order, &oe, 1, &rng, &step,
                              &pt.train_acc, ema, soft);
-    kt_evaluate(ev, &dva, &pt.valid_loss, &pt.valid_acc);
+    kt_train_evaluate(ev, &dva, &pt.valid_loss, &pt.valid_acc);
     pt.valid_free_acc = -1;
     if (live) {
       if (dva.n_seq) pt.valid_free_acc = kt_dataset_rollout(&dva, ev);

@@ -45,7 +45,7 @@ typedef struct {
                       KT_MAX_SHIFT_AVG; else 0) */
   int select_free; /* live: keep the epoch with the best free-running
                       valid accuracy instead of the lowest valid loss */
-  const kt_model *teacher; /* live: distil this model (kt_distil_targets)
+  const kt_model *teacher; /* live: distil this model (kt_train_distil_targets)
                               into the net, NULL = off */
   float distil_hard;       /* with a teacher: the training target is
                               (1 - w) x the teacher's distribution + w x Bach's
@@ -78,7 +78,7 @@ typedef struct {
  * live model of the same inputs and outputs (every kt_repr field but
  * shift_avg equal), no fed-back voices (feedback 0, sounding off: its
  * input must not depend on what it played).  0, or -1 with err. */
-int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
+int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
                     size_t errlen);
 /* The teacher's distribution for every example of ds (live), as the
  * engine decides a slice with it: its ensemble's mean probability
@@ -88,7 +88,7 @@ int kt_distil_check(const kt_model *t, const kt_repr *r, char *err,
  * moves -n_shift..+n_shift instead (0: one pass, the ensemble's mean).  soft:
  * ds->n_ex rows of kt_repr_n_out_live floats (probabilities), row i for
  * ds->ex[i]. Returns 0, or -1 (out of memory). */
-int kt_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
+int kt_train_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
                       float *soft);
 
 /* ---- training (train.c) ---- */
@@ -141,7 +141,7 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
                    int *n_curve, int *best_epoch, char *err, size_t errlen);
 
 /* Teacher-forced loss/accuracy of a model on a dataset (all nets). */
-void kt_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
+void kt_train_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
                  double *acc);
 
 /* Mean loss of a batch (no dropout) and its gradient into grad, a model of

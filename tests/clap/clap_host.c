@@ -629,7 +629,7 @@ static void test_descriptor(inst *I)
     const kt_param_info *pi = kt_param_get_info((kt_param)i);
     CHECK(pp->get_info(I->pl, (uint32_t)i, &info));
     CHECK(!strcmp(info.name, pi->name), "param %d name %s", i, info.name);
-    CHECK(!strcmp(info.module, kt_group_get_info(pi->group)->name),
+    CHECK(!strcmp(info.module, kt_param_group_info(pi->group)->name),
           "param %s module %s", pi->symbol, info.module);
     CHECK(info.min_value == pi->min && info.max_value == pi->max &&
               info.default_value == pi->def,

@@ -85,7 +85,7 @@ static int unit(const char *fx)
 
 static int corpus(void)
 {
-  const char *data = kt_default_data_dir();
+  const char *data = kt_corpus_default_dir();
   char split[4200];
   snprintf(split, sizeof split, "%s/split.tsv", data);
   struct stat st;

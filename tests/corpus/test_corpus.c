@@ -56,7 +56,7 @@ static void check_one(const kt_chorale *c)
 
 int main(void)
 {
-  const char *data = kt_default_data_dir();
+  const char *data = kt_corpus_default_dir();
   char split[4200];
   snprintf(split, sizeof split, "%s/split.tsv", data);
   struct stat st;
@@ -116,8 +116,8 @@ int main(void)
   for (int v = 0; v < KT_NVOICES; v++) {
     CHECK_EQ(all.lo[v], kt_reference.lo[v]);
     CHECK_EQ(all.hi[v], kt_reference.hi[v]);
-    CHECK_EQ(all.lo[v], kt_corpus_ranges.lo[v]);
-    CHECK_EQ(all.hi[v], kt_corpus_ranges.hi[v]);
+    CHECK_EQ(all.lo[v], kt_chorale_ranges.lo[v]);
+    CHECK_EQ(all.hi[v], kt_chorale_ranges.hi[v]);
     /* only the soprano's low bound comes from chor194/chor197 */
     CHECK_EQ(clean.lo[v], v == KT_SOPRANO ? 60 : all.lo[v]);
     CHECK_EQ(clean.hi[v], all.hi[v]);
@@ -138,7 +138,7 @@ int main(void)
     kt_chorale t;
     CHECK_EQ(kt_chorale_copy(&c[i], &t), 0);
     int k =
-        kt_chorale_transpose(&t, kt_key_shift_to_c(t.tonic), &kt_corpus_ranges);
+        kt_chorale_transpose(&t, kt_key_shift_to_c(t.tonic), &kt_chorale_ranges);
     CHECK(k >= 0);
     CHECK_EQ(t.tonic, 0);
     outside += k;

@@ -487,10 +487,10 @@ static void test_split(void)
   CHECK_ERR(err, "split_badheader.tsv:1: bad header");
   CHECK_EQ(kt_split_load(fx("nope.tsv"), &e, &n, err, sizeof err), -1);
   CHECK_ERR(err, "nope.tsv:0: cannot open");
-  CHECK_EQ(kt_set_from_name("train"), KT_SET_TRAIN);
-  CHECK_EQ(kt_set_from_name("valid"), KT_SET_VALID);
-  CHECK_EQ(kt_set_from_name("test"), KT_SET_TEST);
-  CHECK_EQ(kt_set_from_name("bogus"), -1);
+  CHECK_EQ(kt_split_set_from_name("train"), KT_SET_TRAIN);
+  CHECK_EQ(kt_split_set_from_name("valid"), KT_SET_VALID);
+  CHECK_EQ(kt_split_set_from_name("test"), KT_SET_TEST);
+  CHECK_EQ(kt_split_set_from_name("bogus"), -1);
 
   /* kt_corpus_load: DATA/kern/<file>; the fixtures dir is DATA/kern. */
   char data[4096], split[4200];

@@ -64,9 +64,9 @@ int main(int argc, char **argv)
   CHECK(c.v[0] != orig.v[0]); /* a deep copy */
 
   /* G major -> A major: every pitch +2, onsets and rests unchanged */
-  int out = kt_chorale_transpose(&c, 2, &kt_corpus_ranges);
+  int out = kt_chorale_transpose(&c, 2, &kt_chorale_ranges);
   CHECK_EQ(out, 0);
-  CHECK_EQ(out, count_outside(&c, &kt_corpus_ranges));
+  CHECK_EQ(out, count_outside(&c, &kt_chorale_ranges));
   for (int v = 0; v < KT_NVOICES; v++)
     for (int s = 0; s < c.n_slices; s++) {
       int p = orig.v[v][s].pitch;
@@ -83,9 +83,9 @@ int main(int argc, char **argv)
 
   /* down a fourth: the bass CC (36) leaves the corpus range; reported, not
    * clamped */
-  out = kt_chorale_transpose(&c, -5, &kt_corpus_ranges);
+  out = kt_chorale_transpose(&c, -5, &kt_chorale_ranges);
   CHECK_EQ(out, 1);
-  CHECK_EQ(out, count_outside(&c, &kt_corpus_ranges));
+  CHECK_EQ(out, count_outside(&c, &kt_chorale_ranges));
   CHECK_EQ(c.v[KT_BASS][28].pitch, 31);
   CHECK_EQ(c.tonic, 2);
   CHECK_EQ(c.key_sig, 2); /* D major */

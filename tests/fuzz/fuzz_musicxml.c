@@ -58,6 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kt_sc_layout_free(&L);
   }
   free(n);
-  kt_melody_free(&m);
+  kt_smf_free_melody(&m);
   return 0;
 }

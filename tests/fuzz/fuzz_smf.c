@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   kt_melody m;
   if (kt_smf_to_melody(&s, "fuzz.mid", &m, err, sizeof err) == 0)
-    kt_melody_free(&m);
+    kt_smf_free_melody(&m);
   kt_smf_free(&s);
   return 0;
 }

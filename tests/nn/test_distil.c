@@ -167,7 +167,7 @@ static void targets(const kt_model *teacher)
   int sw = kt_repr_n_out_live(&teacher->repr);
   CHECK(sw <= 512, "heads %d", sw);
   float *soft = malloc((size_t)ds.n_ex * sw * sizeof(float));
-  CHECK(kt_distil_targets(teacher, &ds, -1, soft) == 0, "targets");
+  CHECK(kt_train_distil_targets(teacher, &ds, -1, soft) == 0, "targets");
   int32_t a[512], b[512];
   int tgt[3], bad_in = 0, bad_p = 0, bad_sum = 0, moved_differs = 0;
   double want[512], worst = 0;
@@ -207,7 +207,7 @@ static void targets(const kt_model *teacher)
         bad_p, bad_sum);
   CHECK(worst < 1e-4, "targets differ from the averaging by hand by %g", worst);
   /* no moves: the softmax of the ensemble's scores */
-  CHECK(kt_distil_targets(teacher, &ds, 0, soft) == 0, "targets, no moves");
+  CHECK(kt_train_distil_targets(teacher, &ds, 0, soft) == 0, "targets, no moves");
   float *scratch = malloc(kt_model_scratch_floats(teacher) * sizeof(float));
   float *lg = malloc((size_t)teacher->n_out_total * sizeof(float));
   worst = 0;
@@ -279,20 +279,20 @@ int main(void)
   char err[256];
   kt_repr r = teacher->repr;
   r.shift_avg = 0;
-  CHECK(kt_distil_check(teacher, &r, err, sizeof err) == 0, "%s", err);
+  CHECK(kt_train_distil_check(teacher, &r, err, sizeof err) == 0, "%s", err);
   r.window += 1;
-  CHECK(kt_distil_check(teacher, &r, err, sizeof err) != 0 &&
+  CHECK(kt_train_distil_check(teacher, &r, err, sizeof err) != 0 &&
             strstr(err, "window"),
         "another window accepted: %s", err);
   r = teacher->repr;
   r.lo[KT_BASS] -= 1;
-  CHECK(kt_distil_check(teacher, &r, err, sizeof err) != 0,
+  CHECK(kt_train_distil_check(teacher, &r, err, sizeof err) != 0,
         "another range accepted");
   opts(&o, 3);
   o.feedback = 2;
   kt_model *fb = train(&o);
   if (fb) {
-    CHECK(kt_distil_check(fb, &fb->repr, err, sizeof err) != 0 &&
+    CHECK(kt_train_distil_check(fb, &fb->repr, err, sizeof err) != 0 &&
               strstr(err, "feeds back"),
           "a teacher with feedback accepted: %s", err);
     opts(&o, 3);

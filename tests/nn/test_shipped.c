@@ -12,7 +12,7 @@
 
 int main(void)
 {
-  const char *data = kt_default_data_dir();
+  const char *data = kt_corpus_default_dir();
   char path[4096], err[512];
   snprintf(path, sizeof path, "%s/split.tsv", data);
   struct stat sb;
@@ -61,7 +61,7 @@ int main(void)
       continue;
     }
     double loss, acc;
-    kt_evaluate(m, &ds, &loss, &acc);
+    kt_train_evaluate(m, &ds, &loss, &acc);
     double fr = kt_dataset_rollout(&ds, m);
     printf("%s: test teacher-forced loss %.4f acc %.4f, free-running "
            "exact-pitch %.4f\n",

@@ -16,7 +16,7 @@
 
 int main(void)
 {
-  const char *data = kt_default_data_dir();
+  const char *data = kt_corpus_default_dir();
   char path[4096];
   struct stat st;
   snprintf(path, sizeof path, "%s/split.tsv", data);

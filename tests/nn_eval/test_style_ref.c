@@ -328,7 +328,7 @@ static void check_render(const char *kantor, const char *data,
 
 int main(void)
 {
-  const char *data = kt_default_data_dir();
+  const char *data = kt_corpus_default_dir();
   const char *kantor = getenv("KANTOR_BIN");
   char style[4096], path[4200];
   const char *env = getenv("KANTOR_STYLE");

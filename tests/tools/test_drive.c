@@ -54,7 +54,7 @@ static void check_output(const char *what, const kt_melody *m,
       ++n_on;
       on[ch][p]++;
       double s = x->qn * 4;
-      double tol = 4.0 * (kt_melody_qn_at(m, o, x->frame + 1) - x->qn);
+      double tol = 4.0 * (kt_drive_qn_at(m, o, x->frame + 1) - x->qn);
       if (fabs(s - round(s)) > tol + 1e-9) ++off_grid;
     } else if (st == 0x80 || st == 0x90) {
       on[ch][p]--;
@@ -85,16 +85,16 @@ int main(void)
     kt_melody m = {0};
     m.tempo = t;
     m.n_tempo = 2;
-    CHECK(kt_melody_frame_at(&m, &o, 2) == 96000);
-    CHECK(kt_melody_frame_at(&m, &o, 3) == 120000);
-    CHECK(fabs(kt_melody_qn_at(&m, &o, 120000) - 3) < 1e-9);
-    CHECK(fabs(kt_melody_qn_at(&m, &o, 48000) - 1) < 1e-9);
+    CHECK(kt_drive_frame_at(&m, &o, 2) == 96000);
+    CHECK(kt_drive_frame_at(&m, &o, 3) == 120000);
+    CHECK(fabs(kt_drive_qn_at(&m, &o, 120000) - 3) < 1e-9);
+    CHECK(fabs(kt_drive_qn_at(&m, &o, 48000) - 1) < 1e-9);
     for (double q = 0; q < 8; q += 0.37)
-      CHECK(fabs(kt_melody_qn_at(&m, &o, kt_melody_frame_at(&m, &o, q)) - q) <
+      CHECK(fabs(kt_drive_qn_at(&m, &o, kt_drive_frame_at(&m, &o, q)) - q) <
             1e-4);
     kt_melody none = {0};
     o.bpm = 100;
-    CHECK(kt_melody_frame_at(&none, &o, 1) == 28800);
+    CHECK(kt_drive_frame_at(&none, &o, 1) == 28800);
   }
 
   kt_mnote notes[32];
@@ -105,7 +105,7 @@ int main(void)
   o.bpm = 100;
   CHECK(run(&m, &o, &a) == 0);
   /* one bar after the end */
-  CHECK(a.frames == kt_melody_frame_at(&m, &o, 20));
+  CHECK(a.frames == kt_drive_frame_at(&m, &o, 20));
   check_output("fixed 256", &m, &o, &a);
 
   kt_drive_opts ob = o;
@@ -119,7 +119,7 @@ int main(void)
     same = a.ev[i].frame == b.ev[i].frame &&
            !memcmp(a.ev[i].data, b.ev[i].data, 3);
   CHECK(same); /* the block partition does not change the output */
-  kt_recording_free(&b);
+  kt_drive_recording_free(&b);
 
   /* tempo change in the middle */
   {
@@ -129,7 +129,7 @@ int main(void)
     mt.n_tempo = 2;
     CHECK(run(&mt, &o, &b) == 0);
     check_output("tempo 100 -> 66", &mt, &o, &b);
-    kt_recording_free(&b);
+    kt_drive_recording_free(&b);
   }
   /* 3/4 */
   {
@@ -140,9 +140,9 @@ int main(void)
     m3.end = 15;
     m3.n_notes = 15;
     CHECK(run(&m3, &o, &b) == 0);
-    CHECK(b.frames == kt_melody_frame_at(&m3, &o, 18));
+    CHECK(b.frames == kt_drive_frame_at(&m3, &o, 18));
     check_output("3/4", &m3, &o, &b);
-    kt_recording_free(&b);
+    kt_drive_recording_free(&b);
   }
   /* no transport: the engine free-runs at the melody's tempo */
   {
@@ -150,7 +150,7 @@ int main(void)
     of.send_position = 0;
     CHECK(run(&m, &of, &b) == 0);
     check_output("free-run", &m, &of, &b);
-    kt_recording_free(&b);
+    kt_drive_recording_free(&b);
   }
   /* bad options are an error, not a crash */
   {
@@ -176,7 +176,7 @@ int main(void)
     CHECK(strstr(err, "too long") != NULL);
     kt_engine_free(e);
   }
-  kt_recording_free(&a);
+  kt_drive_recording_free(&a);
   if (kt_failures) fprintf(stderr, "%d checks failed\n", kt_failures);
   return kt_failures ? 1 : 0;
 }

@@ -382,7 +382,7 @@ static void test_reader(void)
             m.meter[1].num == 4,
         "meters: %d", m.n_meter);
   CHECK(m.end == 10);
-  kt_melody_free(&m);
+  kt_smf_free_melody(&m);
   CHECK(read_mem(ok, 2, &m, err, sizeof err) < 0);
   CHECK_ERR(err, "t.musicxml: no part 2: the score has 1 part");
 
@@ -432,7 +432,7 @@ static void test_reader(void)
   for (size_t k = 0; k < n; ++k) {
     memcpy(cut, ok, k);
     if (kt_mxl_read_melody_mem(cut, k, "cut", 1, &m, err, sizeof err) == 0)
-      kt_melody_free(&m);
+      kt_smf_free_melody(&m);
   }
   free(cut);
 }
@@ -472,12 +472,12 @@ static void test_roundtrip(const char *dir)
           mel.notes[i].pitch);
   CHECK(mel.n_tempo == 1 && mel.tempo[0].qpm == 100);
   CHECK(mel.n_meter == 1 && mel.meter[0].num == 3);
-  kt_melody_free(&mel);
+  kt_smf_free_melody(&mel);
   /* part 4, the bass: one note tied over two bar lines */
   CHECK(kt_mxl_read_melody(path, 4, &mel, err, sizeof err) == 0, "%s", err);
   CHECK(mel.n_notes == 1 && mel.notes[0].start == 2 && mel.notes[0].dur == 9 &&
         mel.notes[0].pitch == 50);
-  kt_melody_free(&mel);
+  kt_smf_free_melody(&mel);
   /* the two-stave file: its top part holds two voices */
   s.staves = 2;
   CHECK(kt_mxl_write(path, &s, err, sizeof err) == 0, "%s", err);

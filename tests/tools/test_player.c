@@ -86,10 +86,10 @@ static void check_rules(const char *what, const kt_player *p,
   int64_t prev_on = -1;
   for (int i = 0; i < out->n_notes; ++i) {
     const kt_mnote *x = &out->notes[i];
-    int64_t on = kt_melody_frame_at(in, o, x->start);
-    int64_t off = kt_melody_frame_at(in, o, x->start + x->dur);
+    int64_t on = kt_drive_frame_at(in, o, x->start);
+    int64_t off = kt_drive_frame_at(in, o, x->start + x->dur);
     /* frames survive the round trip through quarter notes */
-    bad += fabs(kt_melody_qn_at(in, o, on) - x->start) > 1e-9;
+    bad += fabs(kt_drive_qn_at(in, o, on) - x->start) > 1e-9;
     bad += on < 0;
     bad += off <= on;
     bad += on <= prev_on; /* order kept */
@@ -97,7 +97,7 @@ static void check_rules(const char *what, const kt_player *p,
     prev_on = on;
     if (i + 1 < out->n_notes) {
       const kt_mnote *y = &out->notes[i + 1];
-      int64_t next_on = kt_melody_frame_at(in, o, y->start);
+      int64_t next_on = kt_drive_frame_at(in, o, y->start);
       if (y->pitch == x->pitch) bad += off > next_on;
       int joined =
           in->notes[i].start + in->notes[i].dur == in->notes[i + 1].start;
@@ -190,13 +190,13 @@ int main(void)
   CHECK(kt_player_is_exact(&p));
   if (!moved(&p, &m, &o, &a)) {
     for (int i = 0; i < NT; ++i) {
-      CHECK_EQ(kt_melody_frame_at(&m, &o, a.notes[i].start),
-               kt_melody_frame_at(&m, &o, notes[i].start));
-      CHECK_EQ(kt_melody_frame_at(&m, &o, a.notes[i].start + a.notes[i].dur),
-               kt_melody_frame_at(&m, &o, notes[i].start + notes[i].dur));
+      CHECK_EQ(kt_drive_frame_at(&m, &o, a.notes[i].start),
+               kt_drive_frame_at(&m, &o, notes[i].start));
+      CHECK_EQ(kt_drive_frame_at(&m, &o, a.notes[i].start + a.notes[i].dur),
+               kt_drive_frame_at(&m, &o, notes[i].start + notes[i].dur));
     }
     check_rules("exact", &p, &m, &a, &o);
-    kt_melody_free(&a);
+    kt_smf_free_melody(&a);
   }
 
   /* ---- a constant lateness moves every event by it ---- */
@@ -204,38 +204,38 @@ int main(void)
   if (!moved(&p, &m, &o, &a)) {
     int off_by = 0;
     for (int i = 0; i < NT; ++i) {
-      int64_t d = kt_melody_frame_at(&m, &o, a.notes[i].start) -
-                  kt_melody_frame_at(&m, &o, notes[i].start);
+      int64_t d = kt_drive_frame_at(&m, &o, a.notes[i].start) -
+                  kt_drive_frame_at(&m, &o, notes[i].start);
       int64_t e =
-          kt_melody_frame_at(&m, &o, a.notes[i].start + a.notes[i].dur) -
-          kt_melody_frame_at(&m, &o, notes[i].start + notes[i].dur);
+          kt_drive_frame_at(&m, &o, a.notes[i].start + a.notes[i].dur) -
+          kt_drive_frame_at(&m, &o, notes[i].start + notes[i].dur);
       off_by += d != 768 || e != 768; /* 16 ms at 48 kHz */
     }
     CHECK(off_by == 0, "%d notes not moved by exactly 16 ms", off_by);
     check_rules("late 16", &p, &m, &a, &o);
-    kt_melody_free(&a);
+    kt_smf_free_melody(&a);
   }
   /* early: the first note stays at frame 0, the rest move 20 ms earlier */
   kt_player_parse("late=-20", &p, (char[64]){0}, 64);
   if (!moved(&p, &m, &o, &a)) {
-    CHECK_EQ(kt_melody_frame_at(&m, &o, a.notes[0].start), 0);
-    CHECK_EQ(kt_melody_frame_at(&m, &o, a.notes[3].start),
-             kt_melody_frame_at(&m, &o, 1.5) - 960);
+    CHECK_EQ(kt_drive_frame_at(&m, &o, a.notes[0].start), 0);
+    CHECK_EQ(kt_drive_frame_at(&m, &o, a.notes[3].start),
+             kt_drive_frame_at(&m, &o, 1.5) - 960);
     check_rules("early 20", &p, &m, &a, &o);
-    kt_melody_free(&a);
+    kt_smf_free_melody(&a);
   }
 
   /* ---- a seed gives one performance; rules hold whatever the draw ---- */
   kt_player_parse("late=-20,jitter=60,seed=3", &p, (char[64]){0}, 64);
   if (!moved(&p, &m, &o, &a) && !moved(&p, &m, &o, &b)) {
     CHECK(!memcmp(a.notes, b.notes, sizeof *a.notes * NT), "not deterministic");
-    kt_melody_free(&b);
+    kt_smf_free_melody(&b);
     p.seed = 4;
     if (!moved(&p, &m, &o, &b)) {
       CHECK(memcmp(a.notes, b.notes, sizeof *a.notes * NT), "seed ignored");
-      kt_melody_free(&b);
+      kt_smf_free_melody(&b);
     }
-    kt_melody_free(&a);
+    kt_smf_free_melody(&a);
   }
   for (unsigned s = 0; s < 200; ++s)
     for (int rel = 0; rel < 2; ++rel) {
@@ -244,7 +244,7 @@ int main(void)
       char what[64];
       snprintf(what, sizeof what, "seed %u release %d", s, rel);
       check_rules(what, &q, &m, &a, &o);
-      kt_melody_free(&a);
+      kt_smf_free_melody(&a);
     }
   /* the jitter's spread, on a long melody of quarter notes (one seed) */
   {
@@ -257,8 +257,8 @@ int main(void)
     if (!moved(&q, &lm, &o, &a)) {
       double s1 = 0, s2 = 0;
       for (int i = 0; i < N; ++i) {
-        double d = (double)(kt_melody_frame_at(&lm, &o, a.notes[i].start) -
-                            kt_melody_frame_at(&lm, &o, ln[i].start)) /
+        double d = (double)(kt_drive_frame_at(&lm, &o, a.notes[i].start) -
+                            kt_drive_frame_at(&lm, &o, ln[i].start)) /
                    48.0;
         s1 += d;
         s2 += d * d;
@@ -267,7 +267,7 @@ int main(void)
       printf("late 16 jitter 30: mean %.2f ms, sd %.2f ms over %d notes\n",
              mean, sd, N);
       CHECK(fabs(mean - 16) < 2 && fabs(sd - 30) < 2);
-      kt_melody_free(&a);
+      kt_smf_free_melody(&a);
     }
     free(ln);
   }
@@ -280,7 +280,7 @@ int main(void)
     kt_melody g = {mn, 3, NULL, 0, NULL, 0, 4};
     kt_mnote pn[3] = {{0, 1, 60, 80, 0}, {1, 1, 62, 80, 0}, {2, 2, 64, 80, 0}};
     kt_melody pl = {pn, 3, NULL, 0, NULL, 0, 4};
-    pn[1].start = kt_melody_qn_at(&g, &o, 28800 + 960); /* 20 ms late */
+    pn[1].start = kt_drive_qn_at(&g, &o, 28800 + 960); /* 20 ms late */
     kt_recording r = {0};
     int chan[3] = {1, 2, 3};
     /* alto: with note 0 (0 ms), one slice after note 1 (rule b: 130 ms) */
@@ -341,7 +341,7 @@ int main(void)
     kt_mnote pn[4];
     memcpy(pn, mn, sizeof pn);
     for (int i = 0; i < 4; ++i)
-      pn[i].start = kt_melody_qn_at(&g, &o, 7200 * i + 4800);
+      pn[i].start = kt_drive_qn_at(&g, &o, 7200 * i + 4800);
     kt_melody pl = {pn, 4, NULL, 0, NULL, 0, 2};
     kt_recording r = {0};
     int chan[3] = {1, 2, 3};
@@ -399,11 +399,11 @@ int main(void)
           CHECK(t.belong_next == 0);
           CHECK(t.held == 0 || (f.h_dev < 0.05 && fabs(f.h_mean) < 0.05));
           CHECK_EQ(t.short_notes, 0);
-          kt_recording_free(&rb);
+          kt_drive_recording_free(&rb);
         }
-        kt_melody_free(&a);
+        kt_smf_free_melody(&a);
       }
-      kt_recording_free(&ra);
+      kt_drive_recording_free(&ra);
     }
     /* a late, uneven player: the same output for any block partition */
     kt_player_parse("late=32,jitter=30,seed=5", &p, err, sizeof err);
@@ -433,11 +433,11 @@ int main(void)
           for (int q = 0; q < 128; ++q)
             hanging += on[c][q] != 0;
         CHECK(hanging == 0, "%d notes left sounding", hanging);
-        kt_recording_free(&ra);
-        kt_recording_free(&rb);
-        kt_recording_free(&rc);
+        kt_drive_recording_free(&ra);
+        kt_drive_recording_free(&rb);
+        kt_drive_recording_free(&rc);
       }
-      kt_melody_free(&a);
+      kt_smf_free_melody(&a);
     }
   }
   return kt_check_done("player");

@@ -267,9 +267,9 @@ int main(void)
     CHECK(om.n_tempo == 2 && om.tempo[1].at == 6 &&
           fabs(om.tempo[1].qpm - 60) < 0.01);
     CHECK(om.n_meter == 1 && om.meter[0].num == 3 && om.meter[0].den == 4);
-    kt_melody_free(&om);
+    kt_smf_free_melody(&om);
     kt_smf_free(&o);
-    kt_melody_free(&wm);
+    kt_smf_free_melody(&wm);
   }
 
   /* lookahead: the engine is late by its latency, the file is not */
@@ -301,7 +301,7 @@ int main(void)
     CHECK(kt_smf_read_file(bp, &o, err, sizeof err) == 0);
     CHECK(kt_smf_to_melody(&o, bp, &om, err, sizeof err) == 0);
     CHECK(om.n_tempo == 1 && fabs(om.tempo[0].qpm - 132) < 0.01);
-    kt_melody_free(&om);
+    kt_smf_free_melody(&om);
     kt_smf_free(&o);
   }
 
@@ -350,7 +350,7 @@ int main(void)
     CHECK(!exists(out));
     CHECK(render("--help", NULL) == KT_EXIT_OK);
   }
-  kt_melody_free(&in);
+  kt_smf_free_melody(&in);
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (!kt_failures && system(cmd) != 0)

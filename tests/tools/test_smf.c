@@ -78,7 +78,7 @@ static void expect_error(const char *name, const uint8_t *b, size_t n,
     kt_melody m;
     r = kt_smf_to_melody(&s, path, &m, err, sizeof err);
     kt_smf_free(&s);
-    if (r == 0) kt_melody_free(&m);
+    if (r == 0) kt_smf_free_melody(&m);
   }
   CHECK(r < 0);
   CHECK(strstr(err, path) != NULL); /* names the file */
@@ -117,7 +117,7 @@ int main(void)
     CHECK(m.n_tempo == 1 && fabs(m.tempo[0].qpm - 120) < 1e-9);
     CHECK(m.n_meter == 1 && m.meter[0].num == 3 && m.meter[0].den == 4);
     CHECK(m.end == 3);
-    kt_melody_free(&m);
+    kt_smf_free_melody(&m);
     kt_smf_free(&s);
   }
   /* -- valid type 1: tempo track (tempo change at beat 2), a melody track
@@ -160,7 +160,7 @@ int main(void)
     CHECK(m.n_tempo == 2 && m.tempo[0].qpm == 60 && m.tempo[1].at == 2 &&
           fabs(m.tempo[1].qpm - 120) < 1e-9);
     CHECK(m.n_meter == 0);
-    kt_melody_free(&m);
+    kt_smf_free_melody(&m);
     kt_smf_free(&s);
   }
   /* -- writer round trip -- */
@@ -201,7 +201,7 @@ int main(void)
     CHECK(kt_smf_to_melody(&r, path, &m, err, sizeof err) == 0);
     CHECK(m.n_meter == 1 && m.meter[0].num == 6 && m.meter[0].den == 8);
     CHECK(m.n_tempo == 1 && fabs(m.tempo[0].qpm - 90) < 0.01);
-    kt_melody_free(&m);
+    kt_smf_free_melody(&m);
     kt_smf_free(&r);
   }
 
@@ -311,7 +311,7 @@ int main(void)
       if (kt_smf_read_mem(b2, len, "fuzz.mid", &s, err, sizeof err) == 0) {
         kt_melody m;
         if (kt_smf_to_melody(&s, "fuzz.mid", &m, err, sizeof err) == 0)
-          kt_melody_free(&m);
+          kt_smf_free_melody(&m);
         kt_smf_free(&s);
       } else {
         ++rejected;
