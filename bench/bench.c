@@ -54,10 +54,10 @@ int bench_make_input(const kt_repr *r, int32_t *idx, unsigned seed)
   }
   for (int k = 0; k < r->feedback * 3; ++k)
     fb[k] = (uint8_t)(rand() % 12);
-  kt_key_tracker kt; /* a tracker that heard the window (key_ctx models) */
-  kt_key_tracker_reset(&kt);
+  kt_harmony_key_tracker kt; /* a tracker that heard the window (key_ctx models) */
+  kt_harmony_key_tracker_reset(&kt);
   for (int j = 0; j < r->window + r->lookahead; ++j)
-    kt_key_tracker_push(&kt, sp[j]);
+    kt_harmony_key_tracker_push(&kt, sp[j]);
   int8_t snd[3] = {64, 55, 43}; /* sounding-pitch models */
   kt_repr_live_ctx c = {sp, so, 3, 16, 0, fb, &kt, snd, 0};
   return kt_repr_encode_live(r, &c, idx);

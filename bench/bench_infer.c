@@ -422,7 +422,7 @@ static int bench_decode_only(void)
   for (int h = 0; h < 3; ++h)
     n += kt_repr_n_tok(&r, kt_repr_head_voice(h));
   static unsigned char tab[4096];
-  kt_style_chord_table(tab);
+  kt_harmony_style_chord_table(tab);
   kt_decode_style st, lt;
   kt_engine_style_default(&st, 4);
   st.chord_tab = tab;

@@ -36,11 +36,11 @@ static int key_shift(const kt_engine *e, int key_norm, int *mode_family)
   *mode_family = k >= 12;
   if (key_norm == 2) {
     if (iparam(e, KT_P_KEY) >= 0)
-      return kt_key_shift_to_c(kt_sig_of_key(k % 12, k >= 12));
-    return e->sig.known ? kt_key_shift_to_c(e->sig.sig) : 0;
+      return kt_harmony_key_shift_to_c(kt_harmony_sig_of_key(k % 12, k >= 12));
+    return e->sig.known ? kt_harmony_key_shift_to_c(e->sig.sig) : 0;
   }
   if (k < 0 || key_norm != 1) return 0;
-  return kt_key_shift_to_c(k % 12);
+  return kt_harmony_key_shift_to_c(k % 12);
 }
 
 /* The net's input for slice d with every pitch moved by shift, rot of
@@ -271,7 +271,7 @@ int kt_decide_slice(kt_engine *e, int64_t d, uint32_t frame, kt_out *out,
     pitches[h + 1] = ch[h].pitch;
   }
   e->st.decided = d + 1;
-  e->chord = sop_now >= 0 ? kt_chord_label(pitches, 4, NULL, NULL) : 0;
+  e->chord = sop_now >= 0 ? kt_harmony_chord_label(pitches, 4, NULL, NULL) : 0;
   e->st.soprano = sop_now;
   return ran;
 }

@@ -203,7 +203,7 @@ static float style_cost(const kt_decode_style *st, const int p[4],
     qual = (int)(e & 15u) - 1;
     root = (int)(e >> 4);
   } else {
-    qual = kt_style_chord(pcs, &root);
+    qual = kt_harmony_style_chord(pcs, &root);
   }
   float none = st->none >= 0.0f ? st->none : chord_bias;
   if (st->chord_prior && st->chord > 0.0f && q[1] >= 0 && q[2] >= 0 &&
@@ -288,7 +288,7 @@ void kt_decode(const kt_repr *r, const float *logits,
         s -= o->leap_cost * (float)wide_leaps(p, q);
         if (!(s + gain > best)) continue;
         if (!o->style && o->chord_bias > 0.0f && sop_now >= 0 &&
-            kt_chord_label(q, 4, NULL, NULL) == 0)
+            kt_harmony_chord_label(q, 4, NULL, NULL) == 0)
           s -= o->chord_bias;
         if (s > best) {
           best = s;

@@ -20,7 +20,7 @@
  * Bach's statistics
  * (../shared/style: a bass that moves by step and takes inversions,
  * dominant sevenths and diminished chords, no consecutive fifths or
- * octaves even in contrary motion).  The chord is kt_style_chord's label
+ * octaves even in contrary motion).  The chord is kt_harmony_style_chord's label
  * of the sounding pitch classes, soprano included. */
 typedef struct kt_decode_style {
   int par_any;            /* consecutive fifths / octaves between any two
@@ -40,8 +40,8 @@ typedef struct kt_decode_style {
   float quality[KT_SQ_N]; /* per chord quality (enum kt_style_quality);
                              < 0: a bonus */
   float none;             /* no chord; < 0: kt_decode_opts.chord_bias */
-  const unsigned char *chord_tab; /* kt_style_chord_table, or NULL (then
-                                     kt_style_chord per combination) */
+  const unsigned char *chord_tab; /* kt_harmony_style_chord_table, or NULL (then
+                                     kt_harmony_style_chord per combination) */
   float chord; /* the data-driven chord term's weight: chord *
                   chord_prior[cell] is added to a full sonority's score */
   const float *chord_prior; /* KT_CHORD_PRIOR_N log(p_Bach / p_Kantor) per

@@ -211,7 +211,7 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   e->max_block = max_block ? max_block : 8192;
   e->net_gap = (int64_t)ceil(rate * KT_DECIDE_GAP_S);
   e->shift_avg = -1;
-  kt_style_chord_table(e->chord_tab);
+  kt_harmony_style_chord_table(e->chord_tab);
   for (int i = 0; i < 2; ++i) {
     kt_engine_style_default(&e->style_def[i], 4 * i);
     e->style_def[i].chord_tab = e->chord_tab;
@@ -326,8 +326,8 @@ void kt_engine_reset(kt_engine *e) KT_RT
   e->last_net = INT64_MIN / 2;
   e->boundary_net = 0;
   kt_timing_init(&e->timing, e->rate);
-  kt_key_tracker_reset(&e->key);
-  kt_sig_tracker_reset(&e->sig);
+  kt_harmony_key_tracker_reset(&e->key);
+  kt_harmony_sig_tracker_reset(&e->sig);
   e->chord = 0;
   e->pt_head = e->pt_n = 0;
   e->pt_last_due = 0;
@@ -539,8 +539,8 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   e->open_by_note = 0;
   /* The trackers listen whatever the key parameter says: a model with
      key context reads the key tracker even when the key is set. */
-  kt_key_tracker_push(&e->key, pitch);
-  kt_sig_tracker_push(&e->sig, pitch);
+  kt_harmony_key_tracker_push(&e->key, pitch);
+  kt_harmony_sig_tracker_push(&e->sig, pitch);
   if (e->st.boundaries < 8) {
     e->st.boundary_frame[e->st.boundaries] = frame;
     e->st.grid_frame[e->st.boundaries] = e->last_grid;

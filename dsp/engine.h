@@ -138,7 +138,7 @@ void kt_engine_reset(kt_engine *e) KT_RT;
 /* Outputs. */
 uint32_t kt_engine_latency(const kt_engine *e) KT_RT;  /* frames */
 int kt_engine_key(const kt_engine *e) KT_RT;           /* -1, or tonic + 12 * minor */
-int kt_engine_chord(const kt_engine *e) KT_RT;         /* kt_chord_label class */
+int kt_engine_chord(const kt_engine *e) KT_RT;         /* kt_harmony_chord_label class */
 const kt_model *kt_engine_current_model(const kt_engine *e) KT_RT; /* model in use */
 
 /* Introspection for tests, the UI and the evaluator. */

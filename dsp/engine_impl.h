@@ -93,10 +93,10 @@ struct kt_engine {
   int light_on[2];                /* the light ones are the default */
   int style_on; /* 0 off, 1 the shipped ones, 2 style, 3 the light ones,
                    4 the light ones where light_on, else off */
-  unsigned char chord_tab[4096]; /* kt_style_chord_table */
+  unsigned char chord_tab[4096]; /* kt_harmony_style_chord_table */
 
-  kt_key_tracker key; /* the detected key (key parameter auto) */
-  kt_sig_tracker sig; /* the detected key signature (key_norm 2 models) */
+  kt_harmony_key_tracker key; /* the detected key (key parameter auto) */
+  kt_harmony_sig_tracker sig; /* the detected key signature (key_norm 2 models) */
   int chord;
 
   /* melody pass-through, delayed by the latency */

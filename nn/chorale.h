@@ -82,7 +82,7 @@ int kt_chorale_copy(const kt_chorale *src, kt_chorale *dst);
  * key_sig (kept in -6..+5) and stats lo/hi. */
 int kt_chorale_transpose(kt_chorale *c, int semis, const kt_ranges *ranges);
 
-/* kt_key_shift_to_c(tonic): nn/harmony.h */
+/* kt_harmony_key_shift_to_c(tonic): nn/harmony.h */
 
 /* Back from slices to notes (for round-trip tests and MIDI export). */
 typedef struct {

@@ -287,7 +287,7 @@ int kt_repr_encode_live(const kt_repr *r, const kt_repr_live_ctx *c, int32_t *id
   idx[k++] = base + (c->mode_family ? 1 : 0);
   base += 2;
   if (r->key_ctx) {
-    const kt_key_tracker *kt = c->key && c->key->known ? c->key : NULL;
+    const kt_harmony_key_tracker *kt = c->key && c->key->known ? c->key : NULL;
     int rot = ((c->key_rot % 12) + 12) % 12;
     idx[k++] = base + (kt ? (kt->tonic + rot) % 12 : 12);
     base += 13;

@@ -18,8 +18,8 @@
  * Soprano input, per slice: (shi - slo + 2) pitch/rest classes (0 = rest,
  *   1 + pitch - slo) followed by one onset flag: width kt_repr_sop_width().
  * Pitches are key-normalized when repr.key_norm is set: 1 = the tonic moved
- * to C (kt_key_shift_to_c), 2 = the key signature (diatonic collection,
- * kt_sig_tracker) moved to C's; out-of-range pitches are folded by octaves.
+ * to C (kt_harmony_key_shift_to_c), 2 = the key signature (diatonic collection,
+ * kt_harmony_sig_tracker) moved to C's; out-of-range pitches are folded by octaves.
  *
  * Live layout (arch KT_ARCH_LIVE), in this order:
  *   soprano slices t-W+1 .. t+L (W = window, L = lookahead), oldest first
@@ -153,7 +153,7 @@ typedef struct {
   int bar_pos, bar_len;     /* sixteenths */
   int mode_family;          /* 0 / 1 */
   const uint8_t *fb_tok;    /* K * 3: fb_tok[k * 3 + h], k = 0 is t-1 */
-  const kt_key_tracker *key; /* repr.key_ctx: the melody's key tracker
+  const kt_harmony_key_tracker *key; /* repr.key_ctx: the melody's key tracker
                                 (NULL = nothing heard yet) */
   const int8_t *sounding;    /* repr.sounding: 3 pitches (normalized, or
                                 KT_REST), by head, at slice t-1 */

@@ -39,7 +39,7 @@ static unsigned rot_to_root(unsigned mask, int root)
   return m & 0xfffu;
 }
 
-int kt_chord_label(const int *pitches, int n, int *root, int *quality)
+int kt_harmony_chord_label(const int *pitches, int n, int *root, int *quality)
 {
   unsigned mask = 0;
   int bass = -1;
@@ -92,7 +92,7 @@ static int popcount12(unsigned x) KT_RT
   return n;
 }
 
-int kt_style_chord(unsigned pcs, int *root) KT_RT
+int kt_harmony_style_chord(unsigned pcs, int *root) KT_RT
 {
   pcs &= 0xfffu;
   int n = popcount12(pcs);
@@ -118,10 +118,10 @@ int kt_style_chord(unsigned pcs, int *root) KT_RT
   return best_q;
 }
 
-void kt_style_chord_table(unsigned char tab[4096])
+void kt_harmony_style_chord_table(unsigned char tab[4096])
 {
   for (unsigned pcs = 0; pcs < 4096; ++pcs) {
-    int root, q = kt_style_chord(pcs, &root);
+    int root, q = kt_harmony_style_chord(pcs, &root);
     tab[pcs] = q < 0 ? 0 : (unsigned char)((q + 1) | root << 4);
   }
 }
@@ -131,7 +131,7 @@ static const char *const pc_up[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
 static const char *const pc_lo[12] = {"c",  "c#", "d",  "eb", "e",  "f",
                                       "f#", "g",  "ab", "a",  "bb", "b"};
 
-void kt_key_name(int key, char *buf, int buflen)
+void kt_harmony_key_name(int key, char *buf, int buflen)
 {
   if (!buf || buflen <= 0) return;
   if (key < 0 || key >= 24)
@@ -141,7 +141,7 @@ void kt_key_name(int key, char *buf, int buflen)
              key < 12 ? "major" : "minor");
 }
 
-void kt_chord_name(int chord_class, char *buf, int buflen)
+void kt_harmony_chord_name(int chord_class, char *buf, int buflen)
 {
   if (!buf || buflen <= 0) return;
   if (chord_class <= 0 || chord_class >= KT_NCHORDS) {
@@ -213,7 +213,7 @@ static float corr(const float hist[12], const float prof[12], int tonic)
   return sxy / sqrtf(sxx * syy);
 }
 
-int kt_key_find(const float hist[12], int *minor)
+int kt_harmony_key_find(const float hist[12], int *minor)
 {
   int best = 0, best_minor = 0;
   float bc = -3;
@@ -235,13 +235,13 @@ int kt_key_find(const float hist[12], int *minor)
   return best;
 }
 
-int kt_key_shift_to_c(int tonic) KT_RT
+int kt_harmony_key_shift_to_c(int tonic) KT_RT
 {
   int s = ((-tonic) % 12 + 12) % 12;
   return s > 5 ? s - 12 : s;
 }
 
-void kt_key_tracker_reset(kt_key_tracker *k) KT_RT
+void kt_harmony_key_tracker_reset(kt_harmony_key_tracker *k) KT_RT
 {
   for (int i = 0; i < 12; ++i)
     k->pc[i] = 0.0f;
@@ -270,14 +270,14 @@ static int switch_after(int cur, int c, int *cand, int *cand_n, int need) KT_RT
   return c;
 }
 
-void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT
+void kt_harmony_key_tracker_push(kt_harmony_key_tracker *k, int pitch) KT_RT
 {
   if (pitch < 0) return;
   for (int i = 0; i < 12; ++i)
     k->pc[i] *= KT_KEY_DECAY;
   k->pc[pitch % 12] += 1.0f;
   int minor = 0;
-  int tonic = kt_key_find(k->pc, &minor);
+  int tonic = kt_harmony_key_find(k->pc, &minor);
   int key = tonic + 12 * minor;
   if (k->known)
     key = switch_after(k->tonic + 12 * k->minor, key, &k->cand, &k->cand_n,
@@ -287,7 +287,7 @@ void kt_key_tracker_push(kt_key_tracker *k, int pitch) KT_RT
   k->minor = key / 12;
 }
 
-int kt_sig_find(const float hist[12]) KT_RT
+int kt_harmony_sig_find(const float hist[12]) KT_RT
 {
   /* weight of each degree above the collection's major tonic */
   static const float w[12] = {1.6f,  -1.0f, 1.0f,  -1.0f, 1.6f,  1.0f,
@@ -306,12 +306,12 @@ int kt_sig_find(const float hist[12]) KT_RT
   return best;
 }
 
-int kt_sig_of_key(int tonic, int minor) KT_RT
+int kt_harmony_sig_of_key(int tonic, int minor) KT_RT
 {
   return ((tonic + (minor ? 3 : 0)) % 12 + 12) % 12;
 }
 
-void kt_sig_tracker_reset(kt_sig_tracker *k) KT_RT
+void kt_harmony_sig_tracker_reset(kt_harmony_sig_tracker *k) KT_RT
 {
   for (int i = 0; i < 12; ++i)
     k->pc[i] = 0.0f;
@@ -320,13 +320,13 @@ void kt_sig_tracker_reset(kt_sig_tracker *k) KT_RT
   k->cand_n = 0;
 }
 
-void kt_sig_tracker_push(kt_sig_tracker *k, int pitch) KT_RT
+void kt_harmony_sig_tracker_push(kt_harmony_sig_tracker *k, int pitch) KT_RT
 {
   if (pitch < 0) return;
   for (int i = 0; i < 12; ++i)
     k->pc[i] *= KT_SIG_DECAY;
   k->pc[pitch % 12] += 1.0f;
-  int c = kt_sig_find(k->pc);
+  int c = kt_harmony_sig_find(k->pc);
   k->sig = k->known
                ? switch_after(k->sig, c, &k->cand, &k->cand_n, KT_SIG_SWITCH)
                : c;

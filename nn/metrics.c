@@ -108,7 +108,7 @@ void kt_metrics_style(const kt_metrics_voices *m, kt_metrics_count *c)
         }
     c->crossing_slices += cross;
 
-    if (kt_chord_label(p, KT_NVOICES, NULL, NULL) != 0) c->chord_slices++;
+    if (kt_harmony_chord_label(p, KT_NVOICES, NULL, NULL) != 0) c->chord_slices++;
 
     if (t == 0) continue;
     int move = 0;

@@ -26,7 +26,7 @@
  *    12th) are counted apart (contrary) and are not in the headline rate.
  *  - crossing: a slice where some lower voice sounds strictly above a
  *    higher one (both sounding).  Percent of slices.
- *  - chord slice: kt_chord_label (nn/harmony.h) of the 4 sounding pitches
+ *  - chord slice: kt_harmony_chord_label (nn/harmony.h) of the 4 sounding pitches
  *    is not 0 (triad or seventh, complete or as harmony.c's incomplete
  *    templates).  Percent of slices where at least one voice sounds.
  *  - onsets per bar: note starts (onset flag on a sounding slice) of a

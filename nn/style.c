@@ -188,7 +188,7 @@ void kt_style_piece_stats(const kt_metrics_voices *m, kt_style_piece *out)
     unsigned pcs = 0;
     for (int i = 0; i < 4; ++i)
       pcs |= 1u << (V[i] % 12);
-    int root, q = kt_style_chord(pcs, &root);
+    int root, q = kt_harmony_style_chord(pcs, &root);
     if (q == KT_SQ_NONE) {
       nonchord++;
     } else {

@@ -8,7 +8,7 @@ and
 writes log(p_Bach / p_Kantor) per cell (add-ALPHA smoothing, clipped to
 +-CLIP) as a C table.  The decoder adds chord * that log ratio to an (alto,
 tenor, bass) combination's score (kt_decode_style.chord).  Labels are
-../shared/style/style.py's chord_of, the same as kt_style_chord.
+../shared/style/style.py's chord_of, the same as kt_harmony_style_chord.
 
 usage: tools/chord_table.py [--kantor build/tools/kantor]
          [--data ../shared/data/bach-370-chorales] [--set train]

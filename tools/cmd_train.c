@@ -42,7 +42,7 @@ static void usage(FILE *f)
       "free-running outputs of the previous epoch.  --augment detect\n"
       "normalizes each slice by the key the engine detects (--key auto)\n"
       "instead of the file's label; --augment sig by the key signature the\n"
-      "engine tracks (kt_sig_tracker), siglab adds a copy of each chorale\n"
+      "engine tracks (kt_harmony_sig_tracker), siglab adds a copy of each chorale\n"
       "moved by its label's signature.  --key-ctx on (live, written pitches:\n"
       "--augment none|raw12|near) adds the engine's running key tracker "
       "(tonic\n"

@@ -306,7 +306,7 @@ static int write_plugin(FILE *f, const char *uri, const char *puri, int audio)
           index + 2, uri, gsym[KT_G_HARMONY], KT_NCHORDS - 1);
   for (int c = 0; c < KT_NCHORDS; ++c) {
     char label[16];
-    kt_chord_name(c, label, sizeof label);
+    kt_harmony_chord_name(c, label, sizeof label);
     scale_point(f, c == 0, label, c);
   }
   fprintf(f, "\n\t]");

@@ -356,7 +356,7 @@ static void draw_controls(cairo_t *cr, const kt_roll *r, const layout *L)
 
   int key = iparam(r, KT_P_KEY);
   box(cr, &L->ctl[C_KEY], 0, 0);
-  kt_key_name(key + 12 * (iparam(r, KT_P_MODE) != 0), kn, sizeof kn);
+  kt_harmony_key_name(key + 12 * (iparam(r, KT_P_MODE) != 0), kn, sizeof kn);
   snprintf(s, sizeof s, "Key %s", key < 0 || key > 11 ? "auto" : kn);
   label(cr, &L->ctl[C_KEY], 0xe8e8e8, s);
   box(cr, &L->ctl[C_MODE], 0, 0);
@@ -391,8 +391,8 @@ void kt_roll_draw(const kt_roll *r, cairo_t *cr, double w, double h)
   fill_rect(cr, 0, 0, w, h, 0x15171c);
   text(cr, MARGIN + 2, 23, 17, 1, 0xf0f0f0, "Kantor");
   char key[32], chord[16], s[80];
-  kt_key_name(r->key, key, sizeof key);
-  kt_chord_name(r->chord, chord, sizeof chord);
+  kt_harmony_key_name(r->key, key, sizeof key);
+  kt_harmony_chord_name(r->chord, chord, sizeof chord);
   snprintf(s, sizeof s, "Key: %s      Chord: %s", key, chord);
   text(cr, TEXT_X, 23, 15, 0, 0xe8e8e8, s);
   /* legend, right-aligned in the header */

@@ -18,7 +18,7 @@ static int list_shifts(const kt_chorale *c, int augment, int near_span,
   }
   if (augment == KT_AUG_SIGLAB) {
     out[0] = 0; /* the tracked signature (per slice) */
-    out[1] = kt_key_shift_to_c(((c->key_sig * 7) % 12 + 12) % 12);
+    out[1] = kt_harmony_key_shift_to_c(((c->key_sig * 7) % 12 + 12) % 12);
     return 2;
   }
   if (augment == KT_AUG_NEAR) {
@@ -29,7 +29,7 @@ static int list_shifts(const kt_chorale *c, int augment, int near_span,
       if (d != 0) out[k++] = d;
     return k;
   }
-  int base = augment == KT_AUG_RAW12 ? 0 : kt_key_shift_to_c(c->tonic);
+  int base = augment == KT_AUG_RAW12 ? 0 : kt_harmony_key_shift_to_c(c->tonic);
   out[0] = base;
   if (augment == KT_AUG_KEY) return 1;
   int k = 1;
@@ -45,27 +45,27 @@ static int sig_aug(int augment)
 
 /* What the engine's trackers (nn/harmony.h) know when slice d is decided,
  * once slice d + lookahead has been heard: the mode family the key tracker
- * detects, and the shift that moves to C the detected tonic (kt_key_tracker)
+ * detects, and the shift that moves to C the detected tonic (kt_harmony_key_tracker)
  * or, for signature-normalized models (sig), the detected key signature
- * (kt_sig_tracker). */
+ * (kt_harmony_sig_tracker). */
 static void detect_keys(const kt_chorale *c, int lookahead, int sig,
                         int8_t *shift, uint8_t *mode)
 {
-  kt_key_tracker kt;
-  kt_sig_tracker st;
-  kt_key_tracker_reset(&kt);
-  kt_sig_tracker_reset(&st);
+  kt_harmony_key_tracker kt;
+  kt_harmony_sig_tracker st;
+  kt_harmony_key_tracker_reset(&kt);
+  kt_harmony_sig_tracker_reset(&st);
   int n = c->n_slices, seen = 0;
   for (int d = 0; d < n; ++d) {
     int upto = d + lookahead < n ? d + lookahead : n - 1;
     for (; seen <= upto; ++seen) {
-      kt_key_tracker_push(&kt, c->v[KT_SOPRANO][seen].pitch);
-      if (sig) kt_sig_tracker_push(&st, c->v[KT_SOPRANO][seen].pitch);
+      kt_harmony_key_tracker_push(&kt, c->v[KT_SOPRANO][seen].pitch);
+      if (sig) kt_harmony_sig_tracker_push(&st, c->v[KT_SOPRANO][seen].pitch);
     }
     if (sig)
-      shift[d] = (int8_t)(st.known ? kt_key_shift_to_c(st.sig) : 0);
+      shift[d] = (int8_t)(st.known ? kt_harmony_key_shift_to_c(st.sig) : 0);
     else
-      shift[d] = (int8_t)(kt.known ? kt_key_shift_to_c(kt.tonic) : 0);
+      shift[d] = (int8_t)(kt.known ? kt_harmony_key_shift_to_c(kt.tonic) : 0);
     mode[d] = (uint8_t)(kt.known ? kt.minor : 0);
   }
 }
@@ -169,13 +169,13 @@ void kt_dataset_free(kt_dataset *ds)
  * melody up to slice d + lookahead (the sequence's own, shifted, pitches). */
 static void track_keys(kt_seq *s, int lookahead)
 {
-  kt_key_tracker kt;
-  kt_key_tracker_reset(&kt);
+  kt_harmony_key_tracker kt;
+  kt_harmony_key_tracker_reset(&kt);
   int seen = 0;
   for (int d = 0; d < s->n; ++d) {
     int upto = d + lookahead < s->n ? d + lookahead : s->n - 1;
     for (; seen <= upto; ++seen)
-      kt_key_tracker_push(&kt, s->sop[seen]);
+      kt_harmony_key_tracker_push(&kt, s->sop[seen]);
     s->ktrk[d] = kt;
   }
 }
@@ -223,7 +223,7 @@ static int seq_build(kt_seq *s, const kt_repr *r, const kt_chorale *c,
       int q = c->v[v][t].pitch;
       all[v] = q >= 0 ? q + shift : KT_REST;
     }
-    s->chord[t] = (int16_t)kt_chord_label(all, KT_NVOICES, NULL, NULL);
+    s->chord[t] = (int16_t)kt_harmony_chord_label(all, KT_NVOICES, NULL, NULL);
     for (int h = 0; h < 3; ++h) {
       int v = kt_repr_head_voice(h);
       s->vp[h][t] = (int8_t)all[v];

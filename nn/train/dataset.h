@@ -26,7 +26,7 @@
  *          (neighbouring keys only; N = kt_train_opts.near_span, default
  *          KT_AUG_NEAR_MAX)
  *   sig    key_norm 2: each slice moved so that the key signature the
- *          engine would track there (kt_sig_tracker) is C's
+ *          engine would track there (kt_harmony_sig_tracker) is C's
  *   siglab sig, plus a second copy of each chorale moved by its label's
  *          signature (valid: sig only)
  * With none, raw12, near, sig and siglab the mode family is the detected one
@@ -71,7 +71,7 @@ typedef struct {
   uint8_t *bar_pos, *bar_len;
   int8_t *kshift;   /* per slice: extra shift applied when encoding */
   uint8_t *kmode;   /* per slice: mode family given to the net */
-  kt_key_tracker *ktrk; /* repr.key_ctx: the engine's key tracker as it is
+  kt_harmony_key_tracker *ktrk; /* repr.key_ctx: the engine's key tracker as it is
                            when slice t is decided (else NULL) */
   int8_t *vp[3];    /* Bach's voices, heads alto/tenor/bass: pitch */
   uint8_t *von[3];  /*   and onset */

@@ -138,7 +138,7 @@ int main(void)
     kt_chorale t;
     CHECK_EQ(kt_chorale_copy(&c[i], &t), 0);
     int k =
-        kt_chorale_transpose(&t, kt_key_shift_to_c(t.tonic), &kt_chorale_ranges);
+        kt_chorale_transpose(&t, kt_harmony_key_shift_to_c(t.tonic), &kt_chorale_ranges);
     CHECK(k >= 0);
     CHECK_EQ(t.tonic, 0);
     outside += k;

@@ -1,4 +1,4 @@
-/* tests/corpus/test_transpose.c -- kt_chorale_transpose, kt_key_shift_to_c,
+/* tests/corpus/test_transpose.c -- kt_chorale_transpose, kt_harmony_key_shift_to_c,
  * kt_chorale_copy.  usage: test_transpose FIXTURE_DIR */
 #include "../check.h"
 #include "chorale.h"
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
   /* key shift: tonic -> C within -6..+5 */
   static const int shift[12] = {0, -1, -2, -3, -4, -5, -6, 5, 4, 3, 2, 1};
   for (int t = 0; t < 12; t++) {
-    int s = kt_key_shift_to_c(t);
+    int s = kt_harmony_key_shift_to_c(t);
     CHECK_EQ(s, shift[t]);
     CHECK_EQ(((t + s) % 12 + 12) % 12, 0);
   }
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
   CHECK(same_slices(&c, &orig));
 
   /* to C: G major +5 -> C major with no accidentals */
-  CHECK_EQ(kt_chorale_transpose(&c, kt_key_shift_to_c(c.tonic), NULL), 0);
+  CHECK_EQ(kt_chorale_transpose(&c, kt_harmony_key_shift_to_c(c.tonic), NULL), 0);
   CHECK_EQ(c.tonic, 0);
   CHECK_EQ(c.key_sig, 0);
 
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 
   /* g dorian -> c dorian: two flats */
   if (load(argv[1], "meter.krn", &c)) return 1;
-  CHECK_EQ(kt_chorale_transpose(&c, kt_key_shift_to_c(c.tonic), NULL), 0);
+  CHECK_EQ(kt_chorale_transpose(&c, kt_harmony_key_shift_to_c(c.tonic), NULL), 0);
   CHECK_EQ(c.tonic, 0);
   CHECK_EQ(c.mode, KT_DORIAN);
   CHECK_EQ(c.key_sig, -2);

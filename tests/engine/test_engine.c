@@ -1189,16 +1189,16 @@ static void test_style_terms(void)
   CHECK(c[0].pitch == 69, "major costs 0.3: alto %d", c[0].pitch);
   /* the same through the engine's table */
   unsigned char tab[4096];
-  kt_style_chord_table(tab);
+  kt_harmony_style_chord_table(tab);
   st.chord_tab = tab;
   kt_decode(&r, lg, &o, 0, 76, 76, prev3, &rng, c);
   CHECK(c[0].pitch == 69, "major costs 0.3 (table): alto %d", c[0].pitch);
   int bad = 0;
   for (unsigned pcs = 0; pcs < 4096; ++pcs) {
-    int root, q = kt_style_chord(pcs, &root);
+    int root, q = kt_harmony_style_chord(pcs, &root);
     bad += tab[pcs] != (q < 0 ? 0 : ((q + 1) | root << 4));
   }
-  CHECK(bad == 0, "chord table: %d sets differ from kt_style_chord", bad);
+  CHECK(bad == 0, "chord table: %d sets differ from kt_harmony_style_chord", bad);
 
   /* the parser */
   kt_decode_style s;
@@ -1395,19 +1395,19 @@ static void test_fpmode(void)
   kt_fpmode_enter(&probe); /* nested: harmless */
   kt_fpmode_leave(&probe);
   CHECK(tiny * 1e-3f == 0.0f, "nested leave undid the outer mode");
-  kt_key_tracker k;
-  kt_key_tracker_reset(&k);
-  kt_key_tracker_push(&k, 61);
+  kt_harmony_key_tracker k;
+  kt_harmony_key_tracker_reset(&k);
+  kt_harmony_key_tracker_push(&k, 61);
   for (int i = 0; i < 100000; ++i)
-    kt_key_tracker_push(&k, 60);
+    kt_harmony_key_tracker_push(&k, 60);
   CHECK(k.pc[1] == 0.0f, "key tracker: C# at %g under flush-to-zero",
         (double)k.pc[1]);
   kt_fpmode_leave(&outer);
   CHECK(tiny * 1e-3f != 0.0f, "the caller's mode not restored");
-  kt_key_tracker_reset(&k);
-  kt_key_tracker_push(&k, 61);
+  kt_harmony_key_tracker_reset(&k);
+  kt_harmony_key_tracker_push(&k, 61);
   for (int i = 0; i < 100000; ++i)
-    kt_key_tracker_push(&k, 60);
+    kt_harmony_key_tracker_push(&k, 60);
   CHECK(k.pc[1] > 0.0f && k.pc[1] < FLT_MIN,
         "without it C# should be subnormal (%g): the test proves nothing",
         (double)k.pc[1]);

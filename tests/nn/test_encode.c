@@ -84,10 +84,10 @@ int main(void)
       for (int k = 0; k < q.feedback * 3; ++k)
         fb[k] = (uint8_t)rnd(kt_repr_n_tok(&q, kt_repr_head_voice(k % 3)) + 2);
       /* a key tracker that heard some random melody (or nothing) */
-      kt_key_tracker kt;
-      kt_key_tracker_reset(&kt);
+      kt_harmony_key_tracker kt;
+      kt_harmony_key_tracker_reset(&kt);
       for (int j = rnd(3) ? rnd(200) : 0; j > 0; --j)
-        kt_key_tracker_push(&kt, rnd(6) == 0 ? KT_REST : 48 + rnd(36));
+        kt_harmony_key_tracker_push(&kt, rnd(6) == 0 ? KT_REST : 48 + rnd(36));
       int8_t snd[3];
       for (int h = 0; h < 3; ++h)
         snd[h] = (int8_t)(rnd(5) == 0 ? KT_REST : rnd(128));
@@ -116,8 +116,8 @@ int main(void)
     uint8_t so[16] = {0};
     for (int j = 0; j < 16; ++j)
       sp[j] = KT_REST;
-    kt_key_tracker kt;
-    kt_key_tracker_reset(&kt);
+    kt_harmony_key_tracker kt;
+    kt_harmony_key_tracker_reset(&kt);
     int32_t idx[64];
     kt_repr_live_ctx ctx = {sp, so, 0, 16, 0, NULL, &kt, NULL, 0};
     int k = kt_repr_encode_live(&q, &ctx, idx);
@@ -128,7 +128,7 @@ int main(void)
     static const int gmaj[] = {67, 71, 74, 67, 66, 67, 69, 71, 72, 74};
     for (int rep = 0; rep < 20; ++rep)
       for (int j = 0; j < 10; ++j)
-        kt_key_tracker_push(&kt, gmaj[j]);
+        kt_harmony_key_tracker_push(&kt, gmaj[j]);
     k = kt_repr_encode_live(&q, &ctx, idx);
     CHECK(idx[19] == base + 7, "tonic G, got class %d", idx[19] - base);
     CHECK(idx[20 + 7] == base + 13 + 7 * KT_KEYCTX_BINS + 3, "G is the top");

@@ -25,7 +25,7 @@ static unsigned pcs_of(const int *pc, int n)
 static void check_chord(const int *pc, int n, int want_q, int want_root)
 {
   int root = 99;
-  int q = kt_style_chord(pcs_of(pc, n), &root);
+  int q = kt_harmony_style_chord(pcs_of(pc, n), &root);
   CHECK(q == want_q && root == want_root, "pcs[0]=%d n=%d: got %s root %d",
         pc[0], n, kt_style_quality_name(q), root);
 }
