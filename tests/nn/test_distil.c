@@ -6,52 +6,12 @@
  * 1) is bitwise the training without a teacher. */
 #include "train.h"
 #include "../check.h"
+#include "synth_chorale.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
-{
-  memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "synth%d.krn", (int)seed);
-  c->n_slices = n;
-  for (int v = 0; v < KT_NVOICES; ++v)
-    c->v[v] = calloc((size_t)n, sizeof(kt_slice));
-  c->bar_pos = calloc((size_t)n, 1);
-  c->bar_len = calloc((size_t)n, 1);
-  c->fermata = calloc((size_t)n, 1);
-  c->tonic = tonic;
-  c->mode = KT_MAJOR;
-  static const int scale[7] = {0, 2, 4, 5, 7, 9, 11};
-  static const int below[4] = {19, 12, 7, 0};
-  int deg = 0;
-  kt_rng g = {seed};
-  for (int t = 0; t < n; ++t) {
-    if (t % 4 == 0) deg = (int)(kt_rng_next(&g) % 7);
-    c->bar_pos[t] = (uint8_t)(t % 16);
-    c->bar_len[t] = 16;
-    for (int v = 0; v < KT_NVOICES; ++v) {
-      int d = v == KT_SOPRANO ? deg : (deg + 7 - 2 * (3 - v)) % 7;
-      /* a rest now and then in the melody */
-      int rest = v == KT_SOPRANO && t % 29 == 28;
-      c->v[v][t].pitch = (int8_t)(rest ? -1
-                                       : 67 + tonic + scale[d] - below[v] -
-                                             (v == KT_SOPRANO ? 0 : 5));
-      c->v[v][t].onset = (uint8_t)(t % 4 == 0);
-    }
-  }
-}
-
-static void free_chorale(kt_chorale *c)
-{
-  for (int v = 0; v < KT_NVOICES; ++v)
-    free(c->v[v]);
-  free(c->bar_pos);
-  free(c->bar_len);
-  free(c->fermata);
-}
 
 enum { NC = 5 };
 static kt_chorale g_c[NC];
@@ -237,7 +197,7 @@ static void targets(const kt_model *teacher)
 int main(void)
 {
   for (int i = 0; i < NC; ++i)
-    synth_chorale(&g_c[i], 72, (i * 5) % 12, 200 + (uint64_t)i);
+    synth_chorale_rests(&g_c[i], 72, (i * 5) % 12, 200 + (uint64_t)i, 29);
   kt_train_opts o;
 
   /* the teacher: an ensemble of two nets, averaged over moves -2..+2 */
@@ -310,6 +270,6 @@ int main(void)
   for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
     kt_model_free(all[i]);
   for (int i = 0; i < NC; ++i)
-    free_chorale(&g_c[i]);
+    synth_chorale_free(&g_c[i]);
   DONE();
 }

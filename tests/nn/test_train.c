@@ -3,49 +3,12 @@
  * every arch trains to a file the loader accepts, loss goes down. */
 #include "train.h"
 #include "../check.h"
+#include "synth_chorale.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void synth_chorale(kt_chorale *c, int n, int tonic, uint64_t seed)
-{
-  memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "synth%d.krn", (int)seed);
-  c->n_slices = n;
-  for (int v = 0; v < KT_NVOICES; ++v)
-    c->v[v] = calloc((size_t)n, sizeof(kt_slice));
-  c->bar_pos = calloc((size_t)n, 1);
-  c->bar_len = calloc((size_t)n, 1);
-  c->fermata = calloc((size_t)n, 1);
-  c->tonic = tonic;
-  c->mode = KT_MAJOR;
-  static const int scale[7] = {0, 2, 4, 5, 7, 9, 11};
-  static const int below[4] = {19, 12, 7, 0}; /* bass, tenor, alto, sop */
-  int deg = 0;
-  kt_rng g = {seed};
-  for (int t = 0; t < n; ++t) {
-    if (t % 4 == 0) deg = (int)(kt_rng_next(&g) % 7);
-    c->bar_pos[t] = (uint8_t)(t % 16);
-    c->bar_len[t] = 16;
-    for (int v = 0; v < KT_NVOICES; ++v) {
-      int d = v == KT_SOPRANO ? deg : (deg + 7 - 2 * (3 - v)) % 7;
-      c->v[v][t].pitch = (int8_t)(67 + tonic + scale[d] - below[v] -
-                                  (v == KT_SOPRANO ? 0 : 5));
-      c->v[v][t].onset = (uint8_t)(t % 4 == 0);
-    }
-  }
-}
-
-static void free_chorale(kt_chorale *c)
-{
-  for (int v = 0; v < KT_NVOICES; ++v)
-    free(c->v[v]);
-  free(c->bar_pos);
-  free(c->bar_len);
-  free(c->fermata);
-}
 
 /* rel: a sounding-pitch model whose heads also score the distance below
  * the soprano (repr.rel_out), so the gradient reaches both terms. */
@@ -57,8 +20,8 @@ static void gradcheck(int rel)
   o.rel_out = rel ? KT_REL_DIST | KT_REL_PC : 0;
   /* a tiny live model through the trainer (1 epoch) to get the shapes */
   kt_chorale c[2];
-  synth_chorale(&c[0], 32, 0, 1);
-  synth_chorale(&c[1], 32, 0, 2);
+  synth_chorale_rests(&c[0], 32, 0, 1, 0);
+  synth_chorale_rests(&c[1], 32, 0, 2, 0);
   o.window = 2;
   o.feedback = 1;
   o.hidden[0] = 6;
@@ -140,8 +103,8 @@ static void gradcheck(int rel)
   kt_dataset_free(&ds);
   kt_model_free(m);
   kt_model_free(g);
-  free_chorale(&c[0]);
-  free_chorale(&c[1]);
+  synth_chorale_free(&c[0]);
+  synth_chorale_free(&c[1]);
 }
 
 /* Extra options for train_to_s (the regularizers and relative heads). */
@@ -154,7 +117,7 @@ static int train_to_s(const char *path, int arch, uint64_t seed, int augment,
   enum { NC = 6 };
   kt_chorale c[NC];
   for (int i = 0; i < NC; ++i)
-    synth_chorale(&c[i], 64, (i * 5) % 12, 100 + (uint64_t)i);
+    synth_chorale_rests(&c[i], 64, (i * 5) % 12, 100 + (uint64_t)i, 0);
   kt_train_opts o;
   kt_train_opts_default(&o);
   o.arch = arch;
@@ -191,7 +154,7 @@ static int train_to_s(const char *path, int arch, uint64_t seed, int augment,
   if (last && nc > 0) *last = cv[nc - 1].train_loss;
   kt_model_free(m);
   for (int i = 0; i < NC; ++i)
-    free_chorale(&c[i]);
+    synth_chorale_free(&c[i]);
   return rc;
 }
 
@@ -206,7 +169,7 @@ static int train_to(const char *path, int arch, uint64_t seed, int augment,
 static void near_copies(void)
 {
   kt_chorale c;
-  synth_chorale(&c, 32, 7, 5);
+  synth_chorale_rests(&c, 32, 7, 5, 0);
   kt_repr r;
   memset(&r, 0, sizeof r);
   r.arch = KT_ARCH_LIVE;
@@ -255,7 +218,7 @@ static void near_copies(void)
   CHECK(kt_near_span(0) == KT_AUG_NEAR_MAX &&
             kt_near_span(9) == KT_NEAR_SPAN_MAX,
         "span defaults and bound");
-  free_chorale(&c);
+  synth_chorale_free(&c);
 }
 
 /* --target sound: every slice's target names the pitch the voice sounds
@@ -264,8 +227,8 @@ static void near_copies(void)
 static void sound_targets(void)
 {
   kt_chorale c[2];
-  synth_chorale(&c[0], 32, 0, 3);
-  synth_chorale(&c[1], 32, 2, 4);
+  synth_chorale_rests(&c[0], 32, 0, 3, 0);
+  synth_chorale_rests(&c[1], 32, 2, 4, 0);
   kt_train_opts o;
   kt_train_opts_default(&o);
   o.window = 2;
@@ -326,8 +289,8 @@ static void sound_targets(void)
     kt_dataset_free(&ds);
   }
   kt_model_free(m);
-  free_chorale(&c[0]);
-  free_chorale(&c[1]);
+  synth_chorale_free(&c[0]);
+  synth_chorale_free(&c[1]);
 }
 
 /* 1 if two files hold the same bytes, 0 if not, -1 if one is unreadable. */
@@ -418,7 +381,7 @@ int main(void)
   /* the averaging follows the augmentation unless asked for */
   {
     kt_chorale ch;
-    synth_chorale(&ch, 64, 0, 7);
+    synth_chorale_rests(&ch, 64, 0, 7, 0);
     kt_train_opts o;
     kt_train_opts_default(&o);
     o.arch = KT_ARCH_LIVE;
@@ -438,7 +401,7 @@ int main(void)
       CHECK(r.shift_avg == cases[i].want, "augment %d, asked %d: %d",
             cases[i].augment, cases[i].ask, r.shift_avg);
     }
-    free_chorale(&ch);
+    synth_chorale_free(&ch);
   }
   remove("tt_a.kmod");
   remove("tt_b.kmod");
