@@ -12,6 +12,8 @@
 #include "engine.h"
 #include "model.h"
 #include "bench.h"
+#include "../tests/busy_player.h"
+#include "../tests/stack_probe.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -206,45 +208,12 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
   kt_midi_out obuf[512];
   memset(obuf, 0, sizeof obuf); /* the host's buffer: its pages are the host's */
   (void)clk(); /* the clock's own first call may fault a libc page */
-  const double fps = 48000.0 * 60.0 / 240.0 / 4.0; /* frames per slice */
+  kt_stack_paint(); /* the stack resident, as a real-time host keeps it */
   int64_t now = 0;
-  int note = 60, prev = -1;
+  int prev = -1;
   for (int bi = 0; bi < blocks; ++bi) {
-    kt_event ev[4];
-    uint32_t ne = 0;
-    memset(ev, 0, sizeof ev);
-    ev[ne].type = KT_EV_POSITION;
-    ev[ne].pos.flags = KT_POS_SPEED | KT_POS_BPM | KT_POS_BAR | KT_POS_BARBEAT |
-                       KT_POS_BPB | KT_POS_BEATUNIT;
-    double beats = (double)now / 48000.0 * 4.0;
-    ev[ne].pos.speed = 1;
-    ev[ne].pos.bpm = 240;
-    ev[ne].pos.beats_per_bar = 4;
-    ev[ne].pos.beat_unit = 4;
-    ev[ne].pos.bar = (int64_t)(beats / 4);
-    ev[ne].pos.bar_beat = beats - 4.0 * (double)ev[ne].pos.bar;
-    ++ne;
-    int64_t k = (int64_t)((double)(now + 63) / fps);
-    int64_t f = (int64_t)((double)k * fps + 0.999);
-    if (f >= now && f < now + 64) {
-      if (prev >= 0) {
-        ev[ne].type = KT_EV_MIDI;
-        ev[ne].frame = (uint32_t)(f - now);
-        ev[ne].size = 3;
-        ev[ne].midi[0] = 0x80;
-        ev[ne].midi[1] = (uint8_t)prev;
-        ++ne;
-      }
-      note = 60 + (int)((k * 7) % 13);
-      ev[ne].type = KT_EV_MIDI;
-      ev[ne].frame = (uint32_t)(f - now);
-      ev[ne].size = 3;
-      ev[ne].midi[0] = 0x90;
-      ev[ne].midi[1] = (uint8_t)note;
-      ev[ne].midi[2] = 90;
-      ++ne;
-      prev = note;
-    }
+    kt_event ev[KT_BUSY_MAX_EV];
+    uint32_t ne = kt_busy_block(now, &prev, ev);
     kt_out o = {obuf, 0, 512, 0};
     struct rusage ru0, ru1;
     if (cpu_clock) getrusage(RUSAGE_THREAD, &ru0);

@@ -32,6 +32,7 @@
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include "../check.h"
 #include "../costly_model.h"
+#include "../stack_probe.h"
 #include "engine.h"
 #include "glue.h" /* KT_LV2_MSG_MAX, kantor_uris.h */
 #include "harmony.h"
@@ -265,6 +266,8 @@ typedef struct {
   uint32_t input_channels; /* channels the host played notes on */
   int64_t align_origin;
   long run_faults; /* page faults of this thread inside run() */
+  int stack_probe;  /* --cold: paint the stack below run() and measure it */
+  size_t run_stack; /* deepest stack run() used, bytes (stack_probe) */
 
   LV2_URID u_midi, u_Position, u_frame, u_speed, u_bpm, u_bar, u_barBeat, u_bpb,
       u_unit, u_Set, u_Get, u_property, u_value, u_model, u_Path, u_Int,
@@ -825,11 +828,16 @@ static void run_block(host *H, uint32_t n)
     nt->atom.size = NOTIFY_BYTES - (uint32_t)sizeof(LV2_Atom);
   }
   struct rusage ru0, ru1;
+  if (H->stack_probe) kt_stack_paint();
   getrusage(RUSAGE_THREAD, &ru0);
   lilv_instance_run(H->inst, n);
   getrusage(RUSAGE_THREAD, &ru1);
   H->run_faults += (ru1.ru_minflt - ru0.ru_minflt) +
                    (ru1.ru_majflt - ru0.ru_majflt);
+  if (H->stack_probe) {
+    size_t used = kt_stack_used();
+    if (used > H->run_stack) H->run_stack = used;
+  }
   read_output(H, n);
   if (nt) read_notify(H, n);
   do_work(H);
@@ -1105,12 +1113,19 @@ static void test_cold(LilvWorld *world, const LilvPlugin *plugin)
   host *H = host_new(world, plugin, 64, 1);
   if (!H) return;
   H->run_faults = 0;
+  H->stack_probe = 1;
   play_tune_rolling(H, 0, 64, "cold, L0, 64-frame blocks");
   long f0 = H->run_faults;
   set_param(H, KT_P_LOOKAHEAD, 4);
   play_tune_rolling(H, 0, 64, "cold, L4, 64-frame blocks");
   printf("  page faults in run(): %ld at L0, %ld at L4\n", f0,
          H->run_faults - f0);
+  printf("  deepest stack in run(): %zu bytes (the host pre-touched %d)\n",
+         H->run_stack, KT_STACK_PROBE);
+  /* a plugin's run() should not need more stack than a host gives a
+   * process thread without asking: 64 KB leaves room under the 256 KB */
+  CHECK(H->run_stack > 0 && H->run_stack <= 64 * 1024,
+        "run() used %zu bytes of stack", H->run_stack);
   CHECK(H->run_faults == 0, "%ld page faults in run() (%ld at L0)",
         H->run_faults, f0);
   host_free(H);
