@@ -26,6 +26,9 @@
  *                        noise give nothing; or N random blocks of tones,
  *                        glides, noise and silence with every control
  *                        automated.
+ *   lilv_host --bench BLOCKS RUNS
+ *                        issue 24's case timed through LV2 (thread CPU
+ *                        time per run(); a benchmark: reports only).
  *   lilv_host --cold     a fresh instance's first 64-frame blocks (L0,
  *                        then L4) take no page fault in run() (issue 24;
  *                        getrusage counts, no time). */
@@ -268,6 +271,8 @@ typedef struct {
   long run_faults; /* page faults of this thread inside run() */
   int stack_probe;  /* --cold: paint the stack below run() and measure it */
   size_t run_stack; /* deepest stack run() used, bytes (stack_probe) */
+  int time_runs;    /* --bench: thread CPU time of each run() */
+  double run_us;    /* the last run()'s, microseconds */
 
   LV2_URID u_midi, u_Position, u_frame, u_speed, u_bpm, u_bar, u_barBeat, u_bpb,
       u_unit, u_Set, u_Get, u_property, u_value, u_model, u_Path, u_Int,
@@ -830,7 +835,14 @@ static void run_block(host *H, uint32_t n)
   struct rusage ru0, ru1;
   if (H->stack_probe) kt_stack_paint();
   getrusage(RUSAGE_THREAD, &ru0);
+  struct timespec c0, c1;
+  if (H->time_runs) clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
   lilv_instance_run(H->inst, n);
+  if (H->time_runs) {
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    H->run_us = (double)(c1.tv_sec - c0.tv_sec) * 1e6 +
+                (double)(c1.tv_nsec - c0.tv_nsec) * 1e-3;
+  }
   getrusage(RUSAGE_THREAD, &ru1);
   H->run_faults += (ru1.ru_minflt - ru0.ru_minflt) +
                    (ru1.ru_majflt - ru0.ru_majflt);
@@ -1129,6 +1141,108 @@ static void test_cold(LilvWorld *world, const LilvPlugin *plugin)
   CHECK(H->run_faults == 0, "%ld page faults in run() (%ld at L0)",
         H->run_faults, f0);
   host_free(H);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* --bench BLOCKS RUNS: issue 24's case through LV2, as an independent
+ * host sees it: 48 kHz, 64-frame blocks, 240 BPM, the transport rolling
+ * (a position every block), a new melody note every sixteenth, thread CPU
+ * time of each lilv_instance_run (the atom parsing and forging included);
+ * a fresh instance per run, L0 then L4. Reports only (./run.sh bench):
+ * mean, p99, p99.9 and worst per run, each run's worst block timed in
+ * every run, and the plugin's own worst, the largest over blocks of a
+ * block's smallest time over the runs (the runs play the same blocks and
+ * the plugin is deterministic: a block that is slow in one run only was
+ * interrupted). */
+static void bench_runs(LilvWorld *world, const LilvPlugin *plugin, long blocks,
+                       int runs)
+{
+  if (blocks < 1000) blocks = 1000;
+  if (runs < 1) runs = 1;
+  if (runs > 16) runs = 16;
+  double *t = malloc(sizeof(double) * (size_t)blocks * (size_t)runs);
+  double *sorted = malloc(sizeof(double) * (size_t)blocks);
+  if (!t || !sorted) {
+    free(t);
+    free(sorted);
+    CHECK(0, "out of memory");
+    return;
+  }
+  printf("# LV2 run(), thread CPU time, 48 kHz, 64-frame blocks (1333 us), "
+         "240 BPM, a note every sixteenth, %ld blocks per run\n",
+         blocks);
+  kt_stack_paint(); /* resident, as a real-time host keeps it */
+  const int la[2] = {0, 4};
+  for (int i = 0; i < 2; ++i) {
+    long worst_at[16];
+    for (int r = 0; r < runs; ++r) {
+      host *H = host_new(world, plugin, 64, 1);
+      if (!H) break;
+      H->time_runs = 1;
+      set_param(H, KT_P_LOOKAHEAD, (float)la[i]);
+      H->rolling = 1;
+      H->bpm = 240.0;
+      const double fps = RATE * 60.0 / 240.0 / 4.0; /* frames per slice */
+      int prev = -1;
+      double *tr = t + (size_t)r * (size_t)blocks, sum = 0;
+      for (long b = 0; b < blocks; ++b) {
+        int64_t now = H->tframe;
+        int64_t k = (int64_t)((double)(now + 63) / fps);
+        int64_t f = (int64_t)((double)k * fps + 0.999);
+        if (f >= now && f < now + 64) {
+          if (prev >= 0) add_note(H, (uint32_t)(f - now), 0, 0, prev, 0);
+          prev = 60 + (int)((k * 7) % 13);
+          add_note(H, (uint32_t)(f - now), 1, 0, prev, 90);
+        }
+        run_block(H, 64);
+        tr[b] = H->run_us;
+        sum += H->run_us;
+      }
+      memcpy(sorted, tr, sizeof(double) * (size_t)blocks);
+      qsort(sorted, (size_t)blocks, sizeof *sorted, cmp_double);
+      worst_at[r] = 0;
+      for (long b = 1; b < blocks; ++b)
+        if (tr[b] > tr[worst_at[r]]) worst_at[r] = b;
+      printf("  L%d run %d: mean %.2f us, median %.2f, p99 %.2f, p99.9 %.2f, "
+             "worst %.1f (block %ld); note-ons out on channels 2-4: %d %d "
+             "%d\n",
+             la[i], r, sum / (double)blocks, sorted[blocks / 2],
+             sorted[(long)((double)blocks * 0.99)],
+             sorted[(long)((double)blocks * 0.999)], sorted[blocks - 1],
+             worst_at[r], H->out.n_on[1], H->out.n_on[2], H->out.n_on[3]);
+      CHECK(H->out.n_on[1] > 0 && H->out.n_on[3] > 0, "L%d: no harmony",
+            la[i]);
+      fflush(stdout);
+      host_free(H);
+    }
+    if (runs < 2) continue;
+    for (int r = 0; r < runs; ++r) {
+      printf("  L%d run %d's worst block %ld in runs 0..%d:", la[i], r,
+             worst_at[r], runs - 1);
+      for (int q = 0; q < runs; ++q)
+        printf(" %.1f", t[(size_t)q * (size_t)blocks + (size_t)worst_at[r]]);
+      printf(" us\n");
+    }
+    double own = 0;
+    long own_at = 0;
+    for (long b = 0; b < blocks; ++b) {
+      double m = t[b];
+      for (int q = 1; q < runs; ++q)
+        if (t[(size_t)q * (size_t)blocks + (size_t)b] < m)
+          m = t[(size_t)q * (size_t)blocks + (size_t)b];
+      if (m > own) own = m, own_at = b;
+    }
+    printf("  L%d the plugin's own worst (max over blocks of the min over "
+           "runs): %.1f us, block %ld\n",
+           la[i], own, own_at);
+  }
+  free(t);
+  free(sorted);
 }
 
 static void test_rolling(LilvWorld *world, const LilvPlugin *plugin)
@@ -2115,7 +2229,8 @@ static void bad_host_inputs(LilvWorld *world, const LilvPlugin *plugin)
 int main(int argc, char **argv)
 {
   long stress_blocks = 0;
-  int bad_inputs = 0, cold = 0;
+  int bad_inputs = 0, cold = 0, bench_n = 0;
+  long bench_blocks = 0;
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "--bad-inputs"))
       bad_inputs = 1;
@@ -2125,6 +2240,10 @@ int main(int argc, char **argv)
       g_verbose = 1;
     else if (!strcmp(argv[i], "--cold"))
       cold = 1;
+    else if (!strcmp(argv[i], "--bench") && i + 2 < argc) {
+      bench_blocks = atol(argv[++i]);
+      bench_n = atoi(argv[++i]);
+    }
     else if (!strcmp(argv[i], "--audio"))
       g_audio = 1;
     else
@@ -2151,6 +2270,8 @@ int main(int argc, char **argv)
       test_audio(world, plugin);
   } else if (cold) {
     test_cold(world, plugin);
+  } else if (bench_blocks > 0) {
+    bench_runs(world, plugin, bench_blocks, bench_n);
   } else if (bad_inputs) {
     bad_host_inputs(world, plugin);
   } else if (stress_blocks > 0) {
