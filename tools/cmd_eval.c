@@ -1272,7 +1272,8 @@ int kt_cmd_eval(int argc, char **argv)
   int ret = KT_EXIT_OK;
   /* per chorale (model, or the baseline with --no-engine), for the JSON */
   kt_metrics *per = calloc((size_t)(n ? n : 1), sizeof *per);
-  if (!per) {
+  long *per_slices = calloc((size_t)(n ? n : 1), sizeof *per_slices);
+  if (!per || !per_slices) {
     fprintf(stderr, "kantor eval: out of memory\n");
     ret = KT_EXIT_FAIL;
   }
@@ -1403,6 +1404,7 @@ int kt_cmd_eval(int argc, char **argv)
       }
     }
     if (per) kt_metrics_finish(&one, &per[ci]);
+    if (per_slices) per_slices[ci] = one.cmp_slices;
     free(g.buf);
     free(b.buf);
     melody_release(&mel);
@@ -1430,9 +1432,11 @@ int kt_cmd_eval(int argc, char **argv)
         printf("    {\"name\": ");
         json_escape(cs[i].name);
         printf(", \"acc_alto\": %.6f, \"acc_tenor\": %.6f, \"acc_bass\": "
-               "%.6f, \"acc_mean\": %.6f, \"parallels_per100\": %.6f}%s\n",
+               "%.6f, \"acc_mean\": %.6f, \"parallels_per100\": %.6f, "
+               "\"cmp_slices\": %ld}%s\n",
                per[i].acc[KT_ALTO], per[i].acc[KT_TENOR], per[i].acc[KT_BASS],
-               per[i].acc_mean, per[i].par_per100, i + 1 == n ? "" : ",");
+               per[i].acc_mean, per[i].par_per100, per_slices[i],
+               i + 1 == n ? "" : ",");
       }
       printf("  ]%s\n", o.use_player ? "," : "");
       if (o.use_player) json_player(&pe);
@@ -1446,6 +1450,7 @@ int kt_cmd_eval(int argc, char **argv)
   if (ret == KT_EXIT_OK && o.use_player && !o.json) print_player(&pe);
   player_free(&pe);
   free(per);
+  free(per_slices);
   kt_engine_free(e);
   kt_corpus_free(cs, n_alloc);
   return ret;

@@ -3,8 +3,8 @@
 # docs/timing.md) on 2 test chorales: the exact player's render is the
 # exact render (every harmony onset with its melody onset within 10 ms, no
 # short note); a late, uneven player is reproducible and the same for any
-# block partition, and its JSON block has every figure; bad specs exit 2
-# naming the part.  Skips (77) without the corpus.
+# block partition, and its JSON block has every figure; the per-piece list
+# adds up to the set's accuracy; bad specs exit 2 naming the part.  Skips (77) without the corpus.
 set -u
 K=${1:?usage: test_eval_player.sh KANTOR}
 if [ ! -f "${KANTOR_DATA:-}/split.tsv" ]; then
@@ -75,6 +75,16 @@ for n in ("p1", "l4"):
           f"{n}: timing figures in range")
     check(len(pl["style"]) == 32 and "z" in p["style_played_vs_exact"],
           f"{n}: style statistics")
+# the per-piece list: weighted by its compared slices, the set's figure
+for n in ("exact", "l4"):
+    j = load(n)
+    ps = j["pieces"]
+    tot = sum(p["cmp_slices"] for p in ps)
+    w = sum(p["acc_mean"] * p["cmp_slices"] for p in ps) / tot
+    check(len(ps) == 2 and all(p["cmp_slices"] > 0 for p in ps) and
+          abs(w - j["kantor"]["acc_mean"]) < 1e-5,
+          f"{n}: pieces' acc_mean weighted by cmp_slices = acc_mean "
+          f"({w:.6f}, {j['kantor']['acc_mean']:.6f})")
 sys.exit(1 if bad else 0)
 PY
 
