@@ -33,11 +33,12 @@ static void usage(FILE *f)
       "         [--label-smooth E] [--in-dropout P]\n"
       "         [--distil-from MODEL] [--distil-hard W] "
       "[--distil-shift-avg N]\n"
-      "         [--seed N] [--quiet]\n"
+      "         [--seed N] [--quiet] [--report-test]\n"
       "         -o FILE [--curves PREFIX]\n"
       "       kantor train [options as above] --export-data FILE\n"
-      "Trains on the split's train set, stops early on the valid set,\n"
-      "reports the test set.  Live models are scheduled-sampled: a share\n"
+      "Trains on the split's train set, stops early on the valid set;\n"
+      "--report-test also reports the test set (once per shipped model:\n"
+      "never tune on it).  Live models are scheduled-sampled: a share\n"
       "(--fb-own) of the examples is fed back the model's own\n"
       "free-running outputs of the previous epoch.  --augment detect\n"
       "normalizes each slice by the key the engine detects (--key auto)\n"
@@ -318,7 +319,7 @@ int kt_cmd_train(int argc, char **argv)
   kt_train_opts_default(&o);
   o.verbose = 1;
   const char *data = NULL, *split = NULL, *out = NULL, *curves = NULL;
-  int n_ens = 1, jobs = 0;
+  int n_ens = 1, jobs = 0, report_test = 0;
   const char *export_path = NULL, *distil = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -328,6 +329,10 @@ int kt_cmd_train(int argc, char **argv)
     }
     if (!strcmp(a, "--quiet")) {
       o.verbose = 0;
+      continue;
+    }
+    if (!strcmp(a, "--report-test")) {
+      report_test = 1;
       continue;
     }
     if (i + 1 >= argc) {
@@ -516,7 +521,8 @@ int kt_cmd_train(int argc, char **argv)
   int ntr = 0, nva = 0, nte = 0;
   if (kt_corpus_load(data, split, KT_SET_TRAIN, &tr, &ntr, err, sizeof err) ||
       kt_corpus_load(data, split, KT_SET_VALID, &va, &nva, err, sizeof err) ||
-      kt_corpus_load(data, split, KT_SET_TEST, &te, &nte, err, sizeof err)) {
+      (report_test && kt_corpus_load(data, split, KT_SET_TEST, &te, &nte,
+                                     err, sizeof err))) {
     fprintf(stderr, "kantor train: %s\n", err);
     kt_corpus_free(tr, ntr);
     kt_corpus_free(va, nva);
