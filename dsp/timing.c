@@ -166,24 +166,31 @@ static void learn_onset(kt_timing *t, double offset) KT_RT
   /* A jittery player: the estimate from few onsets is wild, and it keeps
      wandering with the jitter; harmony under held notes that moved with it
      would be heard.  So the held offset (tau + the window) starts from a
-     prior spread and follows the estimate until harmony has moved under a
-     held note with it (kt_timing_heard: before that nobody heard it); then
-     it may still rise at the second onset, and is kept while the estimate
-     stays within KT_TIMING_UP_MS above / KT_TIMING_DOWN_MS below what it
-     was set at and the mean lateness KT_TIMING_PAST_MS below it.  When
-     the estimate has been out for KT_TIMING_RECENT onsets in a row the
-     player has changed (a new host buffer): it starts again from those
-     onsets alone. */
+     prior spread; until harmony has moved under a held note with it
+     (kt_timing_heard: before that nobody heard it) it follows the estimate
+     over the first KT_TIMING_RISE onsets and then only rises with it;
+     once heard it may still rise at the second onset, and is kept while
+     the estimate stays within KT_TIMING_UP_MS above / KT_TIMING_DOWN_MS
+     below what it was set at and the mean lateness KT_TIMING_PAST_MS
+     below it.  When the estimate has been out for KT_TIMING_RECENT onsets
+     in a row the player has changed (a new host buffer): it starts again
+     from those onsets alone. */
   double sd = 1.2533 * t->dev;
   const double n = (double)t->seen;
   sd = (KT_TIMING_PRIOR_N * KT_TIMING_PRIOR_SD_MS * ms + n * sd) /
        (KT_TIMING_PRIOR_N + n);
   const double est = fmax(t->mean, 0.0) + KT_TIMING_WIN_SD * sd;
   const double margin = KT_TIMING_MARGIN_MS * ms;
-  if (t->jit == 1 || !t->heard) {
-    /* not heard yet: it follows the estimate */
+  if (t->jit == 1 ||
+      (!t->heard && (t->jit <= KT_TIMING_RISE || est + margin > t->held))) {
+    /* not heard yet: it follows the estimate over the first onsets, then
+       rises with it */
     t->held = est + margin;
     t->tau_held = t->mean;
+    t->strikes = 0;
+    return;
+  }
+  if (!t->heard) {
     t->strikes = 0;
     return;
   }

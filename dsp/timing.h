@@ -22,8 +22,9 @@
  * amount) gets tau = that amount and no window.  For a jittery player the
  * held offset tau + win, where harmony under a held note changes, is kept
  * steady: set from a prior spread on the first onset off the grid, it
- * follows the estimate until harmony has moved under a held note with it
- * (kt_timing_heard), may rise at the second onset, and is then moved only
+ * follows the estimate (over the first two onsets; then it only rises)
+ * until harmony has moved under a held note with it (kt_timing_heard), may
+ * rise at the second onset, and is then moved only
  * when the estimate stays far from it for KT_TIMING_RECENT onsets
  * (timing.c).  A fixed timing sets tau to
  * that many ms and win to the grace parameter.  Everything is in absolute

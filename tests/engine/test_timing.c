@@ -172,6 +172,14 @@ static void test_heard(void)
   kt_timing_offsets(&b, SIX, &tau, &win);
   CHECK(tau + win > hb + 0.010 * RATE, "not heard: follows (%g -> %g ms)",
         hb / RATE * 1000, (tau + win) / RATE * 1000);
+  /* after the second onset, unheard, it only rises: early notes do not
+     pull it below where the player's lateness will be */
+  hb = tau + win;
+  for (int i = 0; i < 4; ++i)
+    kt_timing_learn(&b, -0.010 * RATE);
+  kt_timing_offsets(&b, SIX, &tau, &win);
+  CHECK(fabs(tau + win - hb) < 1e-9, "not heard, early notes: %g -> %g ms",
+        hb / RATE * 1000, (tau + win) / RATE * 1000);
 }
 
 /* Where a note is split between the last slice and the next: before any
