@@ -514,6 +514,15 @@ static int cap_ok(const kt_engine *e, uint32_t frame)
   return e->now + frame - e->last_net >= e->net_gap;
 }
 
+/* After slice d was decided: harmony that moved under a held melody note
+ * (or a rest) was heard at the held offset in use (dsp/timing.h). */
+static void held_heard(kt_engine *e, int64_t d)
+{
+  const unsigned h = e->heard_on[d & KT_HMASK];
+  if (!(h & 1u) && (h & ~1u))
+    kt_timing_heard(&e->timing);
+}
+
 /* Open the next slice at frame (its moment, or the note that starts it):
  * record its melody and decide the slice due. */
 static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
@@ -552,8 +561,10 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
      least net_gap frames after the last time it ran (absolute frames: the
      same for any partition) */
   e->boundary_net = 0;
-  if (e->cur->m->repr.lookahead == 0)
+  if (e->cur->m->repr.lookahead == 0) {
     e->boundary_net = kt_decide_slice(e, t, frame, out, cap_ok(e, frame));
+    held_heard(e, t);
+  }
 }
 
 /* With lookahead L, slice d is decided L slices after it opened (on the
@@ -601,8 +612,8 @@ static int note_timing(kt_engine *e, int pitch, int vel, uint32_t frame,
                        kt_out *out)
 {
   const double spf = kt_clock_frames_per_slice(&e->clock);
-  double tau, win;
-  kt_timing_offsets(&e->timing, spf, &tau, &win);
+  /* the split between the last slice and the next (dsp/timing.h) */
+  const double tau = kt_timing_centre(&e->timing, spf);
   const int64_t t = e->now + frame;
   const int64_t g = kt_clock_next_frame(&e->clock);
   if ((double)(t - g) > tau - 0.5 * spf) {
@@ -791,6 +802,7 @@ static void process(kt_engine *e, const kt_event *ev, uint32_t n_ev,
       if (d <= e->n - KT_HIST / 2) /* fell behind (capped): catch up */
         d = e->n - 1;
       e->boundary_net = kt_decide_slice(e, d, df, out, cap_ok(e, df));
+      held_heard(e, e->st.decided - 1);
       continue;
     }
     break;

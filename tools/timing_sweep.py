@@ -12,7 +12,8 @@ Runs `kantor eval --data D --split D/split.tsv --set SET --lookahead L --bpm B
 --json --player SPEC` for every player of the table but the exact one (with
 each seed; a player without jitter once: it makes no draws) and prints, per
 lookahead, each run's figures and the worst over all runs of: within 10 ms (>= 95 %), held-note onsets steady (>= 95 %),
-accuracy gap to the exact render (<= 0.01), notes < 40 ms (<= 0.5 %)."""
+accuracy gap to the exact render (<= 0.01), notes < 40 ms (<= 0.5 %); then per lookahead and tempo
+how many runs miss any of them, and which."""
 import json, os, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -74,4 +75,14 @@ for L in (0, 4):
         v, j = f(rs, key=lambda x: x[0])
         ok = v >= target if f is min else v <= target
         print(f"  {name}: {v:.4g} ({'met' if ok else 'NOT met'}, target {target:g}) at bpm {j[1]:g} {j[2]}")
+print('\nruns failing (any criterion; unrounded figures), per lookahead and tempo:')
+for L in (0, 4):
+    for bpm in BPMS:
+        rs = [(j, r) for j, r in res.items() if j[0] == L and j[1] == bpm]
+        bad = [(j, [name for name, key, f, target in crit
+                    if (r[key] < target if f is min else r[key] > target)])
+               for j, r in rs]
+        bad = [(j, b) for j, b in bad if b]
+        print(f'  L{L} {bpm:g} BPM: {len(bad)} of {len(rs)}' +
+              ''.join(f"\n    {j[2]}: {', '.join(b)}" for j, b in bad))
 sys.stdout.flush()

@@ -64,7 +64,9 @@ static double gauss(uint64_t *s)
 
 /* The held-slice offset (tau + win: where harmony under a held note
  * changes) after each onset of a player `late` ms late with jitter of sd
- * `sd` ms; returns how many times it changed after onset `from`. */
+ * `sd` ms; returns how many times it changed after onset `from`.  After
+ * each onset harmony moves under the held note (kt_timing_heard): the
+ * held offset in use is heard at once, as in most chorales. */
 static int held_moves(kt_timing *t, double late, double sd, int n, int from,
                       uint64_t seed, double *last)
 {
@@ -72,6 +74,7 @@ static int held_moves(kt_timing *t, double late, double sd, int n, int from,
   int moves = 0;
   for (int i = 0; i < n; ++i) {
     kt_timing_learn(t, (late + sd * gauss(&seed)) * 0.001 * RATE);
+    kt_timing_heard(t);
     kt_timing_offsets(t, SIX, &tau, &win);
     double h = tau + win;
     CHECK(win >= 0 && h <= 0.7 * SIX + 1e-6, "onset %d: tau %g win %g", i, tau,
@@ -96,8 +99,8 @@ static void test_held_steady(void)
         {0, 15}, {0, 30}, {16, 15}, {32, 30}, {64, 30}};
     for (int p = 0; p < 5; ++p) {
       kt_timing_init(&t, RATE);
-      /* 200 onsets, a long piece: no move after the 4th onset */
-      int m = held_moves(&t, players[p][0], players[p][1], 200, 3, seed, &h);
+      /* 200 onsets, a long piece: no move after the 2nd onset */
+      int m = held_moves(&t, players[p][0], players[p][1], 200, 1, seed, &h);
       if (m > worst) worst = m;
       moved += m > 0;
       /* later than the player's lateness: a window for late notes */
@@ -105,28 +108,31 @@ static void test_held_steady(void)
             h / RATE * 1000);
     }
   }
-  /* at most one correction of a wild first guess in 200 onsets, and in
-     most runs none */
-  printf("held offset: moved after the 4th onset in %d of 100 runs of 200 "
+  /* at most one correction of a wild first guess in 200 onsets (four
+     chorales' worth), and in most runs none (measured: 14 of 100) */
+  printf("held offset: moved after the 2nd onset in %d of 100 runs of 200 "
          "onsets (at most %d times)\n",
          moved, worst);
-  CHECK(worst <= 1 && moved <= 10,
-        "the held offset moved after the 4th "
+  CHECK(worst <= 1 && moved <= 15,
+        "the held offset moved after the 2nd "
         "onset in %d runs, up to %d times",
         moved, worst);
   /* a player whose lateness grows by 60 ms (a bigger host buffer): the
      held offset follows, once, to the new lateness and its window */
   kt_timing_init(&t, RATE);
   double h0, h1;
-  held_moves(&t, 10, 10, 100, 3, 7, &h0);
-  int m = held_moves(&t, 70, 10, 100, 0, 8, &h1);
-  CHECK(m == 1 && h1 > h0 && h1 >= 0.075 * RATE && h1 <= 0.7 * SIX + 1e-6,
-        "lateness 10 -> 70 ms: %d moves, held %g -> %g ms", m, h0 / RATE * 1000,
-        h1 / RATE * 1000);
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    kt_timing_init(&t, RATE);
+    held_moves(&t, 0, 10, 100, 1, seed, &h0);
+    int m = held_moves(&t, 60, 10, 100, 0, seed + 100, &h1);
+    CHECK(m == 1 && h1 > h0 && h1 >= 0.075 * RATE && h1 <= 0.7 * SIX + 1e-6,
+          "seed %d: lateness 0 -> 60 ms: %d moves, held %g -> %g ms", (int)seed,
+          m, h0 / RATE * 1000, h1 / RATE * 1000);
+  }
   /* a steady player: the held slice opens at their lateness, from the
      second onset on */
   kt_timing_init(&t, RATE);
-  m = held_moves(&t, 30, 0, 50, 1, 1, &h);
+  int m = held_moves(&t, 30, 0, 50, 1, 1, &h);
   CHECK(m == 0 && fabs(h - 0.030 * RATE) < 1, "steady 30 ms: %d moves, %g ms",
         m, h / RATE * 1000);
   /* an early player whose first note is on the grid (a piece's first note
@@ -137,6 +143,89 @@ static void test_held_steady(void)
     kt_timing_learn(&t, -0.020 * RATE);
   kt_timing_offsets(&t, SIX, &tau, &win);
   CHECK(tau == 0 && win == 0, "20 ms early: tau %g win %g", tau, win);
+}
+
+/* Until harmony has moved under a held note with it, the held offset
+ * follows the estimate (nobody heard it); once heard it is kept. */
+static void test_heard(void)
+{
+  kt_timing a, b;
+  double tau, win, ha = 0, hb = 0;
+  kt_timing_init(&a, RATE);
+  kt_timing_init(&b, RATE);
+  const double off[] = {10, 60, 100};
+  for (int i = 0; i < 3; ++i) {
+    kt_timing_learn(&a, off[i] * 0.001 * RATE);
+    kt_timing_learn(&b, off[i] * 0.001 * RATE);
+    if (i == 1) {
+      kt_timing_offsets(&a, SIX, &tau, &win);
+      ha = tau + win;
+      kt_timing_heard(&a); /* b: nothing moved under a held note */
+      kt_timing_offsets(&b, SIX, &tau, &win);
+      hb = tau + win;
+      CHECK(ha == hb, "the same onsets, the same held offset (%g, %g)", ha, hb);
+    }
+  }
+  kt_timing_offsets(&a, SIX, &tau, &win);
+  CHECK(fabs(tau + win - ha) < 1e-9, "heard: kept (%g -> %g ms)",
+        ha / RATE * 1000, (tau + win) / RATE * 1000);
+  kt_timing_offsets(&b, SIX, &tau, &win);
+  CHECK(tau + win > hb + 0.010 * RATE, "not heard: follows (%g -> %g ms)",
+        hb / RATE * 1000, (tau + win) / RATE * 1000);
+  /* after the second onset, unheard, it only rises: early notes do not
+     pull it below where the player's lateness will be */
+  hb = tau + win;
+  for (int i = 0; i < 4; ++i)
+    kt_timing_learn(&b, -0.010 * RATE);
+  kt_timing_offsets(&b, SIX, &tau, &win);
+  CHECK(fabs(tau + win - hb) < 1e-9, "not heard, early notes: %g -> %g ms",
+        hb / RATE * 1000, (tau + win) / RATE * 1000);
+}
+
+/* Where a note is split between the last slice and the next: before any
+ * onset at a prior lateness (25 ms), then at tau; tau's bound follows the
+ * tempo: 0.45 slice, and in short slices up to 70 ms within 0.6 slice. */
+static void test_centre_and_bound(void)
+{
+  kt_timing t;
+  double tau, win;
+  kt_timing_init(&t, RATE);
+  double c = kt_timing_centre(&t, SIX);
+  CHECK(fabs(c - 0.025 * RATE) < 1e-6, "centre before any onset: %g ms",
+        c / RATE * 1000);
+  /* a first note 94 ms after the boundary (64 ms late + 1 sd of 30 ms) is a
+     late note of its slice, not an early one of the next (150 ms slices) */
+  CHECK(94.0 - 150.0 <= c / RATE * 1000 - 75.0 && 94.0 - c / RATE * 1000 <= 75,
+        "94 ms late: centre %g ms", c / RATE * 1000);
+  kt_timing_learn(&t, 0);
+  kt_timing_offsets(&t, SIX, &tau, &win);
+  CHECK(kt_timing_centre(&t, SIX) == tau && tau == 0, "on the grid: centre %g",
+        kt_timing_centre(&t, SIX));
+  /* a steady 64 ms late player: tau 64 ms at 100 and 132 BPM */
+  const double bpm[] = {72, 100, 132}, want[] = {64, 64, 64};
+  for (int i = 0; i < 3; ++i) {
+    const double six = RATE * 60.0 / bpm[i] / 4.0;
+    kt_timing_init(&t, RATE);
+    for (int k = 0; k < 8; ++k)
+      kt_timing_learn(&t, 0.064 * RATE);
+    kt_timing_offsets(&t, six, &tau, &win);
+    CHECK(fabs(tau - want[i] * 0.001 * RATE) < 1 && win == 0,
+          "%g BPM, 64 ms late: tau %g ms win %g", bpm[i], tau / RATE * 1000,
+          win / RATE * 1000);
+  }
+  /* a steady 100 ms late player: bounded, 0.45 slice at 72 BPM (94 ms),
+     70 ms at 100 BPM, 0.6 slice at 132 BPM (68 ms) */
+  const double bound[] = {0.45 * RATE * 60.0 / 72 / 4.0, 0.070 * RATE,
+                          0.6 * RATE * 60.0 / 132 / 4.0};
+  for (int i = 0; i < 3; ++i) {
+    const double six = RATE * 60.0 / bpm[i] / 4.0;
+    kt_timing_init(&t, RATE);
+    for (int k = 0; k < 8; ++k)
+      kt_timing_learn(&t, 0.100 * RATE);
+    kt_timing_offsets(&t, six, &tau, &win);
+    CHECK(fabs(tau - bound[i]) < 1, "%g BPM, 100 ms late: tau %g ms (want %g)",
+          bpm[i], tau / RATE * 1000, bound[i] / RATE * 1000);
+  }
 }
 
 /* A melody of quarter notes played late by `late` ms with a fixed pattern
@@ -271,6 +360,8 @@ int main(void)
 {
   test_learning();
   test_held_steady();
+  test_heard();
+  test_centre_and_bound();
   check_player(0, 0);
   check_player(30, 0);
   check_player(64, 0);

@@ -35,5 +35,8 @@ grep -q "steady %: 80 (NOT met, target 95) at bpm .* late=64,seed=1$" "$T/out" |
   { echo "FAIL: worst steady"; fail=1; }
 grep -q "acc gap to exact: 0.02 (NOT met" "$T/out" || { echo "FAIL: worst gap"; fail=1; }
 grep -q "notes < 40 ms %: 0 (met" "$T/out" || { echo "FAIL: short notes"; fail=1; }
+grep -q "^  L4 72 BPM: 6 of 13$" "$T/out" &&
+  grep -q "^    late=64,seed=1: steady %, acc gap to exact$" "$T/out" ||
+  { echo "FAIL: runs failing per lookahead and tempo"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: timing_sweep.py"
 exit $fail
