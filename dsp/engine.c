@@ -404,6 +404,7 @@ void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT
   s->quality[KT_SQ_DIM7] = -1.0f;
   s->quality[KT_SQ_HDIM7] = l4 ? 0.0f : -0.1f;
   s->chord_prior = kt_decode_chord_prior(lookahead); /* weight 0: off */
+  s->bass_prior = kt_decode_bass_prior(lookahead);   /* weight 0: off */
 }
 
 int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
@@ -437,6 +438,8 @@ int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
      0.3928, L4 off 4 -> 3 at 0.4196 -> 0.4208 */
   s->chord_prior = kt_decode_chord_prior(lookahead);
   s->chord = l4 ? 0.02f : 0.05f;
+  s->bass_prior = kt_decode_bass_prior(lookahead);
+  s->bass = 0.0f;
   return 1;
 }
 

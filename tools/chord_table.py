@@ -43,42 +43,52 @@ def cell(chord_of, s, a, t, b):
     return 1 + QUALS.index(q) * 12 + (b - root) % 12
 
 
-def count(a, la):
-    cmd = [a.kantor, 'eval', '--data', a.data, '--split',
-           a.data + '/split.tsv', '--set', a.set, '--lookahead', str(la),
-           '--dump', '--decode', 'light']
-    style = a.style_l4 if la else a.style_l0
+def dump_blocks(kantor, data, split_set, la, style, decode='light'):
+    """Each chorale of `kantor eval --dump` as a list of (S A T B of Bach,
+    A T B of Kantor) rows, one a slice (-1 rest)."""
+    cmd = [kantor, 'eval', '--data', data, '--split',
+           data + '/split.tsv', '--set', split_set, '--lookahead', str(la),
+           '--dump', '--decode', decode]
     if style:
         cmd += ['--style', style]
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    chord_of = load_chord_of(a.style_dir)
-    n = len(QUALS) * 12 + 1
-    bach, gen = [0] * n, [0] * n
-    on = False
+    blocks, cur = [], None
     for line in r.stderr.splitlines():
         if line.startswith('slice pos'):
-            on = True
+            cur = []
+            blocks.append(cur)
             continue
-        if not on:
+        if cur is None:
             continue
         parts = line.split('|')
         if len(parts) != 3:
-            on = False
+            cur = None
             continue
         try:
             sb = [int(x.strip('* ')) for x in parts[1].split()]
             g = [int(x.strip('* ')) for x in parts[2].split()]
         except ValueError:
-            on = False
+            cur = None
             continue
         if len(sb) != 4 or len(g) != 3:
-            on = False
+            cur = None
             continue
-        if min(sb) >= 0:
-            bach[cell(chord_of, *sb)] += 1
-        sg = [sb[0]] + g
-        if min(sg) >= 0:
-            gen[cell(chord_of, *sg)] += 1
+        cur.append((sb, g))
+    return blocks
+
+
+def count(a, la):
+    style = a.style_l4 if la else a.style_l0
+    chord_of = load_chord_of(a.style_dir)
+    n = len(QUALS) * 12 + 1
+    bach, gen = [0] * n, [0] * n
+    for block in dump_blocks(a.kantor, a.data, a.set, la, style):
+        for sb, g in block:
+            if min(sb) >= 0:
+                bach[cell(chord_of, *sb)] += 1
+            sg = [sb[0]] + g
+            if min(sg) >= 0:
+                gen[cell(chord_of, *sg)] += 1
     return bach, gen
 
 

@@ -1101,6 +1101,88 @@ static void test_chord_prior(void)
         "light chord weights L0 %g L4 %g", (double)l0.chord, (double)l4.chord);
 }
 
+/* The data-driven bass term (dsp/bass_prior.h): its cells, bounds, and
+ * that its weight turns a likelier root-position bass into a step to the
+ * first inversion, which Bach takes more often than Kantor. */
+static void test_bass_prior(void)
+{
+  for (int l = 0; l < 5; l += 4) {
+    const float *p = kt_decode_bass_prior(l);
+    CHECK(p != NULL, "bass prior L%d", l);
+    for (int i = 0; i < KT_BASS_PRIOR_N; ++i)
+      CHECK(isfinite(p[i]) && p[i] >= -3.0f && p[i] <= 3.0f,
+            "bass prior L%d cell %d = %g", l, i, (double)p[i]);
+    /* counted on train: a root reached by a leap of a third, less often
+       than Kantor; a third reached by a half step, more often */
+    CHECK(p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 52, 48)] < 0.0f &&
+              p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 53, 52)] > 0.0f,
+          "L%d root/3 %g third/1 %g", l,
+          (double)p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 52, 48)],
+          (double)p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 53, 52)]);
+  }
+  /* degree x move: C major, the bass from D3 to E3 (third, 2); B dom7 on
+     A (seventh, 14 -> 13: wider); no chord */
+  CHECK(kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52) == KT_BASS_MOVES + 2,
+        "maj third by step: %d", kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52));
+  CHECK(kt_decode_bass_cell(KT_SQ_DOM7, 11, 59, 45) ==
+            3 * KT_BASS_MOVES + KT_BASS_MOVES - 1,
+        "dom7 seventh by a wide leap: %d",
+        kt_decode_bass_cell(KT_SQ_DOM7, 11, 59, 45));
+  CHECK(kt_decode_bass_cell(KT_SQ_NONE, -1, 48, 48) == 4 * KT_BASS_MOVES,
+        "no chord: %d", kt_decode_bass_cell(KT_SQ_NONE, -1, 48, 48));
+  CHECK(kt_decode_bass_cell(KT_SQ_DIM7, 0, 40, 80) < KT_BASS_PRIOR_N,
+        "cells fit the table");
+
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  kt_decode_style st;
+  memset(&st, 0, sizeof st);
+  st.none = -1.0f;
+  char err[160];
+  CHECK(kt_decode_style_parse(&st, "bass=0.1", err, sizeof err) == 0 &&
+            st.bass == 0.1f,
+        "parse bass=0.1: %s", err);
+  CHECK(kt_decode_style_parse(&st, "bass=-1", err, sizeof err) != 0,
+        "bass=-1 refused");
+  st.bass_prior = kt_decode_bass_prior(0);
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  /* C major over E5 G4 C4, the bass on D3 before: C3 (root position,
+     likeliest) or E3 (0.2 less likely), a whole step either way */
+  decode_setup(&r, lg, off, &o);
+  o.style = &st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  set_logit(lg, off, 2, 52, -0.2f);
+  const int prev[3] = {67, 60, 50};
+  const float *p = st.bass_prior;
+  float d = p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52)] -
+            p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 48)];
+  CHECK(d > 0.0f, "the third by step over the root by step: %g", (double)d);
+  st.bass = 0.0f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 48, "bass 0: bass %d", c[2].pitch);
+  st.bass = 0.1f / d; /* the term's difference: 0.1 < 0.2 */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 48, "bass %g: bass %d", (double)st.bass, c[2].pitch);
+  st.bass = 0.3f / d; /* 0.3 > 0.2: the first inversion */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 52, "bass %g: bass %d", (double)st.bass, c[2].pitch);
+  /* no sounding bass before: no term */
+  const int prev_rest[3] = {67, 60, -1};
+  kt_decode(&r, lg, &o, 0, 76, 76, prev_rest, &rng, c);
+  CHECK(c[2].pitch == 48, "after a rest: bass %d", c[2].pitch);
+  /* the light weights carry the table at L0 and L4 */
+  kt_decode_style l0, l4;
+  kt_engine_style_light(&l0, 0);
+  kt_engine_style_light(&l4, 4);
+  CHECK(l0.bass_prior && l4.bass_prior, "light bass tables");
+}
+
 static void test_style_terms(void)
 {
   kt_repr r;
@@ -1609,6 +1691,7 @@ int main(int argc, char **argv)
   test_hold_only();
   test_style_terms();
   test_chord_prior();
+  test_bass_prior();
   test_style_random();
   test_style_engine();
   test_key_ctx();
