@@ -207,8 +207,15 @@ static int wide_leaps(const int p[4], const int q[4]) KT_RT
 
 /* The style terms' cost of the sonority q (S A T B, -1 rest) after p. */
 static float style_cost(const kt_decode_style *st, const int p[4],
-                        const int q[4], float chord_bias, int cadence) KT_RT
+                        const int q[4], float chord_bias, int cadence,
+                        int phrase_end) KT_RT
 {
+  /* a phrase end weighs like a cadence (with end = 0: as before) */
+  float cad_w = cadence ? st->cadence : 0.0f;
+  if (phrase_end && st->end > 0.0f) {
+    cad_w += st->end;
+    cadence = 1;
+  }
   float c = 0.0f;
   for (int h = 1; h < 4; ++h)
     if (p[h] >= 0 && q[h] >= 0) {
@@ -239,8 +246,8 @@ static float style_cost(const kt_decode_style *st, const int p[4],
   if (cadence) {
     /* a major or minor triad in root position, or the cost */
     if (qual == KT_SQ_MAJ || qual == KT_SQ_MIN)
-      return q[3] >= 0 && pc_of(q[3]) == root ? c : c + st->cadence;
-    return c + st->cadence + (qual < 0 ? none : st->quality[qual]);
+      return q[3] >= 0 && pc_of(q[3]) == root ? c : c + cad_w;
+    return c + cad_w + (qual < 0 ? none : st->quality[qual]);
   }
   if (qual < 0) return c + none;
   c += st->quality[qual];
@@ -306,7 +313,8 @@ void kt_decode(const kt_repr *r, const float *logits,
         if (o->style) {
           /* the style terms first: a table lookup, and once they are in
              the score is exact but for the costs still to come */
-          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence);
+          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence,
+                          o->phrase_end);
           if (!(s > best)) continue;
         }
         s -= 1000.0f * (float)violations(p, q, o);

@@ -37,6 +37,8 @@ typedef struct kt_decode_style {
   float cadence;          /* at a cadence (kt_decode_opts.cadence): any
                              sonority but a root-position major or minor
                              triad (instead of root_pos) */
+  float end;              /* at a phrase end (kt_decode_opts.phrase_end),
+                             the same, added to cadence's when both */
   float quality[KT_SQ_N]; /* per chord quality (enum kt_style_quality);
                              < 0: a bonus */
   float none;             /* no chord; < 0: kt_decode_opts.chord_bias */
@@ -84,6 +86,9 @@ typedef struct {
                                    (the classic guard) */
   int cadence; /* 1: a likely cadence (the soprano on the detected key's
                   tonic, on a beat), for the style terms */
+  int phrase_end; /* 1: a likely phrase end, seen with lookahead (the
+                     soprano on a beat, then held or silent over every
+                     slice of the window ahead), for the style terms */
 } kt_decode_opts;
 
 #define KT_KEEP_NONE (-2)
@@ -108,7 +113,7 @@ void kt_decode(const kt_repr *r, const float *logits,
 /* Not RT: the style terms named in spec ("name=value,...": par (0/1),
  * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b,
  * step_a, step_t, step_b (0..12, whole semitones), root,
- * cad, none, chord, bass (0..100), q_QUALITY with QUALITY one of aug dim dim7
+ * cad, end, none, chord, bass (0..100), q_QUALITY with QUALITY one of aug dim dim7
  * dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set on
  * *s; the others are left as they are.  Returns 0, or -1 with a message in err.
  */

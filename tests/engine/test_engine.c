@@ -1237,6 +1237,22 @@ static void test_style_terms(void)
   kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
   CHECK(c[2].pitch == 48, "cadence: bass %d", c[2].pitch);
   o.cadence = 0;
+  /* a phrase end seen ahead weighs the same, with its own weight (end);
+     with end 0 the flag changes nothing */
+  st.cadence = 0.0f;
+  o.phrase_end = 1;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 52, "phrase end, end 0: bass %d", c[2].pitch);
+  char perr[160];
+  CHECK(kt_decode_style_parse(&st, "end=1", perr, sizeof perr) == 0 &&
+            st.end == 1.0f,
+        "parse end=1: %s", perr);
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 48, "phrase end, end 1: bass %d", c[2].pitch);
+  o.phrase_end = 0;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 52, "no phrase end: bass %d", c[2].pitch);
+  st.end = 0.0f;
   st.root_pos = 0.0f;
 
   /* the bass from D3 (50): G2 (43, a fifth down, likeliest) or C3 (48,
