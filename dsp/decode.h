@@ -49,9 +49,9 @@ typedef struct kt_decode_style {
   const float *chord_prior; /* KT_CHORD_PRIOR_N log(p_Bach / p_Kantor) per
                                (quality x bass above the root) cell, or
                                NULL (no term): kt_decode_chord_prior */
-  float bass; /* the data-driven bass term's weight: bass *
-                 bass_prior[cell] is added to a full sonority's score
-                 whose bass follows a sounding one */
+  float bass;              /* the data-driven bass term's weight: bass *
+                              bass_prior[cell] is added to the score of a
+                              full sonority after a sounding bass */
   const float *bass_prior; /* KT_BASS_PRIOR_N log(p_Bach / p_Kantor) per
                               (bass's chord degree x size of its move)
                               cell, or NULL: kt_decode_bass_prior */
@@ -113,9 +113,10 @@ void kt_decode(const kt_repr *r, const float *logits,
 /* Not RT: the style terms named in spec ("name=value,...": par (0/1),
  * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b,
  * step_a, step_t, step_b (0..12, whole semitones), root,
- * cad, end, none, chord, bass (0..100), q_QUALITY with QUALITY one of aug dim dim7
- * dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set on
- * *s; the others are left as they are.  Returns 0, or -1 with a message in err.
+ * cad, end, none, chord, bass (0..100), q_QUALITY with QUALITY one of aug dim
+ * dim7 dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set
+ * on *s; the others are left as they are.  Returns 0, or -1 with a message in
+ * err.
  */
 int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
                           size_t errlen);

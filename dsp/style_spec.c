@@ -87,7 +87,8 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
       if (q < 0) {
         snprintf(err, errlen,
                  "unknown style term '%s' (par, hold[_a|_t|_b], "
-                 "move_a|t|b, step_a|t|b, root, cad, end, none, chord, bass, q_QUALITY)",
+                 "move_a|t|b, step_a|t|b, root, cad, end, none, chord, bass, "
+                 "q_QUALITY)",
                  name);
         return -1;
       }
