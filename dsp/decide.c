@@ -160,20 +160,24 @@ static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
 }
 
 /* A likely phrase end at slice d, for the style terms (kt_decode_opts.
- * phrase_end): with a lookahead of 2 or more, the soprano's note sounding
- * at d began on a beat and every slice of the window ahead holds it
- * without a new attack, or falls silent.  Bounded: at most 16 slices back
- * and lookahead slices ahead read. */
+ * phrase_end): the soprano's note sounding at d began on a beat and has
+ * sounded for more than KT_PHRASE_HELD slices (a long note: at any
+ * lookahead), or, with a lookahead of 2 or more, it falls silent within
+ * the window ahead.  Bounded: at most 16 slices back and lookahead
+ * slices ahead read. */
+#define KT_PHRASE_HELD 8
 static int phrase_end(const kt_engine *e, int64_t d, int lookahead) KT_RT
 {
   int di = (int)(d & KT_HMASK);
   int s = e->sop[di];
-  if (lookahead < 2 || s < 0) return 0;
-  int64_t on = d; /* the note's first slice */
+  if (s < 0) return 0;
+  int64_t on = d; /* the note's first slice, or 16 back */
   while (!e->son[(int)(on & KT_HMASK)] && on > 0 && d - on < 16 &&
          on - 1 > e->n - KT_HIST && e->sop[(int)((on - 1) & KT_HMASK)] == s)
     --on;
   if (e->sbp[(int)(on & KT_HMASK)] % 4 != 0) return 0;
+  if (d - on >= KT_PHRASE_HELD) return 1;
+  if (lookahead < 2) return 0;
   for (int64_t t = d + 1; t <= d + lookahead; ++t) {
     if (t >= e->n || t <= e->n - KT_HIST) return 0; /* not heard yet */
     int ti = (int)(t & KT_HMASK);

@@ -1183,6 +1183,79 @@ static void test_bass_prior(void)
   CHECK(l0.bass_prior && l4.bass_prior, "light bass tables");
 }
 
+/* The phrase end (decide.c's phrase_end, the style term end), L0's model
+ * (no lookahead): a whole note begun on a beat; a large cost on root
+ * position (root) everywhere but where a flag asks for a root-position
+ * triad, and a large end weight.  Before the note has sounded for more
+ * than 8 slices (off the beats, where no cadence is flagged) the chord is
+ * no root position; after, with end, a root-position triad; with end 0,
+ * none. */
+static void long_note_triads(float end, int *late, int *late_root,
+                             int *early, int *early_root)
+{
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_decode_style st;
+  kt_engine_style_light(&st, 0);
+  st.cadence = 0.0f;
+  st.root_pos = 100.0f;
+  st.end = end;
+  kt_engine_set_style(e, 1, &st);
+  const int64_t fpq = 24000, slice = fpq / 4; /* 120 bpm, sixteenths */
+  static const int mel[] = {67, 69, 71, 72};
+  *late = *late_root = *early = *early_root = 0;
+  kt_midi_out buf[CAP];
+  for (int64_t now = 0; now < 8 * fpq; now += slice) {
+    kt_event ev[4];
+    int ne = 0;
+    ev[ne++] = pos_ev(0, 120, (double)now / fpq, 1);
+    /* four quarters, then a whole note C5 from the second bar */
+    for (int i = 0; i < 5; ++i) {
+      int64_t on = i * fpq, off = i < 4 ? (i + 1) * fpq : 8 * fpq;
+      int p = i < 4 ? mel[i] : 72;
+      if (off >= now && off < now + slice)
+        ev[ne++] = midi_ev((uint32_t)(off - now), 0x80, (uint8_t)p, 0);
+      if (on >= now && on < now + slice)
+        ev[ne++] = midi_ev((uint32_t)(on - now), 0x90, (uint8_t)p, 90);
+    }
+    kt_out o = {buf, 0, CAP, 0};
+    kt_engine_process(e, ev, (uint32_t)ne, (uint32_t)slice, &o);
+    kt_engine_state es;
+    kt_engine_get_state(e, &es);
+    int64_t into = es.decided - 1 - 16; /* the whole note: slice 16 */
+    if (into < 1 || into > 15 || into % 4 == 0 || es.soprano != 72 ||
+        es.voice[0] < 0 || es.voice[1] < 0 || es.voice[2] < 0)
+      continue;
+    unsigned pcs = 1u << 0;
+    for (int h = 0; h < 3; ++h) pcs |= 1u << (es.voice[h] % 12);
+    int root, q = kt_harmony_style_chord(pcs, &root);
+    int rp = q >= 0 && es.voice[2] % 12 == root;
+    if (into > 8) {
+      ++*late;
+      *late_root += rp && (q == KT_SQ_MAJ || q == KT_SQ_MIN);
+    } else {
+      ++*early;
+      *early_root += rp;
+    }
+  }
+  kt_engine_free(e);
+}
+
+static void test_phrase_end(void)
+{
+  int late, late_root, early, early_root;
+  long_note_triads(100.0f, &late, &late_root, &early, &early_root);
+  CHECK(late >= 5 && late_root == late,
+        "end 100: %d of %d late slices on a root-position triad", late_root,
+        late);
+  CHECK(early >= 5 && early_root == 0,
+        "end 100: %d of %d early slices in root position", early_root, early);
+  long_note_triads(0.0f, &late, &late_root, &early, &early_root);
+  CHECK(late >= 5 && late_root == 0,
+        "end 0: %d of %d late slices on a root-position triad", late_root,
+        late);
+}
+
 static void test_style_terms(void)
 {
   kt_repr r;
@@ -1708,6 +1781,7 @@ int main(int argc, char **argv)
   test_style_terms();
   test_chord_prior();
   test_bass_prior();
+  test_phrase_end();
   test_style_random();
   test_style_engine();
   test_key_ctx();
