@@ -159,6 +159,34 @@ static const float *note_noise(kt_engine *e, const kt_repr *r, int onset) KT_RT
   return e->gumbel;
 }
 
+/* A likely phrase end at slice d, for the style terms (kt_decode_opts.
+ * phrase_end): the soprano's note sounding at d began on a beat and has
+ * sounded for more than KT_PHRASE_HELD slices (a long note: at any
+ * lookahead), or, with a lookahead of 2 or more, it falls silent within
+ * the window ahead.  Bounded: at most 16 slices back and lookahead
+ * slices ahead read. */
+#define KT_PHRASE_HELD 8
+static int phrase_end(const kt_engine *e, int64_t d, int lookahead) KT_RT
+{
+  int di = (int)(d & KT_HMASK);
+  int s = e->sop[di];
+  if (s < 0) return 0;
+  int64_t on = d; /* the note's first slice, or 16 back */
+  while (!e->son[(int)(on & KT_HMASK)] && on > 0 && d - on < 16 &&
+         on - 1 > e->n - KT_HIST && e->sop[(int)((on - 1) & KT_HMASK)] == s)
+    --on;
+  if (e->sbp[(int)(on & KT_HMASK)] % 4 != 0) return 0;
+  if (d - on >= KT_PHRASE_HELD) return 1;
+  if (lookahead < 2) return 0;
+  for (int64_t t = d + 1; t <= d + lookahead; ++t) {
+    if (t >= e->n || t <= e->n - KT_HIST) return 0; /* not heard yet */
+    int ti = (int)(t & KT_HMASK);
+    if (e->sop[ti] < 0) return 1; /* a rest: the phrase ended */
+    if (e->sop[ti] != s || e->son[ti]) return 0;
+  }
+  return 0; /* held on: not yet known */
+}
+
 /* Decide slice d and emit the changes at frame.  net 0 (the decision cap,
  * KT_DECIDE_GAP_S): the net does not run; a voice still sounding what it
  * decided before holds it, the others rest (no note starts), and a melody
@@ -231,6 +259,7 @@ int kt_decide_slice(kt_engine *e, int64_t d, uint32_t frame, kt_out *out,
     o.style = style_now(e);
     int key = engine_key(e);
     o.cadence = key >= 0 && sop_now % 12 == key % 12 && e->sbp[di] % 4 == 0;
+    o.phrase_end = phrase_end(e, d, r->lookahead);
     /* Sounding-pitch heads say which pitch sounds, not whether it is
        struck again.  Bach strikes a voice's unchanged pitch again when the
        melody moves on a beat (75 % of those cases in the train split's

@@ -1,5 +1,6 @@
 /* dsp/decode.c -- decoding with temperature, seed and guard (see decode.h). */
 #include "decode.h"
+#include "bass_prior.h"
 #include "chord_prior.h"
 #include "harmony.h"
 #include "model.h"
@@ -48,15 +49,37 @@ int kt_decode_chord_cell(int qual, int root, int bass_pc) KT_RT
   return 1 + qual * 12 + ((bass_pc - root) % 12 + 12) % 12;
 }
 
-/* The largest bonus of the chord term (for the search's bound). */
-static float chord_gain(const kt_decode_style *st) KT_RT
+const float *kt_decode_bass_prior(int lookahead) KT_RT
+{
+  return kt_bass_prior[lookahead >= 2];
+}
+
+int kt_decode_bass_cell(int qual, int root, int prev, int bass) KT_RT
+{
+  /* degree by the bass's interval above the root: 0 root; 3, 4 third;
+     6, 7, 8 fifth; 9, 10, 11 seventh (no chord label puts it elsewhere) */
+  static const unsigned char deg[12] = {0, 4, 4, 1, 1, 4, 2, 2, 2, 3, 3, 3};
+  int d = qual < 0 || qual >= KT_SQ_N || root < 0
+              ? 4
+              : deg[((bass - root) % 12 + 12) % 12];
+  int m = bass > prev ? bass - prev : prev - bass;
+  return d * KT_BASS_MOVES + (m < KT_BASS_MOVES - 1 ? m : KT_BASS_MOVES - 1);
+}
+
+/* The largest bonus of a table term (for the search's bound). */
+static float table_gain(float w, const float *tab, int n) KT_RT
 {
   float g = 0.0f;
-  if (st->chord_prior && st->chord > 0.0f)
-    for (int i = 0; i < KT_CHORD_PRIOR_N; ++i)
-      if (st->chord * st->chord_prior[i] > g)
-        g = st->chord * st->chord_prior[i];
+  if (tab && w > 0.0f)
+    for (int i = 0; i < n; ++i)
+      if (w * tab[i] > g) g = w * tab[i];
   return g;
+}
+
+static float chord_gain(const kt_decode_style *st) KT_RT
+{
+  return table_gain(st->chord, st->chord_prior, KT_CHORD_PRIOR_N) +
+         table_gain(st->bass, st->bass_prior, KT_BASS_PRIOR_N);
 }
 
 /* Candidates of one head, best first. */
@@ -184,8 +207,15 @@ static int wide_leaps(const int p[4], const int q[4]) KT_RT
 
 /* The style terms' cost of the sonority q (S A T B, -1 rest) after p. */
 static float style_cost(const kt_decode_style *st, const int p[4],
-                        const int q[4], float chord_bias, int cadence) KT_RT
+                        const int q[4], float chord_bias, int cadence,
+                        int phrase_end) KT_RT
 {
+  /* a phrase end weighs like a cadence (with end = 0: as before) */
+  float cad_w = cadence ? st->cadence : 0.0f;
+  if (phrase_end && st->end > 0.0f) {
+    cad_w += st->end;
+    cadence = 1;
+  }
   float c = 0.0f;
   for (int h = 1; h < 4; ++h)
     if (p[h] >= 0 && q[h] >= 0) {
@@ -210,11 +240,14 @@ static float style_cost(const kt_decode_style *st, const int p[4],
       q[3] >= 0)
     c -= st->chord *
          st->chord_prior[kt_decode_chord_cell(qual, root, pc_of(q[3]))];
+  if (st->bass_prior && st->bass > 0.0f && q[1] >= 0 && q[2] >= 0 &&
+      q[3] >= 0 && p[3] >= 0)
+    c -= st->bass * st->bass_prior[kt_decode_bass_cell(qual, root, p[3], q[3])];
   if (cadence) {
     /* a major or minor triad in root position, or the cost */
     if (qual == KT_SQ_MAJ || qual == KT_SQ_MIN)
-      return q[3] >= 0 && pc_of(q[3]) == root ? c : c + st->cadence;
-    return c + st->cadence + (qual < 0 ? none : st->quality[qual]);
+      return q[3] >= 0 && pc_of(q[3]) == root ? c : c + cad_w;
+    return c + cad_w + (qual < 0 ? none : st->quality[qual]);
   }
   if (qual < 0) return c + none;
   c += st->quality[qual];
@@ -280,7 +313,8 @@ void kt_decode(const kt_repr *r, const float *logits,
         if (o->style) {
           /* the style terms first: a table lookup, and once they are in
              the score is exact but for the costs still to come */
-          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence);
+          s -= style_cost(o->style, p, q, o->chord_bias, o->cadence,
+                          o->phrase_end);
           if (!(s > best)) continue;
         }
         s -= 1000.0f * (float)violations(p, q, o);

@@ -37,6 +37,8 @@ typedef struct kt_decode_style {
   float cadence;          /* at a cadence (kt_decode_opts.cadence): any
                              sonority but a root-position major or minor
                              triad (instead of root_pos) */
+  float end;              /* at a phrase end (kt_decode_opts.phrase_end),
+                             the same, added to cadence's when both */
   float quality[KT_SQ_N]; /* per chord quality (enum kt_style_quality);
                              < 0: a bonus */
   float none;             /* no chord; < 0: kt_decode_opts.chord_bias */
@@ -47,6 +49,12 @@ typedef struct kt_decode_style {
   const float *chord_prior; /* KT_CHORD_PRIOR_N log(p_Bach / p_Kantor) per
                                (quality x bass above the root) cell, or
                                NULL (no term): kt_decode_chord_prior */
+  float bass;              /* the data-driven bass term's weight: bass *
+                              bass_prior[cell] is added to the score of a
+                              full sonority after a sounding bass */
+  const float *bass_prior; /* KT_BASS_PRIOR_N log(p_Bach / p_Kantor) per
+                              (bass's chord degree x size of its move)
+                              cell, or NULL: kt_decode_bass_prior */
 } kt_decode_style;
 
 typedef struct {
@@ -78,6 +86,9 @@ typedef struct {
                                    (the classic guard) */
   int cadence; /* 1: a likely cadence (the soprano on the detected key's
                   tonic, on a beat), for the style terms */
+  int phrase_end; /* 1: a likely phrase end, seen with lookahead (the
+                     soprano on a beat, then held or silent over every
+                     slice of the window ahead), for the style terms */
 } kt_decode_opts;
 
 #define KT_KEEP_NONE (-2)
@@ -102,9 +113,10 @@ void kt_decode(const kt_repr *r, const float *logits,
 /* Not RT: the style terms named in spec ("name=value,...": par (0/1),
  * hold (all three) or hold_a, hold_t, hold_b, move_a, move_t, move_b,
  * step_a, step_t, step_b (0..12, whole semitones), root,
- * cad, none, chord (0..100), q_QUALITY with QUALITY one of aug dim dim7
- * dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set on
- * *s; the others are left as they are.  Returns 0, or -1 with a message in err.
+ * cad, end, none, chord, bass (0..100), q_QUALITY with QUALITY one of aug dim
+ * dim7 dom7 hdim7 maj maj7 min min7; values 0..100, q_ and hold: -100..100) set
+ * on *s; the others are left as they are.  Returns 0, or -1 with a message in
+ * err.
  */
 int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
                           size_t errlen);
@@ -116,6 +128,18 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
  * chord, 1 + quality * 12 + (bass - root) mod 12. */
 const float *kt_decode_chord_prior(int lookahead) KT_RT;
 int kt_decode_chord_cell(int qual, int root, int bass_pc) KT_RT;
+
+/* The bass term's cells: the bass's degree in the chord (0 root, 1 third,
+ * 2 fifth, 3 seventh, 4 no chord) x the size of its move from the previous
+ * slice's bass (0..12 semitones, 13: wider).  The compiled table
+ * (dsp/bass_prior.h, tools/bass_table.py) for a lookahead (0: L0's, >= 2:
+ * L4's), and the cell of a bass moving from prev to bass (MIDI pitches)
+ * under a chord (kt_harmony_style_chord's quality and root, qual < 0: none).
+ */
+#define KT_BASS_MOVES 14
+#define KT_BASS_PRIOR_N (5 * KT_BASS_MOVES)
+const float *kt_decode_bass_prior(int lookahead) KT_RT;
+int kt_decode_bass_cell(int qual, int root, int prev, int bass) KT_RT;
 
 /* Rule checks, shared with the evaluator's statistics. */
 int kt_decode_is_parallel(int a0, int b0, int a1, int b1) KT_RT;

@@ -64,8 +64,12 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
       s->none = f;
     else if (!strcmp(name, "chord"))
       s->chord = f;
+    else if (!strcmp(name, "bass"))
+      s->bass = f;
     else if (!strcmp(name, "cad"))
       s->cadence = f;
+    else if (!strcmp(name, "end"))
+      s->end = f;
     else if (!strcmp(name, "step_a") || !strcmp(name, "step_t") ||
              !strcmp(name, "step_b")) {
       if (v != floor(v) || v > 12) {
@@ -83,7 +87,8 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
       if (q < 0) {
         snprintf(err, errlen,
                  "unknown style term '%s' (par, hold[_a|_t|_b], "
-                 "move_a|t|b, step_a|t|b, root, cad, none, chord, q_QUALITY)",
+                 "move_a|t|b, step_a|t|b, root, cad, end, none, chord, bass, "
+                 "q_QUALITY)",
                  name);
         return -1;
       }

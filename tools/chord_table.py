@@ -12,10 +12,11 @@ tenor, bass) combination's score (kt_decode_style.chord).  Labels are
 
 usage: tools/chord_table.py [--kantor build/tools/kantor]
          [--data ../shared/data/bach-370-chorales] [--set train]
-         [--style-l0 SPEC] [--style-l4 SPEC] [--alpha 1] [--clip 3]
-         [-o dsp/chord_prior.h]
+         [--style-l0 SPEC] [--style-l4 SPEC] [--model-l0|-l4 FILE]
+         [--alpha 1] [--clip 3] [-o dsp/chord_prior.h]
 The defaults of --style-l0/-l4 are the light weights as they were before
-the term (main 1679f0d, the term off): the committed table is what this
+the term (main 1679f0d, the term off; at L4 also before the bass term's
+commit changed q_dim and added end): the committed table is what this
 prints with no options.
 Standard library only.
 """
@@ -43,42 +44,57 @@ def cell(chord_of, s, a, t, b):
     return 1 + QUALS.index(q) * 12 + (b - root) % 12
 
 
-def count(a, la):
-    cmd = [a.kantor, 'eval', '--data', a.data, '--split',
-           a.data + '/split.tsv', '--set', a.set, '--lookahead', str(la),
-           '--dump', '--decode', 'light']
-    style = a.style_l4 if la else a.style_l0
+def dump_blocks(kantor, data, split_set, la, style, decode='light',
+                model=None):
+    """Each chorale of `kantor eval --dump` as a list of (S A T B of Bach,
+    A T B of Kantor) rows, one a slice (-1 rest)."""
+    cmd = [kantor, 'eval', '--data', data, '--split',
+           data + '/split.tsv', '--set', split_set, '--lookahead', str(la),
+           '--dump', '--decode', decode]
     if style:
         cmd += ['--style', style]
+    if model:
+        cmd += ['--model', model]
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    chord_of = load_chord_of(a.style_dir)
-    n = len(QUALS) * 12 + 1
-    bach, gen = [0] * n, [0] * n
-    on = False
+    blocks, cur = [], None
     for line in r.stderr.splitlines():
         if line.startswith('slice pos'):
-            on = True
+            cur = []
+            blocks.append(cur)
             continue
-        if not on:
+        if cur is None:
             continue
         parts = line.split('|')
         if len(parts) != 3:
-            on = False
+            cur = None
             continue
         try:
             sb = [int(x.strip('* ')) for x in parts[1].split()]
             g = [int(x.strip('* ')) for x in parts[2].split()]
         except ValueError:
-            on = False
+            cur = None
             continue
         if len(sb) != 4 or len(g) != 3:
-            on = False
+            cur = None
             continue
-        if min(sb) >= 0:
-            bach[cell(chord_of, *sb)] += 1
-        sg = [sb[0]] + g
-        if min(sg) >= 0:
-            gen[cell(chord_of, *sg)] += 1
+        cur.append((sb, g))
+    return blocks
+
+
+def count(a, la):
+    style = a.style_l4 if la else a.style_l0
+    chord_of = load_chord_of(a.style_dir)
+    n = len(QUALS) * 12 + 1
+    bach, gen = [0] * n, [0] * n
+    model = a.model_l4 if la else a.model_l0
+    for block in dump_blocks(a.kantor, a.data, a.set, la, style,
+                             model=model):
+        for sb, g in block:
+            if min(sb) >= 0:
+                bach[cell(chord_of, *sb)] += 1
+            sg = [sb[0]] + g
+            if min(sg) >= 0:
+                gen[cell(chord_of, *sg)] += 1
     return bach, gen
 
 
@@ -103,8 +119,11 @@ def main():
     ap.add_argument('--style-l0', default='hold_a=0.15,none=0.05,move_t=0,'
                     'q_min7=0.1,q_hdim7=0,q_min=0,chord=0',
                     help='--style SPEC over the light weights at L0')
-    ap.add_argument('--style-l4', default='chord=0',
+    ap.add_argument('--style-l4', default='q_dim=-0.1,end=0,chord=0',
                     help='--style SPEC over the light weights at L4')
+    ap.add_argument('--model-l0', help='a model file for L0 (default: '
+                    'the embedded one)')
+    ap.add_argument('--model-l4', help='a model file for L4')
     ap.add_argument('--alpha', type=float, default=1.0)
     ap.add_argument('--clip', type=float, default=3.0)
     ap.add_argument('-o', '--out')

@@ -9,7 +9,8 @@ weights") were found.  Tune on train/valid only, never on test.
 usage: tools/style_search.py [--kantor build/tools/kantor]
          [--data ../shared/data/bach-370-chorales] [--set valid]
          [--lookahead 0|4] [--model FILE] [--only chorNNN,...]
-         [--passes 2] [--start name=value,...] [--floor ACC]
+         [--passes 2] [--start light|name=value,...] [--floor ACC]
+         [--floor-from classic|light] [--slack 0.001]
 Prints one line per run (accuracy, off, parallels, final triad, root
 position, the statistics off) and the best SPEC last; use it with
 `kantor eval|render --style SPEC`.  Standard library only.
@@ -22,7 +23,17 @@ import sys
 TERMS = dict(par=1, hold_a=0.2, hold_t=0.2, hold_b=0.2, none=0.2, move_a=0,
              move_t=0, move_b=0, root=0, cad=0, q_min7=0, q_maj7=0,
              q_dom7=0, q_dim=0, q_dim7=0, q_hdim7=0, q_min=0, q_maj=0,
-             q_aug=0, chord=0)
+             q_aug=0, chord=0, bass=0, end=0)
+# The engine's light weights (kt_engine_style_light), --start light
+LIGHT = {
+    0: dict(par=1, hold_a=0.2, hold_t=0.1, hold_b=0, none=0.1, move_a=0.05,
+            move_t=0.02, move_b=0.02, root=0, cad=0.5, q_min7=0.05,
+            q_maj7=0, q_dom7=-0.1, q_dim=-0.2, q_dim7=-1, q_hdim7=-0.05,
+            q_min=0.05, q_maj=0.05, q_aug=0, chord=0.05, bass=0, end=1),
+    4: dict(par=1, hold_a=0.05, hold_t=0.15, hold_b=0, none=0.1, move_a=0.15,
+            move_t=0.1, move_b=0.05, root=0.05, cad=0, q_min7=0.1, q_maj7=0,
+            q_dom7=0, q_dim=-0.2, q_dim7=-1, q_hdim7=0, q_min=0.1, q_maj=0,
+            q_aug=0, chord=0.1, bass=0, end=2)}
 GRID = dict(hold_a=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_t=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_b=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
@@ -34,7 +45,9 @@ GRID = dict(hold_a=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             q_maj7=[0, 0.1, 0.2], q_dom7=[0, -0.05, -0.1, -0.2],
             q_dim=[0, -0.05, -0.1, -0.2], q_dim7=[0, -0.2, -0.5, -1],
             q_hdim7=[0, -0.05, -0.1], q_min=[0, 0.05, 0.1],
-            q_maj=[0, 0.05, 0.1], chord=[0, 0.02, 0.05, 0.1, 0.2])
+            q_maj=[0, 0.05, 0.1], chord=[0, 0.02, 0.05, 0.1, 0.2],
+            bass=[0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3],
+            end=[0, 0.5, 1, 2])
 
 
 def spec_of(st):
@@ -45,28 +58,41 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--kantor', default='build/tools/kantor')
     ap.add_argument('--data', default='../shared/data/bach-370-chorales')
-    ap.add_argument('--set', default='valid', choices=['train', 'valid'])
+    ap.add_argument('--set', default='valid',
+                    help='valid, train, or both (valid,train): with two, '
+                    'each keeps its own accuracy floor and the objective '
+                    'adds up')
     ap.add_argument('--lookahead', default='0')
     ap.add_argument('--model')
     ap.add_argument('--only')
     ap.add_argument('--passes', type=int, default=2)
-    ap.add_argument('--start', default='')
+    ap.add_argument('--start', default='',
+                    help='name=value,... over every term 0 but par=1, '
+                    'hold=0.2, none=0.2; or "light[,name=value...]": over '
+                    'the engine\'s light weights at this lookahead')
     ap.add_argument('--floor', type=float,
-                    help='exact accuracy to keep (default: the classic '
-                    'guard\'s on the same chorales)')
+                    help='exact accuracy to keep (one set; default: the '
+                    '--floor-from decoding\'s on the same chorales)')
+    ap.add_argument('--floor-from', default='classic',
+                    choices=['classic', 'light'],
+                    help='the decoding whose accuracy is the floor')
+    ap.add_argument('--slack', type=float, default=0.0,
+                    help='accuracy the floor allows to lose (e.g. 0.001)')
     a = ap.parse_args()
-    base = [a.kantor, 'eval', '--data', a.data, '--split',
-            a.data + '/split.tsv', '--set', a.set, '--lookahead',
-            a.lookahead, '--json']
-    if a.model:
-        base += ['--model', a.model]
-    if a.only:
-        base += ['--only', a.only]
+    sets = a.set.split(',')
+    for st in sets:
+        if st not in ('train', 'valid'):
+            sys.exit(f'style_search.py: --set {st}: train or valid only')
     cache = {}
 
-    def run(extra, label):
-        if label in cache:
-            return cache[label]
+    def run1(split_set, extra):
+        base = [a.kantor, 'eval', '--data', a.data, '--split',
+                a.data + '/split.tsv', '--set', split_set, '--lookahead',
+                a.lookahead, '--json']
+        if a.model:
+            base += ['--model', a.model]
+        if a.only:
+            base += ['--only', a.only]
         out = subprocess.run(base + extra, capture_output=True, text=True)
         if out.returncode:
             sys.exit(f'style_search.py: {" ".join(base + extra)}: '
@@ -77,27 +103,46 @@ def main():
         exc = sum(min(3.0, max(0.0, abs(v['z']) - 0.25))
                   for v in y.values()
                   if isinstance(v, dict) and v.get('off') and 'z' in v)
-        r = (k['acc_mean'], y['off'], exc)
+        return (k['acc_mean'], y['off'], exc, y, offs)
+
+    def run(extra, label):
+        if label in cache:
+            return cache[label]
+        rs = [run1(st, extra) for st in sets]
+        r = (tuple(x[0] for x in rs), sum(x[1] for x in rs),
+             sum(x[2] for x in rs))
         cache[label] = r
-        print(f"{label}\tacc {r[0]:.6f}\toff {r[1]}\texc {exc:.3f}\t"
-              f"par {y['parallels_per_100']['mean']:.2f}\t"
-              f"final {y['final_root_triad']['mean']:.1f}\t"
-              f"root {y['root_position_pct']['mean']:.1f}\t{','.join(offs)}",
-              flush=True)
+        for st, x in zip(sets, rs):
+            y = x[3]
+            print(f"{label}\t{st}\tacc {x[0]:.6f}\toff {x[1]}\t"
+                  f"exc {x[2]:.3f}\t"
+                  f"par {y['parallels_per_100']['mean']:.2f}\t"
+                  f"final {y['final_root_triad']['mean']:.1f}\t"
+                  f"root {y['root_position_pct']['mean']:.1f}\t"
+                  f"mmB {y['mean_move_B']['mean']:.2f}\t{','.join(x[4])}",
+                  flush=True)
         return r
 
-    floor = run(['--decode', 'classic'], 'classic')[0]
+    la = int(a.lookahead)
+    floor = run(['--decode', a.floor_from], a.floor_from)[0]
     if a.floor is not None:
-        floor = a.floor
+        floor = (a.floor,) * len(sets)
+    floor = tuple(f - a.slack for f in floor)
     state = dict(TERMS)
     for kv in filter(None, a.start.split(',')):
+        if kv == 'light':
+            state = dict(LIGHT[0 if la < 2 else 4])
+            continue
         name, v = kv.split('=')
         state[name] = float(v)
 
     def obj(r):
-        return r[1] + r[2] if r[0] >= floor else 1e9 - r[0]
+        if all(x >= f for x, f in zip(r[0], floor)):
+            return r[1] + r[2]
+        return 1e9 - sum(r[0])
 
-    cur = run(['--style', spec_of(state)], spec_of(state))
+    cur = run(['--decode', 'light', '--style', spec_of(state)],
+              spec_of(state))
     for p in range(a.passes):
         changed = False
         for t, vals in GRID.items():
@@ -106,7 +151,8 @@ def main():
                     continue
                 st = dict(state)
                 st[t] = v
-                r = run(['--style', spec_of(st)], spec_of(st))
+                r = run(['--decode', 'light', '--style', spec_of(st)],
+                        spec_of(st))
                 if obj(r) < obj(cur) - 1e-9:
                     state, cur, changed = st, r, True
                     print(f'# take {t}={v:g}: objective {obj(cur):.3f}',
@@ -114,7 +160,9 @@ def main():
         print(f'# pass {p} done', flush=True)
         if not changed:
             break
-    print(f'best\t{spec_of(state)}\tacc {cur[0]:.6f} (classic {floor:.6f})'
+    accs = ' '.join(f'{x:.6f}' for x in cur[0])
+    floors = ' '.join(f'{x:.6f}' for x in floor)
+    print(f'best\t{spec_of(state)}\tacc {accs} (floor {floors})'
           f'\toff {cur[1]}', flush=True)
 
 

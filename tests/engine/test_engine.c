@@ -1101,6 +1101,161 @@ static void test_chord_prior(void)
         "light chord weights L0 %g L4 %g", (double)l0.chord, (double)l4.chord);
 }
 
+/* The data-driven bass term (dsp/bass_prior.h): its cells, bounds, and
+ * that its weight turns a likelier root-position bass into a step to the
+ * first inversion, which Bach takes more often than Kantor. */
+static void test_bass_prior(void)
+{
+  for (int l = 0; l < 5; l += 4) {
+    const float *p = kt_decode_bass_prior(l);
+    CHECK(p != NULL, "bass prior L%d", l);
+    for (int i = 0; i < KT_BASS_PRIOR_N; ++i)
+      CHECK(isfinite(p[i]) && p[i] >= -3.0f && p[i] <= 3.0f,
+            "bass prior L%d cell %d = %g", l, i, (double)p[i]);
+    /* counted on train: a root reached by a leap of a third, less often
+       than Kantor; a third reached by a half step, more often */
+    CHECK(p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 52, 48)] < 0.0f &&
+              p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 53, 52)] > 0.0f,
+          "L%d root/3 %g third/1 %g", l,
+          (double)p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 52, 48)],
+          (double)p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 53, 52)]);
+  }
+  /* degree x move: C major, the bass from D3 to E3 (third, 2); B dom7 on
+     A (seventh, 14 -> 13: wider); no chord */
+  CHECK(kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52) == KT_BASS_MOVES + 2,
+        "maj third by step: %d", kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52));
+  CHECK(kt_decode_bass_cell(KT_SQ_DOM7, 11, 59, 45) ==
+            3 * KT_BASS_MOVES + KT_BASS_MOVES - 1,
+        "dom7 seventh by a wide leap: %d",
+        kt_decode_bass_cell(KT_SQ_DOM7, 11, 59, 45));
+  CHECK(kt_decode_bass_cell(KT_SQ_NONE, -1, 48, 48) == 4 * KT_BASS_MOVES,
+        "no chord: %d", kt_decode_bass_cell(KT_SQ_NONE, -1, 48, 48));
+  CHECK(kt_decode_bass_cell(KT_SQ_DIM7, 0, 40, 80) < KT_BASS_PRIOR_N,
+        "cells fit the table");
+
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  kt_decode_style st;
+  memset(&st, 0, sizeof st);
+  st.none = -1.0f;
+  char err[160];
+  CHECK(kt_decode_style_parse(&st, "bass=0.1", err, sizeof err) == 0 &&
+            st.bass == 0.1f,
+        "parse bass=0.1: %s", err);
+  CHECK(kt_decode_style_parse(&st, "bass=-1", err, sizeof err) != 0,
+        "bass=-1 refused");
+  st.bass_prior = kt_decode_bass_prior(0);
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  /* C major over E5 G4 C4, the bass on D3 before: C3 (root position,
+     likeliest) or E3 (0.2 less likely), a whole step either way */
+  decode_setup(&r, lg, off, &o);
+  o.style = &st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  set_logit(lg, off, 2, 52, -0.2f);
+  const int prev[3] = {67, 60, 50};
+  const float *p = st.bass_prior;
+  float d = p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52)] -
+            p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 48)];
+  CHECK(d > 0.0f, "the third by step over the root by step: %g", (double)d);
+  st.bass = 0.0f;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 48, "bass 0: bass %d", c[2].pitch);
+  st.bass = 0.1f / d; /* the term's difference: 0.1 < 0.2 */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 48, "bass %g: bass %d", (double)st.bass, c[2].pitch);
+  st.bass = 0.3f / d; /* 0.3 > 0.2: the first inversion */
+  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+  CHECK(c[2].pitch == 52, "bass %g: bass %d", (double)st.bass, c[2].pitch);
+  /* no sounding bass before: no term */
+  const int prev_rest[3] = {67, 60, -1};
+  kt_decode(&r, lg, &o, 0, 76, 76, prev_rest, &rng, c);
+  CHECK(c[2].pitch == 48, "after a rest: bass %d", c[2].pitch);
+  /* the light weights carry the table at L0 and L4 */
+  kt_decode_style l0, l4;
+  kt_engine_style_light(&l0, 0);
+  kt_engine_style_light(&l4, 4);
+  CHECK(l0.bass_prior && l4.bass_prior, "light bass tables");
+}
+
+/* The phrase end (decide.c's phrase_end, the style term end), L0's model
+ * (no lookahead): a whole note begun on a beat; a large cost on root
+ * position (root) everywhere but where a flag asks for a root-position
+ * triad, and a large end weight.  Before the note has sounded for more
+ * than 8 slices (off the beats, where no cadence is flagged) the chord is
+ * no root position; after, with end, a root-position triad; with end 0,
+ * none. */
+static void long_note_triads(float end, int *late, int *late_root,
+                             int *early, int *early_root)
+{
+  kt_engine *e = make();
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  kt_decode_style st;
+  kt_engine_style_light(&st, 0);
+  st.cadence = 0.0f;
+  st.root_pos = 100.0f;
+  st.end = end;
+  kt_engine_set_style(e, 1, &st);
+  const int64_t fpq = 24000, slice = fpq / 4; /* 120 bpm, sixteenths */
+  static const int mel[] = {67, 69, 71, 72};
+  *late = *late_root = *early = *early_root = 0;
+  kt_midi_out buf[CAP];
+  for (int64_t now = 0; now < 8 * fpq; now += slice) {
+    kt_event ev[4];
+    int ne = 0;
+    ev[ne++] = pos_ev(0, 120, (double)now / fpq, 1);
+    /* four quarters, then a whole note C5 from the second bar */
+    for (int i = 0; i < 5; ++i) {
+      int64_t on = i * fpq, off = i < 4 ? (i + 1) * fpq : 8 * fpq;
+      int p = i < 4 ? mel[i] : 72;
+      if (off >= now && off < now + slice)
+        ev[ne++] = midi_ev((uint32_t)(off - now), 0x80, (uint8_t)p, 0);
+      if (on >= now && on < now + slice)
+        ev[ne++] = midi_ev((uint32_t)(on - now), 0x90, (uint8_t)p, 90);
+    }
+    kt_out o = {buf, 0, CAP, 0};
+    kt_engine_process(e, ev, (uint32_t)ne, (uint32_t)slice, &o);
+    kt_engine_state es;
+    kt_engine_get_state(e, &es);
+    int64_t into = es.decided - 1 - 16; /* the whole note: slice 16 */
+    if (into < 1 || into > 15 || into % 4 == 0 || es.soprano != 72 ||
+        es.voice[0] < 0 || es.voice[1] < 0 || es.voice[2] < 0)
+      continue;
+    unsigned pcs = 1u << 0;
+    for (int h = 0; h < 3; ++h) pcs |= 1u << (es.voice[h] % 12);
+    int root, q = kt_harmony_style_chord(pcs, &root);
+    int rp = q >= 0 && es.voice[2] % 12 == root;
+    if (into > 8) {
+      ++*late;
+      *late_root += rp && (q == KT_SQ_MAJ || q == KT_SQ_MIN);
+    } else {
+      ++*early;
+      *early_root += rp;
+    }
+  }
+  kt_engine_free(e);
+}
+
+static void test_phrase_end(void)
+{
+  int late, late_root, early, early_root;
+  long_note_triads(100.0f, &late, &late_root, &early, &early_root);
+  CHECK(late >= 5 && late_root == late,
+        "end 100: %d of %d late slices on a root-position triad", late_root,
+        late);
+  CHECK(early >= 5 && early_root == 0,
+        "end 100: %d of %d early slices in root position", early_root, early);
+  long_note_triads(0.0f, &late, &late_root, &early, &early_root);
+  CHECK(late >= 5 && late_root == 0,
+        "end 0: %d of %d late slices on a root-position triad", late_root,
+        late);
+}
+
 static void test_style_terms(void)
 {
   kt_repr r;
@@ -1155,6 +1310,22 @@ static void test_style_terms(void)
   kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
   CHECK(c[2].pitch == 48, "cadence: bass %d", c[2].pitch);
   o.cadence = 0;
+  /* a phrase end seen ahead weighs the same, with its own weight (end);
+     with end 0 the flag changes nothing */
+  st.cadence = 0.0f;
+  o.phrase_end = 1;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 52, "phrase end, end 0: bass %d", c[2].pitch);
+  char perr[160];
+  CHECK(kt_decode_style_parse(&st, "end=1", perr, sizeof perr) == 0 &&
+            st.end == 1.0f,
+        "parse end=1: %s", perr);
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 48, "phrase end, end 1: bass %d", c[2].pitch);
+  o.phrase_end = 0;
+  kt_decode(&r, lg, &o, 0, 76, 76, prev2, &rng, c);
+  CHECK(c[2].pitch == 52, "no phrase end: bass %d", c[2].pitch);
+  st.end = 0.0f;
   st.root_pos = 0.0f;
 
   /* the bass from D3 (50): G2 (43, a fifth down, likeliest) or C3 (48,
@@ -1609,6 +1780,8 @@ int main(int argc, char **argv)
   test_hold_only();
   test_style_terms();
   test_chord_prior();
+  test_bass_prior();
+  test_phrase_end();
   test_style_random();
   test_style_engine();
   test_key_ctx();
