@@ -581,7 +581,8 @@ static void boundary(kt_engine *e, uint32_t frame, kt_out *out)
   }
 }
 
-/* With lookahead L, slice d is decided L slices after it opened (on the
+/* With lookahead L, slice d is decided L slices and the listen time
+ * (engine_listen) after it opened (on the
  * current grid): its harmony sounds with its melody, which the pass-through
  * delays by the latency.  A later slice of the window that has not opened
  * yet (a late note) is read as the melody sounding now.  Frame of the next
@@ -595,12 +596,13 @@ static int64_t decision_due(const kt_engine *e)
      which is then decided with it (in order: the net reads the voices) */
   int64_t due = INT64_MAX;
   int64_t from = e->st.decided, to = e->n;
+  const int64_t listen = engine_listen(e);
   if (to - from > 2 * L + 2) to = from + 2 * L + 2;
   for (int64_t d = from; d < to; ++d) {
     const int di = (int)(d & KT_HMASK);
     const int64_t k = e->grid_k[di];
     const int64_t f = e->opened[di] + kt_clock_frame_at(&e->clock, k + L) -
-                      kt_clock_frame_at(&e->clock, k);
+                      kt_clock_frame_at(&e->clock, k) + listen;
     if (f < due) due = f;
   }
   return due;

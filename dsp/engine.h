@@ -102,6 +102,17 @@ kt_engine_model *kt_engine_swap_model(kt_engine *e, kt_engine_model *em,
  * Below 200 slices a second (3000 BPM in quarters) it never acts. */
 #define KT_DECIDE_GAP_S 0.005
 
+/* With lookahead L > 0 a slice is decided, and its harmony sounds with its
+ * melody, L slices plus a listen time after it opened: min(KT_LISTEN_S,
+ * KT_LISTEN_SLICES of a slice).  It lets the last slice of the window
+ * arrive from a player whose notes are uneven (a note of slice d + L may
+ * come up to ~2 sd of the jitter after the L slices counted from d's own
+ * note; without it half of those were read as the note before).  The
+ * latency reported is the same: L slices + the listen time (docs/
+ * timing.md, "Lookahead listen time"). */
+#define KT_LISTEN_S 0.060
+#define KT_LISTEN_SLICES 0.5
+
 /* RT: process one block.  Events sorted by frame (out-of-order or
  * out-of-block frames are clamped; malformed MIDI is dropped).  Any
  * n_frames; out must hold what the whole call sends (kt_engine_out_needed),

@@ -153,10 +153,20 @@ static inline const kt_decode_style *style_now(const kt_engine *e) KT_RT
 
 /* kt_engine_latency and kt_engine_key, for decide.c and passthru.c (which
  * call nothing in engine.c: no circle between the files). */
+/* The lookahead's listen time, frames (engine.h, KT_LISTEN_S); 0 at L0. */
+static inline int64_t engine_listen(const kt_engine *e) KT_RT
+{
+  int L = e->cur ? e->cur->m->repr.lookahead : 0;
+  if (L <= 0) return 0;
+  double w = KT_LISTEN_S * e->rate;
+  double s = KT_LISTEN_SLICES * kt_clock_frames_per_slice(&e->clock);
+  return (int64_t)lround(w < s ? w : s);
+}
+
 static inline uint32_t engine_latency(const kt_engine *e) KT_RT
 {
   int L = e->cur ? e->cur->m->repr.lookahead : 0;
-  double f = L * kt_clock_frames_per_slice(&e->clock);
+  double f = L * kt_clock_frames_per_slice(&e->clock) + (double)engine_listen(e);
   return f > 0 ? (uint32_t)lround(f) : 0u;
 }
 

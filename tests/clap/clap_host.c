@@ -42,6 +42,11 @@
 
 #define RATE 48000.0
 #define STEP 6000 /* frames per sixteenth at 120 BPM, 48 kHz */
+/* the latency at lookahead 4: 4 slices and the listen time (engine.h) */
+#define L4_LATENCY                                                      \
+  (4 * STEP + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * STEP            \
+                   ? (int)(KT_LISTEN_S * 48000 + 0.5)                   \
+                   : (int)(KT_LISTEN_SLICES * STEP + 0.5)))
 #define MAX_BLOCK 4096
 #define IN_CAP 4096
 #define OUT_CAP 65536
@@ -425,7 +430,12 @@ static void read_output(inst *I, uint32_t n, int check_voices)
             "note-on %d ch %d: already sounding", key, ch + 1);
       I->sounding[ch][key] = 1;
       I->n_on[ch]++;
-      int64_t r = (I->now + m->header.time - I->origin) % STEP;
+      /* on the grid, moved by the latency (lookahead: L slices and the
+         listen time) */
+      int64_t r = (I->now + m->header.time - I->origin -
+                   (int64_t)I->latency->get(I->pl)) %
+                  STEP;
+      if (r < 0) r += STEP;
       if (I->check_alignment && ch != I->melody_ch && r != 0 && r != 1 &&
           r != STEP - 1)
         I->misaligned++;
@@ -818,8 +828,8 @@ static void test_latency(inst *I)
   activate(I, MAX_BLOCK);
   CHECK(atomic_load(&g_flags.latency_changed) == c0 + 1, "latency changed");
   uint32_t lat = I->latency->get(I->pl);
-  CHECK(lat >= 4 * STEP - 1 && lat <= 4 * STEP + 1, "latency %u, expected %d",
-        lat, 4 * STEP);
+  CHECK(lat >= L4_LATENCY - 1 && lat <= L4_LATENCY + 1,
+        "latency %u, expected %d", lat, L4_LATENCY);
   clear_counts(I);
   I->check_alignment = 1;
   start_rolling(I);

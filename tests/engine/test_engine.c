@@ -317,6 +317,12 @@ static void test_grace_and_free_run(void)
   kt_engine_free(e);
 }
 
+/* the lookahead's listen time at 120 bpm, 48 kHz (engine.h) */
+#define L4_LISTEN                                                       \
+  (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * 6000                        \
+       ? (int)(KT_LISTEN_S * 48000 + 0.5)                               \
+       : (int)(KT_LISTEN_SLICES * 6000 + 0.5))
+
 static void test_lookahead_latency(void)
 {
   kt_engine *e = make();
@@ -329,8 +335,11 @@ static void test_lookahead_latency(void)
   const kt_model *m = kt_engine_current_model(e);
   CHECK(m->repr.lookahead == 4, "lookahead 4 picks the L=4 model");
   int L = m->repr.lookahead;
-  CHECK(kt_engine_latency(e) == (uint32_t)(L * 6000),
-        "latency %u for lookahead %d at 120 bpm", kt_engine_latency(e), L);
+  /* L slices and the listen time (engine.h, KT_LISTEN_S) */
+  const int lat = L * 6000 + L4_LISTEN;
+  CHECK(kt_engine_latency(e) == (uint32_t)lat,
+        "latency %u for lookahead %d at 120 bpm, expected %d",
+        kt_engine_latency(e), L, lat);
   int64_t now = 256, first = -1;
   while (now < 24000 * 3 && first < 0) {
     o.n = 0;
@@ -341,8 +350,9 @@ static void test_lookahead_latency(void)
         first = now + o.ev[i].frame;
     now += 256;
   }
-  CHECK(first == L * 6000, "voices come L slices late: at %lld, expected %d",
-        (long long)first, L * 6000);
+  CHECK(first == lat,
+        "voices come L slices and the listen time late: at %lld, expected %d",
+        (long long)first, lat);
   kt_engine_free(e);
 }
 
@@ -358,10 +368,10 @@ static void test_passthrough_queue(void)
   kt_engine_process(e, ev, 2, 256, &o);
   kt_engine_state st;
   kt_engine_get_state(e, &st);
-  CHECK(st.pt_queued == 1 && st.pt_wait == 24010 - 256,
+  CHECK(st.pt_queued == 1 && st.pt_wait == 24010 + L4_LISTEN - 256,
         "queued %u, due in %lld frames", st.pt_queued, (long long)st.pt_wait);
   int64_t now = 256, at = -1;
-  while (now < 24000 + 512) {
+  while (now < 24000 + L4_LISTEN + 512) {
     o.n = 0;
     kt_event p = pos_ev(0, 120, now / 24000.0, 1);
     kt_engine_process(e, &p, 1, 256, &o);
@@ -371,7 +381,8 @@ static void test_passthrough_queue(void)
     now += 256;
   }
   kt_engine_get_state(e, &st);
-  CHECK(at == 24010, "the melody note passes through at %lld", (long long)at);
+  CHECK(at == 24010 + L4_LISTEN, "the melody note passes through at %lld",
+        (long long)at);
   CHECK(st.pt_queued == 0 && st.pt_wait == 0, "queue empty (%u, %lld)",
         st.pt_queued, (long long)st.pt_wait);
   kt_engine_free(e);
