@@ -166,7 +166,8 @@ static inline int64_t engine_listen(const kt_engine *e) KT_RT
 static inline uint32_t engine_latency(const kt_engine *e) KT_RT
 {
   int L = e->cur ? e->cur->m->repr.lookahead : 0;
-  double f = L * kt_clock_frames_per_slice(&e->clock) + (double)engine_listen(e);
+  double f =
+      L * kt_clock_frames_per_slice(&e->clock) + (double)engine_listen(e);
   return f > 0 ? (uint32_t)lround(f) : 0u;
 }
 

@@ -43,9 +43,9 @@
 #define RATE 48000.0
 #define STEP 6000 /* frames per sixteenth at 120 BPM, 48 kHz */
 /* the latency at lookahead 4: 4 slices and the listen time (engine.h) */
-#define L4_LATENCY                                                      \
-  (4 * STEP + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * STEP            \
-                   ? (int)(KT_LISTEN_S * 48000 + 0.5)                   \
+#define L4_LATENCY                                                             \
+  (4 * STEP + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * STEP                   \
+                   ? (int)(KT_LISTEN_S * 48000 + 0.5)                          \
                    : (int)(KT_LISTEN_SLICES * STEP + 0.5)))
 #define MAX_BLOCK 4096
 #define IN_CAP 4096

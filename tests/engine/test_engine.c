@@ -318,9 +318,9 @@ static void test_grace_and_free_run(void)
 }
 
 /* the lookahead's listen time at 120 bpm, 48 kHz (engine.h) */
-#define L4_LISTEN                                                       \
-  (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * 6000                        \
-       ? (int)(KT_LISTEN_S * 48000 + 0.5)                               \
+#define L4_LISTEN                                                              \
+  (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * 6000                               \
+       ? (int)(KT_LISTEN_S * 48000 + 0.5)                                      \
        : (int)(KT_LISTEN_SLICES * 6000 + 0.5))
 
 static void test_lookahead_latency(void)

@@ -79,9 +79,9 @@
 #define SIXTEENTH 6000 /* frames per sixteenth at 120 bpm, 48 kHz */
 /* the latency at lookahead 4, 120 bpm: 4 slices and the listen time
    (engine.h, KT_LISTEN_S) */
-#define L4_LATENCY                                                      \
-  (4 * SIXTEENTH + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * SIXTEENTH   \
-                        ? (int)(KT_LISTEN_S * 48000 + 0.5)               \
+#define L4_LATENCY                                                             \
+  (4 * SIXTEENTH + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * SIXTEENTH         \
+                        ? (int)(KT_LISTEN_S * 48000 + 0.5)                     \
                         : (int)(KT_LISTEN_SLICES * SIXTEENTH + 0.5)))
 #define NPORTS (2 + KT_NPARAMS + 4)
 #define P_LATENCY (2 + KT_NPARAMS)
@@ -731,8 +731,9 @@ static void read_output(host *H, uint32_t n)
         H->out.last_on_frame[ch] = abs_frame;
         /* on the grid, moved by the latency (lookahead: L slices and the
            listen time) */
-        int64_t r = (abs_frame - H->align_origin - (int64_t)lroundf(H->latency)) %
-                    SIXTEENTH;
+        int64_t r =
+            (abs_frame - H->align_origin - (int64_t)lroundf(H->latency)) %
+            SIXTEENTH;
         if (r < 0) r += SIXTEENTH;
         if (H->check_alignment && is_harmony_channel(H, ch) && r != 0) {
           /* Hosts send time:barBeat as a float: ~1e-7 beat of rounding
@@ -1914,8 +1915,7 @@ static void test_audio(LilvWorld *world, const LilvPlugin *plugin)
   saw(H, 0, 256, tune[0], 0.3);
   run_block(H, 256);
   if (ref)
-    CHECK_EQ((int64_t)H->latency,
-             (int64_t)kt_pitch_latency(ref) + L4_LATENCY);
+    CHECK_EQ((int64_t)H->latency, (int64_t)kt_pitch_latency(ref) + L4_LATENCY);
   H->control[KT_P_LOOKAHEAD] = 0;
   memset(H->abuf, 0, sizeof(float) * AUDIO_FRAMES);
   stop_and_check(H, "audio melody");
