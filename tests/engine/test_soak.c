@@ -7,7 +7,8 @@
  *    here independently with exact integer arithmetic (positions in units of
  *    1/7200000 slice: one frame at bpm B advances exactly 10*B units);
  *  - no stuck notes: at most one note per voice channel, every harmony note
- *    released within L+2 boundaries after the player lets go, nothing
+ *    released within L+2 boundaries after the player lets go (L+3 with
+ *    lookahead: its listen time), nothing
  *    sounding after the transport stops; output sorted, in block, nothing
  *    dropped;
  *  - memory: no allocation at all after warm-up (malloc interposer), the
@@ -299,9 +300,10 @@ int main(int argc, char **argv)
         on[ch][n] = 0;
       }
     }
-    /* the player let go L+2 boundaries ago: every voice is silent */
+    /* the player let go L+2 boundaries ago (with lookahead one more: the
+       listen time, at most half a slice, engine.h): every voice is silent */
     int L = kt_engine_current_model(e)->repr.lookahead;
-    if (pl.silent_frame >= 0 && pl.silent_b >= L + 2) {
+    if (pl.silent_frame >= 0 && pl.silent_b >= L + 2 + (L > 0)) {
       stuck_checks++;
       for (int ch = 1; ch <= 3; ++ch)
         for (int n = 0; n < 128; ++n)
