@@ -22,9 +22,8 @@
 
 /* How the engine starts (kt_engine_set_style): 0 the classic guard; 1 the
  * guard's style terms with the shipped weights (kt_engine_style_default);
- * 2 the light weights (kt_engine_style_light) for the lookaheads where
- * they cost no accuracy on the valid split, the classic guard for the
- * others. */
+ * 2 the light weights (kt_engine_style_light), the default at every
+ * lookahead. */
 #ifndef KT_STYLE_DEFAULT_ON
 #define KT_STYLE_DEFAULT_ON 2
 #endif
@@ -215,7 +214,7 @@ kt_engine *kt_engine_new(double rate, uint32_t max_block, char *err,
   for (int i = 0; i < 2; ++i) {
     kt_engine_style_default(&e->style_def[i], 4 * i);
     e->style_def[i].chord_tab = e->chord_tab;
-    e->light_on[i] = kt_engine_style_light(&e->style_light[i], 4 * i);
+    kt_engine_style_light(&e->style_light[i], 4 * i);
     e->style_light[i].chord_tab = e->chord_tab;
   }
   kt_engine_set_style(e, -1, NULL);
@@ -457,7 +456,7 @@ int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT
 void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT
 {
   if (on < 0) on = KT_STYLE_DEFAULT_ON;
-  e->style_on = on == 2 ? 4 : on == 3 ? 3 : !on ? 0 : s ? 2 : 1;
+  e->style_on = on == 2 || on == 3 ? 3 : !on ? 0 : s ? 2 : 1;
   if (e->style_on == 2) {
     e->style = *s;
     e->style.chord_tab = e->chord_tab;

@@ -64,9 +64,8 @@ void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT;
  * joint choice of alto, tenor and bass towards Bach's style statistics.
  * on 0: none (the classic guard); on 1: s, or when s is NULL the shipped
  * weights for the current model's lookahead (kt_engine_style_default);
- * on 2: the light weights (kt_engine_style_light) for the lookaheads where
- * they are the default, the classic guard for the others; on 3: the light
- * weights for any lookahead; on -1: as kt_engine_new starts
+ * on 2 or 3: the light weights (kt_engine_style_light), the default at
+ * every lookahead; on -1: as kt_engine_new starts
  * (KT_STYLE_DEFAULT_ON, 2).  A copy of s is used (its chord_tab is
  * replaced by the engine's own).  For measuring (kantor eval --decode /
  * --style); not a plugin parameter.
@@ -82,8 +81,8 @@ int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT;
 void kt_engine_style_default(kt_decode_style *s, int lookahead) KT_RT;
 /* The light weights for this lookahead: chosen on the valid split to put
  * fewer of Bach's statistics off without lowering exact accuracy
- * (models/MODEL.md).  Returns 1 when they are the engine's default for
- * that lookahead (the classic guard otherwise). */
+ * (models/MODEL.md).  Returns 1: they are the engine's default at every
+ * lookahead (on 2 of kt_engine_set_style). */
 int kt_engine_style_light(kt_decode_style *s, int lookahead) KT_RT;
 
 /* RT: install a user model (NULL: back to the embedded ones).  Sounding

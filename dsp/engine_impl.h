@@ -90,9 +90,7 @@ struct kt_engine {
   kt_decode_style style;         /* the guard's style terms (style_on 2) */
   kt_decode_style style_def[2];  /* the shipped ones, L < 2 and L >= 2 */
   kt_decode_style style_light[2]; /* the light ones, L < 2 and L >= 2 */
-  int light_on[2];                /* the light ones are the default */
-  int style_on; /* 0 off, 1 the shipped ones, 2 style, 3 the light ones,
-                   4 the light ones where light_on, else off */
+  int style_on; /* 0 off, 1 the shipped ones, 2 style, 3 the light ones */
   unsigned char chord_tab[4096]; /* kt_harmony_style_chord_table */
 
   kt_harmony_key_tracker key; /* the detected key (key parameter auto) */
@@ -147,7 +145,6 @@ static inline const kt_decode_style *style_now(const kt_engine *e) KT_RT
   if (!e->style_on) return NULL;
   if (e->style_on == 2) return &e->style;
   int l4 = (e->cur ? e->cur->m->repr.lookahead : 0) >= 2;
-  if (e->style_on == 4) return e->light_on[l4] ? &e->style_light[l4] : NULL;
   return e->style_on == 3 ? &e->style_light[l4] : &e->style_def[l4];
 }
 
