@@ -51,7 +51,10 @@ static int64_t frame_of(const kt_clock *c, int64_t k, int past)
 
 int64_t kt_clock_next_frame(const kt_clock *c) KT_RT
 {
-  return frame_of(c, c->next_k, 0);
+  /* the true frame, also when it has passed: a boundary whose slice waits
+     for its listen window (dsp/timing.h) keeps its moment when a wandering
+     host position or a tempo change re-anchors the clock after it */
+  return frame_of(c, c->next_k, 1);
 }
 
 int64_t kt_clock_frame_at(const kt_clock *c, int64_t k) KT_RT

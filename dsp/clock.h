@@ -28,7 +28,8 @@ typedef struct {
 } kt_clock;
 
 void kt_clock_init(kt_clock *c, double rate, double free_bpm) KT_RT;
-/* Absolute frame of the next boundary. */
+/* Absolute frame of the next boundary (in the past when its slice has not
+ * opened yet: the engine opens it after a listen window). */
 int64_t kt_clock_next_frame(const kt_clock *c) KT_RT;
 /* Absolute frame of boundary k on the current grid (also one before the
  * anchor, extrapolated at the current tempo). */

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #define RATE 48000.0
 #define BPM 100.0
@@ -356,8 +357,92 @@ static void check_player(double late, double jit)
         harm);
 }
 
+/* A rolling host whose positions wander by a few frames (Ardour 7 sends
+ * barBeat in whole ticks of 1/1920 beat: +-6 frames at 100 BPM, more than
+ * the clock's tolerance, so it re-anchors at every block) and a player
+ * whose notes come early and late: every slice must still open on its
+ * moment plus the listen window.  The clock used to clamp a boundary that
+ * had passed (its slice waiting for the window) to the re-anchored block
+ * start, so the window moved on with every block and no slice opened
+ * without a note: in Ardour the harmony changed only at melody notes, or
+ * not at all (one chord for a whole melody). */
+static void test_wandering_host(void)
+{
+  char err[256];
+  kt_engine *e = kt_engine_new(RATE, 1024, err, sizeof err);
+  CHECK(e != NULL, "%s", err);
+  if (!e) return;
+  kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+  ev_at ev[64];
+  /* quarter notes from frame 4 * 4 * SIX (bar 1), moved by +-25 ms */
+  int n_ev = melody(ev, 0, 25);
+  for (int i = 0; i < n_ev; ++i)
+    ev[i].frame += (int64_t)(16 * SIX);
+  static kt_midi_out buf[8192];
+  kt_out out = {buf, 0, 8192, 0};
+  const uint32_t block = 256;
+  const int64_t end = (int64_t)(SIX * 16 * 6); /* 6 bars */
+  int64_t boundaries = 0, harm = 0, late_bound = 0;
+  int k = 0;
+  for (int64_t now = 0; now < end; now += block) {
+    kt_event in[64];
+    uint32_t m = 0;
+    /* the host's position at the block start, barBeat in whole ticks */
+    double beats = (double)now / (4.0 * SIX);
+    double ticks = floor(beats * 1920.0 + 0.5);
+    int64_t bar = (int64_t)(ticks / (4 * 1920));
+    in[m] = (kt_event){0};
+    in[m].type = KT_EV_POSITION;
+    in[m].pos.flags = KT_POS_SPEED | KT_POS_BPM | KT_POS_BAR | KT_POS_BARBEAT |
+                      KT_POS_BPB | KT_POS_BEATUNIT;
+    in[m].pos.speed = 1.0;
+    in[m].pos.bpm = BPM;
+    in[m].pos.bar = bar;
+    in[m].pos.bar_beat = (ticks - (double)bar * 4 * 1920) / 1920.0;
+    in[m].pos.beats_per_bar = 4.0;
+    in[m].pos.beat_unit = 4;
+    ++m;
+    while (k < n_ev && ev[k].frame < now + block && m < 64) {
+      in[m] = (kt_event){0};
+      in[m].frame = (uint32_t)(ev[k].frame - now);
+      in[m].type = KT_EV_MIDI;
+      in[m].size = 3;
+      memcpy(in[m].midi, ev[k].d, 3);
+      ++m;
+      ++k;
+    }
+    out.n = 0;
+    kt_engine_process(e, in, m, block, &out);
+    kt_engine_state st;
+    kt_engine_get_state(e, &st);
+    boundaries += st.boundaries;
+    for (uint32_t i = 0; i < st.boundaries && i < 8; ++i) {
+      /* a slice opens at its moment + the listen window (< 0.7 slice) or
+         earlier with a note: never a slice or more after its grid frame */
+      int64_t at = now + st.boundary_frame[i];
+      if (at - st.grid_frame[i] >= (int64_t)SIX) ++late_bound;
+    }
+    for (uint32_t i = 0; i < out.n; ++i)
+      if ((out.ev[i].data[0] & 0xF0) == 0x90 && out.ev[i].data[2] > 0) ++harm;
+  }
+  const int64_t want = (int64_t)((double)end / SIX);
+  printf("wandering host, player +-25 ms: %lld slices opened of %lld, %lld a "
+         "slice or more after their moment, %lld harmony onsets\n",
+         (long long)boundaries, (long long)want, (long long)late_bound,
+         (long long)harm);
+  CHECK(boundaries >= want - 1 && boundaries <= want + 1,
+        "%lld slices opened in %lld slices' time", (long long)boundaries,
+        (long long)want);
+  CHECK(late_bound == 0, "%lld slices opened a slice or more late",
+        (long long)late_bound);
+  CHECK(harm >= 3 * 16, "%lld harmony onsets for 16 melody notes",
+        (long long)harm);
+  kt_engine_free(e);
+}
+
 int main(void)
 {
+  test_wandering_host();
   test_learning();
   test_held_steady();
   test_heard();

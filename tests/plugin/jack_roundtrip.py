@@ -19,6 +19,9 @@ stuck at the end, and (transport mode with MIDI in) every harmony note-on on
 a sixteenth boundary (6000 frames at 120 bpm, 48 kHz; one frame of float
 rounding allowed).
 
+Env KANTOR_ROUNDTRIP_DUMP=FILE: also write every recorded event to FILE
+(frame, hex bytes, rolling), for a failure's post-mortem.
+
 usage: jack_roundtrip.py CLIENT [--in PORT] [--out PORT] [--audio]
                          [--free] [--wait-stop SECONDS]
   CLIENT: the plugin's JACK client (prefix of its port names; "" = any
@@ -226,6 +229,11 @@ def main():
     player.close()
     recorder.close()
 
+    dump = os.environ.get("KANTOR_ROUNDTRIP_DUMP")
+    if dump:  # every recorded event, for a failure's post-mortem
+        with open(dump, "w") as fh:
+            for frame, d, rolling in events:
+                fh.write(f"{frame} {d.hex()} {int(rolling)}\n")
     fails = []
     n_on = [0] * 16
     misaligned = off_by_one = 0
