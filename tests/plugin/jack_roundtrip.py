@@ -13,7 +13,8 @@ ports are connected, and the host stops its transport itself and closes
 (--wait-stop: the recorder waits until the host's ports are gone, at most
 SECONDS from the start).
 
-Checks: alto/tenor/bass note-ons on channels 2/3/4 (at least 3 each), the
+Checks: alto/tenor/bass note-ons on channels 2/3/4 (at least 10 each for the
+13 melody notes, 3 with --audio), the
 melody passed through on channel 1, at most one note per voice, nothing
 stuck at the end, and (transport mode with MIDI in) every harmony note-on on
 a sixteenth boundary (6000 frames at 120 bpm, 48 kHz; one frame of float
@@ -275,8 +276,13 @@ def main():
     print(f"recorded {len(events)} events; note-ons on channels 1..4: "
           f"{n_on[:4]}; harmony note-ons one frame late: {off_by_one}; "
           f"melody notes sent late: {state['late']}")
+    # the harmony moves with the melody: with MIDI in, nearly every one of
+    # its notes brings a new chord (kantor render: 15-18 note-ons per voice
+    # for these 13 notes; an engine whose slices stalled under Ardour's
+    # wandering positions gave 1-13); the audio tracker's notes: at least 3
+    need_h = len(pitches) - 3 if not a.audio else 3
     for ch in (1, 2, 3):
-        if n_on[ch] < 3:
+        if n_on[ch] < need_h:
             fails.append(f"only {n_on[ch]} note-ons on channel {ch + 1}")
     # the audio tracker may merge or split a note or two
     need = len(pitches) - 3 if a.audio else len(pitches)
