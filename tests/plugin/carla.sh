@@ -156,4 +156,5 @@ if grep -q 'Carla assertion failure' "$tmp/carla.log"; then
   echo "FAIL: Carla reported assertion failures ($(grep -c 'Carla assertion failure' "$tmp/carla.log"))"
   rc=1
 fi
+[ $rc -eq 0 ] || kt_jackd_log
 exit $rc

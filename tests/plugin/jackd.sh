@@ -24,8 +24,12 @@ kt_jackd_start() {
   # active"): with no jackd running at all, the registry is stale
   pgrep -x jackd >/dev/null 2>&1 ||
     rm -f /dev/shm/jack-shm-registry /dev/shm/jack-[0-9]*-[0-9]* 2>/dev/null
-  jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -S -d dummy -r 48000 \
-    -p "$1" >"$tmp/jackd.log" 2>&1 &
+  # -t 5000: a client may stall the graph 5 s (the default 500 ms) before
+  # the server throws it out: Ardour setting up its session and latency
+  # (lookahead 4) in a full test run was thrown out so ("JACK server has
+  # been closed", the track's ports never appeared) in 2 of 4 runs
+  jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -S -t 5000 -d dummy \
+    -r 48000 -p "$1" >"$tmp/jackd.log" 2>&1 &
   jackd_pid=$!
   i=0
   until /usr/bin/python3 -c '
@@ -39,6 +43,12 @@ jack.Client("kt-probe", no_start_server=True).close()' >/dev/null 2>&1; do
     fi
     sleep 0.2
   done
+}
+
+# kt_jackd_log: the server's log (for a failing test's output)
+kt_jackd_log() {
+  echo "--- jackd's log"
+  cat "$tmp/jackd.log" 2>/dev/null
 }
 
 # kt_jackd_stop: stops the server, removes what a killed one leaves behind

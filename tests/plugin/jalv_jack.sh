@@ -67,4 +67,5 @@ if ! kill -0 $jalv_pid 2>/dev/null; then
 fi
 echo "--- jalv output (without control listings)"
 grep -v ' = ' "$tmp/jalv.log"
+[ $rc -eq 0 ] || kt_jackd_log
 exit $rc
