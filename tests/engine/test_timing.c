@@ -266,6 +266,23 @@ typedef struct {
 
 static int g_lookahead; /* the lookahead check_player runs at */
 
+/* The melody's events from ev[*k] that fall in [now, now + len) into
+ * in[m..64), as MIDI events of that block; returns the new count. */
+static uint32_t feed(const ev_at *ev, int n_ev, int *k, int64_t now,
+                     uint32_t len, kt_event *in, uint32_t m)
+{
+  while (*k < n_ev && ev[*k].frame < now + len && m < 64) {
+    in[m] = (kt_event){0};
+    in[m].frame = (uint32_t)(ev[*k].frame - now);
+    in[m].type = KT_EV_MIDI;
+    in[m].size = 3;
+    memcpy(in[m].midi, ev[*k].d, 3);
+    ++m;
+    ++*k;
+  }
+  return m;
+}
+
 /* Drives the engine in blocks (block 0: random 1..1024). */
 static void play(const ev_at *ev, int n_ev, uint32_t block, rec *r)
 {
@@ -290,15 +307,7 @@ static void play(const ev_at *ev, int n_ev, uint32_t block, rec *r)
     }
     kt_event in[64];
     uint32_t m = 0;
-    while (k < n_ev && ev[k].frame < now + len && m < 64) {
-      in[m] = (kt_event){0};
-      in[m].frame = (uint32_t)(ev[k].frame - now);
-      in[m].type = KT_EV_MIDI;
-      in[m].size = 3;
-      memcpy(in[m].midi, ev[k].d, 3);
-      ++m;
-      ++k;
-    }
+    m = feed(ev, n_ev, &k, now, len, in, m);
     out.n = 0;
     kt_engine_process(e, in, m, len, &out);
     for (uint32_t i = 0; i < out.n && r->n < 4096; ++i) {
@@ -410,15 +419,7 @@ static void test_wandering_host(void)
     in[m].pos.beats_per_bar = 4.0;
     in[m].pos.beat_unit = 4;
     ++m;
-    while (k < n_ev && ev[k].frame < now + block && m < 64) {
-      in[m] = (kt_event){0};
-      in[m].frame = (uint32_t)(ev[k].frame - now);
-      in[m].type = KT_EV_MIDI;
-      in[m].size = 3;
-      memcpy(in[m].midi, ev[k].d, 3);
-      ++m;
-      ++k;
-    }
+    m = feed(ev, n_ev, &k, now, block, in, m);
     out.n = 0;
     kt_engine_process(e, in, m, block, &out);
     kt_engine_state st;
