@@ -4,7 +4,7 @@
  * root, 1 third, 2 fifth, 3 seventh, 4 no chord, move in semitones
  * (kt_decode_bass_cell), counted on the train split at lookahead 0
  * ([0]) and 4 ([1]); alpha 1, clip 3; the light weights with
- * --style bass=0 (L0), q_dim=-0.1,chord=0.02,end=0,bass=0 (L4). */
+ * --style bass=0,end=0 (L0), q_dim=-0.1,chord=0.02,end=0,bass=0 (L4). */
 #ifndef KT_BASS_PRIOR_H
 #define KT_BASS_PRIOR_H
 #include "decode.h" /* KT_BASS_PRIOR_N */

@@ -2,7 +2,7 @@
  * log(p_Bach / p_Kantor) per chord cell of a full slice: [0] no chord,
  * [1 + quality * 12 + (bass - root) mod 12] (enum kt_style_quality),
  * counted on the train split at lookahead 0 ([0]) and 4 ([1]);
- * alpha 1, clip 3; the light weights with --style hold_a=0.15,none=0.05,move_t=0,q_min7=0.1,q_hdim7=0,q_min=0,chord=0 (L0),
+ * alpha 1, clip 3; the light weights with --style hold_a=0.15,none=0.05,move_t=0,q_min7=0.1,q_hdim7=0,q_min=0,chord=0,end=0 (L0),
  * q_dim=-0.1,end=0,chord=0 (L4). */
 #ifndef KT_CHORD_PRIOR_H
 #define KT_CHORD_PRIOR_H

@@ -29,7 +29,7 @@ import math
 import os
 import sys
 
-from chord_table import dump_blocks, load_chord_of, ratio
+from chord_table import dump_blocks, load_chord_of, ratio, write_table
 
 DEGREES = ['root', 'third', 'fifth', 'seventh', 'none']
 MOVES = 14  # 0..12 semitones, 13: wider (KT_BASS_MOVES)
@@ -66,7 +66,7 @@ def main():
     ap.add_argument('--style-dir',
                     default=os.path.join(here, '../../shared/style'))
     ap.add_argument('--set', default='train', choices=['train', 'valid'])
-    ap.add_argument('--style-l0', default='bass=0',
+    ap.add_argument('--style-l0', default='bass=0,end=0',
                     help='--style SPEC over the light weights at L0')
     ap.add_argument('--style-l4', default='q_dim=-0.1,chord=0.02,end=0,'
                     'bass=0',
@@ -108,19 +108,7 @@ def main():
         '#define KT_BASS_PRIOR_H',
         '#include "decode.h" /* KT_BASS_PRIOR_N */',
         'static const float kt_bass_prior[2][KT_BASS_PRIOR_N] = {']
-    for t in tabs:
-        lines.append('    {')
-        for i in range(0, len(t), MOVES):
-            lines.append('        ' + ' '.join('%.4ff,' % v
-                                              for v in t[i:i + MOVES]))
-        lines.append('    },')
-    lines += ['};', '#endif', '']
-    text = '\n'.join(lines)
-    if a.out:
-        with open(a.out, 'w') as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_table(lines, tabs, MOVES, a.out)
 
 
 if __name__ == '__main__':

@@ -108,6 +108,24 @@ def ratio(bach, gen, alpha, clip):
     return out
 
 
+def write_table(lines, tabs, per_row, out):
+    """Appends the two rows (L0, L4) of floats, per_row a line, closes the
+    header begun in lines, and writes it to out (a path) or stdout."""
+    for t in tabs:
+        lines.append('    {')
+        for i in range(0, len(t), per_row):
+            lines.append('        ' + ' '.join('%.4ff,' % v
+                                              for v in t[i:i + per_row]))
+        lines.append('    },')
+    lines += ['};', '#endif', '']
+    text = '\n'.join(lines)
+    if out:
+        with open(out, 'w') as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
@@ -117,7 +135,7 @@ def main():
                     default=os.path.join(here, '../../shared/style'))
     ap.add_argument('--set', default='train', choices=['train', 'valid'])
     ap.add_argument('--style-l0', default='hold_a=0.15,none=0.05,move_t=0,'
-                    'q_min7=0.1,q_hdim7=0,q_min=0,chord=0',
+                    'q_min7=0.1,q_hdim7=0,q_min=0,chord=0,end=0',
                     help='--style SPEC over the light weights at L0')
     ap.add_argument('--style-l4', default='q_dim=-0.1,end=0,chord=0',
                     help='--style SPEC over the light weights at L4')
@@ -159,19 +177,7 @@ def main():
         '#define KT_CHORD_PRIOR_H',
         '#include "decode.h" /* KT_CHORD_PRIOR_N */',
         'static const float kt_chord_prior[2][KT_CHORD_PRIOR_N] = {']
-    for t in tabs:
-        lines.append('    {')
-        for i in range(0, len(t), 6):
-            lines.append('        ' + ' '.join('%.4ff,' % v
-                                              for v in t[i:i + 6]))
-        lines.append('    },')
-    lines += ['};', '#endif', '']
-    text = '\n'.join(lines)
-    if a.out:
-        with open(a.out, 'w') as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_table(lines, tabs, 6, a.out)
 
 
 if __name__ == '__main__':
