@@ -1042,6 +1042,59 @@ static void test_hold_bonus(void)
 /* The guard's style terms (kt_decode_style): parallels in contrary motion
  * break the rule with par_any; the root-position, move and quality costs
  * tip near-equal candidates; the spec parser; the chord table. */
+/* A table term's weight NAME=W in a fresh style (*st, the weight *w in
+ * it): 0.1 is read, -1 refused. */
+static void table_term_parse(kt_decode_style *st, const char *name,
+                             const float *w)
+{
+  memset(st, 0, sizeof *st);
+  st->none = -1.0f;
+  char spec[32], err[160];
+  snprintf(spec, sizeof spec, "%s=0.1", name);
+  CHECK(kt_decode_style_parse(st, spec, err, sizeof err) == 0 && *w == 0.1f,
+        "parse %s: %s", spec, err);
+  snprintf(spec, sizeof spec, "%s=-1", name);
+  CHECK(kt_decode_style_parse(st, spec, err, sizeof err) != 0, "%s refused",
+        spec);
+}
+
+/* A table term (its weight *w in *st) on C major over E5 G4 C4, the bass
+ * on D3 before: C3 (root position, likeliest) or E3 (0.2 less likely), a
+ * whole step either way; d is the term's difference between the two.  At
+ * weight 0 and 0.1 / d the root stays, at 0.3 / d the first inversion
+ * wins; with rest_too, after a resting bass (no move) the root again. */
+static void table_term_flips(kt_decode_style *st, float *w, float d,
+                             const char *name, int rest_too)
+{
+  kt_repr r;
+  float lg[3 * 64];
+  int off[3];
+  kt_decode_opts o;
+  kt_rng rng;
+  kt_rng_seed(&rng, 1);
+  kt_choice c[3];
+  decode_setup(&r, lg, off, &o);
+  o.style = st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  set_logit(lg, off, 2, 52, -0.2f);
+  const int prev[3] = {67, 60, 50};
+  const float ws[3] = {0.0f, 0.1f / d, 0.3f / d}; /* 0.1 < 0.2 < 0.3 */
+  const int want[3] = {48, 48, 52};
+  for (int i = 0; i < 3; ++i) {
+    *w = ws[i];
+    kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
+    CHECK(c[2].pitch == want[i], "%s %g: bass %d (want %d)", name, (double)*w,
+          c[2].pitch, want[i]);
+  }
+  if (rest_too) {
+    const int prev_rest[3] = {67, 60, -1};
+    kt_decode(&r, lg, &o, 0, 76, 76, prev_rest, &rng, c);
+    CHECK(c[2].pitch == 48, "%s after a rest: bass %d", name, c[2].pitch);
+  }
+}
+
 /* The data-driven chord term (dsp/chord_prior.h): its cells, bounds, and
  * that its weight turns a likelier root-position bass into Bach's more
  * frequent first inversion. */
@@ -1066,44 +1119,13 @@ static void test_chord_prior(void)
   CHECK(kt_decode_chord_cell(KT_SQ_MIN7, 2, 0) < KT_CHORD_PRIOR_N,
         "cells fit the table");
 
-  kt_repr r;
-  float lg[3 * 64];
-  int off[3];
-  kt_decode_opts o;
   kt_decode_style st;
-  memset(&st, 0, sizeof st);
-  st.none = -1.0f;
-  char err[160];
-  CHECK(kt_decode_style_parse(&st, "chord=0.1", err, sizeof err) == 0 &&
-            st.chord == 0.1f,
-        "parse chord=0.1: %s", err);
-  CHECK(kt_decode_style_parse(&st, "chord=-1", err, sizeof err) != 0,
-        "chord=-1 refused");
+  table_term_parse(&st, "chord", &st.chord);
   st.chord_prior = kt_decode_chord_prior(0);
-  kt_rng rng;
-  kt_rng_seed(&rng, 1);
-  kt_choice c[3];
-  /* C major over E5 G4 C4: bass C3 (root position, likeliest) or E3 (0.2
-     less likely) */
-  decode_setup(&r, lg, off, &o);
-  o.style = &st;
-  set_logit(lg, off, 0, 67, 0.0f);
-  set_logit(lg, off, 1, 60, 0.0f);
-  set_logit(lg, off, 2, 48, 0.0f);
-  set_logit(lg, off, 2, 52, -0.2f);
-  const int prev[3] = {67, 60, 50};
   const float *p = st.chord_prior;
   float d = p[kt_decode_chord_cell(KT_SQ_MAJ, 0, 4)] -
             p[kt_decode_chord_cell(KT_SQ_MAJ, 0, 0)];
-  st.chord = 0.0f;
-  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[2].pitch == 48, "chord 0: bass %d", c[2].pitch);
-  st.chord = 0.1f / d; /* the term's difference: 0.1 < 0.2 */
-  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[2].pitch == 48, "chord %g: bass %d", (double)st.chord, c[2].pitch);
-  st.chord = 0.3f / d; /* 0.3 > 0.2: the first inversion */
-  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[2].pitch == 52, "chord %g: bass %d", (double)st.chord, c[2].pitch);
+  table_term_flips(&st, &st.chord, d, "chord", 0);
   /* the shipped light weights: the term at L0 and L4 */
   kt_decode_style l0, l4;
   kt_engine_style_light(&l0, 0);
@@ -1144,49 +1166,14 @@ static void test_bass_prior(void)
   CHECK(kt_decode_bass_cell(KT_SQ_DIM7, 0, 40, 80) < KT_BASS_PRIOR_N,
         "cells fit the table");
 
-  kt_repr r;
-  float lg[3 * 64];
-  int off[3];
-  kt_decode_opts o;
   kt_decode_style st;
-  memset(&st, 0, sizeof st);
-  st.none = -1.0f;
-  char err[160];
-  CHECK(kt_decode_style_parse(&st, "bass=0.1", err, sizeof err) == 0 &&
-            st.bass == 0.1f,
-        "parse bass=0.1: %s", err);
-  CHECK(kt_decode_style_parse(&st, "bass=-1", err, sizeof err) != 0,
-        "bass=-1 refused");
+  table_term_parse(&st, "bass", &st.bass);
   st.bass_prior = kt_decode_bass_prior(0);
-  kt_rng rng;
-  kt_rng_seed(&rng, 1);
-  kt_choice c[3];
-  /* C major over E5 G4 C4, the bass on D3 before: C3 (root position,
-     likeliest) or E3 (0.2 less likely), a whole step either way */
-  decode_setup(&r, lg, off, &o);
-  o.style = &st;
-  set_logit(lg, off, 0, 67, 0.0f);
-  set_logit(lg, off, 1, 60, 0.0f);
-  set_logit(lg, off, 2, 48, 0.0f);
-  set_logit(lg, off, 2, 52, -0.2f);
-  const int prev[3] = {67, 60, 50};
   const float *p = st.bass_prior;
   float d = p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 52)] -
             p[kt_decode_bass_cell(KT_SQ_MAJ, 0, 50, 48)];
   CHECK(d > 0.0f, "the third by step over the root by step: %g", (double)d);
-  st.bass = 0.0f;
-  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[2].pitch == 48, "bass 0: bass %d", c[2].pitch);
-  st.bass = 0.1f / d; /* the term's difference: 0.1 < 0.2 */
-  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[2].pitch == 48, "bass %g: bass %d", (double)st.bass, c[2].pitch);
-  st.bass = 0.3f / d; /* 0.3 > 0.2: the first inversion */
-  kt_decode(&r, lg, &o, 0, 76, 76, prev, &rng, c);
-  CHECK(c[2].pitch == 52, "bass %g: bass %d", (double)st.bass, c[2].pitch);
-  /* no sounding bass before: no term */
-  const int prev_rest[3] = {67, 60, -1};
-  kt_decode(&r, lg, &o, 0, 76, 76, prev_rest, &rng, c);
-  CHECK(c[2].pitch == 48, "after a rest: bass %d", c[2].pitch);
+  table_term_flips(&st, &st.bass, d, "bass", 1);
   /* the light weights carry the table at L0 and L4 */
   kt_decode_style l0, l4;
   kt_engine_style_light(&l0, 0);
