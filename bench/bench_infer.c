@@ -363,19 +363,12 @@ static int bench_engine_only(int blocks, int runs)
                   times[(size_t)q * (size_t)blocks + (size_t)worst_at[r]]);
         fprintf(stderr, " us\n");
       }
-      double worst_min = 0;
-      int wb = 0;
-      for (int b = 0; b < blocks; ++b) {
-        double m = times[b];
-        for (int q = 1; q < runs; ++q)
-          if (times[(size_t)q * (size_t)blocks + (size_t)b] < m)
-            m = times[(size_t)q * (size_t)blocks + (size_t)b];
-        if (m > worst_min) worst_min = m, wb = b;
-      }
+      long wb;
+      double worst_min = kt_busy_own_worst(times, runs, blocks, &wb);
       fprintf(stderr,
               "  L=%d worst over blocks of the block's fastest run (the "
               "engine's own worst, interruptions removed): %.1f us, block "
-              "%d\n",
+              "%ld\n",
               las[i], worst_min, wb);
     }
   }

@@ -148,8 +148,6 @@ static inline const kt_decode_style *style_now(const kt_engine *e) KT_RT
   return e->style_on == 3 ? &e->style_light[l4] : &e->style_def[l4];
 }
 
-/* kt_engine_latency and kt_engine_key, for decide.c and passthru.c (which
- * call nothing in engine.c: no circle between the files). */
 /* The lookahead's listen time, frames (engine.h, KT_LISTEN_S); 0 at L0. */
 static inline int64_t engine_listen(const kt_engine *e) KT_RT
 {
@@ -159,6 +157,9 @@ static inline int64_t engine_listen(const kt_engine *e) KT_RT
   double s = KT_LISTEN_SLICES * kt_clock_frames_per_slice(&e->clock);
   return (int64_t)lround(w < s ? w : s);
 }
+
+/* kt_engine_latency and kt_engine_key, for decide.c and passthru.c (which
+ * call nothing in engine.c: no circle between the files). */
 
 static inline uint32_t engine_latency(const kt_engine *e) KT_RT
 {

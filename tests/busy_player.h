@@ -2,7 +2,8 @@
  * time: 48 kHz, 64-frame blocks, 240 BPM in 4/4 with the transport rolling
  * (a position every block), a new melody note on every sixteenth (note-off
  * of the last, then note-on of 60 + 7k mod 13 at slice k). Shared by
- * bench/bench_infer.c (engine) and tests/engine/test_cold.c. */
+ * bench/bench_infer.c (engine) and tests/engine/test_cold.c; the own-worst
+ * figure of repeated runs also by tests/plugin/lilv_host.c. */
 #ifndef KT_TESTS_BUSY_PLAYER_H
 #define KT_TESTS_BUSY_PLAYER_H
 
@@ -51,6 +52,26 @@ static inline uint32_t kt_busy_block(int64_t now, int *prev, kt_event *ev)
   ev[ne].midi[1] = (uint8_t)*prev;
   ev[ne].midi[2] = 90;
   return ne + 1;
+}
+
+/* Runs of the same blocks (t: runs rows of `blocks` times each): the
+ * largest, over blocks, of a block's smallest time over the runs, its block
+ * in *at.  Every run does the same work per block, so this is the code's
+ * own worst; a block slow in one run only was interrupted.  Shared by
+ * bench_infer engine and lilv_host --bench. */
+static inline double kt_busy_own_worst(const double *t, int runs, long blocks,
+                                       long *at)
+{
+  double worst = 0.0;
+  *at = 0;
+  for (long b = 0; b < blocks; ++b) {
+    double m = t[b];
+    for (int q = 1; q < runs; ++q)
+      if (t[(size_t)q * (size_t)blocks + (size_t)b] < m)
+        m = t[(size_t)q * (size_t)blocks + (size_t)b];
+    if (m > worst) worst = m, *at = b;
+  }
+  return worst;
 }
 
 #endif

@@ -33,6 +33,7 @@
  *                        then L4) take no page fault in run() (issue 24;
  *                        getrusage counts, no time). */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
+#include "../busy_player.h"
 #include "../check.h"
 #include "../costly_model.h"
 #include "../stack_probe.h"
@@ -1239,15 +1240,8 @@ static void bench_runs(LilvWorld *world, const LilvPlugin *plugin, long blocks,
         printf(" %.1f", t[(size_t)q * (size_t)blocks + (size_t)worst_at[r]]);
       printf(" us\n");
     }
-    double own = 0;
-    long own_at = 0;
-    for (long b = 0; b < blocks; ++b) {
-      double m = t[b];
-      for (int q = 1; q < runs; ++q)
-        if (t[(size_t)q * (size_t)blocks + (size_t)b] < m)
-          m = t[(size_t)q * (size_t)blocks + (size_t)b];
-      if (m > own) own = m, own_at = b;
-    }
+    long own_at;
+    double own = kt_busy_own_worst(t, runs, blocks, &own_at);
     printf("  L%d the plugin's own worst (max over blocks of the min over "
            "runs): %.1f us, block %ld\n",
            la[i], own, own_at);
