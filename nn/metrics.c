@@ -150,6 +150,7 @@ static double ratio(double num, double den, double scale)
 void kt_metrics_finish(const kt_metrics_count *c, kt_metrics *m)
 {
   memset(m, 0, sizeof *m);
+  m->cmp_slices = c->cmp_slices;
   double sum = 0, pcsum = 0;
   for (int v = 0; v < KT_NVOICES; ++v) {
     m->acc[v] = ratio((double)c->exact[v], (double)c->cmp_slices, 1);

@@ -78,6 +78,7 @@ typedef struct {
 } kt_metrics_count;
 
 typedef struct {
+  long cmp_slices;        /* the slices compared (the accuracies' weight) */
   double acc[KT_NVOICES]; /* per voice (soprano: trivially 1 when copied) */
   double acc_mean;        /* alto, tenor, bass */
   double pc_acc[KT_NVOICES];

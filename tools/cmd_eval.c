@@ -1272,8 +1272,7 @@ int kt_cmd_eval(int argc, char **argv)
   int ret = KT_EXIT_OK;
   /* per chorale (model, or the baseline with --no-engine), for the JSON */
   kt_metrics *per = calloc((size_t)(n ? n : 1), sizeof *per);
-  long *per_slices = calloc((size_t)(n ? n : 1), sizeof *per_slices);
-  if (!per || !per_slices) {
+  if (!per) {
     fprintf(stderr, "kantor eval: out of memory\n");
     ret = KT_EXIT_FAIL;
   }
@@ -1404,7 +1403,6 @@ int kt_cmd_eval(int argc, char **argv)
       }
     }
     if (per) kt_metrics_finish(&one, &per[ci]);
-    if (per_slices) per_slices[ci] = one.cmp_slices;
     free(g.buf);
     free(b.buf);
     melody_release(&mel);
@@ -1435,7 +1433,7 @@ int kt_cmd_eval(int argc, char **argv)
                "%.6f, \"acc_mean\": %.6f, \"parallels_per100\": %.6f, "
                "\"cmp_slices\": %ld}%s\n",
                per[i].acc[KT_ALTO], per[i].acc[KT_TENOR], per[i].acc[KT_BASS],
-               per[i].acc_mean, per[i].par_per100, per_slices[i],
+               per[i].acc_mean, per[i].par_per100, per[i].cmp_slices,
                i + 1 == n ? "" : ",");
       }
       printf("  ]%s\n", o.use_player ? "," : "");
@@ -1450,7 +1448,6 @@ int kt_cmd_eval(int argc, char **argv)
   if (ret == KT_EXIT_OK && o.use_player && !o.json) print_player(&pe);
   player_free(&pe);
   free(per);
-  free(per_slices);
   kt_engine_free(e);
   kt_corpus_free(cs, n_alloc);
   return ret;
