@@ -21,6 +21,7 @@
  *                              I/O inside process() aborts). */
 #include "../check.h"
 #include "../costly_model.h"
+#include "../listen.h"
 #include "engine.h"
 
 #include "clap_log.h"
@@ -42,11 +43,8 @@
 
 #define RATE 48000.0
 #define STEP 6000 /* frames per sixteenth at 120 BPM, 48 kHz */
-/* the latency at lookahead 4: 4 slices and the listen time (engine.h) */
-#define L4_LATENCY                                                             \
-  (4 * STEP + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * STEP                   \
-                   ? (int)(KT_LISTEN_S * 48000 + 0.5)                          \
-                   : (int)(KT_LISTEN_SLICES * STEP + 0.5)))
+/* the latency at lookahead 4, 120 BPM (tests/listen.h) */
+#define L4_LATENCY kt_test_latency(4, RATE, STEP)
 #define MAX_BLOCK 4096
 #define IN_CAP 4096
 #define OUT_CAP 65536
@@ -828,7 +826,7 @@ static void test_latency(inst *I)
   activate(I, MAX_BLOCK);
   CHECK(atomic_load(&g_flags.latency_changed) == c0 + 1, "latency changed");
   uint32_t lat = I->latency->get(I->pl);
-  CHECK(lat >= L4_LATENCY - 1 && lat <= L4_LATENCY + 1,
+  CHECK((int)lat >= L4_LATENCY - 1 && (int)lat <= L4_LATENCY + 1,
         "latency %u, expected %d", lat, L4_LATENCY);
   clear_counts(I);
   I->check_alignment = 1;

@@ -8,6 +8,7 @@
 #include "harmony.h"
 #include "../check.h"
 #include "../embedded.h"
+#include "../listen.h"
 
 #include <float.h>
 #include <math.h>
@@ -317,11 +318,8 @@ static void test_grace_and_free_run(void)
   kt_engine_free(e);
 }
 
-/* the lookahead's listen time at 120 bpm, 48 kHz (engine.h) */
-#define L4_LISTEN                                                              \
-  (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * 6000                               \
-       ? (int)(KT_LISTEN_S * 48000 + 0.5)                                      \
-       : (int)(KT_LISTEN_SLICES * 6000 + 0.5))
+/* the lookahead's listen time at 120 bpm, 48 kHz (tests/listen.h) */
+#define L4_LISTEN kt_test_listen(4, 48000.0, 6000.0)
 
 static void test_lookahead_latency(void)
 {

@@ -35,6 +35,7 @@
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include "../busy_player.h"
 #include "../check.h"
+#include "../listen.h"
 #include "../costly_model.h"
 #include "../stack_probe.h"
 #include "engine.h"
@@ -78,12 +79,8 @@
 
 #define RATE 48000.0
 #define SIXTEENTH 6000 /* frames per sixteenth at 120 bpm, 48 kHz */
-/* the latency at lookahead 4, 120 bpm: 4 slices and the listen time
-   (engine.h, KT_LISTEN_S) */
-#define L4_LATENCY                                                             \
-  (4 * SIXTEENTH + (KT_LISTEN_S * 48000 < KT_LISTEN_SLICES * SIXTEENTH         \
-                        ? (int)(KT_LISTEN_S * 48000 + 0.5)                     \
-                        : (int)(KT_LISTEN_SLICES * SIXTEENTH + 0.5)))
+/* the latency at lookahead 4, 120 bpm (tests/listen.h) */
+#define L4_LATENCY kt_test_latency(4, 48000.0, SIXTEENTH)
 #define NPORTS (2 + KT_NPARAMS + 4)
 #define P_LATENCY (2 + KT_NPARAMS)
 #define P_KEY (P_LATENCY + 1)
