@@ -62,16 +62,17 @@ void kt_engine_set_shift_avg(kt_engine *e, int n) KT_RT;
 
 /* The guard's style terms (dsp/decode.h, kt_decode_style), which lean the
  * joint choice of alto, tenor and bass towards Bach's style statistics.
- * on 0: none (the classic guard); on 1: s, or when s is NULL the shipped
- * weights for the current model's lookahead (kt_engine_style_default);
- * on 2 or 3: the light weights (kt_engine_style_light), the default at
- * every lookahead; on -1: as kt_engine_new starts
- * (KT_STYLE_DEFAULT_ON, 2).  A copy of s is used (its chord_tab is
- * replaced by the engine's own).  For measuring (kantor eval --decode /
- * --style); not a plugin parameter.
+ * The parameter KT_P_STYLE chooses them: 0 Plain, none (the classic
+ * guard); 1 Balanced, the light weights (kt_engine_style_light), the
+ * default; 2 Bach, the shipped style weights (kt_engine_style_default).
+ * kt_engine_set_style sets that parameter -- on 0: Plain; on 1 with s
+ * NULL: Bach; on 2 or 3: Balanced; on -1: as kt_engine_new starts
+ * (KT_STYLE_DEFAULT_ON, 2) -- or, on 1 with s, uses a copy of s (its
+ * chord_tab replaced by the engine's own) whatever the parameter says,
+ * until the next call (kantor eval / render --style: for measuring).
  * kt_engine_get_style: the terms in use for the current model in *s (may
- * be NULL) and which: 1 the shipped weights, 2 the caller's, 3 the light
- * ones; or 0 when off. */
+ * be NULL) and which: 1 the shipped (Bach) weights, 2 the caller's, 3 the
+ * light ones; or 0 when off. */
 typedef struct kt_decode_style kt_decode_style; /* dsp/decode.h */
 void kt_engine_set_style(kt_engine *e, int on, const kt_decode_style *s) KT_RT;
 int kt_engine_get_style(const kt_engine *e, kt_decode_style *s) KT_RT;

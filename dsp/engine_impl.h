@@ -87,10 +87,10 @@ struct kt_engine {
   int64_t net_gap;
   int boundary_net;
 
-  kt_decode_style style;         /* the guard's style terms (style_on 2) */
+  kt_decode_style style;         /* a caller's style terms (style_own) */
   kt_decode_style style_def[2];  /* the shipped ones, L < 2 and L >= 2 */
   kt_decode_style style_light[2]; /* the light ones, L < 2 and L >= 2 */
-  int style_on; /* 0 off, 1 the shipped ones, 2 style, 3 the light ones */
+  int style_own; /* 1: the caller's terms, whatever KT_P_STYLE says */
   unsigned char chord_tab[4096]; /* kt_harmony_style_chord_table */
 
   kt_harmony_key_tracker key; /* the detected key (key parameter auto) */
@@ -142,10 +142,16 @@ static inline int voice_chan(const kt_engine *e, int h)
 /* The style terms in use for the current model, or NULL. */
 static inline const kt_decode_style *style_now(const kt_engine *e) KT_RT
 {
-  if (!e->style_on) return NULL;
-  if (e->style_on == 2) return &e->style;
+  if (e->style_own) return &e->style;
   int l4 = (e->cur ? e->cur->m->repr.lookahead : 0) >= 2;
-  return e->style_on == 3 ? &e->style_light[l4] : &e->style_def[l4];
+  switch (iparam(e, KT_P_STYLE)) {
+  case 0:
+    return NULL;
+  case 2:
+    return &e->style_def[l4];
+  default:
+    return &e->style_light[l4];
+  }
 }
 
 /* The lookahead's listen time, frames (engine.h, KT_LISTEN_S); 0 at L0. */

@@ -76,6 +76,11 @@ static const kt_param_info kt_params[KT_NPARAMS] = {
     "ms", "How late your notes reach the plugin (host buffers, your "
     "playing); Auto learns it from the notes, so the harmony sounds with "
     "each melody note"},
+  [KT_P_STYLE] = {"style", "Harmony style", 0, 2, 1, 1, 0, KT_G_HARMONY,
+    NULL, "Plain: each voice's likeliest note within the voice-leading "
+    "rules; Balanced: leaned towards Bach's style as far as it keeps "
+    "Bach's notes as often; Bach: more inversions, sevenths and a "
+    "stepping bass, matching Bach's notes a little less often"},
 };
 
 static const kt_group_info kt_groups[KT_NGROUPS] = {
@@ -121,6 +126,10 @@ const char *kt_param_label(kt_param p, int value)
     return value == 0 ? "Omni" : NULL;
   case KT_P_TIMING:
     return value == -1 ? "Auto" : NULL;
+  case KT_P_STYLE:
+    return value == 0   ? "Plain"
+           : value == 1 ? "Balanced"
+                        : (value == 2 ? "Bach" : NULL);
   default:
     return NULL;
   }

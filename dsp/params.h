@@ -40,6 +40,9 @@ typedef enum {
                         almost never do), 0 */
   KT_P_TIMING,       /* -1 = auto (learned), 0..150 ms: how late the
                         melody reaches the plugin (dsp/timing.h), -1 */
+  KT_P_STYLE,        /* the guard's style terms (engine.h,
+                        kt_engine_set_style): 0 plain (none), 1 balanced
+                        (the light weights), 2 Bach (the style weights), 1 */
   KT_NPARAMS
 } kt_param;
 

@@ -66,3 +66,9 @@ int kt_arg_choice(const char *s, const char *names)
   }
   return -1;
 }
+
+int kt_arg_decode(const char *s)
+{
+  int r = kt_arg_choice(s, "plain|balanced|bach|classic|light|style");
+  return r < 0 ? -1 : r % 3;
+}

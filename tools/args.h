@@ -14,4 +14,10 @@ int kt_arg_key(const char *s, int *tonic, int *minor);
  * ("off|on"), or -1. */
 int kt_arg_choice(const char *s, const char *names);
 
+/* A decoding (--decode): the harmony style parameter's value (KT_P_STYLE:
+ * 0 plain, 1 balanced, 2 Bach), named by its label in lowercase or by its
+ * older name (classic, light, style).  -1 if neither. */
+int kt_arg_decode(const char *s);
+#define KT_ARG_DECODE_NAMES "plain|balanced|bach (or classic|light|style)"
+
 #endif

@@ -90,9 +90,10 @@ static void usage(FILE *f)
           "  --key auto  the engine detects the key as it plays (default)\n"
           "  --shift-avg N  average the net over the melody moved by -N..+N\n"
           "              semitones (0 = off; default: as the model says)\n"
-          "  --decode classic|style|light  the guard without its style\n"
-          "              terms, with the shipped weights, or with the light\n"
-          "              ones (default: the engine's, dsp/engine.h)\n"
+          "  --decode plain|balanced|bach  the harmony style: the guard\n"
+          "              without its style terms, with the light weights\n"
+          "              (default), or with the shipped style weights; also\n"
+          "              classic, light, style (dsp/engine.h)\n"
           "  --style SPEC  style terms over the shipped (or with --decode\n"
           "              light the light) ones, name=value,... (par,\n"
           "              move_a, move_t, move_b, root, q_QUALITY); implies\n"
@@ -1044,13 +1045,13 @@ static int parse_args(int argc, char **argv, eval_opts *o)
       o->rhythm = r;
     } else if (!strcmp(a, "--decode")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
-      int r = kt_arg_choice(v, "classic|style|light");
+      int r = kt_arg_decode(v);
       if (r < 0) {
         fprintf(stderr,
-                "kantor eval: --decode wants classic, style or light\n");
+                "kantor eval: --decode wants " KT_ARG_DECODE_NAMES "\n");
         return -1;
       }
-      o->decode = r == 2 ? 3 : r; /* kt_engine_set_style's values */
+      o->decode = r == 0 ? 0 : r == 2 ? 1 : 3; /* kt_engine_set_style's */
     } else if (!strcmp(a, "--style")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       kt_decode_style s;

@@ -61,6 +61,7 @@ static const char *usage_text =
     "  --key K|auto         C C# Db ... B (lowercase = minor), or auto\n"
     "  --temperature T      0..2 (default 0)\n"
     "  --seed S             0..65535 (default 1)\n"
+    "  --decode plain|balanced|bach  harmony style (default balanced)\n"
     "  --block N            frames per block, 16..1024 (default 256)\n"
     "  --rate HZ            sample rate (default 48000)\n"
     "  -h, --help           this text\n";
@@ -769,6 +770,11 @@ int kt_cmd_live(int argc, char **argv)
       if (kt_arg_number(s, 0, 65535, 1, &v) < 0)
         return usage_err("--seed: '%s' is not an integer 0..65535", s);
       params[KT_P_SEED] = (float)v;
+    } else if (!strcmp(a, "--decode")) {
+      int d = kt_arg_decode(s);
+      if (d < 0)
+        return usage_err("--decode: '%s' is not " KT_ARG_DECODE_NAMES, s);
+      params[KT_P_STYLE] = (float)d;
     } else if (!strcmp(a, "--key")) {
       int t, mi;
       if (kt_arg_key(s, &t, &mi) < 0)

@@ -66,9 +66,11 @@ static const char *usage_text =
     "  --guard on|off       voice-leading guard (default on)\n"
     "  --rhythm free|eighths  eighths: alto, tenor and bass start notes\n"
     "                       only on eighths, as Bach's do (default free)\n"
-    "  --decode classic|style|light  the guard without its style terms,\n"
-    "                       with the shipped or the light weights\n"
-    "                       (default: the engine's; docs/eval.md)\n"
+    "  --decode plain|balanced|bach  the harmony style (the plugin's\n"
+    "                       Harmony style): the guard without its style\n"
+    "                       terms, with the light weights (default) or\n"
+    "                       with Bach's style first; also classic, light,\n"
+    "                       style (docs/eval.md)\n"
     "  --style SPEC         style terms over the shipped (--decode light:\n"
     "                       the light) ones, name=value,... (implies\n"
     "                       --decode style unless --decode light)\n"
@@ -384,9 +386,10 @@ int kt_cmd_render(int argc, char **argv)
       if ((rhythm = kt_arg_choice(v, "free|eighths")) < 0)
         return usage_err("--rhythm: '%s' is not free or eighths", v);
     } else if (!strcmp(a, "--decode")) {
-      if ((decode = kt_arg_choice(v, "classic|style|light")) < 0)
-        return usage_err("--decode: '%s' is not classic, style or light", v);
-      if (decode == 2) decode = 3; /* kt_engine_set_style's light */
+      int d = kt_arg_decode(v);
+      if (d < 0)
+        return usage_err("--decode: '%s' is not " KT_ARG_DECODE_NAMES, v);
+      decode = d == 0 ? 0 : d == 2 ? 1 : 3; /* kt_engine_set_style's */
     } else if (!strcmp(a, "--style")) {
       kt_decode_style s;
       char serr[160];

@@ -63,7 +63,8 @@ static void write_param_port(FILE *f, int index, kt_param p)
     fprintf(f, "\t\tlv2:portProperty lv2:toggled ;\n");
   else if (pi->integer)
     fprintf(f, "\t\tlv2:portProperty lv2:integer%s ;\n",
-            (p == KT_P_KEY || p == KT_P_MODE || p == KT_P_VEL_MODE)
+            (p == KT_P_KEY || p == KT_P_MODE || p == KT_P_VEL_MODE ||
+             p == KT_P_STYLE)
                 ? " , lv2:enumeration"
                 : "");
   /* scale points: the labelled values of the table (dsp/params.c) */

@@ -31,6 +31,7 @@ typedef enum {
   C_BASS,
   C_RHYTHM,
   C_TIMING,
+  C_STYLE,
   C_N
 } ctl;
 
@@ -42,7 +43,8 @@ typedef struct {
   rect roll, ctl[C_N];
 } layout;
 
-static const double ctl_w[C_N] = {0, 180, 112, 64, 104, 62, 70, 62, 100, 100};
+static const double ctl_w[C_N] = {0,  180, 112, 64,  104, 62,
+                                  70, 62,  100, 100, 112};
 static const char *const part_name[4] = {"Melody", "Alto", "Tenor", "Bass"};
 
 static double clampd(double v, double lo, double hi)
@@ -206,8 +208,9 @@ void kt_roll_area(double w, double h, double box[4])
 int kt_roll_control_box(double w, double h, kt_param p, double box[4])
 {
   static const kt_param of[C_N] = {
-      KT_NPARAMS,   KT_P_TEMPERATURE, KT_P_KEY,     KT_P_MODE,   KT_P_LOOKAHEAD,
-      KT_P_ALTO_ON, KT_P_TENOR_ON,    KT_P_BASS_ON, KT_P_RHYTHM, KT_P_TIMING};
+      KT_NPARAMS,     KT_P_TEMPERATURE, KT_P_KEY,      KT_P_MODE,
+      KT_P_LOOKAHEAD, KT_P_ALTO_ON,     KT_P_TENOR_ON, KT_P_BASS_ON,
+      KT_P_RHYTHM,    KT_P_TIMING,      KT_P_STYLE};
   layout L = get_layout(w, h);
   for (int c = C_TEMP; c < C_N; ++c)
     if (of[c] == p) {
@@ -381,6 +384,11 @@ static void draw_controls(cairo_t *cr, const kt_roll *r, const layout *L)
   else
     snprintf(s, sizeof s, "Timing %d ms", iparam(r, KT_P_TIMING));
   label(cr, &L->ctl[C_TIMING], 0xe8e8e8, s);
+  /* the harmony style: Plain, Balanced (the default) or Bach */
+  box(cr, &L->ctl[C_STYLE], 0, 0);
+  const char *st = kt_param_label(KT_P_STYLE, iparam(r, KT_P_STYLE));
+  snprintf(s, sizeof s, "Style %s", st ? st : "?");
+  label(cr, &L->ctl[C_STYLE], 0xe8e8e8, s);
 }
 
 void kt_roll_draw(const kt_roll *r, cairo_t *cr, double w, double h)
@@ -505,6 +513,8 @@ int kt_roll_press(kt_roll *r, double w, double h, double x, double y,
       i = (i + n - 1) % n;
     return set(r, KT_P_TIMING, stops[i], p, v);
   }
+  case C_STYLE: /* click: the next style, round; wheel: up or down */
+    return step(r, KT_P_STYLE, up ? 1 : -1, !wheel, p, v);
   case C_ALTO:
   case C_TENOR:
   case C_BASS:

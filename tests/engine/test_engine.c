@@ -1514,6 +1514,68 @@ static void test_style_engine(void)
   CHECK(n[2] > 0, "style, L0: no events");
 }
 
+/* The harmony style parameter (KT_P_STYLE): Plain, Balanced (the
+ * default) and Bach are the classic guard, the light weights and the
+ * shipped style weights of kt_engine_set_style, which sets it; a caller's
+ * own weights stay in use whatever the parameter says until the next
+ * kt_engine_set_style.  Bach through the parameter plays the same events
+ * as through kt_engine_set_style, for any block partition. */
+static void test_style_param(void)
+{
+  static abs_ev a[4096], b[4096];
+  int64_t total;
+  for (int k = 0; k < 2; ++k) {
+    int L = 4 * k;
+    kt_engine *e = make();
+    kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+    kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)L);
+    kt_engine_reset(e);
+    kt_decode_style got, want, own;
+    CHECK(kt_engine_get_param(e, KT_P_STYLE) == 1.0f &&
+              kt_engine_get_style(e, NULL) == 3,
+          "style param L%d: Balanced (the light weights) by default", L);
+    kt_engine_set_param(e, KT_P_STYLE, 0);
+    CHECK(kt_engine_get_style(e, NULL) == 0, "style param L%d: Plain", L);
+    kt_engine_set_param(e, KT_P_STYLE, 2);
+    kt_engine_style_default(&want, L);
+    CHECK(kt_engine_get_style(e, &got) == 1 && got.root_pos == want.root_pos &&
+              got.end == want.end && got.chord_tab != NULL,
+          "style param L%d: Bach (the shipped style weights)", L);
+    kt_engine_set_param(e, KT_P_STYLE, 7); /* clamped to Bach */
+    CHECK(kt_engine_get_param(e, KT_P_STYLE) == 2.0f, "style param clamps");
+    kt_engine_set_style(e, 0, NULL);
+    CHECK(kt_engine_get_param(e, KT_P_STYLE) == 0.0f,
+          "kt_engine_set_style 0 sets Plain");
+    kt_engine_set_style(e, 3, NULL);
+    CHECK(kt_engine_get_param(e, KT_P_STYLE) == 1.0f,
+          "kt_engine_set_style 3 sets Balanced");
+    kt_engine_style_default(&own, L);
+    own.root_pos = 0.45f;
+    kt_engine_set_style(e, 1, &own);
+    kt_engine_set_param(e, KT_P_STYLE, 0);
+    CHECK(kt_engine_get_style(e, &got) == 2 && got.root_pos == 0.45f,
+          "a caller's style terms stay over the parameter");
+    kt_engine_set_style(e, 1, NULL);
+    CHECK(kt_engine_get_param(e, KT_P_STYLE) == 2.0f &&
+              kt_engine_get_style(e, NULL) == 1,
+          "kt_engine_set_style 1 without terms sets Bach");
+    int na = play_scale(e, 256, a, 4096, &total);
+    kt_engine_free(e);
+
+    e = make();
+    kt_engine_set_param(e, KT_P_PASSTHRU, 0);
+    kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)L);
+    kt_engine_set_param(e, KT_P_STYLE, 2);
+    kt_engine_reset(e);
+    int nb = play_scale(e, 0, b, 4096, &total); /* random blocks */
+    CHECK(na > 0 && same_events(a, na, b, nb),
+          "style Bach L%d: the parameter and kt_engine_set_style, blocks of "
+          "256 and random blocks differ (%d / %d events)",
+          L, na, nb);
+    kt_engine_free(e);
+  }
+}
+
 /* A key-normalized net (key signature to C's, as the shipped L0 was
  * before it was trained on moved copies) with the key set by the user: the
  * same melody a tone higher in the key a tone higher gets the same voices a
@@ -1780,6 +1842,7 @@ int main(int argc, char **argv)
   test_phrase_end();
   test_style_random();
   test_style_engine();
+  test_style_param();
   test_key_ctx();
   test_rhythm();
   test_property(iters);

@@ -185,6 +185,17 @@ int main(void)
            k);
   CHECK(run(cmd, &j2) == 0);
   CHECK(j1 && strstr(j1, "decode style"));
+  /* bach: the plugin's name for the same decoding (Harmony style) */
+  {
+    char *j3 = NULL;
+    snprintf(cmd, sizeof cmd,
+             "'%s' eval --set test --only chor005,chor237 --json "
+             "--lookahead 4 --decode bach",
+             k);
+    CHECK(run(cmd, &j3) == 0);
+    CHECK(j1 && j3 && !strcmp(j1, j3));
+    free(j3);
+  }
   /* the same weights (root=0.3 is the shipped L4 one), other blocks */
   if (j1 && j2) {
     char *m1 = strstr(j1, "\"lookahead\":"), *m2 = strstr(j2, "\"lookahead\":");

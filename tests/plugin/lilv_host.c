@@ -1041,7 +1041,7 @@ static void test_presets(LilvWorld *world, const LilvPlugin *plugin,
   LV2_URID_Map map = {urids, map_uri};
   LilvNode *pset = lilv_new_uri(world, LV2_PRESETS__Preset);
   LilvNodes *presets = lilv_plugin_get_related(plugin, pset);
-  CHECK(lilv_nodes_size(presets) == 6, "%u presets, expected 6",
+  CHECK(lilv_nodes_size(presets) == 7, "%u presets, expected 7",
         lilv_nodes_size(presets));
   LILV_FOREACH(nodes, i, presets)
   {
@@ -1573,15 +1573,17 @@ static void set_port_value(const char *symbol, void *user, const void *value,
 }
 
 /* A preset applied through lilv reaches the engine: "Strict chorale" has
- * one beat of lookahead (latency), "High register" moves the alto up. */
+ * one beat of lookahead (latency), "High register" moves the alto up,
+ * "Bach's style" sets the harmony style to Bach. */
 static void test_preset_apply(LilvWorld *world, const LilvPlugin *plugin)
 {
   printf("# presets applied\n");
   host *H = host_new(world, plugin, 1024, 1);
   if (!H) return;
   const char *names[] = {KT_PLUGIN_URI "#preset-strict",
-                         KT_PLUGIN_URI "#preset-high"};
-  for (int i = 0; i < 2; ++i) {
+                         KT_PLUGIN_URI "#preset-high",
+                         KT_PLUGIN_URI "#preset-bach"};
+  for (int i = 0; i < 3; ++i) {
     LilvNode *uri = lilv_new_uri(world, names[i]);
     lilv_world_load_resource(world, uri);
     LilvState *st = lilv_state_new_from_world(world, &H->map, uri);
@@ -1603,6 +1605,8 @@ static void test_preset_apply(LilvWorld *world, const LilvPlugin *plugin)
         H->control[KT_P_LOOKAHEAD]);
   CHECK(H->control[KT_P_RHYTHM] == 1, "strict preset: rhythm %g",
         H->control[KT_P_RHYTHM]);
+  CHECK(H->control[KT_P_STYLE] == 2, "bach preset: style %g",
+        H->control[KT_P_STYLE]);
   stop_and_check(H, "presets");
   host_free(H);
 }

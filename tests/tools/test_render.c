@@ -212,6 +212,16 @@ int main(void)
           KT_EXIT_USAGE);
   }
 
+  /* --decode: the harmony style by the plugin's names or the older ones */
+  {
+    const char *b1 = tpath("bach.mid"), *b2 = tpath("style.mid");
+    CHECK(render(demo, "-o", b1, "--decode", "bach", NULL) == 0);
+    CHECK(render(demo, "-o", b2, "--decode", "style", NULL) == 0);
+    CHECK(check_mid(b1, &in) == 0);
+    CHECK(same_file(b1, b2));
+    CHECK(render(demo, "-o", b1, "--decode", "sweet", NULL) == KT_EXIT_USAGE);
+  }
+
   /* same seed -> same bytes (also with another block size); another seed
    * with temperature 1 -> different */
   const char *a = tpath("a.mid"), *b = tpath("b.mid"), *c = tpath("c.mid"),

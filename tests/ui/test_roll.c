@@ -256,6 +256,17 @@ static void test_controls(void)
   click(&r, KT_P_TIMING, 0.5, 3, &p, &v, &n);
   click(&r, KT_P_TIMING, 0.5, 3, &p, &v, &n);
   CHECK(v == -1, "timing back to auto: %g", v);
+  /* harmony style: Balanced (default) -> Bach -> Plain; right click back */
+  CHECK(r.param[KT_P_STYLE] == 1, "style starts Balanced: %g",
+        r.param[KT_P_STYLE]);
+  click(&r, KT_P_STYLE, 0.5, 1, &p, &v, &n);
+  CHECK(n == 1 && p == KT_P_STYLE && v == 2, "style Bach: %g", v);
+  click(&r, KT_P_STYLE, 0.5, 1, &p, &v, &n);
+  CHECK(n == 1 && v == 0, "style wraps to Plain: %g", v);
+  click(&r, KT_P_STYLE, 0.5, 3, &p, &v, &n);
+  CHECK(n == 1 && v == 2, "style right click back to Bach: %g", v);
+  click(&r, KT_P_STYLE, 0.5, 5, &p, &v, &n);
+  CHECK(n == 1 && v == 1, "style wheel down to Balanced: %g", v);
   for (int i = 0; i < 12; ++i)
     click(&r, KT_P_LOOKAHEAD, 0.5, 5, &p, &v, &n); /* wheel down: clamps */
   CHECK(n == 1 && p == KT_P_LOOKAHEAD && v == 0, "lookahead floor: %g", v);
