@@ -171,12 +171,16 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
     exit(1);
   }
   kt_engine_set_param(e, KT_P_LOOKAHEAD, (float)lookahead);
-  /* KANTOR_BENCH_DECODE=classic|style: the guard without or with its style
-     terms (dsp/decode.h); unset: the engine's default */
+  /* KANTOR_BENCH_DECODE=plain|balanced|bach (or classic|light|style): the
+     harmony style parameter (dsp/params.h KT_P_STYLE); unset: its
+     default, balanced */
   const char *dec = getenv("KANTOR_BENCH_DECODE");
-  if (dec && !strcmp(dec, "classic")) kt_engine_set_style(e, 0, NULL);
-  if (dec && !strcmp(dec, "style")) kt_engine_set_style(e, 1, NULL);
-  if (dec && !strcmp(dec, "light")) kt_engine_set_style(e, 3, NULL);
+  if (dec && (!strcmp(dec, "classic") || !strcmp(dec, "plain")))
+    kt_engine_set_param(e, KT_P_STYLE, 0);
+  if (dec && (!strcmp(dec, "light") || !strcmp(dec, "balanced")))
+    kt_engine_set_param(e, KT_P_STYLE, 1);
+  if (dec && (!strcmp(dec, "style") || !strcmp(dec, "bach")))
+    kt_engine_set_param(e, KT_P_STYLE, 2);
   const char *mp = g_model[lookahead > 0];
   if (mp) {
     kt_model *m = NULL;
