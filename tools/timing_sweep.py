@@ -6,7 +6,9 @@ usage: timing_sweep.py KANTOR [SET [SEEDS [BPMS]]]
   SEEDS 1-6 (default) or a comma list, e.g. 1,4
   BPMS  100 (default) or a comma list, e.g. 72,100,132
 env: KANTOR_DATA (the corpus), KANTOR_MODEL_L0 / KANTOR_MODEL_L4 (a --model
-for that lookahead instead of the embedded one), JOBS (parallel runs, 1)
+for that lookahead instead of the embedded one), KANTOR_DECODE (a --decode
+for every run: plain, balanced or bach; unset: the engine's default),
+JOBS (parallel runs, 1)
 
 Runs `kantor eval --data D --split D/split.tsv --set SET --lookahead L --bpm B
 --json --player SPEC` for every player of the table but the exact one (with
@@ -40,6 +42,8 @@ def run(L, bpm, spec):
     model = os.environ.get(f'KANTOR_MODEL_L{L}')
     cmd = [K, 'eval', '--data', D, '--split', D + '/split.tsv', '--set', SET, '--lookahead', str(L),
            '--bpm', f'{bpm:g}', '--json', '--player', spec] + (['--model', model] if model else [])
+    if os.environ.get('KANTOR_DECODE'):
+        cmd += ['--decode', os.environ['KANTOR_DECODE']]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     p = json.loads(out)['player']
     pl = p['played']
