@@ -685,7 +685,10 @@ int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
              a->feedback, a->sounding);
     return -1;
   }
-  int same = a->window == r->window && a->lookahead == r->lookahead &&
+  /* a teacher may hear further ahead than its student (its targets are
+     then computed on the same examples encoded with its own lookahead,
+     kt_train_distil_targets_at) */
+  int same = a->window == r->window && a->lookahead >= r->lookahead &&
              a->feedback == r->feedback && a->key_norm == r->key_norm &&
              a->key_ctx == r->key_ctx && a->sounding == r->sounding &&
              a->tgt_sound == r->tgt_sound && a->rel_out == r->rel_out &&
@@ -695,7 +698,8 @@ int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
   if (!same) {
     snprintf(err, errlen,
              "distillation: the teacher's representation differs from the "
-             "student's (window %d/%d, lookahead %d/%d, key_norm %d/%d, "
+             "student's (window %d/%d, lookahead %d/%d (the teacher's may be "
+             "longer), key_norm %d/%d, "
              "key_ctx %d/%d, target sound %d/%d, rel_out %d/%d, rel_in "
              "%d/%d, or the pitch ranges): train the student with the "
              "teacher's options",
@@ -755,6 +759,43 @@ done:
   return rc;
 }
 
+int kt_train_distil_targets_at(const kt_model *t, const kt_dataset *ds,
+                               const kt_chorale *c, int n, int augment,
+                               int near_span, int n_shift, float *soft,
+                               char *err, size_t errlen)
+{
+  if (t->repr.lookahead == ds->repr.lookahead) {
+    if (kt_train_distil_targets(t, ds, n_shift, soft)) {
+      snprintf(err, errlen, "out of memory (distillation targets)");
+      return -1;
+    }
+    return 0;
+  }
+  /* the same chorales, moves and examples, encoded as the teacher hears
+     them: its lookahead, and its key tracker as it is when it decides */
+  kt_repr tr = ds->repr;
+  tr.lookahead = t->repr.lookahead;
+  tr.shift_avg = t->repr.shift_avg;
+  kt_dataset dt;
+  if (kt_dataset_build(&dt, &tr, c, n, augment, near_span, err, errlen))
+    return -1;
+  int ok = dt.n_ex == ds->n_ex && dt.n_seq == ds->n_seq;
+  for (int i = 0; ok && i < ds->n_ex; ++i)
+    ok = dt.ex[i].seq == ds->ex[i].seq && dt.ex[i].t == ds->ex[i].t;
+  if (!ok) {
+    snprintf(err, errlen,
+             "distillation: the teacher's examples (lookahead %d: %d) are "
+             "not the student's (lookahead %d: %d)",
+             tr.lookahead, dt.n_ex, ds->repr.lookahead, ds->n_ex);
+    kt_dataset_free(&dt);
+    return -1;
+  }
+  int rc = kt_train_distil_targets(t, &dt, n_shift, soft);
+  kt_dataset_free(&dt);
+  if (rc) snprintf(err, errlen, "out of memory (distillation targets)");
+  return rc;
+}
+
 kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
                    const kt_chorale *valid, int n_valid, kt_curve_pt *curve,
                    int *n_curve, int *best_epoch, char *err, size_t errlen)
@@ -787,8 +828,10 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
         o->distil_shift >= 0 ? o->distil_shift : o->teacher->repr.shift_avg;
     soft = malloc((size_t)(dtr.n_ex ? dtr.n_ex : 1) *
                   (size_t)kt_repr_n_out_live(&r) * sizeof(float));
-    if (!soft || kt_train_distil_targets(o->teacher, &dtr, o->distil_shift, soft)) {
-      snprintf(err, errlen, "out of memory (distillation targets)");
+    if (!soft) snprintf(err, errlen, "out of memory (distillation targets)");
+    if (!soft || kt_train_distil_targets_at(
+                     o->teacher, &dtr, train, n_train, o->augment, o->near_span,
+                     o->distil_shift, soft, err, errlen)) {
       free(soft);
       kt_dataset_free(&dtr);
       kt_dataset_free(&dva);

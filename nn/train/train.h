@@ -76,8 +76,10 @@ typedef struct {
 
 /* Whether teacher t can be distilled into a net of representation r: a
  * live model of the same inputs and outputs (every kt_repr field but
- * shift_avg equal), no fed-back voices (feedback 0, sounding off: its
- * input must not depend on what it played).  0, or -1 with err. */
+ * shift_avg equal, except that the teacher's lookahead may be longer than
+ * the student's: a teacher that hears further ahead), no fed-back voices
+ * (feedback 0, sounding off: its input must not depend on what it
+ * played).  0, or -1 with err. */
 int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
                     size_t errlen);
 /* The teacher's distribution for every example of ds (live), as the
@@ -90,6 +92,17 @@ int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
  * ds->ex[i]. Returns 0, or -1 (out of memory). */
 int kt_train_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
                       float *soft);
+
+/* kt_train_distil_targets for the examples of ds, built from chorales c
+ * (n of them) with augment and near_span (kt_dataset_build), by a teacher
+ * whose lookahead may be longer than ds->repr's: the same examples are
+ * then built again with the teacher's lookahead, checked to be the same
+ * (sequence and slice, in order) and scored as the teacher hears them.
+ * 0, or -1 with err. */
+int kt_train_distil_targets_at(const kt_model *t, const kt_dataset *ds,
+                               const kt_chorale *c, int n, int augment,
+                               int near_span, int n_shift, float *soft,
+                               char *err, size_t errlen);
 
 /* ---- training (train.c) ---- */
 

@@ -266,7 +266,55 @@ int main(void)
           "kt_train took a teacher with feedback");
   }
 
-  kt_model *all[] = {t1, t2, teacher, s1, s2, h1, plain, mix, fb};
+  /* a teacher that hears further ahead than its student: lookahead 1 into
+     0.  Its targets are its own on the same examples, built with its
+     lookahead; a student longer than its teacher is refused */
+  r = teacher->repr;
+  r.shift_avg = 0;
+  r.lookahead = 0;
+  CHECK(kt_train_distil_check(teacher, &r, err, sizeof err) == 0, "%s", err);
+  r.lookahead = 2;
+  CHECK(kt_train_distil_check(teacher, &r, err, sizeof err) != 0 &&
+            strstr(err, "lookahead"),
+        "a student hearing further than its teacher accepted: %s", err);
+  r.lookahead = 0;
+  kt_dataset d0, d1;
+  CHECK(kt_dataset_build(&d0, &r, g_c, NC - 1, KT_AUG_NEAR, 2, err,
+                         sizeof err) == 0,
+        "%s", err);
+  CHECK(kt_dataset_build(&d1, &teacher->repr, g_c, NC - 1, KT_AUG_NEAR, 2, err,
+                         sizeof err) == 0,
+        "%s", err);
+  int sw = kt_repr_n_out_live(&r);
+  float *f0 = malloc((size_t)d0.n_ex * sw * sizeof(float));
+  float *f1 = malloc((size_t)d1.n_ex * sw * sizeof(float));
+  CHECK(d0.n_ex == d1.n_ex && d0.n_ex > 0, "examples %d / %d", d0.n_ex,
+        d1.n_ex);
+  CHECK(kt_train_distil_targets_at(teacher, &d0, g_c, NC - 1, KT_AUG_NEAR, 2,
+                                   -1, f0, err, sizeof err) == 0,
+        "%s", err);
+  CHECK(kt_train_distil_targets(teacher, &d1, -1, f1) == 0, "targets");
+  CHECK(d0.n_ex == d1.n_ex &&
+            !memcmp(f0, f1, (size_t)d0.n_ex * sw * sizeof(float)),
+        "a longer teacher's targets are not its own on its examples");
+  CHECK(kt_train_distil_targets_at(teacher, &d0, g_c, NC - 2, KT_AUG_NEAR, 2,
+                                   -1, f0, err, sizeof err) != 0 &&
+            strstr(err, "examples"),
+        "other chorales' examples accepted: %s", err);
+  free(f0);
+  free(f1);
+  kt_dataset_free(&d0);
+  kt_dataset_free(&d1);
+  opts(&o, 5);
+  o.lookahead = 0;
+  o.shift_avg = 0;
+  kt_model *plain0 = train(&o);
+  o.teacher = teacher;
+  kt_model *s0 = train(&o);
+  CHECK(s0 && s0->repr.lookahead == 0 && plain0 && !same_weights(s0, plain0),
+        "a student of a longer teacher: lookahead 0, the teacher's mark");
+
+  kt_model *all[] = {t1, t2, teacher, s1, s2, h1, plain, mix, fb, plain0, s0};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
     kt_model_free(all[i]);
   for (int i = 0; i < NC; ++i)
