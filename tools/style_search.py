@@ -10,7 +10,7 @@ usage: tools/style_search.py [--kantor build/tools/kantor]
          [--data ../shared/data/bach-370-chorales] [--set valid]
          [--lookahead 0|4] [--model FILE] [--only chorNNN,...]
          [--passes 2] [--start light|name=value,...] [--floor ACC]
-         [--floor-from classic|light] [--slack 0.001]
+         [--floor-from classic|light|bach] [--slack 0.001]
 Prints one line per run (accuracy, off, parallels, final triad, root
 position, the statistics off) and the best SPEC last; use it with
 `kantor eval|render --style SPEC`.  Standard library only.
@@ -34,6 +34,16 @@ LIGHT = {
             move_t=0.05, move_b=0.05, root=0, cad=0, q_min7=0.1, q_maj7=0,
             q_dom7=0, q_dim=-0.1, q_dim7=-1, q_hdim7=0, q_min=0, q_maj=0,
             q_aug=0, chord=0.02, bass=0, end=1)}
+# The engine's Bach weights (kt_engine_style_default), --start bach
+BACH = {
+    0: dict(par=1, hold_a=0, hold_t=0, hold_b=-0.1, none=0.2, move_a=0.4,
+            move_t=0.1, move_b=0.2, root=0.2, cad=0.5, q_min7=0.1,
+            q_maj7=0.2, q_dom7=-0.1, q_dim=-0.2, q_dim7=-1, q_hdim7=-0.1,
+            q_min=0, q_maj=0, q_aug=0, chord=0, bass=0, end=0),
+    4: dict(par=1, hold_a=0.1, hold_t=0.2, hold_b=0, none=0.2, move_a=0.4,
+            move_t=0.1, move_b=0.2, root=0.3, cad=1, q_min7=0.2, q_maj7=0.2,
+            q_dom7=-0.2, q_dim=-0.2, q_dim7=-1, q_hdim7=0, q_min=0.1,
+            q_maj=0, q_aug=0, chord=0, bass=0, end=1)}
 GRID = dict(hold_a=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_t=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_b=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
@@ -68,13 +78,14 @@ def main():
     ap.add_argument('--passes', type=int, default=2)
     ap.add_argument('--start', default='',
                     help='name=value,... over every term 0 but par=1, '
-                    'hold=0.2, none=0.2; or "light[,name=value...]": over '
-                    'the engine\'s light weights at this lookahead')
+                    'hold=0.2, none=0.2; or "light[,name=value...]" '
+                    '("bach[,...]"): over the engine\'s light (Bach) '
+                    'weights at this lookahead')
     ap.add_argument('--floor', type=float,
                     help='exact accuracy to keep (one set; default: the '
                     '--floor-from decoding\'s on the same chorales)')
     ap.add_argument('--floor-from', default='classic',
-                    choices=['classic', 'light'],
+                    choices=['classic', 'light', 'bach'],
                     help='the decoding whose accuracy is the floor')
     ap.add_argument('--slack', type=float, default=0.0,
                     help='accuracy the floor allows to lose (e.g. 0.001)')
@@ -130,8 +141,8 @@ def main():
     floor = tuple(f - a.slack for f in floor)
     state = dict(TERMS)
     for kv in filter(None, a.start.split(',')):
-        if kv == 'light':
-            state = dict(LIGHT[0 if la < 2 else 4])
+        if kv in ('light', 'bach'):
+            state = dict((LIGHT if kv == 'light' else BACH)[0 if la < 2 else 4])
             continue
         name, v = kv.split('=')
         state[name] = float(v)
