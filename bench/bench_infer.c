@@ -175,12 +175,13 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
      harmony style parameter (dsp/params.h KT_P_STYLE); unset: its
      default, balanced */
   const char *dec = getenv("KANTOR_BENCH_DECODE");
-  if (dec && (!strcmp(dec, "classic") || !strcmp(dec, "plain")))
-    kt_engine_set_param(e, KT_P_STYLE, 0);
-  if (dec && (!strcmp(dec, "light") || !strcmp(dec, "balanced")))
-    kt_engine_set_param(e, KT_P_STYLE, 1);
-  if (dec && (!strcmp(dec, "style") || !strcmp(dec, "bach")))
-    kt_engine_set_param(e, KT_P_STYLE, 2);
+  double style = -1;
+  if (dec && kt_param_parse(KT_P_STYLE, dec, &style) < 0) /* older names */
+    style = !strcmp(dec, "classic") ? 0
+            : !strcmp(dec, "light") ? 1
+            : !strcmp(dec, "style") ? 2
+                                    : -1;
+  if (style >= 0) kt_engine_set_param(e, KT_P_STYLE, (float)style);
   const char *mp = g_model[lookahead > 0];
   if (mp) {
     kt_model *m = NULL;

@@ -44,8 +44,8 @@ typedef struct {
   int guard;
   int rhythm; /* KT_P_RHYTHM: 0 free, 1 eighths */
   int shift_avg; /* -1: the model's */
-  int decode;    /* -1: the engine's default, 0: classic guard, 1: style,
-                    3: light (kt_engine_set_style) */
+  int decode;    /* -1: the engine's default, else KT_P_STYLE: 0 plain
+                    (classic guard), 1 balanced (light), 2 Bach (style) */
   const char *style; /* --style SPEC (kt_decode_style_parse), or NULL */
   unsigned seed;
   int key, key_minor; /* KEY_AUTO, KEY_FILE or 0..11 */
@@ -70,7 +70,7 @@ static void usage(FILE *f)
           "T]\n"
           "                   [--guard on|off] [--key K|auto|file] [--seed S]\n"
           "                   [--shift-avg N|model] [--rhythm free|eighths]\n"
-          "                   [--decode classic|style|light] [--style SPEC]\n"
+          "                   [--decode plain|balanced|bach] [--style SPEC]\n"
           "                   [--bpm QPM] [--only FILE[,FILE...]] [--json]\n"
           "                   [--svg-dir DIR] [--mid-dir DIR]\n"
           "                   [--score-dir DIR [--score-format "
@@ -1051,7 +1051,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
                 "kantor eval: --decode wants " KT_ARG_DECODE_NAMES "\n");
         return -1;
       }
-      o->decode = r == 0 ? 0 : r == 2 ? 1 : 3; /* kt_engine_set_style's */
+      o->decode = r;
     } else if (!strcmp(a, "--style")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       kt_decode_style s;
@@ -1062,7 +1062,7 @@ static int parse_args(int argc, char **argv, eval_opts *o)
         return -1;
       }
       o->style = v;
-      if (o->decode < 0) o->decode = 1;
+      if (o->decode < 0) o->decode = 2;
     } else if (!strcmp(a, "--shift-avg")) {
       if (opt_value(argc, argv, &i, &v)) return -1;
       if (!strcmp(v, "model"))
@@ -1161,8 +1161,8 @@ static kt_engine *make_engine(const eval_opts *o, const kt_drive_opts *dopt,
   }
   kt_engine_reset(e); /* applies the parameters: picks the model */
   if (o->decode >= 0) /* the shipped weights for the model picked */
-    kt_engine_set_style(e, o->decode, NULL);
-  if ((o->decode == 1 || o->decode == 3) && o->style) {
+    kt_engine_set_param(e, KT_P_STYLE, (float)o->decode);
+  if (o->decode >= 1 && o->style) {
     kt_decode_style s;
     char serr[160];
     kt_engine_get_style(e, &s);

@@ -386,10 +386,8 @@ int kt_cmd_render(int argc, char **argv)
       if ((rhythm = kt_arg_choice(v, "free|eighths")) < 0)
         return usage_err("--rhythm: '%s' is not free or eighths", v);
     } else if (!strcmp(a, "--decode")) {
-      int d = kt_arg_decode(v);
-      if (d < 0)
+      if ((decode = kt_arg_decode(v)) < 0)
         return usage_err("--decode: '%s' is not " KT_ARG_DECODE_NAMES, v);
-      decode = d == 0 ? 0 : d == 2 ? 1 : 3; /* kt_engine_set_style's */
     } else if (!strcmp(a, "--style")) {
       kt_decode_style s;
       char serr[160];
@@ -397,7 +395,7 @@ int kt_cmd_render(int argc, char **argv)
       if (kt_decode_style_parse(&s, v, serr, sizeof serr))
         return usage_err("--style: %s", serr);
       style_spec = v;
-      if (decode < 0) decode = 1;
+      if (decode < 0) decode = 2; /* Bach's weights under the spec */
     } else if (!strcmp(a, "--bpm")) {
       if (kt_arg_number(v, 20, 300, 0, &bpm) < 0)
         return usage_err("--bpm: '%s' is not a tempo 20..300", v);
@@ -534,8 +532,8 @@ int kt_cmd_render(int argc, char **argv)
 
   if (decode >= 0) {
     kt_engine_reset(e); /* applies the parameters: picks the model */
-    kt_engine_set_style(e, decode, NULL); /* its shipped weights */
-    if ((decode == 1 || decode == 3) && style_spec) {
+    kt_engine_set_param(e, KT_P_STYLE, (float)decode); /* its weights */
+    if (decode >= 1 && style_spec) {
       kt_decode_style s;
       kt_engine_get_style(e, &s);
       kt_decode_style_parse(&s, style_spec, err, sizeof err); /* checked */

@@ -136,7 +136,8 @@ def main():
         return r
 
     la = int(a.lookahead)
-    floor = run(['--decode', a.floor_from], a.floor_from)[0]
+    base = run(['--decode', a.floor_from], a.floor_from)
+    floor = base[0]
     if a.floor is not None:
         floor = (a.floor,) * len(sets)
     floor = tuple(f - a.slack for f in floor)
@@ -155,6 +156,11 @@ def main():
 
     cur = run(['--decode', 'light', '--style', spec_of(state)],
               spec_of(state))
+    if a.start == a.floor_from and cur[:2] != base[:2]:
+        sys.exit(f'style_search.py: {a.start.upper()}[{4 if la >= 2 else 0}] '
+                 f'is not the engine\'s {a.start} weights (the spec gives '
+                 f'{cur[:2]}, --decode {a.start} {base[:2]}): copy them from '
+                 'dsp/engine.c')
     for p in range(a.passes):
         changed = False
         for t, vals in GRID.items():
