@@ -33,6 +33,7 @@ static void usage(FILE *f)
       "         [--label-smooth E] [--in-dropout P]\n"
       "         [--distil-from MODEL] [--distil-hard W] "
       "[--distil-shift-avg N]\n"
+      "         [--distil-temp T]\n"
       "         [--seed N] [--quiet] [--report-test]\n"
       "         -o FILE [--curves PREFIX]\n"
       "       kantor train [options as above] --export-data FILE\n"
@@ -79,6 +80,9 @@ static void usage(FILE *f)
       "lookahead, key context, target, augmentation), but MODEL may\n"
       "look further ahead than --lookahead; the net is written\n"
       "with shift_avg 0 unless --shift-avg says otherwise.\n"
+      "--distil-temp T (1..10, default 1) softens the teacher's\n"
+      "distribution to the power 1/T and the net's softmax to logits / T\n"
+      "in the soft term, scaled by T^2 (the net runs at T = 1).\n"
       "--export-data FILE writes the encoded train set these options give\n"
       "(the first epoch's teacher-forced examples, network sizes, batch,\n"
       "lr, dropout; format in nn/train/train.h) and exits without\n"
@@ -360,6 +364,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_int(a, v, 0, KT_MAX_SHIFT_AVG, &o.distil_shift);
     else if (!strcmp(a, "--distil-hard"))
       bad = parse_float(a, v, 0, 1, &o.distil_hard);
+    else if (!strcmp(a, "--distil-temp"))
+      bad = parse_float(a, v, 1, 10, &o.distil_temp);
     else if (!strcmp(a, "--arch")) {
       static const int arch[4] = {KT_ARCH_LIVE, KT_ARCH_FORWARDBACH,
                                   KT_ARCH_FORWARD3BACH, KT_ARCH_CHORD};

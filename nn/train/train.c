@@ -54,6 +54,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->fb_noise = 0.05f;
   o->shift_avg = -1;
   o->distil_shift = -1;
+  o->distil_temp = 1.0f;
   o->near_span = KT_AUG_NEAR_MAX;
   o->seed = 1;
   o->verbose = 0;
@@ -186,8 +187,8 @@ KT_CLONES static void batch_forward(net_state *st, const int32_t *idx,
  * NULL: none), and the gradient goes back to both terms. */
 static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
                               const int *tgt, const float *soft, int sw,
-                              float hard, int nt, int nb, long *hits,
-                              long *count, int want_grad)
+                              float hard, float temp, int nt, int nb,
+                              long *hits, long *count, int want_grad)
 {
   kt_net *net = st->net;
   int no = net->layer[st->nl - 1].n_out;
@@ -233,11 +234,27 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
            hard x Bach's token; else Bach's token, label-smoothed */
         const float *q = soft ? soft + (size_t)b * sw + soff : NULL;
         float e = st->smooth, u = e / (float)hs;
-        for (int j = 0; j < hs; ++j) {
-          float pj = (float)(exp((double)(z[j] - mx)) / sum);
-          float tj = q ? (1.0f - hard) * q[j] + (j == y ? hard : 0.0f)
-                       : (j == y ? 1.0f - e : 0.0f) + u;
-          dz[j] = y >= 0 ? (pj - tj) * scale : 0;
+        if (q && temp != 1.0f) {
+          /* the soft term at temperature T: T^2 x d/dz of
+             CE(q, softmax(z / T)) = T (softmax(z / T) - q); the hard term
+             as at T = 1 */
+          double sum_t = 0;
+          for (int j = 0; j < hs; ++j)
+            sum_t += exp((double)(z[j] - mx) / temp);
+          for (int j = 0; j < hs; ++j) {
+            float pj = (float)(exp((double)(z[j] - mx)) / sum);
+            float ptj = (float)(exp((double)(z[j] - mx) / temp) / sum_t);
+            float g = (1.0f - hard) * temp * (ptj - q[j]) +
+                      hard * (pj - (j == y ? 1.0f : 0.0f));
+            dz[j] = y >= 0 ? g * scale : 0;
+          }
+        } else {
+          for (int j = 0; j < hs; ++j) {
+            float pj = (float)(exp((double)(z[j] - mx)) / sum);
+            float tj = q ? (1.0f - hard) * q[j] + (j == y ? hard : 0.0f)
+                         : (j == y ? 1.0f - e : 0.0f) + u;
+            dz[j] = y >= 0 ? (pj - tj) * scale : 0;
+          }
         }
         if (rel) { /* each term gets the gradient of the tokens it adds to */
           for (int i = hs; i < net->head_size[h]; ++i)
@@ -261,7 +278,7 @@ static double batch_loss(net_state *st, const kt_repr *r, const int *ref,
                          const int *tgt, int nt, int nb, long *hits,
                          long *count, int want_grad)
 {
-  return batch_loss_soft(st, r, ref, tgt, NULL, 0, 0, nt, nb, hits, count,
+  return batch_loss_soft(st, r, ref, tgt, NULL, 0, 0, 1.0f, nt, nb, hits, count,
                          want_grad);
 }
 
@@ -470,7 +487,8 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
       st[n].in_drop = train ? o->in_dropout : 0.0f;
       batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
       loss += batch_loss_soft(&st[n], r, bb.ref, bb.tgt, bb.soft, sw,
-                              o->distil_hard, nt, nb, &hits, &count, train);
+                              o->distil_hard, o->distil_temp, nt, nb, &hits,
+                              &count, train);
       if (train) {
         batch_backward(&st[n], bb.idx, bb.cnt, nb);
         adam_update(&st[n], o, *step + 1);
@@ -759,6 +777,29 @@ done:
   return rc;
 }
 
+void kt_train_distil_temper(const kt_repr *r, float *soft, int n_ex, float T)
+{
+  if (T == 1.0f || T <= 0.0f) return;
+  int sw = kt_repr_n_out_live(r);
+  for (int i = 0; i < n_ex; ++i) {
+    float *row = soft + (size_t)i * sw;
+    for (int h = 0, off = 0; h < KT_NHEADS_LIVE; ++h) {
+      int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
+      double sum = 0;
+      for (int j = 0; j < nt; ++j) {
+        double v =
+            row[off + j] > 0.0f ? pow((double)row[off + j], 1.0 / T) : 0.0;
+        row[off + j] = (float)v;
+        sum += v;
+      }
+      if (sum > 0)
+        for (int j = 0; j < nt; ++j)
+          row[off + j] = (float)(row[off + j] / sum);
+      off += nt;
+    }
+  }
+}
+
 int kt_train_distil_targets_at(const kt_model *t, const kt_dataset *ds,
                                const kt_chorale *c, int n, int augment,
                                int near_span, int n_shift, float *soft,
@@ -837,13 +878,15 @@ kt_model *kt_train(const kt_train_opts *o, const kt_chorale *train, int n_train,
       kt_dataset_free(&dva);
       return NULL;
     }
+    kt_train_distil_temper(&r, soft, dtr.n_ex, o->distil_temp);
     if (o->verbose)
       fprintf(stderr,
               "teacher: %d nets, averaged over moves -%d..+%d, %d examples' "
               "distributions in %.1f s; targets (1 - %.2f) x teacher + %.2f x "
-              "Bach\n",
+              "Bach; temperature %g\n",
               o->teacher->n_nets, dsh, dsh, dtr.n_ex, kt_train_clock_s() - ts,
-              (double)o->distil_hard, (double)o->distil_hard);
+              (double)o->distil_hard, (double)o->distil_hard,
+              (double)o->distil_temp);
   }
   kt_model *m = model_like(&r, o), *best = model_like(&r, o);
   kt_model *ema = o->ema > 0 ? model_like(&r, o) : NULL;

@@ -52,6 +52,11 @@ typedef struct {
                               token (0 = the teacher's only) */
   int distil_shift;        /* with a teacher: the moves -N..+N its targets
                               are averaged over (-1 = its own shift_avg) */
+  float distil_temp;       /* with a teacher: temperature T >= 1 of the soft
+                              term (Hinton et al.): the teacher's
+                              distribution raised to 1/T and renormalized,
+                              the net's softmax of logits / T, the gradient
+                              scaled by T^2; 1 = plain (the default) */
   uint64_t seed;
   int verbose; /* progress lines on stderr */
   int net_no;  /* > 0: progress lines start "net N: " (ensemble members) */
@@ -92,6 +97,11 @@ int kt_train_distil_check(const kt_model *t, const kt_repr *r, char *err,
  * ds->ex[i]. Returns 0, or -1 (out of memory). */
 int kt_train_distil_targets(const kt_model *t, const kt_dataset *ds, int n_shift,
                       float *soft);
+
+/* Soft targets at temperature T: every head of each of the n_ex rows
+ * (kt_train_distil_targets' layout for r) raised to 1/T and renormalized.
+ * T = 1 leaves them as they are. */
+void kt_train_distil_temper(const kt_repr *r, float *soft, int n_ex, float T);
 
 /* kt_train_distil_targets for the examples of ds, built from chorales c
  * (n of them) with augment and near_span (kt_dataset_build), by a teacher

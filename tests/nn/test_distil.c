@@ -194,6 +194,54 @@ static void targets(const kt_model *teacher)
   kt_dataset_free(&ds);
 }
 
+/* kt_train_distil_temper: T = 1 leaves the targets bitwise; T = 2 keeps
+ * each head a distribution, in the same order, flatter. */
+static void tempered(const kt_model *teacher)
+{
+  kt_repr r = teacher->repr;
+  r.shift_avg = 0;
+  kt_dataset ds;
+  char err[256];
+  CHECK(kt_dataset_build(&ds, &r, g_c, NC, KT_AUG_NEAR, 2, err, sizeof err) ==
+            0,
+        "%s", err);
+  int sw = kt_repr_n_out_live(&r), n = ds.n_ex < 50 ? ds.n_ex : 50;
+  float *a = malloc((size_t)ds.n_ex * sw * sizeof(float));
+  float *b = malloc((size_t)ds.n_ex * sw * sizeof(float));
+  CHECK(a && b && kt_train_distil_targets(teacher, &ds, -1, a) == 0, "targets");
+  memcpy(b, a, (size_t)n * sw * sizeof(float));
+  kt_train_distil_temper(&r, b, n, 1.0f);
+  CHECK(!memcmp(a, b, (size_t)n * sw * sizeof(float)), "T = 1 moved them");
+  kt_train_distil_temper(&r, b, n, 2.0f);
+  int flatter = 0, heads = 0;
+  for (int i = 0; i < n; ++i)
+    for (int h = 0, off = 0; h < KT_NHEADS_LIVE; ++h) {
+      int nt = kt_repr_n_tok(&r, kt_repr_head_voice(h));
+      const float *p = a + (size_t)i * sw + off, *q = b + (size_t)i * sw + off;
+      double s = 0, z = 0, pmax = 0, qmax = 0;
+      for (int j = 0; j < nt; ++j)
+        z += sqrt((double)p[j]);
+      for (int j = 0; j < nt; ++j) {
+        s += q[j];
+        if (p[j] > pmax) pmax = p[j];
+        if (q[j] > qmax) qmax = q[j];
+        for (int k = 0; k < nt; ++k)
+          CHECK(!(p[j] > p[k]) || q[j] >= q[k], "order changed");
+        CHECK(fabs(q[j] - sqrt((double)p[j]) / z) < 1e-5,
+              "not p^(1/2) renormalized: %g against %g", q[j],
+              sqrt((double)p[j]) / z);
+      }
+      CHECK(fabs(s - 1.0) < 1e-4, "head %d of example %d sums to %g", h, i, s);
+      flatter += qmax < pmax - 1e-6;
+      ++heads;
+      off += nt;
+    }
+  CHECK(flatter > heads / 2, "T = 2 flattened %d of %d heads", flatter, heads);
+  free(a);
+  free(b);
+  kt_dataset_free(&ds);
+}
+
 int main(void)
 {
   for (int i = 0; i < NC; ++i)
@@ -234,6 +282,20 @@ int main(void)
   kt_model *mix = train(&o);
   CHECK(mix && s1 && !same_weights(mix, s1) && !same_weights(mix, plain),
         "distil_hard 0.5 is one of the ends");
+  /* a temperature: another student; towards Bach's token only it is still
+     the net trained without a teacher (the soft term weighs 0) */
+  o.distil_hard = 0;
+  o.distil_temp = 2.0f;
+  kt_model *hot = train(&o);
+  CHECK(hot && s1 && !same_weights(hot, s1), "distil_temp 2 changes nothing");
+  o.distil_hard = 1;
+  kt_model *hot1 = train(&o);
+  CHECK(hot1 && plain && same_weights(hot1, plain),
+        "distil_hard 1 at distil_temp 2 is not the training without a "
+        "teacher");
+  o.distil_temp = 1.0f;
+  o.distil_hard = 0;
+  tempered(teacher);
 
   /* refused: another window, another range, fed-back voices */
   char err[256];
@@ -314,7 +376,8 @@ int main(void)
   CHECK(s0 && s0->repr.lookahead == 0 && plain0 && !same_weights(s0, plain0),
         "a student of a longer teacher: lookahead 0, the teacher's mark");
 
-  kt_model *all[] = {t1, t2, teacher, s1, s2, h1, plain, mix, fb, plain0, s0};
+  kt_model *all[] = {t1,  t2, teacher, s1, s2,  h1,  plain,
+                     mix, fb, plain0,  s0, hot, hot1};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
     kt_model_free(all[i]);
   for (int i = 0; i < NC; ++i)
