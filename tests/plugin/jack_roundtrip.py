@@ -65,12 +65,24 @@ def parse():
     return ap.parse_args()
 
 
+def port_names(client):
+    """The names of every JACK port.  A port that goes away between JACK's
+    list and its lookup (a host closing, a loaded server) makes
+    get_ports() raise: ask again."""
+    for _ in range(50):
+        try:
+            return [p.name for p in client.get_ports()]
+        except jack.JackError:
+            time.sleep(0.02)
+    return [p.name for p in client.get_ports()]
+
+
 def wait_ports(player, client, ports, timeout=60):
     """The full names of the client's ports; client "" matches any client
     (Ardour names its JACK client after the program)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        have = [p.name for p in player.get_ports()]
+        have = port_names(player)
         found = []
         for port in ports:
             match = [n for n in have if n == f"{client}:{port}" or
@@ -81,7 +93,7 @@ def wait_ports(player, client, ports, timeout=60):
             return found
         time.sleep(0.1)
     print(f"FAIL: the plugin's ports {ports} did not appear: "
-          f"{[p.name for p in player.get_ports()]}")
+          f"{port_names(player)}")
     return None
 
 
@@ -222,7 +234,7 @@ def main():
         # the host stops its transport and closes: record until its ports
         # are gone (at most --wait-stop seconds since the start)
         while time.time() - t_start < a.wait_stop:
-            if src_out not in [p.name for p in player.get_ports()]:
+            if src_out not in port_names(player):
                 break
             time.sleep(0.1)
     player.deactivate()
