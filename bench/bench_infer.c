@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "model.h"
 #include "bench.h"
+#include "../tools/args.h"
 #include "../tests/busy_player.h"
 #include "../tests/stack_probe.h"
 
@@ -176,11 +177,8 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
      default, balanced */
   const char *dec = getenv("KANTOR_BENCH_DECODE");
   double style = -1;
-  if (dec && kt_param_parse(KT_P_STYLE, dec, &style) < 0) /* older names */
-    style = !strcmp(dec, "classic") ? 0
-            : !strcmp(dec, "light") ? 1
-            : !strcmp(dec, "style") ? 2
-                                    : -1;
+  if (dec && kt_param_parse(KT_P_STYLE, dec, &style) < 0)
+    style = kt_arg_decode(dec); /* the older names too, as --decode */
   if (style >= 0) kt_engine_set_param(e, KT_P_STYLE, (float)style);
   const char *mp = g_model[lookahead > 0];
   if (mp) {
