@@ -82,27 +82,47 @@ void bench_dense_blas(const kt_model *m, const float *x, float *a, float *b,
   }
 }
 
-void bench_kernel_pair(const kt_model *m, int iters, stat *kantor, stat *blas)
+int bench_io_new(bench_io *io, const kt_model *m)
 {
   const kt_repr *r = &m->repr;
-  int n_in = kt_repr_n_inputs(r);
-  int32_t *idx = calloc((size_t)kt_repr_max_active(r) + 1, sizeof *idx);
-  float *scratch = calloc(kt_model_scratch_floats(m) + 1, sizeof(float));
-  float *out = calloc((size_t)m->n_out_total + 1, sizeof(float));
-  float *x = calloc((size_t)n_in, sizeof(float));
-  float *a = calloc(KT_MAX_WIDTH, sizeof(float));
-  float *b = calloc(KT_MAX_WIDTH, sizeof(float));
-  int n = bench_make_input(r, idx, 1);
-  for (int k = 0; k < n; ++k)
-    x[idx[k]] = 1.0f;
-  TIME(*kantor, iters, kt_model_forward(m, idx, n, scratch, out);
-       bench_sink += out[0]);
+  io->idx = calloc((size_t)kt_repr_max_active(r) + 1, sizeof *io->idx);
+  io->scratch = calloc(kt_model_scratch_floats(m) + 1, sizeof(float));
+  io->out = calloc((size_t)m->n_out_total + 1, sizeof(float));
+  io->x = calloc((size_t)kt_repr_n_inputs(r), sizeof(float));
+  io->a = calloc(KT_MAX_WIDTH, sizeof(float));
+  io->b = calloc(KT_MAX_WIDTH, sizeof(float));
+  if (!io->idx || !io->scratch || !io->out || !io->x || !io->a || !io->b) {
+    bench_io_free(io);
+    return -1;
+  }
+  io->n = bench_make_input(r, io->idx, 1);
+  for (int k = 0; k < io->n; ++k)
+    io->x[io->idx[k]] = 1.0f;
+  return 0;
+}
+
+void bench_io_free(bench_io *io)
+{
+  free(io->idx);
+  free(io->scratch);
+  free(io->out);
+  free(io->x);
+  free(io->a);
+  free(io->b);
+  memset(io, 0, sizeof *io);
+}
+
+void bench_kernel_pair(const kt_model *m, int iters, stat *kantor, stat *blas)
+{
+  bench_io io;
+  if (bench_io_new(&io, m)) {
+    fprintf(stderr, "bench: out of memory\n");
+    exit(1);
+  }
+  TIME(*kantor, iters, kt_model_forward(m, io.idx, io.n, io.scratch, io.out);
+       bench_sink += io.out[0]);
   int bi = iters / 6 > 10 ? iters / 6 : 10;
-  TIME(*blas, bi, bench_dense_blas(m, x, a, b, out); bench_sink += out[0]);
-  free(idx);
-  free(scratch);
-  free(out);
-  free(x);
-  free(a);
-  free(b);
+  TIME(*blas, bi, bench_dense_blas(m, io.x, io.a, io.b, io.out);
+       bench_sink += io.out[0]);
+  bench_io_free(&io);
 }

@@ -40,6 +40,18 @@ int bench_make_input(const kt_repr *r, int32_t *idx, unsigned seed);
 void bench_dense_blas(const kt_model *m, const float *x, float *a, float *b,
                       float *out);
 
+/* One inference's buffers for m, with a seeded melody context encoded in
+ * idx (n rows) and as the dense input x; a and b hold a layer each
+ * (KT_MAX_WIDTH).  bench_io_new returns 0, or -1 (out of memory, nothing
+ * left allocated). */
+typedef struct {
+  int32_t *idx;
+  int n;
+  float *scratch, *out, *x, *a, *b;
+} bench_io;
+int bench_io_new(bench_io *io, const kt_model *m);
+void bench_io_free(bench_io *io);
+
 /* Kantor kernel and OpenBLAS on one model: microseconds per inference. */
 void bench_kernel_pair(const kt_model *m, int iters, stat *kantor, stat *blas);
 

@@ -87,23 +87,18 @@ typedef struct {
 
 static void bench_model(const kt_model *m, model_res *res)
 {
-  const kt_repr *r = &m->repr;
-  int n_in = kt_repr_n_inputs(r);
-  int32_t *idx = calloc((size_t)kt_repr_max_active(r) + 1, sizeof *idx);
-  float *scratch = calloc(kt_model_scratch_floats(m) + 1, sizeof(float));
-  float *out = calloc((size_t)m->n_out_total + 1, sizeof(float));
-  float *x = calloc((size_t)n_in, sizeof(float));
-  float *a = calloc(KT_MAX_WIDTH, sizeof(float));
-  float *b = calloc(KT_MAX_WIDTH, sizeof(float));
-  int n = bench_make_input(r, idx, 1);
-  for (int k = 0; k < n; ++k)
-    x[idx[k]] = 1.0f;
-  res->lookahead = r->lookahead;
-  res->n_in = n_in;
+  bench_io io;
+  if (bench_io_new(&io, m)) {
+    fprintf(stderr, "bench_infer: out of memory\n");
+    exit(1);
+  }
+  res->lookahead = m->repr.lookahead;
+  res->n_in = kt_repr_n_inputs(&m->repr);
   res->hidden0 = m->net[0].layer[0].n_out;
-  res->n_active = n;
+  res->n_active = io.n;
   bench_kernel_pair(m, 2000, &res->kantor, &res->blas);
-  TIME(res->loops, 30, dense_loops(m, x, a, b, out); sink += out[0]);
+  TIME(res->loops, 30, dense_loops(m, io.x, io.a, io.b, io.out);
+       sink += io.out[0]);
   /* cold: each repeat evicts first, then one read (or one inference) */
   double v[REPEATS], vk[REPEATS];
   size_t bytes = 0;
@@ -114,20 +109,15 @@ static void bench_model(const kt_model *m, model_res *res)
     v[i] = now_us() - t0;
     evict();
     t0 = now_us();
-    kt_model_forward(m, idx, n, scratch, out);
+    kt_model_forward(m, io.idx, io.n, io.scratch, io.out);
     vk[i] = now_us() - t0;
-    sink += out[0];
+    sink += io.out[0];
   }
   res->floor = summarize(v, REPEATS);
   res->kantor_cold = summarize(vk, REPEATS);
   res->bytes = (double)bytes;
   res->floor_gbps = (double)bytes / (res->floor.median * 1e3);
-  free(idx);
-  free(scratch);
-  free(out);
-  free(x);
-  free(a);
-  free(b);
+  bench_io_free(&io);
 }
 
 /* The engine as the plugin runs it: 48 kHz, 64-frame blocks, 240 BPM with
