@@ -141,6 +141,17 @@ else
 fi
 host_pid=$!
 
+# Our JACK client only once Carla is ready: Carla's engine lists the
+# server's ports and then their connections when it starts, and a port
+# registered in between trips its own assertion "thisPort.group > 0"
+# (CarlaEngineJack.cpp), a race between the two clients, not the plugin.
+i=0
+while ! grep -q '^READY' "$tmp/carla.log" 2>/dev/null &&
+  kill -0 "$host_pid" 2>/dev/null && [ $i -lt 600 ]; do
+  sleep 0.1
+  i=$((i + 1))
+done
+
 # shellcheck disable=SC2086
 /usr/bin/python3 "$here/jack_roundtrip.py" "$client" --in "$in" --out "$out" $extra
 rc=$?
