@@ -74,16 +74,17 @@ ONE_SIDED = ('leap_gt5_pct_A', 'leap_gt5_pct_T', 'leap_gt5_pct_B',
              'hidden_outer_per_100', 'crossings_pct', 'wide_spacing_pct')
 
 
+def z_stats(y):
+    """(name, z) of every statistic of eval's style figures that has a z."""
+    return [(n, v['z']) for n, v in y.items()
+            if isinstance(v, dict) and 'z' in v]
+
+
 def margin_excess(y, m):
     """Every statistic's |z| beyond m (one-sided ones: z beyond m), each
     capped at 3."""
-    e = 0.0
-    for n, v in y.items():
-        if not isinstance(v, dict) or 'z' not in v:
-            continue
-        z = v['z'] if n in ONE_SIDED else abs(v['z'])
-        e += min(3.0, max(0.0, z - m))
-    return e
+    return sum(min(3.0, max(0.0, (z if n in ONE_SIDED else abs(z)) - m))
+               for n, z in z_stats(y))
 
 
 def expected_off(y, sd=0.12):
@@ -94,12 +95,10 @@ def expected_off(y, sd=0.12):
     def phi(x):
         return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
     e = 0.0
-    for n, v in y.items():
-        if not isinstance(v, dict) or 'z' not in v:
-            continue
-        e += 1.0 - phi((0.25 - v['z']) / sd)
+    for n, z in z_stats(y):
+        e += 1.0 - phi((0.25 - z) / sd)
         if n not in ONE_SIDED:
-            e += phi((-0.25 - v['z']) / sd)
+            e += phi((-0.25 - z) / sd)
     return e
 
 
