@@ -206,12 +206,9 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
   kt_stack_paint(); /* the stack resident, as a real-time host keeps it */
   int64_t now = 0;
   int prev = -1;
-  int64_t net_runs = 0;
-  {
-    kt_engine_state st0;
-    kt_engine_get_state(e, &st0);
-    net_runs = st0.net_runs;
-  }
+  kt_engine_state st;
+  kt_engine_get_state(e, &st);
+  int64_t net_runs = st.net_runs;
   for (int bi = 0; bi < blocks; ++bi) {
     kt_event ev[KT_BUSY_MAX_EV];
     uint32_t ne = kt_busy_block(now, &prev, ev);
@@ -244,7 +241,6 @@ static void bench_engine(int lookahead, int cpu_clock, int blocks,
     /* a block that ran the net (at lookahead L the decision comes L
        slices and the listen time after the boundary, in another block)
        against one that neither ran it nor opened a slice */
-    kt_engine_state st;
     kt_engine_get_state(e, &st);
     if (st.net_runs > net_runs)
       tb[nb++] = t[bi];

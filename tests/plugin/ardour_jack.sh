@@ -46,7 +46,6 @@ trap 'exit 1' INT TERM HUP PIPE
 attempt() {
   kt_jackd_start 256
   rm -rf "$tmp/session" "$tmp/home"
-  halted=0
 
   # as ardour.sh: a scratch HOME, and no MALLOC_PERTURB_ (ardour7-lua 7.3
   # crashes in its own teardown with it); its output line by line, so that
@@ -63,7 +62,6 @@ attempt() {
   # the player 60 s for ports that never appear: stop both at once
   while kill -0 "$rt_pid" 2>/dev/null; do
     if grep -q 'JACK server has been closed' "$tmp/out" 2>/dev/null; then
-      halted=1
       kt_stop "$rt_pid"
       kt_stop "$ardour_pid"
       break
@@ -77,6 +75,7 @@ attempt() {
   wait "$ardour_pid"
   arc=$?
   ardour_pid=
+  halted=0
   grep -q 'JACK server has been closed' "$tmp/out" && halted=1
   echo "--- Ardour's output"
   cat "$tmp/out"
