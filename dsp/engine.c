@@ -13,6 +13,7 @@
  * struct they share in engine_impl.h. */
 #include "engine_impl.h"
 #include "fpmode.h"
+#include "q8.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -121,9 +122,14 @@ uint64_t kt_engine_model_cost(const kt_model *m)
     for (int l = 0; l < m->net[n].n_layers; ++l) {
       const kt_layer *L = &m->net[n].layer[l];
       uint64_t rows = (uint64_t)L->n_in;
-      if (l == 0 && active < rows) rows = active; /* one-hot: active rows */
+      if (l == 0 && active < rows)
+        rows = active;            /* one-hot: active rows */
+      else if (l > 0 && r->quant) /* int8: groups of 4 inputs */
+        rows = (uint64_t)kt_q8_in_bytes(L->n_in);
       pass += rows * (uint64_t)L->n_out;
     }
+  if (r->quant) /* an int8 multiply-add costs 2/5 of a float one */
+    pass = pass * KT_COST_Q8_NUM / KT_COST_Q8_DEN;
   int sa = r->shift_avg < 0                  ? 0
            : r->shift_avg > KT_MAX_SHIFT_AVG ? KT_MAX_SHIFT_AVG
                                              : r->shift_avg;

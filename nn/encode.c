@@ -191,6 +191,14 @@ int kt_repr_valid(const kt_repr *r, char *err, size_t errlen)
     snprintf(err, errlen, "rel_in set for offline arch %d", r->arch);
     return 0;
   }
+  if (r->quant != 0 && r->quant != 1) {
+    snprintf(err, errlen, "quant %d is not 0 or 1", r->quant);
+    return 0;
+  }
+  if (r->quant && r->arch != KT_ARCH_LIVE) {
+    snprintf(err, errlen, "quant set for offline arch %d", r->arch);
+    return 0;
+  }
   for (int v = 0; v < KT_NVOICES; ++v) {
     if (r->lo[v] < 0 || r->hi[v] > 127 || r->lo[v] > r->hi[v] ||
         r->hi[v] - r->lo[v] < 11) {

@@ -110,6 +110,9 @@ typedef struct {
                     window as its interval from the soprano pitch at t (the
                     melody's shape, the same in every key; model format
                     >= 6) */
+  int quant;     /* live: 1 = the engine runs the nets with int8 weights
+                    and activations (nn/q8.h; model format >= 7); the file
+                    holds the float weights they are quantized from */
 } kt_repr;
 
 /* Head h (0 alto, 1 tenor, 2 bass) -> enum kt_voice. */

@@ -3,6 +3,7 @@
  * log-probabilities.  Audio-thread code: no allocation, lock or I/O. */
 #include "harmony.h"
 #include "model.h"
+#include "q8.h"
 #include "simd.h"
 
 #include <math.h>
@@ -20,11 +21,16 @@ static size_t pad(size_t n)
 
 size_t kt_model_scratch_floats(const kt_model *m)
 {
-  int w = 1;
+  size_t w = 1;
   for (int n = 0; n < m->n_nets; ++n)
-    for (int l = 0; l < m->net[n].n_layers; ++l)
-      if (m->net[n].layer[l].n_out > w) w = m->net[n].layer[l].n_out;
-  return 3 * pad((size_t)w); /* activations, their nonzero rows, values */
+    for (int l = 0; l < m->net[n].n_layers; ++l) {
+      const kt_layer *L = &m->net[n].layer[l];
+      if ((size_t)L->n_out > w) w = (size_t)L->n_out;
+      if (m->qmem && kt_q8_in_bytes(L->n_in) > w) w = kt_q8_in_bytes(L->n_in);
+    }
+  /* activations, their nonzero rows (int8: groups), values (int8: the
+   * quantized inputs, bytes) and for int8 the layer's integer sums */
+  return (m->qmem ? 4 : 3) * pad(w);
 }
 
 /* Sparse-input layer kernel.  y = bias + sum over the listed rows k (in
@@ -121,6 +127,39 @@ sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
   }
 }
 
+/* An int8 model (kt_q8_quantize): np passes layer by layer, as
+ * forward_batch.  Scratch per pass: activations, group list, quantized
+ * inputs, integer sums. */
+static void forward_q8(const kt_model *m, int np, const int32_t *const *idx,
+                       const int *n_idx, float *scratch,
+                       float *const *out) KT_RT
+{
+  size_t per = kt_model_scratch_floats(m), q = per / 4;
+  int off = 0;
+  for (int n = 0; n < m->n_nets; ++n) {
+    const kt_net *net = &m->net[n];
+    int ng[KT_MAX_BATCH] = {0};
+    float a[KT_MAX_BATCH] = {0};
+    for (int l = 0; l < net->n_layers; ++l) {
+      const kt_layer *L = &net->layer[l];
+      int last = l == net->n_layers - 1;
+      for (int p = 0; p < np; ++p) {
+        float *s = scratch + (size_t)p * per;
+        int32_t *grp = (int32_t *)(void *)(s + q);
+        uint8_t *x = (uint8_t *)(void *)(s + 2 * q);
+        int32_t *acc = (int32_t *)(void *)(s + 3 * q);
+        float *y = last ? out[p] + off : s;
+        if (l == 0)
+          kt_q8_layer0(m, L, idx[p], n_idx[p], !last, acc, y);
+        else
+          kt_q8_layer(m, L, x, grp, ng[p], a[p], !last, acc, y);
+        if (!last) ng[p] = kt_q8_acts(m, y, L->n_out, x, grp, &a[p]);
+      }
+    }
+    off += net->layer[net->n_layers - 1].n_out;
+  }
+}
+
 KT_CLONES static void forward(const kt_model *m, const int32_t *idx, int n_idx,
                               float *scratch, float *out) KT_RT;
 static void forward(const kt_model *m, const int32_t *idx, int n_idx,
@@ -128,6 +167,10 @@ static void forward(const kt_model *m, const int32_t *idx, int n_idx,
 {
   /* scratch: hidden activations, then the list of their nonzero entries
    * (row numbers and values) that the next layer reads. */
+  if (m->qmem) {
+    forward_q8(m, 1, &idx, &n_idx, scratch, &out);
+    return;
+  }
   size_t q = kt_model_scratch_floats(m) / 3;
   int32_t *rows = (int32_t *)(void *)(scratch + q);
   float *val = scratch + 2 * q;
@@ -172,6 +215,10 @@ KT_CLONES static void forward_batch(const kt_model *m, int np,
 static void forward_batch(const kt_model *m, int np, const int32_t *const *idx,
                           const int *n_idx, float *scratch, float *const *out)
 {
+  if (m->qmem) {
+    forward_q8(m, np, idx, n_idx, scratch, out);
+    return;
+  }
   size_t per = kt_model_scratch_floats(m), q = per / 3;
   int off = 0;
   for (int n = 0; n < m->n_nets; ++n) {
@@ -225,6 +272,78 @@ float kt_model_log_sum_exp(const float *x, int n)
   return mx + (float)log(sum);
 }
 
+/* log(sum exp) of consecutive segments of x (len[k] floats each, at
+ * most KT_LSE_SEGS, all together at most KT_SHIFT_AVG_MAX_OUT * KT_MAX_NETS)
+ * with nn/q8.h's float arithmetic, one exp and one log call for them all.
+ * tmp: as many floats as x. */
+#define KT_LSE_SEGS (KT_NHEADS_LIVE * KT_MAX_NETS)
+static void lse_segments(const float *x, const int *len, int nseg, float *lse,
+                         float *tmp) KT_RT
+{
+  float mx[KT_LSE_SEGS], sum[KT_LSE_SEGS];
+  int o = 0;
+  for (int k = 0; k < nseg; o += len[k++]) {
+    mx[k] = kt_q8_max(x + o, len[k]);
+    for (int j = 0; j < len[k]; ++j)
+      tmp[o + j] = x[o + j] - mx[k];
+  }
+  kt_q8_exp(tmp, tmp, o);
+  o = 0;
+  for (int k = 0; k < nseg; o += len[k++]) {
+    float sm = 0.0f;
+    for (int j = 0; j < len[k]; ++j)
+      sm += tmp[o + j];
+    sum[k] = sm;
+  }
+  kt_q8_log(sum, sum, nseg);
+  for (int k = 0; k < nseg; ++k)
+    lse[k] = mx[k] + sum[k];
+}
+
+/* An int8 model's ensemble mean (nn/q8.h's float arithmetic): each net's
+ * log-probabilities d, and per token log(mean exp d) as m + log(mean
+ * exp(d - m)) with m their maximum, which cannot underflow.  out: the nets'
+ * heads, width floats each, packed. */
+static int mix_q8(const kt_repr *r, int nn, int width, float *out) KT_RT
+{
+  float d[KT_MAX_NETS * KT_SHIFT_AVG_MAX_OUT],
+      t[KT_MAX_NETS * KT_SHIFT_AVG_MAX_OUT];
+  float mx[KT_SHIFT_AVG_MAX_OUT], lse[KT_LSE_SEGS];
+  int len[KT_LSE_SEGS];
+  int tot = 0;
+  for (int n = 0; n < nn; ++n)
+    for (int h = 0; h < KT_NHEADS_LIVE; ++h)
+      tot += len[n * KT_NHEADS_LIVE + h] =
+          kt_repr_n_tok(r, kt_repr_head_voice(h));
+  /* the heads fill each net's outputs (so the nets' are consecutive) */
+  if (tot != nn * width || width > KT_SHIFT_AVG_MAX_OUT) return 0;
+  lse_segments(out, len, nn * KT_NHEADS_LIVE, lse, t);
+  for (int n = 0, o = 0; n < nn; ++n)
+    for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
+      int k = n * KT_NHEADS_LIVE + h;
+      for (int j = 0; j < len[k]; ++j, ++o)
+        d[o] = out[o] - lse[k];
+    }
+  for (int j = 0; j < width; ++j)
+    mx[j] = d[j];
+  for (int n = 1; n < nn; ++n)
+    for (int j = 0; j < width; ++j)
+      mx[j] = d[n * width + j] > mx[j] ? d[n * width + j] : mx[j];
+  for (int n = 0; n < nn; ++n)
+    for (int j = 0; j < width; ++j)
+      t[n * width + j] = d[n * width + j] - mx[j];
+  kt_q8_exp(t, t, nn * width);
+  for (int n = 1; n < nn; ++n)
+    for (int j = 0; j < width; ++j)
+      t[j] += t[n * width + j];
+  for (int j = 0; j < width; ++j)
+    t[j] /= (float)nn;
+  kt_q8_log(t, t, width);
+  for (int j = 0; j < width; ++j)
+    out[j] = mx[j] + t[j];
+  return 1;
+}
+
 /* The live heads from the nets' raw outputs (kt_model_live_logits). */
 static void live_heads(const kt_model *m, int ref, float *out) KT_RT
 {
@@ -245,6 +364,7 @@ static void live_heads(const kt_model *m, int ref, float *out) KT_RT
     width = w2;
   }
   if (nn < 2) return;
+  if (r->quant && mix_q8(r, nn, width, out)) return;
   int off = 0;
   for (int h = 0; h < KT_NHEADS_LIVE; ++h) {
     int nt = kt_repr_n_tok(r, kt_repr_head_voice(h));
@@ -288,16 +408,18 @@ int kt_model_shift_avg_combine(const kt_repr *r, int n, const float *const *lg,
     n_out += nt[h] = kt_repr_n_tok(r, kt_repr_head_voice(h));
   if (n_out > KT_SHIFT_AVG_MAX_OUT || n < 0 || 2 * n + 1 > KT_MAX_BATCH)
     return 0;
-  float acc[KT_SHIFT_AVG_MAX_OUT];
+  float acc[KT_SHIFT_AVG_MAX_OUT], tmp[KT_SHIFT_AVG_MAX_OUT];
   uint8_t cnt[KT_SHIFT_AVG_MAX_OUT];
   for (int i = 0; i < n_out; ++i) {
     acc[i] = 0;
     cnt[i] = 0;
   }
   for (int s = -n; s <= n; ++s) {
+    float lse_q[KT_NHEADS_LIVE];
+    if (r->quant) lse_segments(lg[s + n], nt, KT_NHEADS_LIVE, lse_q, tmp);
     for (int h = 0, off = 0; h < KT_NHEADS_LIVE; off += nt[h++]) {
       const float *l = lg[s + n] + off;
-      float lse = kt_model_log_sum_exp(l, nt[h]);
+      float lse = r->quant ? lse_q[h] : kt_model_log_sum_exp(l, nt[h]);
       for (int tok = 0; tok < nt[h]; ++tok) {
         /* hold and rest stay; a pitch token moves back by s */
         int b = tok < 2 ? tok : tok - s;

@@ -6,13 +6,14 @@
  * The file format is read and written by nn/model_io.c, the inference kernel
  * is nn/infer.c.
  *
- * File format (little endian), versions 1 to 6:
+ * File format (little endian), versions 1 to 7:
  *   "KANTORNN" magic, u32 version, u32 header bytes, kt_repr fields (i32:
  *   arch, window, lookahead, feedback, key_norm, lo[4], hi[4], chord_len,
  *   from version 2 key_ctx, from version 3 sounding, from version 4
  *   shift_avg, from version 5 tgt_sound, from version 6 rel_out and rel_in
  *   (rel_out widens each live head by the distances it scores,
- *   kt_repr_n_head); a file is written in the oldest
+ *   kt_repr_n_head), from version 7 quant (the engine runs the model
+ *   int8, nn/q8.h); a file is written in the oldest
  *   version that holds its model),
  *   u32 n_nets, per net: u32 n_layers, u32 sizes[n_layers + 1],
  *   u32 n_heads, u32 head sizes, then per net per layer float32 weights
@@ -29,7 +30,7 @@
 #include <stdint.h>
 
 #define KT_MODEL_MAGIC "KANTORNN"
-#define KT_MODEL_VERSION 6
+#define KT_MODEL_VERSION 7
 #define KT_MAX_LAYERS 4
 #define KT_MAX_NETS 4
 #define KT_MAX_HEADS 256
@@ -39,6 +40,8 @@ typedef struct {
   int n_in, n_out;
   float *w; /* n_in * n_out, w[i * n_out + o] */
   float *b; /* n_out */
+  int8_t *q; /* int8 models (nn/q8.h): the quantized weights, else NULL */
+  float *qs; /* their per-output scales */
 } kt_layer;
 
 typedef struct {
@@ -54,6 +57,8 @@ typedef struct kt_model {
   kt_net net[KT_MAX_NETS];
   int n_out_total;  /* sum over nets of the output width */
   void *mem;        /* one block holding every weight */
+  void *qmem;       /* int8 models (nn/q8.h): the quantized weights */
+  int q_isa;        /* and the kernel that runs them */
 } kt_model;
 
 /* Allocate a model with the given layer sizes (sizes[0] = n_inputs), zero

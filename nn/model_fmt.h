@@ -10,8 +10,8 @@
 
 /* kt_repr fields stored: version 1 has 14, version 2 adds key_ctx,
  * version 3 sounding, version 4 shift_avg, version 5 tgt_sound, version 6
- * rel_out and rel_in. */
-#define KT_REPR_FIELDS 20
+ * rel_out and rel_in, version 7 quant. */
+#define KT_REPR_FIELDS 21
 #define KT_REPR_FIELDS_V1 14
 
 /* How many kt_repr fields a file of this version stores. */

@@ -1,9 +1,10 @@
 /* nn/model_io.c -- the model file format (see model.h): load, save,
  * validation, CRC-32, the embedded defaults.
  * The inference kernel is nn/infer.c. */
+#include "harmony.h"
 #include "model.h"
 #include "model_fmt.h"
-#include "harmony.h"
+#include "q8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,7 +22,7 @@ extern const size_t kt_model_embedded_len[];
 int kt_model_repr_fields(uint32_t version)
 {
   return version == 1   ? KT_REPR_FIELDS_V1
-         : version == 6 ? KT_REPR_FIELDS
+         : version >= 6 ? 14 + (int)version
                         : 13 + (int)version;
 }
 
@@ -71,6 +72,7 @@ static void repr_from_ints(const int32_t *v, kt_repr *r)
   r->tgt_sound = v[k++];
   r->rel_out = v[k++];
   r->rel_in = v[k++];
+  r->quant = v[k++];
 }
 
 kt_model *kt_model_new(const kt_repr *r, int n_nets, const int *n_layers,
@@ -124,6 +126,7 @@ void kt_model_free(kt_model *m)
 {
   if (!m) return;
   free(m->mem);
+  free(m->qmem);
   free(m);
 }
 
@@ -325,6 +328,7 @@ int kt_model_load_mem(const void *data, size_t len, kt_model **out, char *err,
       }
     }
   }
+  if (m->repr.quant && kt_q8_quantize(m, KT_Q8_ISA_AUTO)) FAIL("out of memory");
   *out = m;
   return 0;
 fail:

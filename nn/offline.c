@@ -5,6 +5,7 @@
 #include "encode.h"
 #include "model.h"
 #include "model_fmt.h"
+#include "q8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +54,11 @@ kt_model *kt_model_stack(const kt_model *const *ms, int n)
       memcpy(d->w, s->w, sizeof(float) * (size_t)s->n_in * s->n_out);
       memcpy(d->b, s->b, sizeof(float) * (size_t)s->n_out);
     }
+  if (m->repr.quant &&
+      kt_q8_quantize(m, ms[0]->qmem ? ms[0]->q_isa : KT_Q8_ISA_AUTO)) {
+    kt_model_free(m);
+    return NULL;
+  }
   return m;
 }
 
@@ -78,6 +84,7 @@ static void repr_to_ints(const kt_repr *r, int32_t *v)
   v[k++] = r->tgt_sound;
   v[k++] = r->rel_out;
   v[k++] = r->rel_in;
+  v[k++] = r->quant;
 }
 
 static void put_u32(unsigned char **p, uint32_t v)
@@ -100,7 +107,8 @@ int kt_model_save(const kt_model *m, const char *path, char *err, size_t errlen)
 {
   /* the oldest version that can hold the model: v1 files stay v1 */
   int version =
-      m->repr.rel_out || m->repr.rel_in                                    ? 6
+      m->repr.quant                                                        ? 7
+      : m->repr.rel_out || m->repr.rel_in                                  ? 6
       : m->repr.tgt_sound                                                  ? 5
       : m->repr.shift_avg                                                  ? 4
       : m->repr.sounding                                                   ? 3

@@ -27,7 +27,7 @@ static void usage(FILE *f)
       "         [--fb-own F]\n"
       "         [--fb-noise F] [--key-ctx on|off] [--sounding on|off]\n"
       "         [--target attack|sound] [--rel-out off|dist|pc|both]\n"
-      "         [--rel-in on|off]\n"
+      "         [--rel-in on|off] [--quant float|int8]\n"
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
       "         [--label-smooth E] [--in-dropout P]\n"
@@ -44,7 +44,8 @@ static void usage(FILE *f)
       "free-running outputs of the previous epoch.  --augment detect\n"
       "normalizes each slice by the key the engine detects (--key auto)\n"
       "instead of the file's label; --augment sig by the key signature the\n"
-      "engine tracks (kt_harmony_sig_tracker), siglab adds a copy of each chorale\n"
+      "engine tracks (kt_harmony_sig_tracker), siglab adds a copy of each "
+      "chorale\n"
       "moved by its label's signature.  --key-ctx on (live, written pitches:\n"
       "--augment none|raw12|near) adds the engine's running key tracker "
       "(tonic\n"
@@ -57,8 +58,11 @@ static void usage(FILE *f)
       "--rel-out dist (or on) has each head also score the voice's\n"
       "distance below the melody, added to the pitch's own score; pc a\n"
       "score per pitch class; both.  --rel-in on (live) adds the window's\n"
-      "melody as intervals from the slice's pitch.  --label-smooth E\n"
-      "trains towards 1 - E on Bach's token and E spread over all;\n"
+      "melody as intervals from the slice's pitch.  --quant int8 (live)\n"
+      "has the engine run the written model with 8-bit weights and\n"
+      "activations (nn/q8.h; the trainer's own figures are float).\n"
+      "--label-smooth E trains towards 1 - E on Bach's token and E spread over "
+      "all;\n"
       "--in-dropout P drops that share of each example's inputs.\n"
       "--ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
@@ -387,6 +391,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_choice(a, v, "off|dist|pc|both|on", rel, &o.rel_out);
     } else if (!strcmp(a, "--rel-in"))
       bad = parse_choice(a, v, "off|on", NULL, &o.rel_in);
+    else if (!strcmp(a, "--quant"))
+      bad = parse_choice(a, v, "float|int8", NULL, &o.quant);
     else if (!strcmp(a, "--sounding"))
       bad = parse_choice(a, v, "off|on", NULL, &o.sounding);
     else if (!strcmp(a, "--select"))

@@ -8,6 +8,7 @@ int kt_cmd_train(int argc, char **argv);  /* tools/cmd_train.c */
 int kt_cmd_eval(int argc, char **argv);   /* tools/cmd_eval.c */
 int kt_cmd_render(int argc, char **argv); /* tools/cmd_render.c */
 int kt_cmd_live(int argc, char **argv);   /* tools/cmd_live.c */
+int kt_cmd_model(int argc, char **argv);  /* tools/cmd_model.c */
 
 #define KT_EXIT_OK 0
 #define KT_EXIT_FAIL 1

@@ -17,6 +17,7 @@
 #pragma weak kt_cmd_eval
 #pragma weak kt_cmd_render
 #pragma weak kt_cmd_live
+#pragma weak kt_cmd_model
 
 typedef struct {
   const char *name;
@@ -39,6 +40,7 @@ static void usage(FILE *f)
              "  corpus   inspect the Bach chorale corpus\n"
              "  train    train a model on the corpus\n"
              "  eval     evaluate a model on the corpus\n"
+             "  model    what a model file holds and costs; write it int8\n"
              "  version  print the version\n"
              "  help     this text; 'kantor help COMMAND' or "
              "'kantor COMMAND --help' for one command\n");
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
   const kt_subcmd cmds[] = {
       {"render", kt_cmd_render, "render"}, {"live", kt_cmd_live, "live"},
       {"corpus", kt_cmd_corpus, "corpus"}, {"train", kt_cmd_train, "train"},
-      {"eval", kt_cmd_eval, "eval"},
+      {"eval", kt_cmd_eval, "eval"},       {"model", kt_cmd_model, "model"},
   };
   const int n_cmds = (int)(sizeof cmds / sizeof cmds[0]);
   if (argc < 2) {

@@ -664,6 +664,7 @@ int kt_train_repr(const kt_train_opts *o, const kt_chorale *train, int n_train,
   r.tgt_sound = o->arch == KT_ARCH_LIVE && o->tgt_sound;
   r.rel_out = o->arch == KT_ARCH_LIVE ? o->rel_out : 0;
   r.rel_in = o->arch == KT_ARCH_LIVE && o->rel_in;
+  r.quant = o->arch == KT_ARCH_LIVE && o->quant;
   int span = kt_near_span(o->near_span);
   if (span > KT_MAX_SHIFT_AVG) span = KT_MAX_SHIFT_AVG;
   r.shift_avg = o->arch != KT_ARCH_LIVE     ? 0

@@ -39,6 +39,8 @@ typedef struct {
                       the soprano (nn/encode.h) */
   int rel_in;      /* live: melody intervals from the slice's soprano pitch
                       as inputs (nn/encode.h) */
+  int quant;       /* live: the written model says repr.quant (the engine
+                      runs it int8, nn/q8.h); training is float */
   int shift_avg;   /* live: repr.shift_avg, how far the engine moves the
                       melody to average the net; -1 = the augmentation's
                       own shifts (near: near_span, at most

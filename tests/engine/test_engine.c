@@ -1799,6 +1799,18 @@ static void test_cost_budget(void)
     CHECK(kt_engine_model_cost(m) == want, "cost %llu, expected %llu",
           (unsigned long long)kt_engine_model_cost(m),
           (unsigned long long)want);
+    /* int8: the later layers' inputs in whole groups of four, at
+       KT_COST_Q8_NUM / KT_COST_Q8_DEN */
+    m->repr.quant = 1;
+    uint64_t pass_q = ((uint64_t)kt_repr_max_active(&r) * hid[0] +
+                       (uint64_t)((hid[0] + 3) / 4 * 4) * hid[1] +
+                       (uint64_t)((hid[1] + 3) / 4 * 4) * tot) *
+                      KT_COST_Q8_NUM / KT_COST_Q8_DEN;
+    uint64_t want_q = 14ull * pass_q;
+    CHECK(kt_engine_model_cost(m) == want_q, "int8 cost %llu, expected %llu",
+          (unsigned long long)kt_engine_model_cost(m),
+          (unsigned long long)want_q);
+    m->repr.quant = 0;
     err[0] = 0;
     kt_engine_model *em = kt_engine_model_new(m, err, sizeof err);
     if (big) {

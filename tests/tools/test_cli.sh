@@ -149,6 +149,37 @@ fi
 # The device path itself, on a JACK dummy backend (no sound card needed):
 # PortAudio's JACK host API gives an output device; the callback runs the
 # engine and the synth with the click for a few seconds, then SIGINT.
+# kantor model: what a file holds and costs, and the same nets rewritten
+ck 2 "model without a file" "$K" model
+ck 0 "model of the shipped L4" "$K" model "$SRC/models/live-l4.kmod"
+has "$T/out" "worst case per slice" "model prints the cost"
+has "$T/out" "runs in the plugin" "the shipped model is within the budget"
+ck 0 "model --quant int8" "$K" model "$SRC/models/teacher-l4.kmod" \
+  --quant int8 -o "$T/q.kmod"
+ck 0 "model of the int8 file" "$K" model "$T/q.kmod"
+has "$T/out" "version 7.*int8" "int8 written as version 7"
+ck 0 "model --quant float" "$K" model "$T/q.kmod" --quant float -o "$T/f.kmod"
+if cmp -s "$T/f.kmod" "$SRC/models/teacher-l4.kmod"; then
+  echo "ok: int8 and back to float gives the teacher's bytes"
+else
+  echo "FAIL: int8 and back to float changed the file"; fail=1
+fi
+ck 0 "model --nets 2" "$K" model "$SRC/models/teacher-l4.kmod" --nets 2 \
+  -o "$T/n2.kmod"
+if grep -q "net 2:" "$T/out"; then
+  echo "FAIL: --nets 2 kept two nets"; cat "$T/out"; fail=1
+else echo "ok: --nets 2 keeps one net"; fi
+ck 2 "model --quant bogus" "$K" model "$T/q.kmod" --quant int4 -o "$T/x.kmod"
+ck 2 "model --nets out of range" "$K" model "$T/q.kmod" --nets 3 \
+  -o "$T/x.kmod"
+ck 2 "model --quant without -o" "$K" model "$T/q.kmod" --quant int8
+ck 1 "model of a missing file" "$K" model "$T/none.kmod"
+has "$T/err" "none.kmod" "the missing file is named"
+ck 1 "model -o into a missing directory" "$K" model "$T/q.kmod" \
+  --quant float -o "$T/no/dir/x.kmod"
+if [ -e "$T/x.kmod" ]; then echo "FAIL: a refused rewrite left a file"; fail=1
+else echo "ok: nothing written by the refused rewrites"; fi
+
 if command -v jackd >/dev/null 2>&1; then
   srv=kt_shells_test_$$
   JACK_NO_AUDIO_RESERVATION=1 jackd -n "$srv" -d dummy -r 48000 -p 256 \

@@ -1,0 +1,588 @@
+/* nn/q8.c -- int8 inference (see q8.h): quantizing a model's weights at
+ * load time, and the audio-thread kernels. */
+#include "q8.h"
+#include "simd.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
+    !defined(KT_NO_CLONES)
+#define KT_Q8_X86 1
+#include <immintrin.h>
+#endif
+
+/* ---- load time ---- */
+
+int kt_q8_isa_pick(int isa)
+{
+#ifdef KT_Q8_X86
+  __builtin_cpu_init();
+  int vnni = __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vnni");
+  int avx2 = __builtin_cpu_supports("avx2");
+  if (isa == KT_Q8_ISA_AUTO) isa = KT_Q8_VNNI;
+  if (isa == KT_Q8_VNNI && !vnni) isa = KT_Q8_AVX2;
+  if (isa == KT_Q8_AVX2 && !avx2) isa = KT_Q8_C;
+  return isa;
+#else
+  (void)isa;
+  return KT_Q8_C;
+#endif
+}
+
+const char *kt_q8_isa_name(int isa)
+{
+  return isa == KT_Q8_VNNI ? "AVX-512 VNNI" : isa == KT_Q8_AVX2 ? "AVX2" : "C";
+}
+
+int kt_q8_quantize(kt_model *m, int isa)
+{
+  size_t total = 0;
+  for (int n = 0; n < m->n_nets; ++n)
+    for (int l = 0; l < m->net[n].n_layers; ++l) {
+      const kt_layer *L = &m->net[n].layer[l];
+      total += (kt_q8_in_bytes(L->n_in) * (size_t)L->n_out + 63) / 64 * 64;
+      total += ((size_t)L->n_out * sizeof(float) + 63) / 64 * 64;
+    }
+  unsigned char *mem = aligned_alloc(64, total ? total : 64);
+  if (!mem) return -1;
+  memset(mem, 0, total);
+  unsigned char *p = mem;
+  for (int n = 0; n < m->n_nets; ++n)
+    for (int l = 0; l < m->net[n].n_layers; ++l) {
+      kt_layer *L = &m->net[n].layer[l];
+      int8_t *q = (int8_t *)p;
+      p += (kt_q8_in_bytes(L->n_in) * (size_t)L->n_out + 63) / 64 * 64;
+      float *s = (float *)(void *)p;
+      p += ((size_t)L->n_out * sizeof(float) + 63) / 64 * 64;
+      for (int o = 0; o < L->n_out; ++o) {
+        float mx = 0.0f;
+        for (int i = 0; i < L->n_in; ++i) {
+          float v = fabsf(L->w[(size_t)i * (size_t)L->n_out + o]);
+          mx = v > mx ? v : mx;
+        }
+        s[o] = mx / 127.0f;
+        for (int i = 0; i < L->n_in; ++i) {
+          float v =
+              mx > 0.0f ? L->w[(size_t)i * (size_t)L->n_out + o] / s[o] : 0.0f;
+          long r = lrintf(v);
+          r = r > 127 ? 127 : r < -127 ? -127 : r;
+          if (l == 0) /* the one-hot layer: rows, read a listed row at a time */
+            q[(size_t)i * (size_t)L->n_out + (size_t)o] = (int8_t)r;
+          else /* groups of four inputs, read a group at a time */
+            q[((size_t)(i / 4) * (size_t)L->n_out + (size_t)o) * 4 + i % 4] =
+                (int8_t)r;
+        }
+      }
+      L->q = q;
+      L->qs = s;
+    }
+  free(m->qmem);
+  m->qmem = mem;
+  m->q_isa = kt_q8_isa_pick(isa);
+  return 0;
+}
+
+/* ---- audio thread ---- */
+
+/* grp = the numbers of the nonzero 4-byte groups of x (branch-free: which
+ * groups are zero is data, and a mispredicted branch per group costs more
+ * than the store) */
+static int list_groups(const uint8_t *restrict x, size_t n4,
+                       int32_t *restrict grp) KT_RT
+{
+  int ng = 0;
+  for (size_t g = 0; g < n4; ++g) {
+    uint32_t w;
+    memcpy(&w, x + 4 * g, 4);
+    grp[ng] = (int32_t)g;
+    ng += w != 0;
+  }
+  return ng;
+}
+
+/* The one-hot layer's sums: acc[o] = sum over the listed rows below n_in
+ * of q[row][o], outputs [o0, n_out). */
+static void rows_c(const int8_t *restrict q, int n_in, int n_out, int o0,
+                   const int32_t *restrict idx, int n_idx,
+                   int32_t *restrict acc) KT_RT
+{
+  for (int o = o0; o < n_out; ++o)
+    acc[o] = 0;
+  for (int k = 0; k < n_idx; ++k) {
+    if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+    const int8_t *r = q + (size_t)idx[k] * (size_t)n_out;
+    for (int o = o0; o < n_out; ++o)
+      acc[o] += r[o];
+  }
+}
+
+#ifdef KT_Q8_X86
+/* 16-bit sums of at most KT_Q8_CHUNK rows cannot overflow (256 * 127 <
+ * 32768); longer lists go by chunks, added up in 32 bits. */
+#define KT_Q8_CHUNK 256
+/* 32 outputs per vector, 16 vectors (512 outputs) per sweep of the list.
+ * Returns the first output not done. */
+__attribute__((target("avx512f,avx512bw"))) static int
+rows_avx512(const int8_t *restrict q, int n_in, int n_out,
+            const int32_t *restrict idx, int n_idx, int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  size_t stride = (size_t)n_out;
+  for (; o + 512 <= n_out; o += 512)
+    for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+      __m512i a[16];
+      for (int j = 0; j < 16; ++j)
+        a[j] = _mm512_setzero_si512();
+      int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+      for (int k = k0; k < k1; ++k) {
+        if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+        const int8_t *r = q + (size_t)idx[k] * stride + o;
+        for (int j = 0; j < 16; ++j)
+          a[j] = _mm512_add_epi16(a[j], _mm512_cvtepi8_epi16(_mm256_loadu_si256(
+                                            (const __m256i *)(r + 32 * j))));
+      }
+      for (int j = 0; j < 16; ++j) {
+        __m512i lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a[j]));
+        __m512i hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a[j], 1));
+        int32_t *d = acc + o + 32 * j;
+        if (k0) {
+          lo = _mm512_add_epi32(lo, _mm512_loadu_si512(d));
+          hi = _mm512_add_epi32(hi, _mm512_loadu_si512(d + 16));
+        }
+        _mm512_storeu_si512(d, lo);
+        _mm512_storeu_si512(d + 16, hi);
+      }
+    }
+  for (; o + 32 <= n_out; o += 32)
+    for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+      __m512i a = _mm512_setzero_si512();
+      int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+      for (int k = k0; k < k1; ++k) {
+        if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+        a = _mm512_add_epi16(
+            a, _mm512_cvtepi8_epi16(_mm256_loadu_si256(
+                   (const __m256i *)(q + (size_t)idx[k] * stride + o))));
+      }
+      __m512i lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a));
+      __m512i hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a, 1));
+      if (k0) {
+        lo = _mm512_add_epi32(lo, _mm512_loadu_si512(acc + o));
+        hi = _mm512_add_epi32(hi, _mm512_loadu_si512(acc + o + 16));
+      }
+      _mm512_storeu_si512(acc + o, lo);
+      _mm512_storeu_si512(acc + o + 16, hi);
+    }
+  return o;
+}
+
+/* 16 outputs per vector, 16 vectors (256 outputs) per sweep. */
+__attribute__((target("avx2"))) static int
+rows_avx2(const int8_t *restrict q, int n_in, int n_out,
+          const int32_t *restrict idx, int n_idx, int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  size_t stride = (size_t)n_out;
+  for (; o + 256 <= n_out; o += 256)
+    for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+      __m256i a[16];
+      for (int j = 0; j < 16; ++j)
+        a[j] = _mm256_setzero_si256();
+      int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+      for (int k = k0; k < k1; ++k) {
+        if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+        const int8_t *r = q + (size_t)idx[k] * stride + o;
+        for (int j = 0; j < 16; ++j)
+          a[j] = _mm256_add_epi16(a[j], _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                            (const __m128i *)(r + 16 * j))));
+      }
+      for (int j = 0; j < 16; ++j) {
+        __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a[j]));
+        __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a[j], 1));
+        int32_t *d = acc + o + 16 * j;
+        if (k0) {
+          lo = _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)d));
+          hi = _mm256_add_epi32(hi,
+                                _mm256_loadu_si256((const __m256i *)(d + 8)));
+        }
+        _mm256_storeu_si256((__m256i *)d, lo);
+        _mm256_storeu_si256((__m256i *)(d + 8), hi);
+      }
+    }
+  return o;
+}
+#endif
+
+/* x[i] = (int)(y[i] * inv + 0.5f), element-wise: the same at any width */
+KT_CLONES static void quant_acts(const float *restrict y, int n, float inv,
+                                 uint8_t *restrict x) KT_RT;
+static void quant_acts(const float *restrict y, int n, float inv,
+                       uint8_t *restrict x)
+{
+  for (int i = 0; i < n; ++i) {
+    int v = (int)(y[i] * inv + 0.5f);
+    x[i] = (uint8_t)(v > 127 ? 127 : v < 0 ? 0 : v);
+  }
+}
+
+KT_CLONES static float max_of(const float *restrict y, int n) KT_RT;
+static float max_of(const float *restrict y, int n)
+{
+  /* exact whatever the order: 8 running maxima */
+  float m[8] = {0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      m[j] = y[i + j] > m[j] ? y[i + j] : m[j];
+  for (; i < n; ++i)
+    m[0] = y[i] > m[0] ? y[i] : m[0];
+  float r = 0.0f;
+  for (int j = 0; j < 8; ++j)
+    r = m[j] > r ? m[j] : r;
+  return r;
+}
+
+#ifdef KT_Q8_X86
+/* list_groups 16 groups at a time: a mask of the nonzero ones, their
+ * numbers compressed into grp */
+__attribute__((target("avx512f,popcnt"))) static int
+list_groups_avx512(const uint8_t *restrict x, size_t n4,
+                   int32_t *restrict grp) KT_RT
+{
+  int ng = 0;
+  __m512i num =
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (size_t g = 0; g < n4; g += 16) {
+    __mmask16 in =
+        n4 - g >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n4 - g)) - 1u);
+    __m512i v = _mm512_maskz_loadu_epi32(in, x + 4 * g);
+    __mmask16 nz = _mm512_test_epi32_mask(v, v);
+    _mm512_mask_compressstoreu_epi32(grp + ng, nz, num);
+    ng += __builtin_popcount(nz);
+    num = _mm512_add_epi32(num, _mm512_set1_epi32(16));
+  }
+  return ng;
+}
+#endif
+
+int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
+               int32_t *grp, float *a)
+{
+  size_t nb = kt_q8_in_bytes(n);
+  float mx = max_of(y, n);
+  if (!(mx > 0.0f)) { /* all zero (or NaN): nothing flows on */
+    *a = 0.0f;
+    return 0;
+  }
+  quant_acts(y, n, 127.0f / mx, x);
+  for (size_t i = (size_t)n; i < nb; ++i)
+    x[i] = 0;
+  *a = mx / 127.0f;
+#ifdef KT_Q8_X86
+  if (m->q_isa == KT_Q8_VNNI) return list_groups_avx512(x, nb / 4, grp);
+#else
+  (void)m;
+#endif
+  return list_groups(x, nb / 4, grp);
+}
+
+/* acc[o] = sum over the listed groups of the 4 products, outputs [o0, n_out) */
+static void dot_c(const int8_t *restrict q, int n_out, int o0,
+                  const uint8_t *restrict x, const int32_t *restrict grp,
+                  int ng, int32_t *restrict acc) KT_RT
+{
+  for (int o = o0; o < n_out; ++o)
+    acc[o] = 0;
+  for (int k = 0; k < ng; ++k) {
+    const uint8_t *xv = x + 4 * (size_t)grp[k];
+    const int8_t *r = q + (size_t)grp[k] * (size_t)n_out * 4;
+    for (int o = o0; o < n_out; ++o)
+      acc[o] += xv[0] * r[4 * o] + xv[1] * r[4 * o + 1] + xv[2] * r[4 * o + 2] +
+                xv[3] * r[4 * o + 3];
+  }
+}
+
+#ifdef KT_Q8_X86
+/* 16 outputs per vector; 8 vectors (128 outputs) per sweep of the list.
+ * Returns the first output not done. */
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
+dot_vnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
+         const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  size_t stride = (size_t)n_out * 4;
+  for (; o + 128 <= n_out; o += 128) {
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0,
+            c5 = c0, c6 = c0, c7 = c0;
+    const int8_t *base = q + (size_t)o * 4;
+    for (int k = 0; k < ng; ++k) {
+      int32_t xv;
+      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+      __m512i b = _mm512_set1_epi32(xv);
+      const int8_t *r = base + (size_t)grp[k] * stride;
+      c0 = _mm512_dpbusd_epi32(c0, b, _mm512_loadu_si512(r));
+      c1 = _mm512_dpbusd_epi32(c1, b, _mm512_loadu_si512(r + 64));
+      c2 = _mm512_dpbusd_epi32(c2, b, _mm512_loadu_si512(r + 128));
+      c3 = _mm512_dpbusd_epi32(c3, b, _mm512_loadu_si512(r + 192));
+      c4 = _mm512_dpbusd_epi32(c4, b, _mm512_loadu_si512(r + 256));
+      c5 = _mm512_dpbusd_epi32(c5, b, _mm512_loadu_si512(r + 320));
+      c6 = _mm512_dpbusd_epi32(c6, b, _mm512_loadu_si512(r + 384));
+      c7 = _mm512_dpbusd_epi32(c7, b, _mm512_loadu_si512(r + 448));
+    }
+    _mm512_storeu_si512(acc + o, c0);
+    _mm512_storeu_si512(acc + o + 16, c1);
+    _mm512_storeu_si512(acc + o + 32, c2);
+    _mm512_storeu_si512(acc + o + 48, c3);
+    _mm512_storeu_si512(acc + o + 64, c4);
+    _mm512_storeu_si512(acc + o + 80, c5);
+    _mm512_storeu_si512(acc + o + 96, c6);
+    _mm512_storeu_si512(acc + o + 112, c7);
+  }
+  for (; o + 16 <= n_out; o += 16) {
+    __m512i c0 = _mm512_setzero_si512();
+    const int8_t *base = q + (size_t)o * 4;
+    for (int k = 0; k < ng; ++k) {
+      int32_t xv;
+      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+      c0 = _mm512_dpbusd_epi32(
+          c0, _mm512_set1_epi32(xv),
+          _mm512_loadu_si512(base + (size_t)grp[k] * stride));
+    }
+    _mm512_storeu_si512(acc + o, c0);
+  }
+  return o;
+}
+
+/* 8 outputs per vector; 8 vectors (64 outputs) per sweep.  vpmaddubsw's
+ * 16-bit pair sums are exact: |x0 q0 + x1 q1| <= 2 * 127 * 127. */
+__attribute__((target("avx2"))) static int
+dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
+         const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  size_t stride = (size_t)n_out * 4;
+  const __m256i one = _mm256_set1_epi16(1);
+#define KT_Q8_STEP(c, off)                                                     \
+  c = _mm256_add_epi32(                                                        \
+      c, _mm256_madd_epi16(                                                    \
+             _mm256_maddubs_epi16(                                             \
+                 b, _mm256_loadu_si256((const __m256i *)(r + (off)))),         \
+             one))
+  for (; o + 64 <= n_out; o += 64) {
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0,
+            c5 = c0, c6 = c0, c7 = c0;
+    const int8_t *base = q + (size_t)o * 4;
+    for (int k = 0; k < ng; ++k) {
+      int32_t xv;
+      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+      __m256i b = _mm256_set1_epi32(xv);
+      const int8_t *r = base + (size_t)grp[k] * stride;
+      KT_Q8_STEP(c0, 0);
+      KT_Q8_STEP(c1, 32);
+      KT_Q8_STEP(c2, 64);
+      KT_Q8_STEP(c3, 96);
+      KT_Q8_STEP(c4, 128);
+      KT_Q8_STEP(c5, 160);
+      KT_Q8_STEP(c6, 192);
+      KT_Q8_STEP(c7, 224);
+    }
+    _mm256_storeu_si256((__m256i *)(acc + o), c0);
+    _mm256_storeu_si256((__m256i *)(acc + o + 8), c1);
+    _mm256_storeu_si256((__m256i *)(acc + o + 16), c2);
+    _mm256_storeu_si256((__m256i *)(acc + o + 24), c3);
+    _mm256_storeu_si256((__m256i *)(acc + o + 32), c4);
+    _mm256_storeu_si256((__m256i *)(acc + o + 40), c5);
+    _mm256_storeu_si256((__m256i *)(acc + o + 48), c6);
+    _mm256_storeu_si256((__m256i *)(acc + o + 56), c7);
+  }
+  for (; o + 8 <= n_out; o += 8) {
+    __m256i c0 = _mm256_setzero_si256();
+    const int8_t *base = q + (size_t)o * 4;
+    for (int k = 0; k < ng; ++k) {
+      int32_t xv;
+      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+      __m256i b = _mm256_set1_epi32(xv);
+      const int8_t *r = base + (size_t)grp[k] * stride;
+      KT_Q8_STEP(c0, 0);
+    }
+    _mm256_storeu_si256((__m256i *)(acc + o), c0);
+  }
+#undef KT_Q8_STEP
+  return o;
+}
+#endif
+
+/* y[o] = b[o] + ((float)acc[o] * s[o]) * a, then ReLU: element-wise */
+KT_CLONES static void finish(const int32_t *restrict acc,
+                             const float *restrict b, const float *restrict s,
+                             float a, int n, int relu, float *restrict y) KT_RT;
+static void finish(const int32_t *restrict acc, const float *restrict b,
+                   const float *restrict s, float a, int n, int relu,
+                   float *restrict y)
+{
+  if (relu)
+    for (int o = 0; o < n; ++o) {
+      float v = b[o] + ((float)acc[o] * s[o]) * a;
+      y[o] = v > 0.0f ? v : 0.0f;
+    }
+  else
+    for (int o = 0; o < n; ++o)
+      y[o] = b[o] + ((float)acc[o] * s[o]) * a;
+}
+
+void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
+                  int n_idx, int relu, int32_t *acc, float *y)
+{
+  int o = 0;
+#ifdef KT_Q8_X86
+  if (m->q_isa == KT_Q8_VNNI)
+    o = rows_avx512(L->q, L->n_in, L->n_out, idx, n_idx, acc);
+  else if (m->q_isa == KT_Q8_AVX2)
+    o = rows_avx2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
+#else
+  (void)m;
+#endif
+  if (o < L->n_out) rows_c(L->q, L->n_in, L->n_out, o, idx, n_idx, acc);
+  finish(acc, L->b, L->qs, 1.0f, L->n_out, relu, y);
+}
+
+void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
+                 const int32_t *grp, int ng, float a, int relu, int32_t *acc,
+                 float *y)
+{
+  int o = 0;
+#ifdef KT_Q8_X86
+  if (m->q_isa == KT_Q8_VNNI)
+    o = dot_vnni(L->q, L->n_out, x, grp, ng, acc);
+  else if (m->q_isa == KT_Q8_AVX2)
+    o = dot_avx2(L->q, L->n_out, x, grp, ng, acc);
+#else
+  (void)m;
+#endif
+  if (o < L->n_out) dot_c(L->q, L->n_out, o, x, grp, ng, acc);
+  finish(acc, L->b, L->qs, a, L->n_out, relu, y);
+}
+
+/* ---- the heads' arithmetic for int8 models ----
+ * exp and log in float from their own polynomials, element-wise over
+ * arrays (vectorized; the same at every width, no FMA), and sums of 8
+ * running lanes added in a fixed order: bitwise the same on every CPU,
+ * and a few times cheaper than libm's double exp and log per token. */
+
+typedef float kt_q8_v8 __attribute__((vector_size(32)));
+typedef int32_t kt_q8_v8i __attribute__((vector_size(32)));
+#define V8F(c) ((kt_q8_v8){c, c, c, c, c, c, c, c})
+#define V8I(c) ((kt_q8_v8i){c, c, c, c, c, c, c, c})
+/* m ? a : b per lane (m: all ones or zeros) */
+#define sel8(m, a, b)                                                          \
+  ((kt_q8_v8)(((kt_q8_v8i)(a) & (m)) | ((kt_q8_v8i)(b) & ~(m))))
+
+/* y[0..8) = exp(x[0..8)) (functions of pointers: no vector in the ABI) */
+static inline __attribute__((always_inline)) void exp8(const float *xp,
+                                                       float *yp)
+{
+  kt_q8_v8 x;
+  memcpy(&x, xp, sizeof x);
+  x = sel8(x < V8F(-87.0f), V8F(-87.0f), x);
+  x = sel8(x > V8F(88.0f), V8F(88.0f), x);
+  /* x = n ln2 + r, |r| <= ln2 / 2; n rounded to nearest by adding 1.5 *
+     2^23, whose float then holds n in its low mantissa bits */
+  kt_q8_v8 t = x * V8F(1.44269504f) + V8F(12582912.0f);
+  kt_q8_v8 n = t - V8F(12582912.0f);
+  kt_q8_v8 r = (x - n * V8F(0.693359375f)) + n * V8F(2.12194440e-4f);
+  kt_q8_v8 p = V8F(1.0f) + r +
+               r * r *
+                   (V8F(5.0000001201e-1f) +
+                    r * (V8F(1.6666665459e-1f) +
+                         r * (V8F(4.1665795894e-2f) +
+                              r * (V8F(8.3334519073e-3f) +
+                                   r * (V8F(1.3981999507e-3f) +
+                                        r * V8F(1.9875691500e-4f))))));
+  kt_q8_v8i e = (((kt_q8_v8i)t - V8I(0x4B400000)) + V8I(127)) << 23;
+  p *= (kt_q8_v8)e; /* Cephes' expf, 2^n from its exponent bits */
+  memcpy(yp, &p, sizeof p);
+}
+
+static inline __attribute__((always_inline)) void log8(const float *xp,
+                                                       float *yp)
+{
+  kt_q8_v8 x;
+  memcpy(&x, xp, sizeof x);
+  /* below the least normal (or not a number): its log */
+  x = sel8(x >= V8F(1.17549435e-38f), x, V8F(1.17549435e-38f));
+  kt_q8_v8i b = (kt_q8_v8i)x;
+  kt_q8_v8i e = ((b >> 23) & V8I(0xff)) - V8I(127);
+  kt_q8_v8 m = (kt_q8_v8)((b & V8I(0x007fffff)) | V8I(0x3f800000));
+  kt_q8_v8i big = m > V8F(1.41421356f); /* -1 where true */
+  m = sel8(big, m * V8F(0.5f), m);
+  e -= big;
+  /* log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172 */
+  kt_q8_v8 s = (m - V8F(1.0f)) / (m + V8F(1.0f)), s2 = s * s;
+  kt_q8_v8 l =
+      V8F(2.0f) * s *
+      (V8F(1.0f) + s2 * (V8F(0.333333343f) +
+                         s2 * (V8F(0.2f) + s2 * (V8F(0.142857149f) +
+                                                 s2 * V8F(0.111111112f)))));
+  l += __builtin_convertvector(e, kt_q8_v8) * V8F(0.693147182f);
+  memcpy(yp, &l, sizeof l);
+}
+
+/* Eight lanes at a time, the tail through a padded copy: every element
+ * sees the same operations. */
+KT_CLONES void kt_q8_exp(const float *x, float *y, int n)
+{
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    exp8(x + i, y + i);
+  if (i < n) {
+    float t[8] = {0};
+    memcpy(t, x + i, sizeof(float) * (size_t)(n - i));
+    exp8(t, t);
+    memcpy(y + i, t, sizeof(float) * (size_t)(n - i));
+  }
+}
+
+KT_CLONES void kt_q8_log(const float *x, float *y, int n)
+{
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    log8(x + i, y + i);
+  if (i < n) {
+    float t[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    memcpy(t, x + i, sizeof(float) * (size_t)(n - i));
+    log8(t, t);
+    memcpy(y + i, t, sizeof(float) * (size_t)(n - i));
+  }
+}
+
+KT_CLONES float kt_q8_sum(const float *restrict x, int n)
+{
+  float a[8] = {0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      a[j] += x[i + j];
+  for (int j = 0; i < n; ++i, ++j)
+    a[j] += x[i];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+KT_CLONES float kt_q8_max(const float *restrict x, int n)
+{
+  float a[8];
+  for (int j = 0; j < 8; ++j)
+    a[j] = x[0];
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
+  for (int j = 0; i < n; ++i, ++j)
+    a[j] = x[i] > a[j] ? x[i] : a[j];
+  float r = a[0];
+  for (int j = 1; j < 8; ++j)
+    r = a[j] > r ? a[j] : r;
+  return r;
+}

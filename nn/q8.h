@@ -1,0 +1,73 @@
+/* nn/q8.h -- int8 inference (kt_repr.quant = 1): the same nets, each layer
+ * run on 8-bit weights and 7-bit activations with 32-bit integer sums.
+ *
+ * A layer's weights are quantized once at load time, per output: q[i][o] =
+ * round(w[i][o] / s[o]) with s[o] = max_i |w[i][o]| / 127, so q is in
+ * -127..127.  Its input is quantized per pass: the one-hot input layer
+ * takes each listed row's count x[i] (1, or more for a repeated row) and
+ * a = 1; a later layer takes the ReLU activations y of the one before as
+ * x[i] = round(y[i] / a) with a = max(y) / 127, so 0..127.  Then y[o] =
+ * b[o] + ((float)sum_i x[i] q[i][o] * s[o]) * a, with ReLU on hidden
+ * layers.
+ *
+ * The sums are integers, exact at every vector width: x86-64 CPUs with
+ * AVX-512 VNNI (vpdpbusd), AVX2 (vpmaddubsw, which cannot saturate with
+ * 7-bit activations: 2 * 127 * 127 < 32768) and plain C give bitwise the
+ * same outputs; the float steps are element-wise, in one order, with no
+ * FMA.  The one-hot layer's weights are stored by rows (q[i * n_out + o]),
+ * a listed row's added in 16 bits (AVX-512 or AVX2; exact for up to 256
+ * rows, more go by chunks); a later layer's in groups of four inputs
+ * (q[(g * n_out + o) * 4 + j] = q[4g + j][o], inputs padded to a multiple
+ * of 4 with zeros), the layout vpdpbusd reads, and a group whose four
+ * inputs are all zero is skipped. */
+#ifndef KT_Q8_H
+#define KT_Q8_H
+
+#include "model.h"
+#include "rt.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kernels: KT_Q8_ISA_AUTO picks the best the CPU has. */
+enum { KT_Q8_ISA_AUTO = -1, KT_Q8_C = 0, KT_Q8_AVX2 = 1, KT_Q8_VNNI = 2 };
+
+/* Non-RT: quantize every layer of m (allocates m->qmem) and pick the
+ * kernel (isa, or the CPU's best if it is AUTO or the CPU lacks it).
+ * Returns 0 on success, -1 if out of memory (m unchanged). */
+int kt_q8_quantize(kt_model *m, int isa);
+/* The kernel kt_q8_quantize picks for isa on this CPU. */
+int kt_q8_isa_pick(int isa);
+const char *kt_q8_isa_name(int isa);
+
+/* Bytes of input buffer a layer of n_in inputs needs (n_in rounded up to
+ * a multiple of 4), and entries of its group list (n_in / 4 rounded up). */
+static inline size_t kt_q8_in_bytes(int n_in)
+{
+  return ((size_t)n_in + 3) / 4 * 4;
+}
+
+/* The one-hot input layer: y[o] for o < L->n_out from the n_idx listed
+ * rows (those outside 0..L->n_in - 1 ignored, a repeated one counted
+ * again), ReLU if relu; acc: L->n_out int32 of room for the sums. */
+void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
+                  int n_idx, int relu, int32_t *acc, float *y) KT_RT;
+/* A hidden layer's ReLU outputs y[0..n) (>= 0) quantized into x, the
+ * nonzero groups in grp (returned: how many), the scale in *a. */
+int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
+               int32_t *grp, float *a) KT_RT;
+/* A later layer: y[o] for o < L->n_out from x's ng groups grp and its
+ * scale a, ReLU if relu; acc: L->n_out int32 of room for the sums. */
+void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
+                 const int32_t *grp, int ng, float a, int relu, int32_t *acc,
+                 float *y) KT_RT;
+
+/* The heads' arithmetic of an int8 model (its ensemble's mean and its
+ * shift averaging): y = exp(x), y = log(x) element-wise (y may be x), the sum
+ * and the maximum of x[0..n) (n >= 1).  Float polynomials and sums in a fixed
+ * order: bitwise the same on every CPU. */
+void kt_q8_exp(const float *x, float *y, int n) KT_RT;
+void kt_q8_log(const float *x, float *y, int n) KT_RT;
+float kt_q8_sum(const float *restrict x, int n) KT_RT;
+float kt_q8_max(const float *restrict x, int n) KT_RT;
+
+#endif
