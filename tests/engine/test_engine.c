@@ -755,16 +755,18 @@ static void test_shift_avg(void)
   kt_engine_set_param(e, KT_P_LOOKAHEAD, 4);
   kt_engine_reset(e);
   l4 = kt_engine_current_model(e);
-  /* the shipped L4 is a student that learnt its teacher's averaging: one
-     pass; the averaging can still be asked for (kt_engine_set_shift_avg) */
-  CHECK(l4 && l4->repr.lookahead == 4 && l4->repr.shift_avg == 0,
-        "the embedded L4 decides a slice in one pass");
+  /* the shipped L4 (teacher-l4.kmod run int8) averages over the moves
+     -3..+3 itself; the averaging can be turned off or changed
+     (kt_engine_set_shift_avg) */
+  CHECK(l4 && l4->repr.lookahead == 4 && l4->repr.shift_avg == 3,
+        "the embedded L4 averages over -3..+3");
   kt_engine_free(e);
-  int n1 = play_with(NULL, KT_MAX_SHIFT_AVG, a),
-      n2 = play_with(NULL, KT_MAX_SHIFT_AVG, b);
-  CHECK(same_events(a, n1, b, n2), "averaging is deterministic");
+  int n1 = play_with(NULL, 0, a), n2 = play_with(NULL, 0, b);
+  CHECK(same_events(a, n1, b, n2), "one pass is deterministic");
   n2 = play_with(NULL, -1, b);
   CHECK(!same_events(a, n1, b, n2), "averaging changes nothing on the L4");
+  int n3 = play_with(NULL, 3, a);
+  CHECK(same_events(a, n3, b, n2), "the model's averaging is -3..+3's");
 }
 
 /* Heads that name the sounding pitch (repr.tgt_sound): the follower says

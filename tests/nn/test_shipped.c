@@ -2,7 +2,8 @@
  * enough to embed, and harmonize the test split: teacher-forced token
  * accuracy and free-running exact-pitch accuracy (trainer's own rollout,
  * key from the file's label, without the engine's averaging over moved
- * melodies) above floors.  Needs the corpus (exit 77). */
+ * melodies; L4's nets int8, as the engine runs them) above floors.  Needs the
+ * corpus (exit 77). */
 #include "train.h"
 #include "../check.h"
 
@@ -36,16 +37,20 @@ int main(void)
       CHECK(0, "%s", err);
       continue;
     }
-    /* one net each (students distilled from the ensembles in
-       teacher-l0.kmod / teacher-l4.kmod): L0 4.8 MB, L4 2.2 MB */
+    /* L0: one net, the student distilled from teacher-l0.kmod's ensemble,
+       4.8 MB; L4: teacher-l4.kmod itself run int8, 4.3 MB */
     CHECK(stat(path, &sb) == 0 && sb.st_size <= 5000000, "%s too big", path);
     CHECK(m->repr.arch == KT_ARCH_LIVE && m->repr.lookahead == 4 * i,
           "%s: arch %d lookahead %d", path, m->repr.arch, m->repr.lookahead);
-    /* one net, one pass per slice: the students learnt their teachers'
-       averaging over the moves -3..+3 (kantor train --distil-from) */
-    CHECK(m->repr.key_norm == 0 && m->repr.shift_avg == 0 && m->n_nets == 1,
-          "%s: key_norm %d shift_avg %d nets %d", path, m->repr.key_norm,
-          m->repr.shift_avg, m->n_nets);
+    /* L0: one net, one float pass per slice (the student learnt its
+       teacher's averaging over the moves -3..+3, kantor train
+       --distil-from); L4: two nets, each averaged over those moves, int8
+       (kantor model --quant int8) */
+    const int want_sa[2] = {0, 3}, want_nets[2] = {1, 2}, want_q[2] = {0, 1};
+    CHECK(m->repr.key_norm == 0 && m->repr.shift_avg == want_sa[i] &&
+              m->n_nets == want_nets[i] && m->repr.quant == want_q[i],
+          "%s: key_norm %d shift_avg %d nets %d quant %d", path,
+          m->repr.key_norm, m->repr.shift_avg, m->n_nets, m->repr.quant);
     /* the melody alone, heads naming the sounding pitch */
     CHECK(m->repr.feedback == 0 && m->repr.tgt_sound == 1,
           "%s: feedback %d tgt_sound %d", path, m->repr.feedback,
