@@ -17,14 +17,21 @@
 
 int kt_q8_isa_pick(int isa)
 {
+  /* for measuring the other kernels on one machine (bench, tests) */
+  const char *env = isa == KT_Q8_ISA_AUTO ? getenv("KANTOR_Q8_ISA") : NULL;
+  if (env && !strcmp(env, "c")) isa = KT_Q8_C;
+  if (env && !strcmp(env, "avx2")) isa = KT_Q8_AVX2;
+  if (env && !strcmp(env, "avxvnni")) isa = KT_Q8_AVXVNNI;
 #ifdef KT_Q8_X86
   __builtin_cpu_init();
   int vnni = __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vnni");
   int avx2 = __builtin_cpu_supports("avx2");
+  int avxvnni = avx2 && __builtin_cpu_supports("avxvnni");
   if (isa == KT_Q8_ISA_AUTO) isa = KT_Q8_VNNI;
-  if (isa == KT_Q8_VNNI && !vnni) isa = KT_Q8_AVX2;
+  if (isa == KT_Q8_VNNI && !vnni) isa = KT_Q8_AVXVNNI;
+  if (isa == KT_Q8_AVXVNNI && !avxvnni) isa = KT_Q8_AVX2;
   if (isa == KT_Q8_AVX2 && !avx2) isa = KT_Q8_C;
   return isa;
 #else
@@ -35,11 +42,16 @@ int kt_q8_isa_pick(int isa)
 
 const char *kt_q8_isa_name(int isa)
 {
-  return isa == KT_Q8_VNNI ? "AVX-512 VNNI" : isa == KT_Q8_AVX2 ? "AVX2" : "C";
+  return isa == KT_Q8_VNNI      ? "AVX-512 VNNI"
+         : isa == KT_Q8_AVXVNNI ? "AVX-VNNI"
+         : isa == KT_Q8_AVX2    ? "AVX2"
+                                : "C";
 }
 
 int kt_q8_quantize(kt_model *m, int isa)
 {
+  /* the layout follows the kernel: plain C reads every layer by rows */
+  int pick = kt_q8_isa_pick(isa);
   size_t total = 0;
   for (int n = 0; n < m->n_nets; ++n)
     for (int l = 0; l < m->net[n].n_layers; ++l) {
@@ -70,7 +82,8 @@ int kt_q8_quantize(kt_model *m, int isa)
               mx > 0.0f ? L->w[(size_t)i * (size_t)L->n_out + o] / s[o] : 0.0f;
           long r = lrintf(v);
           r = r > 127 ? 127 : r < -127 ? -127 : r;
-          if (l == 0) /* the one-hot layer: rows, read a listed row at a time */
+          if (l == 0 || pick == KT_Q8_C) /* rows, a listed / nonzero one
+                                              at a time */
             q[(size_t)i * (size_t)L->n_out + (size_t)o] = (int8_t)r;
           else /* groups of four inputs, read a group at a time */
             q[((size_t)(i / 4) * (size_t)L->n_out + (size_t)o) * 4 + i % 4] =
@@ -82,7 +95,7 @@ int kt_q8_quantize(kt_model *m, int isa)
     }
   free(m->qmem);
   m->qmem = mem;
-  m->q_isa = kt_q8_isa_pick(isa);
+  m->q_isa = pick;
   return 0;
 }
 
@@ -106,9 +119,12 @@ static int list_groups(const uint8_t *restrict x, size_t n4,
 
 /* The one-hot layer's sums: acc[o] = sum over the listed rows below n_in
  * of q[row][o], outputs [o0, n_out). */
+KT_CLONES static void rows_c(const int8_t *restrict q, int n_in, int n_out,
+                             int o0, const int32_t *restrict idx, int n_idx,
+                             int32_t *restrict acc) KT_RT;
 static void rows_c(const int8_t *restrict q, int n_in, int n_out, int o0,
                    const int32_t *restrict idx, int n_idx,
-                   int32_t *restrict acc) KT_RT
+                   int32_t *restrict acc)
 {
   for (int o = o0; o < n_out; ++o)
     acc[o] = 0;
@@ -289,10 +305,11 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
   return list_groups(x, nb / 4, grp);
 }
 
-/* acc[o] = sum over the listed groups of the 4 products, outputs [o0, n_out) */
-static void dot_c(const int8_t *restrict q, int n_out, int o0,
-                  const uint8_t *restrict x, const int32_t *restrict grp,
-                  int ng, int32_t *restrict acc) KT_RT
+/* The outputs [o0, n_out) the vector kernels leave, from the groups:
+ * acc[o] = sum over the listed groups of their 4 products */
+static void dot_tail(const int8_t *restrict q, int n_out, int o0,
+                     const uint8_t *restrict x, const int32_t *restrict grp,
+                     int ng, int32_t *restrict acc) KT_RT
 {
   for (int o = o0; o < n_out; ++o)
     acc[o] = 0;
@@ -302,6 +319,25 @@ static void dot_c(const int8_t *restrict q, int n_out, int o0,
     for (int o = o0; o < n_out; ++o)
       acc[o] += xv[0] * r[4 * o] + xv[1] * r[4 * o + 1] + xv[2] * r[4 * o + 2] +
                 xv[3] * r[4 * o + 3];
+  }
+}
+
+/* Plain C (layers stored by rows): acc[o] = sum over the nonzero x[i] of
+ * x[i] q[i][o], a row at a time (a loop the compiler vectorizes) */
+KT_CLONES static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
+                               const uint8_t *restrict x,
+                               int32_t *restrict acc) KT_RT;
+static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
+                     const uint8_t *restrict x, int32_t *restrict acc)
+{
+  for (int o = 0; o < n_out; ++o)
+    acc[o] = 0;
+  for (int i = 0; i < n_in; ++i) {
+    if (!x[i]) continue;
+    int32_t v = x[i];
+    const int8_t *r = q + (size_t)i * (size_t)n_out;
+    for (int o = 0; o < n_out; ++o)
+      acc[o] += v * r[o];
   }
 }
 
@@ -352,6 +388,47 @@ dot_vnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
           _mm512_loadu_si512(base + (size_t)grp[k] * stride));
     }
     _mm512_storeu_si512(acc + o, c0);
+  }
+  return o;
+}
+
+/* AVX-VNNI: vpdpbusd on 8 outputs per vector, 8 vectors (64 outputs) per
+ * sweep. */
+__attribute__((target("avx2,avxvnni"))) static int
+dot_avxvnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
+            const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  size_t stride = (size_t)n_out * 4;
+  for (; o + 64 <= n_out; o += 64) {
+    __m256i c[8];
+    for (int j = 0; j < 8; ++j)
+      c[j] = _mm256_setzero_si256();
+    const int8_t *base = q + (size_t)o * 4;
+    for (int k = 0; k < ng; ++k) {
+      int32_t xv;
+      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+      __m256i b = _mm256_set1_epi32(xv);
+      const int8_t *r = base + (size_t)grp[k] * stride;
+      for (int j = 0; j < 8; ++j)
+        c[j] = _mm256_dpbusd_avx_epi32(
+            c[j], b, _mm256_loadu_si256((const __m256i *)(r + 32 * j)));
+    }
+    for (int j = 0; j < 8; ++j)
+      _mm256_storeu_si256((__m256i *)(acc + o + 8 * j), c[j]);
+  }
+  for (; o + 8 <= n_out; o += 8) {
+    __m256i c0 = _mm256_setzero_si256();
+    const int8_t *base = q + (size_t)o * 4;
+    for (int k = 0; k < ng; ++k) {
+      int32_t xv;
+      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+      c0 = _mm256_dpbusd_avx_epi32(
+          c0, _mm256_set1_epi32(xv),
+          _mm256_loadu_si256(
+              (const __m256i *)(base + (size_t)grp[k] * stride)));
+    }
+    _mm256_storeu_si256((__m256i *)(acc + o), c0);
   }
   return o;
 }
@@ -440,7 +517,7 @@ void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
 #ifdef KT_Q8_X86
   if (m->q_isa == KT_Q8_VNNI)
     o = rows_avx512(L->q, L->n_in, L->n_out, idx, n_idx, acc);
-  else if (m->q_isa == KT_Q8_AVX2)
+  else if (m->q_isa == KT_Q8_AVX2 || m->q_isa == KT_Q8_AVXVNNI)
     o = rows_avx2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
 #else
   (void)m;
@@ -457,12 +534,17 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
 #ifdef KT_Q8_X86
   if (m->q_isa == KT_Q8_VNNI)
     o = dot_vnni(L->q, L->n_out, x, grp, ng, acc);
+  else if (m->q_isa == KT_Q8_AVXVNNI)
+    o = dot_avxvnni(L->q, L->n_out, x, grp, ng, acc);
   else if (m->q_isa == KT_Q8_AVX2)
     o = dot_avx2(L->q, L->n_out, x, grp, ng, acc);
 #else
   (void)m;
 #endif
-  if (o < L->n_out) dot_c(L->q, L->n_out, o, x, grp, ng, acc);
+  if (m->q_isa == KT_Q8_C) /* every layer by rows */
+    dot_rows(L->q, L->n_in, L->n_out, x, acc);
+  else if (o < L->n_out)
+    dot_tail(L->q, L->n_out, o, x, grp, ng, acc);
   finish(acc, L->b, L->qs, a, L->n_out, relu, y);
 }
 

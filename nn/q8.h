@@ -11,11 +11,11 @@
  * layers.
  *
  * The sums are integers, exact at every vector width: x86-64 CPUs with
- * AVX-512 VNNI (vpdpbusd), AVX2 (vpmaddubsw, which cannot saturate with
- * 7-bit activations: 2 * 127 * 127 < 32768) and plain C give bitwise the
- * same outputs; the float steps are element-wise, in one order, with no
- * FMA.  The one-hot layer's weights are stored by rows (q[i * n_out + o]),
- * a listed row's added in 16 bits (AVX-512 or AVX2; exact for up to 256
+ * AVX-512 VNNI or AVX-VNNI (vpdpbusd), AVX2 (vpmaddubsw, which cannot
+ * saturate with 7-bit activations: 2 * 127 * 127 < 32768) and plain C give
+ * bitwise the same outputs; the float steps are element-wise, in one order,
+ * with no FMA.  The one-hot layer's weights are stored by rows (q[i * n_out +
+ * o]), a listed row's added in 16 bits (AVX-512 or AVX2; exact for up to 256
  * rows, more go by chunks); a later layer's in groups of four inputs
  * (q[(g * n_out + o) * 4 + j] = q[4g + j][o], inputs padded to a multiple
  * of 4 with zeros), the layout vpdpbusd reads, and a group whose four
@@ -29,13 +29,22 @@
 #include <stdint.h>
 
 /* The kernels: KT_Q8_ISA_AUTO picks the best the CPU has. */
-enum { KT_Q8_ISA_AUTO = -1, KT_Q8_C = 0, KT_Q8_AVX2 = 1, KT_Q8_VNNI = 2 };
+enum {
+  KT_Q8_ISA_AUTO = -1,
+  KT_Q8_C = 0,
+  KT_Q8_AVX2 = 1,    /* vpmaddubsw */
+  KT_Q8_AVXVNNI = 2, /* vpdpbusd on 256 bits (AVX-VNNI, no AVX-512) */
+  KT_Q8_VNNI = 3     /* vpdpbusd on 512 bits (AVX-512 VNNI) */
+};
 
 /* Non-RT: quantize every layer of m (allocates m->qmem) and pick the
  * kernel (isa, or the CPU's best if it is AUTO or the CPU lacks it).
  * Returns 0 on success, -1 if out of memory (m unchanged). */
 int kt_q8_quantize(kt_model *m, int isa);
-/* The kernel kt_q8_quantize picks for isa on this CPU. */
+/* The kernel kt_q8_quantize picks for isa on this CPU (for AUTO, the
+ * environment variable KANTOR_Q8_ISA=c, avx2 or avxvnni asks for a
+ * lesser one:
+ * measuring). */
 int kt_q8_isa_pick(int isa);
 const char *kt_q8_isa_name(int isa);
 
