@@ -554,15 +554,17 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
  * running lanes added in a fixed order: bitwise the same on every CPU,
  * and a few times cheaper than libm's double exp and log per token. */
 
-typedef float kt_q8_v8 __attribute__((vector_size(32)));
-typedef int32_t kt_q8_v8i __attribute__((vector_size(32)));
-#define V8F(c) ((kt_q8_v8){c, c, c, c, c, c, c, c})
-#define V8I(c) ((kt_q8_v8i){c, c, c, c, c, c, c, c})
+/* 16 lanes: one AVX-512 register, two AVX2 ones (the same per lane) */
+typedef float kt_q8_v8 __attribute__((vector_size(64)));
+typedef int32_t kt_q8_v8i __attribute__((vector_size(64)));
+#define KT_Q8_LANES 16
+#define V8F(c) ((kt_q8_v8){c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c})
+#define V8I(c) ((kt_q8_v8i){c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c})
 /* m ? a : b per lane (m: all ones or zeros) */
 #define sel8(m, a, b)                                                          \
   ((kt_q8_v8)(((kt_q8_v8i)(a) & (m)) | ((kt_q8_v8i)(b) & ~(m))))
 
-/* y[0..8) = exp(x[0..8)) (functions of pointers: no vector in the ABI) */
+/* y[0..16) = exp(x[0..16)) (functions of pointers: no vector in the ABI) */
 static inline __attribute__((always_inline)) void exp8(const float *xp,
                                                        float *yp)
 {
@@ -612,15 +614,15 @@ static inline __attribute__((always_inline)) void log8(const float *xp,
   memcpy(yp, &l, sizeof l);
 }
 
-/* Eight lanes at a time, the tail through a padded copy: every element
+/* KT_Q8_LANES at a time, the tail through a padded copy: every element
  * sees the same operations. */
 KT_CLONES void kt_q8_exp(const float *x, float *y, int n)
 {
   int i = 0;
-  for (; i + 8 <= n; i += 8)
+  for (; i + KT_Q8_LANES <= n; i += KT_Q8_LANES)
     exp8(x + i, y + i);
   if (i < n) {
-    float t[8] = {0};
+    float t[KT_Q8_LANES] = {0};
     memcpy(t, x + i, sizeof(float) * (size_t)(n - i));
     exp8(t, t);
     memcpy(y + i, t, sizeof(float) * (size_t)(n - i));
@@ -630,10 +632,12 @@ KT_CLONES void kt_q8_exp(const float *x, float *y, int n)
 KT_CLONES void kt_q8_log(const float *x, float *y, int n)
 {
   int i = 0;
-  for (; i + 8 <= n; i += 8)
+  for (; i + KT_Q8_LANES <= n; i += KT_Q8_LANES)
     log8(x + i, y + i);
   if (i < n) {
-    float t[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    float t[KT_Q8_LANES];
+    for (int j = 0; j < KT_Q8_LANES; ++j)
+      t[j] = 1.0f;
     memcpy(t, x + i, sizeof(float) * (size_t)(n - i));
     log8(t, t);
     memcpy(y + i, t, sizeof(float) * (size_t)(n - i));
