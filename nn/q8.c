@@ -76,10 +76,10 @@ int kt_q8_quantize(kt_model *m, int isa)
           float v = fabsf(L->w[(size_t)i * (size_t)L->n_out + o]);
           mx = v > mx ? v : mx;
         }
-        s[o] = mx / 127.0f;
+        s[o] = mx / 127.0f; /* 0 for a column of zeros or of subnormals */
         for (int i = 0; i < L->n_in; ++i) {
-          float v =
-              mx > 0.0f ? L->w[(size_t)i * (size_t)L->n_out + o] / s[o] : 0.0f;
+          float v = s[o] > 0.0f ? L->w[(size_t)i * (size_t)L->n_out + o] / s[o]
+                                : 0.0f;
           long r = lrintf(v);
           r = r > 127 ? 127 : r < -127 ? -127 : r;
           if (l == 0 || pick == KT_Q8_C) /* rows, a listed / nonzero one
@@ -239,8 +239,12 @@ static void quant_acts(const float *restrict y, int n, float inv,
                        uint8_t *restrict x)
 {
   for (int i = 0; i < n; ++i) {
-    int v = (int)(y[i] * inv + 0.5f);
-    x[i] = (uint8_t)(v > 127 ? 127 : v < 0 ? 0 : v);
+    /* clamped before the conversion: not a number (an infinite activation
+       of a model with extreme weights, times 0) counts 0 */
+    float f = y[i] * inv + 0.5f;
+    f = f > 0.0f ? f : 0.0f;
+    f = f < 127.0f ? f : 127.0f;
+    x[i] = (uint8_t)(int)f;
   }
 }
 

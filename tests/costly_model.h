@@ -2,7 +2,7 @@
  * thread: the shipped L0 model's representation averaged over -3..+3
  * (7 passes, twice with the grace window), one net with two hidden layers
  * just wide enough that its worst-case cost per slice passes
- * kt_engine_cost_budget (a file of ~4 MB with the shipped students, zero
+ * kt_engine_cost_budget (a file of ~4 MB with the shipped models, zero
  * weights).  The hosts' tests send it and expect it refused, logged, and
  * the current model kept. */
 #ifndef KT_TEST_COSTLY_MODEL_H

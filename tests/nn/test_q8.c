@@ -100,7 +100,7 @@ static void reference(const kt_model *m, const int32_t *idx, int n_idx,
         float s = mx / 127.0f;
         int32_t acc = 0;
         for (int i = 0; i < L->n_in; ++i) {
-          long q = mx > 0.0f ? lrintf(L->w[(size_t)i * L->n_out + o] / s) : 0;
+          long q = s > 0.0f ? lrintf(L->w[(size_t)i * L->n_out + o] / s) : 0;
           acc += x[i] * (int32_t)q;
         }
         float v = L->b[o] + ((float)acc * s) * a;
