@@ -140,94 +140,97 @@ static void rows_c(const int8_t *restrict q, int n_in, int n_out, int o0,
 /* 16-bit sums of at most KT_Q8_CHUNK rows cannot overflow (256 * 127 <
  * 32768); longer lists go by chunks, added up in 32 bits. */
 #define KT_Q8_CHUNK 256
-/* 32 outputs per vector, 16 vectors (512 outputs) per sweep of the list.
- * Returns the first output not done. */
+
+/* The listed rows' sums for outputs [o, o + 32 nv): nv (a constant where
+ * it is called, so the accumulators stay in registers) vectors of 32
+ * 16-bit sums. */
+static inline __attribute__((always_inline, target("avx512f,avx512bw"))) void
+rows512_tile(const int8_t *restrict q, size_t stride, int n_in,
+             const int32_t *restrict idx, int n_idx, int32_t *restrict acc,
+             int o, int nv) KT_RT
+{
+  for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+    __m512i a[16];
+    for (int j = 0; j < nv; ++j)
+      a[j] = _mm512_setzero_si512();
+    int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+    for (int k = k0; k < k1; ++k) {
+      if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+      const int8_t *r = q + (size_t)idx[k] * stride + o;
+      for (int j = 0; j < nv; ++j)
+        a[j] = _mm512_add_epi16(a[j], _mm512_cvtepi8_epi16(_mm256_loadu_si256(
+                                          (const __m256i *)(r + 32 * j))));
+    }
+    for (int j = 0; j < nv; ++j) {
+      __m512i lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a[j]));
+      __m512i hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a[j], 1));
+      int32_t *d = acc + o + 32 * j;
+      if (k0) {
+        lo = _mm512_add_epi32(lo, _mm512_loadu_si512(d));
+        hi = _mm512_add_epi32(hi, _mm512_loadu_si512(d + 16));
+      }
+      _mm512_storeu_si512(d, lo);
+      _mm512_storeu_si512(d + 16, hi);
+    }
+  }
+}
+
+/* 512 outputs per sweep of the list, then 32.  Returns the first output
+ * not done. */
 __attribute__((target("avx512f,avx512bw"))) static int
 rows_avx512(const int8_t *restrict q, int n_in, int n_out,
             const int32_t *restrict idx, int n_idx, int32_t *restrict acc) KT_RT
 {
   int o = 0;
-  size_t stride = (size_t)n_out;
   for (; o + 512 <= n_out; o += 512)
-    for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
-      __m512i a[16];
-      for (int j = 0; j < 16; ++j)
-        a[j] = _mm512_setzero_si512();
-      int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
-      for (int k = k0; k < k1; ++k) {
-        if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
-        const int8_t *r = q + (size_t)idx[k] * stride + o;
-        for (int j = 0; j < 16; ++j)
-          a[j] = _mm512_add_epi16(a[j], _mm512_cvtepi8_epi16(_mm256_loadu_si256(
-                                            (const __m256i *)(r + 32 * j))));
-      }
-      for (int j = 0; j < 16; ++j) {
-        __m512i lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a[j]));
-        __m512i hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a[j], 1));
-        int32_t *d = acc + o + 32 * j;
-        if (k0) {
-          lo = _mm512_add_epi32(lo, _mm512_loadu_si512(d));
-          hi = _mm512_add_epi32(hi, _mm512_loadu_si512(d + 16));
-        }
-        _mm512_storeu_si512(d, lo);
-        _mm512_storeu_si512(d + 16, hi);
-      }
-    }
+    rows512_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 16);
   for (; o + 32 <= n_out; o += 32)
-    for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
-      __m512i a = _mm512_setzero_si512();
-      int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
-      for (int k = k0; k < k1; ++k) {
-        if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
-        a = _mm512_add_epi16(
-            a, _mm512_cvtepi8_epi16(_mm256_loadu_si256(
-                   (const __m256i *)(q + (size_t)idx[k] * stride + o))));
-      }
-      __m512i lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(a));
-      __m512i hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a, 1));
-      if (k0) {
-        lo = _mm512_add_epi32(lo, _mm512_loadu_si512(acc + o));
-        hi = _mm512_add_epi32(hi, _mm512_loadu_si512(acc + o + 16));
-      }
-      _mm512_storeu_si512(acc + o, lo);
-      _mm512_storeu_si512(acc + o + 16, hi);
-    }
+    rows512_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 1);
   return o;
 }
 
-/* 16 outputs per vector, 16 vectors (256 outputs) per sweep. */
+/* rows512_tile on AVX2: nv vectors of 16 16-bit sums. */
+static inline __attribute__((always_inline, target("avx2"))) void
+rows256_tile(const int8_t *restrict q, size_t stride, int n_in,
+             const int32_t *restrict idx, int n_idx, int32_t *restrict acc,
+             int o, int nv) KT_RT
+{
+  for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+    __m256i a[16];
+    for (int j = 0; j < nv; ++j)
+      a[j] = _mm256_setzero_si256();
+    int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+    for (int k = k0; k < k1; ++k) {
+      if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+      const int8_t *r = q + (size_t)idx[k] * stride + o;
+      for (int j = 0; j < nv; ++j)
+        a[j] = _mm256_add_epi16(a[j], _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                          (const __m128i *)(r + 16 * j))));
+    }
+    for (int j = 0; j < nv; ++j) {
+      __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a[j]));
+      __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a[j], 1));
+      int32_t *d = acc + o + 16 * j;
+      if (k0) {
+        lo = _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)d));
+        hi = _mm256_add_epi32(hi, _mm256_loadu_si256((const __m256i *)(d + 8)));
+      }
+      _mm256_storeu_si256((__m256i *)d, lo);
+      _mm256_storeu_si256((__m256i *)(d + 8), hi);
+    }
+  }
+}
+
+/* 256 outputs per sweep, then 16. */
 __attribute__((target("avx2"))) static int
 rows_avx2(const int8_t *restrict q, int n_in, int n_out,
           const int32_t *restrict idx, int n_idx, int32_t *restrict acc) KT_RT
 {
   int o = 0;
-  size_t stride = (size_t)n_out;
   for (; o + 256 <= n_out; o += 256)
-    for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
-      __m256i a[16];
-      for (int j = 0; j < 16; ++j)
-        a[j] = _mm256_setzero_si256();
-      int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
-      for (int k = k0; k < k1; ++k) {
-        if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
-        const int8_t *r = q + (size_t)idx[k] * stride + o;
-        for (int j = 0; j < 16; ++j)
-          a[j] = _mm256_add_epi16(a[j], _mm256_cvtepi8_epi16(_mm_loadu_si128(
-                                            (const __m128i *)(r + 16 * j))));
-      }
-      for (int j = 0; j < 16; ++j) {
-        __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a[j]));
-        __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a[j], 1));
-        int32_t *d = acc + o + 16 * j;
-        if (k0) {
-          lo = _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)d));
-          hi = _mm256_add_epi32(hi,
-                                _mm256_loadu_si256((const __m256i *)(d + 8)));
-        }
-        _mm256_storeu_si256((__m256i *)d, lo);
-        _mm256_storeu_si256((__m256i *)(d + 8), hi);
-      }
-    }
+    rows256_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 16);
+  for (; o + 16 <= n_out; o += 16)
+    rows256_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 1);
   return o;
 }
 #endif
@@ -246,23 +249,6 @@ static void quant_acts(const float *restrict y, int n, float inv,
     f = f < 127.0f ? f : 127.0f;
     x[i] = (uint8_t)(int)f;
   }
-}
-
-KT_CLONES static float max_of(const float *restrict y, int n) KT_RT;
-static float max_of(const float *restrict y, int n)
-{
-  /* exact whatever the order: 8 running maxima */
-  float m[8] = {0};
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j)
-      m[j] = y[i + j] > m[j] ? y[i + j] : m[j];
-  for (; i < n; ++i)
-    m[0] = y[i] > m[0] ? y[i] : m[0];
-  float r = 0.0f;
-  for (int j = 0; j < 8; ++j)
-    r = m[j] > r ? m[j] : r;
-  return r;
 }
 
 #ifdef KT_Q8_X86
@@ -292,7 +278,7 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
                int32_t *grp, float *a)
 {
   size_t nb = kt_q8_in_bytes(n);
-  float mx = max_of(y, n);
+  float mx = kt_q8_max(y, n); /* y >= 0: ReLU outputs */
   if (!(mx > 0.0f)) { /* all zero (or NaN): nothing flows on */
     *a = 0.0f;
     return 0;
@@ -346,152 +332,119 @@ static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
 }
 
 #ifdef KT_Q8_X86
-/* 16 outputs per vector; 8 vectors (128 outputs) per sweep of the list.
- * Returns the first output not done. */
+/* The groups' sums for outputs [o, o + 16 nv) with vpdpbusd: nv (a
+ * constant where it is called) vectors of 16 outputs x 4 inputs. */
+static inline
+    __attribute__((always_inline, target("avx512f,avx512bw,avx512vnni"))) void
+    dot512_tile(const int8_t *restrict q, size_t stride,
+                const uint8_t *restrict x, const int32_t *restrict grp, int ng,
+                int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m512i c[8];
+  for (int j = 0; j < nv; ++j)
+    c[j] = _mm512_setzero_si512();
+  const int8_t *base = q + (size_t)o * 4;
+  for (int k = 0; k < ng; ++k) {
+    int32_t xv;
+    memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+    __m512i b = _mm512_set1_epi32(xv);
+    const int8_t *r = base + (size_t)grp[k] * stride;
+    for (int j = 0; j < nv; ++j)
+      c[j] = _mm512_dpbusd_epi32(c[j], b, _mm512_loadu_si512(r + 64 * j));
+  }
+  for (int j = 0; j < nv; ++j)
+    _mm512_storeu_si512(acc + o + 16 * j, c[j]);
+}
+
+/* 128 outputs per sweep of the list, then 16.  Returns the first output
+ * not done. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
 dot_vnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
          const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
 {
   int o = 0;
-  size_t stride = (size_t)n_out * 4;
-  for (; o + 128 <= n_out; o += 128) {
-    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0,
-            c5 = c0, c6 = c0, c7 = c0;
-    const int8_t *base = q + (size_t)o * 4;
-    for (int k = 0; k < ng; ++k) {
-      int32_t xv;
-      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-      __m512i b = _mm512_set1_epi32(xv);
-      const int8_t *r = base + (size_t)grp[k] * stride;
-      c0 = _mm512_dpbusd_epi32(c0, b, _mm512_loadu_si512(r));
-      c1 = _mm512_dpbusd_epi32(c1, b, _mm512_loadu_si512(r + 64));
-      c2 = _mm512_dpbusd_epi32(c2, b, _mm512_loadu_si512(r + 128));
-      c3 = _mm512_dpbusd_epi32(c3, b, _mm512_loadu_si512(r + 192));
-      c4 = _mm512_dpbusd_epi32(c4, b, _mm512_loadu_si512(r + 256));
-      c5 = _mm512_dpbusd_epi32(c5, b, _mm512_loadu_si512(r + 320));
-      c6 = _mm512_dpbusd_epi32(c6, b, _mm512_loadu_si512(r + 384));
-      c7 = _mm512_dpbusd_epi32(c7, b, _mm512_loadu_si512(r + 448));
-    }
-    _mm512_storeu_si512(acc + o, c0);
-    _mm512_storeu_si512(acc + o + 16, c1);
-    _mm512_storeu_si512(acc + o + 32, c2);
-    _mm512_storeu_si512(acc + o + 48, c3);
-    _mm512_storeu_si512(acc + o + 64, c4);
-    _mm512_storeu_si512(acc + o + 80, c5);
-    _mm512_storeu_si512(acc + o + 96, c6);
-    _mm512_storeu_si512(acc + o + 112, c7);
-  }
-  for (; o + 16 <= n_out; o += 16) {
-    __m512i c0 = _mm512_setzero_si512();
-    const int8_t *base = q + (size_t)o * 4;
-    for (int k = 0; k < ng; ++k) {
-      int32_t xv;
-      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-      c0 = _mm512_dpbusd_epi32(
-          c0, _mm512_set1_epi32(xv),
-          _mm512_loadu_si512(base + (size_t)grp[k] * stride));
-    }
-    _mm512_storeu_si512(acc + o, c0);
-  }
+  for (; o + 128 <= n_out; o += 128)
+    dot512_tile(q, (size_t)n_out * 4, x, grp, ng, acc, o, 8);
+  for (; o + 16 <= n_out; o += 16)
+    dot512_tile(q, (size_t)n_out * 4, x, grp, ng, acc, o, 1);
   return o;
 }
 
-/* AVX-VNNI: vpdpbusd on 8 outputs per vector, 8 vectors (64 outputs) per
- * sweep. */
+/* dot512_tile on 256 bits with vpdpbusd (AVX-VNNI): nv vectors of 8
+ * outputs x 4 inputs. */
+static inline __attribute__((always_inline, target("avx2,avxvnni"))) void
+dot256_tile_vnni(const int8_t *restrict q, size_t stride,
+                 const uint8_t *restrict x, const int32_t *restrict grp, int ng,
+                 int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m256i c[8];
+  for (int j = 0; j < nv; ++j)
+    c[j] = _mm256_setzero_si256();
+  const int8_t *base = q + (size_t)o * 4;
+  for (int k = 0; k < ng; ++k) {
+    int32_t xv;
+    memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+    __m256i b = _mm256_set1_epi32(xv);
+    const int8_t *r = base + (size_t)grp[k] * stride;
+    for (int j = 0; j < nv; ++j)
+      c[j] = _mm256_dpbusd_avx_epi32(
+          c[j], b, _mm256_loadu_si256((const __m256i *)(r + 32 * j)));
+  }
+  for (int j = 0; j < nv; ++j)
+    _mm256_storeu_si256((__m256i *)(acc + o + 8 * j), c[j]);
+}
+
+/* The same with AVX2's vpmaddubsw + vpmaddwd, whose 16-bit pair sums are
+ * exact: |x0 q0 + x1 q1| <= 2 * 127 * 127. */
+static inline __attribute__((always_inline, target("avx2"))) void
+dot256_tile_avx2(const int8_t *restrict q, size_t stride,
+                 const uint8_t *restrict x, const int32_t *restrict grp, int ng,
+                 int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m256i c[8];
+  const __m256i one = _mm256_set1_epi16(1);
+  for (int j = 0; j < nv; ++j)
+    c[j] = _mm256_setzero_si256();
+  const int8_t *base = q + (size_t)o * 4;
+  for (int k = 0; k < ng; ++k) {
+    int32_t xv;
+    memcpy(&xv, x + 4 * (size_t)grp[k], 4);
+    __m256i b = _mm256_set1_epi32(xv);
+    const int8_t *r = base + (size_t)grp[k] * stride;
+    for (int j = 0; j < nv; ++j)
+      c[j] = _mm256_add_epi32(
+          c[j], _mm256_madd_epi16(
+                    _mm256_maddubs_epi16(
+                        b, _mm256_loadu_si256((const __m256i *)(r + 32 * j))),
+                    one));
+  }
+  for (int j = 0; j < nv; ++j)
+    _mm256_storeu_si256((__m256i *)(acc + o + 8 * j), c[j]);
+}
+
+/* AVX-VNNI (no AVX-512): 64 outputs per sweep, then 8. */
 __attribute__((target("avx2,avxvnni"))) static int
 dot_avxvnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
             const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
 {
   int o = 0;
-  size_t stride = (size_t)n_out * 4;
-  for (; o + 64 <= n_out; o += 64) {
-    __m256i c[8];
-    for (int j = 0; j < 8; ++j)
-      c[j] = _mm256_setzero_si256();
-    const int8_t *base = q + (size_t)o * 4;
-    for (int k = 0; k < ng; ++k) {
-      int32_t xv;
-      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-      __m256i b = _mm256_set1_epi32(xv);
-      const int8_t *r = base + (size_t)grp[k] * stride;
-      for (int j = 0; j < 8; ++j)
-        c[j] = _mm256_dpbusd_avx_epi32(
-            c[j], b, _mm256_loadu_si256((const __m256i *)(r + 32 * j)));
-    }
-    for (int j = 0; j < 8; ++j)
-      _mm256_storeu_si256((__m256i *)(acc + o + 8 * j), c[j]);
-  }
-  for (; o + 8 <= n_out; o += 8) {
-    __m256i c0 = _mm256_setzero_si256();
-    const int8_t *base = q + (size_t)o * 4;
-    for (int k = 0; k < ng; ++k) {
-      int32_t xv;
-      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-      c0 = _mm256_dpbusd_avx_epi32(
-          c0, _mm256_set1_epi32(xv),
-          _mm256_loadu_si256(
-              (const __m256i *)(base + (size_t)grp[k] * stride)));
-    }
-    _mm256_storeu_si256((__m256i *)(acc + o), c0);
-  }
+  for (; o + 64 <= n_out; o += 64)
+    dot256_tile_vnni(q, (size_t)n_out * 4, x, grp, ng, acc, o, 8);
+  for (; o + 8 <= n_out; o += 8)
+    dot256_tile_vnni(q, (size_t)n_out * 4, x, grp, ng, acc, o, 1);
   return o;
 }
 
-/* 8 outputs per vector; 8 vectors (64 outputs) per sweep.  vpmaddubsw's
- * 16-bit pair sums are exact: |x0 q0 + x1 q1| <= 2 * 127 * 127. */
+/* AVX2: 64 outputs per sweep, then 8. */
 __attribute__((target("avx2"))) static int
 dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
          const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
 {
   int o = 0;
-  size_t stride = (size_t)n_out * 4;
-  const __m256i one = _mm256_set1_epi16(1);
-#define KT_Q8_STEP(c, off)                                                     \
-  c = _mm256_add_epi32(                                                        \
-      c, _mm256_madd_epi16(                                                    \
-             _mm256_maddubs_epi16(                                             \
-                 b, _mm256_loadu_si256((const __m256i *)(r + (off)))),         \
-             one))
-  for (; o + 64 <= n_out; o += 64) {
-    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0,
-            c5 = c0, c6 = c0, c7 = c0;
-    const int8_t *base = q + (size_t)o * 4;
-    for (int k = 0; k < ng; ++k) {
-      int32_t xv;
-      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-      __m256i b = _mm256_set1_epi32(xv);
-      const int8_t *r = base + (size_t)grp[k] * stride;
-      KT_Q8_STEP(c0, 0);
-      KT_Q8_STEP(c1, 32);
-      KT_Q8_STEP(c2, 64);
-      KT_Q8_STEP(c3, 96);
-      KT_Q8_STEP(c4, 128);
-      KT_Q8_STEP(c5, 160);
-      KT_Q8_STEP(c6, 192);
-      KT_Q8_STEP(c7, 224);
-    }
-    _mm256_storeu_si256((__m256i *)(acc + o), c0);
-    _mm256_storeu_si256((__m256i *)(acc + o + 8), c1);
-    _mm256_storeu_si256((__m256i *)(acc + o + 16), c2);
-    _mm256_storeu_si256((__m256i *)(acc + o + 24), c3);
-    _mm256_storeu_si256((__m256i *)(acc + o + 32), c4);
-    _mm256_storeu_si256((__m256i *)(acc + o + 40), c5);
-    _mm256_storeu_si256((__m256i *)(acc + o + 48), c6);
-    _mm256_storeu_si256((__m256i *)(acc + o + 56), c7);
-  }
-  for (; o + 8 <= n_out; o += 8) {
-    __m256i c0 = _mm256_setzero_si256();
-    const int8_t *base = q + (size_t)o * 4;
-    for (int k = 0; k < ng; ++k) {
-      int32_t xv;
-      memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-      __m256i b = _mm256_set1_epi32(xv);
-      const int8_t *r = base + (size_t)grp[k] * stride;
-      KT_Q8_STEP(c0, 0);
-    }
-    _mm256_storeu_si256((__m256i *)(acc + o), c0);
-  }
-#undef KT_Q8_STEP
+  for (; o + 64 <= n_out; o += 64)
+    dot256_tile_avx2(q, (size_t)n_out * 4, x, grp, ng, acc, o, 8);
+  for (; o + 8 <= n_out; o += 8)
+    dot256_tile_avx2(q, (size_t)n_out * 4, x, grp, ng, acc, o, 1);
   return o;
 }
 #endif
@@ -554,9 +507,9 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
 
 /* ---- the heads' arithmetic for int8 models ----
  * exp and log in float from their own polynomials, element-wise over
- * arrays (vectorized; the same at every width, no FMA), and sums of 8
- * running lanes added in a fixed order: bitwise the same on every CPU,
- * and a few times cheaper than libm's double exp and log per token. */
+ * arrays (vectorized; the same at every width, no FMA), and a maximum:
+ * bitwise the same on every CPU, and a few times cheaper than libm's
+ * double exp and log per token. */
 
 /* 16 lanes: one AVX-512 register, two AVX2 ones (the same per lane) */
 typedef float kt_q8_v8 __attribute__((vector_size(64)));
@@ -646,18 +599,6 @@ KT_CLONES void kt_q8_log(const float *x, float *y, int n)
     log8(t, t);
     memcpy(y + i, t, sizeof(float) * (size_t)(n - i));
   }
-}
-
-KT_CLONES float kt_q8_sum(const float *restrict x, int n)
-{
-  float a[8] = {0};
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j)
-      a[j] += x[i + j];
-  for (int j = 0; i < n; ++i, ++j)
-    a[j] += x[i];
-  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
 KT_CLONES float kt_q8_max(const float *restrict x, int n)

@@ -71,12 +71,12 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
                  float *y) KT_RT;
 
 /* The heads' arithmetic of an int8 model (its ensemble's mean and its
- * shift averaging): y = exp(x), y = log(x) element-wise (y may be x), the sum
- * and the maximum of x[0..n) (n >= 1).  Float polynomials and sums in a fixed
- * order: bitwise the same on every CPU. */
+ * shift averaging): y = exp(x), y = log(x) element-wise (y may be x), and
+ * the maximum of x[0..n) (n >= 1).  Float polynomials, the same per lane at
+ * every vector width (their callers add in a fixed order): bitwise the same
+ * on every CPU. */
 void kt_q8_exp(const float *x, float *y, int n) KT_RT;
 void kt_q8_log(const float *x, float *y, int n) KT_RT;
-float kt_q8_sum(const float *restrict x, int n) KT_RT;
 float kt_q8_max(const float *restrict x, int n) KT_RT;
 
 #endif
