@@ -274,6 +274,23 @@ list_groups_avx512(const uint8_t *restrict x, size_t n4,
 }
 #endif
 
+KT_CLONES float kt_q8_max(const float *restrict x, int n)
+{
+  float a[8];
+  for (int j = 0; j < 8; ++j)
+    a[j] = x[0];
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
+  for (int j = 0; i < n; ++i, ++j)
+    a[j] = x[i] > a[j] ? x[i] : a[j];
+  float r = a[0];
+  for (int j = 1; j < 8; ++j)
+    r = a[j] > r ? a[j] : r;
+  return r;
+}
+
 int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
                int32_t *grp, float *a)
 {
@@ -599,21 +616,4 @@ KT_CLONES void kt_q8_log(const float *x, float *y, int n)
     log8(t, t);
     memcpy(y + i, t, sizeof(float) * (size_t)(n - i));
   }
-}
-
-KT_CLONES float kt_q8_max(const float *restrict x, int n)
-{
-  float a[8];
-  for (int j = 0; j < 8; ++j)
-    a[j] = x[0];
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j)
-      a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
-  for (int j = 0; i < n; ++i, ++j)
-    a[j] = x[i] > a[j] ? x[i] : a[j];
-  float r = a[0];
-  for (int j = 1; j < 8; ++j)
-    r = a[j] > r ? a[j] : r;
-  return r;
 }
