@@ -47,20 +47,26 @@ def main():
             sys.exit(f'bach_twice: {p}: not found (--data / --style)')
     sys.path.insert(0, a.style)
     import kern, style  # noqa: E402  (../shared/style, the reference definitions)
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('style_check_defs', os.path.join(a.style, 'style_check.py'))
-    src = open(spec.origin).read()
-    head = src[:src.index('b = json.load')]  # STATS and ONE_SIDED, without running the check
+    # style_check.py's STATS and ONE_SIDED, without running its check
+    check = os.path.join(a.style, 'style_check.py')
+    src = open(check).read()
+    if 'b = json.load' not in src:
+        sys.exit(f'bach_twice: {check}: no STATS / ONE_SIDED before its check (another version?)')
     defs = {}
-    exec(compile(head, spec.origin, 'exec'), defs)
+    exec(compile(src[:src.index('b = json.load')], check, 'exec'), defs)
     STATS, ONE_SIDED = defs['STATS'], defs['ONE_SIDED']
+    if a.n < 1 or a.draws < 1:
+        sys.exit('bach_twice: --n and --draws must be at least 1')
 
     groups = {}
     sets = set(a.sets.split(','))
     with open(split) as f:
         next(f)
-        for line in f:
-            file, _bwv, g, s = line.rstrip('\n').split('\t')
+        for no, line in enumerate(f, 2):
+            fields = line.rstrip('\n').split('\t')
+            if len(fields) != 4:
+                sys.exit(f'bach_twice: {split}:{no}: {len(fields)} fields, not 4 (file, bwv, split_group, split)')
+            file, _bwv, g, s = fields
             if s in sets:
                 groups.setdefault(g, []).append(file)
     groups = {g: sorted(fs) for g, fs in groups.items() if len(fs) >= 2}
@@ -81,6 +87,8 @@ def main():
             ps = [(x, y) for x, y in ps if sop[x] == sop[y]]
         if ps:
             pairs.append(ps)
+    if not pairs:
+        sys.exit(f'bach_twice: {split}: no tune harmonized twice in sets {a.sets}')
     n = len(pairs) if a.same_melody else min(a.n, len(pairs))
 
     def pooled(fs, k):
