@@ -466,6 +466,111 @@ dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
 }
 #endif
 
+/* ---- several passes through one layer at once ----
+ * The passes of a slice (the melody moved, the nets' inputs) go through
+ * each layer one after another, and each pass read the layer's weights
+ * again from the cache, which took more time than the arithmetic.  Here
+ * every weight vector is loaded once per group and used by all np passes:
+ * the same integer sums, in another order (bitwise the same outputs). */
+
+/* The groups nonzero in any x[p]: the list each pass's sums run over (a
+ * group that is zero in some pass adds 0 there). */
+int kt_q8_union(const uint8_t *const *x, int np, int n_in, int32_t *grp)
+{
+  size_t n4 = kt_q8_in_bytes(n_in) / 4;
+  int ng = 0;
+  for (size_t g = 0; g < n4; ++g) {
+    uint32_t any = 0;
+    for (int p = 0; p < np; ++p) {
+      uint32_t w;
+      memcpy(&w, x[p] + 4 * g, 4);
+      any |= w;
+    }
+    grp[ng] = (int32_t)g;
+    ng += any != 0;
+  }
+  return ng;
+}
+
+#ifdef KT_Q8_X86
+/* np (a constant where it is called) passes x 16 nv outputs from o. */
+static inline
+    __attribute__((always_inline, target("avx512f,avx512bw,avx512vnni"))) void
+    dot512_batch_tile(const int8_t *restrict q, size_t stride,
+                      const uint8_t *const *x, int np,
+                      const int32_t *restrict grp, int ng, int32_t *const *acc,
+                      int o, int nv) KT_RT
+{
+  __m512i c[KT_MAX_BATCH][2];
+  for (int p = 0; p < np; ++p)
+    for (int j = 0; j < nv; ++j)
+      c[p][j] = _mm512_setzero_si512();
+  const int8_t *base = q + (size_t)o * 4;
+  for (int k = 0; k < ng; ++k) {
+    size_t g = (size_t)grp[k];
+    const int8_t *r = base + g * stride;
+    __m512i w[2];
+    for (int j = 0; j < nv; ++j)
+      w[j] = _mm512_loadu_si512(r + 64 * j);
+    for (int p = 0; p < np; ++p) {
+      int32_t xv;
+      memcpy(&xv, x[p] + 4 * g, 4);
+      __m512i b = _mm512_set1_epi32(xv);
+      for (int j = 0; j < nv; ++j)
+        c[p][j] = _mm512_dpbusd_epi32(c[p][j], b, w[j]);
+    }
+  }
+  for (int p = 0; p < np; ++p)
+    for (int j = 0; j < nv; ++j)
+      _mm512_storeu_si512(acc[p] + o + 16 * j, c[p][j]);
+}
+
+/* 32 outputs per sweep of the list, then 16; np from 2 to KT_MAX_BATCH
+ * (7), each a constant for the compiler.  Returns the first output not
+ * done. */
+#define KT_Q8_BATCH_CASES(F)                                                   \
+  case 2:                                                                      \
+    F(2);                                                                      \
+    break;                                                                     \
+  case 3:                                                                      \
+    F(3);                                                                      \
+    break;                                                                     \
+  case 4:                                                                      \
+    F(4);                                                                      \
+    break;                                                                     \
+  case 5:                                                                      \
+    F(5);                                                                      \
+    break;                                                                     \
+  case 6:                                                                      \
+    F(6);                                                                      \
+    break;                                                                     \
+  default:                                                                     \
+    F(7);                                                                      \
+    break;
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
+dot_vnni_batch(const int8_t *restrict q, int n_out, const uint8_t *const *x,
+               int np, const int32_t *restrict grp, int ng,
+               int32_t *const *acc) KT_RT
+{
+  int o = 0;
+  size_t st = (size_t)n_out * 4;
+#define KT_Q8_T512(NP)                                                         \
+  do {                                                                         \
+    for (; o + 32 <= n_out; o += 32)                                           \
+      dot512_batch_tile(q, st, x, NP, grp, ng, acc, o, 2);                     \
+    for (; o + 16 <= n_out; o += 16)                                           \
+      dot512_batch_tile(q, st, x, NP, grp, ng, acc, o, 1);                     \
+  } while (0)
+  switch (np) {
+    KT_Q8_BATCH_CASES(KT_Q8_T512)
+  }
+#undef KT_Q8_T512
+  return o;
+}
+
+#undef KT_Q8_BATCH_CASES
+#endif
+
 /* y[o] = b[o] + ((float)acc[o] * s[o]) * a, then ReLU: element-wise */
 KT_CLONES static void finish(const int32_t *restrict acc,
                              const float *restrict b, const float *restrict s,
@@ -500,9 +605,9 @@ void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
   finish(acc, L->b, L->qs, 1.0f, L->n_out, relu, y);
 }
 
-void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
-                 const int32_t *grp, int ng, float a, int relu, int32_t *acc,
-                 float *y)
+/* One pass's sums acc[0..n_out) from x's ng groups grp. */
+static void dot_one(const kt_model *m, const kt_layer *L, const uint8_t *x,
+                    const int32_t *grp, int ng, int32_t *acc) KT_RT
 {
   int o = 0;
 #ifdef KT_Q8_X86
@@ -512,14 +617,40 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
     o = dot_avxvnni(L->q, L->n_out, x, grp, ng, acc);
   else if (m->q_isa == KT_Q8_AVX2)
     o = dot_avx2(L->q, L->n_out, x, grp, ng, acc);
-#else
-  (void)m;
 #endif
   if (m->q_isa == KT_Q8_C) /* every layer by rows */
     dot_rows(L->q, L->n_in, L->n_out, x, acc);
   else if (o < L->n_out)
     dot_tail(L->q, L->n_out, o, x, grp, ng, acc);
+}
+
+void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
+                 const int32_t *grp, int ng, float a, int relu, int32_t *acc,
+                 float *y)
+{
+  dot_one(m, L, x, grp, ng, acc);
   finish(acc, L->b, L->qs, a, L->n_out, relu, y);
+}
+
+void kt_q8_layer_batch(const kt_model *m, const kt_layer *L, int np,
+                       const uint8_t *const *x, const int32_t *grp, int ng,
+                       const float *a, int relu, int32_t *const *acc,
+                       float *const *y)
+{
+#ifdef KT_Q8_X86
+  if (m->q_isa == KT_Q8_VNNI && np >= 2 && np <= KT_MAX_BATCH) {
+    int o = dot_vnni_batch(L->q, L->n_out, x, np, grp, ng, acc);
+    for (int p = 0; p < np; ++p) {
+      if (o < L->n_out) dot_tail(L->q, L->n_out, o, x[p], grp, ng, acc[p]);
+      finish(acc[p], L->b, L->qs, a[p], L->n_out, relu, y[p]);
+    }
+    return;
+  }
+#endif
+  /* the other kernels gain nothing from it (measured: AVX2 and AVX-VNNI
+     slower): a pass at a time, over the common list */
+  for (int p = 0; p < np; ++p)
+    kt_q8_layer(m, L, x[p], grp, ng, a[p], relu, acc[p], y[p]);
 }
 
 /* ---- the heads' arithmetic for int8 models ----

@@ -70,6 +70,26 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
                  const int32_t *grp, int ng, float a, int relu, int32_t *acc,
                  float *y) KT_RT;
 
+/* np passes (1..KT_MAX_BATCH) of one later layer at once: for each p, as
+ * kt_q8_layer(m, L, x[p], ..., a[p], relu, acc[p], y[p]) with grp the ng
+ * groups nonzero in any x[p] (kt_q8_union); the outputs are bitwise
+ * kt_q8_layer's.  With the AVX-512 VNNI kernel each weight is loaded once
+ * for all the passes (kt_q8_batches); the others take a pass at a time,
+ * and are faster with each pass's own list. */
+void kt_q8_layer_batch(const kt_model *m, const kt_layer *L, int np,
+                       const uint8_t *const *x, const int32_t *grp, int ng,
+                       const float *a, int relu, int32_t *const *acc,
+                       float *const *y) KT_RT;
+/* Whether kt_q8_layer_batch gains over a pass at a time (the AVX-512
+ * VNNI kernel: bench_infer L4's decision 20.7-21.7 -> 18.7-19.5 us). */
+static inline int kt_q8_batches(const kt_model *m)
+{
+  return m->q_isa == KT_Q8_VNNI;
+}
+/* The groups (of 4 inputs of n_in) nonzero in any of x[0..np): into grp,
+ * returned: how many. */
+int kt_q8_union(const uint8_t *const *x, int np, int n_in, int32_t *grp) KT_RT;
+
 /* The heads' arithmetic of an int8 model (its ensemble's mean and its
  * shift averaging): y = exp(x), y = log(x) element-wise (y may be x), and
  * the maximum of x[0..n) (n >= 1).  Float polynomials, the same per lane at

@@ -198,6 +198,35 @@ static void check_model(int n_nets, int nl, const int *hidden)
               kt_q8_isa_name(isa), p);
       }
     }
+    /* batches of every size, and passes whose first hidden layer is all
+       0 (an input of no rows, the first layer's biases below 0): those
+       go alone, the others together (kt_q8_layer_batch) */
+    for (int np = 1; np <= KT_MAX_BATCH; ++np)
+      for (int dead = 0; dead < 2; ++dead) {
+        float keep[KT_MAX_NETS][KT_MAX_WIDTH];
+        for (int n = 0; dead && n < m->n_nets; ++n)
+          for (int o = 0; o < m->net[n].layer[0].n_out; ++o) {
+            keep[n][o] = m->net[n].layer[0].b[o];
+            m->net[n].layer[0].b[o] = -1.0f;
+          }
+        const int32_t *ip[KT_MAX_BATCH];
+        float *op[KT_MAX_BATCH];
+        for (int p = 0; p < np; ++p) {
+          n_idx[p] = dead && p % 3 == 1 ? 0 : random_input(n_in, idx[p]);
+          ip[p] = idx[p];
+          op[p] = got + (size_t)p * (size_t)no;
+        }
+        kt_model_forward_batch(m, np, ip, n_idx, scratch, op);
+        for (int p = 0; p < np; ++p) {
+          reference(m, idx[p], n_idx[p], ref);
+          CHECK(memcmp(ref, op[p], sizeof(float) * (size_t)no) == 0,
+                "%s kernel, pass %d of %d%s, differs from the definition",
+                kt_q8_isa_name(isa), p, np, dead ? " (some dead)" : "");
+        }
+        for (int n = 0; dead && n < m->n_nets; ++n)
+          for (int o = 0; o < m->net[n].layer[0].n_out; ++o)
+            m->net[n].layer[0].b[o] = keep[n][o];
+      }
     /* a list of 600 rows, repeats and all: the 16-bit sums go by chunks */
     static int32_t many[600];
     for (int k = 0; k < 600; ++k)
