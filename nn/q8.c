@@ -466,12 +466,13 @@ dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
 }
 #endif
 
-/* ---- several passes through one layer at once ----
- * The passes of a slice (the melody moved, the nets' inputs) go through
- * each layer one after another, and each pass read the layer's weights
- * again from the cache, which took more time than the arithmetic.  Here
- * every weight vector is loaded once per group and used by all np passes:
- * the same integer sums, in another order (bitwise the same outputs). */
+/* ---- several passes through one layer at once (AVX-512 VNNI) ----
+ * The passes of a slice (the melody moved) go through each layer one
+ * after another, each reading the layer's weights again from the cache.
+ * Here every weight vector is loaded once per group and used by all np
+ * passes: the same integer sums, in another order (bitwise the same
+ * outputs); on this kernel a slice's decision took 10 % less time, on the
+ * 256-bit ones more (models/MODEL.md, "The teacher back, int8"). */
 
 /* The groups nonzero in any x[p]: the list each pass's sums run over (a
  * group that is zero in some pass adds 0 there). */
@@ -525,9 +526,8 @@ static inline
       _mm512_storeu_si512(acc[p] + o + 16 * j, c[p][j]);
 }
 
-/* 32 outputs per sweep of the list, then 16; np from 2 to KT_MAX_BATCH
- * (7), each a constant for the compiler.  Returns the first output not
- * done. */
+/* np from 2 to KT_MAX_BATCH (7), each a constant for the compiler (the
+ * caller keeps np in that range) */
 #define KT_Q8_BATCH_CASES(F)                                                   \
   case 2:                                                                      \
     F(2);                                                                      \
@@ -547,6 +547,8 @@ static inline
   default:                                                                     \
     F(7);                                                                      \
     break;
+/* 32 outputs per sweep of the list, then 16.  Returns the first output
+ * not done. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
 dot_vnni_batch(const int8_t *restrict q, int n_out, const uint8_t *const *x,
                int np, const int32_t *restrict grp, int ng,
