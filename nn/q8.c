@@ -48,6 +48,12 @@ const char *kt_q8_isa_name(int isa)
                                 : "C";
 }
 
+/* n rounded up to a multiple of 64 (each block on its own cache lines) */
+static size_t up64(size_t n)
+{
+  return (n + 63) / 64 * 64;
+}
+
 int kt_q8_quantize(kt_model *m, int isa)
 {
   /* the layout follows the kernel: plain C reads every layer by rows */
@@ -56,8 +62,8 @@ int kt_q8_quantize(kt_model *m, int isa)
   for (int n = 0; n < m->n_nets; ++n)
     for (int l = 0; l < m->net[n].n_layers; ++l) {
       const kt_layer *L = &m->net[n].layer[l];
-      total += (kt_q8_in_bytes(L->n_in) * (size_t)L->n_out + 63) / 64 * 64;
-      total += ((size_t)L->n_out * sizeof(float) + 63) / 64 * 64;
+      total += up64(kt_q8_in_bytes(L->n_in) * (size_t)L->n_out);
+      total += up64((size_t)L->n_out * sizeof(float));
     }
   unsigned char *mem = aligned_alloc(64, total ? total : 64);
   if (!mem) return -1;
@@ -67,9 +73,9 @@ int kt_q8_quantize(kt_model *m, int isa)
     for (int l = 0; l < m->net[n].n_layers; ++l) {
       kt_layer *L = &m->net[n].layer[l];
       int8_t *q = (int8_t *)p;
-      p += (kt_q8_in_bytes(L->n_in) * (size_t)L->n_out + 63) / 64 * 64;
+      p += up64(kt_q8_in_bytes(L->n_in) * (size_t)L->n_out);
       float *s = (float *)(void *)p;
-      p += ((size_t)L->n_out * sizeof(float) + 63) / 64 * 64;
+      p += up64((size_t)L->n_out * sizeof(float));
       for (int o = 0; o < L->n_out; ++o) {
         float mx = 0.0f;
         for (int i = 0; i < L->n_in; ++i) {
@@ -101,18 +107,24 @@ int kt_q8_quantize(kt_model *m, int isa)
 
 /* ---- audio thread ---- */
 
-/* grp = the numbers of the nonzero 4-byte groups of x (branch-free: which
- * groups are zero is data, and a mispredicted branch per group costs more
- * than the store) */
-static int list_groups(const uint8_t *restrict x, size_t n4,
-                       int32_t *restrict grp) KT_RT
+/* grp = the numbers of the 4-byte groups nonzero in any of x[0..np)
+ * (branch-free: which groups are zero is data, and a mispredicted branch
+ * per group costs more than the store); np is a constant where it is
+ * inlined */
+static inline __attribute__((always_inline)) int
+nonzero_groups(const uint8_t *const *x, int np, size_t n4,
+               int32_t *restrict grp) KT_RT
 {
   int ng = 0;
   for (size_t g = 0; g < n4; ++g) {
-    uint32_t w;
-    memcpy(&w, x + 4 * g, 4);
+    uint32_t any = 0;
+    for (int p = 0; p < np; ++p) {
+      uint32_t w;
+      memcpy(&w, x[p] + 4 * g, 4);
+      any |= w;
+    }
     grp[ng] = (int32_t)g;
-    ng += w != 0;
+    ng += any != 0;
   }
   return ng;
 }
@@ -309,7 +321,8 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
 #else
   (void)m;
 #endif
-  return list_groups(x, nb / 4, grp);
+  const uint8_t *one = x;
+  return nonzero_groups(&one, 1, nb / 4, grp);
 }
 
 /* The outputs [o0, n_out) the vector kernels leave, from the groups:
@@ -478,19 +491,7 @@ dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
  * group that is zero in some pass adds 0 there). */
 int kt_q8_union(const uint8_t *const *x, int np, int n_in, int32_t *grp)
 {
-  size_t n4 = kt_q8_in_bytes(n_in) / 4;
-  int ng = 0;
-  for (size_t g = 0; g < n4; ++g) {
-    uint32_t any = 0;
-    for (int p = 0; p < np; ++p) {
-      uint32_t w;
-      memcpy(&w, x[p] + 4 * g, 4);
-      any |= w;
-    }
-    grp[ng] = (int32_t)g;
-    ng += any != 0;
-  }
-  return ng;
+  return nonzero_groups(x, np, kt_q8_in_bytes(n_in) / 4, grp);
 }
 
 #ifdef KT_Q8_X86

@@ -140,6 +140,31 @@ static int random_input(int n_in, int32_t *idx)
   return n;
 }
 
+/* One batch of np random inputs (with dead, every third from the second
+ * on lists no row) through kt_model_forward_batch: each pass bitwise the
+ * definition.  got: room for KT_MAX_BATCH outputs, ref: for one. */
+static void check_batch(const kt_model *m, int np, int dead, float *scratch,
+                        float *got, float *ref)
+{
+  static int32_t idx[KT_MAX_BATCH][512];
+  int n_idx[KT_MAX_BATCH];
+  const int32_t *ip[KT_MAX_BATCH];
+  float *op[KT_MAX_BATCH];
+  int n_in = m->net[0].layer[0].n_in, no = m->n_out_total;
+  for (int p = 0; p < np; ++p) {
+    n_idx[p] = dead && p % 3 == 1 ? 0 : random_input(n_in, idx[p]);
+    ip[p] = idx[p];
+    op[p] = got + (size_t)p * (size_t)no;
+  }
+  kt_model_forward_batch(m, np, ip, n_idx, scratch, op);
+  for (int p = 0; p < np; ++p) {
+    reference(m, idx[p], n_idx[p], ref);
+    CHECK(memcmp(ref, op[p], sizeof(float) * (size_t)no) == 0,
+          "%s kernel, pass %d of %d%s, differs from the definition",
+          kt_q8_isa_name(m->q_isa), p, np, dead ? " (some dead)" : "");
+  }
+}
+
 static void check_model(int n_nets, int nl, const int *hidden)
 {
   rng = 7;
@@ -182,22 +207,8 @@ static void check_model(int n_nets, int nl, const int *hidden)
       continue;
     }
     CHECK(kt_q8_quantize(m, isa) == 0 && m->q_isa == isa, "quantize");
-    for (int t = 0; t < 10; ++t) {
-      const int32_t *ip[KT_MAX_BATCH];
-      float *op[KT_MAX_BATCH];
-      for (int p = 0; p < KT_MAX_BATCH; ++p) {
-        n_idx[p] = random_input(n_in, idx[p]);
-        ip[p] = idx[p];
-        op[p] = got + (size_t)p * (size_t)no;
-      }
-      kt_model_forward_batch(m, KT_MAX_BATCH, ip, n_idx, scratch, op);
-      for (int p = 0; p < KT_MAX_BATCH; ++p) {
-        reference(m, idx[p], n_idx[p], ref);
-        CHECK(memcmp(ref, op[p], sizeof(float) * (size_t)no) == 0,
-              "%s kernel, pass %d of a batch, differs from the definition",
-              kt_q8_isa_name(isa), p);
-      }
-    }
+    for (int t = 0; t < 10; ++t)
+      check_batch(m, KT_MAX_BATCH, 0, scratch, got, ref);
     /* batches of every size, and passes whose first hidden layer is all
        0 (an input of no rows, the first layer's biases below 0): those
        go alone, the others together (kt_q8_layer_batch) */
@@ -209,20 +220,7 @@ static void check_model(int n_nets, int nl, const int *hidden)
             keep[n][o] = m->net[n].layer[0].b[o];
             m->net[n].layer[0].b[o] = -1.0f;
           }
-        const int32_t *ip[KT_MAX_BATCH];
-        float *op[KT_MAX_BATCH];
-        for (int p = 0; p < np; ++p) {
-          n_idx[p] = dead && p % 3 == 1 ? 0 : random_input(n_in, idx[p]);
-          ip[p] = idx[p];
-          op[p] = got + (size_t)p * (size_t)no;
-        }
-        kt_model_forward_batch(m, np, ip, n_idx, scratch, op);
-        for (int p = 0; p < np; ++p) {
-          reference(m, idx[p], n_idx[p], ref);
-          CHECK(memcmp(ref, op[p], sizeof(float) * (size_t)no) == 0,
-                "%s kernel, pass %d of %d%s, differs from the definition",
-                kt_q8_isa_name(isa), p, np, dead ? " (some dead)" : "");
-        }
+        check_batch(m, np, dead, scratch, got, ref);
         for (int n = 0; dead && n < m->n_nets; ++n)
           for (int o = 0; o < m->net[n].layer[0].n_out; ++o)
             m->net[n].layer[0].b[o] = keep[n][o];
