@@ -44,7 +44,7 @@ void kt_engine_model_free(kt_engine_model *em);
  * compiled in (computed once). */
 #define KT_COST_MULTIPLE 4
 /* An int8 model (kt_repr.quant, nn/q8.h) counts its later layers' inputs
- * in whole groups of four, at 2/5 of a float multiply-add: a slice of
+ * padded to a multiple of four, at 2/5 of a float multiply-add: a slice of
  * teacher-l4.kmod takes 0.35 of the float time int8 (bench_infer,
  * models/MODEL.md). */
 #define KT_COST_Q8_NUM 2

@@ -128,8 +128,9 @@ sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
 }
 
 /* An int8 model (kt_q8_quantize): np passes layer by layer, as
- * forward_batch.  Scratch per pass: activations, group list, quantized
- * inputs, integer sums. */
+ * forward_batch (a layer's weights stay in the cache for all the passes).
+ * Scratch per pass: activations, pair list, quantized inputs, integer
+ * sums. */
 static void forward_q8(const kt_model *m, int np, const int32_t *const *idx,
                        const int *n_idx, float *scratch,
                        float *const *out) KT_RT
@@ -140,12 +141,6 @@ static void forward_q8(const kt_model *m, int np, const int32_t *const *idx,
     const kt_net *net = &m->net[n];
     int ng[KT_MAX_BATCH] = {0};
     float a[KT_MAX_BATCH] = {0};
-    const uint8_t *live_x[KT_MAX_BATCH];
-    float live_a[KT_MAX_BATCH];
-    int32_t *live_acc[KT_MAX_BATCH];
-    float *live_y[KT_MAX_BATCH];
-    int n_live = 0;
-    int batch = np > 1 && kt_q8_batches(m);
     for (int l = 0; l < net->n_layers; ++l) {
       const kt_layer *L = &net->layer[l];
       int last = l == net->n_layers - 1;
@@ -157,30 +152,10 @@ static void forward_q8(const kt_model *m, int np, const int32_t *const *idx,
         float *y = last ? out[p] + off : s;
         if (l == 0)
           kt_q8_layer0(m, L, idx[p], n_idx[p], !last, acc, y);
-        else if (!batch || ng[p] == 0)
-          /* a pass at a time; or a pass whose input is all 0 (kt_q8_acts
-             wrote no x for it): alone */
+        else
           kt_q8_layer(m, L, x, grp, ng[p], a[p], !last, acc, y);
-        else { /* the others together, below: each weight loaded once */
-          live_x[n_live] = x;
-          live_a[n_live] = a[p];
-          live_acc[n_live] = acc;
-          live_y[n_live++] = y;
-        }
+        if (!last) ng[p] = kt_q8_acts(m, s, L->n_out, x, grp, &a[p]);
       }
-      if (n_live) {
-        int32_t *grp = (int32_t *)(void *)(scratch + q); /* pass 0's list */
-        int nu = kt_q8_union(live_x, n_live, L->n_in, grp);
-        kt_q8_layer_batch(m, L, n_live, live_x, grp, nu, live_a, !last,
-                          live_acc, live_y);
-        n_live = 0;
-      }
-      if (!last)
-        for (int p = 0; p < np; ++p) {
-          float *s = scratch + (size_t)p * per;
-          ng[p] = kt_q8_acts(m, s, L->n_out, (uint8_t *)(void *)(s + 2 * q),
-                             (int32_t *)(void *)(s + q), &a[p]);
-        }
     }
     off += net->layer[net->n_layers - 1].n_out;
   }

@@ -91,8 +91,8 @@ int kt_q8_quantize(kt_model *m, int isa)
           if (l == 0 || pick == KT_Q8_C) /* rows, a listed / nonzero one
                                               at a time */
             q[(size_t)i * (size_t)L->n_out + (size_t)o] = (int8_t)r;
-          else /* groups of four inputs, read a group at a time */
-            q[((size_t)(i / 4) * (size_t)L->n_out + (size_t)o) * 4 + i % 4] =
+          else /* pairs of inputs, read a listed pair at a time */
+            q[((size_t)(i / 2) * (size_t)L->n_out + (size_t)o) * 2 + i % 2] =
                 (int8_t)r;
         }
       }
@@ -106,28 +106,6 @@ int kt_q8_quantize(kt_model *m, int isa)
 }
 
 /* ---- audio thread ---- */
-
-/* grp = the numbers of the 4-byte groups nonzero in any of x[0..np)
- * (branch-free: which groups are zero is data, and a mispredicted branch
- * per group costs more than the store); np is a constant where it is
- * inlined */
-static inline __attribute__((always_inline)) int
-nonzero_groups(const uint8_t *const *x, int np, size_t n4,
-               int32_t *restrict grp) KT_RT
-{
-  int ng = 0;
-  for (size_t g = 0; g < n4; ++g) {
-    uint32_t any = 0;
-    for (int p = 0; p < np; ++p) {
-      uint32_t w;
-      memcpy(&w, x[p] + 4 * g, 4);
-      any |= w;
-    }
-    grp[ng] = (int32_t)g;
-    ng += any != 0;
-  }
-  return ng;
-}
 
 /* The one-hot layer's sums: acc[o] = sum over the listed rows below n_in
  * of q[row][o], outputs [o0, n_out). */
@@ -201,47 +179,74 @@ rows_avx512(const int8_t *restrict q, int n_in, int n_out,
   return o;
 }
 
-/* rows512_tile on AVX2: nv vectors of 16 16-bit sums. */
+/* rows512_tile on AVX2 without vpmovsxbw (whose one port bounds it): a
+ * row's 32 bytes are added as 16 words, after flipping the sign bit of
+ * each even byte (b0 + 128, 0..255), into W, and the words shifted right
+ * arithmetically (the odd bytes, b1) into H.  With n <= 256 rows, H = sum
+ * b1 fits 16 bits and W - 256 H = sum (b0 + 128) fits 16 unsigned bits:
+ * the even outputs are that - 128 n, the odd ones H, exactly.  nv (a
+ * constant where it is called) vectors of 32 outputs. */
 static inline __attribute__((always_inline, target("avx2"))) void
 rows256_tile(const int8_t *restrict q, size_t stride, int n_in,
              const int32_t *restrict idx, int n_idx, int32_t *restrict acc,
              int o, int nv) KT_RT
 {
+  const __m256i flip = _mm256_set1_epi16(0x0080);
   for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
-    __m256i a[16];
+    __m256i w[8], h[8];
     for (int j = 0; j < nv; ++j)
-      a[j] = _mm256_setzero_si256();
-    int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+      w[j] = h[j] = _mm256_setzero_si256();
+    int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK, n = 0;
     for (int k = k0; k < k1; ++k) {
       if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+      ++n;
       const int8_t *r = q + (size_t)idx[k] * stride + o;
-      for (int j = 0; j < nv; ++j)
-        a[j] = _mm256_add_epi16(a[j], _mm256_cvtepi8_epi16(_mm_loadu_si128(
-                                          (const __m128i *)(r + 16 * j))));
-    }
-    for (int j = 0; j < nv; ++j) {
-      __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a[j]));
-      __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a[j], 1));
-      int32_t *d = acc + o + 16 * j;
-      if (k0) {
-        lo = _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)d));
-        hi = _mm256_add_epi32(hi, _mm256_loadu_si256((const __m256i *)(d + 8)));
+      for (int j = 0; j < nv; ++j) {
+        __m256i v = _mm256_xor_si256(
+            _mm256_loadu_si256((const __m256i *)(r + 32 * j)), flip);
+        w[j] = _mm256_add_epi16(w[j], v);
+        h[j] = _mm256_add_epi16(h[j], _mm256_srai_epi16(v, 8));
       }
-      _mm256_storeu_si256((__m256i *)d, lo);
-      _mm256_storeu_si256((__m256i *)(d + 8), hi);
+    }
+    const __m256i off = _mm256_set1_epi32(128 * n);
+    for (int j = 0; j < nv; ++j) {
+      /* the even outputs' sums + 128 n, 16 bits unsigned */
+      __m256i lo = _mm256_sub_epi16(w[j], _mm256_slli_epi16(h[j], 8));
+      __m256i e0 = _mm256_sub_epi32(
+          _mm256_cvtepu16_epi32(_mm256_castsi256_si128(lo)), off);
+      __m256i e1 = _mm256_sub_epi32(
+          _mm256_cvtepu16_epi32(_mm256_extracti128_si256(lo, 1)), off);
+      __m256i d0 = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(h[j]));
+      __m256i d1 = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(h[j], 1));
+      /* interleave: outputs 0-15 from e0/d0, 16-31 from e1/d1 */
+      __m256i a0 = _mm256_unpacklo_epi32(e0, d0),
+              a1 = _mm256_unpackhi_epi32(e0, d0);
+      __m256i b0 = _mm256_unpacklo_epi32(e1, d1),
+              b1 = _mm256_unpackhi_epi32(e1, d1);
+      __m256i out[4] = {_mm256_permute2x128_si256(a0, a1, 0x20),
+                        _mm256_permute2x128_si256(a0, a1, 0x31),
+                        _mm256_permute2x128_si256(b0, b1, 0x20),
+                        _mm256_permute2x128_si256(b0, b1, 0x31)};
+      int32_t *d = acc + o + 32 * j;
+      for (int t = 0; t < 4; ++t) {
+        if (k0)
+          out[t] = _mm256_add_epi32(
+              out[t], _mm256_loadu_si256((const __m256i *)(d + 8 * t)));
+        _mm256_storeu_si256((__m256i *)(d + 8 * t), out[t]);
+      }
     }
   }
 }
 
-/* 256 outputs per sweep, then 16. */
+/* 256 outputs per sweep, then 32. */
 __attribute__((target("avx2"))) static int
 rows_avx2(const int8_t *restrict q, int n_in, int n_out,
           const int32_t *restrict idx, int n_idx, int32_t *restrict acc) KT_RT
 {
   int o = 0;
   for (; o + 256 <= n_out; o += 256)
-    rows256_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 16);
-  for (; o + 16 <= n_out; o += 16)
+    rows256_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 8);
+  for (; o + 32 <= n_out; o += 32)
     rows256_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 1);
   return o;
 }
@@ -263,26 +268,66 @@ static void quant_acts(const float *restrict y, int n, float inv,
   }
 }
 
-#ifdef KT_Q8_X86
-/* list_groups 16 groups at a time: a mask of the nonzero ones, their
- * numbers compressed into grp */
-__attribute__((target("avx512f,popcnt"))) static int
-list_groups_avx512(const uint8_t *restrict x, size_t n4,
-                   int32_t *restrict grp) KT_RT
+/* The pairs of inputs x[2k], x[2k + 1] not both 0, into grp; returned:
+ * how many (branch-free: which pairs are zero is data, and a mispredicted
+ * branch per pair costs more than the store) */
+static int nonzero_pairs(const uint8_t *restrict x, size_t n2, size_t g,
+                         int32_t *restrict grp, int ng) KT_RT
 {
-  int ng = 0;
-  __m512i num =
-      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (size_t g = 0; g < n4; g += 16) {
-    __mmask16 in =
-        n4 - g >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n4 - g)) - 1u);
-    __m512i v = _mm512_maskz_loadu_epi32(in, x + 4 * g);
-    __mmask16 nz = _mm512_test_epi32_mask(v, v);
-    _mm512_mask_compressstoreu_epi32(grp + ng, nz, num);
-    ng += __builtin_popcount(nz);
-    num = _mm512_add_epi32(num, _mm512_set1_epi32(16));
+  for (; g < n2; ++g) {
+    grp[ng] = (int32_t)g;
+    ng += (x[2 * g] | x[2 * g + 1]) != 0;
   }
   return ng;
+}
+
+#ifdef KT_Q8_X86
+/* nonzero_pairs 32 pairs at a time: a mask of the nonzero ones, their
+ * numbers compressed into grp 16 at a time */
+__attribute__((target("avx512f,avx512bw,popcnt"))) static int
+list_pairs_avx512(const uint8_t *restrict x, size_t n2,
+                  int32_t *restrict grp) KT_RT
+{
+  int ng = 0;
+  size_t g = 0;
+  __m512i num =
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i sixteen = _mm512_set1_epi32(16);
+  for (; g + 32 <= n2; g += 32) {
+    __m512i v = _mm512_loadu_si512(x + 2 * g);
+    __mmask32 nz = _mm512_test_epi16_mask(v, v);
+    _mm512_mask_compressstoreu_epi32(grp + ng, (__mmask16)nz, num);
+    ng += __builtin_popcount(nz & 0xffffu);
+    num = _mm512_add_epi32(num, sixteen);
+    _mm512_mask_compressstoreu_epi32(grp + ng, (__mmask16)(nz >> 16), num);
+    ng += __builtin_popcount(nz >> 16);
+    num = _mm512_add_epi32(num, sixteen);
+  }
+  return nonzero_pairs(x, n2, g, grp, ng);
+}
+
+/* The same on AVX2: a mask of 32 pairs, its set bits written one by one */
+__attribute__((target("avx2,bmi"))) static int
+list_pairs_avx2(const uint8_t *restrict x, size_t n2,
+                int32_t *restrict grp) KT_RT
+{
+  int ng = 0;
+  size_t g = 0;
+  const __m256i zero = _mm256_setzero_si256();
+  for (; g + 32 <= n2; g += 32) {
+    __m256i a = _mm256_cmpeq_epi16(
+        _mm256_loadu_si256((const __m256i *)(x + 2 * g)), zero);
+    __m256i b = _mm256_cmpeq_epi16(
+        _mm256_loadu_si256((const __m256i *)(x + 2 * g + 32)), zero);
+    /* packs interleaves a's and b's 128-bit lanes: put them back in order */
+    __m256i z = _mm256_permute4x64_epi64(_mm256_packs_epi16(a, b), 0xd8);
+    uint32_t nz = ~(uint32_t)_mm256_movemask_epi8(z);
+    while (nz) {
+      grp[ng++] = (int32_t)(g + (size_t)__builtin_ctz(nz));
+      nz &= nz - 1;
+    }
+  }
+  return nonzero_pairs(x, n2, g, grp, ng);
 }
 #endif
 
@@ -317,28 +362,28 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
     x[i] = 0;
   *a = mx / 127.0f;
 #ifdef KT_Q8_X86
-  if (m->q_isa == KT_Q8_VNNI) return list_groups_avx512(x, nb / 4, grp);
+  if (m->q_isa == KT_Q8_VNNI) return list_pairs_avx512(x, nb / 2, grp);
+  if (m->q_isa == KT_Q8_AVX2 || m->q_isa == KT_Q8_AVXVNNI)
+    return list_pairs_avx2(x, nb / 2, grp);
 #else
   (void)m;
 #endif
-  const uint8_t *one = x;
-  return nonzero_groups(&one, 1, nb / 4, grp);
+  return nonzero_pairs(x, nb / 2, 0, grp, 0);
 }
 
-/* The outputs [o0, n_out) the vector kernels leave, from the groups:
- * acc[o] = sum over the listed groups of their 4 products */
-static void dot_tail(const int8_t *restrict q, int n_out, int o0,
-                     const uint8_t *restrict x, const int32_t *restrict grp,
-                     int ng, int32_t *restrict acc) KT_RT
+/* The outputs [o0, n_out) the vector kernels leave, from the listed pairs
+ * (layer stored by pairs): acc[o] = sum of their products */
+static void pair_tail(const int8_t *restrict q, int n_out, int o0,
+                      const uint8_t *restrict x, const int32_t *restrict grp,
+                      int ng, int32_t *restrict acc) KT_RT
 {
   for (int o = o0; o < n_out; ++o)
     acc[o] = 0;
   for (int k = 0; k < ng; ++k) {
-    const uint8_t *xv = x + 4 * (size_t)grp[k];
-    const int8_t *r = q + (size_t)grp[k] * (size_t)n_out * 4;
+    const uint8_t *xv = x + 2 * (size_t)grp[k];
+    const int8_t *r = q + (size_t)grp[k] * (size_t)n_out * 2;
     for (int o = o0; o < n_out; ++o)
-      acc[o] += xv[0] * r[4 * o] + xv[1] * r[4 * o + 1] + xv[2] * r[4 * o + 2] +
-                xv[3] * r[4 * o + 3];
+      acc[o] += xv[0] * r[2 * o] + xv[1] * r[2 * o + 1];
   }
 }
 
@@ -362,216 +407,201 @@ static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
 }
 
 #ifdef KT_Q8_X86
-/* The groups' sums for outputs [o, o + 16 nv) with vpdpbusd: nv (a
- * constant where it is called) vectors of 16 outputs x 4 inputs. */
-static inline
-    __attribute__((always_inline, target("avx512f,avx512bw,avx512vnni"))) void
-    dot512_tile(const int8_t *restrict q, size_t stride,
-                const uint8_t *restrict x, const int32_t *restrict grp, int ng,
-                int32_t *restrict acc, int o, int nv) KT_RT
+/* The vector kernels (a later layer stored by pairs of inputs, q[(k *
+ * n_out + o) * 2 + j] = q[2k + j][o]) take the listed pairs two at a time:
+ * a pair whose two inputs are 0 is skipped, which skips more than groups
+ * of four would (about 35 % of the pairs are listed, 55 % of the groups of
+ * four: ReLU outputs are mostly 0).  Each loads the two pairs' weights of
+ * an output, then:
+ * - vpdpbusd (AVX-512 VNNI, AVX-VNNI): vpunpck puts them side by side, and
+ *   vpdpbusd adds their four products to the output's 32-bit sum;
+ * - AVX2: vpmaddubsw gives each pair's sum of two products in 16 bits
+ *   (exact: |x0 q0 + x1 q1| <= 2 * 127 * 127 < 32768), vpunpck puts the two
+ *   sums side by side, vpmaddwd adds them in 32 bits.
+ * An odd pair out goes with itself, times 0.  vpunpck works within 128-bit
+ * lanes, so the accumulators hold outputs 0-3, 8-11, ... (lo) and 4-7,
+ * 12-15, ... (hi), put in order once at the end.  A tile's nv is a
+ * constant where it is called, so that the accumulators stay in registers.
+ * (Measured against groups of four, bench_infer L4's decision: AVX-512
+ * VNNI 18.5 -> 17.1 us, AVX-VNNI 24.5 -> 22.0, AVX2 24.9 -> 22.8; MODEL.md,
+ * "The teacher back, int8".) */
+
+/* The listed pairs k and k + 1 (or k alone, the other times 0): their
+ * inputs (xq << 16 | xp, each x[2g] | x[2g + 1] << 8) and weights */
+static inline __attribute__((always_inline)) uint32_t
+pair_at(const int8_t *base, size_t stride, const uint8_t *restrict x,
+        const int32_t *restrict grp, int ng, int k, const int8_t **rp,
+        const int8_t **rq) KT_RT
 {
-  __m512i c[8];
-  for (int j = 0; j < nv; ++j)
-    c[j] = _mm512_setzero_si512();
-  const int8_t *base = q + (size_t)o * 4;
-  for (int k = 0; k < ng; ++k) {
-    int32_t xv;
-    memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-    __m512i b = _mm512_set1_epi32(xv);
-    const int8_t *r = base + (size_t)grp[k] * stride;
-    for (int j = 0; j < nv; ++j)
-      c[j] = _mm512_dpbusd_epi32(c[j], b, _mm512_loadu_si512(r + 64 * j));
-  }
-  for (int j = 0; j < nv; ++j)
-    _mm512_storeu_si512(acc + o + 16 * j, c[j]);
+  int k2 = k + 1 < ng ? k + 1 : k;
+  uint16_t xp, xq = 0;
+  memcpy(&xp, x + 2 * (size_t)grp[k], 2);
+  if (k2 != k) memcpy(&xq, x + 2 * (size_t)grp[k2], 2);
+  *rp = base + (size_t)grp[k] * stride;
+  *rq = base + (size_t)grp[k2] * stride;
+  return (uint32_t)xp | (uint32_t)xq << 16;
 }
 
-/* 128 outputs per sweep of the list, then 16.  Returns the first output
- * not done. */
+/* AVX-512 VNNI: outputs [o, o + 32 nv) */
+static inline
+    __attribute__((always_inline, target("avx512f,avx512bw,avx512vnni"))) void
+    pairs512_tile(const int8_t *restrict q, size_t stride,
+                  const uint8_t *restrict x, const int32_t *restrict grp,
+                  int ng, int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m512i lo[8], hi[8];
+  for (int j = 0; j < nv; ++j)
+    lo[j] = hi[j] = _mm512_setzero_si512();
+  for (int k = 0; k < ng; k += 2) {
+    const int8_t *rp, *rq;
+    uint32_t xv = pair_at(q + (size_t)o * 2, stride, x, grp, ng, k, &rp, &rq);
+    __m512i b = _mm512_set1_epi32((int)xv);
+    for (int j = 0; j < nv; ++j) {
+      __m512i wp = _mm512_loadu_si512(rp + 64 * j);
+      __m512i wq = _mm512_loadu_si512(rq + 64 * j);
+      lo[j] = _mm512_dpbusd_epi32(lo[j], b, _mm512_unpacklo_epi16(wp, wq));
+      hi[j] = _mm512_dpbusd_epi32(hi[j], b, _mm512_unpackhi_epi16(wp, wq));
+    }
+  }
+  /* 128-bit lanes: lo = outputs 0-3 8-11 16-19 24-27, hi = 4-7 12-15 ... */
+  const __m512i i0 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i i1 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  for (int j = 0; j < nv; ++j) {
+    int32_t *d = acc + o + 32 * j;
+    _mm512_storeu_si512(d, _mm512_permutex2var_epi64(lo[j], i0, hi[j]));
+    _mm512_storeu_si512(d + 16, _mm512_permutex2var_epi64(lo[j], i1, hi[j]));
+  }
+}
+
+/* 256-bit accumulators in order: outputs 0-15 of each vector */
+static inline __attribute__((always_inline, target("avx2"))) void
+store256_pairs(const __m256i *lo, const __m256i *hi, int32_t *restrict acc,
+               int o, int nv) KT_RT
+{
+  for (int j = 0; j < nv; ++j) {
+    int32_t *d = acc + o + 16 * j;
+    _mm256_storeu_si256((__m256i *)d,
+                        _mm256_permute2x128_si256(lo[j], hi[j], 0x20));
+    _mm256_storeu_si256((__m256i *)(d + 8),
+                        _mm256_permute2x128_si256(lo[j], hi[j], 0x31));
+  }
+}
+
+/* AVX-VNNI: outputs [o, o + 16 nv) */
+static inline __attribute__((always_inline, target("avx2,avxvnni"))) void
+pairs256_tile_vnni(const int8_t *restrict q, size_t stride,
+                   const uint8_t *restrict x, const int32_t *restrict grp,
+                   int ng, int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m256i lo[4], hi[4];
+  for (int j = 0; j < nv; ++j)
+    lo[j] = hi[j] = _mm256_setzero_si256();
+  for (int k = 0; k < ng; k += 2) {
+    const int8_t *rp, *rq;
+    uint32_t xv = pair_at(q + (size_t)o * 2, stride, x, grp, ng, k, &rp, &rq);
+    __m256i b = _mm256_set1_epi32((int)xv);
+    for (int j = 0; j < nv; ++j) {
+      __m256i wp = _mm256_loadu_si256((const __m256i *)(rp + 32 * j));
+      __m256i wq = _mm256_loadu_si256((const __m256i *)(rq + 32 * j));
+      lo[j] = _mm256_dpbusd_avx_epi32(lo[j], b, _mm256_unpacklo_epi16(wp, wq));
+      hi[j] = _mm256_dpbusd_avx_epi32(hi[j], b, _mm256_unpackhi_epi16(wp, wq));
+    }
+  }
+  store256_pairs(lo, hi, acc, o, nv);
+}
+
+/* AVX2: outputs [o, o + 16 nv) */
+static inline __attribute__((always_inline, target("avx2"))) void
+pairs256_tile_avx2(const int8_t *restrict q, size_t stride,
+                   const uint8_t *restrict x, const int32_t *restrict grp,
+                   int ng, int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m256i lo[4], hi[4];
+  const __m256i one = _mm256_set1_epi16(1);
+  for (int j = 0; j < nv; ++j)
+    lo[j] = hi[j] = _mm256_setzero_si256();
+  for (int k = 0; k < ng; k += 2) {
+    const int8_t *rp, *rq;
+    uint32_t xv = pair_at(q + (size_t)o * 2, stride, x, grp, ng, k, &rp, &rq);
+    __m256i bp = _mm256_set1_epi16((short)(xv & 0xffffu));
+    __m256i bq = _mm256_set1_epi16((short)(xv >> 16));
+    for (int j = 0; j < nv; ++j) {
+      __m256i sp = _mm256_maddubs_epi16(
+          bp, _mm256_loadu_si256((const __m256i *)(rp + 32 * j)));
+      __m256i sq = _mm256_maddubs_epi16(
+          bq, _mm256_loadu_si256((const __m256i *)(rq + 32 * j)));
+      lo[j] = _mm256_add_epi32(
+          lo[j], _mm256_madd_epi16(_mm256_unpacklo_epi16(sp, sq), one));
+      hi[j] = _mm256_add_epi32(
+          hi[j], _mm256_madd_epi16(_mm256_unpackhi_epi16(sp, sq), one));
+    }
+  }
+  store256_pairs(lo, hi, acc, o, nv);
+}
+
+/* The widest tiles first (256 or 64 outputs per sweep of the list), then
+ * halves and quarters of that for what is left (nv a constant in each
+ * call).  Returns the first output not done. */
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
 dot_vnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
          const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
 {
+  size_t st = (size_t)n_out * 2;
   int o = 0;
-  for (; o + 128 <= n_out; o += 128)
-    dot512_tile(q, (size_t)n_out * 4, x, grp, ng, acc, o, 8);
-  for (; o + 16 <= n_out; o += 16)
-    dot512_tile(q, (size_t)n_out * 4, x, grp, ng, acc, o, 1);
+  for (; o + 256 <= n_out; o += 256)
+    pairs512_tile(q, st, x, grp, ng, acc, o, 8);
+  if (o + 128 <= n_out) {
+    pairs512_tile(q, st, x, grp, ng, acc, o, 4);
+    o += 128;
+  }
+  if (o + 64 <= n_out) {
+    pairs512_tile(q, st, x, grp, ng, acc, o, 2);
+    o += 64;
+  }
+  if (o + 32 <= n_out) {
+    pairs512_tile(q, st, x, grp, ng, acc, o, 1);
+    o += 32;
+  }
   return o;
 }
 
-/* dot512_tile on 256 bits with vpdpbusd (AVX-VNNI): nv vectors of 8
- * outputs x 4 inputs. */
-static inline __attribute__((always_inline, target("avx2,avxvnni"))) void
-dot256_tile_vnni(const int8_t *restrict q, size_t stride,
-                 const uint8_t *restrict x, const int32_t *restrict grp, int ng,
-                 int32_t *restrict acc, int o, int nv) KT_RT
-{
-  __m256i c[8];
-  for (int j = 0; j < nv; ++j)
-    c[j] = _mm256_setzero_si256();
-  const int8_t *base = q + (size_t)o * 4;
-  for (int k = 0; k < ng; ++k) {
-    int32_t xv;
-    memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-    __m256i b = _mm256_set1_epi32(xv);
-    const int8_t *r = base + (size_t)grp[k] * stride;
-    for (int j = 0; j < nv; ++j)
-      c[j] = _mm256_dpbusd_avx_epi32(
-          c[j], b, _mm256_loadu_si256((const __m256i *)(r + 32 * j)));
-  }
-  for (int j = 0; j < nv; ++j)
-    _mm256_storeu_si256((__m256i *)(acc + o + 8 * j), c[j]);
-}
-
-/* The same with AVX2's vpmaddubsw + vpmaddwd, whose 16-bit pair sums are
- * exact: |x0 q0 + x1 q1| <= 2 * 127 * 127. */
-static inline __attribute__((always_inline, target("avx2"))) void
-dot256_tile_avx2(const int8_t *restrict q, size_t stride,
-                 const uint8_t *restrict x, const int32_t *restrict grp, int ng,
-                 int32_t *restrict acc, int o, int nv) KT_RT
-{
-  __m256i c[8];
-  const __m256i one = _mm256_set1_epi16(1);
-  for (int j = 0; j < nv; ++j)
-    c[j] = _mm256_setzero_si256();
-  const int8_t *base = q + (size_t)o * 4;
-  for (int k = 0; k < ng; ++k) {
-    int32_t xv;
-    memcpy(&xv, x + 4 * (size_t)grp[k], 4);
-    __m256i b = _mm256_set1_epi32(xv);
-    const int8_t *r = base + (size_t)grp[k] * stride;
-    for (int j = 0; j < nv; ++j)
-      c[j] = _mm256_add_epi32(
-          c[j], _mm256_madd_epi16(
-                    _mm256_maddubs_epi16(
-                        b, _mm256_loadu_si256((const __m256i *)(r + 32 * j))),
-                    one));
-  }
-  for (int j = 0; j < nv; ++j)
-    _mm256_storeu_si256((__m256i *)(acc + o + 8 * j), c[j]);
-}
-
-/* AVX-VNNI (no AVX-512): 64 outputs per sweep, then 8. */
 __attribute__((target("avx2,avxvnni"))) static int
 dot_avxvnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
             const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
 {
+  size_t st = (size_t)n_out * 2;
   int o = 0;
   for (; o + 64 <= n_out; o += 64)
-    dot256_tile_vnni(q, (size_t)n_out * 4, x, grp, ng, acc, o, 8);
-  for (; o + 8 <= n_out; o += 8)
-    dot256_tile_vnni(q, (size_t)n_out * 4, x, grp, ng, acc, o, 1);
+    pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 4);
+  if (o + 32 <= n_out) {
+    pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 2);
+    o += 32;
+  }
+  if (o + 16 <= n_out) {
+    pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 1);
+    o += 16;
+  }
   return o;
 }
 
-/* AVX2: 64 outputs per sweep, then 8. */
 __attribute__((target("avx2"))) static int
 dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
          const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
 {
+  size_t st = (size_t)n_out * 2;
   int o = 0;
   for (; o + 64 <= n_out; o += 64)
-    dot256_tile_avx2(q, (size_t)n_out * 4, x, grp, ng, acc, o, 8);
-  for (; o + 8 <= n_out; o += 8)
-    dot256_tile_avx2(q, (size_t)n_out * 4, x, grp, ng, acc, o, 1);
+    pairs256_tile_avx2(q, st, x, grp, ng, acc, o, 4);
+  if (o + 32 <= n_out) {
+    pairs256_tile_avx2(q, st, x, grp, ng, acc, o, 2);
+    o += 32;
+  }
+  if (o + 16 <= n_out) {
+    pairs256_tile_avx2(q, st, x, grp, ng, acc, o, 1);
+    o += 16;
+  }
   return o;
 }
-#endif
-
-/* ---- several passes through one layer at once (AVX-512 VNNI) ----
- * The passes of a slice (the melody moved) go through each layer one
- * after another, each reading the layer's weights again from the cache.
- * Here every weight vector is loaded once per group and used by all np
- * passes: the same integer sums, in another order (bitwise the same
- * outputs); on this kernel a slice's decision took 10 % less time, on the
- * 256-bit ones more (models/MODEL.md, "The teacher back, int8"). */
-
-/* The groups nonzero in any x[p]: the list each pass's sums run over (a
- * group that is zero in some pass adds 0 there). */
-int kt_q8_union(const uint8_t *const *x, int np, int n_in, int32_t *grp)
-{
-  return nonzero_groups(x, np, kt_q8_in_bytes(n_in) / 4, grp);
-}
-
-#ifdef KT_Q8_X86
-/* np (a constant where it is called) passes x 16 nv outputs from o. */
-static inline
-    __attribute__((always_inline, target("avx512f,avx512bw,avx512vnni"))) void
-    dot512_batch_tile(const int8_t *restrict q, size_t stride,
-                      const uint8_t *const *x, int np,
-                      const int32_t *restrict grp, int ng, int32_t *const *acc,
-                      int o, int nv) KT_RT
-{
-  __m512i c[KT_MAX_BATCH][2];
-  for (int p = 0; p < np; ++p)
-    for (int j = 0; j < nv; ++j)
-      c[p][j] = _mm512_setzero_si512();
-  const int8_t *base = q + (size_t)o * 4;
-  for (int k = 0; k < ng; ++k) {
-    size_t g = (size_t)grp[k];
-    const int8_t *r = base + g * stride;
-    __m512i w[2];
-    for (int j = 0; j < nv; ++j)
-      w[j] = _mm512_loadu_si512(r + 64 * j);
-    for (int p = 0; p < np; ++p) {
-      int32_t xv;
-      memcpy(&xv, x[p] + 4 * g, 4);
-      __m512i b = _mm512_set1_epi32(xv);
-      for (int j = 0; j < nv; ++j)
-        c[p][j] = _mm512_dpbusd_epi32(c[p][j], b, w[j]);
-    }
-  }
-  for (int p = 0; p < np; ++p)
-    for (int j = 0; j < nv; ++j)
-      _mm512_storeu_si512(acc[p] + o + 16 * j, c[p][j]);
-}
-
-/* np from 2 to KT_MAX_BATCH (7), each a constant for the compiler (the
- * caller keeps np in that range) */
-#define KT_Q8_BATCH_CASES(F)                                                   \
-  case 2:                                                                      \
-    F(2);                                                                      \
-    break;                                                                     \
-  case 3:                                                                      \
-    F(3);                                                                      \
-    break;                                                                     \
-  case 4:                                                                      \
-    F(4);                                                                      \
-    break;                                                                     \
-  case 5:                                                                      \
-    F(5);                                                                      \
-    break;                                                                     \
-  case 6:                                                                      \
-    F(6);                                                                      \
-    break;                                                                     \
-  default:                                                                     \
-    F(7);                                                                      \
-    break;
-/* 32 outputs per sweep of the list, then 16.  Returns the first output
- * not done. */
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
-dot_vnni_batch(const int8_t *restrict q, int n_out, const uint8_t *const *x,
-               int np, const int32_t *restrict grp, int ng,
-               int32_t *const *acc) KT_RT
-{
-  int o = 0;
-  size_t st = (size_t)n_out * 4;
-#define KT_Q8_T512(NP)                                                         \
-  do {                                                                         \
-    for (; o + 32 <= n_out; o += 32)                                           \
-      dot512_batch_tile(q, st, x, NP, grp, ng, acc, o, 2);                     \
-    for (; o + 16 <= n_out; o += 16)                                           \
-      dot512_batch_tile(q, st, x, NP, grp, ng, acc, o, 1);                     \
-  } while (0)
-  switch (np) {
-    KT_Q8_BATCH_CASES(KT_Q8_T512)
-  }
-#undef KT_Q8_T512
-  return o;
-}
-
-#undef KT_Q8_BATCH_CASES
 #endif
 
 /* y[o] = b[o] + ((float)acc[o] * s[o]) * a, then ReLU: element-wise */
@@ -608,9 +638,9 @@ void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
   finish(acc, L->b, L->qs, 1.0f, L->n_out, relu, y);
 }
 
-/* One pass's sums acc[0..n_out) from x's ng groups grp. */
-static void dot_one(const kt_model *m, const kt_layer *L, const uint8_t *x,
-                    const int32_t *grp, int ng, int32_t *acc) KT_RT
+void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
+                 const int32_t *grp, int ng, float a, int relu, int32_t *acc,
+                 float *y)
 {
   int o = 0;
 #ifdef KT_Q8_X86
@@ -624,36 +654,8 @@ static void dot_one(const kt_model *m, const kt_layer *L, const uint8_t *x,
   if (m->q_isa == KT_Q8_C) /* every layer by rows */
     dot_rows(L->q, L->n_in, L->n_out, x, acc);
   else if (o < L->n_out)
-    dot_tail(L->q, L->n_out, o, x, grp, ng, acc);
-}
-
-void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
-                 const int32_t *grp, int ng, float a, int relu, int32_t *acc,
-                 float *y)
-{
-  dot_one(m, L, x, grp, ng, acc);
+    pair_tail(L->q, L->n_out, o, x, grp, ng, acc);
   finish(acc, L->b, L->qs, a, L->n_out, relu, y);
-}
-
-void kt_q8_layer_batch(const kt_model *m, const kt_layer *L, int np,
-                       const uint8_t *const *x, const int32_t *grp, int ng,
-                       const float *a, int relu, int32_t *const *acc,
-                       float *const *y)
-{
-#ifdef KT_Q8_X86
-  if (m->q_isa == KT_Q8_VNNI && np >= 2 && np <= KT_MAX_BATCH) {
-    int o = dot_vnni_batch(L->q, L->n_out, x, np, grp, ng, acc);
-    for (int p = 0; p < np; ++p) {
-      if (o < L->n_out) dot_tail(L->q, L->n_out, o, x[p], grp, ng, acc[p]);
-      finish(acc[p], L->b, L->qs, a[p], L->n_out, relu, y[p]);
-    }
-    return;
-  }
-#endif
-  /* the other kernels gain nothing from it (measured: AVX2 and AVX-VNNI
-     slower): a pass at a time, over the common list */
-  for (int p = 0; p < np; ++p)
-    kt_q8_layer(m, L, x[p], grp, ng, a[p], relu, acc[p], y[p]);
 }
 
 /* ---- the heads' arithmetic for int8 models ----

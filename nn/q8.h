@@ -16,10 +16,11 @@
  * bitwise the same outputs; the float steps are element-wise, in one order,
  * with no FMA.  The one-hot layer's weights are stored by rows (q[i * n_out +
  * o]), a listed row's added in 16 bits (AVX-512 or AVX2; exact for up to 256
- * rows, more go by chunks); a later layer's in groups of four inputs
- * (q[(g * n_out + o) * 4 + j] = q[4g + j][o], inputs padded to a multiple
- * of 4 with zeros), the layout vpdpbusd reads, and a group whose four
- * inputs are all zero is skipped. */
+ * rows, more go by chunks).  A later layer's are stored by rows for plain C,
+ * which skips the inputs that are 0, and for the vector kernels in pairs of
+ * inputs (q[(k * n_out + o) * 2 + j] = q[2k + j][o], inputs padded to a
+ * multiple of 4 with zeros): a pair whose two inputs are 0 is skipped, and
+ * two listed pairs make the four products vpdpbusd adds (q8.c). */
 #ifndef KT_Q8_H
 #define KT_Q8_H
 
@@ -49,7 +50,7 @@ int kt_q8_isa_pick(int isa);
 const char *kt_q8_isa_name(int isa);
 
 /* Bytes of input buffer a layer of n_in inputs needs (n_in rounded up to
- * a multiple of 4), and entries of its group list (n_in / 4 rounded up). */
+ * a multiple of 4); its pair list has half as many entries. */
 static inline size_t kt_q8_in_bytes(int n_in)
 {
   return ((size_t)n_in + 3) / 4 * 4;
@@ -61,34 +62,15 @@ static inline size_t kt_q8_in_bytes(int n_in)
 void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
                   int n_idx, int relu, int32_t *acc, float *y) KT_RT;
 /* A hidden layer's ReLU outputs y[0..n) (>= 0) quantized into x, the
- * nonzero groups in grp (returned: how many), the scale in *a. */
+ * pairs of inputs not both 0 in grp (returned: how many; 0 if every
+ * output is 0, and then x is not written), the scale in *a. */
 int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
                int32_t *grp, float *a) KT_RT;
-/* A later layer: y[o] for o < L->n_out from x's ng groups grp and its
- * scale a, ReLU if relu; acc: L->n_out int32 of room for the sums. */
+/* A later layer: y[o] for o < L->n_out from x's ng listed pairs grp and
+ * its scale a, ReLU if relu; acc: L->n_out int32 of room for the sums. */
 void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
                  const int32_t *grp, int ng, float a, int relu, int32_t *acc,
                  float *y) KT_RT;
-
-/* np passes (1..KT_MAX_BATCH) of one later layer at once: for each p, as
- * kt_q8_layer(m, L, x[p], ..., a[p], relu, acc[p], y[p]) with grp the ng
- * groups nonzero in any x[p] (kt_q8_union); the outputs are bitwise
- * kt_q8_layer's.  With the AVX-512 VNNI kernel each weight is loaded once
- * for all the passes (kt_q8_batches); the others take a pass at a time,
- * and are faster with each pass's own list. */
-void kt_q8_layer_batch(const kt_model *m, const kt_layer *L, int np,
-                       const uint8_t *const *x, const int32_t *grp, int ng,
-                       const float *a, int relu, int32_t *const *acc,
-                       float *const *y) KT_RT;
-/* Whether kt_q8_layer_batch gains over a pass at a time (the AVX-512
- * VNNI kernel: bench_infer L4's decision 20.7-21.7 -> 18.7-19.5 us). */
-static inline int kt_q8_batches(const kt_model *m)
-{
-  return m->q_isa == KT_Q8_VNNI;
-}
-/* The groups (of 4 inputs of n_in) nonzero in any of x[0..np): into grp,
- * returned: how many. */
-int kt_q8_union(const uint8_t *const *x, int np, int n_in, int32_t *grp) KT_RT;
 
 /* The heads' arithmetic of an int8 model (its ensemble's mean and its
  * shift averaging): y = exp(x), y = log(x) element-wise (y may be x), and

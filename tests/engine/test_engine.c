@@ -1801,7 +1801,7 @@ static void test_cost_budget(void)
     CHECK(kt_engine_model_cost(m) == want, "cost %llu, expected %llu",
           (unsigned long long)kt_engine_model_cost(m),
           (unsigned long long)want);
-    /* int8: the later layers' inputs in whole groups of four, at
+    /* int8: the later layers' inputs padded to a multiple of four, at
        KT_COST_Q8_NUM / KT_COST_Q8_DEN */
     m->repr.quant = 1;
     uint64_t pass_q = ((uint64_t)kt_repr_max_active(&r) * hid[0] +

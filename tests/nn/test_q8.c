@@ -210,8 +210,8 @@ static void check_model(int n_nets, int nl, const int *hidden)
     for (int t = 0; t < 10; ++t)
       check_batch(m, KT_MAX_BATCH, 0, scratch, got, ref);
     /* batches of every size, and passes whose first hidden layer is all
-       0 (an input of no rows, the first layer's biases below 0): those
-       go alone, the others together (kt_q8_layer_batch) */
+       0 (an input of no rows, the first layer's biases below 0: no pair
+       listed) */
     for (int np = 1; np <= KT_MAX_BATCH; ++np)
       for (int dead = 0; dead < 2; ++dead) {
         float keep[KT_MAX_NETS][KT_MAX_WIDTH];
@@ -242,6 +242,46 @@ static void check_model(int n_nets, int nl, const int *hidden)
   free(fo);
   kt_model_free(m);
   kt_model_free(f);
+}
+
+/* The 16-bit sums at their bounds: one-hot weights all +-127 (a column
+ * +, the next -) and 256 rows or more listed, every kernel. */
+static void check_extremes(void)
+{
+  int hidden[1] = {96};
+  rng = 11;
+  kt_model *m = make(1, 2, hidden, 1);
+  CHECK(m != NULL, "model");
+  if (!m) return;
+  kt_layer *L = &m->net[0].layer[0];
+  for (int i = 0; i < L->n_in; ++i)
+    for (int o = 0; o < L->n_out; ++o)
+      L->w[(size_t)i * L->n_out + o] = o % 2 ? -0.5f : 0.5f;
+  int no = m->n_out_total, n_in = L->n_in;
+  CHECK(kt_q8_quantize(m, KT_Q8_C) == 0, "quantize"); /* scratch for int8 */
+  float *scratch = calloc(kt_model_scratch_floats(m) + 16, sizeof(float));
+  float *ref = calloc((size_t)no, sizeof(float));
+  float *got = calloc((size_t)no, sizeof(float));
+  static int32_t idx[700];
+  for (int isa = KT_Q8_C; isa <= KT_Q8_VNNI; ++isa) {
+    if (kt_q8_isa_pick(isa) != isa) continue;
+    CHECK(kt_q8_quantize(m, isa) == 0, "quantize");
+    CHECK(L->q[0] == 127 && L->q[1] == -127, "weights at +-127");
+    const int lens[] = {255, 256, 257, 512, 700};
+    for (int t = 0; t < 5; ++t) {
+      for (int k = 0; k < lens[t]; ++k)
+        idx[k] = t == 4 ? k % n_in : 5 % n_in; /* one row again and again */
+      reference(m, idx, lens[t], ref);
+      kt_model_forward(m, idx, lens[t], scratch, got);
+      CHECK(memcmp(ref, got, sizeof(float) * (size_t)no) == 0,
+            "%s kernel, %d rows at +-127, differs from the definition",
+            kt_q8_isa_name(isa), lens[t]);
+    }
+  }
+  free(scratch);
+  free(ref);
+  free(got);
+  kt_model_free(m);
 }
 
 static void check_math(void)
@@ -395,10 +435,13 @@ static void check_format(void)
 int main(void)
 {
   int h1[1] = {37}, h2[2] = {130, 45}, h3[2] = {512, 256}, h4[3] = {16, 8, 24};
+  int h5[2] = {224, 200}; /* every vector kernel's tiles and tails */
   check_model(1, 2, h1);
   check_model(2, 3, h2);
   check_model(1, 3, h3);
   check_model(3, 4, h4);
+  check_model(1, 3, h5);
+  check_extremes();
   check_math();
   check_heads();
   check_format();
