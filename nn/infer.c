@@ -154,7 +154,7 @@ static void forward_q8(const kt_model *m, int np, const int32_t *const *idx,
           kt_q8_layer0(m, L, idx[p], n_idx[p], !last, acc, y);
         else
           kt_q8_layer(m, L, x, grp, ng[p], a[p], !last, acc, y);
-        if (!last) ng[p] = kt_q8_acts(m, s, L->n_out, x, grp, &a[p]);
+        if (!last) ng[p] = kt_q8_acts(m, y, L->n_out, x, grp, &a[p]);
       }
     }
     off += net->layer[net->n_layers - 1].n_out;
