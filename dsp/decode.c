@@ -223,6 +223,9 @@ static float style_cost(const kt_decode_style *st, const int p[4],
       int free = st->step[h - 1] > 0 ? st->step[h - 1] : 2;
       if (d > free) c += st->move[h - 1] * (float)(d - free);
     }
+  if (st->unison != 0.0f)
+    for (int v = 0; v < 3; ++v)
+      if (q[v] >= 0 && q[v] == q[v + 1]) c += st->unison;
   if (q[0] < 0) return c;
   unsigned pcs = 0;
   for (int v = 0; v < 4; ++v)
@@ -295,6 +298,7 @@ void kt_decode(const kt_repr *r, const float *logits,
     for (int q = 0; q < KT_SQ_N; ++q)
       if (-o->style->quality[q] > gain) gain = -o->style->quality[q];
   if (o->style) gain += chord_gain(o->style);
+  if (o->style && o->style->unison < 0.0f) gain -= 3.0f * o->style->unison;
   int bi[KT_NGEN] = {0, 0, 0};
   /* Score = sum of the three log-probabilities, minus 1000 per broken rule,
    * minus leap_cost per wide leap, minus chord_bias if the sonority is no

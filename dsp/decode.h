@@ -55,6 +55,8 @@ typedef struct kt_decode_style {
   const float *bass_prior; /* KT_BASS_PRIOR_N log(p_Bach / p_Kantor) per
                               (bass's chord degree x size of its move)
                               cell, or NULL: kt_decode_bass_prior */
+  float unison;            /* per pair of adjacent voices (S-A, A-T, T-B) on one
+                              pitch (style.py's unison_pct); < 0: a bonus */
 } kt_decode_style;
 
 typedef struct {

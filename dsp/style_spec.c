@@ -34,13 +34,15 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
     double v = strtod(eq + 1, &stop);
     if (stop == eq + 1 || stop != end || !(v >= -100.0 && v <= 100.0)) {
       snprintf(err, errlen,
-               "style term %s wants a value in 0..100 (q_, hold: -100..100), "
+               "style term %s wants a value in 0..100 (q_, hold, unison: "
+               "-100..100), "
                "not '%.*s'",
                name, (int)(end - eq - 1), eq + 1);
       return -1;
     }
     float f = (float)v;
-    if (v < 0.0 && strncmp(name, "q_", 2) && strncmp(name, "hold", 4)) {
+    if (v < 0.0 && strncmp(name, "q_", 2) && strncmp(name, "hold", 4) &&
+        strcmp(name, "unison")) {
       snprintf(err, errlen, "style term %s wants a value in 0..100", name);
       return -1;
     }
@@ -70,6 +72,8 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
       s->cadence = f;
     else if (!strcmp(name, "end"))
       s->end = f;
+    else if (!strcmp(name, "unison"))
+      s->unison = f;
     else if (!strcmp(name, "step_a") || !strcmp(name, "step_t") ||
              !strcmp(name, "step_b")) {
       if (v != floor(v) || v > 12) {
@@ -88,7 +92,7 @@ int kt_decode_style_parse(kt_decode_style *s, const char *spec, char *err,
         snprintf(err, errlen,
                  "unknown style term '%s' (par, hold[_a|_t|_b], "
                  "move_a|t|b, step_a|t|b, root, cad, end, none, chord, bass, "
-                 "q_QUALITY)",
+                 "unison, q_QUALITY)",
                  name);
         return -1;
       }

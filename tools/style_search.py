@@ -37,22 +37,24 @@ LIGHT = {
     0: dict(par=1, hold_a=0.2, hold_t=0.1, hold_b=0, none=0.1, move_a=0.05,
             move_t=0.02, move_b=0.02, root=0, cad=0.5, q_min7=0.05,
             q_maj7=0, q_dom7=-0.1, q_dim=-0.2, q_dim7=-1, q_hdim7=-0.05,
-            q_min=0.05, q_maj=0.05, q_aug=0, chord=0.05, bass=0, end=1),
+            q_min=0.05, q_maj=0.05, q_aug=0, chord=0.05, bass=0, end=1,
+            unison=0),
     4: dict(par=1, hold_a=0.05, hold_t=0.15, hold_b=0, none=0.1, move_a=0.15,
             move_t=0.1, move_b=0.08, root=0, cad=0, q_min7=0.1, q_maj7=0,
             q_dom7=-0.1, q_dim=-0.2, q_dim7=-1, q_hdim7=0, q_min=0, q_maj=0.05,
-            q_aug=0, chord=0.02, bass=0, end=0.5)}
+            q_aug=0, chord=0.02, bass=0, end=0.5, unison=0)}
 # The engine's Bach weights (kt_engine_style_default), --start bach
 BACH = {
     0: dict(par=1, hold_a=0, hold_t=0.1, hold_b=-0.1, none=0.2, move_a=0.4,
             move_t=0.15, move_b=0.2, root=0.2, cad=0.2, q_min7=0.1,
             q_maj7=0.1, q_dom7=-0.1, q_dim=-0.2, q_dim7=-1, q_hdim7=-0.1,
-            q_min=0, q_maj=0.1, q_aug=0, chord=0, bass=0, end=0.5),
+            q_min=0, q_maj=0.1, q_aug=0, chord=0, bass=0, end=0.5,
+            unison=0),
     4: dict(par=1, hold_a=0.15, hold_t=0.15, hold_b=0, none=0.2,
             move_a=0.15, move_t=0.1, move_b=0.2, root=0.3, cad=0,
             q_min7=0.2, q_maj7=0.2, q_dom7=-0.2, q_dim=-0.2, q_dim7=-0.5,
             q_hdim7=-0.05, q_min=0.05, q_maj=0, q_aug=0, chord=0.02, bass=0,
-            end=0.5)}
+            end=0.5, unison=0)}
 GRID = dict(hold_a=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_t=[0, 0.05, 0.1, 0.15, 0.2, 0.3],
             hold_b=[0, 0.05, 0.1, 0.15, 0.2, 0.3],

@@ -1326,6 +1326,31 @@ static void test_style_terms(void)
   st.end = 0.0f;
   st.root_pos = 0.0f;
 
+  /* C major over E5 G4 C3: tenor C4 (60, likeliest) or G4 (67, the alto's
+     pitch, 0.1 less likely); a unison bonus of 0.2 takes G4, which the
+     search's bound must not skip (it is the second tenor candidate) */
+  decode_setup(&r, lg, off, &o);
+  o.style = &st;
+  set_logit(lg, off, 0, 67, 0.0f);
+  set_logit(lg, off, 1, 60, 0.0f);
+  set_logit(lg, off, 1, 67, -0.1f);
+  set_logit(lg, off, 2, 48, 0.0f);
+  const int prev_u[3] = {67, 60, 48};
+  kt_decode(&r, lg, &o, 0, 76, 76, prev_u, &rng, c);
+  CHECK(c[1].pitch == 60, "no unison term: tenor %d", c[1].pitch);
+  CHECK(kt_decode_style_parse(&st, "unison=-0.2", perr, sizeof perr) == 0 &&
+            st.unison == -0.2f,
+        "parse unison=-0.2: %s", perr);
+  kt_decode(&r, lg, &o, 0, 76, 76, prev_u, &rng, c);
+  CHECK(c[0].pitch == 67 && c[1].pitch == 67 && c[2].pitch == 48,
+        "unison bonus 0.2: alto %d tenor %d bass %d (want 67 67 48)",
+        c[0].pitch, c[1].pitch, c[2].pitch);
+  st.unison = 0.2f; /* a cost keeps them apart */
+  set_logit(lg, off, 1, 67, 0.05f);
+  kt_decode(&r, lg, &o, 0, 76, 76, prev_u, &rng, c);
+  CHECK(c[1].pitch == 60, "unison cost 0.2: tenor %d", c[1].pitch);
+  st.unison = 0.0f;
+
   /* the bass from D3 (50): G2 (43, a fifth down, likeliest) or C3 (48,
      a step, 0.3 less likely); 0.1 per semitone beyond a step takes C3 */
   set_logit(lg, off, 2, 52, -20.0f);
@@ -1383,8 +1408,9 @@ static void test_style_terms(void)
             s.step[1] == 3 && s.move[0] == 0.0f,
         "parse: a good spec");
   static const char *const bad_specs[] = {
-      "root", "root=",       "root=-1",   "q_foo=1",    "bogus=1",  "root=1x",
-      "=1",   "move_b=1000", "root=-0.5", "step_b=2.5", "step_b=13"};
+      "root",      "root=",      "root=-1",   "q_foo=1",
+      "bogus=1",   "root=1x",    "=1",        "move_b=1000",
+      "root=-0.5", "step_b=2.5", "step_b=13", "unison=-101"};
   for (size_t i = 0; i < sizeof bad_specs / sizeof bad_specs[0]; ++i) {
     err[0] = 0;
     CHECK(kt_decode_style_parse(&s, bad_specs[i], err, sizeof err) != 0 &&
