@@ -20,6 +20,7 @@ int kt_q8_isa_pick(int isa)
   /* for measuring the other kernels on one machine (bench, tests) */
   const char *env = isa == KT_Q8_ISA_AUTO ? getenv("KANTOR_Q8_ISA") : NULL;
   if (env && !strcmp(env, "c")) isa = KT_Q8_C;
+  if (env && !strcmp(env, "ssse3")) isa = KT_Q8_SSSE3;
   if (env && !strcmp(env, "avx2")) isa = KT_Q8_AVX2;
   if (env && !strcmp(env, "avxvnni")) isa = KT_Q8_AVXVNNI;
 #ifdef KT_Q8_X86
@@ -29,10 +30,12 @@ int kt_q8_isa_pick(int isa)
              __builtin_cpu_supports("avx512vnni");
   int avx2 = __builtin_cpu_supports("avx2");
   int avxvnni = avx2 && __builtin_cpu_supports("avxvnni");
+  int ssse3 = __builtin_cpu_supports("ssse3");
   if (isa == KT_Q8_ISA_AUTO) isa = KT_Q8_VNNI;
   if (isa == KT_Q8_VNNI && !vnni) isa = KT_Q8_AVXVNNI;
   if (isa == KT_Q8_AVXVNNI && !avxvnni) isa = KT_Q8_AVX2;
-  if (isa == KT_Q8_AVX2 && !avx2) isa = KT_Q8_C;
+  if (isa == KT_Q8_AVX2 && !avx2) isa = KT_Q8_SSSE3;
+  if (isa == KT_Q8_SSSE3 && !ssse3) isa = KT_Q8_C;
   return isa;
 #else
   (void)isa;
@@ -45,6 +48,7 @@ const char *kt_q8_isa_name(int isa)
   return isa == KT_Q8_VNNI      ? "AVX-512 VNNI"
          : isa == KT_Q8_AVXVNNI ? "AVX-VNNI"
          : isa == KT_Q8_AVX2    ? "AVX2"
+         : isa == KT_Q8_SSSE3   ? "SSSE3"
                                 : "C";
 }
 
@@ -250,6 +254,63 @@ rows_avx2(const int8_t *restrict q, int n_in, int n_out,
     rows256_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 1);
   return o;
 }
+
+/* rows256_tile on 128 bits (SSE2; the x86 CPUs without AVX2): nv vectors
+ * of 16 outputs; the 16-bit words widened by unpacking (no pmovzx). */
+static inline __attribute__((always_inline)) void
+rows128_tile(const int8_t *restrict q, size_t stride, int n_in,
+             const int32_t *restrict idx, int n_idx, int32_t *restrict acc,
+             int o, int nv) KT_RT
+{
+  const __m128i flip = _mm_set1_epi16(0x0080), zero = _mm_setzero_si128();
+  for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+    __m128i w[4], h[4];
+    for (int j = 0; j < nv; ++j)
+      w[j] = h[j] = _mm_setzero_si128();
+    int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK, n = 0;
+    for (int k = k0; k < k1; ++k) {
+      if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+      ++n;
+      const int8_t *r = q + (size_t)idx[k] * stride + o;
+      for (int j = 0; j < nv; ++j) {
+        __m128i v =
+            _mm_xor_si128(_mm_loadu_si128((const __m128i *)(r + 16 * j)), flip);
+        w[j] = _mm_add_epi16(w[j], v);
+        h[j] = _mm_add_epi16(h[j], _mm_srai_epi16(v, 8));
+      }
+    }
+    const __m128i off = _mm_set1_epi32(128 * n);
+    for (int j = 0; j < nv; ++j) {
+      __m128i lo = _mm_sub_epi16(w[j], _mm_slli_epi16(h[j], 8));
+      __m128i e0 = _mm_sub_epi32(_mm_unpacklo_epi16(lo, zero), off);
+      __m128i e1 = _mm_sub_epi32(_mm_unpackhi_epi16(lo, zero), off);
+      __m128i d0 = _mm_srai_epi32(_mm_unpacklo_epi16(h[j], h[j]), 16);
+      __m128i d1 = _mm_srai_epi32(_mm_unpackhi_epi16(h[j], h[j]), 16);
+      __m128i out[4] = {_mm_unpacklo_epi32(e0, d0), _mm_unpackhi_epi32(e0, d0),
+                        _mm_unpacklo_epi32(e1, d1), _mm_unpackhi_epi32(e1, d1)};
+      int32_t *d = acc + o + 16 * j;
+      for (int t = 0; t < 4; ++t) {
+        if (k0)
+          out[t] = _mm_add_epi32(out[t],
+                                 _mm_loadu_si128((const __m128i *)(d + 4 * t)));
+        _mm_storeu_si128((__m128i *)(d + 4 * t), out[t]);
+      }
+    }
+  }
+}
+
+/* 64 outputs per sweep, then 16. */
+static int rows_sse2(const int8_t *restrict q, int n_in, int n_out,
+                     const int32_t *restrict idx, int n_idx,
+                     int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  for (; o + 64 <= n_out; o += 64)
+    rows128_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 4);
+  for (; o + 16 <= n_out; o += 16)
+    rows128_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 1);
+  return o;
+}
 #endif
 
 /* x[i] = (int)(y[i] * inv + 0.5f), element-wise: the same at any width */
@@ -417,7 +478,8 @@ static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
  *   vpdpbusd adds their four products to the output's 32-bit sum;
  * - AVX2: vpmaddubsw gives each pair's sum of two products in 16 bits
  *   (exact: |x0 q0 + x1 q1| <= 2 * 127 * 127 < 32768), vpunpck puts the two
- *   sums side by side, vpmaddwd adds them in 32 bits.
+ *   sums side by side, vpmaddwd adds them in 32 bits;
+ * - SSSE3 (x86 without AVX2): the same on 128 bits.
  * An odd pair out goes with itself, times 0.  vpunpck works within 128-bit
  * lanes, so the accumulators hold outputs 0-3, 8-11, ... (lo) and 4-7,
  * 12-15, ... (hi), put in order once at the end.  A tile's nv is a
@@ -539,6 +601,40 @@ pairs256_tile_avx2(const int8_t *restrict q, size_t stride,
   store256_pairs(lo, hi, acc, o, nv);
 }
 
+/* SSSE3: pairs256_tile_avx2 on 128 bits, outputs [o, o + 8 nv); no lanes
+ * to put in order (lo = outputs 0-3, hi = 4-7 of each vector) */
+static inline __attribute__((always_inline, target("ssse3"))) void
+pairs128_tile_ssse3(const int8_t *restrict q, size_t stride,
+                    const uint8_t *restrict x, const int32_t *restrict grp,
+                    int ng, int32_t *restrict acc, int o, int nv) KT_RT
+{
+  __m128i lo[4], hi[4];
+  const __m128i one = _mm_set1_epi16(1);
+  for (int j = 0; j < nv; ++j)
+    lo[j] = hi[j] = _mm_setzero_si128();
+  for (int k = 0; k < ng; k += 2) {
+    const int8_t *rp, *rq;
+    uint32_t xv = pair_at(q + (size_t)o * 2, stride, x, grp, ng, k, &rp, &rq);
+    __m128i bp = _mm_set1_epi16((short)(xv & 0xffffu));
+    __m128i bq = _mm_set1_epi16((short)(xv >> 16));
+    for (int j = 0; j < nv; ++j) {
+      __m128i sp = _mm_maddubs_epi16(
+          bp, _mm_loadu_si128((const __m128i *)(rp + 16 * j)));
+      __m128i sq = _mm_maddubs_epi16(
+          bq, _mm_loadu_si128((const __m128i *)(rq + 16 * j)));
+      lo[j] =
+          _mm_add_epi32(lo[j], _mm_madd_epi16(_mm_unpacklo_epi16(sp, sq), one));
+      hi[j] =
+          _mm_add_epi32(hi[j], _mm_madd_epi16(_mm_unpackhi_epi16(sp, sq), one));
+    }
+  }
+  for (int j = 0; j < nv; ++j) {
+    int32_t *d = acc + o + 8 * j;
+    _mm_storeu_si128((__m128i *)d, lo[j]);
+    _mm_storeu_si128((__m128i *)(d + 4), hi[j]);
+  }
+}
+
 /* The widest tiles first (256 or 64 outputs per sweep of the list), then
  * halves and quarters of that for what is left (nv a constant in each
  * call).  Returns the first output not done. */
@@ -580,6 +676,25 @@ dot_avxvnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
   if (o + 16 <= n_out) {
     pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 1);
     o += 16;
+  }
+  return o;
+}
+
+__attribute__((target("ssse3"))) static int
+dot_ssse3(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
+          const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
+{
+  size_t st = (size_t)n_out * 2;
+  int o = 0;
+  for (; o + 32 <= n_out; o += 32)
+    pairs128_tile_ssse3(q, st, x, grp, ng, acc, o, 4);
+  if (o + 16 <= n_out) {
+    pairs128_tile_ssse3(q, st, x, grp, ng, acc, o, 2);
+    o += 16;
+  }
+  if (o + 8 <= n_out) {
+    pairs128_tile_ssse3(q, st, x, grp, ng, acc, o, 1);
+    o += 8;
   }
   return o;
 }
@@ -631,6 +746,8 @@ void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
     o = rows_avx512(L->q, L->n_in, L->n_out, idx, n_idx, acc);
   else if (m->q_isa == KT_Q8_AVX2 || m->q_isa == KT_Q8_AVXVNNI)
     o = rows_avx2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
+  else if (m->q_isa == KT_Q8_SSSE3)
+    o = rows_sse2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
 #else
   (void)m;
 #endif
@@ -650,6 +767,8 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
     o = dot_avxvnni(L->q, L->n_out, x, grp, ng, acc);
   else if (m->q_isa == KT_Q8_AVX2)
     o = dot_avx2(L->q, L->n_out, x, grp, ng, acc);
+  else if (m->q_isa == KT_Q8_SSSE3)
+    o = dot_ssse3(L->q, L->n_out, x, grp, ng, acc);
 #endif
   if (m->q_isa == KT_Q8_C) /* every layer by rows */
     dot_rows(L->q, L->n_in, L->n_out, x, acc);

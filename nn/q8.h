@@ -33,9 +33,10 @@
 enum {
   KT_Q8_ISA_AUTO = -1,
   KT_Q8_C = 0,
-  KT_Q8_AVX2 = 1,    /* vpmaddubsw */
-  KT_Q8_AVXVNNI = 2, /* vpdpbusd on 256 bits (AVX-VNNI, no AVX-512) */
-  KT_Q8_VNNI = 3     /* vpdpbusd on 512 bits (AVX-512 VNNI) */
+  KT_Q8_SSSE3 = 1,   /* pmaddubsw on 128 bits (x86 without AVX2) */
+  KT_Q8_AVX2 = 2,    /* vpmaddubsw */
+  KT_Q8_AVXVNNI = 3, /* vpdpbusd on 256 bits (AVX-VNNI, no AVX-512) */
+  KT_Q8_VNNI = 4     /* vpdpbusd on 512 bits (AVX-512 VNNI) */
 };
 
 /* Non-RT: quantize every layer of m (allocates m->qmem) and pick the
@@ -43,7 +44,7 @@ enum {
  * Returns 0 on success, -1 if out of memory (m unchanged). */
 int kt_q8_quantize(kt_model *m, int isa);
 /* The kernel kt_q8_quantize picks for isa on this CPU (for AUTO, the
- * environment variable KANTOR_Q8_ISA=c, avx2 or avxvnni asks for a
+ * environment variable KANTOR_Q8_ISA=c, ssse3, avx2 or avxvnni asks for a
  * lesser one:
  * measuring). */
 int kt_q8_isa_pick(int isa);
