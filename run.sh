@@ -21,7 +21,8 @@ TEST_PKGS=(clang-22 libclang-rt-22-dev jalv jackd2 python3-jack-client
   xvfb libsuil-0-0 fonts-dejavu-core
   libjack-jackd2-dev libmagic-dev # Carla (../shared/tools/carla, built by its test)
   libelf-dev libcurl4-openssl-dev # lv2lint (../shared/tools/lv2lint, built by its test)
-  lilypond musescore3) # the notation test: LilyPond, musicxml2ly, MuseScore 3 (~1 min each to install)
+  lilypond musescore3 # the notation test: LilyPond, musicxml2ly, MuseScore 3 (~1 min each to install)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) # the AArch64 build under qemu (suite cross)
 BENCH_PKGS=(python3-torch libaubio-dev) # torch_train.py (training speed vs PyTorch),
 # bench_pitch (the audio tracker vs aubio, ~15 min)
 
@@ -122,6 +123,8 @@ case "$cmd" in
       tests/fuzz/fuzz_kern tests/fuzz/fuzz_smf tests/fuzz/fuzz_plugin \
       tests/fuzz/fuzz_pitch tests/fuzz/fuzz_musicxml
     meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz
+    log "AArch64 cross build, its unit tests under qemu-aarch64 (~2.5 min)"
+    meson test -C "$BUILD" --print-errorlogs --suite cross
     ;;
   bench)
     install_pkgs "${BENCH_PKGS[@]}"

@@ -12,6 +12,11 @@
 #define KT_Q8_X86 1
 #include <immintrin.h>
 #endif
+#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__)) &&       \
+    !defined(KT_NO_CLONES)
+#define KT_Q8_ARM 1 /* Advanced SIMD is part of every AArch64 CPU */
+#include <arm_neon.h>
+#endif
 
 /* ---- load time ---- */
 
@@ -23,6 +28,7 @@ int kt_q8_isa_pick(int isa)
   if (env && !strcmp(env, "ssse3")) isa = KT_Q8_SSSE3;
   if (env && !strcmp(env, "avx2")) isa = KT_Q8_AVX2;
   if (env && !strcmp(env, "avxvnni")) isa = KT_Q8_AVXVNNI;
+  if (env && !strcmp(env, "neon")) isa = KT_Q8_NEON;
 #ifdef KT_Q8_X86
   __builtin_cpu_init();
   int vnni = __builtin_cpu_supports("avx512f") &&
@@ -31,12 +37,14 @@ int kt_q8_isa_pick(int isa)
   int avx2 = __builtin_cpu_supports("avx2");
   int avxvnni = avx2 && __builtin_cpu_supports("avxvnni");
   int ssse3 = __builtin_cpu_supports("ssse3");
-  if (isa == KT_Q8_ISA_AUTO) isa = KT_Q8_VNNI;
+  if (isa == KT_Q8_ISA_AUTO || isa == KT_Q8_NEON) isa = KT_Q8_VNNI;
   if (isa == KT_Q8_VNNI && !vnni) isa = KT_Q8_AVXVNNI;
   if (isa == KT_Q8_AVXVNNI && !avxvnni) isa = KT_Q8_AVX2;
   if (isa == KT_Q8_AVX2 && !avx2) isa = KT_Q8_SSSE3;
   if (isa == KT_Q8_SSSE3 && !ssse3) isa = KT_Q8_C;
   return isa;
+#elif defined(KT_Q8_ARM)
+  return isa == KT_Q8_C ? KT_Q8_C : KT_Q8_NEON;
 #else
   (void)isa;
   return KT_Q8_C;
@@ -49,6 +57,7 @@ const char *kt_q8_isa_name(int isa)
          : isa == KT_Q8_AVXVNNI ? "AVX-VNNI"
          : isa == KT_Q8_AVX2    ? "AVX2"
          : isa == KT_Q8_SSSE3   ? "SSSE3"
+         : isa == KT_Q8_NEON    ? "NEON"
                                 : "C";
 }
 
@@ -130,10 +139,11 @@ static void rows_c(const int8_t *restrict q, int n_in, int n_out, int o0,
   }
 }
 
-#ifdef KT_Q8_X86
 /* 16-bit sums of at most KT_Q8_CHUNK rows cannot overflow (256 * 127 <
  * 32768); longer lists go by chunks, added up in 32 bits. */
 #define KT_Q8_CHUNK 256
+
+#ifdef KT_Q8_X86
 
 /* The listed rows' sums for outputs [o, o + 32 nv): nv (a constant where
  * it is called, so the accumulators stay in registers) vectors of 32
@@ -719,6 +729,107 @@ dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
 }
 #endif
 
+#ifdef KT_Q8_ARM
+/* NEON (AArch64), 128 bits.  The one-hot layer: each listed row's bytes
+ * added into 16-bit sums (saddw; at most KT_Q8_CHUNK rows, exact), nv
+ * vectors of 16 outputs, then widened into the 32-bit sums. */
+static inline __attribute__((always_inline)) void
+rows_neon_tile(const int8_t *restrict q, size_t stride, int n_in,
+               const int32_t *restrict idx, int n_idx, int32_t *restrict acc,
+               int o, int nv) KT_RT
+{
+  for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
+    int16x8_t s[8];
+    for (int j = 0; j < 2 * nv; ++j)
+      s[j] = vdupq_n_s16(0);
+    int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
+    for (int k = k0; k < k1; ++k) {
+      if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
+      const int8_t *r = q + (size_t)idx[k] * stride + o;
+      for (int j = 0; j < nv; ++j) {
+        int8x16_t v = vld1q_s8(r + 16 * j);
+        s[2 * j] = vaddw_s8(s[2 * j], vget_low_s8(v));
+        s[2 * j + 1] = vaddw_high_s8(s[2 * j + 1], v);
+      }
+    }
+    for (int j = 0; j < nv; ++j) {
+      int32x4_t out[4] = {
+          vmovl_s16(vget_low_s16(s[2 * j])), vmovl_high_s16(s[2 * j]),
+          vmovl_s16(vget_low_s16(s[2 * j + 1])), vmovl_high_s16(s[2 * j + 1])};
+      int32_t *d = acc + o + 16 * j;
+      for (int t = 0; t < 4; ++t) {
+        if (k0) out[t] = vaddq_s32(out[t], vld1q_s32(d + 4 * t));
+        vst1q_s32(d + 4 * t, out[t]);
+      }
+    }
+  }
+}
+
+/* 64 outputs per sweep, then 16. */
+static int rows_neon(const int8_t *restrict q, int n_in, int n_out,
+                     const int32_t *restrict idx, int n_idx,
+                     int32_t *restrict acc) KT_RT
+{
+  int o = 0;
+  for (; o + 64 <= n_out; o += 64)
+    rows_neon_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 4);
+  for (; o + 16 <= n_out; o += 16)
+    rows_neon_tile(q, (size_t)n_out, n_in, idx, n_idx, acc, o, 1);
+  return o;
+}
+
+/* A later layer (stored by pairs), outputs [o, o + 8 nv), a listed pair at
+ * a time: smull multiplies its weights by its two inputs (x <= 127 is a
+ * signed byte too; each product fits 16 bits), sadalp adds each output's
+ * two products into its 32-bit sum. */
+static inline __attribute__((always_inline)) void
+pairs_neon_tile(const int8_t *restrict q, size_t stride,
+                const uint8_t *restrict x, const int32_t *restrict grp, int ng,
+                int32_t *restrict acc, int o, int nv) KT_RT
+{
+  int32x4_t a[16];
+  for (int j = 0; j < 2 * nv; ++j)
+    a[j] = vdupq_n_s32(0);
+  for (int k = 0; k < ng; ++k) {
+    uint16_t xp;
+    memcpy(&xp, x + 2 * (size_t)grp[k], 2);
+    const int8x16_t b = vreinterpretq_s8_u16(vdupq_n_u16(xp));
+    const int8_t *r = q + (size_t)o * 2 + (size_t)grp[k] * stride;
+    for (int j = 0; j < nv; ++j) {
+      int8x16_t w = vld1q_s8(r + 16 * j);
+      a[2 * j] =
+          vpadalq_s16(a[2 * j], vmull_s8(vget_low_s8(w), vget_low_s8(b)));
+      a[2 * j + 1] = vpadalq_s16(a[2 * j + 1], vmull_high_s8(w, b));
+    }
+  }
+  for (int j = 0; j < 2 * nv; ++j)
+    vst1q_s32(acc + o + 4 * j, a[j]);
+}
+
+static int dot_neon(const int8_t *restrict q, int n_out,
+                    const uint8_t *restrict x, const int32_t *restrict grp,
+                    int ng, int32_t *restrict acc) KT_RT
+{
+  size_t st = (size_t)n_out * 2;
+  int o = 0;
+  for (; o + 64 <= n_out; o += 64)
+    pairs_neon_tile(q, st, x, grp, ng, acc, o, 8);
+  if (o + 32 <= n_out) {
+    pairs_neon_tile(q, st, x, grp, ng, acc, o, 4);
+    o += 32;
+  }
+  if (o + 16 <= n_out) {
+    pairs_neon_tile(q, st, x, grp, ng, acc, o, 2);
+    o += 16;
+  }
+  if (o + 8 <= n_out) {
+    pairs_neon_tile(q, st, x, grp, ng, acc, o, 1);
+    o += 8;
+  }
+  return o;
+}
+#endif
+
 /* y[o] = b[o] + ((float)acc[o] * s[o]) * a, then ReLU: element-wise */
 KT_CLONES static void finish(const int32_t *restrict acc,
                              const float *restrict b, const float *restrict s,
@@ -748,6 +859,9 @@ void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
     o = rows_avx2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
   else if (m->q_isa == KT_Q8_SSSE3)
     o = rows_sse2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
+#elif defined(KT_Q8_ARM)
+  if (m->q_isa == KT_Q8_NEON)
+    o = rows_neon(L->q, L->n_in, L->n_out, idx, n_idx, acc);
 #else
   (void)m;
 #endif
@@ -769,6 +883,8 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
     o = dot_avx2(L->q, L->n_out, x, grp, ng, acc);
   else if (m->q_isa == KT_Q8_SSSE3)
     o = dot_ssse3(L->q, L->n_out, x, grp, ng, acc);
+#elif defined(KT_Q8_ARM)
+  if (m->q_isa == KT_Q8_NEON) o = dot_neon(L->q, L->n_out, x, grp, ng, acc);
 #endif
   if (m->q_isa == KT_Q8_C) /* every layer by rows */
     dot_rows(L->q, L->n_in, L->n_out, x, acc);

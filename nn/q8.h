@@ -11,12 +11,13 @@
  * layers.
  *
  * The sums are integers, exact at every vector width: x86-64 CPUs with
- * AVX-512 VNNI or AVX-VNNI (vpdpbusd), AVX2 (vpmaddubsw, which cannot
- * saturate with 7-bit activations: 2 * 127 * 127 < 32768) and plain C give
- * bitwise the same outputs; the float steps are element-wise, in one order,
- * with no FMA.  The one-hot layer's weights are stored by rows (q[i * n_out +
- * o]), a listed row's added in 16 bits (AVX-512 or AVX2; exact for up to 256
- * rows, more go by chunks).  A later layer's are stored by rows for plain C,
+ * AVX-512 VNNI or AVX-VNNI (vpdpbusd), AVX2 or SSSE3 (vpmaddubsw / pmaddubsw,
+ * which cannot saturate with 7-bit activations: 2 * 127 * 127 < 32768),
+ * AArch64 (NEON: smull, sadalp) and plain C give bitwise the same outputs;
+ * the float steps are element-wise, in one order, with no FMA.  The one-hot
+ * layer's weights are stored by rows (q[i * n_out + o]), a listed row's
+ * added in 16 bits by the vector kernels (exact for up to 256 rows, more go
+ * by chunks).  A later layer's are stored by rows for plain C,
  * which skips the inputs that are 0, and for the vector kernels in pairs of
  * inputs (q[(k * n_out + o) * 2 + j] = q[2k + j][o], inputs padded to a
  * multiple of 4 with zeros): a pair whose two inputs are 0 is skipped, and
@@ -36,7 +37,9 @@ enum {
   KT_Q8_SSSE3 = 1,   /* pmaddubsw on 128 bits (x86 without AVX2) */
   KT_Q8_AVX2 = 2,    /* vpmaddubsw */
   KT_Q8_AVXVNNI = 3, /* vpdpbusd on 256 bits (AVX-VNNI, no AVX-512) */
-  KT_Q8_VNNI = 4     /* vpdpbusd on 512 bits (AVX-512 VNNI) */
+  KT_Q8_VNNI = 4,    /* vpdpbusd on 512 bits (AVX-512 VNNI) */
+  KT_Q8_NEON = 5,    /* smull + sadalp on 128 bits (AArch64) */
+  KT_Q8_N = 6        /* how many kernels */
 };
 
 /* Non-RT: quantize every layer of m (allocates m->qmem) and pick the
@@ -44,7 +47,7 @@ enum {
  * Returns 0 on success, -1 if out of memory (m unchanged). */
 int kt_q8_quantize(kt_model *m, int isa);
 /* The kernel kt_q8_quantize picks for isa on this CPU (for AUTO, the
- * environment variable KANTOR_Q8_ISA=c, ssse3, avx2 or avxvnni asks for a
+ * environment variable KANTOR_Q8_ISA=c, ssse3, avx2, avxvnni or neon asks for a
  * lesser one:
  * measuring). */
 int kt_q8_isa_pick(int isa);

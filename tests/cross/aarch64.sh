@@ -1,0 +1,81 @@
+#!/bin/sh
+# The AArch64 build under emulation: this source tree cross-compiled with
+# Debian's aarch64-linux-gnu-gcc (only the required parts: the engine, the
+# nets with their NEON int8 kernel, the MIDI plugin; -Werror) in a
+# temporary folder, and its unit tests run under qemu-aarch64 (qemu-user):
+# the non-x86 code paths (nn/q8.c's NEON kernel, plain C elsewhere) checked
+# by the same tests as on x86.  Left out: `cold` and `soak` (they count page
+# faults and resident memory, which are qemu's own under emulation) and
+# the tests that load the plugin into x86 hosts.  Speed is not measured:
+# an emulator's timing says nothing about an ARM CPU's.
+set -u
+src=${KANTOR_SRC:?}
+data=${KANTOR_DATA:-}
+for c in meson ninja pkg-config aarch64-linux-gnu-gcc qemu-aarch64; do
+  command -v "$c" >/dev/null 2>&1 || {
+    echo "SKIP: no $c (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
+    exit 77
+  }
+done
+sysroot=/usr/aarch64-linux-gnu
+[ -f "$sysroot/lib/libc.so.6" ] || { echo "SKIP: no $sysroot (libc6-dev-arm64-cross)"; exit 77; }
+lv2inc=$(pkg-config --variable=includedir lv2 2>/dev/null)
+[ -n "$lv2inc" ] && [ -d "$lv2inc/lv2" ] || { echo "SKIP: no lv2 headers (lv2-dev)"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+# lv2 is headers only: an lv2.pc of their folder alone (not the host's
+# /usr/include, whose glibc headers are x86's)
+mkdir "$tmp/pc" "$tmp/inc"
+ln -s "$lv2inc/lv2" "$tmp/inc/lv2"
+cat >"$tmp/pc/lv2.pc" <<PC
+Name: LV2
+Description: LV2 headers for the cross build
+Version: $(pkg-config --modversion lv2)
+Cflags: -I$tmp/inc
+PC
+cat >"$tmp/pkg-config" <<PK
+#!/bin/sh
+PKG_CONFIG_LIBDIR=$tmp/pc PKG_CONFIG_PATH= exec pkg-config "\$@"
+PK
+chmod +x "$tmp/pkg-config"
+cat >"$tmp/cross.ini" <<CI
+[binaries]
+c = 'aarch64-linux-gnu-gcc'
+ar = 'aarch64-linux-gnu-ar'
+strip = 'aarch64-linux-gnu-strip'
+pkgconfig = '$tmp/pkg-config'
+exe_wrapper = ['qemu-aarch64', '-L', '$sysroot']
+
+[host_machine]
+system = 'linux'
+cpu_family = 'aarch64'
+cpu = 'cortex-a72'
+endian = 'little'
+CI
+meson setup "$tmp/b" "$src" --cross-file "$tmp/cross.ini" -Dwerror=true \
+  -Ddata_dir="$data" -Daudio_plugin=disabled -Dui=disabled -Dclap=disabled \
+  -Dtools=disabled -Dtrainer=disabled >"$tmp/setup.log" 2>&1 ||
+  { tail -n 30 "$tmp/setup.log"; fail "meson setup (cross)"; }
+ninja -C "$tmp/b" -j2 >"$tmp/ninja.log" 2>&1 || {
+  tail -n 40 "$tmp/ninja.log"
+  fail "ninja (cross)"
+}
+echo "ninja: $(grep -c '^\[' "$tmp/ninja.log") steps, $(file -b "$tmp/b/kantor.lv2/kantor.so" | cut -d, -f1-2)"
+file -b "$tmp/b/kantor.lv2/kantor.so" | grep -q aarch64 || fail "kantor.so is not AArch64"
+# qemu runs the int8 nets on the NEON kernel (nn_q8 prints SKIP for the
+# x86 ones); KANTOR_Q8_ISA would choose another, so it is unset
+unset KANTOR_Q8_ISA
+meson test -C "$tmp/b" --no-rebuild --print-errorlogs --num-processes 2 \
+  nn_encode nn_model nn_q8 nn_harmony clock engine sort-out timing \
+  shell-core corpus_kern corpus_roundtrip corpus_transpose metrics style \
+  >"$tmp/test.log" 2>&1
+rc=$?
+grep -E '^ *[0-9]+/[0-9]+ ' "$tmp/test.log"
+[ $rc -eq 0 ] || { tail -n 60 "$tmp/test.log"; fail "tests under qemu-aarch64"; }
+grep -q 'NEON kernel checked' "$tmp/b/meson-logs/testlog.txt" || fail "nn_q8 did not check the NEON kernel"
+echo "ok: AArch64 build, tests passed under qemu-aarch64"
