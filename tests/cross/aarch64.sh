@@ -4,9 +4,11 @@
 # nets with their NEON int8 kernel, the MIDI plugin; -Werror) in a
 # temporary folder, and its unit tests run under qemu-aarch64 (qemu-user):
 # the non-x86 code paths (nn/q8.c's NEON kernel, plain C elsewhere) checked
-# by the same tests as on x86.  Left out: `cold` and `soak` (they count page
-# faults and resident memory, which are qemu's own under emulation) and
-# the tests that load the plugin into x86 hosts.  Speed is not measured:
+# by the same tests as on x86, and the events the engine plays at L0 and
+# L4 compared with this machine's (engine_digest; on the NEON and the C
+# kernel: the same).  Left out: `cold` and `soak` (they count page faults
+# and resident memory, which are qemu's own under emulation) and the tests
+# that load the plugin into x86 hosts.  Speed is not measured:
 # an emulator's timing says nothing about an ARM CPU's.
 set -u
 src=${KANTOR_SRC:?}
@@ -78,4 +80,21 @@ rc=$?
 grep -E '^ *[0-9]+/[0-9]+ ' "$tmp/test.log"
 [ $rc -eq 0 ] || { tail -n 60 "$tmp/test.log"; fail "tests under qemu-aarch64"; }
 grep -q 'NEON kernel checked' "$tmp/b/meson-logs/testlog.txt" || fail "nn_q8 did not check the NEON kernel"
+# the same events out as on this machine (tests/engine/engine_digest.c)
+native=${KANTOR_BUILD:-}/tests/engine/engine_digest
+if [ -x "$native" ]; then
+  "$native" | grep '^L' >"$tmp/native.txt" || fail "engine_digest on this machine"
+  qemu-aarch64 -L "$sysroot" "$tmp/b/tests/engine/engine_digest" | grep '^L' \
+    >"$tmp/arm.txt" || fail "engine_digest under qemu-aarch64"
+  sed 's/^/x86-64:  /' "$tmp/native.txt"
+  sed 's/^/AArch64: /' "$tmp/arm.txt"
+  cmp -s "$tmp/native.txt" "$tmp/arm.txt" ||
+    fail "the AArch64 build plays other events than this machine's"
+  KANTOR_Q8_ISA=c qemu-aarch64 -L "$sysroot" \
+    "$tmp/b/tests/engine/engine_digest" | grep '^L' >"$tmp/arm-c.txt"
+  cmp -s "$tmp/native.txt" "$tmp/arm-c.txt" ||
+    fail "the AArch64 build's C kernel plays other events than this machine's"
+else
+  echo "(no $native: the events are not compared)"
+fi
 echo "ok: AArch64 build, tests passed under qemu-aarch64"
