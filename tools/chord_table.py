@@ -16,8 +16,13 @@ usage: tools/chord_table.py [--kantor build/tools/kantor]
          [--alpha 1] [--clip 3] [-o dsp/chord_prior.h]
 The defaults of --style-l0/-l4 are the light weights as they were before
 the term (main 1679f0d, the term off; at L4 also before the bass term's
-commit changed q_dim and added end): the committed table is what this
-prints with no options.
+commit changed q_dim and added end).  Each spec is taken over the engine's
+light weights of the day and each row counted with the model that shipped
+then, so the committed table is what this printed when each row was
+counted, not what it prints now (checked 2026-12-05: with no options
+both rows differ from the committed ones, the L4 row because L4's light
+weights were searched again after it was counted; models/MODEL.md,
+"Re-tuning for another model").
 Standard library only.
 """
 import argparse
