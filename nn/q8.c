@@ -458,6 +458,38 @@ static void pair_tail(const int8_t *restrict q, int n_out, int o0,
   }
 }
 
+/* A vector kernel's dispatcher: name(q, n_out, x, grp, ng, acc) runs
+ * tile(q, stride, x, grp, ng, acc, o, nv) -- nv vectors of w outputs, a
+ * constant in each call so that the tile's accumulators stay in registers
+ * -- with nv = NV while NV w outputs fit, then NV / 2, NV / 4, ... 1 once
+ * each for what is left (NV a power of two, at most 8).  Returns the first
+ * output not done (pair_tail does the rest).  A macro, not a function: each
+ * dispatcher is compiled for its own instruction set (attr), into which its
+ * tile is inlined. */
+#define KT_Q8_DOTS(name, attr, tile, w, NV)                                    \
+  attr static int name(const int8_t *restrict q, int n_out,                    \
+                       const uint8_t *restrict x, const int32_t *restrict grp, \
+                       int ng, int32_t *restrict acc) KT_RT                    \
+  {                                                                            \
+    size_t st = (size_t)n_out * 2;                                             \
+    int o = 0;                                                                 \
+    for (; o + (NV) * (w) <= n_out; o += (NV) * (w))                           \
+      tile(q, st, x, grp, ng, acc, o, (NV));                                   \
+    if ((NV) > 4 && o + 4 * (w) <= n_out) {                                    \
+      tile(q, st, x, grp, ng, acc, o, 4);                                      \
+      o += 4 * (w);                                                            \
+    }                                                                          \
+    if ((NV) > 2 && o + 2 * (w) <= n_out) {                                    \
+      tile(q, st, x, grp, ng, acc, o, 2);                                      \
+      o += 2 * (w);                                                            \
+    }                                                                          \
+    if ((NV) > 1 && o + (w) <= n_out) {                                        \
+      tile(q, st, x, grp, ng, acc, o, 1);                                      \
+      o += (w);                                                                \
+    }                                                                          \
+    return o;                                                                  \
+  }
+
 /* Plain C (layers stored by rows): acc[o] = sum over the nonzero x[i] of
  * x[i] q[i][o], a row at a time (a loop the compiler vectorizes) */
 KT_CLONES static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
@@ -645,88 +677,16 @@ pairs128_tile_ssse3(const int8_t *restrict q, size_t stride,
   }
 }
 
-/* The widest tiles first (256 or 64 outputs per sweep of the list), then
- * halves and quarters of that for what is left (nv a constant in each
- * call).  Returns the first output not done. */
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) static int
-dot_vnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
-         const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
-{
-  size_t st = (size_t)n_out * 2;
-  int o = 0;
-  for (; o + 256 <= n_out; o += 256)
-    pairs512_tile(q, st, x, grp, ng, acc, o, 8);
-  if (o + 128 <= n_out) {
-    pairs512_tile(q, st, x, grp, ng, acc, o, 4);
-    o += 128;
-  }
-  if (o + 64 <= n_out) {
-    pairs512_tile(q, st, x, grp, ng, acc, o, 2);
-    o += 64;
-  }
-  if (o + 32 <= n_out) {
-    pairs512_tile(q, st, x, grp, ng, acc, o, 1);
-    o += 32;
-  }
-  return o;
-}
-
-__attribute__((target("avx2,avxvnni"))) static int
-dot_avxvnni(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
-            const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
-{
-  size_t st = (size_t)n_out * 2;
-  int o = 0;
-  for (; o + 64 <= n_out; o += 64)
-    pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 4);
-  if (o + 32 <= n_out) {
-    pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 2);
-    o += 32;
-  }
-  if (o + 16 <= n_out) {
-    pairs256_tile_vnni(q, st, x, grp, ng, acc, o, 1);
-    o += 16;
-  }
-  return o;
-}
-
-__attribute__((target("ssse3"))) static int
-dot_ssse3(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
-          const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
-{
-  size_t st = (size_t)n_out * 2;
-  int o = 0;
-  for (; o + 32 <= n_out; o += 32)
-    pairs128_tile_ssse3(q, st, x, grp, ng, acc, o, 4);
-  if (o + 16 <= n_out) {
-    pairs128_tile_ssse3(q, st, x, grp, ng, acc, o, 2);
-    o += 16;
-  }
-  if (o + 8 <= n_out) {
-    pairs128_tile_ssse3(q, st, x, grp, ng, acc, o, 1);
-    o += 8;
-  }
-  return o;
-}
-
-__attribute__((target("avx2"))) static int
-dot_avx2(const int8_t *restrict q, int n_out, const uint8_t *restrict x,
-         const int32_t *restrict grp, int ng, int32_t *restrict acc) KT_RT
-{
-  size_t st = (size_t)n_out * 2;
-  int o = 0;
-  for (; o + 64 <= n_out; o += 64)
-    pairs256_tile_avx2(q, st, x, grp, ng, acc, o, 4);
-  if (o + 32 <= n_out) {
-    pairs256_tile_avx2(q, st, x, grp, ng, acc, o, 2);
-    o += 32;
-  }
-  if (o + 16 <= n_out) {
-    pairs256_tile_avx2(q, st, x, grp, ng, acc, o, 1);
-    o += 16;
-  }
-  return o;
-}
+/* The dispatchers (KT_Q8_DOTS above): AVX-512 VNNI 256 outputs per sweep
+ * of the list, then 128, 64, 32; the 256-bit kernels 64, then 32, 16; SSSE3
+ * 32, then 16, 8. */
+KT_Q8_DOTS(dot_vnni, __attribute__((target("avx512f,avx512bw,avx512vnni"))),
+           pairs512_tile, 32, 8)
+KT_Q8_DOTS(dot_avxvnni, __attribute__((target("avx2,avxvnni"))),
+           pairs256_tile_vnni, 16, 4)
+KT_Q8_DOTS(dot_ssse3, __attribute__((target("ssse3"))), pairs128_tile_ssse3, 8,
+           4)
+KT_Q8_DOTS(dot_avx2, __attribute__((target("avx2"))), pairs256_tile_avx2, 16, 4)
 #endif
 
 #ifdef KT_Q8_ARM
@@ -806,28 +766,8 @@ pairs_neon_tile(const int8_t *restrict q, size_t stride,
     vst1q_s32(acc + o + 4 * j, a[j]);
 }
 
-static int dot_neon(const int8_t *restrict q, int n_out,
-                    const uint8_t *restrict x, const int32_t *restrict grp,
-                    int ng, int32_t *restrict acc) KT_RT
-{
-  size_t st = (size_t)n_out * 2;
-  int o = 0;
-  for (; o + 64 <= n_out; o += 64)
-    pairs_neon_tile(q, st, x, grp, ng, acc, o, 8);
-  if (o + 32 <= n_out) {
-    pairs_neon_tile(q, st, x, grp, ng, acc, o, 4);
-    o += 32;
-  }
-  if (o + 16 <= n_out) {
-    pairs_neon_tile(q, st, x, grp, ng, acc, o, 2);
-    o += 16;
-  }
-  if (o + 8 <= n_out) {
-    pairs_neon_tile(q, st, x, grp, ng, acc, o, 1);
-    o += 8;
-  }
-  return o;
-}
+/* 64 outputs per sweep of the list, then 32, 16, 8 */
+KT_Q8_DOTS(dot_neon, , pairs_neon_tile, 8, 8)
 #endif
 
 /* y[o] = b[o] + ((float)acc[o] * s[o]) * a, then ReLU: element-wise */
