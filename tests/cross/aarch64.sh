@@ -8,21 +8,14 @@
 # L4 compared with this machine's (engine_digest; on the NEON and the C
 # kernel: the same).  Left out: `cold` and `soak` (they count page faults
 # and resident memory, which are qemu's own under emulation) and the tests
-# that load the plugin into x86 hosts.  Speed is not measured:
-# an emulator's timing says nothing about an ARM CPU's.
+# that load the plugin into x86 hosts.  Speed is not measured: an
+# emulator's timing says nothing about an ARM CPU's (bench/arm_icount.sh
+# counts the instructions).  The build itself: tests/cross/build.sh.
 set -u
 src=${KANTOR_SRC:?}
 data=${KANTOR_DATA:-}
-for c in meson ninja pkg-config aarch64-linux-gnu-gcc qemu-aarch64; do
-  command -v "$c" >/dev/null 2>&1 || {
-    echo "SKIP: no $c (Debian: gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)"
-    exit 77
-  }
-done
-sysroot=/usr/aarch64-linux-gnu
-[ -f "$sysroot/lib/libc.so.6" ] || { echo "SKIP: no $sysroot (libc6-dev-arm64-cross)"; exit 77; }
-lv2inc=$(pkg-config --variable=includedir lv2 2>/dev/null)
-[ -n "$lv2inc" ] && [ -d "$lv2inc/lv2" ] || { echo "SKIP: no lv2 headers (lv2-dev)"; exit 77; }
+. "$src/tests/cross/build.sh"
+sysroot=$KT_CROSS_SYSROOT
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
@@ -30,43 +23,9 @@ fail() {
   echo "FAIL: $*"
   exit 1
 }
-# lv2 is headers only: an lv2.pc of their folder alone (not the host's
-# /usr/include, whose glibc headers are x86's)
-mkdir "$tmp/pc" "$tmp/inc"
-ln -s "$lv2inc/lv2" "$tmp/inc/lv2"
-cat >"$tmp/pc/lv2.pc" <<PC
-Name: LV2
-Description: LV2 headers for the cross build
-Version: $(pkg-config --modversion lv2)
-Cflags: -I$tmp/inc
-PC
-cat >"$tmp/pkg-config" <<PK
-#!/bin/sh
-PKG_CONFIG_LIBDIR=$tmp/pc PKG_CONFIG_PATH= exec pkg-config "\$@"
-PK
-chmod +x "$tmp/pkg-config"
-cat >"$tmp/cross.ini" <<CI
-[binaries]
-c = 'aarch64-linux-gnu-gcc'
-ar = 'aarch64-linux-gnu-ar'
-strip = 'aarch64-linux-gnu-strip'
-pkgconfig = '$tmp/pkg-config'
-exe_wrapper = ['qemu-aarch64', '-L', '$sysroot']
-
-[host_machine]
-system = 'linux'
-cpu_family = 'aarch64'
-cpu = 'cortex-a72'
-endian = 'little'
-CI
-meson setup "$tmp/b" "$src" --cross-file "$tmp/cross.ini" -Dwerror=true \
-  -Ddata_dir="$data" -Daudio_plugin=disabled -Dui=disabled -Dclap=disabled \
-  -Dtools=disabled -Dtrainer=disabled >"$tmp/setup.log" 2>&1 ||
-  { tail -n 30 "$tmp/setup.log"; fail "meson setup (cross)"; }
-ninja -C "$tmp/b" -j2 >"$tmp/ninja.log" 2>&1 || {
-  tail -n 40 "$tmp/ninja.log"
-  fail "ninja (cross)"
-}
+kt_cross_build "$src" "$data" "$tmp"
+rc=$?
+[ $rc -eq 0 ] || exit $rc
 echo "ninja: $(grep -c '^\[' "$tmp/ninja.log") steps, $(file -b "$tmp/b/kantor.lv2/kantor.so" | cut -d, -f1-2)"
 file -b "$tmp/b/kantor.lv2/kantor.so" | grep -q aarch64 || fail "kantor.so is not AArch64"
 # qemu runs the int8 nets on the NEON kernel (nn_q8 prints SKIP for the
