@@ -402,15 +402,91 @@ list_pairs_avx2(const uint8_t *restrict x, size_t n2,
 }
 #endif
 
+#ifdef KT_Q8_ARM
+/* quant_acts on NEON, 16 at a time: the same multiply, then add (not
+ * fused), then the clamp (fmaxnm against 0 takes a NaN to 0, as the
+ * definition does) and the truncation; the tail by the definition. */
+static void quant_acts_neon(const float *restrict y, int n, float inv,
+                            uint8_t *restrict x) KT_RT
+{
+  const float32x4_t vi = vdupq_n_f32(inv), half = vdupq_n_f32(0.5f),
+                    zero = vdupq_n_f32(0.0f), top = vdupq_n_f32(127.0f);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    uint16x8_t h[2];
+    for (int j = 0; j < 2; ++j) {
+      uint32x4_t u[2];
+      for (int t = 0; t < 2; ++t) {
+        float32x4_t f =
+            vaddq_f32(vmulq_f32(vld1q_f32(y + i + 8 * j + 4 * t), vi), half);
+        u[t] = vcvtq_u32_f32(vminnmq_f32(vmaxnmq_f32(f, zero), top));
+      }
+      h[j] = vcombine_u16(vmovn_u32(u[0]), vmovn_u32(u[1]));
+    }
+    vst1q_u8(x + i, vcombine_u8(vmovn_u16(h[0]), vmovn_u16(h[1])));
+  }
+  quant_acts(y + i, n - i, inv, x + i);
+}
+
+/* nonzero_pairs 16 pairs at a time: a lane of all ones per nonzero pair,
+ * narrowed to bytes, weighted by its bit and added up into a 16-bit mask */
+static int list_pairs_neon(const uint8_t *restrict x, size_t n2,
+                           int32_t *restrict grp) KT_RT
+{
+  static const uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128,
+                                  1, 2, 4, 8, 16, 32, 64, 128};
+  const uint8x16_t w = vld1q_u8(bit);
+  int ng = 0;
+  size_t g = 0;
+  for (; g + 16 <= n2; g += 16) {
+    uint16x8_t a = vreinterpretq_u16_u8(vld1q_u8(x + 2 * g));
+    uint16x8_t b = vreinterpretq_u16_u8(vld1q_u8(x + 2 * g + 16));
+    uint8x16_t nz =
+        vcombine_u8(vmovn_u16(vtstq_u16(a, a)), vmovn_u16(vtstq_u16(b, b)));
+    uint8x16_t m = vandq_u8(nz, w);
+    uint32_t bits = (uint32_t)vaddv_u8(vget_low_u8(m)) |
+                    (uint32_t)vaddv_u8(vget_high_u8(m)) << 8;
+    while (bits) {
+      grp[ng++] = (int32_t)(g + (size_t)__builtin_ctz(bits));
+      bits &= bits - 1;
+    }
+  }
+  return nonzero_pairs(x, n2, g, grp, ng);
+}
+#endif
+
+#ifdef KT_Q8_ARM
+/* kt_q8_max's eight running maxima over x[0, n - n % 8) on NEON: each
+ * lane's x > a ? x : a by a compare and a select (fmax differs where a
+ * NaN is); returns where the tail starts. */
+static int max8_neon(const float *restrict x, int n, float *restrict a) KT_RT
+{
+  float32x4_t a0 = vdupq_n_f32(x[0]), a1 = a0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    float32x4_t v0 = vld1q_f32(x + i), v1 = vld1q_f32(x + i + 4);
+    a0 = vbslq_f32(vcgtq_f32(v0, a0), v0, a0);
+    a1 = vbslq_f32(vcgtq_f32(v1, a1), v1, a1);
+  }
+  vst1q_f32(a, a0);
+  vst1q_f32(a + 4, a1);
+  return i;
+}
+#endif
+
 KT_CLONES float kt_q8_max(const float *restrict x, int n)
 {
   float a[8];
+  int i = 0;
+#ifdef KT_Q8_ARM
+  i = max8_neon(x, n, a);
+#else
   for (int j = 0; j < 8; ++j)
     a[j] = x[0];
-  int i = 0;
   for (; i + 8 <= n; i += 8)
     for (int j = 0; j < 8; ++j)
       a[j] = x[i + j] > a[j] ? x[i + j] : a[j];
+#endif
   for (int j = 0; i < n; ++i, ++j)
     a[j] = x[i] > a[j] ? x[i] : a[j];
   float r = a[0];
@@ -428,7 +504,11 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
     *a = 0.0f;
     return 0;
   }
+#ifdef KT_Q8_ARM
+  quant_acts_neon(y, n, 127.0f / mx, x);
+#else
   quant_acts(y, n, 127.0f / mx, x);
+#endif
   for (size_t i = (size_t)n; i < nb; ++i)
     x[i] = 0;
   *a = mx / 127.0f;
@@ -436,6 +516,8 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
   if (m->q_isa == KT_Q8_VNNI) return list_pairs_avx512(x, nb / 2, grp);
   if (m->q_isa == KT_Q8_AVX2 || m->q_isa == KT_Q8_AVXVNNI)
     return list_pairs_avx2(x, nb / 2, grp);
+#elif defined(KT_Q8_ARM)
+  if (m->q_isa == KT_Q8_NEON) return list_pairs_neon(x, nb / 2, grp);
 #else
   (void)m;
 #endif
@@ -699,17 +781,24 @@ rows_neon_tile(const int8_t *restrict q, size_t stride, int n_in,
                int o, int nv) KT_RT
 {
   for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
-    int16x8_t s[8];
+    int16x8_t s[16];
     for (int j = 0; j < 2 * nv; ++j)
       s[j] = vdupq_n_s16(0);
     int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
     for (int k = k0; k < k1; ++k) {
       if ((uint32_t)idx[k] >= (uint32_t)n_in) continue;
       const int8_t *r = q + (size_t)idx[k] * stride + o;
-      for (int j = 0; j < nv; ++j) {
-        int8x16_t v = vld1q_s8(r + 16 * j);
-        s[2 * j] = vaddw_s8(s[2 * j], vget_low_s8(v));
-        s[2 * j + 1] = vaddw_high_s8(s[2 * j + 1], v);
+      for (int j0 = 0; j0 < nv; j0 += 4) {
+        int8x16_t v[4];
+        if (nv >= 4) { /* 64 bytes in one load */
+          int8x16x4_t l = vld1q_s8_x4(r + 16 * j0);
+          v[0] = l.val[0], v[1] = l.val[1], v[2] = l.val[2], v[3] = l.val[3];
+        } else
+          v[0] = vld1q_s8(r + 16 * j0);
+        for (int j = j0; j < nv && j < j0 + 4; ++j) {
+          s[2 * j] = vaddw_s8(s[2 * j], vget_low_s8(v[j - j0]));
+          s[2 * j + 1] = vaddw_high_s8(s[2 * j + 1], v[j - j0]);
+        }
       }
     }
     for (int j = 0; j < nv; ++j) {
@@ -725,7 +814,7 @@ rows_neon_tile(const int8_t *restrict q, size_t stride, int n_in,
   }
 }
 
-/* 64 outputs per sweep, then 16. */
+/* 128 outputs per sweep, then 16. */
 static int rows_neon(const int8_t *restrict q, int n_in, int n_out,
                      const int32_t *restrict idx, int n_idx,
                      int32_t *restrict acc) KT_RT

@@ -285,6 +285,59 @@ static void check_extremes(void)
   kt_model_free(m);
 }
 
+/* kt_q8_acts and kt_q8_max on every kernel the CPU has, against their
+ * definitions: x = (int)(y * 127 / max + 0.5) clamped to 0..127 (not a
+ * number: 0), the pairs not both 0 in ascending order, a = max / 127; the
+ * maximum as a scan would find it (x > m ? x : m: a NaN after the first
+ * element is passed over).  Lengths reach every vector width's tail. */
+static void check_acts(void)
+{
+  static float y[800];
+  static uint8_t x[800 + 8], xr[800 + 8];
+  static int32_t grp[400], gr[400];
+  kt_model m;
+  memset(&m, 0, sizeof m);
+  rng = 5;
+  for (int isa = KT_Q8_C; isa < KT_Q8_N; ++isa) {
+    if (kt_q8_isa_pick(isa) != isa) continue;
+    m.q_isa = isa;
+    for (int n = 1; n <= 800; n = n < 80 ? n + 1 : n + 59) {
+      for (int i = 0; i < n; ++i) { /* runs of zeros; some exact halves */
+        float r = frand();
+        y[i] = r < -0.3f ? 0.0f : (r + 1.0f) * 3.0f;
+        if (i % 17 == 5) y[i] = 0.5f * (float)(i % 7);
+      }
+      if (n > 20) y[n / 2] = NAN; /* counts 0, is passed over by the max */
+      float mx = y[0];
+      for (int i = 1; i < n; ++i)
+        mx = y[i] > mx ? y[i] : mx;
+      CHECK(memcmp(&mx, (float[]){kt_q8_max(y, n)}, 4) == 0, "%s: max of %d",
+            kt_q8_isa_name(isa), n);
+      size_t nb = kt_q8_in_bytes(n);
+      memset(xr, 0, sizeof xr);
+      int ngr = 0;
+      if (mx > 0.0f) {
+        float inv = 127.0f / mx;
+        for (int i = 0; i < n; ++i) {
+          float f = y[i] * inv + 0.5f;
+          xr[i] = f > 0.0f ? (f < 127.0f ? (uint8_t)(int)f : 127) : 0;
+        }
+        for (size_t g = 0; g < nb / 2; ++g)
+          if (xr[2 * g] | xr[2 * g + 1]) gr[ngr++] = (int32_t)g;
+      }
+      memset(x, 0xee, sizeof x);
+      float a = -1.0f;
+      int ng = kt_q8_acts(&m, y, n, x, grp, &a);
+      CHECK(ng == ngr && !memcmp(grp, gr, sizeof(int32_t) * (size_t)ngr),
+            "%s: the pairs of %d activations", kt_q8_isa_name(isa), n);
+      CHECK(ngr == 0 || !memcmp(x, xr, nb), "%s: %d activations quantized",
+            kt_q8_isa_name(isa), n);
+      CHECK(mx > 0.0f ? a == mx / 127.0f : a == 0.0f, "%s: scale of %d",
+            kt_q8_isa_name(isa), n);
+    }
+  }
+}
+
 static void check_math(void)
 {
   /* exp: relative error within a few float ulps from -87 to 88 */
@@ -443,6 +496,7 @@ int main(void)
   check_model(3, 4, h4);
   check_model(1, 3, h5);
   check_extremes();
+  check_acts();
   check_math();
   check_heads();
   check_format();
