@@ -41,7 +41,8 @@ size_t kt_model_scratch_floats(const kt_model *m)
  * same additions in the same order as the scalar definition, and nothing is
  * contracted into FMA, so the result is bitwise the same whatever vector
  * width the compiler picks (the x86-64 clones below give AVX2 / AVX-512 code
- * where the CPU has it, selected once at load time). */
+ * where the CPU has it, selected once at load time).  Returns the first
+ * output not done: sparse_layer does the last few one at a time. */
 typedef float kt_v8 __attribute__((vector_size(32)));
 typedef int32_t kt_v8i __attribute__((vector_size(32)));
 #define V8_LD(v, p) memcpy(&(v), (p), sizeof(kt_v8))
@@ -49,7 +50,7 @@ typedef int32_t kt_v8i __attribute__((vector_size(32)));
 /* x > 0 ? x : +0 per lane (NaN -> 0), as the scalar ReLU */
 #define RELU8(v) ((v) = (kt_v8)((kt_v8i)(v) & (kt_v8i)((v) > (kt_v8){0})))
 
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) int
 sparse_layer_wide(const float *restrict w, const float *restrict bias, int n_in,
                   int n_out, const int32_t *restrict rows,
                   const float *restrict val, int n, int relu, float *restrict y)
@@ -118,13 +119,7 @@ sparse_layer_wide(const float *restrict w, const float *restrict bias, int n_in,
     }
     V8_ST(y + o, a0);
   }
-  for (; o < n_out; ++o) {
-    float s = bias[o];
-    for (int k = 0; k < n; ++k)
-      if ((uint32_t)rows[k] < (uint32_t)n_in)
-        s += (val ? val[k] : 1.0f) * w[(size_t)rows[k] * (size_t)n_out + o];
-    y[o] = relu ? (s > 0.0f ? s : 0.0f) : s;
-  }
+  return o;
 }
 
 /* The same kernel for CPUs whose vectors hold 4 floats (x86-64 without
@@ -142,7 +137,7 @@ typedef int32_t kt_v4i __attribute__((vector_size(16)));
 #define KT_NARROW 8
 #endif
 
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) int
 sparse_layer_narrow(const float *restrict w, const float *restrict bias,
                     int n_in, int n_out, const int32_t *restrict rows,
                     const float *restrict val, int n, int relu,
@@ -183,13 +178,7 @@ sparse_layer_narrow(const float *restrict w, const float *restrict bias,
     if (relu) a0 = (kt_v4)((kt_v4i)a0 & (kt_v4i)(a0 > (kt_v4){0}));
     memcpy(y + o, &a0, sizeof(kt_v4));
   }
-  for (; o < n_out; ++o) {
-    float s = bias[o];
-    for (int k = 0; k < n; ++k)
-      if ((uint32_t)rows[k] < (uint32_t)n_in)
-        s += (val ? val[k] : 1.0f) * w[(size_t)rows[k] * (size_t)n_out + o];
-    y[o] = relu ? (s > 0.0f ? s : 0.0f) : s;
-  }
+  return o;
 }
 
 /* Which of the two: the x86-64 clones run the wide one where the CPU has
@@ -209,10 +198,17 @@ sparse_layer(const float *restrict w, const float *restrict bias, int n_in,
              int n_out, const int32_t *restrict rows, const float *restrict val,
              int n, int relu, float *restrict y)
 {
-  if (KT_WIDE_VECTORS())
-    sparse_layer_wide(w, bias, n_in, n_out, rows, val, n, relu, y);
-  else
-    sparse_layer_narrow(w, bias, n_in, n_out, rows, val, n, relu, y);
+  int o =
+      KT_WIDE_VECTORS()
+          ? sparse_layer_wide(w, bias, n_in, n_out, rows, val, n, relu, y)
+          : sparse_layer_narrow(w, bias, n_in, n_out, rows, val, n, relu, y);
+  for (; o < n_out; ++o) { /* the last outputs, one at a time */
+    float s = bias[o];
+    for (int k = 0; k < n; ++k)
+      if ((uint32_t)rows[k] < (uint32_t)n_in)
+        s += (val ? val[k] : 1.0f) * w[(size_t)rows[k] * (size_t)n_out + o];
+    y[o] = relu ? (s > 0.0f ? s : 0.0f) : s;
+  }
 }
 
 /* An int8 model (kt_q8_quantize): np passes layer by layer, as
