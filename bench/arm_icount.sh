@@ -5,8 +5,9 @@
 # block) run under qemu-aarch64 with a counting plugin
 # (bench/qemu_icount.c), and the instructions of each block counted: the
 # median and the largest of the blocks that ran the net (a slice's
-# decision), the median of the others, and the p99 of all.  L4 on the NEON
-# and on the C int8 kernel, L0 (float).  With KANTOR_BUILD set to a native
+# decision), the median of the others, and the p99 of all.  L4 on the
+# NEON dot product (qemu's default CPU has it), NEON and C int8 kernels,
+# L0 (float).  With KANTOR_BUILD set to a native
 # x86-64 build and qemu-x86_64 at hand, the same for x86-64 under
 # `qemu-x86_64 -cpu max` (AVX2: qemu 7.2 emulates no AVX-512) on the AVX2
 # and SSSE3 kernels, for comparison.  Instructions, not time: no ARM CPU
@@ -44,7 +45,7 @@ count() {
   nd=$(wc -l <"$tmp/d.txt") no=$(wc -l <"$tmp/o.txt") na=$(wc -l <"$tmp/per.txt")
   [ "$nd" -gt 0 ] && [ "$no" -gt 0 ] || { echo "FAIL: $label: no blocks counted"; exit 1; }
   # the p99 of all blocks is a decision block: 1 block in 44 decides
-  printf '%-26s decision blocks %4d: median %8d, largest %8d; other blocks: median %6d; p99 of all %8d\n' \
+  printf '%-30s decision blocks %4d: median %8d, largest %8d; other blocks: median %6d; p99 of all %8d\n' \
     "$label" "$nd" "$(sed -n "$(((nd + 1) / 2))p" "$tmp/d.txt" | cut -d' ' -f1)" \
     "$(tail -n 1 "$tmp/d.txt" | cut -d' ' -f1)" \
     "$(sed -n "$(((no + 1) / 2))p" "$tmp/o.txt" | cut -d' ' -f1)" \
@@ -54,6 +55,7 @@ count() {
 arm=$tmp/b/bench/bench_marks
 sys="-L $KT_CROSS_SYSROOT"
 echo "instructions per 64-frame block, $blocks blocks (240 BPM, a note every sixteenth, 48 kHz)"
+KANTOR_Q8_ISA=neondot count qemu-aarch64 aarch64-linux-gnu-nm "$arm" 4 "AArch64 L4, NEON dot product" $sys
 KANTOR_Q8_ISA=neon count qemu-aarch64 aarch64-linux-gnu-nm "$arm" 4 "AArch64 L4, NEON kernel" $sys
 KANTOR_Q8_ISA=c count qemu-aarch64 aarch64-linux-gnu-nm "$arm" 4 "AArch64 L4, C kernel" $sys
 count qemu-aarch64 aarch64-linux-gnu-nm "$arm" 0 "AArch64 L0 (float)" $sys

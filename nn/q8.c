@@ -16,6 +16,10 @@
     !defined(KT_NO_CLONES)
 #define KT_Q8_ARM 1 /* Advanced SIMD is part of every AArch64 CPU */
 #include <arm_neon.h>
+#if defined(__linux__)
+#include <sys/auxv.h>
+#define KT_HWCAP_ASIMDDP (1ul << 20) /* Linux's HWCAP_ASIMDDP: sdot, udot */
+#endif
 #endif
 
 /* ---- load time ---- */
@@ -29,6 +33,7 @@ int kt_q8_isa_pick(int isa)
   if (env && !strcmp(env, "avx2")) isa = KT_Q8_AVX2;
   if (env && !strcmp(env, "avxvnni")) isa = KT_Q8_AVXVNNI;
   if (env && !strcmp(env, "neon")) isa = KT_Q8_NEON;
+  if (env && !strcmp(env, "neondot")) isa = KT_Q8_NEONDOT;
 #ifdef KT_Q8_X86
   __builtin_cpu_init();
   int vnni = __builtin_cpu_supports("avx512f") &&
@@ -37,14 +42,21 @@ int kt_q8_isa_pick(int isa)
   int avx2 = __builtin_cpu_supports("avx2");
   int avxvnni = avx2 && __builtin_cpu_supports("avxvnni");
   int ssse3 = __builtin_cpu_supports("ssse3");
-  if (isa == KT_Q8_ISA_AUTO || isa == KT_Q8_NEON) isa = KT_Q8_VNNI;
+  if (isa == KT_Q8_ISA_AUTO || isa == KT_Q8_NEON || isa == KT_Q8_NEONDOT)
+    isa = KT_Q8_VNNI;
   if (isa == KT_Q8_VNNI && !vnni) isa = KT_Q8_AVXVNNI;
   if (isa == KT_Q8_AVXVNNI && !avxvnni) isa = KT_Q8_AVX2;
   if (isa == KT_Q8_AVX2 && !avx2) isa = KT_Q8_SSSE3;
   if (isa == KT_Q8_SSSE3 && !ssse3) isa = KT_Q8_C;
   return isa;
 #elif defined(KT_Q8_ARM)
-  return isa == KT_Q8_C ? KT_Q8_C : KT_Q8_NEON;
+  if (isa == KT_Q8_C) return KT_Q8_C;
+#ifdef KT_HWCAP_ASIMDDP
+  if ((isa == KT_Q8_ISA_AUTO || isa == KT_Q8_NEONDOT) &&
+      (getauxval(AT_HWCAP) & KT_HWCAP_ASIMDDP))
+    return KT_Q8_NEONDOT;
+#endif
+  return KT_Q8_NEON;
 #else
   (void)isa;
   return KT_Q8_C;
@@ -58,6 +70,7 @@ const char *kt_q8_isa_name(int isa)
          : isa == KT_Q8_AVX2    ? "AVX2"
          : isa == KT_Q8_SSSE3   ? "SSSE3"
          : isa == KT_Q8_NEON    ? "NEON"
+         : isa == KT_Q8_NEONDOT ? "NEON dot product"
                                 : "C";
 }
 
@@ -517,7 +530,8 @@ int kt_q8_acts(const kt_model *m, const float *y, int n, uint8_t *x,
   if (m->q_isa == KT_Q8_AVX2 || m->q_isa == KT_Q8_AVXVNNI)
     return list_pairs_avx2(x, nb / 2, grp);
 #elif defined(KT_Q8_ARM)
-  if (m->q_isa == KT_Q8_NEON) return list_pairs_neon(x, nb / 2, grp);
+  if (m->q_isa == KT_Q8_NEON || m->q_isa == KT_Q8_NEONDOT)
+    return list_pairs_neon(x, nb / 2, grp);
 #else
   (void)m;
 #endif
@@ -591,6 +605,22 @@ static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
   }
 }
 
+/* The listed pairs k and k + 1 (or k alone, the other times 0): their
+ * inputs (xq << 16 | xp, each x[2g] | x[2g + 1] << 8) and weights */
+static inline __attribute__((always_inline)) uint32_t
+pair_at(const int8_t *base, size_t stride, const uint8_t *restrict x,
+        const int32_t *restrict grp, int ng, int k, const int8_t **rp,
+        const int8_t **rq) KT_RT
+{
+  int k2 = k + 1 < ng ? k + 1 : k;
+  uint16_t xp, xq = 0;
+  memcpy(&xp, x + 2 * (size_t)grp[k], 2);
+  if (k2 != k) memcpy(&xq, x + 2 * (size_t)grp[k2], 2);
+  *rp = base + (size_t)grp[k] * stride;
+  *rq = base + (size_t)grp[k2] * stride;
+  return (uint32_t)xp | (uint32_t)xq << 16;
+}
+
 #ifdef KT_Q8_X86
 /* The vector kernels (a later layer stored by pairs of inputs, q[(k *
  * n_out + o) * 2 + j] = q[2k + j][o]) take the listed pairs two at a time:
@@ -611,22 +641,6 @@ static void dot_rows(const int8_t *restrict q, int n_in, int n_out,
  * (Measured against groups of four, bench_infer L4's decision: AVX-512
  * VNNI 18.5 -> 17.1 us, AVX-VNNI 24.5 -> 22.0, AVX2 24.9 -> 22.8; MODEL.md,
  * "The teacher back, int8".) */
-
-/* The listed pairs k and k + 1 (or k alone, the other times 0): their
- * inputs (xq << 16 | xp, each x[2g] | x[2g + 1] << 8) and weights */
-static inline __attribute__((always_inline)) uint32_t
-pair_at(const int8_t *base, size_t stride, const uint8_t *restrict x,
-        const int32_t *restrict grp, int ng, int k, const int8_t **rp,
-        const int8_t **rq) KT_RT
-{
-  int k2 = k + 1 < ng ? k + 1 : k;
-  uint16_t xp, xq = 0;
-  memcpy(&xp, x + 2 * (size_t)grp[k], 2);
-  if (k2 != k) memcpy(&xq, x + 2 * (size_t)grp[k2], 2);
-  *rp = base + (size_t)grp[k] * stride;
-  *rq = base + (size_t)grp[k2] * stride;
-  return (uint32_t)xp | (uint32_t)xq << 16;
-}
 
 /* AVX-512 VNNI: outputs [o, o + 32 nv) */
 static inline
@@ -857,6 +871,39 @@ pairs_neon_tile(const int8_t *restrict q, size_t stride,
 
 /* 64 outputs per sweep of the list, then 32, 16, 8 */
 KT_Q8_DOTS(dot_neon, , pairs_neon_tile, 8, 8)
+
+/* With the dot product instructions (Armv8.2+): two listed pairs at a
+ * time, as the x86 vpdpbusd kernels take them.  zip1 / zip2 of their
+ * weights' 16-bit lanes put each output's four bytes side by side (outputs
+ * 0-3, then 4-7, of the 8 a vector holds), and sdot adds their products
+ * with the four inputs (x <= 127: signed bytes) into its 32-bit sum. */
+#define KT_NEONDOT __attribute__((target("arch=armv8.2-a+dotprod")))
+static inline __attribute__((always_inline)) KT_NEONDOT void
+pairs_neondot_tile(const int8_t *restrict q, size_t stride,
+                   const uint8_t *restrict x, const int32_t *restrict grp,
+                   int ng, int32_t *restrict acc, int o, int nv) KT_RT
+{
+  int32x4_t a[16];
+  for (int j = 0; j < 2 * nv; ++j)
+    a[j] = vdupq_n_s32(0);
+  for (int k = 0; k < ng; k += 2) {
+    const int8_t *rp, *rq;
+    uint32_t xv = pair_at(q + (size_t)o * 2, stride, x, grp, ng, k, &rp, &rq);
+    const int8x16_t b = vreinterpretq_s8_u32(vdupq_n_u32(xv));
+    for (int j = 0; j < nv; ++j) {
+      int16x8_t wp = vreinterpretq_s16_s8(vld1q_s8(rp + 16 * j));
+      int16x8_t wq = vreinterpretq_s16_s8(vld1q_s8(rq + 16 * j));
+      a[2 * j] =
+          vdotq_s32(a[2 * j], vreinterpretq_s8_s16(vzip1q_s16(wp, wq)), b);
+      a[2 * j + 1] =
+          vdotq_s32(a[2 * j + 1], vreinterpretq_s8_s16(vzip2q_s16(wp, wq)), b);
+    }
+  }
+  for (int j = 0; j < 2 * nv; ++j)
+    vst1q_s32(acc + o + 4 * j, a[j]);
+}
+
+KT_Q8_DOTS(dot_neondot, KT_NEONDOT, pairs_neondot_tile, 8, 8)
 #endif
 
 /* y[o] = b[o] + ((float)acc[o] * s[o]) * a, then ReLU: element-wise */
@@ -889,7 +936,7 @@ void kt_q8_layer0(const kt_model *m, const kt_layer *L, const int32_t *idx,
   else if (m->q_isa == KT_Q8_SSSE3)
     o = rows_sse2(L->q, L->n_in, L->n_out, idx, n_idx, acc);
 #elif defined(KT_Q8_ARM)
-  if (m->q_isa == KT_Q8_NEON)
+  if (m->q_isa == KT_Q8_NEON || m->q_isa == KT_Q8_NEONDOT)
     o = rows_neon(L->q, L->n_in, L->n_out, idx, n_idx, acc);
 #else
   (void)m;
@@ -913,7 +960,10 @@ void kt_q8_layer(const kt_model *m, const kt_layer *L, const uint8_t *x,
   else if (m->q_isa == KT_Q8_SSSE3)
     o = dot_ssse3(L->q, L->n_out, x, grp, ng, acc);
 #elif defined(KT_Q8_ARM)
-  if (m->q_isa == KT_Q8_NEON) o = dot_neon(L->q, L->n_out, x, grp, ng, acc);
+  if (m->q_isa == KT_Q8_NEON)
+    o = dot_neon(L->q, L->n_out, x, grp, ng, acc);
+  else if (m->q_isa == KT_Q8_NEONDOT)
+    o = dot_neondot(L->q, L->n_out, x, grp, ng, acc);
 #endif
   if (m->q_isa == KT_Q8_C) /* every layer by rows */
     dot_rows(L->q, L->n_in, L->n_out, x, acc);

@@ -13,7 +13,8 @@
  * The sums are integers, exact at every vector width: x86-64 CPUs with
  * AVX-512 VNNI or AVX-VNNI (vpdpbusd), AVX2 or SSSE3 (vpmaddubsw / pmaddubsw,
  * which cannot saturate with 7-bit activations: 2 * 127 * 127 < 32768),
- * AArch64 (NEON: smull, sadalp) and plain C give bitwise the same outputs;
+ * AArch64 (NEON: smull, sadalp; with the dot product instructions, sdot)
+ * and plain C give bitwise the same outputs;
  * the float steps are element-wise, in one order, with no FMA.  The one-hot
  * layer's weights are stored by rows (q[i * n_out + o]), a listed row's
  * added in 16 bits by the vector kernels (exact for up to 256 rows, more go
@@ -21,7 +22,7 @@
  * which skips the inputs that are 0, and for the vector kernels in pairs of
  * inputs (q[(k * n_out + o) * 2 + j] = q[2k + j][o], inputs padded to a
  * multiple of 4 with zeros): a pair whose two inputs are 0 is skipped, and
- * two listed pairs make the four products vpdpbusd adds (q8.c). */
+ * two listed pairs make the four products vpdpbusd or sdot adds (q8.c). */
 #ifndef KT_Q8_H
 #define KT_Q8_H
 
@@ -39,7 +40,9 @@ enum {
   KT_Q8_AVXVNNI = 3, /* vpdpbusd on 256 bits (AVX-VNNI, no AVX-512) */
   KT_Q8_VNNI = 4,    /* vpdpbusd on 512 bits (AVX-512 VNNI) */
   KT_Q8_NEON = 5,    /* smull + sadalp on 128 bits (AArch64) */
-  KT_Q8_N = 6        /* how many kernels */
+  KT_Q8_NEONDOT = 6, /* sdot on 128 bits (AArch64 with the dot product
+                        instructions: Armv8.2 and later, e.g. Cortex-A76) */
+  KT_Q8_N = 7        /* how many kernels */
 };
 
 /* Non-RT: quantize every layer of m (allocates m->qmem) and pick the
