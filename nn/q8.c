@@ -466,9 +466,7 @@ static int list_pairs_neon(const uint8_t *restrict x, size_t n2,
   }
   return nonzero_pairs(x, n2, g, grp, ng);
 }
-#endif
 
-#ifdef KT_Q8_ARM
 /* kt_q8_max's eight running maxima over x[0, n - n % 8) on NEON: each
  * lane's x > a ? x : a by a compare and a select (fmax differs where a
  * NaN is); returns where the tail starts. */
@@ -795,7 +793,7 @@ rows_neon_tile(const int8_t *restrict q, size_t stride, int n_in,
                int o, int nv) KT_RT
 {
   for (int k0 = 0; k0 < n_idx || k0 == 0; k0 += KT_Q8_CHUNK) {
-    int16x8_t s[16];
+    int16x8_t s[8]; /* nv <= 4 */
     for (int j = 0; j < 2 * nv; ++j)
       s[j] = vdupq_n_s16(0);
     int k1 = n_idx - k0 < KT_Q8_CHUNK ? n_idx : k0 + KT_Q8_CHUNK;
@@ -828,7 +826,7 @@ rows_neon_tile(const int8_t *restrict q, size_t stride, int n_in,
   }
 }
 
-/* 128 outputs per sweep, then 16. */
+/* 64 outputs per sweep, then 16. */
 static int rows_neon(const int8_t *restrict q, int n_in, int n_out,
                      const int32_t *restrict idx, int n_idx,
                      int32_t *restrict acc) KT_RT
