@@ -30,7 +30,7 @@ static void usage(FILE *f)
       "         [--rel-in on|off] [--quant float|int8]\n"
       "         [--ensemble N] [--jobs N] [--shift-avg N]\n"
       "         [--select loss|free] [--lr-schedule const|cosine] [--ema F]\n"
-      "         [--label-smooth E] [--in-dropout P]\n"
+      "         [--label-smooth E] [--in-dropout P] [--bass-inv W]\n"
       "         [--distil-from MODEL] [--distil-hard W] "
       "[--distil-shift-avg N]\n"
       "         [--distil-temp T]\n"
@@ -64,6 +64,10 @@ static void usage(FILE *f)
       "--label-smooth E trains towards 1 - E on Bach's token and E spread over "
       "all;\n"
       "--in-dropout P drops that share of each example's inputs.\n"
+      "--bass-inv W (live; 0.1..10, default 1) weights the bass head's\n"
+      "loss by W at the slices where Bach's four voices make a chord with\n"
+      "another root than the bass (an inversion, the style statistics'\n"
+      "labels): W > 1 has the net choose Bach's inversions more often.\n"
       "--ensemble N\n"
       "(live) trains N nets with seeds SEED..SEED+N-1 and writes them as one\n"
       "model whose heads average their probabilities; --jobs N trains up\n"
@@ -442,6 +446,8 @@ int kt_cmd_train(int argc, char **argv)
       bad = parse_float(a, v, 0, 0.9f, &o.in_dropout);
     else if (!strcmp(a, "--label-smooth"))
       bad = parse_float(a, v, 0, 0.5f, &o.label_smooth);
+    else if (!strcmp(a, "--bass-inv"))
+      bad = parse_float(a, v, 0.1f, 10, &o.bass_inv);
     else if (!strcmp(a, "--ema"))
       bad = parse_float(a, v, 0, 0.99999f, &o.ema);
     else if (!strcmp(a, "--fb-own"))

@@ -449,6 +449,19 @@ int kt_dataset_example_moved(const kt_dataset *ds, const kt_example *e, int mv,
   return example_at(ds, e, 0, 0, 0, NULL, mv, idx, tgt);
 }
 
+int kt_dataset_inverted(const kt_dataset *ds, const kt_example *e)
+{
+  const kt_seq *s = &ds->seq[e->seq];
+  int t = e->t, p[4] = {s->sop[t], s->vp[0][t], s->vp[1][t], s->vp[2][t]};
+  unsigned pcs = 0;
+  for (int v = 0; v < 4; ++v) {
+    if (p[v] < 0) return 0;
+    pcs |= 1u << (p[v] % 12);
+  }
+  int root;
+  return kt_harmony_style_chord(pcs, &root) != KT_SQ_NONE && p[3] % 12 != root;
+}
+
 int kt_dataset_ref(const kt_dataset *ds, const kt_example *e)
 {
   const kt_repr *r = &ds->repr;

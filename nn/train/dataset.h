@@ -119,6 +119,11 @@ int kt_dataset_example_moved(const kt_dataset *ds, const kt_example *e, int mv,
 /* Live: the soprano pitch sounding at the example's slice as encoded
  * (moved, folded), KT_REST if none: what repr.rel_out heads measure from. */
 int kt_dataset_ref(const kt_dataset *ds, const kt_example *e);
+/* Bach's four voices at the example's slice make a chord
+ * (kt_harmony_style_chord, the style statistics' labels) whose root is not the
+ * bass's pitch class: 1, else 0 (no chord, a voice resting, or the root in the
+ * bass). */
+int kt_dataset_inverted(const kt_dataset *ds, const kt_example *e);
 /* Live: run the model free-running over every sequence (argmax), filling
  * seq->own*; returns exact-pitch accuracy over all voices and slices. */
 double kt_dataset_rollout(kt_dataset *ds, const kt_model *m);

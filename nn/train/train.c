@@ -55,6 +55,7 @@ void kt_train_opts_default(kt_train_opts *o)
   o->shift_avg = -1;
   o->distil_shift = -1;
   o->distil_temp = 1.0f;
+  o->bass_inv = 1.0f;
   o->near_span = KT_AUG_NEAR_MAX;
   o->seed = 1;
   o->verbose = 0;
@@ -80,6 +81,8 @@ typedef struct {
   float *mb[KT_MAX_LAYERS], *vb[KT_MAX_LAYERS];
   float smooth; /* label smoothing of the gradient (training passes) */
   float in_drop; /* input dropout (training passes) */
+  const float *bw; /* per example of the batch, the bass head's loss weight
+                      (opts.bass_inv); NULL: 1 */
   float *in_mask; /* B x maxa: scale of each active input (in_drop > 0) */
 } net_state;
 
@@ -200,6 +203,7 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
     float *dzb = st->dact[st->nl] + (size_t)b * no;
     int rb = rel && ref ? ref[b] : KT_REST;
     int valid = 0;
+    float wb = st->bw ? st->bw[b] : 1.0f;
     for (int h = 0; h < nt; ++h)
       valid += tgt[b * nt + h] >= 0;
     float scale = valid ? 1.0f / ((float)valid * (float)nb) : 0.0f;
@@ -209,6 +213,9 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
       const float *z = zb + off;
       float *dz = dzb + off;
       int v = rel ? kt_repr_head_voice(h) : 0;
+      float w = r && r->arch == KT_ARCH_LIVE && kt_repr_head_voice(h) == KT_BASS
+                    ? wb
+                    : 1.0f;
       if (rel) { /* the token logits; hs: their count */
         kt_repr_rel_combine(r, v, rb, z, zc);
         z = zc;
@@ -225,7 +232,7 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
       for (int j = 0; j < hs; ++j)
         sum += exp((double)(z[j] - mx));
       if (y >= 0) {
-        loss += (log(sum) - (double)(z[y] - mx)) / valid;
+        loss += w * (log(sum) - (double)(z[y] - mx)) / valid;
         *hits += am == y;
         ++*count;
       }
@@ -246,14 +253,14 @@ static double batch_loss_soft(net_state *st, const kt_repr *r, const int *ref,
             float ptj = (float)(exp((double)(z[j] - mx) / temp) / sum_t);
             float g = (1.0f - hard) * temp * (ptj - q[j]) +
                       hard * (pj - (j == y ? 1.0f : 0.0f));
-            dz[j] = y >= 0 ? g * scale : 0;
+            dz[j] = y >= 0 ? g * scale * w : 0;
           }
         } else {
           for (int j = 0; j < hs; ++j) {
             float pj = (float)(exp((double)(z[j] - mx)) / sum);
             float tj = q ? (1.0f - hard) * q[j] + (j == y ? hard : 0.0f)
                          : (j == y ? 1.0f - e : 0.0f) + u;
-            dz[j] = y >= 0 ? (pj - tj) * scale : 0;
+            dz[j] = y >= 0 ? (pj - tj) * scale * w : 0;
           }
         }
         if (rel) { /* each term gets the gradient of the tokens it adds to */
@@ -459,9 +466,13 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
   if (!train) soft = NULL;
   bb.soft = soft ? malloc((size_t)B * sw * sizeof(float)) : NULL;
   int *own = malloc((size_t)B * sizeof(int));
+  /* the bass head's weights (training passes of a live net) */
+  int weigh = train && r->arch == KT_ARCH_LIVE && o->bass_inv != 1.0f;
+  float *bw = weigh ? malloc((size_t)B * sizeof(float)) : NULL;
   double loss = 0;
   long hits = 0, count = 0, nloss = 0;
-  if (!bb.idx || !bb.cnt || !bb.tgt || !bb.ref || !own || (soft && !bb.soft))
+  if (!bb.idx || !bb.cnt || !bb.tgt || !bb.ref || !own || (soft && !bb.soft) ||
+      (weigh && !bw))
     goto done;
   for (int b0 = 0; b0 < ds->n_ex; b0 += B) {
     int nb = ds->n_ex - b0 < B ? ds->n_ex - b0 : B;
@@ -478,6 +489,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
             ds, e, n, train ? own[b] : 0, train ? o->fb_noise : 0, rng,
             bb.idx + (size_t)b * maxa, bb.tgt + (size_t)b * nt);
         bb.ref[b] = kt_dataset_ref(ds, e);
+        if (bw) bw[b] = kt_dataset_inverted(ds, e) ? o->bass_inv : 1.0f;
         if (bb.soft)
           memcpy(bb.soft + (size_t)b * sw,
                  soft + (size_t)(order ? order[b0 + b] : b0 + b) * sw,
@@ -485,6 +497,7 @@ static double run_pass(kt_model *m, net_state *st, const kt_dataset *ds,
       }
       st[n].smooth = train ? o->label_smooth : 0.0f;
       st[n].in_drop = train ? o->in_dropout : 0.0f;
+      st[n].bw = bw;
       batch_forward(&st[n], bb.idx, bb.cnt, nb, train ? o->dropout : 0, rng);
       loss += batch_loss_soft(&st[n], r, bb.ref, bb.tgt, bb.soft, sw,
                               o->distil_hard, o->distil_temp, nt, nb, &hits,
@@ -505,6 +518,7 @@ done:
   free(bb.ref);
   free(bb.soft);
   free(own);
+  free(bw);
   *acc = count ? (double)hits / (double)count : 0;
   return nloss ? loss / (double)nloss / m->n_nets : 0;
 }
@@ -533,8 +547,8 @@ void kt_train_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
 }
 
 double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
-                          int maxa, const int *tgt, const int *ref, int nb,
-                          kt_model *grad)
+                          int maxa, const int *tgt, const int *ref,
+                          const float *bw, int nb, kt_model *grad)
 {
   net_state st[KT_MAX_NETS];
   memset(st, 0, sizeof st);
@@ -544,6 +558,7 @@ double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
     for (int n = 0; n < m->n_nets; ++n) {
       int nt = m->net[n].n_heads;
       long hits = 0, count = 0;
+      st[n].bw = bw;
       batch_forward(&st[n], idx, cnt, nb, 0, NULL);
       loss += batch_loss(&st[n], &m->repr, ref, tgt + off, nt, nb, &hits,
                          &count, 1) /

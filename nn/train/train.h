@@ -30,6 +30,9 @@ typedef struct {
   float in_dropout; /* share of active inputs dropped per example */
   float label_smooth; /* training targets: 1 - e on Bach's token, e spread
                          over all of the head's tokens (0 = one-hot) */
+  float bass_inv;     /* live: the bass head's loss is weighted by this at the
+                        slices where Bach's chord is inverted
+                        (kt_dataset_inverted), 1 elsewhere (1 = off) */
   float ema;       /* >0: evaluate, roll out and keep an exponential moving
                      average of the weights (decay per step), 0 = off */
   int key_ctx;     /* live: key context inputs (nn/encode.h) */
@@ -172,10 +175,11 @@ void kt_train_evaluate(const kt_model *m, const kt_dataset *ds, double *loss,
 /* Mean loss of a batch (no dropout) and its gradient into grad, a model of
  * the same shape (may be NULL).  Targets: per net, nb x n_heads (-1 =
  * ignored), nets one after the other; ref: nb soprano pitches for
- * repr.rel_out (kt_dataset_ref; NULL = none sounds).  For the gradient
+ * repr.rel_out (kt_dataset_ref; NULL = none sounds); bw: nb weights of
+ * the bass head's loss (opts.bass_inv; NULL = 1).  For the gradient
  * check. */
 double kt_train_loss_grad(kt_model *m, const int32_t *idx, const int *cnt,
-                          int maxa, const int *tgt, const int *ref, int nb,
-                          kt_model *grad);
+                          int maxa, const int *tgt, const int *ref,
+                          const float *bw, int nb, kt_model *grad);
 
 #endif

@@ -11,8 +11,9 @@
 #include <string.h>
 
 /* rel: a sounding-pitch model whose heads also score the distance below
- * the soprano (repr.rel_out), so the gradient reaches both terms. */
-static void gradcheck(int rel)
+ * the soprano (repr.rel_out), so the gradient reaches both terms; weigh:
+ * the bass head's loss weighted per example (--bass-inv). */
+static void gradcheck(int rel, int weigh)
 {
   kt_train_opts o;
   kt_train_opts_default(&o);
@@ -61,7 +62,9 @@ static void gradcheck(int rel)
   }
   CHECK(!rel || n_ref >= 3, "%d examples with a soprano pitch", n_ref);
   tgt[4] = -1; /* an ignored head */
-  kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, NB, g);
+  static const float bw5[NB] = {1.0f, 2.5f, 0.5f, 1.0f, 3.0f};
+  const float *bw = weigh ? bw5 : NULL;
+  kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, bw, NB, g);
   int checked = 0, bad = 0, rel_checked = 0;
   const double eps = 1e-3;
   for (int l = 0; l < m->net[0].n_layers; ++l) {
@@ -82,9 +85,9 @@ static void gradcheck(int rel)
       float ana = isb ? G->b[i] : G->w[i];
       float save = *p;
       *p = save + (float)eps;
-      double lp = kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, NB, NULL);
+      double lp = kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, bw, NB, NULL);
       *p = save - (float)eps;
-      double lm = kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, NB, NULL);
+      double lm = kt_train_loss_grad(m, idx, cnt, maxa, tgt, ref, bw, NB, NULL);
       *p = save;
       double num = (lp - lm) / (2 * eps);
       ++checked;
@@ -107,9 +110,11 @@ static void gradcheck(int rel)
   synth_chorale_free(&c[1]);
 }
 
-/* Extra options for train_to_s (the regularizers and relative heads). */
-static float g_in_drop, g_smooth;
-static int g_rel;
+/* Extra options for train_to_s (the regularizers, relative heads and the
+ * bass head's weight at inversions). */
+static float g_in_drop, g_smooth, g_bass_inv = 1.0f;
+static int g_rel, g_inverted; /* g_inverted: the second half of every bar
+                                 is the tonic triad over its third */
 
 static int train_to_s(const char *path, int arch, uint64_t seed, int augment,
                       int sounding, double *first, double *last)
@@ -118,6 +123,11 @@ static int train_to_s(const char *path, int arch, uint64_t seed, int augment,
   kt_chorale c[NC];
   for (int i = 0; i < NC; ++i)
     synth_chorale_rests(&c[i], 64, (i * 5) % 12, 100 + (uint64_t)i, 0);
+  static const int i6[KT_NVOICES] = {52, 60, 67, 72}; /* B T A S */
+  for (int i = 0; g_inverted && i < NC; ++i)
+    for (int t = 8; t < c[i].n_slices; t += t % 16 == 15 ? 9 : 1)
+      for (int v = 0; v < KT_NVOICES; ++v)
+        c[i].v[v][t].pitch = (int8_t)(i6[v] + c[i].tonic);
   kt_train_opts o;
   kt_train_opts_default(&o);
   o.arch = arch;
@@ -136,6 +146,7 @@ static int train_to_s(const char *path, int arch, uint64_t seed, int augment,
   o.early_stop = 0;
   o.in_dropout = g_in_drop;
   o.label_smooth = g_smooth;
+  o.bass_inv = g_bass_inv;
   if (g_rel) {
     o.tgt_sound = 1;
     o.rel_out = KT_REL_DIST;
@@ -218,6 +229,49 @@ static void near_copies(void)
   CHECK(kt_near_span(0) == KT_AUG_NEAR_MAX &&
             kt_near_span(9) == KT_NEAR_SPAN_MAX,
         "span defaults and bound");
+  synth_chorale_free(&c);
+}
+
+/* kt_dataset_inverted: Bach's chord at the slice has another root than
+ * the bass (the style statistics' labels), in every moved copy. */
+static void inversions(void)
+{
+  kt_chorale c;
+  synth_chorale_rests(&c, 16, 0, 9, 0);
+  static const int8_t chords[][4] = {
+      /* bass, tenor, alto, soprano; want */
+      {48, 60, 67, 76}, /* C major, root in the bass: 0 */
+      {52, 60, 67, 72}, /* C major over E: 1 */
+      {53, 62, 67, 71}, /* G7 over F: 1 */
+      {-1, 60, 67, 76}, /* the bass rests: 0 */
+      {48, 60, 61, 62}, /* C C# D: no chord: 0 */
+      {45, 60, 64, 69}, /* A minor, root in the bass: 0 */
+      {48, 57, 64, 69}, /* A minor over C: 1 */
+  };
+  static const int want[] = {0, 1, 1, 0, 0, 0, 1};
+  int nk = (int)(sizeof want / sizeof want[0]);
+  for (int t = 0; t < nk; ++t)
+    for (int v = 0; v < KT_NVOICES; ++v)
+      c.v[v][t].pitch = chords[t][v];
+  kt_repr r;
+  memset(&r, 0, sizeof r);
+  r.arch = KT_ARCH_LIVE;
+  r.window = 4;
+  kt_dataset_ranges(&c, 1, KT_AUG_NEAR, 2, &r);
+  char err[128];
+  kt_dataset ds;
+  CHECK(kt_dataset_build(&ds, &r, &c, 1, KT_AUG_NEAR, 2, err, sizeof err) == 0,
+        "%s", err);
+  int seen = 0;
+  for (int i = 0; i < ds.n_ex; ++i)
+    if (ds.ex[i].t < nk) {
+      ++seen;
+      CHECK(kt_dataset_inverted(&ds, &ds.ex[i]) == want[ds.ex[i].t],
+            "copy %d slice %d: inverted %d", ds.ex[i].seq, ds.ex[i].t,
+            kt_dataset_inverted(&ds, &ds.ex[i]));
+    }
+  CHECK(seen == 5 * nk, "%d examples checked", seen);
+  kt_dataset_free(&ds);
   synth_chorale_free(&c);
 }
 
@@ -306,9 +360,12 @@ static int same_file(const char *p, const char *q)
 
 int main(void)
 {
-  gradcheck(0);
-  gradcheck(1);
+  gradcheck(0, 0);
+  gradcheck(1, 0);
+  gradcheck(0, 1);
+  gradcheck(1, 1);
   near_copies();
+  inversions();
   sound_targets();
 
   double a0 = 0, a1 = 0;
@@ -342,6 +399,23 @@ int main(void)
   unsigned char *r1b = kt_test_slurp("tt_r1.kmod", &l1);
   CHECK(r1b && l1 > 12 && r1b[8] == 6, "a rel_out model is written as v6");
   free(r1b);
+  /* --bass-inv on chorales with inversions: deterministic, and a
+     different model from the same chorales' at 1 */
+  g_inverted = 1;
+  CHECK(train_to("tt_i0.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, NULL, NULL) == 0,
+        "train on inversions");
+  g_bass_inv = 3.0f;
+  CHECK(train_to("tt_i1.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, &r0, &r1) == 0,
+        "train with --bass-inv");
+  CHECK(r1 < r0, "--bass-inv: loss did not go down: %g -> %g", r0, r1);
+  CHECK(train_to("tt_i2.kmod", KT_ARCH_LIVE, 42, KT_AUG_KEY, NULL, NULL) == 0,
+        "train with --bass-inv again");
+  g_bass_inv = 1.0f;
+  g_inverted = 0;
+  CHECK(same_file("tt_i1.kmod", "tt_i2.kmod") == 1,
+        "--bass-inv: same seed, different bytes");
+  CHECK(same_file("tt_i1.kmod", "tt_i0.kmod") == 0,
+        "--bass-inv changes nothing");
 
   int archs[4] = {KT_ARCH_LIVE, KT_ARCH_FORWARDBACH, KT_ARCH_FORWARD3BACH,
                   KT_ARCH_CHORD};
@@ -409,5 +483,8 @@ int main(void)
   remove("tt_d.kmod");
   remove("tt_r1.kmod");
   remove("tt_r2.kmod");
+  remove("tt_i0.kmod");
+  remove("tt_i1.kmod");
+  remove("tt_i2.kmod");
   DONE();
 }

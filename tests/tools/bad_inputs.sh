@@ -282,6 +282,8 @@ run 2 "usage: epochs not a number" --epochs train --data "$FX" --epochs abc \
   -o out/m.kmod
 run 2 "usage: hidden sizes malformed" --hidden train --data "$FX" \
   --hidden 8,x -o out/m.kmod
+run 2 "usage: bass weight out of range" --bass-inv train --data "$FX" \
+  --bass-inv 0 -o out/m.kmod
 run 2 "usage: unknown set" --set eval --data "$FX" --set nope
 run 2 "usage: unknown score format" --score-format eval --data "$FX" \
   --set all --score-dir out/s --score-format doc
