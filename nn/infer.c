@@ -137,6 +137,34 @@ typedef int32_t kt_v4i __attribute__((vector_size(16)));
 #define KT_NARROW 8
 #endif
 
+/* na accumulators of 4 floats: outputs [o, o + 4 na) */
+static inline __attribute__((always_inline)) void
+narrow_tile(const float *restrict w, const float *restrict bias, int n_in,
+            int n_out, const int32_t *restrict rows, const float *restrict val,
+            int n, int relu, float *restrict y, int o, int na)
+{
+  kt_v4 a[KT_NARROW];
+  for (int j = 0; j < na; ++j)
+    memcpy(&a[j], bias + o + 4 * j, sizeof(kt_v4));
+  for (int k = 0; k < n; ++k) {
+    if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
+    const float *r = w + (size_t)rows[k] * (size_t)n_out + o;
+    kt_v4 v = {1.0f, 1.0f, 1.0f, 1.0f};
+    if (val) v = (kt_v4){val[k], val[k], val[k], val[k]};
+    for (int j = 0; j < na; ++j) {
+      kt_v4 rj;
+      memcpy(&rj, r + 4 * j, sizeof(kt_v4));
+      if (val) rj *= v;
+      a[j] += rj;
+    }
+  }
+  for (int j = 0; j < na; ++j) {
+    if (relu) a[j] = (kt_v4)((kt_v4i)a[j] & (kt_v4i)(a[j] > (kt_v4){0}));
+    memcpy(y + o + 4 * j, &a[j], sizeof(kt_v4));
+  }
+}
+
+/* KT_NARROW vectors per sweep of the row list, then one */
 static inline __attribute__((always_inline)) int
 sparse_layer_narrow(const float *restrict w, const float *restrict bias,
                     int n_in, int n_out, const int32_t *restrict rows,
@@ -144,40 +172,10 @@ sparse_layer_narrow(const float *restrict w, const float *restrict bias,
                     float *restrict y)
 {
   int o = 0;
-  for (; o + 4 * KT_NARROW <= n_out; o += 4 * KT_NARROW) {
-    kt_v4 a[KT_NARROW];
-    for (int j = 0; j < KT_NARROW; ++j)
-      memcpy(&a[j], bias + o + 4 * j, sizeof(kt_v4));
-    for (int k = 0; k < n; ++k) {
-      if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
-      const float *r = w + (size_t)rows[k] * (size_t)n_out + o;
-      kt_v4 v = {1.0f, 1.0f, 1.0f, 1.0f};
-      if (val) v = (kt_v4){val[k], val[k], val[k], val[k]};
-      for (int j = 0; j < KT_NARROW; ++j) {
-        kt_v4 rj;
-        memcpy(&rj, r + 4 * j, sizeof(kt_v4));
-        if (val) rj *= v;
-        a[j] += rj;
-      }
-    }
-    for (int j = 0; j < KT_NARROW; ++j) {
-      if (relu) a[j] = (kt_v4)((kt_v4i)a[j] & (kt_v4i)(a[j] > (kt_v4){0}));
-      memcpy(y + o + 4 * j, &a[j], sizeof(kt_v4));
-    }
-  }
-  for (; o + 4 <= n_out; o += 4) {
-    kt_v4 a0;
-    memcpy(&a0, bias + o, sizeof(kt_v4));
-    for (int k = 0; k < n; ++k) {
-      if ((uint32_t)rows[k] >= (uint32_t)n_in) continue;
-      kt_v4 r0;
-      memcpy(&r0, w + (size_t)rows[k] * (size_t)n_out + o, sizeof(kt_v4));
-      if (val) r0 *= (kt_v4){val[k], val[k], val[k], val[k]};
-      a0 += r0;
-    }
-    if (relu) a0 = (kt_v4)((kt_v4i)a0 & (kt_v4i)(a0 > (kt_v4){0}));
-    memcpy(y + o, &a0, sizeof(kt_v4));
-  }
+  for (; o + 4 * KT_NARROW <= n_out; o += 4 * KT_NARROW)
+    narrow_tile(w, bias, n_in, n_out, rows, val, n, relu, y, o, KT_NARROW);
+  for (; o + 4 <= n_out; o += 4)
+    narrow_tile(w, bias, n_in, n_out, rows, val, n, relu, y, o, 1);
   return o;
 }
 

@@ -50,9 +50,8 @@ enum {
  * Returns 0 on success, -1 if out of memory (m unchanged). */
 int kt_q8_quantize(kt_model *m, int isa);
 /* The kernel kt_q8_quantize picks for isa on this CPU (for AUTO, the
- * environment variable KANTOR_Q8_ISA=c, ssse3, avx2, avxvnni or neon asks for a
- * lesser one:
- * measuring). */
+ * environment variable KANTOR_Q8_ISA=c, ssse3, avx2, avxvnni, neon or
+ * neondot asks for another the CPU has: measuring). */
 int kt_q8_isa_pick(int isa);
 const char *kt_q8_isa_name(int isa);
 
